@@ -1,0 +1,18 @@
+//! # ceq — customer equity by Monte Carlo
+//!
+//! A strategist describes a customer base and a market in a scenario file; ceq simulates
+//! customer equity (the discounted lifetime value of all present and future customers, net of
+//! marketing spend), compares plans and finds budget splits. The data flows one way:
+//!
+//! - [`scenario`]: file text → validated, typed [`scenario::Scenario`]
+//! - [`model`]: distributions, response curves, discounting and closed forms
+//! - [`sim`]: the Monte Carlo engines; run k draws from its own stream (seed, k)
+//! - [`stats`]: per-run results → [`stats::SimulationSummary`]
+//! - [`cli`]: the command line (the only place that knows about clap, files and anyhow)
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod model;
+pub mod scenario;
+pub mod sim;
+pub mod stats;

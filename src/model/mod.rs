@@ -1,0 +1,2 @@
+//! The model's mathematics: response curves, discounting, trait distributions and closed forms
+//! used as references.

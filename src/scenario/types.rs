@@ -1,0 +1,760 @@
+//! The validated, typed scenario (SPEC §1–8, §10).
+//!
+//! Code after validation only ever sees these types: every number here has been checked to be
+//! finite and inside its domain, and every cross-reference (mix, allocation, migration,
+//! referral cohort, uncertainty path) has been resolved to an index. Parameters that a user may
+//! make uncertain (SPEC §8) are reachable by their dotted path through
+//! [`Scenario::visit_parameters`].
+
+use serde::Serialize;
+
+/// A whole scenario: the customer base, the market and the plans to evaluate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    /// Display name: the top-level `name` key, else the file stem.
+    pub name: String,
+    /// Currency label for money amounts (top-level `currency`, default "USD").
+    pub currency: String,
+    pub time: Time,
+    /// At least one cohort; names are unique.
+    pub cohorts: Vec<Cohort>,
+    pub acquisition: Option<Acquisition>,
+    pub retention_program: Option<RetentionProgram>,
+    /// Indexed by [`Driver::index`]: value, brand, relationship.
+    pub drivers: [Option<DriverParams>; 3],
+    /// `migration[from]` lists `(to, probability)` pairs; probabilities of a row sum to ≤ 1.
+    pub migration: Vec<Vec<(usize, f64)>>,
+    pub shocks: Shocks,
+    pub uncertainty: Vec<UncertainParameter>,
+    /// At least one plan: the file's plans in file order, or the implicit `baseline`.
+    pub plans: Vec<Plan>,
+    /// Index into `plans` of the baseline: `current` if present, else the first plan.
+    pub baseline_plan: usize,
+    pub optimize: Option<Optimize>,
+}
+
+/// SPEC §1.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Time {
+    /// Horizon H in periods, ≥ 1.
+    pub periods: u32,
+    /// 12 monthly, 4 quarterly, 52 weekly, 1 yearly; ≥ 1.
+    pub periods_per_year: u32,
+    /// Annual discount rate, ≥ 0 (and > -1).
+    pub discount_rate: f64,
+    pub cash_flow_timing: CashFlowTiming,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CashFlowTiming {
+    /// Cash flows of period t are discounted by δ^t (default).
+    End,
+    /// Cash flows of period t are discounted by δ^(t−1), as in Fader & Hardie's DEL.
+    Start,
+}
+
+/// SPEC §2: one cohort (a customer type or pyramid tier).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cohort {
+    pub name: String,
+    /// Active at the start of period 1.
+    pub customers: u64,
+    pub retention: Retention,
+    pub purchases: Purchases,
+    pub order_value: OrderValue,
+    /// Gross margin on order value, in [0, 1].
+    pub margin: f64,
+    /// Per active customer per period, ≥ 0.
+    pub cost_to_serve: f64,
+    /// Expected referred new customers per active customer per period, ≥ 0.
+    pub referrals: f64,
+    /// Index of the cohort referred customers join (default: this cohort).
+    pub referral_cohort: usize,
+    pub extra_value: ExtraValue,
+    /// σ_{c,d}, indexed by [`Driver::index`]; default 1.0 each, ≥ 0.
+    pub sensitivity: [f64; 3],
+}
+
+/// How a cohort's customers leave (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retention {
+    /// `{ rate = r }`: churn propensity θ = 1 − r for everyone; r in [0, 1].
+    Rate { rate: f64 },
+    /// `{ mean, concentration }`: 1 − θ ~ Beta(r̄·c, (1 − r̄)·c); mean in [0, 1], c > 0.
+    MeanConcentration { mean: f64, concentration: f64 },
+    /// `{ churn_alpha, churn_beta }`: θ ~ Beta(α, β), Fader & Hardie (2007) sBG; α, β > 0.
+    ShiftedBetaGeometric { alpha: f64, beta: f64 },
+    /// `{ dropout_alpha, dropout_beta }`: BG/NBD dropout p ~ Beta(a, b) after each purchase
+    /// (Fader, Hardie & Lee 2005); a, b > 0.
+    Dropout { alpha: f64, beta: f64 },
+}
+
+/// Orders per active period (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purchases {
+    /// Exactly `n` orders every active period (a contract); n a whole number ≥ 0.
+    Fixed { n: f64 },
+    /// Poisson(mean) orders per period; mean ≥ 0.
+    Poisson { mean: f64 },
+    /// λ ~ Gamma(shape, scale mean/shape), orders ~ Poisson(λ) (NBD); mean ≥ 0, shape > 0.
+    NegativeBinomial { mean: f64, shape: f64 },
+}
+
+/// The value of each order (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderValue {
+    /// Every order is worth `mean` (≥ 0).
+    Constant { mean: f64 },
+    /// Each order ~ Gamma(1/cv², mean·cv²); mean ≥ 0, cv > 0.
+    Gamma { mean: f64, cv: f64 },
+    /// Customer mean v_i ~ Gamma(1/u², mean·u²), each order ~ Gamma(1/cv², v_i·cv²); cv, u > 0.
+    HeterogeneousGamma {
+        mean: f64,
+        cv: f64,
+        customer_cv: f64,
+    },
+    /// Fader, Hardie & Lee (2005) Gamma-Gamma: ν_i ~ Gamma(shape q, rate γ), each order ~
+    /// Gamma(shape p, rate ν_i); p > 0, q > 1 (finite mean p·γ/(q − 1)), γ > 0.
+    GammaGamma { p: f64, q: f64, gamma: f64 },
+}
+
+/// Non-purchase value per active customer per period (SPEC §2; the seeds' five value kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct ExtraValue {
+    pub information: f64,
+    pub knowledge: f64,
+    pub transaction: f64,
+}
+
+impl ExtraValue {
+    pub fn total(&self) -> f64 {
+        self.information + self.knowledge + self.transaction
+    }
+}
+
+/// A saturating response to spend per head (SPEC §4, §5). The ceiling lives with the owner
+/// (`ceiling` for acquisition, `max_churn_reduction` for retention).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseCurve {
+    /// 1 − e^(−k·s), Blattberg & Deighton (1996); k > 0.
+    Exponential { k: f64 },
+    /// 1 − 2^(−s/h), the same curve by its half-saturation spend; h > 0.
+    HalfSpend { half_spend: f64 },
+    /// Hill saturation s^γ/(s^γ + h^γ); h > 0, γ > 0.
+    Hill { half_spend: f64, shape: f64 },
+}
+
+/// SPEC §4.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Acquisition {
+    /// Prospects reachable per period.
+    pub prospects: u64,
+    /// Most of the prospects that can be acquired per period, in [0, 1].
+    pub ceiling: f64,
+    pub curve: ResponseCurve,
+    /// Shares of new customers by cohort index, each in [0, 1], summing to 1.
+    pub mix: Vec<f64>,
+    /// Per new customer, ≥ 0.
+    pub onboarding_cost: f64,
+}
+
+/// SPEC §5.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RetentionProgram {
+    /// Largest fractional cut of churn hazards, in [0, 1].
+    pub max_churn_reduction: f64,
+    pub curve: ResponseCurve,
+    /// Shares of the retention budget by cohort index (summing to 1), or `None` for "in
+    /// proportion to active customers".
+    pub allocation: Option<Vec<f64>>,
+}
+
+/// The three equity drivers of Rust, Lemon & Zeithaml (2004).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Driver {
+    Value,
+    Brand,
+    Relationship,
+}
+
+impl Driver {
+    pub const ALL: [Driver; 3] = [Driver::Value, Driver::Brand, Driver::Relationship];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Driver::Value => "value",
+            Driver::Brand => "brand",
+            Driver::Relationship => "relationship",
+        }
+    }
+}
+
+/// SPEC §6: one driver's response to adstocked spend and its effects per rating point.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DriverParams {
+    /// Most the rating can rise, in rating points, ≥ 0.
+    pub max_lift: f64,
+    /// Adstocked spend per period for half of `max_lift`, > 0.
+    pub half_spend: f64,
+    /// Adstock carryover in [0, 1).
+    pub carryover: f64,
+    /// Effects per rating point (any sign; finite).
+    pub effect: DriverEffect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct DriverEffect {
+    pub retention: f64,
+    pub acquisition: f64,
+    pub purchases: f64,
+}
+
+/// SPEC §8 shocks.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Shocks {
+    pub demand: Option<Shock>,
+    pub churn: Option<Shock>,
+}
+
+/// A mean-one AR(1) log-normal multiplier: sd ≥ 0, persistence in [0, 1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Shock {
+    pub sd: f64,
+    pub persistence: f64,
+}
+
+/// One `[uncertainty]` entry: the scalar at `path` is replaced by a draw once per run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UncertainParameter {
+    /// Dotted path as written, e.g. `cohorts.gold.retention.mean`; always one that
+    /// [`Scenario::visit_parameters`] yields.
+    pub path: String,
+    pub distribution: ParameterDistribution,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParameterDistribution {
+    /// sd ≥ 0.
+    Normal { mean: f64, sd: f64 },
+    /// median > 0, sigma ≥ 0.
+    LogNormal { median: f64, sigma: f64 },
+    /// mean in (0, 1), concentration > 0.
+    Beta { mean: f64, concentration: f64 },
+    /// low ≤ high.
+    Uniform { low: f64, high: f64 },
+    /// low ≤ mode ≤ high.
+    Triangular { low: f64, mode: f64, high: f64 },
+}
+
+/// The five spend levers of a plan (SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lever {
+    Acquisition,
+    Retention,
+    Value,
+    Brand,
+    Relationship,
+}
+
+impl Lever {
+    pub const ALL: [Lever; 5] = [
+        Lever::Acquisition,
+        Lever::Retention,
+        Lever::Value,
+        Lever::Brand,
+        Lever::Relationship,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Lever::Acquisition => "acquisition",
+            Lever::Retention => "retention",
+            Lever::Value => "value",
+            Lever::Brand => "brand",
+            Lever::Relationship => "relationship",
+        }
+    }
+
+    /// The driver a lever funds, if it is a driver lever.
+    pub fn driver(self) -> Option<Driver> {
+        match self {
+            Lever::Value => Some(Driver::Value),
+            Lever::Brand => Some(Driver::Brand),
+            Lever::Relationship => Some(Driver::Relationship),
+            _ => None,
+        }
+    }
+}
+
+/// Spend per period on one lever: a list of per-year amounts, the last repeating (a plain
+/// number in the file is a one-element list). Every amount ≥ 0.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct SpendSchedule(pub Vec<f64>);
+
+impl SpendSchedule {
+    pub fn constant(amount: f64) -> Self {
+        SpendSchedule(vec![amount])
+    }
+
+    /// Spend in period `t` (1-based) given `periods_per_year`.
+    pub fn at(&self, t: u32, periods_per_year: u32) -> f64 {
+        if self.0.is_empty() {
+            return 0.0;
+        }
+        let year = ((t.max(1) - 1) / periods_per_year.max(1)) as usize;
+        self.0[year.min(self.0.len() - 1)]
+    }
+}
+
+/// SPEC §7: spend per period on each lever, indexed by [`Lever::index`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub name: String,
+    pub spend: [SpendSchedule; 5],
+    /// Per-plan override of `[retention_program].allocation` (used by the optimizer).
+    pub retention_allocation: Option<Vec<f64>>,
+}
+
+impl Plan {
+    /// The implicit plan of a scenario with no `[plans]`: spends nothing.
+    pub fn baseline() -> Self {
+        Plan {
+            name: "baseline".to_string(),
+            spend: std::array::from_fn(|_| SpendSchedule::constant(0.0)),
+            retention_allocation: None,
+        }
+    }
+
+    pub fn spend_at(&self, lever: Lever, t: u32, periods_per_year: u32) -> f64 {
+        self.spend[lever.index()].at(t, periods_per_year)
+    }
+}
+
+/// SPEC §10.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Optimize {
+    /// Per-period cap on total spend; `None` = no cap.
+    pub budget: Option<f64>,
+    pub objective: Objective,
+    /// Per-lever `[min, max]`, indexed by [`Lever::index`]; `None` = `[0, budget or ∞]`.
+    pub bounds: [Option<(f64, f64)>; 5],
+    /// Levers the optimizer may move (default: all present in the scenario).
+    pub levers: Vec<Lever>,
+    pub optimize_retention_allocation: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    Mean,
+    /// mean − λ·sd, λ ≥ 0.
+    MeanMinusSd(f64),
+    /// Mean of the worst α share of runs, α in (0, 1].
+    Cvar(f64),
+    /// Probability that CE exceeds the target.
+    ProbAbove(f64),
+}
+
+/// The valid range of a scalar parameter, used to validate and to clamp uncertain draws.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Domain {
+    pub low: f64,
+    pub high: f64,
+    /// Whether `low` itself is excluded (e.g. a Beta shape must be > 0).
+    pub low_open: bool,
+    /// Whether `high` itself is excluded (e.g. an adstock carryover must be < 1).
+    pub high_open: bool,
+}
+
+impl Domain {
+    pub const ANY: Domain = Domain::closed(f64::NEG_INFINITY, f64::INFINITY);
+    pub const NON_NEGATIVE: Domain = Domain::closed(0.0, f64::INFINITY);
+    pub const POSITIVE: Domain = Domain {
+        low: 0.0,
+        high: f64::INFINITY,
+        low_open: true,
+        high_open: false,
+    };
+    pub const PROBABILITY: Domain = Domain::closed(0.0, 1.0);
+
+    pub const fn closed(low: f64, high: f64) -> Domain {
+        Domain {
+            low,
+            high,
+            low_open: false,
+            high_open: false,
+        }
+    }
+
+    pub fn contains(&self, x: f64) -> bool {
+        x.is_finite()
+            && (if self.low_open {
+                x > self.low
+            } else {
+                x >= self.low
+            })
+            && (if self.high_open {
+                x < self.high
+            } else {
+                x <= self.high
+            })
+    }
+
+    /// The nearest value inside the domain (open ends are approached by one ulp-ish step).
+    pub fn clamp(&self, x: f64) -> f64 {
+        if self.contains(x) {
+            return x;
+        }
+        let below = !x.is_nan() && x <= self.low || x.is_nan();
+        if below {
+            if self.low_open {
+                next_up(self.low)
+            } else {
+                self.low
+            }
+        } else if self.high_open {
+            next_down(self.high)
+        } else {
+            self.high
+        }
+    }
+
+    /// "in [0, 1]", "> 0", "≥ 0" … for error messages.
+    pub fn describe(&self) -> String {
+        let lo_inf = self.low == f64::NEG_INFINITY;
+        let hi_inf = self.high == f64::INFINITY;
+        match (lo_inf, hi_inf) {
+            (true, true) => "a finite number".to_string(),
+            (false, true) => format!("{} {}", if self.low_open { ">" } else { "≥" }, self.low),
+            (true, false) => format!("{} {}", if self.high_open { "<" } else { "≤" }, self.high),
+            (false, false) => format!(
+                "in {}{}, {}{}",
+                if self.low_open { "(" } else { "[" },
+                self.low,
+                self.high,
+                if self.high_open { ")" } else { "]" }
+            ),
+        }
+    }
+}
+
+fn next_up(x: f64) -> f64 {
+    if x == 0.0 {
+        f64::MIN_POSITIVE
+    } else {
+        x + x.abs() * 1e-12
+    }
+}
+
+fn next_down(x: f64) -> f64 {
+    if x == 0.0 {
+        -f64::MIN_POSITIVE
+    } else {
+        x - x.abs() * 1e-12
+    }
+}
+
+/// A scalar parameter handed to a [`Scenario::visit_parameters`] visitor.
+pub struct ParameterRef<'a> {
+    /// Dotted path, e.g. `cohorts.gold.retention.mean`.
+    pub path: String,
+    pub value: &'a mut f64,
+    pub domain: Domain,
+}
+
+impl Scenario {
+    pub fn cohort_index(&self, name: &str) -> Option<usize> {
+        self.cohorts.iter().position(|c| c.name == name)
+    }
+
+    pub fn plan_index(&self, name: &str) -> Option<usize> {
+        self.plans.iter().position(|p| p.name == name)
+    }
+
+    /// Calls `visit` on every scalar parameter that `[uncertainty]` may name and that a
+    /// sensitivity analysis may move, with its dotted path and valid domain. Integer sizes
+    /// (customers, prospects, periods), shares that must sum to one (mix, allocation) and plan
+    /// spend are not parameters in this sense.
+    pub fn visit_parameters(&mut self, visit: &mut dyn FnMut(ParameterRef<'_>)) {
+        let mut emit = |path: String, value: &mut f64, domain: Domain| {
+            visit(ParameterRef {
+                path,
+                value,
+                domain,
+            })
+        };
+        emit(
+            "time.discount_rate".into(),
+            &mut self.time.discount_rate,
+            Domain::NON_NEGATIVE,
+        );
+        let cohort_names: Vec<String> = self.cohorts.iter().map(|c| c.name.clone()).collect();
+        for cohort in &mut self.cohorts {
+            let base = format!("cohorts.{}", cohort.name);
+            match &mut cohort.retention {
+                Retention::Rate { rate } => {
+                    emit(format!("{base}.retention.rate"), rate, Domain::PROBABILITY)
+                }
+                Retention::MeanConcentration {
+                    mean,
+                    concentration,
+                } => {
+                    emit(format!("{base}.retention.mean"), mean, Domain::PROBABILITY);
+                    emit(
+                        format!("{base}.retention.concentration"),
+                        concentration,
+                        Domain::POSITIVE,
+                    );
+                }
+                Retention::ShiftedBetaGeometric { alpha, beta } => {
+                    emit(
+                        format!("{base}.retention.churn_alpha"),
+                        alpha,
+                        Domain::POSITIVE,
+                    );
+                    emit(
+                        format!("{base}.retention.churn_beta"),
+                        beta,
+                        Domain::POSITIVE,
+                    );
+                }
+                Retention::Dropout { alpha, beta } => {
+                    emit(
+                        format!("{base}.retention.dropout_alpha"),
+                        alpha,
+                        Domain::POSITIVE,
+                    );
+                    emit(
+                        format!("{base}.retention.dropout_beta"),
+                        beta,
+                        Domain::POSITIVE,
+                    );
+                }
+            }
+            match &mut cohort.purchases {
+                Purchases::Fixed { .. } => {}
+                Purchases::Poisson { mean } => {
+                    emit(format!("{base}.purchases.mean"), mean, Domain::NON_NEGATIVE)
+                }
+                Purchases::NegativeBinomial { mean, shape } => {
+                    emit(format!("{base}.purchases.mean"), mean, Domain::NON_NEGATIVE);
+                    emit(format!("{base}.purchases.shape"), shape, Domain::POSITIVE);
+                }
+            }
+            match &mut cohort.order_value {
+                OrderValue::Constant { mean } => emit(
+                    format!("{base}.order_value.mean"),
+                    mean,
+                    Domain::NON_NEGATIVE,
+                ),
+                OrderValue::Gamma { mean, cv } => {
+                    emit(
+                        format!("{base}.order_value.mean"),
+                        mean,
+                        Domain::NON_NEGATIVE,
+                    );
+                    emit(format!("{base}.order_value.cv"), cv, Domain::POSITIVE);
+                }
+                OrderValue::HeterogeneousGamma {
+                    mean,
+                    cv,
+                    customer_cv,
+                } => {
+                    emit(
+                        format!("{base}.order_value.mean"),
+                        mean,
+                        Domain::NON_NEGATIVE,
+                    );
+                    emit(format!("{base}.order_value.cv"), cv, Domain::POSITIVE);
+                    emit(
+                        format!("{base}.order_value.customer_cv"),
+                        customer_cv,
+                        Domain::POSITIVE,
+                    );
+                }
+                OrderValue::GammaGamma { p, q, gamma } => {
+                    emit(format!("{base}.order_value.p"), p, Domain::POSITIVE);
+                    let q_domain = Domain {
+                        low: 1.0,
+                        high: f64::INFINITY,
+                        low_open: true,
+                        high_open: false,
+                    };
+                    emit(format!("{base}.order_value.q"), q, q_domain);
+                    emit(format!("{base}.order_value.gamma"), gamma, Domain::POSITIVE);
+                }
+            }
+            emit(
+                format!("{base}.margin"),
+                &mut cohort.margin,
+                Domain::PROBABILITY,
+            );
+            emit(
+                format!("{base}.cost_to_serve"),
+                &mut cohort.cost_to_serve,
+                Domain::NON_NEGATIVE,
+            );
+            emit(
+                format!("{base}.referrals"),
+                &mut cohort.referrals,
+                Domain::NON_NEGATIVE,
+            );
+            let extra = &mut cohort.extra_value;
+            emit(
+                format!("{base}.extra_value.information"),
+                &mut extra.information,
+                Domain::ANY,
+            );
+            emit(
+                format!("{base}.extra_value.knowledge"),
+                &mut extra.knowledge,
+                Domain::ANY,
+            );
+            emit(
+                format!("{base}.extra_value.transaction"),
+                &mut extra.transaction,
+                Domain::ANY,
+            );
+            for driver in Driver::ALL {
+                emit(
+                    format!("{base}.sensitivity.{}", driver.name()),
+                    &mut cohort.sensitivity[driver.index()],
+                    Domain::NON_NEGATIVE,
+                );
+            }
+        }
+        if let Some(acquisition) = &mut self.acquisition {
+            emit(
+                "acquisition.response.ceiling".into(),
+                &mut acquisition.ceiling,
+                Domain::PROBABILITY,
+            );
+            visit_curve("acquisition.response", &mut acquisition.curve, &mut emit);
+            emit(
+                "acquisition.onboarding_cost".into(),
+                &mut acquisition.onboarding_cost,
+                Domain::NON_NEGATIVE,
+            );
+        }
+        if let Some(program) = &mut self.retention_program {
+            emit(
+                "retention_program.response.max_churn_reduction".into(),
+                &mut program.max_churn_reduction,
+                Domain::PROBABILITY,
+            );
+            visit_curve("retention_program.response", &mut program.curve, &mut emit);
+        }
+        for driver in Driver::ALL {
+            if let Some(params) = &mut self.drivers[driver.index()] {
+                let base = format!("drivers.{}", driver.name());
+                emit(
+                    format!("{base}.max_lift"),
+                    &mut params.max_lift,
+                    Domain::NON_NEGATIVE,
+                );
+                emit(
+                    format!("{base}.half_spend"),
+                    &mut params.half_spend,
+                    Domain::POSITIVE,
+                );
+                let carryover = Domain {
+                    high_open: true,
+                    ..Domain::closed(0.0, 1.0)
+                };
+                emit(
+                    format!("{base}.carryover"),
+                    &mut params.carryover,
+                    carryover,
+                );
+                let effect = &mut params.effect;
+                emit(
+                    format!("{base}.effect.retention"),
+                    &mut effect.retention,
+                    Domain::ANY,
+                );
+                emit(
+                    format!("{base}.effect.acquisition"),
+                    &mut effect.acquisition,
+                    Domain::ANY,
+                );
+                emit(
+                    format!("{base}.effect.purchases"),
+                    &mut effect.purchases,
+                    Domain::ANY,
+                );
+            }
+        }
+        for (from, row) in self.migration.iter_mut().enumerate() {
+            for (to, probability) in row.iter_mut() {
+                emit(
+                    format!("migration.{}.{}", cohort_names[from], cohort_names[*to]),
+                    probability,
+                    Domain::PROBABILITY,
+                );
+            }
+        }
+        let persistence = Domain {
+            high_open: true,
+            ..Domain::closed(0.0, 1.0)
+        };
+        for (name, shock) in [
+            ("demand", &mut self.shocks.demand),
+            ("churn", &mut self.shocks.churn),
+        ] {
+            if let Some(shock) = shock {
+                emit(
+                    format!("shocks.{name}.sd"),
+                    &mut shock.sd,
+                    Domain::NON_NEGATIVE,
+                );
+                emit(
+                    format!("shocks.{name}.persistence"),
+                    &mut shock.persistence,
+                    persistence,
+                );
+            }
+        }
+    }
+
+    /// The dotted paths of every parameter, in visiting order.
+    pub fn parameter_paths(&self) -> Vec<String> {
+        let mut copy = self.clone();
+        let mut paths = Vec::new();
+        copy.visit_parameters(&mut |p| paths.push(p.path));
+        paths
+    }
+}
+
+fn visit_curve(
+    base: &str,
+    curve: &mut ResponseCurve,
+    emit: &mut impl FnMut(String, &mut f64, Domain),
+) {
+    match curve {
+        ResponseCurve::Exponential { k } => emit(format!("{base}.k"), k, Domain::POSITIVE),
+        ResponseCurve::HalfSpend { half_spend } => {
+            emit(format!("{base}.half_spend"), half_spend, Domain::POSITIVE)
+        }
+        ResponseCurve::Hill { half_spend, shape } => {
+            emit(format!("{base}.half_spend"), half_spend, Domain::POSITIVE);
+            emit(format!("{base}.shape"), shape, Domain::POSITIVE);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The reported summary of a simulation (SPEC §9, names per SPEC §13).
+
+use serde::{Deserialize, Serialize};
+
+/// `ceq simulate --json`: exactly the names of SPEC §13, in that order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimulationSummary {
+    pub ceq_version: String,
+    pub scenario: String,
+    pub plan: String,
+    pub runs: u64,
+    pub seed: u64,
+    pub engine: String,
+    pub customer_equity: Distribution,
+    pub components: Components,
+    pub origin: Origin,
+    pub cohorts: Vec<CohortSummary>,
+    pub periods: Vec<PeriodSummary>,
+}
+
+/// The distribution of a quantity over runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    pub mean: f64,
+    /// Sample standard deviation over runs (n − 1 denominator; 0 for one run).
+    pub sd: f64,
+    /// Standard error of the mean, sd/√runs.
+    pub std_error: f64,
+    /// Normal-approximation 95% confidence interval of the mean, mean ± 1.96·std_error.
+    pub ci95: [f64; 2],
+    pub p05: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+    /// Share of runs with a value below zero.
+    pub prob_negative: f64,
+}
+
+/// Discounted means of the parts of CE; costs are negative so the parts sum to the CE mean.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Components {
+    pub purchase_margin: f64,
+    pub extra_value: f64,
+    pub cost_to_serve: f64,
+    pub acquisition: f64,
+    pub onboarding: f64,
+    pub retention: f64,
+    pub drivers: f64,
+}
+
+/// Discounted mean CE by origin. `existing` is the value the initial base generates (margin,
+/// extra value, less cost to serve and the retention spend on it); `new` the same for customers
+/// acquired or referred during the horizon, less acquisition and onboarding spend. Driver spend
+/// belongs to neither, so existing + new + components.drivers = CE.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Origin {
+    pub existing: f64,
+    pub new: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortSummary {
+    pub name: String,
+    /// Discounted value generated while in this cohort, net of cost to serve and the retention
+    /// spend allocated to it.
+    pub customer_equity_mean: f64,
+    /// Active customers after the last period's churn and migration.
+    pub active_end_mean: f64,
+    /// Customers who entered during the horizon: acquired, referred or migrated in.
+    pub entered_mean: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PeriodSummary {
+    /// 1-based period.
+    pub period: u32,
+    /// Customers active during the period (they purchase in it).
+    pub active_mean: f64,
+    pub active_p05: f64,
+    pub active_p95: f64,
+    /// Customers acquired or referred who start in this period.
+    pub new_mean: f64,
+    pub orders_mean: f64,
+    pub revenue_mean: f64,
+    /// Discounted CE from period 1 through this period.
+    pub cumulative_ce_mean: f64,
+    pub cumulative_ce_p05: f64,
+    pub cumulative_ce_p95: f64,
+}
