@@ -758,3 +758,53 @@ fn visit_curve(
         }
     }
 }
+
+impl Cohort {
+    /// A cohort with the given size, retention, purchases and order value and every optional
+    /// key at its default (margin 1, no costs, no referrals, no extra value, sensitivity 1).
+    /// `referral_cohort` must be set by the caller when the cohort is not at index 0.
+    pub fn new(
+        name: &str,
+        customers: u64,
+        retention: Retention,
+        purchases: Purchases,
+        order_value: OrderValue,
+    ) -> Self {
+        Cohort {
+            name: name.to_string(),
+            customers,
+            retention,
+            purchases,
+            order_value,
+            margin: 1.0,
+            cost_to_serve: 0.0,
+            referrals: 0.0,
+            referral_cohort: 0,
+            extra_value: ExtraValue::default(),
+            sensitivity: [1.0; 3],
+        }
+    }
+}
+
+impl Scenario {
+    /// A scenario of `cohorts` over `time` with no optional sections and the implicit baseline
+    /// plan — the starting point for building scenarios in code (tests, fitted models).
+    pub fn new(name: &str, time: Time, cohorts: Vec<Cohort>) -> Self {
+        let n = cohorts.len();
+        Scenario {
+            name: name.to_string(),
+            currency: "USD".to_string(),
+            time,
+            cohorts,
+            acquisition: None,
+            retention_program: None,
+            drivers: [None, None, None],
+            migration: vec![Vec::new(); n],
+            shocks: Shocks::default(),
+            uncertainty: Vec::new(),
+            plans: vec![Plan::baseline()],
+            baseline_plan: 0,
+            optimize: None,
+        }
+    }
+}

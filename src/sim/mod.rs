@@ -4,7 +4,10 @@
 //! (seed, k) (see [`rng`]), and runs are collected in run order, so results are byte-identical
 //! at any thread count (SPEC §11).
 
+pub mod customer;
 pub mod rng;
+pub mod setup;
+mod size;
 
 use crate::scenario::Scenario;
 use crate::stats::{Components, Origin};
@@ -93,7 +96,31 @@ pub enum SimError {
 }
 
 /// Runs `options.runs` independent runs of `scenario` under its plan `options.plan`.
+///
+/// Runs are spread over rayon's pool and collected in run order; each run draws only from its
+/// own streams, so the result is the same at any thread count.
 pub fn run(scenario: &Scenario, options: &SimOptions) -> Result<Simulation, SimError> {
-    let _ = (scenario, options);
-    todo!("engine")
+    use rayon::prelude::*;
+    let plan = scenario
+        .plans
+        .get(options.plan)
+        .ok_or(SimError::NoSuchPlan(options.plan))?;
+    let engine = match options.engine {
+        EngineKind::Auto | EngineKind::Customer => EngineKind::Customer,
+        EngineKind::Cohort => {
+            return Err(SimError::Unsupported(
+                "cohort",
+                "the cohort engine is not built yet; use --engine customer".to_string(),
+            ));
+        }
+    };
+    size::check_customer_engine(scenario, plan, options.runs)?;
+    let runs = (0..options.runs)
+        .into_par_iter()
+        .map(|k| {
+            let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
+            customer::simulate_run(&setup, options.seed, k)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Simulation { engine, runs })
 }

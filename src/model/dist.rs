@@ -1,0 +1,204 @@
+//! Random draws the engines need beyond rand_distr's constructors: Poisson counts that may be
+//! zero-rate, Gamma sums that may be empty, parameter-uncertainty draws and shock paths.
+//!
+//! Constructors in rand_distr reject degenerate parameters (a zero Poisson rate, a zero Gamma
+//! shape); these helpers give the degenerate answers exactly instead, so sampling cannot fail.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Beta, Distribution, Gamma, Poisson, StandardNormal};
+
+use crate::scenario::{ParameterDistribution, Shock};
+
+/// Poisson(λ) count. Small rates use inversion by sequential search (exact, one uniform);
+/// larger ones rand_distr's PTRS sampler (Hörmann 1993).
+pub fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
+    if lambda <= 0.0 || lambda.is_nan() {
+        return 0;
+    }
+    if lambda < 10.0 {
+        let mut u: f64 = rng.random();
+        let mut k = 0u64;
+        let mut p = (-lambda).exp();
+        loop {
+            if u < p || p == 0.0 {
+                return k;
+            }
+            u -= p;
+            k += 1;
+            p *= lambda / k as f64;
+        }
+    }
+    match Poisson::new(lambda) {
+        Ok(d) => {
+            let x: f64 = d.sample(rng);
+            x as u64
+        }
+        // Rates beyond rand_distr's range (~1e19) only arise from absurd inputs that the size
+        // checks refuse; the mean is the best answer.
+        Err(_) => lambda.round() as u64,
+    }
+}
+
+/// Gamma(shape, scale) draw; 0 for a zero shape or scale (the empty sum).
+pub fn gamma<R: Rng + ?Sized>(rng: &mut R, shape: f64, scale: f64) -> f64 {
+    if shape <= 0.0 || scale <= 0.0 {
+        return 0.0;
+    }
+    match Gamma::new(shape, scale) {
+        Ok(d) => d.sample(rng),
+        Err(_) => shape * scale,
+    }
+}
+
+/// Beta(α, β) draw with the degenerate limits handled: α = 0 → 0, β = 0 → 1.
+pub fn beta<R: Rng + ?Sized>(rng: &mut R, alpha: f64, beta: f64) -> f64 {
+    if alpha <= 0.0 {
+        return 0.0;
+    }
+    if beta <= 0.0 {
+        return 1.0;
+    }
+    match Beta::new(alpha, beta) {
+        Ok(d) => d.sample(rng),
+        Err(_) => alpha / (alpha + beta),
+    }
+}
+
+pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    StandardNormal.sample(rng)
+}
+
+impl ParameterDistribution {
+    /// One draw (SPEC §8). Beta is parameterized by mean and concentration:
+    /// Beta(mean·c, (1 − mean)·c); lognormal by its median: median·e^(σ·z).
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match *self {
+            ParameterDistribution::Normal { mean, sd } => mean + sd * standard_normal(rng),
+            ParameterDistribution::LogNormal { median, sigma } => {
+                median * (sigma * standard_normal(rng)).exp()
+            }
+            ParameterDistribution::Beta {
+                mean,
+                concentration,
+            } => beta(rng, mean * concentration, (1.0 - mean) * concentration),
+            ParameterDistribution::Uniform { low, high } => {
+                let u: f64 = rng.random();
+                low + (high - low) * u
+            }
+            ParameterDistribution::Triangular { low, mode, high } => {
+                // Inverse CDF of the triangular distribution.
+                let u: f64 = rng.random();
+                let width = high - low;
+                if width <= 0.0 {
+                    return low;
+                }
+                let split = (mode - low) / width;
+                if u < split {
+                    low + (u * width * (mode - low)).sqrt()
+                } else {
+                    high - ((1.0 - u) * width * (high - mode)).sqrt()
+                }
+            }
+        }
+    }
+}
+
+/// Multipliers of periods 1..=H for a mean-one AR(1) log-normal shock (SPEC §8):
+/// x_0 ~ N(0, sd²), x_t = ρ·x_{t−1} + sd·√(1 − ρ²)·z_t, multiplier exp(x_t − sd²/2).
+/// The process is stationary, so every period's multiplier has mean one.
+pub fn shock_path<R: Rng + ?Sized>(rng: &mut R, shock: &Shock, periods: u32) -> Vec<f64> {
+    let sd = shock.sd;
+    let rho = shock.persistence;
+    let innovation = sd * (1.0 - rho * rho).sqrt();
+    let mut x = sd * standard_normal(rng);
+    (0..periods)
+        .map(|_| {
+            x = rho * x + innovation * standard_normal(rng);
+            (x - 0.5 * sd * sd).exp()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::rng::{Stream, stream};
+
+    fn mean_and_se(draws: &[f64]) -> (f64, f64) {
+        let n = draws.len() as f64;
+        let m = draws.iter().sum::<f64>() / n;
+        let v = draws.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+        (m, (v / n).sqrt())
+    }
+
+    #[test]
+    fn poisson_mean_and_variance_match_the_rate() {
+        let mut rng = stream(7, 0, Stream::Customers);
+        for lambda in [0.05, 2.5, 9.9, 40.0] {
+            let draws: Vec<f64> = (0..100_000)
+                .map(|_| poisson(&mut rng, lambda) as f64)
+                .collect();
+            let (m, se) = mean_and_se(&draws);
+            assert!((m - lambda).abs() < 4.0 * se, "λ={lambda}: mean {m} ± {se}");
+        }
+        assert_eq!(poisson(&mut rng, 0.0), 0);
+    }
+
+    #[test]
+    fn parameter_distributions_have_their_means() {
+        let mut rng = stream(3, 0, Stream::Parameters);
+        let cases = [
+            (ParameterDistribution::Normal { mean: 2.0, sd: 0.5 }, 2.0),
+            (
+                ParameterDistribution::LogNormal {
+                    median: 1.0,
+                    sigma: 0.5,
+                },
+                (0.125f64).exp(),
+            ),
+            (
+                ParameterDistribution::Beta {
+                    mean: 0.9,
+                    concentration: 20.0,
+                },
+                0.9,
+            ),
+            (
+                ParameterDistribution::Uniform {
+                    low: 1.0,
+                    high: 3.0,
+                },
+                2.0,
+            ),
+            (
+                ParameterDistribution::Triangular {
+                    low: 0.1,
+                    mode: 0.2,
+                    high: 0.6,
+                },
+                0.3,
+            ),
+        ];
+        for (dist, expected) in cases {
+            let draws: Vec<f64> = (0..100_000).map(|_| dist.sample(&mut rng)).collect();
+            let (m, se) = mean_and_se(&draws);
+            assert!((m - expected).abs() < 4.0 * se, "{dist:?}: {m} ± {se}");
+        }
+    }
+
+    #[test]
+    fn shock_multipliers_have_mean_one() {
+        let mut rng = stream(5, 0, Stream::Shocks);
+        let shock = Shock {
+            sd: 0.3,
+            persistence: 0.6,
+        };
+        let draws: Vec<f64> = (0..20_000)
+            .flat_map(|_| shock_path(&mut rng, &shock, 5))
+            .collect();
+        // Draws within a path are correlated; 5 per path inflates the variance of the mean by at
+        // most 5×, so allow 4·√5 standard errors.
+        let (m, se) = mean_and_se(&draws);
+        assert!((m - 1.0).abs() < 4.0 * 5f64.sqrt() * se, "{m} ± {se}");
+    }
+}

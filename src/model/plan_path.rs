@@ -1,0 +1,61 @@
+//! What a plan spends and what its drivers lift, period by period (SPEC §6, §7).
+//!
+//! Deterministic given the scenario and plan, so it is computed once per run's scenario and
+//! shared by every customer.
+
+use crate::scenario::{Driver, Lever, Plan, Scenario};
+
+/// Spend and driver lifts of one plan for periods 1..=H (index t − 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanPath {
+    /// Spend per period on each lever, indexed by [`Lever::index`].
+    pub spend: Vec<[f64; 5]>,
+    /// Driver rating lifts L_{d,t}, indexed by [`Driver::index`].
+    pub lifts: Vec<[f64; 3]>,
+}
+
+impl PlanPath {
+    /// Adstock E_t = S_t + carryover·E_{t−1} (E_0 = 0) and lift
+    /// L_t = max_lift·(1 − 2^(−E_t/half_spend)) — the geometric adstock of Broadbent (1979) with
+    /// the half-saturation response of SPEC §6.
+    pub fn new(scenario: &Scenario, plan: &Plan) -> Self {
+        let periods = scenario.time.periods;
+        let per_year = scenario.time.periods_per_year;
+        let mut adstock = [0.0f64; 3];
+        let mut spend = Vec::with_capacity(periods as usize);
+        let mut lifts = Vec::with_capacity(periods as usize);
+        for t in 1..=periods {
+            let amounts: [f64; 5] =
+                std::array::from_fn(|i| plan.spend_at(Lever::ALL[i], t, per_year));
+            let mut lift = [0.0; 3];
+            for driver in Driver::ALL {
+                let d = driver.index();
+                if let Some(params) = &scenario.drivers[d] {
+                    let lever = match driver {
+                        Driver::Value => Lever::Value,
+                        Driver::Brand => Lever::Brand,
+                        Driver::Relationship => Lever::Relationship,
+                    };
+                    adstock[d] = amounts[lever.index()] + params.carryover * adstock[d];
+                    lift[d] = params.max_lift
+                        * -(-std::f64::consts::LN_2 * adstock[d] / params.half_spend).exp_m1();
+                }
+            }
+            spend.push(amounts);
+            lifts.push(lift);
+        }
+        PlanPath { spend, lifts }
+    }
+
+    /// Π_d exp(Σ coefficient_d·L_{d,t}) for period `t` (1-based), with per-driver coefficients.
+    pub fn multiplier(&self, t: u32, coefficients: [f64; 3]) -> f64 {
+        let lift = &self.lifts[t as usize - 1];
+        (0..3).map(|d| coefficients[d] * lift[d]).sum::<f64>().exp()
+    }
+
+    /// Total driver spend in period `t`.
+    pub fn driver_spend(&self, t: u32) -> f64 {
+        let s = &self.spend[t as usize - 1];
+        s[Lever::Value.index()] + s[Lever::Brand.index()] + s[Lever::Relationship.index()]
+    }
+}
