@@ -91,6 +91,34 @@ mod tests {
     }
 
     #[test]
+    fn summary_json_has_the_spec_keys_in_order() {
+        let bytes = summary_json(&sample_summary()).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let keys: Vec<&str> = text
+            .lines()
+            .filter_map(|line| line.strip_prefix("  \""))
+            .filter_map(|rest| rest.split_once("\":"))
+            .map(|(key, _)| key)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "ceq_version",
+                "scenario",
+                "plan",
+                "runs",
+                "seed",
+                "engine",
+                "customer_equity",
+                "components",
+                "origin",
+                "cohorts",
+                "periods"
+            ]
+        );
+    }
+
+    #[test]
     fn summary_json_is_pretty_with_a_final_newline() {
         let text = String::from_utf8(summary_json(&sample_summary()).unwrap()).unwrap();
         assert!(text.starts_with("{\n  \"ceq_version\": "));

@@ -158,3 +158,72 @@ fn warn_about_clamped_draws(simulation: &Simulation) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{CashFlowTiming, Plan, Shocks, Time};
+    use std::path::Path;
+
+    fn scenario_with_plans(names: &[&str], baseline: usize) -> Scenario {
+        Scenario {
+            name: "s".to_string(),
+            currency: "USD".to_string(),
+            time: Time {
+                periods: 12,
+                periods_per_year: 12,
+                discount_rate: 0.1,
+                cash_flow_timing: CashFlowTiming::End,
+            },
+            cohorts: vec![],
+            acquisition: None,
+            retention_program: None,
+            drivers: [None; 3],
+            migration: vec![],
+            shocks: Shocks::default(),
+            uncertainty: vec![],
+            plans: names
+                .iter()
+                .map(|name| Plan {
+                    name: name.to_string(),
+                    ..Plan::baseline()
+                })
+                .collect(),
+            baseline_plan: baseline,
+            optimize: None,
+        }
+    }
+
+    #[test]
+    fn no_plan_flag_means_the_baseline() {
+        let scenario = scenario_with_plans(&["growth", "current"], 1);
+        let plan = resolve_plan(&scenario, None, Path::new("s.toml")).unwrap();
+        assert_eq!(plan, 1);
+        let plan = resolve_plan(&scenario, Some("growth"), Path::new("s.toml")).unwrap();
+        assert_eq!(plan, 0);
+    }
+
+    #[test]
+    fn unknown_plan_lists_the_plans_and_suggests_the_closest() {
+        let scenario = scenario_with_plans(&["current", "growth"], 0);
+        let error = resolve_plan(&scenario, Some("grwoth"), Path::new("s.toml")).unwrap_err();
+        assert_eq!(error.code, crate::cli::EXIT_INVALID);
+        assert_eq!(
+            error.report(),
+            "error: s.toml: no plan named 'grwoth' (did you mean 'growth'?); \
+             the plans are: current, growth"
+        );
+        let error = resolve_plan(&scenario, Some("zzz"), Path::new("s.toml")).unwrap_err();
+        assert_eq!(
+            error.report(),
+            "error: s.toml: no plan named 'zzz'; the plans are: current, growth"
+        );
+    }
+
+    #[test]
+    fn refused_input_exits_two() {
+        let error = sim_error(SimError::TooLarge("10^12 customer-periods".to_string()));
+        assert_eq!(error.code, crate::cli::EXIT_INVALID);
+        assert_eq!(error.report(), "error: 10^12 customer-periods");
+    }
+}

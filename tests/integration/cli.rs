@@ -69,6 +69,17 @@ fn simulate_json(scenario: &Path, extra: &[&str]) -> Vec<u8> {
     output.stdout
 }
 
+/// The top-level keys of a pretty-printed (2-space) JSON object, in document order;
+/// `serde_json::Value` sorts keys, so the order is read from the text.
+fn top_level_keys(json: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(json)
+        .lines()
+        .filter_map(|line| line.strip_prefix("  \""))
+        .filter_map(|rest| rest.split_once("\":"))
+        .map(|(key, _)| key.to_string())
+        .collect()
+}
+
 fn file_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap()
@@ -198,13 +209,7 @@ fn init_validate_simulate_json_has_the_spec_keys_in_order() {
         .stdout(predicate::str::starts_with("ok: "));
     let stdout = simulate_json(&path, &[]);
     let value: serde_json::Value = serde_json::from_slice(&stdout).expect("one JSON document");
-    let keys: Vec<&str> = value
-        .as_object()
-        .expect("a JSON object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(keys, SUMMARY_KEYS);
+    assert_eq!(top_level_keys(&stdout), SUMMARY_KEYS);
     assert_eq!(value["runs"], 50);
     assert_eq!(value["seed"], 1);
 }
