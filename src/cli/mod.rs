@@ -1,1 +1,155 @@
-//! The command line.
+//! The command line: argument parsing, files and the mapping of errors to exit codes.
+//!
+//! This is the only module that knows about clap, anyhow and the filesystem; everything it
+//! calls takes and returns plain data. Each subcommand lives in its own file; the argument
+//! groups several subcommands share (runs, seed, output) live in [`args`].
+//!
+//! Exit codes (SPEC §12): 0 success, 1 failure while running, 2 invalid input or usage. clap
+//! already exits 2 on usage errors; [`CliError`] carries 1 or 2 for everything after parsing.
+
+mod args;
+mod export;
+mod init;
+mod output;
+mod render;
+mod simulate;
+mod validate;
+
+pub use render::{YearRow, per_year, render_summary};
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::scenario::ScenarioError;
+
+/// Customer equity by Monte Carlo: simulate the discounted value of a customer base and its
+/// marketing plans from a scenario file.
+#[derive(Debug, Parser)]
+#[command(name = "ceq", version, about, propagate_version = true)]
+#[command(after_help = "\
+Examples:
+  ceq init                       write a commented starter scenario to scenario.toml
+  ceq validate scenario.toml     check a scenario and report every problem
+  ceq simulate scenario.toml     simulate the baseline plan (1,000 runs, seed 1)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Simulate(simulate::SimulateArgs),
+    Validate(validate::ValidateArgs),
+    Init(init::InitArgs),
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Simulate(args) => simulate::run(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Init(args) => init::run(&args),
+    }
+}
+
+/// Runs the command, turning a panic into an "internal error" with exit code 1 so that no
+/// backtrace reaches a user; the panic hook prints the message once.
+pub fn run_guarded(cli: Cli) -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal error in ceq: {info}");
+        eprintln!("This is a bug in ceq; please report it with the command you ran.");
+    }));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(error)) => {
+            eprintln!("{}", error.report());
+            ExitCode::from(error.code)
+        }
+        Err(_) => ExitCode::from(EXIT_FAILURE),
+    }
+}
+
+/// A failure while running (I/O, a thread pool that cannot start, an engine failure).
+pub const EXIT_FAILURE: u8 = 1;
+/// Invalid input or usage (a bad scenario, an unknown plan, a refused size).
+pub const EXIT_INVALID: u8 = 2;
+
+/// An error with the exit code it maps to.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl CliError {
+    /// Invalid input or usage: exit code 2.
+    pub fn invalid(error: impl Into<anyhow::Error>) -> Self {
+        CliError {
+            code: EXIT_INVALID,
+            error: error.into(),
+        }
+    }
+
+    /// A failure while running: exit code 1.
+    pub fn failed(error: impl Into<anyhow::Error>) -> Self {
+        CliError {
+            code: EXIT_FAILURE,
+            error: error.into(),
+        }
+    }
+
+    /// The text for stderr. Scenario errors already say `error:` once per problem, with file,
+    /// line and key path, so they are printed as they are; other errors print their context
+    /// chain on one line.
+    pub fn report(&self) -> String {
+        match self.error.downcast_ref::<ScenarioError>() {
+            Some(scenario) => scenario.to_string(),
+            None => format!("error: {:#}", self.error),
+        }
+    }
+}
+
+/// Writes `text` to stdout. A closed pipe (`ceq simulate ... | head`) is not an error: the
+/// reader has what it wanted.
+fn print_stdout(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::failed(
+            anyhow::Error::new(e).context("cannot write to stdout"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn scenario_errors_are_reported_verbatim() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "not found");
+        let error = CliError::invalid(ScenarioError::io("a.toml", &io));
+        assert_eq!(
+            error.report(),
+            "error: a.toml: cannot read the file: not found"
+        );
+        assert_eq!(error.code, EXIT_INVALID);
+    }
+
+    #[test]
+    fn other_errors_show_their_context_chain() {
+        let error = CliError::failed(anyhow::anyhow!("disk full").context("cannot write x"));
+        assert_eq!(error.report(), "error: cannot write x: disk full");
+        assert_eq!(error.code, EXIT_FAILURE);
+    }
+}

@@ -1,0 +1,2 @@
+//! Integration tests: one binary, one module per area (STYLE.md §8).
+mod cli;
