@@ -223,7 +223,7 @@ fn sub_numbers(
     ctx: &mut Ctx<'_>,
     parent: &Table<'_>,
     key: &str,
-    keys: &[&str; 3],
+    keys: &[&'static str; 3],
     domain: Domain,
     default: f64,
 ) -> Option<[f64; 3]> {

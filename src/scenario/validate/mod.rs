@@ -235,3 +235,6 @@ fn time(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<Time> {
         cash_flow_timing: cash_flow_timing?,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -193,6 +193,7 @@ impl<'t> Ctx<'t> {
             path: field.path.clone(),
             key_span: field.key_span.clone(),
             entries,
+            allowed: None,
         };
         for (i, entry) in entries.iter().enumerate() {
             if entries[..i].iter().any(|e| e.key == entry.key) {
@@ -207,9 +208,10 @@ impl<'t> Ctx<'t> {
     }
 
     /// A table with a fixed set of keys: unknown keys are reported with the nearest valid key.
-    pub fn table<'n>(&mut self, field: &Field<'n>, allowed: &[&str]) -> Option<Table<'n>> {
-        let table = self.open_table(field)?;
+    pub fn table<'n>(&mut self, field: &Field<'n>, allowed: &[&'static str]) -> Option<Table<'n>> {
+        let mut table = self.open_table(field)?;
         self.reject_unknown(&table, allowed);
+        table.allowed = Some(allowed.to_vec());
         Some(table)
     }
 
@@ -298,6 +300,8 @@ pub struct Table<'n> {
     /// The span of the key that introduced the table; `None` for the file's root.
     pub key_span: Span,
     pub entries: &'n [super::super::document::Entry],
+    /// The valid keys, when the table has a fixed set (see [`Ctx::table`]).
+    pub allowed: Option<Vec<&'static str>>,
 }
 
 impl<'n> Table<'n> {
@@ -308,6 +312,7 @@ impl<'n> Table<'n> {
                 path: String::new(),
                 key_span: 0..0,
                 entries,
+                allowed: None,
             }),
             _ => None,
         }
@@ -338,7 +343,7 @@ impl<'n> Table<'n> {
     /// A key that must be present; `what` explains it in the message.
     pub fn required(&self, ctx: &mut Ctx<'_>, key: &str, what: &str) -> Option<Field<'n>> {
         let field = self.get(key);
-        if field.is_none() {
+        if field.is_none() && !self.has_typo_of(key) {
             let message = if self.path.is_empty() {
                 format!("missing key `{key}` ({what})")
             } else {
@@ -348,6 +353,18 @@ impl<'n> Table<'n> {
             ctx.error_at(span, &join(&self.path, key), message);
         }
         field
+    }
+
+    /// Whether an unknown key looks like a typo of `key`: it was reported as such, so a
+    /// second "missing key" problem would only repeat it.
+    fn has_typo_of(&self, key: &str) -> bool {
+        let Some(allowed) = &self.allowed else {
+            return false;
+        };
+        self.entries
+            .iter()
+            .filter(|e| !allowed.contains(&e.key.as_str()))
+            .any(|e| nearest(&e.key, allowed.iter().copied()) == Some(key))
     }
 
     /// An optional number with a default.
