@@ -169,6 +169,13 @@ impl<'t> Ctx<'t> {
     }
 
     pub fn wrong_type(&mut self, field: &Field<'_>, expected: &str, found: &Value) {
+        // A quoted number is the most common slip; say how to fix it.
+        let hint = match found {
+            Value::String(s) if expected == "a number" && s.trim().parse::<f64>().is_ok() => {
+                format!(" (write {} without quotes)", s.trim())
+            }
+            _ => String::new(),
+        };
         let found = match found {
             Value::Integer(_) | Value::Float(_) => "a number",
             other => other.kind(),
@@ -176,7 +183,7 @@ impl<'t> Ctx<'t> {
         self.error(
             &field.node.span,
             &field.path,
-            format!("expected {expected}, found {found}"),
+            format!("expected {expected}, found {found}{hint}"),
         );
     }
 
