@@ -122,14 +122,7 @@ impl<'t> Ctx<'t> {
     pub fn whole(&mut self, field: &Field<'_>, min: u64, max: u64, too_large: &str) -> Option<u64> {
         let x = self.finite(field)?;
         let found = self.source(&field.node.span);
-        if x.fract() != 0.0 {
-            self.error(
-                &field.node.span,
-                &field.path,
-                format!("expected a whole number ≥ {min}, found {found}"),
-            );
-            None
-        } else if x < min as f64 {
+        if x.fract() != 0.0 || x < min as f64 {
             self.error(
                 &field.node.span,
                 &field.path,
