@@ -83,7 +83,11 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
         .required(ctx, "time", "the horizon, e.g. [time] periods = 60")
         .and_then(|f| time(ctx, &f));
     let cohort_list = top
-        .required(ctx, "cohorts", "at least one [[cohorts]] table")
+        .required(
+            ctx,
+            "cohorts",
+            "a list of at least one cohort; [[cohorts]] in TOML",
+        )
         .and_then(|f| cohorts::cohorts(ctx, &f));
     // Cross-references need the names even when a cohort has other problems.
     let names = cohort_list

@@ -168,7 +168,7 @@ fn missing_top_level_section_has_no_position() {
         problems("name = \"x\"\n"),
         [
             "s.toml: time: missing key `time` (the horizon, e.g. [time] periods = 60)",
-            "s.toml: cohorts: missing key `cohorts` (at least one [[cohorts]] table)",
+            "s.toml: cohorts: missing key `cohorts` (a list of at least one cohort; [[cohorts]] in TOML)",
         ]
     );
 }
@@ -360,5 +360,39 @@ fn json_is_read_the_same_way() {
     assert_eq!(
         e.diagnostics[0].to_string(),
         "s.json:2:75: cohorts[0].retention.rate: expected a number in [0, 1], found 1.5"
+    );
+}
+
+#[test]
+fn deeply_nested_input_does_not_crash() {
+    for depth in [1_000, 100_000] {
+        let json = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(parse_str(&json, "s.json", "s", Format::Json).is_err());
+        let toml = format!("x = {}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(parse(&toml).is_err());
+    }
+}
+
+#[test]
+fn json_specific_problems() {
+    let json = |text: &str| -> Vec<String> {
+        parse_str(text, "s.json", "s", Format::Json)
+            .unwrap_err()
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(
+        json("[1, 2]"),
+        ["s.json:1:1: expected the scenario to be a table (a JSON object), found a list"]
+    );
+    assert_eq!(
+        json(r#"{ "time": { "periods": 12, "periods": 1e400 } }"#)[..2],
+        [
+            "s.json: cohorts: missing key `cohorts` (a list of at least one cohort; [[cohorts]] in TOML)",
+            "s.json:1:28: time.periods: duplicate key `periods`; each key may appear once",
+        ]
+        .map(String::from)
     );
 }
