@@ -113,7 +113,7 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
     };
 
     let present = plans::Present {
-        acquisition: matches!(acquisition, Some(Some(_))) || top.get("acquisition").is_some(),
+        acquisition: top.get("acquisition").is_some(),
         retention: top.get("retention_program").is_some(),
         drivers: Driver::ALL.map(|d| {
             drivers.as_ref().is_some_and(|ds| ds[d.index()].is_some()) || driver_written(&top, d)

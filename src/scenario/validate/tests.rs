@@ -396,3 +396,27 @@ fn json_specific_problems() {
         .map(String::from)
     );
 }
+
+#[test]
+fn several_problems_render_with_a_count() {
+    let text = BASE
+        .replace("rate = 0.9", "rate = 2")
+        .replace("mean = 10", "mean = -1");
+    let rendered = parse(&text).unwrap_err().to_string();
+    let expected = "error: expected a number in [0, 1], found 2
+ --> s.toml:8:22
+  |
+8 | retention = { rate = 2 }
+  |                      ^
+  = key: cohorts[0].retention.rate
+
+error: expected a number ≥ 0, found -1
+  --> s.toml:10:24
+   |
+10 | order_value = { mean = -1 }
+   |                        ^^
+   = key: cohorts[0].order_value.mean
+
+2 problems in s.toml";
+    assert_eq!(rendered, expected);
+}
