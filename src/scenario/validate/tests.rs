@@ -420,3 +420,18 @@ error: expected a number ≥ 0, found -1
 2 problems in s.toml";
     assert_eq!(rendered, expected);
 }
+
+#[test]
+fn typo_inside_a_form_is_reported_once() {
+    assert_eq!(
+        problems(&BASE.replace("purchases = { mean = 1 }", "purchases = { mena = 1 }")),
+        ["s.toml:9:15: cohorts[0].purchases.mena: unknown key `mena`; did you mean `mean`?"]
+    );
+    assert_eq!(
+        problems(&with("[optimize]\nlevers = [\"brand\"]\n")),
+        [
+            "s.toml:12:11: optimize.levers[0]: optimizing `brand` would have no effect: the \
+             scenario has no [drivers.brand] section; add one or remove this"
+        ]
+    );
+}
