@@ -5,8 +5,10 @@
 //! Validation collects every problem, each with file, line:column and key path, rather than
 //! stopping at the first.
 
+mod document;
 mod error;
 mod types;
+mod validate;
 
 pub use error::{Diagnostic, ScenarioError};
 pub use types::*;
@@ -49,6 +51,23 @@ pub fn parse_str(
     default_name: &str,
     format: Format,
 ) -> Result<Scenario, ScenarioError> {
-    let _ = (text, file, default_name, format);
-    todo!("scenario reader: implemented by the scenario-reader work")
+    let root = document::parse(text, format).map_err(|syntax| {
+        let (line, column, source) = document::line_col(text, syntax.span.start);
+        let width = text
+            .get(syntax.span.clone())
+            .map_or(1, |s| s.lines().next().unwrap_or("").chars().count());
+        let mut diagnostic = Diagnostic::whole_file(file, syntax.message);
+        diagnostic.line = line;
+        diagnostic.column = column;
+        diagnostic.source_line = source.to_string();
+        diagnostic.caret_width = width.max(1);
+        ScenarioError {
+            file: file.to_string(),
+            diagnostics: vec![diagnostic],
+        }
+    })?;
+    validate::validate(&root, file, text, default_name).map_err(|diagnostics| ScenarioError {
+        file: file.to_string(),
+        diagnostics,
+    })
 }

@@ -1,2 +1,4 @@
-//! Integration tests: one binary, one module per area (STYLE.md §8).
+//! ceq integration tests: one binary, one module per area.
+
 mod cli;
+mod scenario_files;

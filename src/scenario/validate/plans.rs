@@ -1,0 +1,372 @@
+//! `[plans.*]` (SPEC §7) and `[optimize]` (§10).
+//!
+//! A plan's lever is a number ≥ 0 (spend per period) or a list of per-year amounts, the last
+//! repeating; levers left out spend 0. Spending on a lever whose section is absent is refused:
+//! the money would vanish without effect, which is almost certainly a mistake in the file.
+//! `[optimize]` defaults: no budget cap, objective "mean", no bounds, `levers` = every lever
+//! whose section is present, `optimize_retention_allocation` = false.
+
+use super::cohorts::Names;
+use super::market::shares;
+use super::read::{Ctx, Field, elements, nearest, show};
+use crate::scenario::types::*;
+
+/// Which levers have a section that gives their spend an effect.
+pub struct Present {
+    pub acquisition: bool,
+    pub retention: bool,
+    pub drivers: [bool; 3],
+}
+
+impl Present {
+    pub fn has(&self, lever: Lever) -> bool {
+        match lever {
+            Lever::Acquisition => self.acquisition,
+            Lever::Retention => self.retention,
+            other => other.driver().is_some_and(|d| self.drivers[d.index()]),
+        }
+    }
+
+    /// The section a lever needs, as written in a file.
+    fn section(lever: Lever) -> String {
+        match lever {
+            Lever::Acquisition => "[acquisition]".to_string(),
+            Lever::Retention => "[retention_program]".to_string(),
+            other => format!("[drivers.{}]", other.name()),
+        }
+    }
+
+    fn levers(&self) -> Vec<Lever> {
+        Lever::ALL.into_iter().filter(|l| self.has(*l)).collect()
+    }
+}
+
+const LEVER_NAMES: [&str; 5] = ["acquisition", "retention", "value", "brand", "relationship"];
+
+fn lever_named(name: &str) -> Option<Lever> {
+    Lever::ALL.into_iter().find(|l| l.name() == name)
+}
+
+/// "unknown lever `brnad`; did you mean `brand`?"
+fn unknown_lever(ctx: &mut Ctx<'_>, span: &std::ops::Range<usize>, path: &str, name: &str) {
+    let message = match nearest(name, LEVER_NAMES) {
+        Some(near) => format!("unknown lever `{name}`; did you mean `{near}`?"),
+        None => format!(
+            "unknown lever `{name}`; the levers are {}",
+            LEVER_NAMES.join(", ")
+        ),
+    };
+    ctx.error(span, path, message);
+}
+
+fn absent_lever(
+    ctx: &mut Ctx<'_>,
+    span: &std::ops::Range<usize>,
+    path: &str,
+    lever: Lever,
+    doing: &str,
+) {
+    ctx.error(
+        span,
+        path,
+        format!(
+            "{doing} `{}` would have no effect: the scenario has no {} section; add one or \
+             remove this",
+            lever.name(),
+            Present::section(lever)
+        ),
+    );
+}
+
+pub fn plans(
+    ctx: &mut Ctx<'_>,
+    field: &Field<'_>,
+    names: &Names,
+    present: &Present,
+) -> Option<Vec<Plan>> {
+    let table = ctx.open_table(field)?;
+    if table.entries.is_empty() {
+        return Some(vec![Plan::baseline()]);
+    }
+    let mut result = Some(Vec::new());
+    for (name, f) in table.fields() {
+        let plan = plan(ctx, name, &f, names, present);
+        match (&mut result, plan) {
+            (Some(list), Some(p)) => list.push(p),
+            _ => result = None,
+        }
+    }
+    result
+}
+
+fn plan(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    field: &Field<'_>,
+    names: &Names,
+    present: &Present,
+) -> Option<Plan> {
+    let mut keys: Vec<&str> = LEVER_NAMES.to_vec();
+    keys.push("retention_allocation");
+    let t = ctx.table(field, &keys)?;
+    let before = ctx.count();
+    let mut spend: [SpendSchedule; 5] = std::array::from_fn(|_| SpendSchedule::constant(0.0));
+    for lever in Lever::ALL {
+        let Some(f) = t.get(lever.name()) else {
+            continue;
+        };
+        if let Some(schedule) = schedule(ctx, &f) {
+            if !present.has(lever) && schedule.0.iter().any(|x| *x > 0.0) {
+                absent_lever(ctx, &f.key_span, &f.path, lever, "spending on");
+            }
+            spend[lever.index()] = schedule;
+        }
+    }
+    let retention_allocation = match t.get("retention_allocation") {
+        Some(f) => {
+            if !present.retention {
+                absent_lever(ctx, &f.key_span, &f.path, Lever::Retention, "allocating");
+                None
+            } else {
+                shares(ctx, &f, names)
+            }
+        }
+        None => None,
+    };
+    (ctx.count() == before).then(|| Plan {
+        name: name.to_string(),
+        spend,
+        retention_allocation,
+    })
+}
+
+/// A number ≥ 0, or a non-empty list of per-year numbers ≥ 0 (the last repeating).
+fn schedule(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<SpendSchedule> {
+    if let Some(items) = elements(field) {
+        if items.is_empty() {
+            ctx.error(
+                &field.node.span,
+                &field.path,
+                "expected at least one amount; the list gives spend per period for each year, \
+                 the last repeating",
+            );
+            return None;
+        }
+        let amounts: Vec<Option<f64>> = items
+            .iter()
+            .map(|item| ctx.number(item, Domain::NON_NEGATIVE))
+            .collect();
+        return amounts
+            .into_iter()
+            .collect::<Option<Vec<_>>>()
+            .map(SpendSchedule);
+    }
+    match field.node.value {
+        crate::scenario::document::Value::Integer(_)
+        | crate::scenario::document::Value::Float(_) => ctx
+            .number(field, Domain::NON_NEGATIVE)
+            .map(SpendSchedule::constant),
+        ref other => {
+            ctx.wrong_type(
+                field,
+                "a spend per period (a number ≥ 0) or a list of per-year amounts",
+                other,
+            );
+            None
+        }
+    }
+}
+
+const OBJECTIVE_HELP: &str =
+    "\"mean\", { mean_minus_sd = λ }, { cvar = α } or { prob_above = target }";
+
+pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Option<Optimize> {
+    let t = ctx.table(
+        field,
+        &[
+            "budget",
+            "objective",
+            "bounds",
+            "levers",
+            "optimize_retention_allocation",
+        ],
+    )?;
+    let before = ctx.count();
+    let budget = match t.get("budget") {
+        Some(f) => ctx.number(&f, Domain::NON_NEGATIVE).map(Some),
+        None => Some(None),
+    };
+    let objective = match t.get("objective") {
+        Some(f) => objective(ctx, &f),
+        None => Some(Objective::Mean),
+    };
+    let mut bounds: [Option<(f64, f64)>; 5] = [None; 5];
+    if let Some(f) = t.get("bounds")
+        && let Some(table) = ctx.open_table(&f)
+    {
+        for (name, b) in table.fields() {
+            let Some(lever) = lever_named(name) else {
+                unknown_lever(ctx, &b.key_span, &b.path, name);
+                continue;
+            };
+            if !present.has(lever) {
+                absent_lever(ctx, &b.key_span, &b.path, lever, "bounding");
+                continue;
+            }
+            bounds[lever.index()] = bound(ctx, &b);
+        }
+        if let Some(Some(budget)) = budget {
+            let minimum: f64 = bounds.iter().flatten().map(|(lo, _)| lo).sum();
+            if minimum > budget {
+                ctx.error(
+                    &f.key_span,
+                    &f.path,
+                    format!(
+                        "the lower bounds add up to {}, more than the budget of {}; lower \
+                         them or raise the budget",
+                        show(minimum),
+                        show(budget)
+                    ),
+                );
+            }
+        }
+    }
+    let levers = match t.get("levers") {
+        Some(f) => levers(ctx, &f, present),
+        None => Some(present.levers()),
+    };
+    let optimize_retention_allocation = match t.get("optimize_retention_allocation") {
+        Some(f) => {
+            let on = ctx.boolean(&f);
+            if on == Some(true) && !present.retention {
+                ctx.error(
+                    &f.node.span,
+                    &f.path,
+                    "there is no retention allocation to optimize: the scenario has no \
+                     [retention_program] section",
+                );
+            }
+            on
+        }
+        None => Some(false),
+    };
+    if ctx.count() > before {
+        return None;
+    }
+    Some(Optimize {
+        budget: budget?,
+        objective: objective?,
+        bounds,
+        levers: levers?,
+        optimize_retention_allocation: optimize_retention_allocation?,
+    })
+}
+
+/// `[min, max]` with 0 ≤ min ≤ max.
+fn bound(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<(f64, f64)> {
+    let items = match elements(field) {
+        Some(items) if items.len() == 2 => items,
+        _ => {
+            ctx.error(
+                &field.node.span,
+                &field.path,
+                "expected [min, max], two spends per period with 0 ≤ min ≤ max",
+            );
+            return None;
+        }
+    };
+    let lo = ctx.number(&items[0], Domain::NON_NEGATIVE);
+    let hi = ctx.number(&items[1], Domain::NON_NEGATIVE);
+    let (lo, hi) = (lo?, hi?);
+    if lo > hi {
+        ctx.error(
+            &field.node.span,
+            &field.path,
+            format!(
+                "the minimum {} is above the maximum {}; expected [min, max]",
+                show(lo),
+                show(hi)
+            ),
+        );
+        return None;
+    }
+    Some((lo, hi))
+}
+
+fn levers(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Option<Vec<Lever>> {
+    let Some(items) = elements(field) else {
+        ctx.wrong_type(field, "a list of lever names", &field.node.value);
+        return None;
+    };
+    let before = ctx.count();
+    let mut result = Vec::new();
+    for item in &items {
+        let Some(name) = ctx.string(item) else {
+            continue;
+        };
+        let Some(lever) = lever_named(name) else {
+            unknown_lever(ctx, &item.node.span, &item.path, name);
+            continue;
+        };
+        if !present.has(lever) {
+            absent_lever(ctx, &item.node.span, &item.path, lever, "optimizing");
+        } else if result.contains(&lever) {
+            ctx.error(
+                &item.node.span,
+                &item.path,
+                format!("lever `{name}` is listed twice"),
+            );
+        } else {
+            result.push(lever);
+        }
+    }
+    if result.is_empty() && ctx.count() == before {
+        ctx.error(
+            &field.node.span,
+            &field.path,
+            "expected at least one lever for the optimizer to move",
+        );
+    }
+    (ctx.count() == before).then_some(result)
+}
+
+fn objective(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<Objective> {
+    use crate::scenario::document::Value;
+    match &field.node.value {
+        Value::String(s) if s == "mean" => Some(Objective::Mean),
+        Value::String(s) => {
+            ctx.error(
+                &field.node.span,
+                &field.path,
+                format!("unknown objective \"{s}\"; expected {OBJECTIVE_HELP}"),
+            );
+            None
+        }
+        Value::Table(_) => {
+            let forms: &[&[&str]] = &[&["mean_minus_sd"], &["cvar"], &["prob_above"]];
+            let (form, t) = ctx.form(field, forms)?;
+            match form {
+                0 => t
+                    .number(ctx, "mean_minus_sd", Domain::NON_NEGATIVE, "")
+                    .map(Objective::MeanMinusSd),
+                1 => {
+                    let alpha = Domain {
+                        low_open: true,
+                        ..Domain::closed(0.0, 1.0)
+                    };
+                    let f = t.get("cvar")?;
+                    ctx.number_why(&f, alpha, "the share of worst runs averaged, e.g. 0.05")
+                        .map(Objective::Cvar)
+                }
+                _ => {
+                    let f = t.get("prob_above")?;
+                    ctx.finite(&f).map(Objective::ProbAbove)
+                }
+            }
+        }
+        other => {
+            ctx.wrong_type(field, OBJECTIVE_HELP, other);
+            None
+        }
+    }
+}
