@@ -141,7 +141,7 @@ mod tests {
         let error = CliError::invalid(ScenarioError::io("a.toml", &io));
         assert_eq!(
             error.report(),
-            "error: a.toml: cannot read the file: not found"
+            "error: cannot read the file: not found\n --> a.toml"
         );
         assert_eq!(error.code, EXIT_INVALID);
     }

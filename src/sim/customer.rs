@@ -30,8 +30,18 @@ struct Customer {
     rate: f64,
     /// Own mean order value v_i (customer_cv form) or Gamma-Gamma rate ν_i; unused otherwise.
     value_scale: f64,
-    /// Acquired or referred during the horizon (origin "new"); kept on migration.
-    is_new: bool,
+}
+
+/// Index of the existing base in a [`Cohorts`] origin pair.
+const EXISTING: usize = 0;
+/// Index of customers acquired or referred during the horizon (kept on migration).
+const NEW: usize = 1;
+
+/// Each cohort's customers split by origin, so a group's size is its length.
+type Population = Vec<[Vec<Customer>; 2]>;
+
+fn headcount(groups: &[Vec<Customer>; 2]) -> usize {
+    groups[EXISTING].len() + groups[NEW].len()
 }
 
 /// Per-cohort constants of a run.
@@ -75,7 +85,7 @@ impl<'a> CohortPlan<'a> {
     }
 
     /// Draws a customer's traits from this cohort (SPEC §2).
-    fn draw(&self, rng: &mut SimRng, is_new: bool) -> Customer {
+    fn draw(&self, rng: &mut SimRng) -> Customer {
         let churn = match self.cohort.retention {
             Retention::Rate { rate } => 1.0 - rate,
             Retention::MeanConcentration {
@@ -106,7 +116,6 @@ impl<'a> CohortPlan<'a> {
             churn,
             rate,
             value_scale,
-            is_new,
         }
     }
 
@@ -160,12 +169,13 @@ pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResu
         .map(|c| CohortPlan::new(scenario, c))
         .collect();
     let n_cohorts = cohorts.len();
-    let mut population: Vec<Vec<Customer>> = cohorts
+    let mut population: Population = cohorts
         .iter()
         .map(|plan| {
-            (0..plan.cohort.customers)
-                .map(|_| plan.draw(&mut rng, false))
-                .collect()
+            let existing = (0..plan.cohort.customers)
+                .map(|_| plan.draw(&mut rng))
+                .collect();
+            [existing, Vec::new()]
         })
         .collect();
     let mut result = RunResult {
@@ -175,7 +185,7 @@ pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResu
         ..RunResult::default()
     };
     let mut referred_next = vec![0u64; n_cohorts];
-    let mut arrivals: Vec<Vec<Customer>> = vec![Vec::new(); n_cohorts];
+    let mut arrivals: Population = vec![[Vec::new(), Vec::new()]; n_cohorts];
     let mut cumulative = 0.0;
 
     for t in 1..=scenario.time.periods {
@@ -190,9 +200,9 @@ pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResu
             let n = std::mem::take(&mut referred_next[c]);
             referred += n;
             result.cohorts[c].entered += n as f64;
-            population[c].extend((0..n).map(|_| cohorts[c].draw(&mut rng, true)));
+            population[c][NEW].extend((0..n).map(|_| cohorts[c].draw(&mut rng)));
         }
-        let total: usize = population.iter().map(Vec::len).sum();
+        let total: usize = population.iter().map(headcount).sum();
         if total > MAX_POPULATION {
             return Err(SimError::TooLarge(format!(
                 "run {run} grew to {total} customers in period {t}; the per-customer engine \
@@ -212,7 +222,7 @@ pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResu
         };
         let mut period_value = 0.0;
         for (c, plan) in cohorts.iter().enumerate() {
-            let active = population[c].len();
+            let active = headcount(&population[c]);
             if active == 0 {
                 continue;
             }
@@ -260,7 +270,7 @@ pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResu
                 result.components.extra_value += disc * extra;
                 result.components.cost_to_serve -= disc * serve;
                 result.components.retention -= disc * retention;
-                if g == 0 {
+                if g == EXISTING {
                     result.origin.existing += disc * value;
                 } else {
                     result.origin.new += disc * value;
@@ -276,8 +286,10 @@ pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResu
         }
         // 6. Migration: movers join their destination after every cohort has churned.
         for (c, movers) in arrivals.iter_mut().enumerate() {
-            result.cohorts[c].entered += movers.len() as f64;
-            population[c].append(movers);
+            result.cohorts[c].entered += headcount(movers) as f64;
+            for (group, moved) in population[c].iter_mut().zip(movers.iter_mut()) {
+                group.append(moved);
+            }
         }
 
         let onboarding = scenario
@@ -294,8 +306,8 @@ pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResu
         period.cumulative_ce = cumulative;
         result.periods.push(period);
     }
-    for (c, customers) in population.iter().enumerate() {
-        result.cohorts[c].active_end = customers.len() as f64;
+    for (c, groups) in population.iter().enumerate() {
+        result.cohorts[c].active_end = headcount(groups) as f64;
     }
     result.customer_equity = cumulative;
     Ok(result)
@@ -308,7 +320,7 @@ fn acquire(
     t: u32,
     rng: &mut SimRng,
     cohorts: &[CohortPlan<'_>],
-    population: &mut [Vec<Customer>],
+    population: &mut Population,
     result: &mut RunResult,
 ) -> u64 {
     let Some(acquisition) = &setup.scenario.acquisition else {
@@ -343,7 +355,7 @@ fn acquire(
         remaining -= n;
         remaining_share -= share;
         result.cohorts[c].entered += n as f64;
-        population[c].extend((0..n).map(|_| cohorts[c].draw(rng, true)));
+        population[c][NEW].extend((0..n).map(|_| cohorts[c].draw(rng)));
     }
     acquired
 }
@@ -361,12 +373,8 @@ fn binomial(rng: &mut SimRng, n: u64, p: f64) -> u64 {
 /// Retention spend of period t by cohort (SPEC §5): the plan's budget split by the plan's or the
 /// programme's allocation, or in proportion to active customers. A cohort with no active
 /// customers spends nothing.
-fn retention_allocation(
-    setup: &RunSetup<'_>,
-    budget: f64,
-    population: &[Vec<Customer>],
-) -> Vec<f64> {
-    let active: Vec<f64> = population.iter().map(|p| p.len() as f64).collect();
+fn retention_allocation(setup: &RunSetup<'_>, budget: f64, population: &Population) -> Vec<f64> {
+    let active: Vec<f64> = population.iter().map(|p| headcount(p) as f64).collect();
     if budget <= 0.0 || setup.scenario.retention_program.is_none() {
         return vec![0.0; active.len()];
     }
@@ -394,79 +402,125 @@ fn retention_allocation(
     }
 }
 
-/// 2. Purchases, 5. churn and 6. migration of one cohort in one period. Returns the period's
-/// totals for the existing (index 0) and new (index 1) customers; survivors stay in
-/// `customers`, movers are appended to `arrivals[destination]` with redrawn traits.
+/// 2. Purchases, 5. churn and 6. migration of cohort `c` in one period. Returns the period's
+/// totals for the existing and new customers; survivors stay in `groups`, movers are appended to
+/// `arrivals[destination]` with traits redrawn from the destination.
 fn step_cohort(
     cohorts: &[CohortPlan<'_>],
     c: usize,
-    customers: &mut Vec<Customer>,
-    arrivals: &mut [Vec<Customer>],
+    groups: &mut [Vec<Customer>; 2],
+    arrivals: &mut Population,
     rng: &mut SimRng,
     purchase_multiplier: f64,
     hazard: f64,
 ) -> [GroupTotals; 2] {
-    let plan = &cohorts[c];
-    let mut groups = [GroupTotals::default(); 2];
+    let mut totals = [GroupTotals::default(); 2];
+    for (origin, customers) in groups.iter_mut().enumerate() {
+        if customers.is_empty() {
+            continue;
+        }
+        totals[origin] = purchases(&cohorts[c], customers, rng, purchase_multiplier, hazard);
+        churn_and_migrate(cohorts, c, origin, customers, arrivals, rng, hazard);
+    }
+    totals
+}
+
+/// Orders and revenue of one origin group. Per-customer draws only where they matter (BG/NBD
+/// dropout, an own order-value scale); otherwise one Poisson for the group's orders given the
+/// customers' rates and one Gamma for their value. Dropout customers who leave are marked by a
+/// churn propensity of +∞ and removed by [`churn_and_migrate`].
+fn purchases(
+    plan: &CohortPlan<'_>,
+    customers: &mut [Customer],
+    rng: &mut SimRng,
+    multiplier: f64,
+    hazard: f64,
+) -> GroupTotals {
     let fixed = match plan.cohort.purchases {
         Purchases::Fixed { n } => Some(n as u64),
         _ => None,
     };
-    let per_customer_orders = plan.dropout || plan.own_value_scale;
-    if !per_customer_orders {
-        // Orders of a group given its customers' rates: Poisson(multiplier·Σλ_i), exact.
-        let mut rates = [0.0f64; 2];
-        for customer in customers.iter() {
-            let g = customer.is_new as usize;
-            groups[g].customers += 1;
-            rates[g] += customer.rate;
+    let mut totals = GroupTotals {
+        customers: customers.len() as u64,
+        ..GroupTotals::default()
+    };
+    if !(plan.dropout || plan.own_value_scale) {
+        totals.orders = match plan.cohort.purchases {
+            Purchases::Fixed { n } => n as u64 * totals.customers,
+            Purchases::Poisson { mean } => poisson(rng, multiplier * mean * customers.len() as f64),
+            Purchases::NegativeBinomial { .. } => {
+                let rates: f64 = customers.iter().map(|c| c.rate).sum();
+                poisson(rng, multiplier * rates)
+            }
+        };
+        totals.revenue = plan.common_scale_revenue(rng, totals.orders);
+        return totals;
+    }
+    for customer in customers.iter_mut() {
+        let wanted = fixed.unwrap_or_else(|| poisson(rng, multiplier * customer.rate));
+        let mut placed = wanted;
+        if plan.dropout {
+            // BG/NBD: after each order the customer drops out with probability p_i scaled by
+            // the period's hazard multiplier; later orders are not placed.
+            let p = (customer.churn * hazard).min(1.0);
+            placed = 0;
+            while placed < wanted {
+                placed += 1;
+                if rng.random::<f64>() < p {
+                    customer.churn = f64::INFINITY;
+                    break;
+                }
+            }
         }
-        for (g, group) in groups.iter_mut().enumerate() {
-            group.orders = match fixed {
-                Some(n) => n * group.customers,
-                None => poisson(rng, purchase_multiplier * rates[g]),
-            };
-            group.revenue = plan.common_scale_revenue(rng, group.orders);
+        totals.orders += placed;
+        if plan.own_value_scale {
+            totals.revenue += plan.own_scale_revenue(rng, placed, customer.value_scale);
         }
     }
+    if !plan.own_value_scale {
+        totals.revenue = plan.common_scale_revenue(rng, totals.orders);
+    }
+    totals
+}
 
+/// 5. Churn and 6. migration of one origin group, with one uniform per customer: a customer
+/// with churn probability q = min(1, θ·h) leaves when u < q; otherwise (u − q)/(1 − q) is again
+/// uniform on [0, 1) and chooses the migration destination, if any.
+fn churn_and_migrate(
+    cohorts: &[CohortPlan<'_>],
+    c: usize,
+    origin: usize,
+    customers: &mut Vec<Customer>,
+    arrivals: &mut Population,
+    rng: &mut SimRng,
+    hazard: f64,
+) {
+    let plan = &cohorts[c];
     let mut kept = 0;
     for index in 0..customers.len() {
         let customer = customers[index];
-        let g = customer.is_new as usize;
-        let mut leaves = false;
-        if per_customer_orders {
-            groups[g].customers += 1;
-            let wanted = fixed.unwrap_or_else(|| poisson(rng, purchase_multiplier * customer.rate));
-            let mut placed = wanted;
-            if plan.dropout {
-                // BG/NBD: after each order the customer drops out with probability p_i scaled
-                // by the period's hazard multiplier; later orders are not placed.
-                let p = (customer.churn * hazard).min(1.0);
-                placed = 0;
-                while placed < wanted {
-                    placed += 1;
-                    if rng.random::<f64>() < p {
-                        leaves = true;
-                        break;
-                    }
-                }
+        let leave = if plan.dropout {
+            // Dropout was decided at purchase time (marked +∞); no per-period churn.
+            if customer.churn.is_infinite() {
+                1.0
+            } else {
+                0.0
             }
-            groups[g].orders += placed;
-            if plan.own_value_scale {
-                groups[g].revenue += plan.own_scale_revenue(rng, placed, customer.value_scale);
-            }
+        } else {
+            (customer.churn * hazard).min(1.0)
+        };
+        if leave >= 1.0 {
+            continue;
         }
-        if !plan.dropout {
-            leaves = rng.random::<f64>() < customer.churn * hazard;
-        }
-        if leaves {
+        let needs_draw = leave > 0.0 || !plan.migration.is_empty();
+        let u: f64 = if needs_draw { rng.random() } else { 1.0 };
+        if u < leave {
             continue;
         }
         if !plan.migration.is_empty() {
-            let u: f64 = rng.random();
-            if let Some(&(to, _)) = plan.migration.iter().find(|(_, cum)| u < *cum) {
-                arrivals[to].push(cohorts[to].draw(rng, customer.is_new));
+            let v = (u - leave) / (1.0 - leave);
+            if let Some(&(to, _)) = plan.migration.iter().find(|(_, cum)| v < *cum) {
+                arrivals[to][origin].push(cohorts[to].draw(rng));
                 continue;
             }
         }
@@ -474,12 +528,6 @@ fn step_cohort(
         kept += 1;
     }
     customers.truncate(kept);
-    if per_customer_orders && !plan.own_value_scale {
-        for group in groups.iter_mut() {
-            group.revenue = plan.common_scale_revenue(rng, group.orders);
-        }
-    }
-    groups
 }
 
 #[cfg(test)]

@@ -22,6 +22,9 @@ purchases = { mean = 1.0 }
 order_value = { mean = 50.0 }
 margin = 0.3
 
+[retention_program]
+response = { max_churn_reduction = 0.3, half_spend = 2.0 }
+
 [plans.current]
 
 [plans.growth]
