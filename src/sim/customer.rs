@@ -343,11 +343,14 @@ fn acquire(
     let acquired = binomial(rng, acquisition.prospects, probability);
     let mut remaining = acquired;
     let mut remaining_share = 1.0;
+    // The last cohort with a share takes the remainder, so rounding in the shares never loses
+    // a customer.
+    let last = acquisition.mix.iter().rposition(|&share| share > 0.0);
     for (c, &share) in acquisition.mix.iter().enumerate() {
         if remaining == 0 {
             break;
         }
-        let n = if share >= remaining_share {
+        let n = if Some(c) == last || share >= remaining_share {
             remaining
         } else {
             binomial(rng, remaining, share / remaining_share)
@@ -402,8 +405,8 @@ fn retention_allocation(setup: &RunSetup<'_>, budget: f64, population: &Populati
     }
 }
 
-/// 2. Purchases, 5. churn and 6. migration of cohort `c` in one period. Returns the period's
-/// totals for the existing and new customers; survivors stay in `groups`, movers are appended to
+/// Purchases (step 2), churn (5) and migration (6) of cohort `c` in one period. Returns the
+/// period's totals for the existing and new customers; survivors stay in `groups`, movers are appended to
 /// `arrivals[destination]` with traits redrawn from the destination.
 fn step_cohort(
     cohorts: &[CohortPlan<'_>],
@@ -483,8 +486,8 @@ fn purchases(
     totals
 }
 
-/// 5. Churn and 6. migration of one origin group, with one uniform per customer: a customer
-/// with churn probability q = min(1, θ·h) leaves when u < q; otherwise (u − q)/(1 − q) is again
+/// Churn (step 5) and migration (6) of one origin group, with one uniform per customer: a
+/// customer with churn probability q = min(1, θ·h) leaves when u < q; otherwise (u − q)/(1 − q) is again
 /// uniform on [0, 1) and chooses the migration destination, if any.
 fn churn_and_migrate(
     cohorts: &[CohortPlan<'_>],
