@@ -1,4 +1,5 @@
 //! ceq integration tests: one binary, one module per area.
 
 mod cli;
+mod closed_forms;
 mod scenario_files;
