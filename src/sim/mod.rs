@@ -7,9 +7,9 @@
 pub mod customer;
 pub mod rng;
 pub mod setup;
-mod size;
+pub mod size;
 
-use crate::scenario::Scenario;
+use crate::scenario::{Plan, Scenario};
 use crate::stats::{Components, Origin};
 
 /// Which engine simulates (SPEC §12).
@@ -96,15 +96,27 @@ pub enum SimError {
 }
 
 /// Runs `options.runs` independent runs of `scenario` under its plan `options.plan`.
-///
-/// Runs are spread over rayon's pool and collected in run order; each run draws only from its
-/// own streams, so the result is the same at any thread count.
 pub fn run(scenario: &Scenario, options: &SimOptions) -> Result<Simulation, SimError> {
-    use rayon::prelude::*;
     let plan = scenario
         .plans
         .get(options.plan)
         .ok_or(SimError::NoSuchPlan(options.plan))?;
+    run_plan(scenario, plan, options)
+}
+
+/// Runs `options.runs` independent runs of `scenario` under `plan`, which need not be one of
+/// the scenario's own plans (the optimizer's candidates); `options.plan` is ignored.
+///
+/// Runs are spread over rayon's pool and collected in run order; each run draws only from its
+/// own streams, so the result is the same at any thread count. Run k's parameter draws and
+/// shocks do not depend on the plan, so plans evaluated with the same seed share them (common
+/// random numbers).
+pub fn run_plan(
+    scenario: &Scenario,
+    plan: &Plan,
+    options: &SimOptions,
+) -> Result<Simulation, SimError> {
+    use rayon::prelude::*;
     let engine = match options.engine {
         EngineKind::Auto | EngineKind::Customer => EngineKind::Customer,
         EngineKind::Cohort => {
