@@ -356,3 +356,77 @@ fn validate_rejects_every_invalid_example() {
     }
     ceq().arg("validate").args(&files).assert().code(2);
 }
+
+/// `.toml` and `.json` files directly in `dir`, sorted.
+fn scenario_files_in(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .expect("scenario directory")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("toml") | Some("json")
+                )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_example_scenario_runs() {
+    let files = scenario_files_in("scenarios");
+    assert!(files.len() >= 6, "{files:?}");
+    for path in files
+        .iter()
+        .map(PathBuf::as_path)
+        .chain([Path::new("src/cli/init_template.toml")])
+    {
+        let output = ceq()
+            .arg("simulate")
+            .arg(path)
+            .args(["--runs", "20", "--json"])
+            .output()
+            .expect("run ceq");
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let mean = summary["customer_equity"]["mean"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{}: no CE mean", path.display()));
+        assert!(mean.is_finite(), "{}: CE mean {mean}", path.display());
+        assert_eq!(summary["runs"], 20, "{}", path.display());
+    }
+}
+
+#[test]
+fn every_invalid_scenario_exits_two_with_its_rendered_problem() {
+    let files = scenario_files_in("scenarios/invalid");
+    assert!(files.len() >= 16, "{files:?}");
+    for path in files {
+        let expected = match ceq::scenario::load_file(&path) {
+            Ok(_) => panic!("{} should not validate", path.display()),
+            Err(error) => error.to_string(),
+        };
+        let output = ceq().arg("validate").arg(&path).output().expect("run ceq");
+        assert_eq!(output.status.code(), Some(2), "{}", path.display());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&expected),
+            "{}: stderr should carry the rendered problem\n--- stderr\n{stderr}\n--- expected\n{expected}",
+            path.display()
+        );
+        let simulate = ceq().arg("simulate").arg(&path).output().expect("run ceq");
+        assert_eq!(simulate.status.code(), Some(2), "{}", path.display());
+        assert!(
+            simulate.stdout.is_empty(),
+            "{}: nothing on stdout",
+            path.display()
+        );
+    }
+}
