@@ -43,9 +43,18 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
 
 fn ok_line(file: &str, scenario: &Scenario) -> String {
     format!(
-        "ok: {file} ({} cohorts, {} plans, {} periods)\n",
-        scenario.cohorts.len(),
-        scenario.plans.len(),
-        scenario.time.periods
+        "ok: {file} ({}, {}, {})\n",
+        count(scenario.cohorts.len(), "cohort"),
+        count(scenario.plans.len(), "plan"),
+        count(scenario.time.periods as usize, "period")
     )
+}
+
+/// "1 cohort", "3 cohorts".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -330,7 +330,7 @@ fn validate_reports_good_and_bad_files() {
         .assert()
         .code(2)
         .stdout(predicate::str::contains("ok: "))
-        .stdout(predicate::str::contains("(1 cohorts, 2 plans, 12 periods)"))
+        .stdout(predicate::str::contains("(1 cohort, 2 plans, 12 periods)"))
         .stderr(predicate::str::contains("bad.toml"));
 }
 
