@@ -5,7 +5,7 @@
 //! shape); these helpers give the degenerate answers exactly instead, so sampling cannot fail.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Beta, Distribution, Gamma, Poisson, StandardNormal};
+use rand_distr::{Beta, Binomial, Distribution, Gamma, Poisson, StandardNormal};
 
 use crate::scenario::{ParameterDistribution, Shock};
 
@@ -36,6 +36,40 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
         // Rates beyond rand_distr's range (~1e19) only arise from absurd inputs that the size
         // checks refuse; the mean is the best answer.
         Err(_) => lambda.round() as u64,
+    }
+}
+
+/// Binomial(n, p) count; exact at the ends p ≤ 0 and p ≥ 1.
+pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    if n == 0 || p <= 0.0 || p.is_nan() {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    Binomial::new(n, p).map_or(0, |d| d.sample(rng))
+}
+
+/// Splits `n` into categories with probabilities `probs` (summing to 1) by sequential
+/// conditional binomials, an exact multinomial draw. The last category with a positive
+/// probability takes the remainder, so rounding in the shares never loses a count.
+pub fn multinomial<R: Rng + ?Sized>(rng: &mut R, n: u64, probs: &[f64], out: &mut [u64]) {
+    out.iter_mut().for_each(|x| *x = 0);
+    let last = probs.iter().rposition(|&p| p > 0.0);
+    let mut remaining = n;
+    let mut remaining_mass = 1.0;
+    for (k, &p) in probs.iter().enumerate() {
+        if remaining == 0 {
+            break;
+        }
+        let draw = if Some(k) == last || p >= remaining_mass {
+            remaining
+        } else {
+            binomial(rng, remaining, p / remaining_mass)
+        };
+        out[k] = draw;
+        remaining -= draw;
+        remaining_mass -= p;
     }
 }
 

@@ -9,13 +9,13 @@
 //! any), and per-customer orders where dropout or an own order-value scale makes them matter.
 
 use rand::RngExt;
-use rand_distr::{Binomial, Distribution};
 
 use crate::model::dist::{beta, gamma, poisson};
-use crate::scenario::{Cohort, Lever, OrderValue, Purchases, Retention, Scenario};
+use crate::scenario::{Cohort, OrderValue, Purchases, Retention, Scenario};
+use crate::sim::period::{EXISTING, GroupTotals, NEW, Population, run_periods};
 use crate::sim::rng::{SimRng, Stream, stream};
 use crate::sim::setup::RunSetup;
-use crate::sim::{CohortRun, PeriodRun, RunResult, SimError};
+use crate::sim::{RunResult, SimError};
 
 /// The most customers one run may hold at once before the engine stops with an error (about
 /// 1.6 GB of customer records per thread).
@@ -32,17 +32,8 @@ struct Customer {
     value_scale: f64,
 }
 
-/// Index of the existing base in a [`Cohorts`] origin pair.
-const EXISTING: usize = 0;
-/// Index of customers acquired or referred during the horizon (kept on migration).
-const NEW: usize = 1;
-
 /// Each cohort's customers split by origin, so a group's size is its length.
-type Population = Vec<[Vec<Customer>; 2]>;
-
-fn headcount(groups: &[Vec<Customer>; 2]) -> usize {
-    groups[EXISTING].len() + groups[NEW].len()
-}
+type Groups = Vec<[Vec<Customer>; 2]>;
 
 /// Per-cohort constants of a run.
 struct CohortPlan<'a> {
@@ -52,8 +43,6 @@ struct CohortPlan<'a> {
     own_value_scale: bool,
     /// Cumulative migration thresholds `(destination, cumulative probability)`.
     migration: Vec<(usize, f64)>,
-    /// Net non-purchase value per active customer per period: extra value − cost to serve.
-    extra: f64,
 }
 
 impl<'a> CohortPlan<'a> {
@@ -80,7 +69,6 @@ impl<'a> CohortPlan<'a> {
                 OrderValue::HeterogeneousGamma { .. } | OrderValue::GammaGamma { .. }
             ),
             migration,
-            extra: cohort.extra_value.total() - cohort.cost_to_serve,
         }
     }
 
@@ -153,56 +141,95 @@ fn unreachable_scale() -> f64 {
     0.0
 }
 
-/// Sums of one cohort-origin group in one period.
-#[derive(Debug, Clone, Copy, Default)]
-struct GroupTotals {
-    customers: u64,
-    orders: u64,
-    revenue: f64,
+/// Every customer of a run, by cohort and origin, with movers waiting to join their destination.
+pub struct CustomerPopulation<'a> {
+    cohorts: Vec<CohortPlan<'a>>,
+    groups: Groups,
+    arrivals: Groups,
 }
 
-/// Simulates run `run` of `setup` customer by customer.
-pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResult, SimError> {
-    let scenario = setup.scenario.as_ref();
-    let mut rng = stream(seed, run, Stream::Customers);
-    let cohorts: Vec<CohortPlan<'_>> = (0..scenario.cohorts.len())
-        .map(|c| CohortPlan::new(scenario, c))
-        .collect();
-    let n_cohorts = cohorts.len();
-    let mut population: Population = cohorts
-        .iter()
-        .map(|plan| {
-            let existing = (0..plan.cohort.customers)
-                .map(|_| plan.draw(&mut rng))
-                .collect();
-            [existing, Vec::new()]
-        })
-        .collect();
-    let mut result = RunResult {
-        cohorts: vec![CohortRun::default(); n_cohorts],
-        periods: Vec::with_capacity(scenario.time.periods as usize),
-        clamped_draws: setup.clamped_draws,
-        ..RunResult::default()
-    };
-    let mut referred_next = vec![0u64; n_cohorts];
-    let mut arrivals: Population = vec![[Vec::new(), Vec::new()]; n_cohorts];
-    let mut cumulative = 0.0;
-
-    for t in 1..=scenario.time.periods {
-        let i = t as usize - 1;
-        let disc = setup.discount[i];
-        let spend = setup.path.spend[i];
-
-        // 1. Acquisition and last period's referrals.
-        let acquired = acquire(setup, t, &mut rng, &cohorts, &mut population, &mut result);
-        let mut referred = 0u64;
-        for c in 0..n_cohorts {
-            let n = std::mem::take(&mut referred_next[c]);
-            referred += n;
-            result.cohorts[c].entered += n as f64;
-            population[c][NEW].extend((0..n).map(|_| cohorts[c].draw(&mut rng)));
+impl<'a> CustomerPopulation<'a> {
+    /// The existing base of every cohort, each customer with its traits drawn.
+    pub fn new(scenario: &'a Scenario, rng: &mut SimRng) -> Self {
+        let cohorts: Vec<CohortPlan<'a>> = (0..scenario.cohorts.len())
+            .map(|c| CohortPlan::new(scenario, c))
+            .collect();
+        let groups = cohorts
+            .iter()
+            .map(|plan| {
+                let existing = (0..plan.cohort.customers).map(|_| plan.draw(rng)).collect();
+                [existing, Vec::new()]
+            })
+            .collect();
+        let arrivals = vec![[Vec::new(), Vec::new()]; cohorts.len()];
+        CustomerPopulation {
+            cohorts,
+            groups,
+            arrivals,
         }
-        let total: usize = population.iter().map(headcount).sum();
+    }
+}
+
+impl Population for CustomerPopulation<'_> {
+    fn active(&self, c: usize) -> [u64; 2] {
+        [
+            self.groups[c][EXISTING].len() as u64,
+            self.groups[c][NEW].len() as u64,
+        ]
+    }
+
+    fn enter(&mut self, c: usize, origin: usize, n: u64, rng: &mut SimRng) {
+        let plan = &self.cohorts[c];
+        self.groups[c][origin].extend((0..n).map(|_| plan.draw(rng)));
+    }
+
+    fn purchase(
+        &mut self,
+        c: usize,
+        multiplier: f64,
+        hazard: f64,
+        rng: &mut SimRng,
+    ) -> [GroupTotals; 2] {
+        let plan = &self.cohorts[c];
+        let mut totals = [GroupTotals::default(); 2];
+        for (origin, customers) in self.groups[c].iter_mut().enumerate() {
+            if !customers.is_empty() {
+                totals[origin] = purchases(plan, customers, rng, multiplier, hazard);
+            }
+        }
+        totals
+    }
+
+    fn churn_and_migrate(&mut self, c: usize, hazard: f64, rng: &mut SimRng) {
+        for origin in [EXISTING, NEW] {
+            churn_and_migrate(
+                &self.cohorts,
+                c,
+                origin,
+                &mut self.groups[c][origin],
+                &mut self.arrivals,
+                rng,
+                hazard,
+            );
+        }
+    }
+
+    fn settle_migration(&mut self) -> Vec<u64> {
+        self.groups
+            .iter_mut()
+            .zip(self.arrivals.iter_mut())
+            .map(|(groups, movers)| {
+                let moved = (movers[EXISTING].len() + movers[NEW].len()) as u64;
+                for (group, mover) in groups.iter_mut().zip(movers.iter_mut()) {
+                    group.append(mover);
+                }
+                moved
+            })
+            .collect()
+    }
+
+    fn check_size(&self, run: u64, t: u32) -> Result<(), SimError> {
+        let total: usize = self.groups.iter().map(|g| g[0].len() + g[1].len()).sum();
         if total > MAX_POPULATION {
             return Err(SimError::TooLarge(format!(
                 "run {run} grew to {total} customers in period {t}; the per-customer engine \
@@ -210,222 +237,15 @@ pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResu
                  horizon"
             )));
         }
-
-        // Retention spend per active customer of each cohort (SPEC §5).
-        let retention_spent =
-            retention_allocation(setup, spend[Lever::Retention.index()], &population);
-
-        let mut period = PeriodRun {
-            active: total as f64,
-            new: (acquired + referred) as f64,
-            ..PeriodRun::default()
-        };
-        let mut period_value = 0.0;
-        for (c, plan) in cohorts.iter().enumerate() {
-            let active = headcount(&population[c]);
-            if active == 0 {
-                continue;
-            }
-            let cohort = plan.cohort;
-            let sensitivity = cohort.sensitivity;
-            let effects = |pick: fn(&crate::scenario::DriverEffect) -> f64| -> [f64; 3] {
-                std::array::from_fn(|d| {
-                    scenario.drivers[d]
-                        .as_ref()
-                        .map_or(0.0, |p| sensitivity[d] * pick(&p.effect))
-                })
-            };
-            let purchase_multiplier =
-                setup.demand[i] * setup.path.multiplier(t, effects(|e| e.purchases));
-            let retention_effect = effects(|e| -e.retention);
-            let spend_per_customer = retention_spent[c] / active as f64;
-            let lift = scenario.retention_program.as_ref().map_or(0.0, |p| {
-                p.max_churn_reduction * p.curve.fraction(spend_per_customer)
-            });
-            let hazard = (1.0 - lift) * setup.churn[i] * setup.path.multiplier(t, retention_effect);
-
-            let groups = step_cohort(
-                &cohorts,
-                c,
-                &mut population[c],
-                &mut arrivals,
-                &mut rng,
-                purchase_multiplier,
-                hazard,
-            );
-
-            // 3. Value, 4. referrals.
-            let mut cohort_value = 0.0;
-            for (g, group) in groups.iter().enumerate() {
-                if group.customers == 0 {
-                    continue;
-                }
-                let customers = group.customers as f64;
-                let margin = cohort.margin * group.revenue;
-                let extra = customers * cohort.extra_value.total();
-                let serve = customers * cohort.cost_to_serve;
-                let retention = customers * spend_per_customer;
-                let value = margin + customers * plan.extra - retention;
-                result.components.purchase_margin += disc * margin;
-                result.components.extra_value += disc * extra;
-                result.components.cost_to_serve -= disc * serve;
-                result.components.retention -= disc * retention;
-                if g == EXISTING {
-                    result.origin.existing += disc * value;
-                } else {
-                    result.origin.new += disc * value;
-                }
-                cohort_value += value;
-                period.orders += group.orders as f64;
-                period.revenue += group.revenue;
-            }
-            result.cohorts[c].customer_equity += disc * cohort_value;
-            period_value += cohort_value;
-            referred_next[cohort.referral_cohort] +=
-                poisson(&mut rng, cohort.referrals * active as f64);
-        }
-        // 6. Migration: movers join their destination after every cohort has churned.
-        for (c, movers) in arrivals.iter_mut().enumerate() {
-            result.cohorts[c].entered += headcount(movers) as f64;
-            for (group, moved) in population[c].iter_mut().zip(movers.iter_mut()) {
-                group.append(moved);
-            }
-        }
-
-        let onboarding = scenario
-            .acquisition
-            .as_ref()
-            .map_or(0.0, |a| a.onboarding_cost * acquired as f64);
-        let acquisition_spend = spend[Lever::Acquisition.index()];
-        let driver_spend = setup.path.driver_spend(t);
-        result.components.acquisition -= disc * acquisition_spend;
-        result.components.onboarding -= disc * onboarding;
-        result.components.drivers -= disc * driver_spend;
-        result.origin.new -= disc * (acquisition_spend + onboarding);
-        cumulative += disc * (period_value - acquisition_spend - onboarding - driver_spend);
-        period.cumulative_ce = cumulative;
-        result.periods.push(period);
-    }
-    for (c, groups) in population.iter().enumerate() {
-        result.cohorts[c].active_end = headcount(groups) as f64;
-    }
-    result.customer_equity = cumulative;
-    Ok(result)
-}
-
-/// New customers of period t (SPEC §4): Binomial(prospects, a_t), split across cohorts by `mix`
-/// with sequential binomials (an exact multinomial). Returns how many were acquired.
-fn acquire(
-    setup: &RunSetup<'_>,
-    t: u32,
-    rng: &mut SimRng,
-    cohorts: &[CohortPlan<'_>],
-    population: &mut Population,
-    result: &mut RunResult,
-) -> u64 {
-    let Some(acquisition) = &setup.scenario.acquisition else {
-        return 0;
-    };
-    let spend = setup.path.spend[t as usize - 1][Lever::Acquisition.index()];
-    if acquisition.prospects == 0 || spend <= 0.0 {
-        return 0;
-    }
-    let per_prospect = spend / acquisition.prospects as f64;
-    let effects: [f64; 3] = std::array::from_fn(|d| {
-        setup.scenario.drivers[d]
-            .as_ref()
-            .map_or(0.0, |p| p.effect.acquisition)
-    });
-    let probability = (acquisition.ceiling
-        * acquisition.curve.fraction(per_prospect)
-        * setup.path.multiplier(t, effects))
-    .clamp(0.0, 1.0);
-    let acquired = binomial(rng, acquisition.prospects, probability);
-    let mut remaining = acquired;
-    let mut remaining_share = 1.0;
-    // The last cohort with a share takes the remainder, so rounding in the shares never loses
-    // a customer.
-    let last = acquisition.mix.iter().rposition(|&share| share > 0.0);
-    for (c, &share) in acquisition.mix.iter().enumerate() {
-        if remaining == 0 {
-            break;
-        }
-        let n = if Some(c) == last || share >= remaining_share {
-            remaining
-        } else {
-            binomial(rng, remaining, share / remaining_share)
-        };
-        remaining -= n;
-        remaining_share -= share;
-        result.cohorts[c].entered += n as f64;
-        population[c][NEW].extend((0..n).map(|_| cohorts[c].draw(rng)));
-    }
-    acquired
-}
-
-fn binomial(rng: &mut SimRng, n: u64, p: f64) -> u64 {
-    if n == 0 || p <= 0.0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return n;
-    }
-    Binomial::new(n, p).map_or(0, |d| d.sample(rng))
-}
-
-/// Retention spend of period t by cohort (SPEC §5): the plan's budget split by the plan's or the
-/// programme's allocation, or in proportion to active customers. A cohort with no active
-/// customers spends nothing.
-fn retention_allocation(setup: &RunSetup<'_>, budget: f64, population: &Population) -> Vec<f64> {
-    let active: Vec<f64> = population.iter().map(|p| headcount(p) as f64).collect();
-    if budget <= 0.0 || setup.scenario.retention_program.is_none() {
-        return vec![0.0; active.len()];
-    }
-    let allocation = setup.plan.retention_allocation.as_ref().or_else(|| {
-        setup
-            .scenario
-            .retention_program
-            .as_ref()?
-            .allocation
-            .as_ref()
-    });
-    match allocation {
-        Some(shares) => shares
-            .iter()
-            .zip(&active)
-            .map(|(share, &n)| if n > 0.0 { budget * share } else { 0.0 })
-            .collect(),
-        None => {
-            let total: f64 = active.iter().sum();
-            active
-                .iter()
-                .map(|&n| if total > 0.0 { budget * n / total } else { 0.0 })
-                .collect()
-        }
+        Ok(())
     }
 }
 
-/// Purchases (step 2), churn (5) and migration (6) of cohort `c` in one period. Returns the
-/// period's totals for the existing and new customers; survivors stay in `groups`, movers are appended to
-/// `arrivals[destination]` with traits redrawn from the destination.
-fn step_cohort(
-    cohorts: &[CohortPlan<'_>],
-    c: usize,
-    groups: &mut [Vec<Customer>; 2],
-    arrivals: &mut Population,
-    rng: &mut SimRng,
-    purchase_multiplier: f64,
-    hazard: f64,
-) -> [GroupTotals; 2] {
-    let mut totals = [GroupTotals::default(); 2];
-    for (origin, customers) in groups.iter_mut().enumerate() {
-        if customers.is_empty() {
-            continue;
-        }
-        totals[origin] = purchases(&cohorts[c], customers, rng, purchase_multiplier, hazard);
-        churn_and_migrate(cohorts, c, origin, customers, arrivals, rng, hazard);
-    }
-    totals
+/// Simulates run `run` of `setup` customer by customer.
+pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResult, SimError> {
+    let mut rng = stream(seed, run, Stream::Customers);
+    let mut population = CustomerPopulation::new(setup.scenario.as_ref(), &mut rng);
+    run_periods(setup, &mut population, &mut rng, run)
 }
 
 /// Orders and revenue of one origin group. Per-customer draws only where they matter (BG/NBD
@@ -494,7 +314,7 @@ fn churn_and_migrate(
     c: usize,
     origin: usize,
     customers: &mut Vec<Customer>,
-    arrivals: &mut Population,
+    arrivals: &mut Groups,
     rng: &mut SimRng,
     hazard: f64,
 ) {

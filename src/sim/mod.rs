@@ -5,6 +5,7 @@
 //! at any thread count (SPEC §11).
 
 pub mod customer;
+pub mod period;
 pub mod rng;
 pub mod setup;
 pub mod size;

@@ -1,0 +1,251 @@
+//! The period loop every engine shares (SPEC §3–5, §9): acquisition, referrals, retention spend,
+//! the hazard and purchase multipliers, and the accounting of value into components, origins,
+//! cohorts and periods. Engines differ only in how they hold customers and draw what happens to
+//! them ([`Population`]).
+
+use crate::model::dist::{binomial, poisson};
+use crate::scenario::{DriverEffect, Lever, Scenario};
+use crate::sim::rng::SimRng;
+use crate::sim::setup::RunSetup;
+use crate::sim::{CohortRun, PeriodRun, RunResult, SimError};
+
+/// Index of the existing base in an origin pair.
+pub const EXISTING: usize = 0;
+/// Index of customers acquired or referred during the horizon (kept on migration).
+pub const NEW: usize = 1;
+
+/// Sums of one cohort-origin group in one period.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GroupTotals {
+    pub customers: u64,
+    pub orders: u64,
+    pub revenue: f64,
+}
+
+/// How an engine holds a run's customers.
+pub trait Population {
+    /// Active customers of cohort `c`, by origin.
+    fn active(&self, c: usize) -> [u64; 2];
+    /// `n` customers enter cohort `c` with `origin`, drawing their traits.
+    fn enter(&mut self, c: usize, origin: usize, n: u64, rng: &mut SimRng);
+    /// Step 2: the orders and revenue of cohort `c`'s groups this period. `hazard` scales BG/NBD
+    /// dropout, which happens during purchasing.
+    fn purchase(
+        &mut self,
+        c: usize,
+        multiplier: f64,
+        hazard: f64,
+        rng: &mut SimRng,
+    ) -> [GroupTotals; 2];
+    /// Steps 5–6: churn with hazard multiplier `hazard`, then migration. Movers are held until
+    /// [`Population::settle_migration`].
+    fn churn_and_migrate(&mut self, c: usize, hazard: f64, rng: &mut SimRng);
+    /// Movers join their destinations; returns how many entered each cohort.
+    fn settle_migration(&mut self) -> Vec<u64>;
+    /// Refuses to go on when the population has outgrown the engine.
+    fn check_size(&self, _run: u64, _t: u32) -> Result<(), SimError> {
+        Ok(())
+    }
+}
+
+/// Runs the periods of one run over `population`, drawing from `rng`.
+pub fn run_periods<P: Population>(
+    setup: &RunSetup<'_>,
+    population: &mut P,
+    rng: &mut SimRng,
+    run: u64,
+) -> Result<RunResult, SimError> {
+    let scenario = setup.scenario.as_ref();
+    let n_cohorts = scenario.cohorts.len();
+    let mut result = RunResult {
+        cohorts: vec![CohortRun::default(); n_cohorts],
+        periods: Vec::with_capacity(scenario.time.periods as usize),
+        clamped_draws: setup.clamped_draws,
+        ..RunResult::default()
+    };
+    let mut referred_next = vec![0u64; n_cohorts];
+    let mut cumulative = 0.0;
+    let headcount = |p: &P, c: usize| p.active(c).iter().sum::<u64>();
+
+    for t in 1..=scenario.time.periods {
+        let i = t as usize - 1;
+        let disc = setup.discount[i];
+        let spend = setup.path.spend[i];
+
+        // 1. Acquisition and last period's referrals.
+        let acquired = acquire(setup, t, rng, population, &mut result);
+        let mut referred = 0u64;
+        for (c, waiting) in referred_next.iter_mut().enumerate() {
+            let n = std::mem::take(waiting);
+            referred += n;
+            result.cohorts[c].entered += n as f64;
+            population.enter(c, NEW, n, rng);
+        }
+        population.check_size(run, t)?;
+        let active: Vec<u64> = (0..n_cohorts).map(|c| headcount(population, c)).collect();
+        let retention_spent = retention_allocation(setup, spend[Lever::Retention.index()], &active);
+
+        let mut period = PeriodRun {
+            active: active.iter().sum::<u64>() as f64,
+            new: (acquired + referred) as f64,
+            ..PeriodRun::default()
+        };
+        let mut period_value = 0.0;
+        for (c, cohort) in scenario.cohorts.iter().enumerate() {
+            if active[c] == 0 {
+                continue;
+            }
+            let effects = |pick: fn(&DriverEffect) -> f64| -> [f64; 3] {
+                std::array::from_fn(|d| {
+                    scenario.drivers[d]
+                        .as_ref()
+                        .map_or(0.0, |p| cohort.sensitivity[d] * pick(&p.effect))
+                })
+            };
+            let purchase_multiplier =
+                setup.demand[i] * setup.path.multiplier(t, effects(|e| e.purchases));
+            let spend_per_customer = retention_spent[c] / active[c] as f64;
+            let lift = scenario.retention_program.as_ref().map_or(0.0, |p| {
+                p.max_churn_reduction * p.curve.fraction(spend_per_customer)
+            });
+            let hazard =
+                (1.0 - lift) * setup.churn[i] * setup.path.multiplier(t, effects(|e| -e.retention));
+
+            // 2. Purchases, 3. value.
+            let groups = population.purchase(c, purchase_multiplier, hazard, rng);
+            let net_extra = cohort.extra_value.total() - cohort.cost_to_serve;
+            let mut cohort_value = 0.0;
+            for (origin, group) in groups.iter().enumerate() {
+                if group.customers == 0 {
+                    continue;
+                }
+                let customers = group.customers as f64;
+                let margin = cohort.margin * group.revenue;
+                let retention = customers * spend_per_customer;
+                let value = margin + customers * net_extra - retention;
+                result.components.purchase_margin += disc * margin;
+                result.components.extra_value += disc * customers * cohort.extra_value.total();
+                result.components.cost_to_serve -= disc * customers * cohort.cost_to_serve;
+                result.components.retention -= disc * retention;
+                if origin == EXISTING {
+                    result.origin.existing += disc * value;
+                } else {
+                    result.origin.new += disc * value;
+                }
+                cohort_value += value;
+                period.orders += group.orders as f64;
+                period.revenue += group.revenue;
+            }
+            result.cohorts[c].customer_equity += disc * cohort_value;
+            period_value += cohort_value;
+            // 4. Referrals join next period.
+            referred_next[cohort.referral_cohort] +=
+                poisson(rng, cohort.referrals * active[c] as f64);
+            // 5. Churn, 6. migration.
+            population.churn_and_migrate(c, hazard, rng);
+        }
+        for (c, moved) in population.settle_migration().into_iter().enumerate() {
+            result.cohorts[c].entered += moved as f64;
+        }
+
+        let onboarding = scenario
+            .acquisition
+            .as_ref()
+            .map_or(0.0, |a| a.onboarding_cost * acquired as f64);
+        let acquisition_spend = spend[Lever::Acquisition.index()];
+        let driver_spend = setup.path.driver_spend(t);
+        result.components.acquisition -= disc * acquisition_spend;
+        result.components.onboarding -= disc * onboarding;
+        result.components.drivers -= disc * driver_spend;
+        result.origin.new -= disc * (acquisition_spend + onboarding);
+        cumulative += disc * (period_value - acquisition_spend - onboarding - driver_spend);
+        period.cumulative_ce = cumulative;
+        result.periods.push(period);
+    }
+    for c in 0..n_cohorts {
+        result.cohorts[c].active_end = headcount(population, c) as f64;
+    }
+    result.customer_equity = cumulative;
+    Ok(result)
+}
+
+/// The acquisition probability of period t (SPEC §4):
+/// a_t = min(1, ceiling·response(spend/prospects)·Π_d exp(e^acquisition_d·L_{d,t})).
+pub fn acquisition_probability(scenario: &Scenario, setup: &RunSetup<'_>, t: u32) -> f64 {
+    let Some(acquisition) = &scenario.acquisition else {
+        return 0.0;
+    };
+    let spend = setup.path.spend[t as usize - 1][Lever::Acquisition.index()];
+    if acquisition.prospects == 0 || spend <= 0.0 {
+        return 0.0;
+    }
+    let per_prospect = spend / acquisition.prospects as f64;
+    let effects: [f64; 3] = std::array::from_fn(|d| {
+        scenario.drivers[d]
+            .as_ref()
+            .map_or(0.0, |p| p.effect.acquisition)
+    });
+    (acquisition.ceiling
+        * acquisition.curve.fraction(per_prospect)
+        * setup.path.multiplier(t, effects))
+    .clamp(0.0, 1.0)
+}
+
+/// New customers of period t: Binomial(prospects, a_t), split across cohorts by `mix` with an
+/// exact multinomial. Returns how many were acquired.
+fn acquire<P: Population>(
+    setup: &RunSetup<'_>,
+    t: u32,
+    rng: &mut SimRng,
+    population: &mut P,
+    result: &mut RunResult,
+) -> u64 {
+    let scenario = setup.scenario.as_ref();
+    let Some(acquisition) = &scenario.acquisition else {
+        return 0;
+    };
+    let probability = acquisition_probability(scenario, setup, t);
+    let acquired = binomial(rng, acquisition.prospects, probability);
+    let mut split = vec![0u64; acquisition.mix.len()];
+    crate::model::dist::multinomial(rng, acquired, &acquisition.mix, &mut split);
+    for (c, &n) in split.iter().enumerate() {
+        result.cohorts[c].entered += n as f64;
+        population.enter(c, NEW, n, rng);
+    }
+    acquired
+}
+
+/// Retention spend of a period by cohort (SPEC §5): the plan's budget split by the plan's or the
+/// programme's allocation, or in proportion to active customers. A cohort with no active
+/// customers spends nothing.
+pub fn retention_allocation(setup: &RunSetup<'_>, budget: f64, active: &[u64]) -> Vec<f64> {
+    let program = setup.scenario.retention_program.as_ref();
+    if budget <= 0.0 || program.is_none() {
+        return vec![0.0; active.len()];
+    }
+    let allocation = setup
+        .plan
+        .retention_allocation
+        .as_ref()
+        .or_else(|| program?.allocation.as_ref());
+    match allocation {
+        Some(shares) => shares
+            .iter()
+            .zip(active)
+            .map(|(share, &n)| if n > 0 { budget * share } else { 0.0 })
+            .collect(),
+        None => {
+            let total: u64 = active.iter().sum();
+            active
+                .iter()
+                .map(|&n| {
+                    if total > 0 {
+                        budget * n as f64 / total as f64
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        }
+    }
+}
