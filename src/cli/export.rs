@@ -85,6 +85,7 @@ mod tests {
         let simulation = Simulation {
             engine: EngineKind::Cohort,
             runs,
+            approximations: Vec::new(),
         };
         let text = String::from_utf8(runs_csv(&simulation).unwrap()).unwrap();
         assert_eq!(text, "run,customer_equity\n1,12.5\n2,-3.0\n");

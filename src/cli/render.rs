@@ -84,7 +84,11 @@ fn header(summary: &SimulationSummary) -> String {
         ["Engine", summary.engine.as_str()],
     ]
     .map(|row| row.map(str::to_string).to_vec());
-    table(&[Align::Left, Align::Left], &rows, 0)
+    let mut text = table(&[Align::Left, Align::Left], &rows, 0);
+    for note in &summary.approximations {
+        text.push_str(&format!("Approximation: {note}\n"));
+    }
+    text
 }
 
 fn equity(ce: &Distribution, currency: &str) -> String {
@@ -363,6 +367,7 @@ pub(crate) mod tests {
                 },
             ],
             periods: (1..=15).map(period).collect(),
+            approximations: Vec::new(),
         }
     }
 

@@ -5,4 +5,5 @@ pub mod closed_form;
 pub mod discount;
 pub mod dist;
 pub mod plan_path;
+pub mod quadrature;
 pub mod response;

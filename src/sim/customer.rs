@@ -214,7 +214,7 @@ impl Population for CustomerPopulation<'_> {
         }
     }
 
-    fn settle_migration(&mut self) -> Vec<u64> {
+    fn settle_migration(&mut self, _rng: &mut SimRng) -> Vec<u64> {
         self.groups
             .iter_mut()
             .zip(self.arrivals.iter_mut())

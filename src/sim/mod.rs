@@ -4,6 +4,7 @@
 //! (seed, k) (see [`rng`]), and runs are collected in run order, so results are byte-identical
 //! at any thread count (SPEC §11).
 
+pub mod cohort;
 pub mod customer;
 pub mod period;
 pub mod rng;
@@ -83,6 +84,8 @@ pub struct PeriodRun {
 pub struct Simulation {
     pub engine: EngineKind,
     pub runs: Vec<RunResult>,
+    /// Where the engine departs from the exact model (empty when exact).
+    pub approximations: Vec<String>,
 }
 
 /// Why a simulation was refused or failed.
@@ -118,22 +121,58 @@ pub fn run_plan(
     options: &SimOptions,
 ) -> Result<Simulation, SimError> {
     use rayon::prelude::*;
-    let engine = match options.engine {
-        EngineKind::Auto | EngineKind::Customer => EngineKind::Customer,
-        EngineKind::Cohort => {
-            return Err(SimError::Unsupported(
-                "cohort",
-                "the cohort engine is not built yet; use --engine customer".to_string(),
-            ));
-        }
-    };
-    size::check_customer_engine(scenario, plan, options.runs)?;
+    let (engine, approximations) = choose_engine(scenario, plan, options.engine)?;
+    if engine == EngineKind::Customer {
+        size::check_customer_engine(scenario, plan, options.runs)?;
+    } else {
+        size::check_run_periods(scenario, options.runs)?;
+    }
     let runs = (0..options.runs)
         .into_par_iter()
         .map(|k| {
             let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
-            customer::simulate_run(&setup, options.seed, k)
+            match engine {
+                EngineKind::Cohort => cohort::simulate_run(&setup, options.seed, k),
+                _ => customer::simulate_run(&setup, options.seed, k),
+            }
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Simulation { engine, runs })
+    Ok(Simulation {
+        engine,
+        runs,
+        approximations,
+    })
+}
+
+/// The engine that will run, with the approximations it makes. `auto` takes the cohort engine
+/// when it is exact for the scenario and cheaper than simulating every customer.
+pub fn choose_engine(
+    scenario: &Scenario,
+    plan: &Plan,
+    requested: EngineKind,
+) -> Result<(EngineKind, Vec<String>), SimError> {
+    match requested {
+        EngineKind::Customer => Ok((EngineKind::Customer, Vec::new())),
+        EngineKind::Cohort => cohort::support(scenario)
+            .map(|approximations| (EngineKind::Cohort, approximations))
+            .map_err(|reason| SimError::Unsupported("cohort", reason)),
+        EngineKind::Auto => match cohort::support(scenario) {
+            Ok(approximations) if approximations.is_empty() => {
+                let customer_work: f64 = size::projected_population(scenario, plan).iter().sum();
+                let strata = (scenario.time.periods as usize)
+                    .div_ceil(2)
+                    .clamp(1, cohort::MAX_STRATA) as f64;
+                // A stratum-period costs a few binomial draws, a customer-period about one
+                // uniform: prefer counts once customers outnumber strata several times over.
+                let cohort_work =
+                    8.0 * strata * scenario.cohorts.len() as f64 * f64::from(scenario.time.periods);
+                if cohort_work < customer_work {
+                    Ok((EngineKind::Cohort, Vec::new()))
+                } else {
+                    Ok((EngineKind::Customer, Vec::new()))
+                }
+            }
+            _ => Ok((EngineKind::Customer, Vec::new())),
+        },
+    }
 }

@@ -41,7 +41,7 @@ pub trait Population {
     /// [`Population::settle_migration`].
     fn churn_and_migrate(&mut self, c: usize, hazard: f64, rng: &mut SimRng);
     /// Movers join their destinations; returns how many entered each cohort.
-    fn settle_migration(&mut self) -> Vec<u64>;
+    fn settle_migration(&mut self, rng: &mut SimRng) -> Vec<u64>;
     /// Refuses to go on when the population has outgrown the engine.
     fn check_size(&self, _run: u64, _t: u32) -> Result<(), SimError> {
         Ok(())
@@ -144,7 +144,7 @@ pub fn run_periods<P: Population>(
             // 5. Churn, 6. migration.
             population.churn_and_migrate(c, hazard, rng);
         }
-        for (c, moved) in population.settle_migration().into_iter().enumerate() {
+        for (c, moved) in population.settle_migration(rng).into_iter().enumerate() {
             result.cohorts[c].entered += moved as f64;
         }
 

@@ -73,24 +73,30 @@ fn mean_retention(cohort: &crate::scenario::Cohort) -> f64 {
     }
 }
 
-/// Refuses a per-customer study that could not finish or fit in memory, saying what would.
-pub fn check_customer_engine(scenario: &Scenario, plan: &Plan, runs: u64) -> Result<(), SimError> {
+/// Refuses more runs × periods than the per-period results can hold in memory.
+pub fn check_run_periods(scenario: &Scenario, runs: u64) -> Result<(), SimError> {
     let periods = f64::from(scenario.time.periods);
-    let runs_f = runs as f64;
-    if runs_f * periods > MAX_RUN_PERIODS {
+    if runs as f64 * periods > MAX_RUN_PERIODS {
         return Err(SimError::TooLarge(format!(
             "{runs} runs × {periods} periods is more per-period results than fit in memory; use at \
              most {} runs for this horizon",
             (MAX_RUN_PERIODS / periods).floor()
         )));
     }
+    Ok(())
+}
+
+/// Refuses a per-customer study that could not finish or fit in memory, saying what would.
+pub fn check_customer_engine(scenario: &Scenario, plan: &Plan, runs: u64) -> Result<(), SimError> {
+    check_run_periods(scenario, runs)?;
+    let runs_f = runs as f64;
     let population = projected_population(scenario, plan);
     let peak = population.iter().cloned().fold(0.0, f64::max);
     if !peak.is_finite() || peak > MAX_POPULATION as f64 {
         return Err(SimError::TooLarge(format!(
             "the customer base is projected to reach about {peak:.3e} customers at once; the \
-             per-customer engine holds at most {MAX_POPULATION}. Scale the customer counts and \
-             prospects down (results scale linearly) or lower referrals"
+             per-customer engine holds at most {MAX_POPULATION}. Use --engine cohort (or auto), \
+             scale the customer counts and prospects down, or lower referrals"
         )));
     }
     let work = population.iter().sum::<f64>() * runs_f;
@@ -98,7 +104,8 @@ pub fn check_customer_engine(scenario: &Scenario, plan: &Plan, runs: u64) -> Res
         let affordable = (MAX_CUSTOMER_PERIODS / population.iter().sum::<f64>()).floor();
         return Err(SimError::TooLarge(format!(
             "this study needs about {work:.2e} customer-periods, which would take hours; use at \
-             most {affordable} runs, a shorter horizon, or scaled-down customer counts"
+             most {affordable} runs, a shorter horizon, --engine cohort (or auto), or scaled-down \
+             customer counts"
         )));
     }
     Ok(())

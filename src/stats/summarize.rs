@@ -74,5 +74,6 @@ pub fn summarize(context: &SummaryContext<'_>, simulation: &Simulation) -> Simul
         origin,
         cohorts,
         periods,
+        approximations: simulation.approximations.clone(),
     }
 }

@@ -16,6 +16,9 @@ pub struct SimulationSummary {
     pub origin: Origin,
     pub cohorts: Vec<CohortSummary>,
     pub periods: Vec<PeriodSummary>,
+    /// Where the engine departed from the exact model; absent from the JSON when it did not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approximations: Vec<String>,
 }
 
 /// The distribution of a quantity over runs.
