@@ -10,6 +10,7 @@
 mod args;
 mod export;
 mod init;
+mod merge;
 mod output;
 mod render;
 mod simulate;
@@ -42,6 +43,7 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     Validate(validate::ValidateArgs),
     Init(init::InitArgs),
+    Merge(merge::MergeArgs),
 }
 
 /// Runs the parsed command.
@@ -50,6 +52,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Simulate(args) => simulate::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Merge(args) => merge::run(&args),
     }
 }
 

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use super::args::{OutputArgs, RunArgs};
 use super::{CliError, export, output, print_stdout, render};
 use crate::scenario::{self, Scenario};
+use crate::sim::shard::{ShardFile, ShardSpec};
 use crate::sim::{self, SimError, SimOptions, Simulation};
-use crate::stats::{self, SummaryContext};
+use crate::stats::{self, SimulationSummary, SummaryContext};
 
 /// Simulate customer equity for one plan of a scenario.
 ///
@@ -22,7 +23,8 @@ Examples:
   ceq simulate scenario.toml
   ceq simulate scenario.toml --plan growth --runs 10000 --seed 7
   ceq simulate scenario.toml --json > summary.json
-  ceq simulate scenario.toml --out results/   (summary.json, periods.csv, runs.csv)")]
+  ceq simulate scenario.toml --out results/   (summary.json, periods.csv, runs.csv)
+  ceq simulate scenario.toml --runs 100000 --shard 3/10 --out shards/   (then: ceq merge shards/)")]
 pub struct SimulateArgs {
     /// Scenario file (TOML, or JSON when it ends in .json).
     #[arg(value_name = "SCENARIO")]
@@ -37,6 +39,12 @@ pub struct SimulateArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// Run only the I-th of N equal slices of the runs (1 ≤ I ≤ N) and save its raw results as
+    /// DIR/shard-I-of-N.json (needs --out DIR); `ceq merge` combines the slices into exactly the
+    /// result of the unsharded run, so a job array can spread one study over many machines.
+    #[arg(long, value_name = "I/N", value_parser = ShardSpec::parse)]
+    pub shard: Option<ShardSpec>,
 }
 
 pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
@@ -48,7 +56,10 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         seed: args.run.seed,
         engine: args.run.engine.into(),
     };
-    let simulation = simulate(&scenario, &options, args.run.threads)?;
+    if let Some(shard) = args.shard {
+        return run_shard(args, &scenario, &options, shard);
+    }
+    let simulation = simulate(&scenario, &options, 0..options.runs, args.run.threads)?;
     warn_about_clamped_draws(&simulation);
     let context = SummaryContext {
         scenario: &scenario,
@@ -56,29 +67,44 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         seed: options.seed,
     };
     let summary = stats::summarize(&context, &simulation);
-    let json = export::summary_json(&summary).map_err(CliError::failed)?;
-    if let Some(dir) = &args.output.out {
+    emit(
+        &summary,
+        &simulation,
+        &args.output,
+        scenario.time.periods_per_year,
+        &scenario.currency,
+    )
+}
+
+/// Writes the summary's files into `--out`, then prints the JSON or the text report.
+pub(crate) fn emit(
+    summary: &SimulationSummary,
+    simulation: &Simulation,
+    output_args: &OutputArgs,
+    periods_per_year: u32,
+    currency: &str,
+) -> Result<(), CliError> {
+    let json = export::summary_json(summary).map_err(CliError::failed)?;
+    if let Some(dir) = &output_args.out {
         let files = [
             ("summary.json", json.clone()),
             (
                 "periods.csv",
-                export::periods_csv(&summary).map_err(CliError::failed)?,
+                export::periods_csv(summary).map_err(CliError::failed)?,
             ),
             (
                 "runs.csv",
-                export::runs_csv(&simulation).map_err(CliError::failed)?,
+                export::runs_csv(simulation).map_err(CliError::failed)?,
             ),
         ];
         for path in output::write_files(dir, &files).map_err(CliError::failed)? {
             eprintln!("wrote {}", path.display());
         }
     }
-    if args.output.json {
+    if output_args.json {
         print_stdout(&String::from_utf8_lossy(&json))
     } else {
-        let text =
-            render::render_summary(&summary, scenario.time.periods_per_year, &scenario.currency);
-        print_stdout(&text)
+        print_stdout(&render::render_summary(summary, periods_per_year, currency))
     }
 }
 
@@ -113,21 +139,76 @@ fn unknown_plan(scenario: &Scenario, name: &str, file: &std::path::Path) -> anyh
     )
 }
 
-/// Runs the engine, inside a pool of `threads` workers when asked. Results do not depend on
-/// the pool size (SPEC §11); the flag only limits the cores used.
+/// `--shard I/N`: simulates the slice and writes its raw results for `ceq merge`.
+fn run_shard(
+    args: &SimulateArgs,
+    scenario: &Scenario,
+    options: &SimOptions,
+    shard: ShardSpec,
+) -> Result<(), CliError> {
+    let Some(dir) = &args.output.out else {
+        return Err(CliError::invalid(anyhow::anyhow!(
+            "--shard needs --out DIR: the shard's results go to DIR/{} for `ceq merge`",
+            shard.file_name()
+        )));
+    };
+    if args.output.json {
+        return Err(CliError::invalid(anyhow::anyhow!(
+            "--shard writes raw results for `ceq merge`; ask `ceq merge --json` for the summary"
+        )));
+    }
+    let range = shard.runs(options.runs);
+    let simulation = simulate(scenario, options, range.clone(), args.run.threads)?;
+    warn_about_clamped_draws(&simulation);
+    let file = ShardFile {
+        ceq_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: scenario.name.clone(),
+        cohorts: scenario.cohorts.iter().map(|c| c.name.clone()).collect(),
+        currency: scenario.currency.clone(),
+        periods_per_year: scenario.time.periods_per_year,
+        plan: scenario.plans[options.plan].name.clone(),
+        seed: options.seed,
+        runs: options.runs,
+        shard,
+        engine: simulation.engine.name().to_string(),
+        approximations: simulation.approximations.clone(),
+        results: simulation.runs,
+    };
+    let bytes = serde_json::to_vec(&file)
+        .context("cannot encode the shard")
+        .map_err(CliError::failed)?;
+    for path in
+        output::write_files(dir, &[(&shard.file_name(), bytes)]).map_err(CliError::failed)?
+    {
+        eprintln!(
+            "wrote {} (runs {}..{} of {})",
+            path.display(),
+            range.start + 1,
+            range.end,
+            options.runs
+        );
+    }
+    Ok(())
+}
+
+/// Runs the engine over `runs`, inside a pool of `threads` workers when asked. Results do not
+/// depend on the pool size (SPEC §11); the flag only limits the cores used.
 fn simulate(
     scenario: &Scenario,
     options: &SimOptions,
+    runs: std::ops::Range<u64>,
     threads: Option<u16>,
 ) -> Result<Simulation, CliError> {
+    let plan = &scenario.plans[options.plan];
+    let go = || sim::run_plan_range(scenario, plan, options, runs.clone());
     let result = match threads {
-        None => sim::run(scenario, options),
+        None => go(),
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(n))
             .build()
             .context("cannot start the worker threads")
             .map_err(CliError::failed)?
-            .install(|| sim::run(scenario, options)),
+            .install(go),
     };
     result.map_err(sim_error)
 }
@@ -145,7 +226,7 @@ fn sim_error(error: SimError) -> CliError {
 
 /// Uncertain parameters drawn outside their valid range were clamped; the user should know,
 /// because clamping shifts the distribution they asked for.
-fn warn_about_clamped_draws(simulation: &Simulation) {
+pub(crate) fn warn_about_clamped_draws(simulation: &Simulation) {
     let clamped: u64 = simulation
         .runs
         .iter()

@@ -9,6 +9,7 @@ pub mod customer;
 pub mod period;
 pub mod rng;
 pub mod setup;
+pub mod shard;
 pub mod size;
 
 use crate::scenario::{Plan, Scenario};
@@ -27,6 +28,13 @@ pub enum EngineKind {
 }
 
 impl EngineKind {
+    /// The engine named `name` ("auto", "customer" or "cohort").
+    pub fn from_name(name: &str) -> Option<Self> {
+        [EngineKind::Auto, EngineKind::Customer, EngineKind::Cohort]
+            .into_iter()
+            .find(|e| e.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             EngineKind::Auto => "auto",
@@ -47,7 +55,7 @@ pub struct SimOptions {
 }
 
 /// One run's totals; money is discounted to period 0.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RunResult {
     pub customer_equity: f64,
     pub components: Components,
@@ -60,14 +68,14 @@ pub struct RunResult {
     pub clamped_draws: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CohortRun {
     pub customer_equity: f64,
     pub active_end: f64,
     pub entered: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PeriodRun {
     /// Active during the period (after this period's acquisition and referrals).
     pub active: f64,
@@ -120,6 +128,17 @@ pub fn run_plan(
     plan: &Plan,
     options: &SimOptions,
 ) -> Result<Simulation, SimError> {
+    run_plan_range(scenario, plan, options, 0..options.runs)
+}
+
+/// Runs only the runs numbered `range` (a shard of `options.runs`); run k is the same run k an
+/// unsharded study makes, so shards concatenated in order equal the whole study.
+pub fn run_plan_range(
+    scenario: &Scenario,
+    plan: &Plan,
+    options: &SimOptions,
+    range: std::ops::Range<u64>,
+) -> Result<Simulation, SimError> {
     use rayon::prelude::*;
     let (engine, approximations) = choose_engine(scenario, plan, options.engine)?;
     if engine == EngineKind::Customer {
@@ -127,7 +146,7 @@ pub fn run_plan(
     } else {
         size::check_run_periods(scenario, options.runs)?;
     }
-    let runs = (0..options.runs)
+    let runs = range
         .into_par_iter()
         .map(|k| {
             let setup = setup::RunSetup::new(scenario, plan, options.seed, k);

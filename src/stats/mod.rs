@@ -4,5 +4,5 @@ pub mod describe;
 mod summarize;
 mod summary;
 
-pub use summarize::{SummaryContext, summarize};
+pub use summarize::{SummaryContext, SummaryLabels, summarize, summarize_labelled};
 pub use summary::*;

@@ -13,8 +13,38 @@ pub struct SummaryContext<'a> {
     pub seed: u64,
 }
 
+/// The names a summary carries, independent of a scenario file (a merge of shards has none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryLabels {
+    pub scenario: String,
+    pub cohorts: Vec<String>,
+    pub plan: String,
+    pub seed: u64,
+}
+
+impl From<&SummaryContext<'_>> for SummaryLabels {
+    fn from(context: &SummaryContext<'_>) -> Self {
+        SummaryLabels {
+            scenario: context.scenario.name.clone(),
+            cohorts: context
+                .scenario
+                .cohorts
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
+            plan: context.plan.to_string(),
+            seed: context.seed,
+        }
+    }
+}
+
 /// Summarizes runs in run order; the result depends only on the runs, not on threads.
 pub fn summarize(context: &SummaryContext<'_>, simulation: &Simulation) -> SimulationSummary {
+    summarize_labelled(&SummaryLabels::from(context), simulation)
+}
+
+/// [`summarize`] from labels instead of a scenario.
+pub fn summarize_labelled(labels: &SummaryLabels, simulation: &Simulation) -> SimulationSummary {
     let runs = &simulation.runs;
     let column = |f: &dyn Fn(&RunResult) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
     let component = |f: &dyn Fn(&Components) -> f64| mean(&column(&|r| f(&r.components)));
@@ -31,13 +61,12 @@ pub fn summarize(context: &SummaryContext<'_>, simulation: &Simulation) -> Simul
         existing: mean(&column(&|r| r.origin.existing)),
         new: mean(&column(&|r| r.origin.new)),
     };
-    let cohorts = context
-        .scenario
+    let cohorts = labels
         .cohorts
         .iter()
         .enumerate()
-        .map(|(c, cohort)| CohortSummary {
-            name: cohort.name.clone(),
+        .map(|(c, name)| CohortSummary {
+            name: name.clone(),
             customer_equity_mean: mean(&column(&|r| r.cohorts[c].customer_equity)),
             active_end_mean: mean(&column(&|r| r.cohorts[c].active_end)),
             entered_mean: mean(&column(&|r| r.cohorts[c].entered)),
@@ -64,10 +93,10 @@ pub fn summarize(context: &SummaryContext<'_>, simulation: &Simulation) -> Simul
         .collect();
     SimulationSummary {
         ceq_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: context.scenario.name.clone(),
-        plan: context.plan.to_string(),
+        scenario: labels.scenario.clone(),
+        plan: labels.plan.clone(),
         runs: runs.len() as u64,
-        seed: context.seed,
+        seed: labels.seed,
         engine: simulation.engine.name().to_string(),
         customer_equity: describe(&column(&|r| r.customer_equity)),
         components,

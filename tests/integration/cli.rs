@@ -430,3 +430,81 @@ fn every_invalid_scenario_exits_two_with_its_rendered_problem() {
         );
     }
 }
+
+#[test]
+fn shards_merge_into_the_unsharded_result_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path());
+    let shards = dir.path().join("shards");
+    for i in 1..=3 {
+        ceq()
+            .arg("simulate")
+            .arg(&scenario)
+            .args(["--runs", "40", "--seed", "9", "--shard", &format!("{i}/3")])
+            .arg("--out")
+            .arg(&shards)
+            .assert()
+            .success();
+    }
+    let whole_dir = dir.path().join("whole");
+    let whole = ceq()
+        .arg("simulate")
+        .arg(&scenario)
+        .args(["--runs", "40", "--seed", "9", "--json", "--out"])
+        .arg(&whole_dir)
+        .output()
+        .unwrap();
+    assert!(whole.status.success());
+    let merged_dir = dir.path().join("merged");
+    let merged = ceq()
+        .arg("merge")
+        .arg(&shards)
+        .args(["--json", "--out"])
+        .arg(&merged_dir)
+        .output()
+        .unwrap();
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    assert_eq!(
+        merged.stdout, whole.stdout,
+        "merged JSON differs from the whole run"
+    );
+    for file in ["summary.json", "periods.csv", "runs.csv"] {
+        assert_eq!(
+            fs::read(merged_dir.join(file)).unwrap(),
+            fs::read(whole_dir.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+    // A missing slice is refused, naming it.
+    fs::remove_file(shards.join("shard-2-of-3.json")).unwrap();
+    ceq()
+        .arg("merge")
+        .arg(&shards)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("shard 2/3 is missing"));
+}
+
+#[test]
+fn shard_needs_an_output_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_scenario(dir.path());
+    ceq()
+        .arg("simulate")
+        .arg(&scenario)
+        .args(["--shard", "1/2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--shard needs --out DIR"));
+    ceq()
+        .arg("simulate")
+        .arg(&scenario)
+        .args(["--shard", "3/2", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+}

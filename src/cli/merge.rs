@@ -1,0 +1,91 @@
+//! `ceq merge`: combines the shards of one study into the result the unsharded run gives.
+
+use anyhow::Context;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+use super::CliError;
+use super::args::OutputArgs;
+use super::simulate::{emit, warn_about_clamped_draws};
+use crate::sim::shard::{self, ShardFile};
+use crate::stats;
+
+/// Combine the shards of a study run with `ceq simulate --shard I/N --out DIR`.
+///
+/// Reads every shard-I-of-N.json in the given directories (or the files named), checks that
+/// they come from the same study and that every slice is there once, and reports exactly what
+/// the unsharded `ceq simulate` would, byte for byte.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Example, with a job array of 10 tasks (Slurm; any scheduler that numbers tasks works):
+  ceq simulate bank.toml --runs 100000 --shard ${SLURM_ARRAY_TASK_ID}/10 --out shards/
+  ceq merge shards/ --out results/")]
+pub struct MergeArgs {
+    /// Directories holding shard files, or shard files themselves.
+    #[arg(value_name = "DIR", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+pub fn run(args: &MergeArgs) -> Result<(), CliError> {
+    let mut shards = Vec::new();
+    for path in shard_paths(&args.inputs)? {
+        let text = std::fs::read(&path)
+            .with_context(|| format!("cannot read {}", path.display()))
+            .map_err(CliError::invalid)?;
+        let file: ShardFile = serde_json::from_slice(&text)
+            .with_context(|| format!("{} is not a ceq shard file", path.display()))
+            .map_err(CliError::invalid)?;
+        shards.push((path.display().to_string(), file));
+    }
+    let (labels, simulation, study) = shard::merge(shards).map_err(CliError::invalid)?;
+    warn_about_clamped_draws(&simulation);
+    let summary = stats::summarize_labelled(&labels, &simulation);
+    emit(
+        &summary,
+        &simulation,
+        &args.output,
+        study.periods_per_year,
+        &study.currency,
+    )
+}
+
+/// The shard files among `inputs`: files as given, directories' shard-*-of-*.json entries.
+fn shard_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut paths = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let entries = std::fs::read_dir(input)
+                .with_context(|| format!("cannot list {}", input.display()))
+                .map_err(CliError::invalid)?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| is_shard_file(p))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(CliError::invalid(anyhow::anyhow!(
+                    "{} holds no shard-I-of-N.json files",
+                    input.display()
+                )));
+            }
+            paths.extend(found);
+        } else if input.is_file() {
+            paths.push(input.clone());
+        } else {
+            return Err(CliError::invalid(anyhow::anyhow!(
+                "{}: no such file or directory",
+                input.display()
+            )));
+        }
+    }
+    Ok(paths)
+}
+
+fn is_shard_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("shard-") && n.contains("-of-") && n.ends_with(".json"))
+}
