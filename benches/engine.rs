@@ -13,11 +13,15 @@ use ceq::sim::{EngineKind, SimOptions, run};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn options(runs: u64) -> SimOptions {
+    engine_options(runs, EngineKind::Customer)
+}
+
+fn engine_options(runs: u64, engine: EngineKind) -> SimOptions {
     SimOptions {
         plan: 0,
         runs,
         seed: 1,
-        engine: EngineKind::Customer,
+        engine,
     }
 }
 
@@ -33,9 +37,13 @@ fn customer_periods(scenario: &Scenario, runs: u64) -> u64 {
 /// Poisson orders, Gamma order values, constant retention: the reference case of the engine
 /// speed goal.
 fn poisson_gamma() -> Scenario {
+    poisson_gamma_with(100_000)
+}
+
+fn poisson_gamma_with(customers: u64) -> Scenario {
     let cohort = Cohort::new(
         "base",
-        100_000,
+        customers,
         Retention::Rate { rate: 0.98 },
         Purchases::Poisson { mean: 0.8 },
         OrderValue::Gamma {
@@ -69,5 +77,46 @@ fn bench_engine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_engine);
+/// The cohort engine's cost does not grow with the number of customers.
+fn bench_cohort_scaling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("cohort_engine_customers");
+    group.sample_size(10);
+    for customers in [1_000u64, 10_000, 100_000, 1_000_000, 10_000_000] {
+        let mut scenario = poisson_gamma_with(customers);
+        scenario.cohorts[0].retention = Retention::MeanConcentration {
+            mean: 0.98,
+            concentration: 20.0,
+        };
+        group.bench_function(format!("{customers}"), |b| {
+            b.iter(|| {
+                run(
+                    black_box(&scenario),
+                    &engine_options(20, EngineKind::Cohort),
+                )
+                .expect("simulation")
+            })
+        });
+    }
+    group.finish();
+}
+
+/// The scale benchmark: 2,000,000 customers in five tiers, 120 months (100 runs here; the
+/// README quotes the full 1,000-run command).
+fn bench_large_bank(c: &mut Criterion) {
+    let mut group = c.benchmark_group("large_bank");
+    group.sample_size(10);
+    let scenario =
+        load_file(Path::new("benches/scenarios/large_bank.toml")).expect("large bank scenario");
+    group.bench_function("auto_100_runs", |b| {
+        b.iter(|| run(black_box(&scenario), &engine_options(100, EngineKind::Auto)).expect("sim"))
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_engine,
+    bench_cohort_scaling,
+    bench_large_bank
+);
 criterion_main!(benches);

@@ -75,6 +75,28 @@ impl QuadratureRule {
         }
     }
 
+    /// [`QuadratureRule::beta`], remembered per thread: runs share their parameters unless
+    /// `[uncertainty]` redraws them, and an eigen-decomposition per cohort per run would
+    /// otherwise cost more than the run.
+    pub fn beta_cached(a: f64, b: f64, k: usize) -> Self {
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+        thread_local! {
+            static RULES: RefCell<HashMap<(u64, u64, usize), QuadratureRule>> =
+                RefCell::new(HashMap::new());
+        }
+        RULES.with(|rules| {
+            let mut rules = rules.borrow_mut();
+            if rules.len() > 4096 {
+                rules.clear();
+            }
+            rules
+                .entry((a.to_bits(), b.to_bits(), k))
+                .or_insert_with(|| QuadratureRule::beta(a, b, k))
+                .clone()
+        })
+    }
+
     /// Σ_j w_j·f(x_j).
     pub fn expect(&self, f: impl Fn(f64) -> f64) -> f64 {
         self.nodes

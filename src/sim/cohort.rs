@@ -107,11 +107,15 @@ impl<'a> Strata<'a> {
                 } else if mean <= 0.0 {
                     QuadratureRule::point(1.0)
                 } else {
-                    QuadratureRule::beta((1.0 - mean) * concentration, mean * concentration, k)
+                    QuadratureRule::beta_cached(
+                        (1.0 - mean) * concentration,
+                        mean * concentration,
+                        k,
+                    )
                 }
             }
             Retention::ShiftedBetaGeometric { alpha, beta }
-            | Retention::Dropout { alpha, beta } => QuadratureRule::beta(alpha, beta, k),
+            | Retention::Dropout { alpha, beta } => QuadratureRule::beta_cached(alpha, beta, k),
         };
         let strata = rule.nodes.len();
         let mut cumulative = 0.0;
