@@ -202,6 +202,18 @@ impl Population for CustomerPopulation<'_> {
 
     fn churn_and_migrate(&mut self, c: usize, hazard: f64, rng: &mut SimRng) {
         for origin in [EXISTING, NEW] {
+            if let Retention::Rate { rate } = self.cohorts[c].cohort.retention {
+                churn_and_migrate_homogeneous(
+                    &self.cohorts,
+                    c,
+                    origin,
+                    ((1.0 - rate) * hazard).min(1.0),
+                    &mut self.groups[c][origin],
+                    &mut self.arrivals,
+                    rng,
+                );
+                continue;
+            }
             churn_and_migrate(
                 &self.cohorts,
                 c,
@@ -304,6 +316,74 @@ fn purchases(
         totals.revenue = plan.common_scale_revenue(rng, totals.orders);
     }
     totals
+}
+
+/// Churn and migration of a group whose customers all leave with the same probability `leave`
+/// (`{ rate }` retention): the gaps between customers to whom something happens (leaving or
+/// moving, probability e = leave + (1 − leave)·Σ migration) are i.i.d. Geometric(e), so the
+/// engine jumps from one such customer to the next with one draw (inversion,
+/// ⌊ln U / ln(1 − e)⌋) and decides what happens with one more. Exact, and far cheaper than a
+/// uniform per customer when e is small.
+fn churn_and_migrate_homogeneous(
+    cohorts: &[CohortPlan<'_>],
+    c: usize,
+    origin: usize,
+    leave: f64,
+    customers: &mut Vec<Customer>,
+    arrivals: &mut Groups,
+    rng: &mut SimRng,
+) {
+    let plan = &cohorts[c];
+    let moving = plan
+        .migration
+        .last()
+        .map_or(0.0, |&(_, cumulative)| cumulative);
+    let event = leave + (1.0 - leave) * moving;
+    if event <= 0.0 {
+        return;
+    }
+    if leave >= 1.0 {
+        customers.clear();
+        return;
+    }
+    let log_no_event = (-event).ln_1p();
+    let n = customers.len();
+    let (mut read, mut write) = (0usize, 0usize);
+    loop {
+        let gap = if event >= 1.0 {
+            0
+        } else {
+            let u: f64 = 1.0 - rng.random::<f64>();
+            let g = (u.ln() / log_no_event).floor();
+            if g >= (n - read) as f64 {
+                n - read
+            } else {
+                g as usize
+            }
+        };
+        let next = read + gap;
+        customers.copy_within(read..next, write);
+        write += gap;
+        if next >= n {
+            break;
+        }
+        // Something happens to customer `next`: leave, or move.
+        let u = rng.random::<f64>() * event;
+        if u >= leave {
+            let v = (u - leave) / (1.0 - leave);
+            let to = plan
+                .migration
+                .iter()
+                .find(|(_, cumulative)| v < *cumulative)
+                .or(plan.migration.last())
+                .map(|&(to, _)| to);
+            if let Some(to) = to {
+                arrivals[to][origin].push(cohorts[to].draw(rng));
+            }
+        }
+        read = next + 1;
+    }
+    customers.truncate(write);
 }
 
 /// Churn (step 5) and migration (6) of one origin group, with one uniform per customer: a
