@@ -4,8 +4,9 @@ use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
 
-use super::args::{OutputArgs, RunArgs};
+use super::args::{ChartArgs, OutputArgs, RunArgs};
 use super::{CliError, export, output, print_stdout, render};
+use crate::chart;
 use crate::scenario::{self, Scenario};
 use crate::sim::{self, SimError, SimOptions, Simulation};
 use crate::stats::{self, SummaryContext};
@@ -22,7 +23,9 @@ Examples:
   ceq simulate scenario.toml
   ceq simulate scenario.toml --plan growth --runs 10000 --seed 7
   ceq simulate scenario.toml --json > summary.json
-  ceq simulate scenario.toml --out results/   (summary.json, periods.csv, runs.csv)")]
+  ceq simulate scenario.toml --out results/   (summary.json, periods.csv, runs.csv)
+  ceq simulate scenario.toml --out results/ --charts   (also fan, distribution, cohort and
+                                                        waterfall charts as PNG and SVG)")]
 pub struct SimulateArgs {
     /// Scenario file (TOML, or JSON when it ends in .json).
     #[arg(value_name = "SCENARIO")]
@@ -37,9 +40,13 @@ pub struct SimulateArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub charts: ChartArgs,
 }
 
 pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
+    args.charts.check(args.output.out.as_deref())?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
     let options = SimOptions {
@@ -58,17 +65,28 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
     let summary = stats::summarize(&context, &simulation);
     let json = export::summary_json(&summary).map_err(CliError::failed)?;
     if let Some(dir) = &args.output.out {
-        let files = [
-            ("summary.json", json.clone()),
+        let mut files = vec![
+            ("summary.json".to_string(), json.clone()),
             (
-                "periods.csv",
+                "periods.csv".to_string(),
                 export::periods_csv(&summary).map_err(CliError::failed)?,
             ),
             (
-                "runs.csv",
+                "runs.csv".to_string(),
                 export::runs_csv(&simulation).map_err(CliError::failed)?,
             ),
         ];
+        if args.charts.charts {
+            let context = chart::data::SimulationContext {
+                currency: &scenario.currency,
+                periods_per_year: scenario.time.periods_per_year,
+            };
+            let charts = chart::simulation_charts(&summary, &simulation, &context)
+                .map_err(CliError::failed)?;
+            files.extend(chart_files(charts));
+        }
+        let (names, contents): (Vec<String>, Vec<Vec<u8>>) = files.into_iter().unzip();
+        let files: Vec<(&str, Vec<u8>)> = names.iter().map(String::as_str).zip(contents).collect();
         for path in output::write_files(dir, &files).map_err(CliError::failed)? {
             eprintln!("wrote {}", path.display());
         }
@@ -80,6 +98,19 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
             render::render_summary(&summary, scenario.time.periods_per_year, &scenario.currency);
         print_stdout(&text)
     }
+}
+
+/// Each chart as `STEM.png` and `STEM.svg`.
+fn chart_files(charts: Vec<(&str, chart::Rendered)>) -> Vec<(String, Vec<u8>)> {
+    charts
+        .into_iter()
+        .flat_map(|(stem, rendered)| {
+            [
+                (format!("{stem}.png"), rendered.png),
+                (format!("{stem}.svg"), rendered.svg.into_bytes()),
+            ]
+        })
+        .collect()
 }
 
 /// The plan index for `--plan`, or the scenario's baseline. An unknown name is invalid input
