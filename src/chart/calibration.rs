@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::CalibrationChart;
-use super::layout::{Mark, finite, frame, item, mesh, padded_range, range_from_zero, short_tick};
+use super::layout::{Mark, finite, frame, item, mesh, padded_range, range_from_zero, ticks};
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -45,6 +45,8 @@ impl Draw for CalibrationChart {
             .x_label_area_size(theme.x_label_area())
             .y_label_area_size(theme.y_label_area())
             .build_cartesian_2d(x, y.clone())?;
+        let x_ticks = ticks(&chart.x_range());
+        let y_ticks = ticks(&chart.y_range());
         mesh!(
             chart,
             theme,
@@ -53,8 +55,8 @@ impl Draw for CalibrationChart {
             disable_x_mesh(),
             x_labels(10),
             y_labels(7),
-            x_label_formatter(&short_tick),
-            y_label_formatter(&short_tick),
+            x_label_formatter(&x_ticks),
+            y_label_formatter(&y_ticks),
         )?;
         if let Some(at) = end {
             chart.draw_series(DashedLineSeries::new(

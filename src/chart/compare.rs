@@ -6,9 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::PlanComparisonChart;
-use super::layout::{
-    Mark, draw_lines, finite, frame, item, mesh, padded_range, short_tick, widest,
-};
+use super::layout::{Mark, draw_lines, finite, frame, item, mesh, padded_range, ticks, widest};
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -53,6 +51,7 @@ pub(super) fn dot_panel<DB: DrawingBackend>(
         .x_label_area_size(theme.x_label_area())
         .y_label_area_size(label_width + theme.px(14.0))
         .build_cartesian_2d(x.clone(), -0.5..(n as f64 - 0.5))?;
+    let x_ticks = ticks(&chart.x_range());
     mesh!(
         chart,
         theme,
@@ -61,7 +60,7 @@ pub(super) fn dot_panel<DB: DrawingBackend>(
         disable_y_mesh(),
         y_labels(0),
         x_labels(6),
-        x_label_formatter(&short_tick),
+        x_label_formatter(&x_ticks),
     )?;
     if include_zero {
         chart.draw_series(std::iter::once(PathElement::new(
@@ -112,15 +111,13 @@ impl Draw for PlanComparisonChart {
         theme: &Theme,
     ) -> Result<(), ChartError> {
         let legend = [
+            item(Mark::Point(theme::BLUE.to_rgba()), "Mean with 95% CI"),
+            item(Mark::Point(theme::GAIN.to_rgba()), "Better (CI above 0)"),
+            item(Mark::Point(theme::LOSS.to_rgba()), "Worse (CI below 0)"),
             item(
-                Mark::Point(theme::BLUE.to_rgba()),
-                "Mean with 95% confidence interval",
+                Mark::Point(theme::MUTED_TEXT.to_rgba()),
+                "No clear difference",
             ),
-            item(
-                Mark::Point(theme::GAIN.to_rgba()),
-                "Difference clearly above zero",
-            ),
-            item(Mark::Point(theme::LOSS.to_rgba()), "clearly below zero"),
         ];
         let legend = if self.differences.is_empty() {
             &legend[..1]

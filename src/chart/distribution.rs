@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::{DistributionChart, ce_axis_title};
-use super::layout::{Mark, finite, frame, item, mesh, padded_range, short_tick};
+use super::layout::{Mark, finite, frame, item, mesh, padded_range, ticks};
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -101,6 +101,7 @@ impl Draw for DistributionChart {
             .x_label_area_size(theme.x_label_area())
             .y_label_area_size(theme.y_label_area())
             .build_cartesian_2d(x, y.clone())?;
+        let x_ticks = ticks(&chart.x_range());
         mesh!(
             chart,
             theme,
@@ -109,7 +110,7 @@ impl Draw for DistributionChart {
             disable_x_mesh(),
             x_labels(8),
             y_labels(6),
-            x_label_formatter(&short_tick),
+            x_label_formatter(&x_ticks),
             y_label_formatter(&|v: &f64| {
                 if (v - v.round()).abs() < 1e-6 {
                     format!("{v:.0}")

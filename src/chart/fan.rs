@@ -8,7 +8,7 @@ use super::data::{FanChart, FanPoint};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::layout::{
-    Mark, draw_lines, frame, item, mesh, padded_range, range_from_zero, short_tick, whole_tick,
+    Mark, draw_lines, frame, item, mesh, padded_range, range_from_zero, ticks, whole_tick,
 };
 use super::theme::{self, Theme, series_color};
 use super::{ChartError, Draw, Rendered, render};
@@ -40,7 +40,7 @@ impl Draw for FanChart {
                 .collect();
             items.push(item(
                 Mark::None,
-                "(median; bands: middle 50% and 90% of runs)",
+                "Line: median · shaded: middle 50% of runs · dashed: 5% and 95%",
             ));
             items
         };
@@ -55,6 +55,7 @@ impl Draw for FanChart {
             .x_label_area_size(theme.x_label_area())
             .y_label_area_size(theme.y_label_area())
             .build_cartesian_2d(x, y.clone())?;
+        let y_ticks = ticks(&chart.y_range());
         mesh!(
             chart,
             theme,
@@ -63,7 +64,7 @@ impl Draw for FanChart {
             disable_x_mesh(),
             y_labels(7),
             x_labels(12),
-            y_label_formatter(&short_tick),
+            y_label_formatter(&y_ticks),
             x_label_formatter(&whole_tick),
         )?;
         if y.start < 0.0 {
@@ -74,13 +75,33 @@ impl Draw for FanChart {
             )))?;
         }
         // Bands first, medians on top, so no band hides a line.
+        // With several plans, filled 90% bands would hide each other: the middle 50% is
+        // shaded and the 5% and 95% quantiles are dashed lines.
+        let several = self.plans.len() > 1;
         for (i, plan) in self.plans.iter().enumerate() {
             let color = series_color(i);
-            let alpha = if self.plans.len() == 1 { 1.0 } else { 0.6 };
-            chart.draw_series([
-                band(&plan.points, |p| (p.p05, p.p95), color.mix(0.15 * alpha)),
-                band(&plan.points, |p| (p.p25, p.p75), color.mix(0.35 * alpha)),
-            ])?;
+            if several {
+                chart.draw_series(std::iter::once(band(
+                    &plan.points,
+                    |p| (p.p25, p.p75),
+                    color.mix(0.22),
+                )))?;
+                for quantile in [|p: &FanPoint| p.p05, |p: &FanPoint| p.p95] {
+                    chart.draw_series(DashedLineSeries::new(
+                        plan.points
+                            .iter()
+                            .map(|p| (f64::from(p.period), quantile(p))),
+                        theme.px(6.0),
+                        theme.px(4.0),
+                        color.stroke_width(theme.thin_line()),
+                    ))?;
+                }
+            } else {
+                chart.draw_series([
+                    band(&plan.points, |p| (p.p05, p.p95), color.mix(0.15)),
+                    band(&plan.points, |p| (p.p25, p.p75), color.mix(0.35)),
+                ])?;
+            }
         }
         for (i, plan) in self.plans.iter().enumerate() {
             chart.draw_series(LineSeries::new(

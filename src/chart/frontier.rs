@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::{FrontierChart, ce_axis_title};
-use super::layout::{Mark, finite, frame, item, mesh, padded_range, short_tick};
+use super::layout::{Mark, finite, frame, item, mesh, padded_range, ticks};
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -55,24 +55,23 @@ impl Draw for FrontierChart {
             .x_label_area_size(theme.x_label_area())
             .y_label_area_size(theme.y_label_area())
             .build_cartesian_2d(x, y.clone())?;
-        let unit = if self.budget_unit.is_empty() {
-            String::new()
+        let budget = if self.budget_unit.is_empty() {
+            "Budget".to_string()
         } else {
-            format!(" {}", self.budget_unit)
+            format!("Budget {}", self.budget_unit)
         };
+        let x_ticks = ticks(&chart.x_range());
+        let y_ticks = ticks(&chart.y_range());
         mesh!(
             chart,
             theme,
-            format!(
-                "{}{unit}",
-                theme::money_axis_title("Budget", &self.currency)
-            ),
+            theme::money_axis_title(&budget, &self.currency),
             ce_axis_title(&self.currency),
             disable_x_mesh(),
             x_labels(8),
             y_labels(7),
-            x_label_formatter(&short_tick),
-            y_label_formatter(&short_tick),
+            x_label_formatter(&x_ticks),
+            y_label_formatter(&y_ticks),
         )?;
         let upper = points.iter().map(|p| (p.0, p.3));
         let lower = points.iter().rev().map(|p| (p.0, p.2));

@@ -250,9 +250,18 @@ pub(super) fn widest<DB: DrawingBackend>(
     Ok(widest)
 }
 
-/// Formats y ticks of a money or count axis.
-pub(super) fn short_tick(value: &f64) -> String {
-    theme::short_number(*value)
+/// The tick format of a money or count axis over `range`: short (`12k`, `1.5M`) when the axis
+/// reaches 10,000, else whole numbers with separators (`2,500`), so one axis never mixes the
+/// two styles.
+pub(super) fn ticks(range: &Range<f64>) -> impl Fn(&f64) -> String + use<> {
+    let reach = range.start.abs().max(range.end.abs());
+    move |value: &f64| {
+        if reach < 10_000.0 && value.abs() >= 1_000.0 {
+            theme::thousands(*value)
+        } else {
+            theme::short_number(*value)
+        }
+    }
 }
 
 /// Formats whole-number ticks (periods).
@@ -277,6 +286,17 @@ mod tests {
         assert_eq!(range_from_zero([2.0, 10.0], 0.1), 0.0..11.0);
         assert_eq!(range_from_zero([-2.0, -10.0], 0.1), -11.0..0.0);
         assert_eq!(range_from_zero([0.0, 0.0], 0.1), -1.0..1.0);
+    }
+
+    #[test]
+    fn one_axis_one_number_style() {
+        let small = ticks(&(0.0..5_000.0));
+        assert_eq!(
+            [small(&0.0), small(&2_500.0), small(&0.25)],
+            ["0", "2,500", "0.25"]
+        );
+        let large = ticks(&(-20_000.0..2e6));
+        assert_eq!([large(&2_500.0), large(&1.5e6)], ["2.5k", "1.5M"]);
     }
 
     #[test]

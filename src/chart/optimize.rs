@@ -7,8 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{AllocationChart, ResponseCurvesChart};
 use super::layout::{
-    Mark, draw_lines, finite, frame, item, mesh, padded_range, range_from_zero, short_tick,
-    two_lines,
+    Mark, draw_lines, finite, frame, item, mesh, padded_range, range_from_zero, ticks, two_lines,
 };
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
@@ -50,20 +49,21 @@ impl Draw for AllocationChart {
             .x_label_area_size(theme.px(48.0))
             .y_label_area_size(theme.y_label_area())
             .build_cartesian_2d(-0.5..(n as f64 - 0.5), y.clone())?;
-        let unit = if self.spend_unit.is_empty() {
-            String::new()
+        let spend = if self.spend_unit.is_empty() {
+            "Spend".to_string()
         } else {
-            format!(" {}", self.spend_unit)
+            format!("Spend {}", self.spend_unit)
         };
+        let y_ticks = ticks(&chart.y_range());
         mesh!(
             chart,
             theme,
             "",
-            format!("{}{unit}", theme::money_axis_title("Spend", &self.currency)),
+            theme::money_axis_title(&spend, &self.currency),
             disable_x_mesh(),
             x_labels(0),
             y_labels(7),
-            y_label_formatter(&short_tick),
+            y_label_formatter(&y_ticks),
         )?;
         let width = 0.36;
         let value_style = theme.annotation();
@@ -142,7 +142,7 @@ impl Draw for ResponseCurvesChart {
         let rows = n.div_ceil(columns);
         let panels = plot.split_evenly((rows, columns));
         let x_title = theme::money_axis_title("Spend", &self.currency);
-        let y_title = theme::money_axis_title("Objective", &self.currency);
+        let y_title = theme::money_axis_title(&self.objective_label, &self.currency);
         for (k, (curve, panel)) in self.curves.iter().zip(panels.iter()).enumerate() {
             let points: Vec<(f64, f64)> = curve
                 .points
@@ -165,6 +165,8 @@ impl Draw for ResponseCurvesChart {
             } else {
                 ""
             };
+            let x_ticks = ticks(&chart.x_range());
+            let y_ticks = ticks(&chart.y_range());
             mesh!(
                 chart,
                 theme,
@@ -173,8 +175,8 @@ impl Draw for ResponseCurvesChart {
                 disable_x_mesh(),
                 x_labels(4),
                 y_labels(5),
-                x_label_formatter(&short_tick),
-                y_label_formatter(&short_tick),
+                x_label_formatter(&x_ticks),
+                y_label_formatter(&y_ticks),
             )?;
             chart.draw_series(LineSeries::new(
                 points.iter().copied(),

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::CohortActivityChart;
-use super::layout::{Mark, finite, frame, item, mesh, short_tick, whole_tick};
+use super::layout::{Mark, finite, frame, item, mesh, ticks, whole_tick};
 use super::theme::{self, Theme, series_color};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -63,6 +63,7 @@ impl Draw for CohortActivityChart {
             .x_label_area_size(theme.x_label_area())
             .y_label_area_size(theme.y_label_area())
             .build_cartesian_2d(x, y)?;
+        let y_ticks = ticks(&chart.y_range());
         mesh!(
             chart,
             theme,
@@ -72,7 +73,7 @@ impl Draw for CohortActivityChart {
             x_labels(12),
             y_labels(7),
             x_label_formatter(&whole_tick),
-            y_label_formatter(&short_tick),
+            y_label_formatter(&y_ticks),
         )?;
         if periods == 0 {
             return Ok(());

@@ -6,9 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{SensitivityEffect, TornadoChart};
-use super::layout::{
-    Mark, draw_lines, finite, frame, item, mesh, padded_range, short_tick, widest,
-};
+use super::layout::{Mark, draw_lines, finite, frame, item, mesh, padded_range, ticks, widest};
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -66,6 +64,7 @@ impl Draw for TornadoChart {
             .x_label_area_size(theme.x_label_area())
             .y_label_area_size(label_width + theme.px(16.0))
             .build_cartesian_2d(x.clone(), -0.5..(n as f64 - 0.5))?;
+        let x_ticks = ticks(&chart.x_range());
         mesh!(
             chart,
             theme,
@@ -78,7 +77,7 @@ impl Draw for TornadoChart {
             disable_y_mesh(),
             y_labels(0),
             x_labels(7),
-            x_label_formatter(&short_tick),
+            x_label_formatter(&x_ticks),
         )?;
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],

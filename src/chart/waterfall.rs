@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::WaterfallChart;
-use super::layout::{Mark, draw_lines, finite, frame, item, mesh, range_from_zero, short_tick};
+use super::layout::{Mark, draw_lines, finite, frame, item, mesh, range_from_zero, ticks};
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -79,6 +79,7 @@ impl Draw for WaterfallChart {
             .x_label_area_size(theme.px(48.0))
             .y_label_area_size(theme.y_label_area())
             .build_cartesian_2d(x, y.clone())?;
+        let y_ticks = ticks(&chart.y_range());
         mesh!(
             chart,
             theme,
@@ -87,7 +88,7 @@ impl Draw for WaterfallChart {
             disable_x_mesh(),
             x_labels(0),
             y_labels(7),
-            y_label_formatter(&short_tick),
+            y_label_formatter(&y_ticks),
         )?;
         let (x0, x1) = (chart.x_range().start, chart.x_range().end);
         chart.draw_series(std::iter::once(PathElement::new(
