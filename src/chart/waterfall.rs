@@ -63,13 +63,19 @@ impl Draw for WaterfallChart {
         root: &DrawingArea<DB, Shift>,
         theme: &Theme,
     ) -> Result<(), ChartError> {
-        let legend = [
-            item(Mark::Fill(theme::GAIN.to_rgba()), "Adds value"),
-            item(Mark::Fill(theme::LOSS.to_rgba()), "Costs"),
-            item(Mark::Fill(theme::TOTAL.to_rgba()), &self.total_label),
-        ];
-        let plot = frame(root, theme, &self.title, &self.subtitle, &legend)?;
         let bars = bars(self);
+        // Only the colours that appear.
+        let steps = &bars[..bars.len() - 1];
+        let legend: Vec<_> = [
+            (theme::GAIN, "Adds value"),
+            (theme::LOSS, "Costs"),
+            (theme::TOTAL, self.total_label.as_str()),
+        ]
+        .into_iter()
+        .filter(|(color, _)| *color == theme::TOTAL || steps.iter().any(|b| b.color == *color))
+        .map(|(color, label)| item(Mark::Fill(color.to_rgba()), label))
+        .collect();
+        let plot = frame(root, theme, &self.title, &self.subtitle, &legend)?;
         let n = bars.len();
         let x = -0.5..(n as f64 - 0.5);
         let y = range_from_zero(bars.iter().flat_map(|b| [b.from, b.to]), 0.1);
@@ -95,7 +101,10 @@ impl Draw for WaterfallChart {
             vec![(x0, 0.0), (x1, 0.0)],
             theme::AXIS.stroke_width(theme.px(1.0).max(1)),
         )))?;
-        let half = 0.32;
+        // Bars take 64% of their slot, but no more than 120 px, so that two bars do not
+        // look like walls.
+        let slot = (chart.backend_coord(&(1.0, 0.0)).0 - chart.backend_coord(&(0.0, 0.0)).0).max(1);
+        let half = (0.32f64).min(f64::from(theme.ipx(60.0)) / f64::from(slot));
         chart.draw_series(bars.iter().enumerate().map(|(i, bar)| {
             let at = i as f64;
             Rectangle::new(
