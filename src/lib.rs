@@ -8,9 +8,11 @@
 //! - [`model`]: distributions, response curves, discounting and closed forms
 //! - [`sim`]: the Monte Carlo engines; run k draws from its own stream (seed, k)
 //! - [`stats`]: per-run results → [`stats::SimulationSummary`]
+//! - [`chart`]: plain chart data → PNG and SVG (plotters, embedded font)
 //! - [`cli`]: the command line (the only place that knows about clap, files and anyhow)
 #![forbid(unsafe_code)]
 
+pub mod chart;
 pub mod cli;
 pub mod model;
 pub mod scenario;

@@ -43,6 +43,26 @@ pub struct OutputArgs {
     pub json: bool,
 }
 
+/// `--charts`: the relevant charts as PNG and SVG beside the other output files.
+#[derive(Debug, Clone, Args)]
+pub struct ChartArgs {
+    /// Also write the charts into the `--out` directory, each as PNG (1920 × 1080) and SVG.
+    #[arg(long)]
+    pub charts: bool,
+}
+
+impl ChartArgs {
+    /// Charts are files, so `--charts` needs `--out DIR`; without it this is a usage error.
+    pub fn check(&self, out: Option<&std::path::Path>) -> Result<(), super::CliError> {
+        if self.charts && out.is_none() {
+            return Err(super::CliError::invalid(anyhow::anyhow!(
+                "--charts writes files and needs an output directory: add --out DIR"
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// The `--engine` values; mirrors [`EngineKind`] so the library stays free of clap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EngineArg {

@@ -5,7 +5,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 
 use super::CliError;
-use super::args::OutputArgs;
+use super::args::{ChartArgs, OutputArgs};
 use super::simulate::{emit, warn_about_clamped_draws};
 use crate::sim::shard::{self, ShardFile};
 use crate::stats;
@@ -27,9 +27,13 @@ pub struct MergeArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub charts: ChartArgs,
 }
 
 pub fn run(args: &MergeArgs) -> Result<(), CliError> {
+    args.charts.check(args.output.out.as_deref())?;
     let mut shards = Vec::new();
     for path in shard_paths(&args.inputs)? {
         let text = std::fs::read(&path)
@@ -47,6 +51,7 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
         &summary,
         &simulation,
         &args.output,
+        args.charts.charts,
         study.periods_per_year,
         &study.currency,
     )

@@ -4,8 +4,9 @@ use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
 
-use super::args::{OutputArgs, RunArgs};
+use super::args::{ChartArgs, OutputArgs, RunArgs};
 use super::{CliError, export, output, print_stdout, render};
+use crate::chart;
 use crate::scenario::{self, Scenario};
 use crate::sim::shard::{ShardFile, ShardSpec};
 use crate::sim::{self, SimError, SimOptions, Simulation};
@@ -24,6 +25,8 @@ Examples:
   ceq simulate scenario.toml --plan growth --runs 10000 --seed 7
   ceq simulate scenario.toml --json > summary.json
   ceq simulate scenario.toml --out results/   (summary.json, periods.csv, runs.csv)
+  ceq simulate scenario.toml --out results/ --charts   (also fan, distribution, cohort and
+                                                        waterfall charts as PNG and SVG)
   ceq simulate scenario.toml --runs 100000 --shard 3/10 --out shards/   (then: ceq merge shards/)")]
 pub struct SimulateArgs {
     /// Scenario file (TOML, or JSON when it ends in .json).
@@ -40,6 +43,9 @@ pub struct SimulateArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
+    #[command(flatten)]
+    pub charts: ChartArgs,
+
     /// Run only the I-th of N equal slices of the runs (1 ≤ I ≤ N) and save its raw results as
     /// DIR/shard-I-of-N.json (needs --out DIR); `ceq merge` combines the slices into exactly the
     /// result of the unsharded run, so a job array can spread one study over many machines.
@@ -48,6 +54,7 @@ pub struct SimulateArgs {
 }
 
 pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
+    args.charts.check(args.output.out.as_deref())?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
     let options = SimOptions {
@@ -71,32 +78,46 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         &summary,
         &simulation,
         &args.output,
+        args.charts.charts,
         scenario.time.periods_per_year,
         &scenario.currency,
     )
 }
 
-/// Writes the summary's files into `--out`, then prints the JSON or the text report.
+/// Writes the summary's files (and charts when asked) into `--out`, then prints the JSON or
+/// the text report.
 pub(crate) fn emit(
     summary: &SimulationSummary,
     simulation: &Simulation,
     output_args: &OutputArgs,
+    charts: bool,
     periods_per_year: u32,
     currency: &str,
 ) -> Result<(), CliError> {
     let json = export::summary_json(summary).map_err(CliError::failed)?;
     if let Some(dir) = &output_args.out {
-        let files = [
-            ("summary.json", json.clone()),
+        let mut files = vec![
+            ("summary.json".to_string(), json.clone()),
             (
-                "periods.csv",
+                "periods.csv".to_string(),
                 export::periods_csv(summary).map_err(CliError::failed)?,
             ),
             (
-                "runs.csv",
+                "runs.csv".to_string(),
                 export::runs_csv(simulation).map_err(CliError::failed)?,
             ),
         ];
+        if charts {
+            let context = chart::data::SimulationContext {
+                currency,
+                periods_per_year,
+            };
+            let charts = chart::simulation_charts(summary, simulation, &context)
+                .map_err(CliError::failed)?;
+            files.extend(chart_files(charts));
+        }
+        let (names, contents): (Vec<String>, Vec<Vec<u8>>) = files.into_iter().unzip();
+        let files: Vec<(&str, Vec<u8>)> = names.iter().map(String::as_str).zip(contents).collect();
         for path in output::write_files(dir, &files).map_err(CliError::failed)? {
             eprintln!("wrote {}", path.display());
         }
@@ -106,6 +127,19 @@ pub(crate) fn emit(
     } else {
         print_stdout(&render::render_summary(summary, periods_per_year, currency))
     }
+}
+
+/// Each chart as `STEM.png` and `STEM.svg`.
+fn chart_files(charts: Vec<(&str, chart::Rendered)>) -> Vec<(String, Vec<u8>)> {
+    charts
+        .into_iter()
+        .flat_map(|(stem, rendered)| {
+            [
+                (format!("{stem}.png"), rendered.png),
+                (format!("{stem}.svg"), rendered.svg.into_bytes()),
+            ]
+        })
+        .collect()
 }
 
 /// The plan index for `--plan`, or the scenario's baseline. An unknown name is invalid input

@@ -1,5 +1,6 @@
 //! ceq integration tests: one binary, one module per area.
 
+mod charts;
 mod cli;
 mod closed_forms;
 mod scenario_files;

@@ -1,0 +1,93 @@
+//! `ceq simulate --charts` through the real binary: the five simulation charts as PNG and SVG,
+//! written atomically into `--out`, and a usage error without `--out`.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::Path;
+
+const CHARTS: [&str; 5] = [
+    "fan",
+    "distribution",
+    "cohorts",
+    "waterfall_components",
+    "waterfall_origin",
+];
+
+fn ceq() -> Command {
+    Command::cargo_bin("ceq").expect("the ceq binary is built")
+}
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Width and height from the IHDR chunk, which a valid PNG has first after its signature.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let word =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    (word(16), word(20))
+}
+
+#[test]
+fn simulate_charts_writes_every_chart_and_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    ceq()
+        .args([
+            "simulate",
+            &example("minimal.toml"),
+            "--runs",
+            "50",
+            "--charts",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("fan.png"));
+    let mut names: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = CHARTS
+        .iter()
+        .flat_map(|stem| [format!("{stem}.png"), format!("{stem}.svg")])
+        .chain(["periods.csv", "runs.csv", "summary.json"].map(String::from))
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected, "exactly these files, no temporary ones");
+    for stem in CHARTS {
+        let png = fs::read(out.join(format!("{stem}.png"))).unwrap();
+        assert_eq!(png_size(&png), (1920, 1080), "{stem}.png");
+        let svg = fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg"), "{stem}.svg");
+        assert!(svg.contains("<text"), "{stem}.svg has text");
+    }
+    let fan = fs::read_to_string(out.join("fan.svg")).unwrap();
+    assert!(fan.contains("Cumulative customer equity over time"));
+    assert!(fan.contains("(USD)"), "the axis names the currency");
+}
+
+#[test]
+fn charts_without_out_is_a_usage_error() {
+    ceq()
+        .args([
+            "simulate",
+            &example("minimal.toml"),
+            "--runs",
+            "5",
+            "--charts",
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("error: --charts writes files and needs an output directory: add --out DIR\n");
+}
