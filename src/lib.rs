@@ -7,11 +7,13 @@
 //! - [`scenario`]: file text → validated, typed [`scenario::Scenario`]
 //! - [`model`]: distributions, response curves, discounting and closed forms
 //! - [`sim`]: the Monte Carlo engines; run k draws from its own stream (seed, k)
+//! - [`fit`]: calibration of sBG, BG/NBD and Gamma-Gamma parameters from a company's data
 //! - [`stats`]: per-run results → [`stats::SimulationSummary`]
 //! - [`cli`]: the command line (the only place that knows about clap, files and anyhow)
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod fit;
 pub mod model;
 pub mod scenario;
 pub mod sim;
