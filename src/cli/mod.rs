@@ -9,6 +9,7 @@
 
 mod args;
 mod export;
+mod fit;
 mod init;
 mod output;
 mod render;
@@ -31,7 +32,8 @@ use crate::scenario::ScenarioError;
 Examples:
   ceq init                       write a commented starter scenario to scenario.toml
   ceq validate scenario.toml     check a scenario and report every problem
-  ceq simulate scenario.toml     simulate the baseline plan (1,000 runs, seed 1)")]
+  ceq simulate scenario.toml     simulate the baseline plan (1,000 runs, seed 1)
+  ceq fit transactions log.csv   fit purchasing, dropout and order values to your data")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -42,6 +44,7 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     Validate(validate::ValidateArgs),
     Init(init::InitArgs),
+    Fit(fit::FitArgs),
 }
 
 /// Runs the parsed command.
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Simulate(args) => simulate::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Fit(args) => fit::run(&args),
     }
 }
 

@@ -15,6 +15,7 @@
 //! matrix, the inverse of the numerical Hessian of the negative log-likelihood ([`hessian`]).
 
 pub mod bgnbd;
+pub mod fitted_scenario;
 pub mod gamma_gamma;
 pub mod hessian;
 pub mod optimizer;
