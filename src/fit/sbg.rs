@@ -12,7 +12,7 @@
 //! 0, 1, 2, … and one column per cohort with its customers alive. A cohort observed for fewer
 //! periods (a younger cohort in a triangular table) leaves its later cells blank.
 
-use super::transactions::sniff_delimiter;
+use super::transactions::{LineCounter, sniff_delimiter};
 use super::{Estimate, FitError, estimates, maximize_positive};
 use crate::model::closed_form::{ln_beta, sbg_retention_rate, sbg_survival};
 
@@ -70,12 +70,13 @@ pub fn read_survival_table(text: &str) -> Result<SurvivalTable, FitError> {
         .collect();
     let mut ended = vec![false; series.len()];
     let mut expected_period = 0u64;
+    let mut lines = LineCounter::new(text);
     for record in reader.records() {
         let record = record.map_err(|e| FitError::Line {
-            line: e.position().map_or(0, |p| p.line()),
+            line: lines.line_at(e.position().map_or(0, |p| p.byte())),
             message: e.to_string(),
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = lines.line_at(record.position().map_or(0, |p| p.byte()));
         if record.iter().all(str::is_empty) {
             continue;
         }

@@ -233,6 +233,48 @@ fn find_column(
     })
 }
 
+/// Line numbers from byte offsets. The csv crate's own line count misses Windows line ends
+/// (CR LF), which many exports have, and blank lines, so lines are counted here: the number of '\n' before the
+/// offset, plus one. Offsets must be asked for in increasing order (as records come).
+pub(crate) struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        LineCounter {
+            bytes: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the record starting at byte `offset`. The csv crate reports the
+    /// start of a record before any blank lines it skipped, so line ends right at `offset`
+    /// are stepped over first.
+    pub(crate) fn line_at(&mut self, offset: u64) -> u64 {
+        let mut offset = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while offset < self.bytes.len() && matches!(self.bytes[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        let newlines = self.bytes[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line += newlines as u64;
+        self.offset = offset;
+        self.line
+    }
+}
+
 /// How a delimiter is shown in messages.
 pub fn delimiter_name(delimiter: u8) -> &'static str {
     match delimiter {
@@ -294,20 +336,22 @@ pub fn read_transactions(text: &str, columns: &Columns) -> Result<TransactionLog
     let mut rows: Vec<TransactionDay> = Vec::new();
     let mut bad_rows = Vec::new();
     let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::new(text);
     loop {
-        let line = reader.position().line();
+        let start = reader.position().byte();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(error) => {
+                let byte = error.position().map_or(start, |p| p.byte());
                 bad_rows.push(BadRow {
-                    line: error.position().map_or(line, |p| p.line()),
+                    line: lines.line_at(byte),
                     message: error.to_string(),
                 });
                 continue;
             }
         }
-        let line = record.position().map_or(line, |p| p.line());
+        let line = lines.line_at(record.position().map_or(start, |p| p.byte()));
         if record.iter().all(str::is_empty) {
             continue;
         }
@@ -624,6 +668,13 @@ mod tests {
             ]
         );
         assert_eq!(log.days.len(), 1);
+    }
+
+    #[test]
+    fn line_numbers_count_windows_line_ends() {
+        let text = "customer_id,date,amount\r\na,2024-01-01,1\r\n\r\na,2024-01-02,x\r\n";
+        let log = read(text).unwrap();
+        assert_eq!(log.bad_rows[0].line, 4, "{:?}", log.bad_rows);
     }
 
     #[test]
