@@ -62,6 +62,7 @@ fn fit_a_million(c: &mut Criterion) {
     let calibration_end = days_from_civil(2023, 6, 30);
     let mut group = c.benchmark_group("fit");
     group.sample_size(10);
+    group.warm_up_time(std::time::Duration::from_millis(500));
     group.throughput(Throughput::Elements(TRANSACTIONS as u64));
     group.bench_function("read_1m_transactions", |b| {
         b.iter(|| transactions::read_transactions(black_box(&text), &columns).unwrap())

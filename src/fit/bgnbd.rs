@@ -18,15 +18,31 @@ use super::transactions::CustomerSummary;
 use super::{Estimate, FitError, estimates, maximize_positive};
 use crate::model::closed_form::{ClosedFormError, hyp2f1, ln_gamma};
 
-/// Customers grouped by (x, t_x, T), with the distinct x values listed once.
+/// Customers grouped by (x, t_x, T), with the distinct x, t_x and T values listed once:
+/// in real logs they come from a calendar of a few thousand days, so ln(α + t_x) and
+/// ln(α + T) are computed once per distinct value per evaluation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupedRfm {
     /// Distinct frequencies x, ascending.
     frequencies: Vec<f64>,
-    /// (index into `frequencies`, t_x, T, number of customers).
-    groups: Vec<(usize, f64, f64, f64)>,
+    /// Distinct recencies t_x and ages T.
+    times: Vec<f64>,
+    groups: Vec<Group>,
     customers: usize,
 }
+
+/// Customers sharing (x, t_x, T): indices into the distinct values, and how many.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Group {
+    frequency: u32,
+    recency: u32,
+    age: u32,
+    weight: f64,
+}
+
+/// Groups per parallel chunk; the chunk sums are added in order, so the likelihood (and the
+/// fit) does not depend on the number of threads.
+const CHUNK: usize = 8192;
 
 impl GroupedRfm {
     pub fn new(customers: &[CustomerSummary]) -> Self {
@@ -39,21 +55,30 @@ impl GroupedRfm {
         let mut keys: Vec<_> = counts.into_iter().collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         let mut frequencies: Vec<f64> = Vec::new();
+        let mut time_index: HashMap<u64, u32> = HashMap::new();
+        let mut times: Vec<f64> = Vec::new();
+        let mut index_of = |bits: u64| {
+            *time_index.entry(bits).or_insert_with(|| {
+                times.push(f64::from_bits(bits));
+                (times.len() - 1) as u32
+            })
+        };
         let mut groups = Vec::with_capacity(keys.len());
         for ((x, recency, age), weight) in keys {
             let x = f64::from(x);
             if frequencies.last() != Some(&x) {
                 frequencies.push(x);
             }
-            groups.push((
-                frequencies.len() - 1,
-                f64::from_bits(recency),
-                f64::from_bits(age),
+            groups.push(Group {
+                frequency: (frequencies.len() - 1) as u32,
+                recency: index_of(recency),
+                age: index_of(age),
                 weight,
-            ));
+            });
         }
         GroupedRfm {
             frequencies,
+            times,
             groups,
             customers: customers.len(),
         }
@@ -62,30 +87,48 @@ impl GroupedRfm {
 
 /// The BG/NBD log-likelihood of `data` at (r, α, a, b), all > 0; −∞ outside.
 pub fn log_likelihood([r, alpha, a, b]: [f64; 4], data: &GroupedRfm) -> f64 {
+    use rayon::prelude::*;
     if !(r > 0.0 && alpha > 0.0 && a > 0.0 && b > 0.0) {
         return f64::NEG_INFINITY;
     }
     let common = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
-    let per_x: Vec<f64> = data
+    // Per x: the Γ and B terms, and ln(a/(b + x − 1)) for the "dropped out" branch.
+    let per_x: Vec<(f64, f64)> = data
         .frequencies
         .iter()
-        .map(|&x| ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x))
+        .map(|&x| {
+            let gammas = ln_gamma(r + x) + ln_gamma(b + x) - ln_gamma(a + b + x);
+            let gone = if x > 0.0 {
+                (a / (b + x - 1.0)).ln()
+            } else {
+                f64::NEG_INFINITY
+            };
+            (gammas, gone)
+        })
         .collect();
-    let ln_a = a.ln();
-    let mut total = 0.0;
-    for &(xi, recency, age, weight) in &data.groups {
-        let x = data.frequencies[xi];
-        let still = -(r + x) * (alpha + age).ln();
-        let term = if x > 0.0 {
-            let gone = ln_a - (b + x - 1.0).ln() - (r + x) * (alpha + recency).ln();
-            let high = still.max(gone);
-            high + ((still - high).exp() + (gone - high).exp()).ln()
-        } else {
-            still
-        };
-        total += weight * (per_x[xi] + term);
-    }
-    total + data.customers as f64 * common
+    let ln_times: Vec<f64> = data.times.iter().map(|t| (alpha + t).ln()).collect();
+    let chunk_sums: Vec<f64> = data
+        .groups
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut total = 0.0;
+            for group in chunk {
+                let x = data.frequencies[group.frequency as usize];
+                let (gammas, gone_base) = per_x[group.frequency as usize];
+                let still = -(r + x) * ln_times[group.age as usize];
+                let term = if x > 0.0 {
+                    let gone = gone_base - (r + x) * ln_times[group.recency as usize];
+                    let high = still.max(gone);
+                    high + (-(still - gone).abs()).exp().ln_1p()
+                } else {
+                    still
+                };
+                total += group.weight * (gammas + term);
+            }
+            total
+        })
+        .collect();
+    chunk_sums.iter().sum::<f64>() + data.customers as f64 * common
 }
 
 /// A BG/NBD fit with standard errors.

@@ -47,7 +47,7 @@ impl Default for NelderMead {
         NelderMead {
             initial_step: 0.5,
             value_tolerance: 1e-10,
-            point_tolerance: 1e-8,
+            point_tolerance: 1e-6,
             max_evaluations: 20_000,
         }
     }
