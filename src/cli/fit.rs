@@ -792,7 +792,7 @@ fn render_transactions(
     let _ = writeln!(
         out,
         "  While active, a customer buys about {} times per {unit_name} on average (r/alpha;\n  \
-         about {} times a year). Customers differ {}: shape r = {}.\n  \
+         about {} times a year).\n  Customers differ {}: shape r = {}.\n  \
          After each purchase a customer drops out for good with probability {:.1}% on average\n  \
          (a/(a + b)).",
         significant(purchasing.mean_rate(), 3),

@@ -53,7 +53,7 @@ impl GroupedRfm {
                 .or_default() += 1.0;
         }
         let mut keys: Vec<_> = counts.into_iter().collect();
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        keys.sort_by_key(|a| a.0);
         let mut frequencies: Vec<f64> = Vec::new();
         let mut time_index: HashMap<u64, u32> = HashMap::new();
         let mut times: Vec<f64> = Vec::new();

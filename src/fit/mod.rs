@@ -94,7 +94,7 @@ pub(crate) fn maximize_positive<const N: usize>(
         negative_log_likelihood(&params)
     };
     let log_start: Vec<f64> = start.iter().map(|s| s.ln()).collect();
-    let minimum = optimizer::NelderMead::default().minimize(&on_logs, &log_start);
+    let minimum = optimizer::NelderMead::default().minimize(on_logs, &log_start);
     if !minimum.value.is_finite() {
         return Err(FitError::NoMaximum {
             model,

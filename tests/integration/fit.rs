@@ -59,6 +59,7 @@ fn fit_bgnbd_and_gamma_gamma_reproduce_fader_hardie_lee_on_cdnow() {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop)] // matrix elimination reads best with indices
 fn standard_errors_match_a_finite_difference_hessian_of_the_bgnbd_likelihood() {
     // An independent check of the observed information: a plain central-difference Hessian
     // with a fixed absolute step, inverted by hand-rolled Gauss-Jordan elimination.
