@@ -7,6 +7,7 @@
 //! - [`scenario`]: file text → validated, typed [`scenario::Scenario`]
 //! - [`model`]: distributions, response curves, discounting and closed forms
 //! - [`sim`]: the Monte Carlo engines; run k draws from its own stream (seed, k)
+//! - [`fit`]: calibration of sBG, BG/NBD and Gamma-Gamma parameters from a company's data
 //! - [`stats`]: per-run results → [`stats::SimulationSummary`]
 //! - [`chart`]: plain chart data → PNG and SVG (plotters, embedded font)
 //! - [`cli`]: the command line (the only place that knows about clap, files and anyhow)
@@ -14,6 +15,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod fit;
 pub mod model;
 pub mod scenario;
 pub mod sim;

@@ -9,6 +9,7 @@
 
 mod args;
 mod export;
+mod fit;
 mod init;
 mod merge;
 mod output;
@@ -32,7 +33,8 @@ use crate::scenario::ScenarioError;
 Examples:
   ceq init                       write a commented starter scenario to scenario.toml
   ceq validate scenario.toml     check a scenario and report every problem
-  ceq simulate scenario.toml     simulate the baseline plan (1,000 runs, seed 1)")]
+  ceq simulate scenario.toml     simulate the baseline plan (1,000 runs, seed 1)
+  ceq fit transactions log.csv   fit purchasing, dropout and order values to your data")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -44,6 +46,7 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     Init(init::InitArgs),
     Merge(merge::MergeArgs),
+    Fit(fit::FitArgs),
 }
 
 /// Runs the parsed command.
@@ -53,6 +56,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Validate(args) => validate::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Fit(args) => fit::run(&args),
     }
 }
 

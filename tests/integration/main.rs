@@ -3,4 +3,5 @@
 mod charts;
 mod cli;
 mod closed_forms;
+mod fit;
 mod scenario_files;

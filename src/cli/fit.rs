@@ -1,0 +1,919 @@
+//! `ceq fit survival` and `ceq fit transactions`: calibration from a company's own data
+//! (SPEC §14). The fitting is in [`crate::fit`]; this file reads the files, maps errors to exit
+//! codes, writes the scenario atomically and renders what a strategist reads.
+
+use anyhow::anyhow;
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::{CliError, output, print_stdout};
+use crate::fit::fitted_scenario::{FittedScenario, significant};
+use crate::fit::transactions::{self, Columns, CustomerSummary, TimeUnit, format_day};
+use crate::fit::{Estimate, FitError, bgnbd, gamma_gamma, sbg};
+use crate::model::closed_form::bgnbd_expected_purchases;
+use crate::scenario;
+
+/// Fit scenario parameters from your data: churn from a retention table, or purchasing,
+/// dropout and order values from a transaction log.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    #[command(subcommand)]
+    pub model: FitCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FitCommand {
+    Survival(SurvivalArgs),
+    Transactions(TransactionsArgs),
+}
+
+/// Fit the sBG churn model (Fader & Hardie 2007) to customers alive per period.
+///
+/// TABLE has a header, a first column with the periods 0, 1, 2, … and one column per cohort
+/// with its customers still active at each period (blank cells end a younger cohort). Prints
+/// alpha and beta with standard errors, fitted against actual counts, projected retention
+/// rates and the `retention = { … }` line to paste into a scenario.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  ceq fit survival retention.csv
+  ceq fit survival retention.csv --column regular --through 7
+  ceq fit survival retention.csv --json")]
+pub struct SurvivalArgs {
+    /// The survival table (CSV; comma, semicolon or tab).
+    #[arg(value_name = "TABLE")]
+    pub table: PathBuf,
+
+    /// Fit only this column (default: every cohort column, each separately).
+    #[arg(long, value_name = "NAME")]
+    pub column: Option<String>,
+
+    /// Fit periods 0..K only; later periods are shown as a check of the projection.
+    #[arg(long, value_name = "K")]
+    pub through: Option<usize>,
+
+    /// Print one JSON document (an array of them when several columns are fitted).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Fit BG/NBD purchasing and dropout and Gamma-Gamma order values to a transaction log.
+///
+/// LOG has a header and one row per order: a customer, a date (2024-03-31 or 20240331) and an
+/// amount. Orders of one customer on one day count as one transaction. Prints the parameters
+/// with standard errors and what they mean, a holdout check with --holdout-end, and the lines
+/// to paste into a scenario; --write-scenario writes a runnable one.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  ceq fit transactions orders.csv --calibration-end 2024-06-30
+  ceq fit transactions orders.csv --calibration-end 1997-09-30 --holdout-end 1998-06-30
+  ceq fit transactions orders.csv --calibration-end 2024-06-30 --write-scenario fitted.toml
+  ceq fit transactions export.csv --customer-col Kunde --date-col Datum --amount-col Betrag")]
+pub struct TransactionsArgs {
+    /// The transaction log (CSV; comma, semicolon or tab).
+    #[arg(value_name = "LOG")]
+    pub log: PathBuf,
+
+    /// Last day of the calibration period, inclusive (default: the log's last day).
+    #[arg(long, value_name = "DATE")]
+    pub calibration_end: Option<String>,
+
+    /// Holdout period end: compare predicted and actual purchases after the calibration end.
+    #[arg(long, value_name = "DATE")]
+    pub holdout_end: Option<String>,
+
+    /// The time unit of the model and of the written scenario's periods.
+    #[arg(long, value_enum, default_value_t = UnitArg::Week)]
+    pub time_unit: UnitArg,
+
+    /// Customer column (default: customer_id, customer, … whichever the header has).
+    #[arg(long, value_name = "NAME")]
+    pub customer_col: Option<String>,
+
+    /// Date column (default: date, order_date, …).
+    #[arg(long, value_name = "NAME")]
+    pub date_col: Option<String>,
+
+    /// Amount column (default: amount, sales, revenue, …).
+    #[arg(long, value_name = "NAME")]
+    pub amount_col: Option<String>,
+
+    /// Periods the written scenario simulates.
+    #[arg(long, value_name = "N", default_value_t = 52,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub horizon: u32,
+
+    /// Write a runnable scenario with the fitted cohort to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub write_scenario: Option<PathBuf>,
+
+    /// Print one JSON document on stdout instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The `--time-unit` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnitArg {
+    Day,
+    Week,
+    Month,
+}
+
+impl From<UnitArg> for TimeUnit {
+    fn from(unit: UnitArg) -> Self {
+        match unit {
+            UnitArg::Day => TimeUnit::Day,
+            UnitArg::Week => TimeUnit::Week,
+            UnitArg::Month => TimeUnit::Month,
+        }
+    }
+}
+
+pub fn run(args: &FitArgs) -> Result<(), CliError> {
+    match &args.model {
+        FitCommand::Survival(args) => survival(args),
+        FitCommand::Transactions(args) => transactions(args),
+    }
+}
+
+/// Bad data and data that cannot identify the model are the input's fault (exit 2); a
+/// maximizer or closed form that fails on good data is ours (exit 1).
+fn fit_error(file: &Path, error: FitError) -> CliError {
+    let error_with_file = anyhow!("{}: {error}", file.display());
+    match error {
+        FitError::NoMaximum { .. } | FitError::ClosedForm(_) => CliError::failed(error_with_file),
+        FitError::Empty
+        | FitError::Line { .. }
+        | FitError::MissingColumn(_)
+        | FitError::NotEnoughData(_) => CliError::invalid(error_with_file),
+    }
+}
+
+fn read_text(file: &Path) -> Result<String, CliError> {
+    std::fs::read(file)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .map_err(|e| CliError::invalid(anyhow!("{}: cannot read the file: {e}", file.display())))
+}
+
+fn json_text(value: &impl Serialize) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value)
+        .map(|text| text + "\n")
+        .map_err(|e| CliError::failed(anyhow!("cannot serialize the result as JSON: {e}")))
+}
+
+/// "0.704 ± …" columns: estimate, standard error and 95% interval.
+fn parameter_row(out: &mut String, name: &str, estimate: &Estimate) {
+    let (se, interval) = match (estimate.std_error, estimate.ci95()) {
+        (Some(se), Some((lo, hi))) => (
+            significant(se, 3),
+            format!("{} – {}", significant(lo, 4), significant(hi, 4)),
+        ),
+        _ => ("unknown".to_string(), "unknown".to_string()),
+    };
+    let _ = writeln!(
+        out,
+        "  {name:<10} {:>10}  {se:>10}   {interval}",
+        significant(estimate.value, 4)
+    );
+}
+
+/// A count as a whole number when it is one (customers alive, purchases).
+fn count(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        significant(x, 6)
+    }
+}
+
+fn parameter_header(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "  {:<10} {:>10}  {:>10}   95% interval",
+        "parameter", "estimate", "std. error"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// ceq fit survival
+
+#[derive(Debug, Serialize)]
+struct SbgJson {
+    model: &'static str,
+    column: String,
+    alpha: f64,
+    beta: f64,
+    std_errors: SbgErrors,
+    log_likelihood: f64,
+    through: usize,
+    table: Vec<SbgRow>,
+    retention_rates: Vec<RetentionRate>,
+}
+
+#[derive(Debug, Serialize)]
+struct SbgErrors {
+    alpha: Option<f64>,
+    beta: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct SbgRow {
+    period: usize,
+    actual: f64,
+    fitted: f64,
+    in_fit: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct RetentionRate {
+    period: u32,
+    rate: f64,
+}
+
+fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
+    let file = &args.table;
+    let text = read_text(file)?;
+    let table = sbg::read_survival_table(&text).map_err(|e| fit_error(file, e))?;
+    let series: Vec<&sbg::SurvivalSeries> = match &args.column {
+        Some(name) => {
+            let found = table
+                .series
+                .iter()
+                .find(|s| &s.name == name)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = table.series.iter().map(|s| s.name.as_str()).collect();
+                    CliError::invalid(anyhow!(
+                        "{}: no column named '{name}'; the cohort columns are: {}",
+                        file.display(),
+                        names.join(", ")
+                    ))
+                })?;
+            vec![found]
+        }
+        None => table.series.iter().collect(),
+    };
+    let mut results = Vec::new();
+    for s in series {
+        let fitted = sbg::fit(&s.alive, args.through)
+            .map_err(|e| fit_error(file, prefix_column(e, &s.name)))?;
+        results.push(sbg_json(s, &fitted));
+    }
+    if args.json {
+        return match results.as_slice() {
+            [one] => print_stdout(&json_text(one)?),
+            many => print_stdout(&json_text(&many)?),
+        };
+    }
+    let mut out = String::new();
+    for result in &results {
+        render_sbg(&mut out, file, result);
+    }
+    print_stdout(&out)
+}
+
+fn prefix_column(error: FitError, column: &str) -> FitError {
+    match error {
+        FitError::NotEnoughData(message) => {
+            FitError::NotEnoughData(format!("column '{column}': {message}"))
+        }
+        other => other,
+    }
+}
+
+fn sbg_json(series: &sbg::SurvivalSeries, fitted: &sbg::SbgFit) -> SbgJson {
+    let initial = series.alive[0];
+    let table = series
+        .alive
+        .iter()
+        .enumerate()
+        .map(|(period, &actual)| SbgRow {
+            period,
+            actual,
+            fitted: fitted.fitted_alive(initial, period as u32),
+            in_fit: period <= fitted.through,
+        })
+        .collect();
+    let last = (series.alive.len() - 1).max(fitted.through + 5) as u32;
+    let retention_rates = (1..=last)
+        .map(|period| RetentionRate {
+            period,
+            rate: fitted.retention_rate(period),
+        })
+        .collect();
+    SbgJson {
+        model: "sbg",
+        column: series.name.clone(),
+        alpha: fitted.alpha.value,
+        beta: fitted.beta.value,
+        std_errors: SbgErrors {
+            alpha: fitted.alpha.std_error,
+            beta: fitted.beta.std_error,
+        },
+        log_likelihood: fitted.log_likelihood,
+        through: fitted.through,
+        table,
+        retention_rates,
+    }
+}
+
+fn render_sbg(out: &mut String, file: &Path, result: &SbgJson) {
+    let alpha = Estimate {
+        value: result.alpha,
+        std_error: result.std_errors.alpha,
+    };
+    let beta = Estimate {
+        value: result.beta,
+        std_error: result.std_errors.beta,
+    };
+    let _ = writeln!(
+        out,
+        "sBG churn model for '{}' ({}, periods 0..{} fitted)\n",
+        result.column,
+        file.display(),
+        result.through
+    );
+    parameter_header(out);
+    parameter_row(out, "alpha", &alpha);
+    parameter_row(out, "beta", &beta);
+    let _ = writeln!(out, "  log-likelihood {:.2}\n", result.log_likelihood);
+    let first = result.retention_rates[0].rate;
+    let at_through = result.retention_rates[result.through.max(1) - 1].rate;
+    let _ = writeln!(
+        out,
+        "  Customers differ in how likely they are to leave: a new customer leaves after a \
+         period\n  with probability {:.1}% on average (alpha/(alpha + beta)). Those who stay are \
+         the loyal\n  ones, so the cohort's retention rate rises from {:.1}% in period 1 to \
+         {:.1}% in period {}.\n",
+        100.0 * result.alpha / (result.alpha + result.beta),
+        100.0 * first,
+        100.0 * at_through,
+        result.through.max(1)
+    );
+    let _ = writeln!(
+        out,
+        "  {:>6} {:>10} {:>10} {:>8}",
+        "period", "actual", "fitted", "error"
+    );
+    for row in &result.table {
+        let error = if row.actual > 0.0 {
+            format!("{:+.1}%", 100.0 * (row.fitted / row.actual - 1.0))
+        } else {
+            String::new()
+        };
+        let mark = if row.in_fit { "" } else { "  (not fitted)" };
+        let _ = writeln!(
+            out,
+            "  {:>6} {:>10} {:>10.1} {:>8}{mark}",
+            row.period,
+            count(row.actual),
+            row.fitted,
+            error
+        );
+    }
+    let _ = writeln!(out, "\n  projected retention rate by period:");
+    let rates: Vec<String> = result
+        .retention_rates
+        .iter()
+        .map(|r| format!("{}: {:.1}%", r.period, 100.0 * r.rate))
+        .collect();
+    for chunk in rates.chunks(6) {
+        let _ = writeln!(out, "    {}", chunk.join("   "));
+    }
+    let _ = writeln!(
+        out,
+        "\n  Paste into the cohort of a scenario (one period per period of the table):\n    \
+         retention = {{ churn_alpha = {}, churn_beta = {} }}\n",
+        significant(result.alpha, 6),
+        significant(result.beta, 6)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// ceq fit transactions
+
+#[derive(Debug, Serialize)]
+struct TransactionsJson {
+    customers: usize,
+    repeat_buyers: usize,
+    later_customers: usize,
+    rows: usize,
+    bad_rows: BadRowsJson,
+    calibration_end: String,
+    time_unit: TimeUnit,
+    bgnbd: BgNbdJson,
+    gamma_gamma: GammaGammaJson,
+    holdout: Option<HoldoutJson>,
+    scenario: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct BadRowsJson {
+    count: usize,
+    /// The first 100, with their lines.
+    rows: Vec<BadRowJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct BadRowJson {
+    line: u64,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct BgNbdJson {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    log_likelihood: f64,
+    std_errors: BgNbdErrors,
+}
+
+#[derive(Debug, Serialize)]
+struct BgNbdErrors {
+    r: Option<f64>,
+    alpha: Option<f64>,
+    a: Option<f64>,
+    b: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct GammaGammaJson {
+    p: f64,
+    q: f64,
+    gamma: f64,
+    customers: usize,
+    non_positive: usize,
+    log_likelihood: f64,
+    std_errors: GammaGammaErrors,
+}
+
+#[derive(Debug, Serialize)]
+struct GammaGammaErrors {
+    p: Option<f64>,
+    q: Option<f64>,
+    gamma: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct HoldoutJson {
+    end: String,
+    length: f64,
+    groups: Vec<HoldoutGroup>,
+    total: HoldoutTotal,
+}
+
+#[derive(Debug, Serialize)]
+struct HoldoutGroup {
+    /// Repeat purchases in the calibration period: "0" … "6", "7+".
+    repeat_purchases: String,
+    customers: usize,
+    actual: f64,
+    predicted: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct HoldoutTotal {
+    actual: f64,
+    predicted: f64,
+}
+
+fn parse_date_arg(flag: &str, text: &str) -> Result<i64, CliError> {
+    transactions::parse_date(text).ok_or_else(|| {
+        CliError::invalid(anyhow!(
+            "{flag} '{text}' is not a date; expected 2024-03-31 or 20240331"
+        ))
+    })
+}
+
+fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
+    let file = &args.log;
+    let unit = TimeUnit::from(args.time_unit);
+    let text = read_text(file)?;
+    let columns = Columns {
+        customer: args.customer_col.clone(),
+        date: args.date_col.clone(),
+        amount: args.amount_col.clone(),
+    };
+    let log = transactions::read_transactions(&text, &columns).map_err(|e| fit_error(file, e))?;
+    drop(text);
+    warn_bad_rows(file, &log.bad_rows);
+    let last_day = log.last_day().unwrap_or_default();
+    let calibration_end = match &args.calibration_end {
+        Some(text) => parse_date_arg("--calibration-end", text)?,
+        None => last_day,
+    };
+    let holdout_end = match &args.holdout_end {
+        Some(text) => {
+            let end = parse_date_arg("--holdout-end", text)?;
+            if end <= calibration_end {
+                return Err(CliError::invalid(anyhow!(
+                    "--holdout-end {text} must come after the calibration end {}",
+                    format_day(calibration_end)
+                )));
+            }
+            if end > last_day {
+                eprintln!(
+                    "warning: --holdout-end {text} is after the log's last day {}; the \
+                     holdout check counts purchases that cannot be in the log yet",
+                    format_day(last_day)
+                );
+            }
+            Some(end)
+        }
+        None => None,
+    };
+    let summaries = transactions::summarize(&log, calibration_end, unit, holdout_end);
+    if summaries.customers.is_empty() {
+        return Err(CliError::invalid(anyhow!(
+            "{}: no customer bought on or before the calibration end {}",
+            file.display(),
+            format_day(calibration_end)
+        )));
+    }
+    if summaries.later_customers > 0 {
+        eprintln!(
+            "warning: {} customer(s) first bought after the calibration end {} and are not in \
+             the fit",
+            summaries.later_customers,
+            format_day(calibration_end)
+        );
+    }
+    let customers = &summaries.customers;
+    let purchasing = bgnbd::fit(customers).map_err(|e| fit_error(file, e))?;
+    let spend = gamma_gamma::fit(customers).map_err(|e| fit_error(file, e))?;
+    if spend.non_positive > 0 {
+        eprintln!(
+            "warning: {} repeat buyer(s) with an average order value ≤ 0 (returns or refunds \
+             larger than purchases) are left out of the Gamma-Gamma fit",
+            spend.non_positive
+        );
+    }
+    let holdout = match holdout_end {
+        Some(end) => Some(holdout_check(
+            customers,
+            &purchasing,
+            calibration_end,
+            end,
+            unit,
+        )?),
+        None => None,
+    };
+    let source = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let end_text = format_day(calibration_end);
+    let scenario_text = FittedScenario {
+        source: &source,
+        calibration_end: &end_text,
+        unit,
+        horizon: args.horizon,
+        bgnbd: &purchasing,
+        gamma_gamma: &spend,
+    }
+    .to_toml();
+    if let Some(path) = &args.write_scenario {
+        write_scenario(path, &scenario_text)?;
+    }
+    let result = transactions_json(
+        &log,
+        &summaries,
+        &purchasing,
+        &spend,
+        end_text,
+        unit,
+        holdout,
+        args.write_scenario.as_deref(),
+    );
+    if args.json {
+        print_stdout(&json_text(&result)?)
+    } else {
+        print_stdout(&render_transactions(
+            file,
+            &result,
+            &purchasing,
+            &spend,
+            unit,
+            args.horizon,
+        ))
+    }
+}
+
+fn warn_bad_rows(file: &Path, bad_rows: &[transactions::BadRow]) {
+    if bad_rows.is_empty() {
+        return;
+    }
+    eprintln!(
+        "warning: {}: {} row(s) could not be read and are left out:",
+        file.display(),
+        bad_rows.len()
+    );
+    for row in bad_rows.iter().take(10) {
+        eprintln!("  line {}: {}", row.line, row.message);
+    }
+    if bad_rows.len() > 10 {
+        eprintln!(
+            "  … and {} more (all listed with --json)",
+            bad_rows.len() - 10
+        );
+    }
+}
+
+/// Checks the scenario validates before it is written: a fit the simulator cannot run (say
+/// q ≤ 1, an infinite mean order value) is reported instead of written.
+fn write_scenario(path: &Path, text: &str) -> Result<(), CliError> {
+    let display = path.display().to_string();
+    scenario::parse_str(text, &display, "fitted", scenario::Format::Toml).map_err(|error| {
+        CliError::failed(anyhow!(
+            "the fitted parameters do not make a valid scenario, so {display} was not \
+             written:\n{error}"
+        ))
+    })?;
+    output::write_atomic(path, text.as_bytes()).map_err(CliError::failed)?;
+    eprintln!("wrote {display}");
+    Ok(())
+}
+
+/// Predicted (Fader, Hardie & Lee 2005a, eq. 10) against actual transaction days in the
+/// holdout, by the number of calibration repeat purchases 0..6 and 7+.
+fn holdout_check(
+    customers: &[CustomerSummary],
+    fitted: &bgnbd::BgNbdFit,
+    calibration_end: i64,
+    holdout_end: i64,
+    unit: TimeUnit,
+) -> Result<HoldoutJson, CliError> {
+    let length = (holdout_end - calibration_end) as f64 / unit.days();
+    let params = fitted.params();
+    let mut groups: Vec<HoldoutGroup> = (0..8)
+        .map(|i| HoldoutGroup {
+            repeat_purchases: if i == 7 {
+                "7+".to_string()
+            } else {
+                i.to_string()
+            },
+            customers: 0,
+            actual: 0.0,
+            predicted: 0.0,
+        })
+        .collect();
+    for c in customers {
+        let predicted =
+            bgnbd::conditional_expected_purchases(params, c.frequency, c.recency, c.age, length)
+                .map_err(|e| CliError::failed(anyhow!("holdout prediction: {e}")))?;
+        let group = &mut groups[(c.frequency as usize).min(7)];
+        group.customers += 1;
+        group.actual += f64::from(c.holdout_purchases);
+        group.predicted += predicted;
+    }
+    let total = HoldoutTotal {
+        actual: groups.iter().map(|g| g.actual).sum(),
+        predicted: groups.iter().map(|g| g.predicted).sum(),
+    };
+    Ok(HoldoutJson {
+        end: format_day(holdout_end),
+        length,
+        groups,
+        total,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn transactions_json(
+    log: &transactions::TransactionLog,
+    summaries: &transactions::Summaries,
+    purchasing: &bgnbd::BgNbdFit,
+    spend: &gamma_gamma::GammaGammaFit,
+    calibration_end: String,
+    time_unit: TimeUnit,
+    holdout: Option<HoldoutJson>,
+    scenario: Option<&Path>,
+) -> TransactionsJson {
+    TransactionsJson {
+        customers: summaries.customers.len(),
+        repeat_buyers: summaries
+            .customers
+            .iter()
+            .filter(|c| c.frequency > 0)
+            .count(),
+        later_customers: summaries.later_customers,
+        rows: log.rows,
+        bad_rows: BadRowsJson {
+            count: log.bad_rows.len(),
+            rows: log
+                .bad_rows
+                .iter()
+                .take(100)
+                .map(|b| BadRowJson {
+                    line: b.line,
+                    message: b.message.clone(),
+                })
+                .collect(),
+        },
+        calibration_end,
+        time_unit,
+        bgnbd: BgNbdJson {
+            r: purchasing.r.value,
+            alpha: purchasing.alpha.value,
+            a: purchasing.a.value,
+            b: purchasing.b.value,
+            log_likelihood: purchasing.log_likelihood,
+            std_errors: BgNbdErrors {
+                r: purchasing.r.std_error,
+                alpha: purchasing.alpha.std_error,
+                a: purchasing.a.std_error,
+                b: purchasing.b.std_error,
+            },
+        },
+        gamma_gamma: GammaGammaJson {
+            p: spend.p.value,
+            q: spend.q.value,
+            gamma: spend.gamma.value,
+            customers: spend.customers,
+            non_positive: spend.non_positive,
+            log_likelihood: spend.log_likelihood,
+            std_errors: GammaGammaErrors {
+                p: spend.p.std_error,
+                q: spend.q.std_error,
+                gamma: spend.gamma.std_error,
+            },
+        },
+        holdout,
+        scenario: scenario.map(|p| p.display().to_string()),
+    }
+}
+
+fn render_transactions(
+    file: &Path,
+    result: &TransactionsJson,
+    purchasing: &bgnbd::BgNbdFit,
+    spend: &gamma_gamma::GammaGammaFit,
+    unit: TimeUnit,
+    horizon: u32,
+) -> String {
+    let unit_name = unit.name();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Customer-base fit of {}\n({} rows, calibration period to {}, time in {unit_name}s).\n\
+         {} customers first bought on or before {}; {} of them bought again\n\
+         in the calibration period.\n",
+        file.display(),
+        result.rows,
+        result.calibration_end,
+        result.customers,
+        result.calibration_end,
+        result.repeat_buyers
+    );
+    let _ = writeln!(
+        out,
+        "Purchasing and dropout (BG/NBD, Fader, Hardie & Lee 2005)"
+    );
+    parameter_header(&mut out);
+    parameter_row(&mut out, "r", &purchasing.r);
+    parameter_row(&mut out, "alpha", &purchasing.alpha);
+    parameter_row(&mut out, "a", &purchasing.a);
+    parameter_row(&mut out, "b", &purchasing.b);
+    let _ = writeln!(out, "  log-likelihood {:.2}\n", purchasing.log_likelihood);
+    let expected = bgnbd_expected_purchases(
+        purchasing.r.value,
+        purchasing.alpha.value,
+        purchasing.a.value,
+        purchasing.b.value,
+        f64::from(horizon),
+    )
+    .ok();
+    let per_year = purchasing.mean_rate() * f64::from(unit.periods_per_year());
+    let _ = writeln!(
+        out,
+        "  While active, a customer buys about {} times per {unit_name} on average (r/alpha;\n  \
+         about {} times a year).\n  Customers differ {}: shape r = {}.\n  \
+         After each purchase a customer drops out for good with probability {:.1}% on average\n  \
+         (a/(a + b)).",
+        significant(purchasing.mean_rate(), 3),
+        significant(per_year, 3),
+        if purchasing.r.value < 1.0 {
+            "a lot (most buy rarely, a few often)"
+        } else {
+            "moderately"
+        },
+        significant(purchasing.r.value, 3),
+        100.0 * purchasing.mean_dropout()
+    );
+    if let Some(expected) = expected {
+        let _ = writeln!(
+            out,
+            "  A new customer is expected to make {} repeat purchases in the next {horizon} \
+             {unit_name}s.",
+            significant(expected, 3)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nSpend per purchase (Gamma-Gamma), from the repeat purchases of {} repeat buyers",
+        spend.customers
+    );
+    parameter_header(&mut out);
+    parameter_row(&mut out, "p", &spend.p);
+    parameter_row(&mut out, "q", &spend.q);
+    parameter_row(&mut out, "gamma", &spend.gamma);
+    let _ = writeln!(out, "  log-likelihood {:.2}\n", spend.log_likelihood);
+    if spend.q.value > 1.0 {
+        let _ = writeln!(
+            out,
+            "  The average purchase is worth {} across customers (p·gamma/(q − 1)); each \
+             customer\n  has their own typical value, and single purchases vary around it.",
+            significant(spend.mean_value(), 4)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  q ≤ 1: the fitted spread of customers' typical values is so wide that the mean\n  \
+             purchase value is infinite; look for outliers in the amounts."
+        );
+    }
+    if let Some(holdout) = &result.holdout {
+        render_holdout(&mut out, result, holdout, unit_name);
+    }
+    let _ = writeln!(
+        out,
+        "\nPaste into a cohort of a scenario with one period per {unit_name}:\n  \
+         purchases = {{ mean = {}, shape = {} }}\n  \
+         retention = {{ dropout_alpha = {}, dropout_beta = {} }}\n  \
+         order_value = {{ p = {}, q = {}, gamma = {} }}",
+        significant(purchasing.mean_rate(), 6),
+        significant(purchasing.r.value, 6),
+        significant(purchasing.a.value, 6),
+        significant(purchasing.b.value, 6),
+        significant(spend.p.value, 6),
+        significant(spend.q.value, 6),
+        significant(spend.gamma.value, 6)
+    );
+    match &result.scenario {
+        Some(path) => {
+            let _ = writeln!(
+                out,
+                "\nWrote the scenario {path}: try `ceq simulate {path}`."
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "\nOr write a runnable scenario with --write-scenario fitted.toml."
+            );
+        }
+    }
+    out
+}
+
+fn render_holdout(out: &mut String, result: &TransactionsJson, holdout: &HoldoutJson, unit: &str) {
+    let _ = writeln!(
+        out,
+        "\nHoldout check: purchases after {} up to {} ({} {unit}s), predicted from the\n\
+         calibration period alone (Fader, Hardie & Lee 2005, eq. 10)",
+        result.calibration_end,
+        holdout.end,
+        significant(holdout.length, 4)
+    );
+    let _ = writeln!(
+        out,
+        "  {:>18} {:>10} {:>14} {:>14}",
+        "repeat purchases", "customers", "actual", "predicted"
+    );
+    let _ = writeln!(
+        out,
+        "  {:>18} {:>10} {:>14} {:>14}",
+        "in calibration", "", "per customer", "per customer"
+    );
+    for group in &holdout.groups {
+        if group.customers == 0 {
+            continue;
+        }
+        let n = group.customers as f64;
+        let _ = writeln!(
+            out,
+            "  {:>18} {:>10} {:>14.3} {:>14.3}",
+            group.repeat_purchases,
+            group.customers,
+            group.actual / n,
+            group.predicted / n
+        );
+    }
+    let total = &holdout.total;
+    let gap = if total.actual > 0.0 {
+        format!(" ({:+.1}%)", 100.0 * (total.predicted / total.actual - 1.0))
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "  In total {} repeat purchases happened and {:.1} were predicted{gap}.",
+        count(total.actual),
+        total.predicted
+    );
+}

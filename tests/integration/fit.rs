@@ -1,0 +1,389 @@
+//! Calibration (SPEC §14): reference fits on the published data, the fitted scenario's round
+//! trip through the simulator, and `ceq fit` through the real binary.
+
+use std::path::{Path, PathBuf};
+
+use ceq::fit::transactions::{self, Columns, TimeUnit, parse_date};
+use ceq::fit::{bgnbd, gamma_gamma, sbg};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn cdnow_summaries() -> transactions::Summaries {
+    let text = std::fs::read_to_string(data("cdnow_sample_transactions.csv")).unwrap();
+    let log = transactions::read_transactions(&text, &Columns::default()).unwrap();
+    assert!(log.bad_rows.is_empty());
+    let end = parse_date("1997-09-30").unwrap();
+    transactions::summarize(&log, end, TimeUnit::Week, parse_date("1998-06-30"))
+}
+
+fn assert_close(name: &str, got: f64, expected: f64, relative: f64) {
+    assert!(
+        (got / expected - 1.0).abs() < relative,
+        "{name} = {got}, expected {expected} within {}%",
+        relative * 100.0
+    );
+}
+
+#[test]
+fn fit_sbg_reproduces_fader_hardie_2007() {
+    let text = std::fs::read_to_string(data("fader_hardie_2007_survival.csv")).unwrap();
+    let table = sbg::read_survival_table(&text).unwrap();
+    let regular = sbg::fit(&table.series[0].alive, Some(7)).unwrap();
+    assert_close("regular alpha", regular.alpha.value, 0.704, 0.005);
+    assert_close("regular beta", regular.beta.value, 1.182, 0.005);
+    let high_end = sbg::fit(&table.series[1].alive, Some(7)).unwrap();
+    assert_close("high end alpha", high_end.alpha.value, 0.668, 0.005);
+    assert_close("high end beta", high_end.beta.value, 3.806, 0.005);
+}
+
+#[test]
+fn fit_bgnbd_and_gamma_gamma_reproduce_fader_hardie_lee_on_cdnow() {
+    let summaries = cdnow_summaries();
+    assert_eq!(summaries.customers.len(), 2357);
+    let fitted = bgnbd::fit(&summaries.customers).unwrap();
+    eprintln!("{fitted:?}");
+    assert_close("r", fitted.r.value, 0.243, 0.01);
+    assert_close("alpha", fitted.alpha.value, 4.414, 0.01);
+    assert_close("a", fitted.a.value, 0.793, 0.01);
+    assert_close("b", fitted.b.value, 2.426, 0.01);
+    let spend = gamma_gamma::fit(&summaries.customers).unwrap();
+    eprintln!("{spend:?}");
+    assert_eq!(spend.customers, 946);
+    assert_close("p", spend.p.value, 6.25, 0.01);
+    assert_close("q", spend.q.value, 3.74, 0.01);
+    assert_close("gamma", spend.gamma.value, 15.44, 0.01);
+}
+
+#[test]
+#[allow(clippy::needless_range_loop)] // matrix elimination reads best with indices
+fn standard_errors_match_a_finite_difference_hessian_of_the_bgnbd_likelihood() {
+    // An independent check of the observed information: a plain central-difference Hessian
+    // with a fixed absolute step, inverted by hand-rolled Gauss-Jordan elimination.
+    let summaries = cdnow_summaries();
+    let fitted = bgnbd::fit(&summaries.customers).unwrap();
+    let data = bgnbd::GroupedRfm::new(&summaries.customers);
+    let x = fitted.params();
+    let ll = |p: [f64; 4]| bgnbd::log_likelihood(p, &data);
+    let h = 1e-4;
+    let shifted = |moves: &[(usize, f64)]| {
+        let mut p = x;
+        for &(i, s) in moves {
+            p[i] += s * h;
+        }
+        ll(p)
+    };
+    let mut info = [[0.0f64; 8]; 4];
+    for i in 0..4 {
+        for j in 0..4 {
+            let second = (shifted(&[(i, 1.0), (j, 1.0)])
+                - shifted(&[(i, 1.0), (j, -1.0)])
+                - shifted(&[(i, -1.0), (j, 1.0)])
+                + shifted(&[(i, -1.0), (j, -1.0)]))
+                / (4.0 * h * h);
+            info[i][j] = -second;
+        }
+        info[i][4 + i] = 1.0;
+    }
+    for col in 0..4 {
+        let pivot = info[col][col];
+        for k in 0..8 {
+            info[col][k] /= pivot;
+        }
+        for row in 0..4 {
+            if row != col {
+                let factor = info[row][col];
+                for k in 0..8 {
+                    info[row][k] -= factor * info[col][k];
+                }
+            }
+        }
+    }
+    let estimates = [fitted.r, fitted.alpha, fitted.a, fitted.b];
+    for (i, estimate) in estimates.iter().enumerate() {
+        let independent = info[i][4 + i].sqrt();
+        let got = estimate.std_error.unwrap();
+        assert_close("standard error", got, independent, 0.01);
+    }
+}
+
+#[test]
+fn a_fitted_scenario_simulates_the_bgnbd_expected_purchases() {
+    use ceq::fit::fitted_scenario::FittedScenario;
+    use ceq::model::closed_form::bgnbd_expected_purchases;
+    use ceq::sim::{self, EngineKind, SimOptions};
+
+    let summaries = cdnow_summaries();
+    let purchasing = bgnbd::fit(&summaries.customers).unwrap();
+    let spend = gamma_gamma::fit(&summaries.customers).unwrap();
+    let text = FittedScenario {
+        source: "cdnow_sample_transactions.csv",
+        calibration_end: "1997-09-30",
+        unit: TimeUnit::Week,
+        horizon: 52,
+        bgnbd: &purchasing,
+        gamma_gamma: &spend,
+    }
+    .to_toml();
+    let scenario =
+        ceq::scenario::parse_str(&text, "fitted.toml", "fitted", ceq::scenario::Format::Toml)
+            .unwrap();
+    let runs = 200;
+    let options = SimOptions {
+        plan: 0,
+        runs,
+        seed: 11,
+        engine: EngineKind::Auto,
+    };
+    let simulation = sim::run(&scenario, &options).unwrap();
+    let [r, alpha, a, b] = purchasing.params();
+    let customers = summaries.customers.len() as f64;
+    for t in [1usize, 4, 13, 26, 52] {
+        let totals: Vec<f64> = simulation
+            .runs
+            .iter()
+            .map(|run| run.periods[..t].iter().map(|p| p.orders).sum())
+            .collect();
+        let n = totals.len() as f64;
+        let mean = totals.iter().sum::<f64>() / n;
+        let sd = (totals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let expected = customers * bgnbd_expected_purchases(r, alpha, a, b, t as f64).unwrap();
+        let se = sd / n.sqrt();
+        assert!(
+            (mean - expected).abs() < 4.0 * se,
+            "week {t}: simulated {mean} ± {se}, BG/NBD {expected}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Through the real binary
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn ceq() -> Command {
+    Command::cargo_bin("ceq").expect("the ceq binary is built")
+}
+
+fn json_of(output: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(output).expect("stdout is one JSON document")
+}
+
+#[test]
+fn fit_survival_json_through_the_binary() {
+    let output = ceq()
+        .args([
+            "fit",
+            "survival",
+            "tests/data/fader_hardie_2007_survival.csv",
+        ])
+        .args(["--through", "7", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let fits = json_of(&output);
+    let fits = fits.as_array().expect("two columns give an array");
+    assert_eq!(fits.len(), 2);
+    let expected = [("regular", 0.704, 1.182), ("high_end", 0.668, 3.806)];
+    for (fit, (column, alpha, beta)) in fits.iter().zip(expected) {
+        assert_eq!(fit["model"], "sbg");
+        assert_eq!(fit["column"], column);
+        assert_close("alpha", fit["alpha"].as_f64().unwrap(), alpha, 0.005);
+        assert_close("beta", fit["beta"].as_f64().unwrap(), beta, 0.005);
+        assert!(fit["std_errors"]["alpha"].as_f64().unwrap() > 0.0);
+        assert!(fit["log_likelihood"].as_f64().unwrap() < 0.0);
+        let table = fit["table"].as_array().unwrap();
+        assert_eq!(table.len(), 13);
+        assert_eq!(table[0]["actual"], 1000.0);
+        assert!((table[0]["fitted"].as_f64().unwrap() - 1000.0).abs() < 1e-9);
+        assert_eq!(table[8]["in_fit"], false);
+    }
+
+    let one = ceq()
+        .args([
+            "fit",
+            "survival",
+            "tests/data/fader_hardie_2007_survival.csv",
+        ])
+        .args(["--through", "7", "--column", "regular", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let one = json_of(&one);
+    let keys: Vec<&str> = one
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for key in [
+        "model",
+        "alpha",
+        "beta",
+        "std_errors",
+        "log_likelihood",
+        "table",
+    ] {
+        assert!(keys.contains(&key), "missing {key} in {keys:?}");
+    }
+}
+
+#[test]
+fn fit_survival_text_has_the_line_to_paste() {
+    ceq()
+        .args([
+            "fit",
+            "survival",
+            "tests/data/fader_hardie_2007_survival.csv",
+        ])
+        .args(["--through", "7", "--column", "high_end"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "retention = { churn_alpha = 0.668",
+        ))
+        .stdout(predicate::str::contains("95% interval"));
+    ceq()
+        .args([
+            "fit",
+            "survival",
+            "tests/data/fader_hardie_2007_survival.csv",
+        ])
+        .args(["--column", "premium"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no column named 'premium'; the cohort columns are: regular, high_end",
+        ));
+}
+
+#[test]
+fn fit_transactions_writes_a_scenario_that_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fitted.toml");
+    let output = ceq()
+        .args([
+            "fit",
+            "transactions",
+            "tests/data/cdnow_sample_transactions.csv",
+        ])
+        .args(["--calibration-end", "1997-09-30", "--time-unit", "week"])
+        .args(["--holdout-end", "1998-06-30", "--write-scenario"])
+        .arg(&out)
+        .arg("--json")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let result = json_of(&output);
+    assert_eq!(result["customers"], 2357);
+    assert_eq!(result["repeat_buyers"], 946);
+    assert_close("r", result["bgnbd"]["r"].as_f64().unwrap(), 0.243, 0.01);
+    assert_close("b", result["bgnbd"]["b"].as_f64().unwrap(), 2.426, 0.01);
+    assert!(result["bgnbd"]["std_errors"]["a"].as_f64().unwrap() > 0.0);
+    assert_close(
+        "q",
+        result["gamma_gamma"]["q"].as_f64().unwrap(),
+        3.74,
+        0.01,
+    );
+    assert_eq!(result["gamma_gamma"]["customers"], 946);
+    let holdout = &result["holdout"];
+    assert_eq!(holdout["length"], 39.0);
+    assert_eq!(holdout["groups"].as_array().unwrap().len(), 8);
+    assert_eq!(holdout["groups"][0]["customers"], 1411);
+    ceq()
+        .arg("validate")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 cohorts"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("customers = 2357"), "{text}");
+    assert!(
+        text.contains("retention = { dropout_alpha = 0.79"),
+        "{text}"
+    );
+}
+
+#[test]
+fn malformed_rows_are_reported_with_their_line_and_the_fit_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.csv");
+    let mut text = std::fs::read_to_string(data("cdnow_sample_transactions.csv")).unwrap();
+    let lines = text.lines().count();
+    // The file has Windows line ends; the appended rows keep them.
+    text.push_str("00004,1997-02-30,1,3.00\r\n00004,1997-03-01,1,abc\r\n");
+    std::fs::write(&path, text).unwrap();
+    ceq()
+        .args(["fit", "transactions"])
+        .arg(&path)
+        .args(["--calibration-end", "1997-09-30"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "2 row(s) could not be read and are left out",
+        ))
+        .stderr(predicate::str::contains(format!(
+            "line {}: '1997-02-30' is not a date (expected 2024-03-31 or 20240331)",
+            lines + 1
+        )))
+        .stderr(predicate::str::contains(format!(
+            "line {}: the amount 'abc' is not a number",
+            lines + 2
+        )));
+}
+
+#[test]
+fn unreadable_logs_exit_two_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("empty.csv", "", "the file is empty"),
+        (
+            "columns.csv",
+            "customer_id,day,amount\n1,2024-01-01,3\n",
+            "line 1: no date column",
+        ),
+        (
+            "delimiter.csv",
+            "customer_id,date,amount\n1;2024-01-01;3\n",
+            "line 2: expected 3 fields separated by ',', found 1 (the row contains ';'",
+        ),
+        (
+            "dates.csv",
+            "customer_id,date,amount\n1,31.01.2024,3\n",
+            "line 2: '31.01.2024' is not a date",
+        ),
+    ];
+    for (name, text, message) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        ceq()
+            .args(["fit", "transactions"])
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    ceq()
+        .args([
+            "fit",
+            "transactions",
+            "tests/data/cdnow_sample_transactions.csv",
+        ])
+        .args(["--calibration-end", "1997-09-31"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--calibration-end '1997-09-31' is not a date",
+        ));
+}
