@@ -306,7 +306,7 @@ fn fit_transactions_writes_a_scenario_that_validates() {
         .arg(&out)
         .assert()
         .success()
-        .stdout(predicate::str::contains("1 cohorts"));
+        .stdout(predicate::str::contains("1 cohort,"));
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.contains("customers = 2357"), "{text}");
     assert!(
