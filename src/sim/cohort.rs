@@ -33,6 +33,35 @@ use crate::sim::{RunResult, SimError};
 /// Most strata per cohort: exact survival for horizons up to 127 periods.
 pub const MAX_STRATA: usize = 64;
 
+/// Strata per heterogeneous cohort for a horizon of H periods: K = ⌈(H + 1)/2⌉, so that
+/// 2K − 1 ≥ H covers the survival through the last period's churn (the end count), capped at
+/// [`MAX_STRATA`].
+pub fn strata_for(periods: u32) -> usize {
+    (periods as usize + 1).div_ceil(2).clamp(1, MAX_STRATA)
+}
+
+/// The largest hazard multiplier a scenario plausibly reaches: a churn shock four standard
+/// deviations up, times every driver whose retention effect (for the most sensitive cohort)
+/// raises churn, at full lift.
+fn plausible_max_hazard(scenario: &Scenario) -> f64 {
+    let shock = scenario.shocks.churn.map_or(0.0, |s| 4.0 * s.sd);
+    let drivers: f64 = scenario
+        .drivers
+        .iter()
+        .enumerate()
+        .filter_map(|(d, p)| p.as_ref().map(|p| (d, p)))
+        .map(|(d, p)| {
+            let sensitivity = scenario
+                .cohorts
+                .iter()
+                .map(|c| c.sensitivity[d])
+                .fold(0.0, f64::max);
+            (-sensitivity * p.effect.retention * p.max_lift).max(0.0)
+        })
+        .sum();
+    (shock + drivers).exp()
+}
+
 /// Why the cohort engine cannot simulate a scenario, or `Ok` with the approximations it makes.
 pub fn support(scenario: &Scenario) -> Result<Vec<String>, String> {
     if let Some(cohort) = scenario
@@ -57,6 +86,30 @@ pub fn support(scenario: &Scenario) -> Result<Vec<String>, String> {
                  variance, not per customer",
                 cohort.name
             ));
+        }
+    }
+    // Strata are exact while θ·h ≤ 1; where hazards can rise above one and a cohort's churn
+    // propensity has mass near one (mean + 6 sd beyond 1/h_max), the cap at one is approximated.
+    let max_hazard = plausible_max_hazard(scenario);
+    if max_hazard > 1.0 {
+        for cohort in &scenario.cohorts {
+            let (a, b) = match cohort.retention {
+                Retention::MeanConcentration {
+                    mean,
+                    concentration,
+                } => ((1.0 - mean) * concentration, mean * concentration),
+                Retention::ShiftedBetaGeometric { alpha, beta } => (alpha, beta),
+                _ => continue,
+            };
+            let mean = a / (a + b);
+            let sd = (a * b / ((a + b) * (a + b) * (a + b + 1.0))).sqrt();
+            if mean + 6.0 * sd > 1.0 / max_hazard {
+                approximations.push(format!(
+                    "cohort `{}`: churn hazards can exceed one (shocks or drivers that raise \
+                     churn), where strata approximate the cap at certain churn",
+                    cohort.name
+                ));
+            }
         }
     }
     let horizon = scenario.time.periods as usize;
@@ -92,9 +145,7 @@ struct Strata<'a> {
 impl<'a> Strata<'a> {
     fn new(scenario: &'a Scenario, c: usize) -> Self {
         let cohort = &scenario.cohorts[c];
-        let k = (scenario.time.periods as usize)
-            .div_ceil(2)
-            .clamp(1, MAX_STRATA);
+        let k = strata_for(scenario.time.periods);
         let rule = match cohort.retention {
             Retention::Rate { rate } => QuadratureRule::point(1.0 - rate),
             Retention::MeanConcentration {

@@ -178,9 +178,7 @@ pub fn choose_engine(
         EngineKind::Auto => match cohort::support(scenario) {
             Ok(approximations) if approximations.is_empty() => {
                 let customer_work: f64 = size::projected_population(scenario, plan).iter().sum();
-                let strata = (scenario.time.periods as usize)
-                    .div_ceil(2)
-                    .clamp(1, cohort::MAX_STRATA) as f64;
+                let strata = cohort::strata_for(scenario.time.periods) as f64;
                 // A stratum-period costs a few binomial draws, a customer-period about one
                 // uniform: prefer counts once customers outnumber strata several times over.
                 let cohort_work =

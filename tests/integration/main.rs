@@ -3,5 +3,6 @@
 mod charts;
 mod cli;
 mod closed_forms;
+mod engines;
 mod fit;
 mod scenario_files;
