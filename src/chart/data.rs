@@ -334,17 +334,50 @@ impl DistributionChart {
 }
 
 impl CohortActivityChart {
-    /// Active customers per period. The engine's runs carry only the total active count per
-    /// period, not one per cohort, so this draws the total as one area until they do.
-    pub fn from_summary(summary: &SimulationSummary, context: &SimulationContext<'_>) -> Self {
+    /// Mean active customers per cohort and period over the runs; the total as one area when
+    /// the runs carry no per-cohort counts (an older shard file).
+    pub fn from_summary(
+        summary: &SimulationSummary,
+        simulation: &Simulation,
+        context: &SimulationContext<'_>,
+    ) -> Self {
+        let runs = simulation.runs.len().max(1) as f64;
+        let per_cohort = simulation.runs.first().is_some_and(|r| {
+            r.cohorts.len() == summary.cohorts.len()
+                && r.cohorts
+                    .iter()
+                    .all(|c| c.active.len() == summary.periods.len())
+        });
+        let cohorts = if per_cohort && !summary.cohorts.is_empty() {
+            summary
+                .cohorts
+                .iter()
+                .enumerate()
+                .map(|(c, cohort)| {
+                    let means = (0..summary.periods.len())
+                        .map(|t| {
+                            simulation
+                                .runs
+                                .iter()
+                                .map(|r| r.cohorts[c].active[t])
+                                .sum::<f64>()
+                                / runs
+                        })
+                        .collect();
+                    (cohort.name.clone(), means)
+                })
+                .collect()
+        } else {
+            vec![(
+                "All cohorts".to_string(),
+                summary.periods.iter().map(|p| p.active_mean).collect(),
+            )]
+        };
         CohortActivityChart {
             title: "Active customers over time".to_string(),
             subtitle: simulation_subtitle(summary),
             period_label: period_name(context.periods_per_year).to_string(),
-            cohorts: vec![(
-                "All cohorts".to_string(),
-                summary.periods.iter().map(|p| p.active_mean).collect(),
-            )],
+            cohorts,
         }
     }
 }

@@ -86,7 +86,9 @@ pub fn simulation_charts(
         ),
         (
             "cohorts",
-            cohort_activity_chart(&CohortActivityChart::from_summary(summary, context))?,
+            cohort_activity_chart(&CohortActivityChart::from_summary(
+                summary, simulation, context,
+            ))?,
         ),
         (
             "waterfall_components",

@@ -68,11 +68,13 @@ pub struct RunResult {
     pub clamped_draws: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CohortRun {
     pub customer_equity: f64,
     pub active_end: f64,
     pub entered: f64,
+    /// Customers active in this cohort during each period 1..=H (the pyramid's evolution).
+    pub active: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -83,6 +83,9 @@ pub fn run_periods<P: Population>(
         }
         population.check_size(run, t)?;
         let active: Vec<u64> = (0..n_cohorts).map(|c| headcount(population, c)).collect();
+        for (cohort, &n) in result.cohorts.iter_mut().zip(&active) {
+            cohort.active.push(n as f64);
+        }
         let retention_spent = retention_allocation(setup, spend[Lever::Retention.index()], &active);
 
         let mut period = PeriodRun {
