@@ -7,12 +7,16 @@
 //! - [`scenario`]: file text → validated, typed [`scenario::Scenario`]
 //! - [`model`]: distributions, response curves, discounting and closed forms
 //! - [`sim`]: the Monte Carlo engines; run k draws from its own stream (seed, k)
-//! - [`stats`]: per-run results → [`stats::SimulationSummary`]
+//! - [`stats`]: per-run results → [`stats::SimulationSummary`], paired differences
+//! - [`optimize`]: budget splits (sees only an objective: plan → per-run CE)
+//! - [`plans`]: comparing plans on common random numbers, the budget frontier, sensitivity
 //! - [`cli`]: the command line (the only place that knows about clap, files and anyhow)
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod model;
+pub mod optimize;
+pub mod plans;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

@@ -6,3 +6,4 @@ mod summary;
 
 pub use summarize::{SummaryContext, summarize};
 pub use summary::*;
+pub mod paired;
