@@ -84,7 +84,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
 
 /// The plan index for `--plan`, or the scenario's baseline. An unknown name is invalid input
 /// and the message lists the plans the scenario has.
-fn resolve_plan(
+pub(super) fn resolve_plan(
     scenario: &Scenario,
     name: Option<&str>,
     file: &std::path::Path,
@@ -135,7 +135,7 @@ fn simulate(
 /// Refusals of the input (too large, an engine that cannot do this scenario) exit 2; any
 /// other engine failure exits 1. The match is exhaustive so that a new kind of error gets a
 /// deliberate exit code.
-fn sim_error(error: SimError) -> CliError {
+pub(super) fn sim_error(error: SimError) -> CliError {
     match error {
         SimError::TooLarge(_) | SimError::NoSuchPlan(_) | SimError::Unsupported(..) => {
             CliError::invalid(error)
@@ -145,7 +145,7 @@ fn sim_error(error: SimError) -> CliError {
 
 /// Uncertain parameters drawn outside their valid range were clamped; the user should know,
 /// because clamping shifts the distribution they asked for.
-fn warn_about_clamped_draws(simulation: &Simulation) {
+pub(super) fn warn_about_clamped_draws(simulation: &Simulation) {
     let clamped: u64 = simulation
         .runs
         .iter()

@@ -10,9 +10,9 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// A JSON object whose keys keep the order given (lever order, cohort order).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct OrderedMap(pub Vec<(String, f64)>);
+pub struct OrderedMap<T = f64>(pub Vec<(String, T)>);
 
-impl Serialize for OrderedMap {
+impl<T: Serialize> Serialize for OrderedMap<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (key, value) in &self.0 {
