@@ -39,8 +39,8 @@ pub struct FrontierArgs {
     pub budgets: Vec<f64>,
 
     /// Budgets LO, LO+STEP, … up to HI.
-    #[arg(long, value_name = "LO:HI:STEP", value_parser = parse_budget_range)]
-    pub budget_range: Option<Vec<f64>>,
+    #[arg(long, value_name = "LO:HI:STEP", value_parser = |s: &str| parse_budget_range(s).map(BudgetRange))]
+    pub budget_range: Option<BudgetRange>,
 
     /// mean, mean_minus_sd=λ, cvar=α or prob_above=TARGET (overrides [optimize].objective).
     #[arg(long, value_name = "OBJECTIVE", value_parser = parse_objective)]
@@ -65,9 +65,13 @@ pub struct FrontierArgs {
     pub quiet: bool,
 }
 
+/// The budgets of `--budget-range` (one argument, many budgets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetRange(pub Vec<f64>);
+
 pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
     let budgets: Vec<f64> = match &args.budget_range {
-        Some(range) => range.clone(),
+        Some(range) => range.0.clone(),
         None => args.budgets.clone(),
     };
     if let Some(bad) = budgets.iter().find(|b| !(**b >= 0.0 && b.is_finite())) {

@@ -47,7 +47,7 @@ pub struct OptimizeArgs {
     pub plan: Option<String>,
 
     /// Monte Carlo runs per evaluation while refining and measuring marginal returns.
-    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(2..))]
     pub search_runs: u64,
 
     /// Runs whose draws and shocks the mean-field search averages over (0: none).

@@ -940,12 +940,10 @@ pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
     let mut words = Vec::new();
     for pair in frontier.points.windows(2) {
         if let Some(e) = &pair[1].extra_ce_per_unit {
-            let verdict = if e.ci95[0] > 1.0 {
-                "pays for itself"
-            } else if e.ci95[1] < 1.0 && e.ci95[0] > 0.0 {
-                "adds equity but less than it costs in spend per period (it is already netted)"
+            let verdict = if e.ci95[0] > 0.0 {
+                "pays: it raises customer equity net of the extra spend"
             } else if e.ci95[1] < 0.0 {
-                "lowers customer equity"
+                "does not pay: it costs more than it brings"
             } else {
                 "cannot be told apart from no change at this many runs"
             };

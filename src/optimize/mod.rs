@@ -87,7 +87,7 @@ impl Settings {
             optimize,
             baseline,
             runs: 1000,
-            search_runs: 200,
+            search_runs: 100,
             mean_field_runs: 50,
             seed: 1,
             engine: EngineKind::Auto,

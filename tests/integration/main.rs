@@ -2,4 +2,5 @@
 
 mod cli;
 mod closed_forms;
+mod plans;
 mod scenario_files;
