@@ -568,6 +568,16 @@ fn explain(
             ));
         }
     }
+    let retention = space.levers.iter().position(|l| *l == Lever::Retention);
+    if let (Some(i), Some(_)) = (retention, &space.shares)
+        && result.x[i] == 0.0
+    {
+        words.push(
+            "With no retention spend the retention shares by cohort have no effect; they are \
+             shown for completeness."
+                .to_string(),
+        );
+    }
     match binding.unallocated {
         Some(_) if binding.budget => words.push("The whole budget is spent.".to_string()),
         Some(left) => words.push(format!(

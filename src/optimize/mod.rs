@@ -147,7 +147,7 @@ struct IterationObserver<'a> {
 
 impl Observer for IterationObserver<'_> {
     fn observe(&mut self, state: &State, evaluations: u64) {
-        if state.iteration % 10 == 0 {
+        if state.iteration.is_multiple_of(10) {
             self.progress.message(&format!(
                 "mean-field search from the {}: iteration {}, {} evaluations",
                 self.start, state.iteration, evaluations
@@ -333,7 +333,7 @@ fn refinement_step(space: &PlanSpace, x: &[f64], marginal: &[MarginalReturn]) ->
     let largest = (0..k)
         .map(|i| (marginal[i].value * space.scale[i]).abs())
         .fold(0.0, f64::max);
-    if !(largest > 0.0) {
+    if largest.is_nan() || largest <= 0.0 {
         return None;
     }
     let t = 0.05 / largest;

@@ -122,13 +122,12 @@ impl BoxBudget {
             }
         }
         let excess = sum(&y) - total;
-        if excess > 0.0 {
-            if let Some(i) = (0..y.len())
+        if excess > 0.0
+            && let Some(i) = (0..y.len())
                 .filter(|&i| y[i] - excess >= self.lower[i])
                 .max_by(|&a, &b| y[a].total_cmp(&y[b]))
-            {
-                y[i] -= excess;
-            }
+        {
+            y[i] -= excess;
         }
         y
     }
