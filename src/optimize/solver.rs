@@ -329,9 +329,9 @@ mod tests {
         };
         let mut solver = ProjectedGradient::default();
         let outcome = execute(&problem, &mut solver, vec![3.0, 3.0, 3.0], 500, &mut []).unwrap();
-        // 3/(1 + a) = 1/(1 + b), a + b = 10 → a = 8.25, b = 1.75.
-        assert!((outcome.x[0] - 8.25).abs() < 1e-3, "{outcome:?}");
-        assert!((outcome.x[1] - 1.75).abs() < 1e-3, "{outcome:?}");
+        // 3/(1 + a) = 1/(1 + b), a + b = 10 → a = 8, b = 2.
+        assert!((outcome.x[0] - 8.0).abs() < 1e-3, "{outcome:?}");
+        assert!((outcome.x[1] - 2.0).abs() < 1e-3, "{outcome:?}");
         assert!(outcome.x[2].abs() < 1e-9, "{outcome:?}");
         assert!(outcome.termination.converged(), "{outcome:?}");
     }
