@@ -967,11 +967,14 @@ pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
                 rate(e.ci95[1])
             ));
         }
-        if pair[1].spend + 1.0 < pair[1].budget {
+    }
+    for p in &frontier.points {
+        // More than rounding to whole units left over.
+        if p.budget - p.spend > 1e-3 * p.budget.max(1000.0) {
             words.push(format!(
                 "  - At {} the optimizer leaves {} unspent: more spend would not pay.",
-                money(pair[1].budget),
-                money(pair[1].budget - pair[1].spend)
+                money(p.budget),
+                money(p.budget - p.spend)
             ));
         }
     }
