@@ -33,12 +33,12 @@ pub struct RunArgs {
 /// Where results go.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// Also write summary.json, periods.csv and runs.csv into DIR (created with its parents;
-    /// each file is written to a temporary name and renamed into place).
+    /// Also write the result files into DIR (the examples below list them; DIR is created
+    /// with its parents; each file is written to a temporary name and renamed into place).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Print the summary as one JSON document on stdout instead of the text report.
+    /// Print the result as one JSON document on stdout instead of the text report.
     #[arg(long)]
     pub json: bool,
 }

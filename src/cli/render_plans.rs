@@ -533,6 +533,20 @@ fn explain(
             rate(m.ci95[0]),
             rate(m.ci95[1])
         ));
+        if binding.unallocated.is_none() && (m.ci95[0] > 0.0 || m.ci95[1] < 0.0) {
+            words.push(format!(
+                "Without a budget cap that return should be zero at the optimum; it is not, so \
+                 the mean field that steered the search is off for this scenario and {} less \
+                 on {} would do better on these runs; more --refine-steps (or \
+                 --search-runs) would move it further.",
+                if m.value < 0.0 {
+                    "spending"
+                } else {
+                    "not spending"
+                },
+                m.lever.name()
+            ));
+        }
     }
     let space = &result.space;
     for (i, lever) in space.levers.iter().enumerate() {
@@ -587,7 +601,8 @@ fn explain(
         )),
         None => words.push(format!(
             "There is no budget cap; the optimizer chose to spend {} {currency} per period in \
-             total, where an extra unit no longer pays for itself.",
+             total (where an extra unit stops paying for itself, if the marginal returns are \
+             zero within their intervals).",
             money(result.x[..space.levers.len()].iter().sum())
         )),
     }

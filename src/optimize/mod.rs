@@ -326,23 +326,27 @@ fn evaluations_of(m: &MarginalReturn) -> u64 {
     if m.difference == "central" { 2 } else { 1 }
 }
 
-/// A step of 5% of the scale along the projected Monte Carlo gradient, rounded; `None` when
-/// it does not move (the marginal returns already satisfy the optimality conditions).
+/// A step along the projected Monte Carlo gradient whose largest move is 10% of the spend
+/// scale (the budget, or without one the larger of the scale and the current total spend),
+/// rounded; `None` when it does not move (the marginal returns already satisfy the optimality
+/// conditions).
 fn refinement_step(space: &PlanSpace, x: &[f64], marginal: &[MarginalReturn]) -> Option<Vec<f64>> {
     let k = space.levers.len();
+    let total: f64 = x[..k].iter().sum();
+    let size: Vec<f64> = (0..k).map(|i| space.scale[i].max(total)).collect();
     let largest = (0..k)
-        .map(|i| (marginal[i].value * space.scale[i]).abs())
+        .map(|i| (marginal[i].value * size[i]).abs())
         .fold(0.0, f64::max);
     if largest.is_nan() || largest <= 0.0 {
         return None;
     }
-    let t = 0.05 / largest;
+    let t = 0.1 / largest;
     let mut trial = x.to_vec();
     for i in 0..k {
-        trial[i] += t * space.scale[i] * space.scale[i] * marginal[i].value;
+        trial[i] += t * size[i] * size[i] * marginal[i].value;
     }
     let candidate = space.rounded(&space.project(&trial));
-    let moved = (0..k).any(|i| (candidate[i] - x[i]).abs() > 1e-3 * space.scale[i]);
+    let moved = (0..k).any(|i| (candidate[i] - x[i]).abs() > 1e-3 * size[i]);
     moved.then_some(candidate)
 }
 
