@@ -10,6 +10,8 @@
 //! - [`fit`]: calibration of sBG, BG/NBD and Gamma-Gamma parameters from a company's data
 //! - [`stats`]: per-run results → [`stats::SimulationSummary`]
 //! - [`chart`]: plain chart data → PNG and SVG (plotters, embedded font)
+//! - [`optimize`]: budget splits (sees only an objective: plan → per-run CE)
+//! - [`plans`]: comparing plans on common random numbers, the budget frontier, sensitivity
 //! - [`cli`]: the command line (the only place that knows about clap, files and anyhow)
 #![forbid(unsafe_code)]
 
@@ -17,6 +19,8 @@ pub mod chart;
 pub mod cli;
 pub mod fit;
 pub mod model;
+pub mod optimize;
+pub mod plans;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

@@ -33,12 +33,12 @@ pub struct RunArgs {
 /// Where results go.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// Also write summary.json, periods.csv and runs.csv into DIR (created with its parents;
-    /// each file is written to a temporary name and renamed into place).
+    /// Also write the result files into DIR (the examples below list them; DIR is created
+    /// with its parents; each file is written to a temporary name and renamed into place).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Print the summary as one JSON document on stdout instead of the text report.
+    /// Print the result as one JSON document on stdout instead of the text report.
     #[arg(long)]
     pub json: bool,
 }
@@ -103,5 +103,96 @@ mod tests {
         );
         assert!(parse_runs("-3").is_err());
         assert!(parse_runs("1e3").is_err());
+    }
+}
+
+/// Parses `--objective`: `mean`, `mean_minus_sd=λ`, `cvar=α` or `prob_above=TARGET`
+/// (SPEC §10's objective in command-line form).
+pub fn parse_objective(text: &str) -> Result<crate::scenario::Objective, String> {
+    use crate::scenario::Objective;
+    let help = "expected mean, mean_minus_sd=λ (λ ≥ 0), cvar=α (0 < α ≤ 1) or prob_above=TARGET";
+    if text == "mean" {
+        return Ok(Objective::Mean);
+    }
+    let Some((name, value)) = text.split_once('=') else {
+        return Err(format!("unknown objective '{text}'; {help}"));
+    };
+    let number: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{value}' is not a number; {help}"))?;
+    match name.trim() {
+        "mean_minus_sd" if number >= 0.0 && number.is_finite() => {
+            Ok(Objective::MeanMinusSd(number))
+        }
+        "cvar" if number > 0.0 && number <= 1.0 => Ok(Objective::Cvar(number)),
+        "prob_above" if number.is_finite() => Ok(Objective::ProbAbove(number)),
+        _ => Err(format!("invalid objective '{text}'; {help}")),
+    }
+}
+
+/// Parses `--budget`: an amount ≥ 0 per period, or `none` for no cap.
+pub fn parse_budget(text: &str) -> Result<Option<f64>, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    match text.parse::<f64>() {
+        Ok(b) if b >= 0.0 && b.is_finite() => Ok(Some(b)),
+        _ => Err(format!(
+            "expected a budget per period ≥ 0, or 'none' for no cap; got '{text}'"
+        )),
+    }
+}
+
+/// Parses `--budget-range LO:HI:STEP` into the budgets LO, LO+STEP, … ≤ HI.
+pub fn parse_budget_range(text: &str) -> Result<Vec<f64>, String> {
+    let help = "expected LO:HI:STEP with 0 ≤ LO ≤ HI and STEP > 0, e.g. 50000:150000:25000";
+    let parts: Vec<f64> = text
+        .split(':')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("'{text}': {help}"))?;
+    let [lo, hi, step] = parts[..] else {
+        return Err(format!("'{text}': {help}"));
+    };
+    if !(lo >= 0.0 && hi >= lo && step > 0.0 && hi.is_finite()) {
+        return Err(format!("'{text}': {help}"));
+    }
+    let count = ((hi - lo) / step + 1e-9).floor() as usize + 1;
+    if count > 1000 {
+        return Err(format!("'{text}' gives {count} budgets; at most 1000"));
+    }
+    Ok((0..count).map(|i| lo + step * i as f64).collect())
+}
+
+#[cfg(test)]
+mod plan_arg_tests {
+    use super::*;
+    use crate::scenario::Objective;
+
+    #[test]
+    fn objectives_parse() {
+        assert_eq!(parse_objective("mean"), Ok(Objective::Mean));
+        assert_eq!(
+            parse_objective("mean_minus_sd=0.5"),
+            Ok(Objective::MeanMinusSd(0.5))
+        );
+        assert_eq!(parse_objective("cvar=0.05"), Ok(Objective::Cvar(0.05)));
+        assert_eq!(
+            parse_objective("prob_above=1.5e6"),
+            Ok(Objective::ProbAbove(1.5e6))
+        );
+        assert!(parse_objective("cvar=2").is_err());
+        assert!(parse_objective("median").is_err());
+    }
+
+    #[test]
+    fn budgets_parse() {
+        assert_eq!(parse_budget("none"), Ok(None));
+        assert_eq!(parse_budget("17000"), Ok(Some(17000.0)));
+        assert!(parse_budget("-1").is_err());
+        assert_eq!(parse_budget_range("10:30:10"), Ok(vec![10.0, 20.0, 30.0]));
+        assert!(parse_budget_range("30:10:10").is_err());
+        assert!(parse_budget_range("1:2").is_err());
     }
 }

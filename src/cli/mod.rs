@@ -8,12 +8,18 @@
 //! already exits 2 on usage errors; [`CliError`] carries 1 or 2 for everything after parsing.
 
 mod args;
+mod compare;
 mod export;
 mod fit;
+mod frontier;
 mod init;
 mod merge;
+mod optimize;
 mod output;
+mod progress;
 mod render;
+mod render_plans;
+mod sensitivity;
 mod simulate;
 mod validate;
 
@@ -34,7 +40,11 @@ Examples:
   ceq init                       write a commented starter scenario to scenario.toml
   ceq validate scenario.toml     check a scenario and report every problem
   ceq simulate scenario.toml     simulate the baseline plan (1,000 runs, seed 1)
-  ceq fit transactions log.csv   fit purchasing, dropout and order values to your data")]
+  ceq fit transactions log.csv   fit purchasing, dropout and order values to your data
+  ceq compare scenario.toml      compare all plans on the same seeds
+  ceq optimize scenario.toml     find the best split of the [optimize] budget
+  ceq frontier scenario.toml --budget-range 10000:30000:5000
+  ceq sensitivity scenario.toml  rank every parameter by its effect on CE")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -43,6 +53,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Simulate(simulate::SimulateArgs),
+    Compare(compare::CompareArgs),
+    Optimize(optimize::OptimizeArgs),
+    Frontier(frontier::FrontierArgs),
+    Sensitivity(sensitivity::SensitivityArgs),
     Validate(validate::ValidateArgs),
     Init(init::InitArgs),
     Merge(merge::MergeArgs),
@@ -53,6 +67,10 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Simulate(args) => simulate::run(&args),
+        Command::Compare(args) => compare::run(&args),
+        Command::Optimize(args) => optimize::run(&args),
+        Command::Frontier(args) => frontier::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Merge(args) => merge::run(&args),
@@ -114,6 +132,33 @@ impl CliError {
             Some(scenario) => scenario.to_string(),
             None => format!("error: {:#}", self.error),
         }
+    }
+}
+
+/// Runs `work` inside a pool of `threads` workers when asked; results do not depend on the
+/// pool size (SPEC §11), the flag only limits the cores used.
+fn with_threads<T: Send>(
+    threads: Option<u16>,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, CliError> {
+    use anyhow::Context;
+    match threads {
+        None => Ok(work()),
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(n))
+            .build()
+            .context("cannot start the worker threads")
+            .map_err(CliError::failed)?
+            .install(work)),
+    }
+}
+
+/// Maps an optimization error: refused input and infeasible constraints exit 2.
+fn optimize_error(error: crate::optimize::OptimizeError) -> CliError {
+    use crate::optimize::OptimizeError;
+    match error {
+        OptimizeError::Sim(e) => simulate::sim_error(e),
+        OptimizeError::Infeasible(_) | OptimizeError::NoLevers => CliError::invalid(error),
     }
 }
 

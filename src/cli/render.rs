@@ -202,12 +202,12 @@ fn years(years: &[YearRow], currency: &str) -> String {
     titled("By year (means; CE discounted)", table(&align, &rows, 2))
 }
 
-fn titled(title: &str, body: String) -> String {
+pub(crate) fn titled(title: &str, body: String) -> String {
     format!("{title}\n{body}")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Align {
+pub(crate) enum Align {
     Left,
     Right,
 }
@@ -217,7 +217,7 @@ const GAP: &str = "   ";
 
 /// Lays out `rows` in columns [`GAP`] apart, each line indented by `indent` and without
 /// trailing spaces.
-fn table(align: &[Align], rows: &[Vec<String>], indent: usize) -> String {
+pub(crate) fn table(align: &[Align], rows: &[Vec<String>], indent: usize) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {
@@ -248,7 +248,7 @@ fn table(align: &[Align], rows: &[Vec<String>], indent: usize) -> String {
 }
 
 /// Whole currency units with thousands separators: `-1,234,568`. Never prints `-0`.
-fn money(value: f64) -> String {
+pub(crate) fn money(value: f64) -> String {
     if !value.is_finite() {
         return "n/a".to_string();
     }
@@ -278,12 +278,12 @@ fn count(value: f64) -> String {
     }
 }
 
-fn percent(share: f64) -> String {
+pub(crate) fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 
 /// Inserts a comma every three digits from the right of a string of ASCII digits.
-fn group_digits(digits: &str) -> String {
+pub(crate) fn group_digits(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {

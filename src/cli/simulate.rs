@@ -144,7 +144,7 @@ fn chart_files(charts: Vec<(&str, chart::Rendered)>) -> Vec<(String, Vec<u8>)> {
 
 /// The plan index for `--plan`, or the scenario's baseline. An unknown name is invalid input
 /// and the message lists the plans the scenario has.
-fn resolve_plan(
+pub(super) fn resolve_plan(
     scenario: &Scenario,
     name: Option<&str>,
     file: &std::path::Path,
@@ -250,7 +250,7 @@ fn simulate(
 /// Refusals of the input (too large, an engine that cannot do this scenario) exit 2; any
 /// other engine failure exits 1. The match is exhaustive so that a new kind of error gets a
 /// deliberate exit code.
-fn sim_error(error: SimError) -> CliError {
+pub(super) fn sim_error(error: SimError) -> CliError {
     match error {
         SimError::TooLarge(_) | SimError::NoSuchPlan(_) | SimError::Unsupported(..) => {
             CliError::invalid(error)

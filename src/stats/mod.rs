@@ -6,3 +6,4 @@ mod summary;
 
 pub use summarize::{SummaryContext, SummaryLabels, summarize, summarize_labelled};
 pub use summary::*;
+pub mod paired;

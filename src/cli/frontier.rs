@@ -1,0 +1,118 @@
+//! `ceq frontier`: the optimal split and its CE at each budget.
+
+use clap::Args;
+use std::path::PathBuf;
+
+use super::args::{OutputArgs, RunArgs, parse_budget_range, parse_objective};
+use super::optimize::settings_of;
+use super::progress::TerminalProgress;
+use super::simulate::resolve_plan;
+use super::{CliError, optimize_error, output, print_stdout, render_plans, with_threads};
+use crate::optimize::Settings;
+use crate::plans::frontier::frontier;
+use crate::scenario::{self, Objective};
+
+/// The efficient frontier: the optimal split of each budget and its customer equity.
+///
+/// For each budget the split is searched as `ceq optimize` steers it (mean field), and the
+/// chosen plan is simulated on the same fresh seed, so successive budgets are compared run by
+/// run: "each extra unit of budget per period buys" comes with a paired 95% interval.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  ceq frontier scenario.toml --budgets 10000,17000,25000
+  ceq frontier scenario.toml --budget-range 5000:30000:5000 --json
+  ceq frontier scenario.toml --budgets 10000,20000 --out results/   (frontier.json, frontier.csv)")]
+pub struct FrontierArgs {
+    /// Scenario file (TOML, or JSON when it ends in .json).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+
+    /// Budgets per period, comma-separated.
+    #[arg(
+        long,
+        value_name = "B,B,...",
+        value_delimiter = ',',
+        required_unless_present = "budget_range",
+        conflicts_with = "budget_range"
+    )]
+    pub budgets: Vec<f64>,
+
+    /// Budgets LO, LO+STEP, … up to HI.
+    #[arg(long, value_name = "LO:HI:STEP", value_parser = |s: &str| parse_budget_range(s).map(BudgetRange))]
+    pub budget_range: Option<BudgetRange>,
+
+    /// mean, mean_minus_sd=λ, cvar=α or prob_above=TARGET (overrides [optimize].objective).
+    #[arg(long, value_name = "OBJECTIVE", value_parser = parse_objective)]
+    pub objective: Option<Objective>,
+
+    /// Baseline plan: the start of each search (default: the scenario's).
+    #[arg(long, value_name = "NAME")]
+    pub plan: Option<String>,
+
+    /// Runs whose draws and shocks the mean-field search averages over (0: none).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub mean_field_runs: u64,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The budgets of `--budget-range` (one argument, many budgets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetRange(pub Vec<f64>);
+
+pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
+    let budgets: Vec<f64> = match &args.budget_range {
+        Some(range) => range.0.clone(),
+        None => args.budgets.clone(),
+    };
+    if let Some(bad) = budgets.iter().find(|b| !(**b >= 0.0 && b.is_finite())) {
+        return Err(CliError::invalid(anyhow::anyhow!(
+            "--budgets: every budget must be a number ≥ 0, got {bad}"
+        )));
+    }
+    let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
+    let baseline = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
+    let mut section = settings_of(&scenario);
+    if let Some(objective) = args.objective {
+        section.objective = objective;
+    }
+    let mut settings = Settings::new(section, baseline);
+    settings.runs = args.run.runs;
+    settings.seed = args.run.seed;
+    settings.engine = args.run.engine.into();
+    settings.mean_field_runs = args.mean_field_runs;
+    settings.marginal = false;
+    let mut progress = TerminalProgress::new(args.quiet);
+    let result = with_threads(args.run.threads, || {
+        frontier(&scenario, &settings, &budgets, &mut progress)
+    })?
+    .map_err(optimize_error)?;
+    drop(progress);
+    let json = render_plans::json(&result).map_err(CliError::failed)?;
+    if let Some(dir) = &args.output.out {
+        let files = [
+            ("frontier.json", json.clone()),
+            (
+                "frontier.csv",
+                render_plans::frontier_csv(&result).map_err(CliError::failed)?,
+            ),
+        ];
+        for path in output::write_files(dir, &files).map_err(CliError::failed)? {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    if args.output.json {
+        print_stdout(&String::from_utf8_lossy(&json))
+    } else {
+        print_stdout(&render_plans::render_frontier(&result, &scenario))
+    }
+}

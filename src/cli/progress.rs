@@ -1,0 +1,56 @@
+//! Progress on stderr for long searches: one line redrawn in place, only when stderr is a
+//! terminal and `--quiet` is not given, so pipes and logs stay clean.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use crate::optimize::Progress;
+
+pub struct TerminalProgress {
+    enabled: bool,
+    started: Instant,
+    last: Option<Instant>,
+    drawn: bool,
+}
+
+impl TerminalProgress {
+    pub fn new(quiet: bool) -> Self {
+        TerminalProgress {
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            started: Instant::now(),
+            last: None,
+            drawn: false,
+        }
+    }
+}
+
+impl Progress for TerminalProgress {
+    fn message(&mut self, text: &str) {
+        if !self.enabled {
+            return;
+        }
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < Duration::from_millis(100))
+        {
+            return;
+        }
+        self.last = Some(now);
+        let elapsed = now.duration_since(self.started).as_secs_f64();
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(stderr, "\r\x1b[K[{elapsed:6.1}s] {text}");
+        let _ = stderr.flush();
+        self.drawn = true;
+    }
+}
+
+impl Drop for TerminalProgress {
+    fn drop(&mut self) {
+        if self.drawn {
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "\r\x1b[K");
+            let _ = stderr.flush();
+        }
+    }
+}

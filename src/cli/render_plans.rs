@@ -1,0 +1,1129 @@
+//! Text, JSON and CSV of `ceq compare`, `optimize`, `frontier` and `sensitivity`: small
+//! functions over plain data (STYLE.md §7). The text says in words what to do, how sure ceq is
+//! and why.
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::render::{Align, money, percent, table, titled};
+use crate::optimize::marginal::MarginalReturn;
+use crate::optimize::{Optimization, Settings, describe_criterion};
+use crate::plans::OrderedMap;
+use crate::plans::compare::Comparison;
+use crate::plans::frontier::Frontier;
+use crate::plans::sensitivity::Sensitivity;
+use crate::scenario::{Lever, Objective, Plan, Scenario, SpendSchedule};
+use crate::stats::{Distribution, SimulationSummary};
+
+/// Pretty JSON with a final newline.
+pub fn json<T: Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value).context("cannot serialize as JSON")?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn to_csv<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer.serialize(row)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("{}", e.error()))
+}
+
+fn signed(value: f64) -> String {
+    let text = money(value);
+    if text != "0" && !text.starts_with('-') {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+fn interval(ci: [f64; 2]) -> String {
+    format!("{} to {}", money(ci[0]), money(ci[1]))
+}
+
+/// A marginal return: small numbers keep two decimals.
+fn rate(value: f64) -> String {
+    if !value.is_finite() {
+        "n/a".to_string()
+    } else if value.abs() >= 100.0 {
+        money(value)
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+fn schedule(s: &SpendSchedule) -> String {
+    s.0.iter()
+        .map(|v| money(*v))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// compare
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct PlanRow<'a> {
+    name: &'a str,
+    mean: f64,
+    sd: f64,
+    std_error: f64,
+    ci95_low: f64,
+    ci95_high: f64,
+    p05: f64,
+    p25: f64,
+    p50: f64,
+    p75: f64,
+    p95: f64,
+    prob_negative: f64,
+}
+
+pub fn plans_csv(comparison: &Comparison) -> anyhow::Result<Vec<u8>> {
+    let rows: Vec<PlanRow<'_>> = comparison
+        .plans
+        .iter()
+        .map(|p| {
+            let d = &p.customer_equity;
+            PlanRow {
+                name: &p.name,
+                mean: d.mean,
+                sd: d.sd,
+                std_error: d.std_error,
+                ci95_low: d.ci95[0],
+                ci95_high: d.ci95[1],
+                p05: d.p05,
+                p25: d.p25,
+                p50: d.p50,
+                p75: d.p75,
+                p95: d.p95,
+                prob_negative: d.prob_negative,
+            }
+        })
+        .collect();
+    to_csv(&rows).context("cannot write plans.csv")
+}
+
+#[derive(Serialize)]
+struct DifferenceRow<'a> {
+    a: &'a str,
+    b: &'a str,
+    mean: f64,
+    ci95_low: f64,
+    ci95_high: f64,
+    std_error: f64,
+    prob_a_better: f64,
+}
+
+pub fn differences_csv(comparison: &Comparison) -> anyhow::Result<Vec<u8>> {
+    let rows: Vec<DifferenceRow<'_>> = comparison
+        .differences
+        .iter()
+        .map(|d| DifferenceRow {
+            a: &d.a,
+            b: &d.b,
+            mean: d.mean,
+            ci95_low: d.ci95[0],
+            ci95_high: d.ci95[1],
+            std_error: d.std_error,
+            prob_a_better: d.prob_a_better,
+        })
+        .collect();
+    to_csv(&rows).context("cannot write differences.csv")
+}
+
+fn header(rows: &[(&str, String)]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(k, v)| vec![k.to_string(), v.clone()])
+        .collect();
+    table(&[Align::Left, Align::Left], &rows, 0)
+}
+
+pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String {
+    let currency = &scenario.currency;
+    let mut sections = vec![header(&[
+        ("Scenario", comparison.scenario.clone()),
+        (
+            "Runs",
+            format!(
+                "{} (seed {}; every plan on the same runs)",
+                super::render::group_digits(&comparison.runs.to_string()),
+                comparison.seed
+            ),
+        ),
+        ("Engine", comparison.engine.clone()),
+        ("Baseline", comparison.baseline.clone()),
+    ])];
+    // Spend of each plan, per period; time-phased levers show their per-year amounts.
+    let mut rows = vec![{
+        let mut r = vec!["plan".to_string()];
+        r.extend(Lever::ALL.iter().map(|l| l.name().to_string()));
+        r
+    }];
+    for plan in &comparison.plans {
+        if let Some(p) = scenario.plans.iter().find(|p| p.name == plan.name) {
+            let mut r = vec![p.name.clone()];
+            r.extend(p.spend.iter().map(schedule));
+            rows.push(r);
+        }
+    }
+    let mut align = vec![Align::Right; 6];
+    align[0] = Align::Left;
+    sections.push(titled(
+        &format!("Spend per period ({currency}; a → b → c: per-year amounts, the last repeating)"),
+        table(&align, &rows, 2),
+    ));
+    let mut rows = vec![
+        ["plan", "mean", "95% CI", "p05", "p95", "P(CE < 0)"]
+            .map(str::to_string)
+            .to_vec(),
+    ];
+    for plan in &comparison.plans {
+        let d = &plan.customer_equity;
+        rows.push(vec![
+            plan.name.clone(),
+            money(d.mean),
+            interval(d.ci95),
+            money(d.p05),
+            money(d.p95),
+            percent(d.prob_negative),
+        ]);
+    }
+    let align = [
+        Align::Left,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+    ];
+    sections.push(titled(
+        &format!("Customer equity by plan ({currency}, discounted)"),
+        table(&align, &rows, 2),
+    ));
+    if !comparison.differences.is_empty() {
+        let mut rows = vec![
+            ["A", "B", "mean A − B", "95% CI", "A better in"]
+                .map(str::to_string)
+                .to_vec(),
+        ];
+        for d in &comparison.differences {
+            rows.push(vec![
+                d.a.clone(),
+                d.b.clone(),
+                signed(d.mean),
+                interval(d.ci95),
+                format!("{} of runs", percent(d.prob_a_better)),
+            ]);
+        }
+        let align = [
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ];
+        sections.push(titled(
+            &format!("Paired differences ({currency}; A − B on the same runs)"),
+            table(&align, &rows, 2),
+        ));
+        let words: Vec<String> = comparison
+            .differences
+            .iter()
+            .map(|d| {
+                let significant = d.ci95[0] > 0.0 || d.ci95[1] < 0.0;
+                if !significant {
+                    format!(
+                        "  - {} and {} cannot be told apart at {} runs: the difference {} has a \
+                         95% interval ({}) that includes 0.",
+                        d.a,
+                        d.b,
+                        comparison.runs,
+                        signed(d.mean),
+                        interval(d.ci95)
+                    )
+                } else {
+                    let (better, worse, p) = if d.mean > 0.0 {
+                        (&d.a, &d.b, d.prob_a_better)
+                    } else {
+                        (&d.b, &d.a, 1.0 - d.prob_a_better)
+                    };
+                    format!(
+                        "  - {better} beats {worse} by {} on average (95% CI {} to {}) and in {} \
+                         of the runs.",
+                        money(d.mean.abs()),
+                        money(d.ci95[0].abs().min(d.ci95[1].abs())),
+                        money(d.ci95[0].abs().max(d.ci95[1].abs())),
+                        percent(p)
+                    )
+                }
+            })
+            .collect();
+        sections.push(format!("In words\n{}\n", words.join("\n")));
+    }
+    sections.join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// optimize
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineReport {
+    pub plan: String,
+    pub customer_equity: Distribution,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImprovementReport {
+    pub mean: f64,
+    pub ci95: [f64; 2],
+    pub prob_better: f64,
+    pub std_error: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectiveValues {
+    pub optimized: f64,
+    pub baseline: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TerminationReport {
+    pub reason: &'static str,
+    pub message: String,
+    pub iterations: u64,
+    pub mean_field_evaluations: u64,
+    pub monte_carlo_evaluations: u64,
+    pub refine_steps_taken: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BindingReport {
+    pub lower: Vec<&'static str>,
+    pub upper: Vec<&'static str>,
+    pub budget: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchReport {
+    pub seed: u64,
+    pub search_runs: u64,
+    pub mean_field_runs: u64,
+    /// The mean-field score of the chosen plan: steering only, not a result.
+    pub mean_field_objective: f64,
+}
+
+/// `ceq optimize --json`: the summary keys of `ceq simulate` for the chosen plan on fresh
+/// seeds, then SPEC §13's optimize keys, then extras.
+#[derive(Debug, Clone, Serialize)]
+pub struct OptimizeReport {
+    #[serde(flatten)]
+    pub summary: SimulationSummary,
+    pub budget: Option<f64>,
+    pub objective: Objective,
+    pub allocation: OrderedMap,
+    pub retention_allocation: Option<OrderedMap>,
+    pub baseline: BaselineReport,
+    pub improvement: ImprovementReport,
+    pub marginal_return: OrderedMap,
+    pub marginal_return_ci95: OrderedMap<[f64; 2]>,
+    pub objective_value: ObjectiveValues,
+    pub termination: TerminationReport,
+    pub binding: BindingReport,
+    pub unallocated: Option<f64>,
+    pub search: SearchReport,
+    pub explanation: Vec<String>,
+}
+
+pub fn optimize_report(
+    scenario: &Scenario,
+    settings: &Settings,
+    result: &Optimization,
+    summary: SimulationSummary,
+) -> OptimizeReport {
+    let space = &result.space;
+    let k = space.levers.len();
+    let allocation = OrderedMap(
+        space
+            .levers
+            .iter()
+            .zip(&result.x)
+            .map(|(l, v)| (l.name().to_string(), *v))
+            .collect(),
+    );
+    let retention_allocation = result.plan.retention_allocation.as_ref().map(|shares| {
+        OrderedMap(
+            scenario
+                .cohorts
+                .iter()
+                .zip(shares)
+                .map(|(c, v)| (c.name.clone(), *v))
+                .collect(),
+        )
+    });
+    let baseline_values: Vec<f64> = result
+        .baseline
+        .runs
+        .iter()
+        .map(|r| r.customer_equity)
+        .collect();
+    let baseline_name = scenario.plans[settings.baseline].name.clone();
+    let explanation = explain(scenario, settings, result, &baseline_name, &summary);
+    OptimizeReport {
+        budget: settings.optimize.budget,
+        objective: settings.optimize.objective,
+        allocation,
+        retention_allocation,
+        baseline: BaselineReport {
+            plan: baseline_name,
+            customer_equity: crate::stats::describe::describe(&baseline_values),
+        },
+        improvement: ImprovementReport {
+            mean: result.improvement.mean,
+            ci95: result.improvement.ci95,
+            prob_better: result.improvement.prob_a_better,
+            std_error: result.improvement.std_error,
+        },
+        marginal_return: OrderedMap(
+            result
+                .marginal
+                .iter()
+                .map(|m| (m.lever.name().to_string(), m.value))
+                .collect(),
+        ),
+        marginal_return_ci95: OrderedMap(
+            result
+                .marginal
+                .iter()
+                .map(|m| (m.lever.name().to_string(), m.ci95))
+                .collect(),
+        ),
+        objective_value: ObjectiveValues {
+            optimized: result.objective_value[0],
+            baseline: result.objective_value[1],
+        },
+        termination: TerminationReport {
+            reason: result.search.termination.code(),
+            message: result.search.termination.describe(),
+            iterations: result.search.iterations,
+            mean_field_evaluations: result.search.evaluations,
+            monte_carlo_evaluations: result.monte_carlo_evaluations,
+            refine_steps_taken: result.refine_steps_taken,
+        },
+        binding: BindingReport {
+            lower: result.binding.lower.iter().map(|l| l.name()).collect(),
+            upper: result.binding.upper.iter().map(|l| l.name()).collect(),
+            budget: result.binding.budget,
+        },
+        unallocated: result.binding.unallocated,
+        search: SearchReport {
+            seed: settings.seed,
+            search_runs: settings.search_runs,
+            mean_field_runs: settings.mean_field_runs,
+            mean_field_objective: result.mean_field_score,
+        },
+        summary,
+        explanation: {
+            let _ = k;
+            explanation
+        },
+    }
+}
+
+/// Whether two marginal returns' intervals overlap.
+fn overlap(a: &MarginalReturn, b: &MarginalReturn) -> bool {
+    a.ci95[0] <= b.ci95[1] && b.ci95[0] <= a.ci95[1]
+}
+
+/// The report in words: what to do, how sure, why.
+fn explain(
+    scenario: &Scenario,
+    settings: &Settings,
+    result: &Optimization,
+    baseline: &str,
+    summary: &SimulationSummary,
+) -> Vec<String> {
+    let currency = &scenario.currency;
+    let mut words = Vec::new();
+    let d = &result.improvement;
+    let base_mean = summary.customer_equity.mean - d.mean;
+    let relative = if base_mean.abs() > 0.0 {
+        format!(" ({:+.1}%)", 100.0 * d.mean / base_mean.abs())
+    } else {
+        String::new()
+    };
+    let runs = settings.runs;
+    if d.ci95[0] > 0.0 {
+        words.push(format!(
+            "The optimized split raises mean customer equity by {} {currency}{relative} over \
+             `{baseline}`; the 95% interval {} to {} excludes zero, and it is better in {} of \
+             {runs} fresh runs.",
+            money(d.mean),
+            money(d.ci95[0]),
+            money(d.ci95[1]),
+            percent(d.prob_a_better)
+        ));
+    } else if d.ci95[1] < 0.0 {
+        words.push(format!(
+            "The optimized split lowers mean customer equity by {} {currency}{relative} against \
+             `{baseline}` (95% CI {}); it was chosen for the objective ({}), on which it scores \
+             {} against {}.",
+            money(-d.mean),
+            interval(d.ci95),
+            describe_criterion(settings.optimize.objective),
+            money(result.objective_value[0]),
+            money(result.objective_value[1])
+        ));
+    } else {
+        words.push(format!(
+            "The optimized split cannot be told apart from `{baseline}` at {runs} runs: the \
+             difference in mean customer equity is {} {currency} with a 95% interval {} that \
+             includes zero. The current split is close to optimal, or more runs (--runs) are \
+             needed to see the difference.",
+            signed(d.mean),
+            interval(d.ci95)
+        ));
+    }
+    let binding = &result.binding;
+    let interior: Vec<&MarginalReturn> = result
+        .marginal
+        .iter()
+        .filter(|m| !binding.lower.contains(&m.lever) && !binding.upper.contains(&m.lever))
+        .collect();
+    if interior.len() >= 2 {
+        let all_overlap = interior
+            .iter()
+            .all(|a| interior.iter().all(|b| overlap(a, b)));
+        let names: Vec<&str> = interior.iter().map(|m| m.lever.name()).collect();
+        let average = interior.iter().map(|m| m.value).sum::<f64>() / interior.len() as f64;
+        if all_overlap {
+            words.push(format!(
+                "The levers that get money between their bounds ({}) have equal marginal \
+                 returns within their 95% intervals, about {} per extra 1 {currency} of spend \
+                 per period: the optimality condition of Blattberg & Deighton (1996) — no \
+                 shift of money between them would help.",
+                names.join(", "),
+                rate(average)
+            ));
+        } else {
+            let best = interior
+                .iter()
+                .max_by(|a, b| a.value.total_cmp(&b.value))
+                .map_or("", |m| m.lever.name());
+            words.push(format!(
+                "The marginal returns of {} differ beyond their 95% intervals ({} returns the \
+                 most): the mean-field optimum is not exactly the Monte Carlo one; more \
+                 --search-runs or --refine-steps may move some money to {best}.",
+                names.join(", "),
+                best
+            ));
+        }
+    } else if let Some(m) = interior.first() {
+        words.push(format!(
+            "{} is the only lever between its bounds; its marginal return is {} per extra 1 \
+             {currency} per period (95% CI {} to {}).",
+            m.lever.name(),
+            rate(m.value),
+            rate(m.ci95[0]),
+            rate(m.ci95[1])
+        ));
+        if binding.unallocated.is_none() && (m.ci95[0] > 0.0 || m.ci95[1] < 0.0) {
+            words.push(format!(
+                "Without a budget cap that return should be zero at the optimum; it is not, so \
+                 the mean field that steered the search is off for this scenario and {} less \
+                 on {} would do better on these runs; more --refine-steps (or \
+                 --search-runs) would move it further.",
+                if m.value < 0.0 {
+                    "spending"
+                } else {
+                    "not spending"
+                },
+                m.lever.name()
+            ));
+        }
+    }
+    let space = &result.space;
+    for (i, lever) in space.levers.iter().enumerate() {
+        let m = result.marginal.iter().find(|m| m.lever == *lever);
+        let (lo, hi) = space.bounds(i);
+        let ret = m.map_or(String::new(), |m| {
+            format!(
+                " (marginal return {}, 95% CI {} to {})",
+                rate(m.value),
+                rate(m.ci95[0]),
+                rate(m.ci95[1])
+            )
+        });
+        if binding.lower.contains(lever) {
+            if lo == 0.0 {
+                words.push(format!(
+                    "{} gets nothing: money there returns less than elsewhere{ret}.",
+                    lever.name()
+                ));
+            } else {
+                words.push(format!(
+                    "{} is held at its lower bound {}: it returns less than the other levers{ret}; \
+                     the bound, not the return, keeps it there.",
+                    lever.name(),
+                    money(lo)
+                ));
+            }
+        } else if binding.upper.contains(lever) {
+            words.push(format!(
+                "{} is at its upper bound {}: it would get more without the bound{ret}.",
+                lever.name(),
+                money(hi)
+            ));
+        }
+    }
+    let retention = space.levers.iter().position(|l| *l == Lever::Retention);
+    if let (Some(i), Some(_)) = (retention, &space.shares)
+        && result.x[i] == 0.0
+    {
+        words.push(
+            "With no retention spend the retention shares by cohort have no effect; they are \
+             shown for completeness."
+                .to_string(),
+        );
+    }
+    match binding.unallocated {
+        Some(_) if binding.budget => words.push("The whole budget is spent.".to_string()),
+        Some(left) => words.push(format!(
+            "{} {currency} per period of the budget is left unallocated: spending it on any \
+             lever would lower the objective (each marginal return is below zero there).",
+            money(left)
+        )),
+        None => words.push(format!(
+            "There is no budget cap; the optimizer chose to spend {} {currency} per period in \
+             total (where an extra unit stops paying for itself, if the marginal returns are \
+             zero within their intervals).",
+            money(result.x[..space.levers.len()].iter().sum())
+        )),
+    }
+    let refined = if result.refine_steps_taken > 0 {
+        format!(
+            "then {} Monte Carlo refinement step(s) on common random numbers",
+            result.refine_steps_taken
+        )
+    } else if settings.refine_steps > 0 && settings.marginal {
+        "the Monte Carlo check on common random numbers found no significantly better step \
+         nearby"
+            .to_string()
+    } else {
+        "no Monte Carlo refinement".to_string()
+    };
+    words.push(format!(
+        "Search: mean-field {} after {} iterations and {} evaluations; {refined}.",
+        result.search.termination.describe(),
+        result.search.iterations,
+        result.search.evaluations
+    ));
+    words
+}
+
+pub fn render_optimization(
+    scenario: &Scenario,
+    settings: &Settings,
+    result: &Optimization,
+    report: &OptimizeReport,
+) -> String {
+    let currency = &scenario.currency;
+    let baseline_plan: &Plan = &scenario.plans[settings.baseline];
+    let budget = settings.optimize.budget.map_or("no cap".to_string(), |b| {
+        format!("{} {currency} per period", money(b))
+    });
+    let mut sections = vec![header(&[
+        ("Scenario", scenario.name.clone()),
+        ("Objective", describe_criterion(settings.optimize.objective)),
+        ("Budget", budget),
+        ("Baseline", baseline_plan.name.clone()),
+        (
+            "Runs",
+            format!(
+                "{} on fresh seed {} (search: seed {}, {} Monte Carlo runs, mean field over {} runs)",
+                super::render::group_digits(&settings.runs.to_string()),
+                result.fresh_seed,
+                settings.seed,
+                settings.search_runs,
+                settings.mean_field_runs
+            ),
+        ),
+    ])];
+    let per_year = scenario.time.periods_per_year;
+    let mut rows = vec![
+        [
+            "lever",
+            "baseline",
+            "optimized",
+            "change",
+            "marginal return",
+            "95% CI",
+        ]
+        .map(str::to_string)
+        .to_vec(),
+    ];
+    let mut totals = [0.0, 0.0];
+    for lever in Lever::ALL {
+        if !crate::optimize::space::lever_present(scenario, lever) {
+            continue;
+        }
+        let before = baseline_plan.spend[lever.index()].at(1, per_year);
+        let after = result.plan.spend[lever.index()].at(1, per_year);
+        totals[0] += before;
+        totals[1] += after;
+        let m = result.marginal.iter().find(|m| m.lever == lever);
+        let optimized = if result.space.levers.contains(&lever) {
+            money(after)
+        } else {
+            format!("{} (fixed)", money(after))
+        };
+        rows.push(vec![
+            lever.name().to_string(),
+            money(before),
+            optimized,
+            signed(after - before),
+            m.map_or(String::new(), |m| rate(m.value)),
+            m.map_or(String::new(), |m| {
+                format!("{} to {}", rate(m.ci95[0]), rate(m.ci95[1]))
+            }),
+        ]);
+    }
+    rows.push(vec![
+        "total".to_string(),
+        money(totals[0]),
+        money(totals[1]),
+        signed(totals[1] - totals[0]),
+        String::new(),
+        String::new(),
+    ]);
+    let mut align = vec![Align::Right; 6];
+    align[0] = Align::Left;
+    sections.push(titled(
+        &format!(
+            "Spend per period ({currency}; baseline's first year; marginal return = d objective \
+             / d spend per period)"
+        ),
+        table(&align, &rows, 2),
+    ));
+    if let Some(shares) = &report.retention_allocation {
+        let before = baseline_plan
+            .retention_allocation
+            .clone()
+            .or_else(|| scenario.retention_program.as_ref()?.allocation.clone());
+        let mut rows = vec![
+            ["cohort", "baseline", "optimized"]
+                .map(str::to_string)
+                .to_vec(),
+        ];
+        for (c, (name, share)) in shares.0.iter().enumerate() {
+            rows.push(vec![
+                name.clone(),
+                before
+                    .as_ref()
+                    .map_or("by size".to_string(), |b| percent(b[c])),
+                percent(*share),
+            ]);
+        }
+        sections.push(titled(
+            "Retention budget shares by cohort",
+            table(&[Align::Left, Align::Right, Align::Right], &rows, 2),
+        ));
+    }
+    let ce = &report.summary.customer_equity;
+    let base = &report.baseline.customer_equity;
+    let d = &report.improvement;
+    let rows = vec![
+        vec![
+            "optimized".to_string(),
+            money(ce.mean),
+            interval(ce.ci95),
+            money(ce.p05),
+            money(ce.p95),
+        ],
+        vec![
+            report.baseline.plan.clone(),
+            money(base.mean),
+            interval(base.ci95),
+            money(base.p05),
+            money(base.p95),
+        ],
+        vec![
+            "improvement".to_string(),
+            signed(d.mean),
+            interval(d.ci95),
+            String::new(),
+            format!("better in {} of runs", percent(d.prob_better)),
+        ],
+    ];
+    let mut with_title = vec![
+        ["plan", "mean", "95% CI", "p05", "p95"]
+            .map(str::to_string)
+            .to_vec(),
+    ];
+    with_title.extend(rows);
+    sections.push(titled(
+        &format!("Customer equity ({currency}, discounted; fresh seeds, paired)"),
+        table(
+            &[
+                Align::Left,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+            ],
+            &with_title,
+            2,
+        ),
+    ));
+    if !matches!(settings.optimize.objective, Objective::Mean) {
+        sections.push(format!(
+            "Objective ({}): optimized {}, {} {}\n",
+            describe_criterion(settings.optimize.objective),
+            rate(report.objective_value.optimized),
+            report.baseline.plan,
+            rate(report.objective_value.baseline)
+        ));
+    }
+    let words: Vec<String> = report
+        .explanation
+        .iter()
+        .map(|w| format!("  - {w}"))
+        .collect();
+    sections.push(format!("What this means\n{}\n", words.join("\n")));
+    sections.join("\n")
+}
+
+/// The chosen plan as a `[plans.optimized]` block ready to paste into the scenario.
+pub fn plan_toml(scenario: &Scenario, settings: &Settings, result: &Optimization) -> String {
+    let mut out = format!(
+        "# Written by ceq optimize: objective {}, budget {}, seed {}.\n# Paste into the \
+         scenario file; simulate it with --plan optimized.\n[plans.optimized]\n",
+        describe_criterion(settings.optimize.objective),
+        settings
+            .optimize
+            .budget
+            .map_or("none".to_string(), |b| b.to_string()),
+        settings.seed
+    );
+    for lever in Lever::ALL {
+        let s = &result.plan.spend[lever.index()];
+        let present = crate::optimize::space::lever_present(scenario, lever);
+        if !present || s.0.iter().all(|v| *v == 0.0) && !result.space.levers.contains(&lever) {
+            continue;
+        }
+        let value = if s.0.len() == 1 {
+            format!("{}", s.0[0])
+        } else {
+            format!(
+                "[{}]",
+                s.0.iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        out.push_str(&format!("{} = {value}\n", lever.name()));
+    }
+    if let Some(shares) = &result.plan.retention_allocation {
+        let entries: Vec<String> = scenario
+            .cohorts
+            .iter()
+            .zip(shares)
+            .map(|(c, v)| format!("{} = {v}", c.name))
+            .collect();
+        out.push_str(&format!(
+            "retention_allocation = {{ {} }}\n",
+            entries.join(", ")
+        ));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct PairedRun {
+    run: u64,
+    optimized: f64,
+    baseline: f64,
+}
+
+/// CE of every fresh run for the chosen plan and the baseline, side by side.
+pub fn paired_runs_csv(result: &Optimization) -> anyhow::Result<Vec<u8>> {
+    let rows: Vec<PairedRun> = result
+        .chosen
+        .runs
+        .iter()
+        .zip(&result.baseline.runs)
+        .zip(1..)
+        .map(|((a, b), k)| PairedRun {
+            run: k,
+            optimized: a.customer_equity,
+            baseline: b.customer_equity,
+        })
+        .collect();
+    to_csv(&rows).context("cannot write runs.csv")
+}
+
+// ---------------------------------------------------------------------------------------------
+// frontier
+// ---------------------------------------------------------------------------------------------
+
+pub fn frontier_csv(frontier: &Frontier) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let Some(first) = frontier.points.first() else {
+        return Ok(Vec::new());
+    };
+    let mut head: Vec<String> = vec!["budget".into(), "spend".into()];
+    head.extend(first.allocation.0.iter().map(|(k, _)| k.clone()));
+    if let Some(shares) = &first.retention_allocation {
+        head.extend(shares.0.iter().map(|(k, _)| format!("retention_share_{k}")));
+    }
+    head.extend(
+        [
+            "ce_mean",
+            "ce_ci95_low",
+            "ce_ci95_high",
+            "extra_ce_per_unit",
+            "extra_ce_per_unit_ci95_low",
+            "extra_ce_per_unit_ci95_high",
+            "termination",
+        ]
+        .map(String::from),
+    );
+    writer.write_record(&head)?;
+    for p in &frontier.points {
+        let mut row: Vec<String> = vec![p.budget.to_string(), p.spend.to_string()];
+        row.extend(p.allocation.0.iter().map(|(_, v)| v.to_string()));
+        if let Some(shares) = &p.retention_allocation {
+            row.extend(shares.0.iter().map(|(_, v)| v.to_string()));
+        }
+        row.push(p.customer_equity.mean.to_string());
+        row.push(p.customer_equity.ci95[0].to_string());
+        row.push(p.customer_equity.ci95[1].to_string());
+        match &p.extra_ce_per_unit {
+            Some(e) => {
+                row.push(e.mean.to_string());
+                row.push(e.ci95[0].to_string());
+                row.push(e.ci95[1].to_string());
+            }
+            None => row.extend([String::new(), String::new(), String::new()]),
+        }
+        row.push(p.termination.code().to_string());
+        writer.write_record(&row)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("{}", e.error()))
+}
+
+pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
+    let currency = &scenario.currency;
+    let mut sections = vec![header(&[
+        ("Scenario", frontier.scenario.clone()),
+        ("Objective", describe_criterion(frontier.objective)),
+        (
+            "Runs",
+            format!(
+                "{} per budget on seed {} (the same runs for every budget; search seed {})",
+                super::render::group_digits(&frontier.runs.to_string()),
+                frontier.seed,
+                frontier.search_seed
+            ),
+        ),
+    ])];
+    let Some(first) = frontier.points.first() else {
+        return sections.join("\n");
+    };
+    let mut head: Vec<String> = vec!["budget".into()];
+    head.extend(first.allocation.0.iter().map(|(k, _)| k.clone()));
+    head.extend(["CE mean", "95% CI", "extra CE per extra 1", "95% CI"].map(String::from));
+    let mut rows = vec![head];
+    for p in &frontier.points {
+        let mut row = vec![money(p.budget)];
+        row.extend(p.allocation.0.iter().map(|(_, v)| money(*v)));
+        row.push(money(p.customer_equity.mean));
+        row.push(interval(p.customer_equity.ci95));
+        match &p.extra_ce_per_unit {
+            Some(e) => {
+                row.push(rate(e.mean));
+                row.push(format!("{} to {}", rate(e.ci95[0]), rate(e.ci95[1])));
+            }
+            None => row.extend([String::new(), String::new()]),
+        }
+        rows.push(row);
+    }
+    let align = vec![Align::Right; rows[0].len()];
+    sections.push(titled(
+        &format!("Optimal split by budget ({currency} per period; CE discounted)"),
+        table(&align, &rows, 2),
+    ));
+    let mut words = Vec::new();
+    for pair in frontier.points.windows(2) {
+        if let Some(e) = &pair[1].extra_ce_per_unit {
+            let verdict = if e.ci95[0] > 0.0 {
+                "pays: it raises customer equity net of the extra spend"
+            } else if e.ci95[1] < 0.0 {
+                "does not pay: it costs more than it brings"
+            } else {
+                "cannot be told apart from no change at this many runs"
+            };
+            words.push(format!(
+                "  - From {} to {}: each extra 1 {currency} of budget per period adds {} to CE \
+                 (95% CI {} to {}); the extra budget {verdict}.",
+                money(pair[0].budget),
+                money(pair[1].budget),
+                rate(e.mean),
+                rate(e.ci95[0]),
+                rate(e.ci95[1])
+            ));
+        }
+    }
+    for p in &frontier.points {
+        // More than rounding to whole units left over.
+        if p.budget - p.spend > 1e-3 * p.budget.max(1000.0) {
+            words.push(format!(
+                "  - At {} the optimizer leaves {} unspent: more spend would not pay.",
+                money(p.budget),
+                money(p.budget - p.spend)
+            ));
+        }
+    }
+    if !words.is_empty() {
+        sections.push(format!(
+            "In words (CE is net of spend, so any positive extra CE means the budget pays)\n{}\n",
+            words.join("\n")
+        ));
+    }
+    sections.join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// sensitivity
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct SensitivityRow<'a> {
+    rank: usize,
+    parameter: &'a str,
+    moved: &'a str,
+    value: f64,
+    low_value: f64,
+    high_value: f64,
+    ce_base: f64,
+    ce_low: f64,
+    ce_high: f64,
+    effect_low: f64,
+    effect_low_ci95_low: f64,
+    effect_low_ci95_high: f64,
+    effect_high: f64,
+    effect_high_ci95_low: f64,
+    effect_high_ci95_high: f64,
+}
+
+pub fn sensitivity_csv(result: &Sensitivity) -> anyhow::Result<Vec<u8>> {
+    let rows: Vec<SensitivityRow<'_>> = result
+        .effects
+        .iter()
+        .enumerate()
+        .map(|(i, e)| SensitivityRow {
+            rank: i + 1,
+            parameter: &e.parameter,
+            moved: e.moved,
+            value: e.value,
+            low_value: e.low_value,
+            high_value: e.high_value,
+            ce_base: result.base_customer_equity,
+            ce_low: e.ce_low,
+            ce_high: e.ce_high,
+            effect_low: e.low.mean,
+            effect_low_ci95_low: e.low.ci95[0],
+            effect_low_ci95_high: e.low.ci95[1],
+            effect_high: e.high.mean,
+            effect_high_ci95_low: e.high.ci95[0],
+            effect_high_ci95_high: e.high.ci95[1],
+        })
+        .collect();
+    to_csv(&rows).context("cannot write sensitivity.csv")
+}
+
+fn short(value: f64) -> String {
+    if value.abs() >= 1000.0 {
+        money(value)
+    } else {
+        format!("{value:.4}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    }
+}
+
+pub fn render_sensitivity(result: &Sensitivity, currency: &str) -> String {
+    let step = format!("{}%", result.step * 100.0);
+    let mut sections = vec![header(&[
+        ("Scenario", result.scenario.clone()),
+        ("Plan", result.plan.clone()),
+        (
+            "Runs",
+            format!(
+                "{} per variant, seed {} (every variant on the same runs)",
+                result.runs, result.seed
+            ),
+        ),
+        ("Step", format!("±{step} (retention: ±{step} of churn)")),
+        (
+            "Base CE",
+            format!("{} {currency}", money(result.base_customer_equity)),
+        ),
+    ])];
+    let mut rows = vec![
+        [
+            "rank",
+            "parameter",
+            "value",
+            "low → high",
+            "CE effect low",
+            "95% CI",
+            "CE effect high",
+            "95% CI",
+        ]
+        .map(str::to_string)
+        .to_vec(),
+    ];
+    for (i, e) in result.effects.iter().enumerate() {
+        let mark = match e.moved {
+            "churn" => " (churn)",
+            "distribution" => " (uncertain)",
+            _ => "",
+        };
+        rows.push(vec![
+            (i + 1).to_string(),
+            format!("{}{mark}", e.parameter),
+            short(e.value),
+            format!("{} → {}", short(e.low_value), short(e.high_value)),
+            signed(e.low.mean),
+            interval(e.low.ci95),
+            signed(e.high.mean),
+            interval(e.high.ci95),
+        ]);
+    }
+    let mut align = vec![Align::Right; 8];
+    align[1] = Align::Left;
+    sections.push(titled(
+        &format!(
+            "Effect on mean customer equity ({currency}; paired with the base, largest first)"
+        ),
+        table(&align, &rows, 2),
+    ));
+    if !result.not_moved.is_empty() {
+        sections.push(format!(
+            "Not moved (value 0): {}\n",
+            result.not_moved.join(", ")
+        ));
+    }
+    sections.join("\n")
+}

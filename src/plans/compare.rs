@@ -1,0 +1,114 @@
+//! `ceq compare`: plans evaluated on the same seeds, with every pairwise paired difference.
+
+use serde::Serialize;
+
+use super::run_values;
+use crate::optimize::Progress;
+use crate::scenario::Scenario;
+use crate::sim::{self, EngineKind, SimError, SimOptions};
+use crate::stats::Distribution;
+use crate::stats::describe::describe;
+use crate::stats::paired::PairedDifference;
+
+/// One plan's CE over the common runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanResult {
+    pub name: String,
+    pub customer_equity: Distribution,
+    #[serde(skip)]
+    pub runs: Vec<f64>,
+}
+
+/// A − B on the same runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    pub a: String,
+    pub b: String,
+    pub mean: f64,
+    pub ci95: [f64; 2],
+    pub prob_a_better: f64,
+    pub std_error: f64,
+}
+
+/// `ceq compare --json` (SPEC §13), with the header keys of `ceq simulate`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub ceq_version: String,
+    pub scenario: String,
+    pub runs: u64,
+    pub seed: u64,
+    pub engine: String,
+    /// The scenario's baseline plan.
+    pub baseline: String,
+    pub plans: Vec<PlanResult>,
+    /// Every pair (a, b) with a listed before b.
+    pub differences: Vec<Difference>,
+}
+
+/// Simulates the plans `indices` of `scenario` on the same `runs` runs of `seed`.
+pub fn compare(
+    scenario: &Scenario,
+    indices: &[usize],
+    runs: u64,
+    seed: u64,
+    engine: EngineKind,
+    progress: &mut dyn Progress,
+) -> Result<Comparison, SimError> {
+    let mut plans = Vec::with_capacity(indices.len());
+    let mut engine_used = engine;
+    for (n, &index) in indices.iter().enumerate() {
+        let plan = scenario
+            .plans
+            .get(index)
+            .ok_or(SimError::NoSuchPlan(index))?;
+        progress.message(&format!(
+            "simulating plan {} of {}: {}",
+            n + 1,
+            indices.len(),
+            plan.name
+        ));
+        let options = SimOptions {
+            plan: index,
+            runs,
+            seed,
+            engine,
+        };
+        let simulation = sim::run_plan(scenario, plan, &options)?;
+        engine_used = simulation.engine;
+        let values = run_values(&simulation);
+        plans.push(PlanResult {
+            name: plan.name.clone(),
+            customer_equity: describe(&values),
+            runs: values,
+        });
+    }
+    Ok(Comparison {
+        ceq_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: scenario.name.clone(),
+        runs,
+        seed,
+        engine: engine_used.name().to_string(),
+        baseline: scenario.plans[scenario.baseline_plan].name.clone(),
+        differences: differences(&plans),
+        plans,
+    })
+}
+
+/// Every pair in order.
+pub fn differences(plans: &[PlanResult]) -> Vec<Difference> {
+    let mut result = Vec::new();
+    for i in 0..plans.len() {
+        for j in i + 1..plans.len() {
+            let d = PairedDifference::new(&plans[i].runs, &plans[j].runs);
+            result.push(Difference {
+                a: plans[i].name.clone(),
+                b: plans[j].name.clone(),
+                mean: d.mean,
+                ci95: d.ci95,
+                prob_a_better: d.prob_a_better,
+                std_error: d.std_error,
+            });
+        }
+    }
+    result
+}

@@ -1,0 +1,122 @@
+//! `ceq frontier`: the optimal split and its CE at each of a list of budgets — what each
+//! extra unit of budget buys.
+//!
+//! Each budget is searched with the mean field (as `ceq optimize` steers) and its chosen plan
+//! simulated on the same fresh seed, so successive budgets are compared on common random
+//! numbers: the extra CE per extra unit of budget comes with a paired 95% interval.
+
+use serde::Serialize;
+
+use super::{OrderedMap, run_values};
+use crate::optimize::termination::Termination;
+use crate::optimize::{OptimizeError, Progress, Settings, search};
+use crate::scenario::Scenario;
+use crate::sim::{self, SimOptions};
+use crate::stats::Distribution;
+use crate::stats::describe::describe;
+use crate::stats::paired::PairedDifference;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FrontierPoint {
+    /// Per period.
+    pub budget: f64,
+    pub allocation: OrderedMap,
+    pub retention_allocation: Option<OrderedMap>,
+    /// Total spend per period of the optimized levers.
+    pub spend: f64,
+    pub customer_equity: Distribution,
+    /// CE gained per extra unit of budget per period since the previous budget (paired).
+    pub extra_ce_per_unit: Option<PairedDifference>,
+    pub termination: Termination,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Frontier {
+    pub ceq_version: String,
+    pub scenario: String,
+    pub runs: u64,
+    /// The seed of the Monte Carlo evaluations (independent of the search seed).
+    pub seed: u64,
+    pub search_seed: u64,
+    pub objective: crate::scenario::Objective,
+    pub points: Vec<FrontierPoint>,
+}
+
+/// Optimizes at each budget (ascending) and evaluates each choice on `settings.runs` runs of
+/// the fresh seed.
+pub fn frontier(
+    scenario: &Scenario,
+    settings: &Settings,
+    budgets: &[f64],
+    progress: &mut dyn Progress,
+) -> Result<Frontier, OptimizeError> {
+    let mut budgets = budgets.to_vec();
+    budgets.sort_by(f64::total_cmp);
+    budgets.dedup();
+    let seed = settings.fresh_seed();
+    let mut points: Vec<FrontierPoint> = Vec::new();
+    let mut previous: Option<(f64, Vec<f64>)> = None;
+    for (n, &budget) in budgets.iter().enumerate() {
+        progress.message(&format!("budget {} of {}: {budget}", n + 1, budgets.len()));
+        let mut at = settings.clone();
+        at.optimize.budget = Some(budget);
+        let (space, outcome) = search(scenario, &at, progress)?;
+        let x = space.rounded(&outcome.x);
+        let plan = space.plan(&x);
+        let options = SimOptions {
+            plan: settings.baseline,
+            runs: settings.runs,
+            seed,
+            engine: settings.engine,
+        };
+        let values = run_values(&sim::run_plan(scenario, &plan, &options)?);
+        let extra_ce_per_unit = previous.as_ref().map(|(b, v)| {
+            let width = budget - b;
+            let d = PairedDifference::new(&values, v);
+            PairedDifference {
+                mean: d.mean / width,
+                ci95: [d.ci95[0] / width, d.ci95[1] / width],
+                std_error: d.std_error / width,
+                prob_a_better: d.prob_a_better,
+            }
+        });
+        let k = space.levers.len();
+        let allocation = OrderedMap(
+            space
+                .levers
+                .iter()
+                .zip(&x)
+                .map(|(l, v)| (l.name().to_string(), *v))
+                .collect(),
+        );
+        let retention_allocation = space.shares.as_ref().map(|_| {
+            OrderedMap(
+                scenario
+                    .cohorts
+                    .iter()
+                    .zip(&x[k..])
+                    .map(|(c, v)| (c.name.clone(), *v))
+                    .collect(),
+            )
+        });
+        points.push(FrontierPoint {
+            budget,
+            allocation,
+            retention_allocation,
+            spend: x[..k].iter().sum(),
+            customer_equity: describe(&values),
+            extra_ce_per_unit,
+            termination: outcome.termination,
+        });
+        previous = Some((budget, values));
+    }
+    Ok(Frontier {
+        ceq_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: scenario.name.clone(),
+        runs: settings.runs,
+        seed,
+        search_seed: settings.seed,
+        objective: settings.optimize.objective,
+        points,
+    })
+}

@@ -1,0 +1,210 @@
+//! `ceq sensitivity`: every scalar parameter moved down and up (default ±10%) on paired seeds,
+//! ranked by its effect on mean CE — the data of a tornado chart.
+//!
+//! Parameters are those of [`Scenario::visit_parameters`]. Two kinds are moved differently:
+//! - retention rates and means move their *churn* 1 − r by ±step (a retention of 0.985 cannot
+//!   rise by 10%; "10% less churn" is what a strategist means);
+//! - a parameter named in `[uncertainty]` is replaced by a draw in every run, so its
+//!   distribution is moved instead (its location: mean, median, bounds or mode).
+//!
+//! Moves are clamped into the parameter's domain; a parameter whose value is 0 is not moved
+//! (±10% of nothing) and is listed as such.
+
+use serde::Serialize;
+
+use super::run_values;
+use crate::optimize::Progress;
+use crate::scenario::{ParameterDistribution, Scenario};
+use crate::sim::{self, EngineKind, SimError, SimOptions};
+use crate::stats::describe::mean;
+use crate::stats::paired::PairedDifference;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Effect {
+    pub parameter: String,
+    /// "value", "churn" (1 − retention moved) or "distribution" (an uncertain parameter).
+    pub moved: &'static str,
+    pub value: f64,
+    pub low_value: f64,
+    pub high_value: f64,
+    /// Mean CE at the low and high values (paired with the base on the same runs).
+    pub ce_low: f64,
+    pub ce_high: f64,
+    /// CE(low) − CE(base) and CE(high) − CE(base), paired.
+    pub low: PairedDifference,
+    pub high: PairedDifference,
+    /// The larger of the two absolute mean effects; the ranking key.
+    pub size: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sensitivity {
+    pub ceq_version: String,
+    pub scenario: String,
+    pub plan: String,
+    pub runs: u64,
+    pub seed: u64,
+    pub step: f64,
+    pub base_customer_equity: f64,
+    /// Largest effect first.
+    pub effects: Vec<Effect>,
+    /// Parameters at 0, which a relative move leaves unchanged.
+    pub not_moved: Vec<String>,
+}
+
+/// Whether the path names a retention probability (moved through its churn).
+fn is_retention(path: &str) -> bool {
+    path.ends_with(".retention.rate") || path.ends_with(".retention.mean")
+}
+
+/// The moved value: v·(1 ± step), or for retention 1 − (1 − v)·(1 ± step).
+fn moved(path: &str, value: f64, factor: f64) -> f64 {
+    if is_retention(path) {
+        1.0 - (1.0 - value) * factor
+    } else {
+        value * factor
+    }
+}
+
+fn move_distribution(dist: ParameterDistribution, f: &dyn Fn(f64) -> f64) -> ParameterDistribution {
+    use ParameterDistribution::*;
+    match dist {
+        Normal { mean, sd } => Normal { mean: f(mean), sd },
+        LogNormal { median, sigma } => LogNormal {
+            median: f(median),
+            sigma,
+        },
+        Beta {
+            mean,
+            concentration,
+        } => Beta {
+            mean: f(mean).clamp(1e-9, 1.0 - 1e-9),
+            concentration,
+        },
+        Uniform { low, high } => {
+            let (a, b) = (f(low), f(high));
+            Uniform {
+                low: a.min(b),
+                high: a.max(b),
+            }
+        }
+        Triangular { low, mode, high } => {
+            let mut v = [f(low), f(mode), f(high)];
+            v.sort_by(f64::total_cmp);
+            Triangular {
+                low: v[0],
+                mode: v[1],
+                high: v[2],
+            }
+        }
+    }
+}
+
+/// The location of a distribution (for the reported base value).
+fn location(dist: &ParameterDistribution) -> f64 {
+    use ParameterDistribution::*;
+    match *dist {
+        Normal { mean, .. } | Beta { mean, .. } => mean,
+        LogNormal { median, .. } => median,
+        Uniform { low, high } => 0.5 * (low + high),
+        Triangular { low, mode, high } => (low + mode + high) / 3.0,
+    }
+}
+
+/// A copy of `scenario` with `path` moved by `factor`; returns it with the new value.
+fn with_moved(scenario: &Scenario, path: &str, factor: f64) -> (Scenario, f64) {
+    let mut copy = scenario.clone();
+    if let Some(u) = copy.uncertainty.iter_mut().find(|u| u.path == path) {
+        u.distribution = move_distribution(u.distribution, &|v| moved(path, v, factor));
+        let value = location(&u.distribution);
+        return (copy, value);
+    }
+    let mut new_value = f64::NAN;
+    copy.visit_parameters(&mut |p| {
+        if p.path == path {
+            *p.value = p.domain.clamp(moved(path, *p.value, factor));
+            new_value = *p.value;
+        }
+    });
+    (copy, new_value)
+}
+
+/// Moves every parameter by ±`step` and simulates plan `plan` of each variant on the same
+/// `runs` runs of `seed`.
+pub fn sensitivity(
+    scenario: &Scenario,
+    plan: usize,
+    step: f64,
+    runs: u64,
+    seed: u64,
+    engine: EngineKind,
+    progress: &mut dyn Progress,
+) -> Result<Sensitivity, SimError> {
+    let options = SimOptions {
+        plan,
+        runs,
+        seed,
+        engine,
+    };
+    let simulate = |s: &Scenario| -> Result<Vec<f64>, SimError> {
+        Ok(run_values(&sim::run_plan(s, &s.plans[plan], &options)?))
+    };
+    progress.message("simulating the scenario as written");
+    let base = simulate(scenario)?;
+    let mut parameters: Vec<(String, f64)> = Vec::new();
+    let mut copy = scenario.clone();
+    copy.visit_parameters(&mut |p| parameters.push((p.path, *p.value)));
+    let mut effects = Vec::new();
+    let mut not_moved = Vec::new();
+    let total = parameters.len();
+    for (n, (path, value)) in parameters.into_iter().enumerate() {
+        let uncertain = scenario.uncertainty.iter().find(|u| u.path == path);
+        let value = uncertain.map_or(value, |u| location(&u.distribution));
+        let moves = if is_retention(&path) {
+            1.0 - value
+        } else {
+            value
+        };
+        if moves == 0.0 {
+            not_moved.push(path);
+            continue;
+        }
+        progress.message(&format!("parameter {} of {total}: {path}", n + 1));
+        let (low_scenario, low_value) = with_moved(scenario, &path, 1.0 - step);
+        let (high_scenario, high_value) = with_moved(scenario, &path, 1.0 + step);
+        let low_runs = simulate(&low_scenario)?;
+        let high_runs = simulate(&high_scenario)?;
+        let low = PairedDifference::new(&low_runs, &base);
+        let high = PairedDifference::new(&high_runs, &base);
+        effects.push(Effect {
+            moved: if uncertain.is_some() {
+                "distribution"
+            } else if is_retention(&path) {
+                "churn"
+            } else {
+                "value"
+            },
+            parameter: path,
+            value,
+            low_value,
+            high_value,
+            ce_low: mean(&low_runs),
+            ce_high: mean(&high_runs),
+            size: low.mean.abs().max(high.mean.abs()),
+            low,
+            high,
+        });
+    }
+    effects.sort_by(|a, b| b.size.total_cmp(&a.size));
+    Ok(Sensitivity {
+        ceq_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: scenario.name.clone(),
+        plan: scenario.plans[plan].name.clone(),
+        runs,
+        seed,
+        step,
+        base_customer_equity: mean(&base),
+        effects,
+        not_moved,
+    })
+}
