@@ -10,9 +10,11 @@
 //! - [`fit`]: calibration of sBG, BG/NBD and Gamma-Gamma parameters from a company's data
 //! - [`stats`]: per-run results → [`stats::SimulationSummary`]
 //! - [`chart`]: plain chart data → PNG and SVG (plotters, embedded font)
+//! - [`cancel`]: Ctrl-C as a flag the engines poll, so an interrupt leaves no partial file
 //! - [`cli`]: the command line (the only place that knows about clap, files and anyhow)
 #![forbid(unsafe_code)]
 
+pub mod cancel;
 pub mod chart;
 pub mod cli;
 pub mod fit;

@@ -69,6 +69,12 @@ pub fn run_guarded(cli: Cli) -> ExitCode {
     }));
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
         Ok(Ok(())) => ExitCode::SUCCESS,
+        // Whatever failed after Ctrl-C (an engine noticing it, a writer refusing to start)
+        // failed because of it.
+        Ok(Err(_)) if crate::cancel::requested() => {
+            eprintln!("{}", CliError::interrupted().report());
+            ExitCode::from(crate::cancel::EXIT_INTERRUPTED)
+        }
         Ok(Err(error)) => {
             eprintln!("{}", error.report());
             ExitCode::from(error.code)
@@ -103,6 +109,14 @@ impl CliError {
         CliError {
             code: EXIT_FAILURE,
             error: error.into(),
+        }
+    }
+
+    /// Ctrl-C stopped the work: exit code 130, as for a process killed by SIGINT.
+    pub fn interrupted() -> Self {
+        CliError {
+            code: crate::cancel::EXIT_INTERRUPTED,
+            error: anyhow::anyhow!("interrupted; no output was written"),
         }
     }
 

@@ -255,6 +255,7 @@ fn sim_error(error: SimError) -> CliError {
         SimError::TooLarge(_) | SimError::NoSuchPlan(_) | SimError::Unsupported(..) => {
             CliError::invalid(error)
         }
+        SimError::Interrupted => CliError::interrupted(),
     }
 }
 

@@ -105,6 +105,9 @@ pub enum SimError {
     NoSuchPlan(usize),
     #[error("the {0} engine does not support this scenario: {1}")]
     Unsupported(&'static str, String),
+    /// Ctrl-C was pressed (see [`crate::cancel`]); the runs made so far are discarded.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// Runs `options.runs` independent runs of `scenario` under its plan `options.plan`.
@@ -149,6 +152,9 @@ pub fn run_plan_range(
     let runs = range
         .into_par_iter()
         .map(|k| {
+            if crate::cancel::requested() {
+                return Err(SimError::Interrupted);
+            }
             let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
             match engine {
                 EngineKind::Cohort => cohort::simulate_run(&setup, options.seed, k),

@@ -5,4 +5,5 @@ mod cli;
 mod closed_forms;
 mod engines;
 mod fit;
+mod interrupt;
 mod scenario_files;
