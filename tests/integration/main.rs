@@ -6,4 +6,5 @@ mod closed_forms;
 mod engines;
 mod fit;
 mod interrupt;
+mod robustness;
 mod scenario_files;
