@@ -8,11 +8,13 @@
 //! already exits 2 on usage errors; [`CliError`] carries 1 or 2 for everything after parsing.
 
 mod args;
+mod completions;
 mod export;
 mod fit;
 mod init;
 mod merge;
 mod output;
+mod progress;
 mod render;
 mod simulate;
 mod validate;
@@ -38,6 +40,10 @@ Examples:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// No progress bars on stderr (they are shown only when stderr is a terminal anyway).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,16 +53,21 @@ pub enum Command {
     Init(init::InitArgs),
     Merge(merge::MergeArgs),
     Fit(fit::FitArgs),
+    Completions(completions::CompletionsArgs),
+    Man(completions::ManArgs),
 }
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    progress::set_quiet(cli.quiet);
     match cli.command {
         Command::Simulate(args) => simulate::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Fit(args) => fit::run(&args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args),
     }
 }
 

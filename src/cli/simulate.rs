@@ -234,7 +234,12 @@ fn simulate(
     threads: Option<u16>,
 ) -> Result<Simulation, CliError> {
     let plan = &scenario.plans[options.plan];
-    let go = || sim::run_plan_range(scenario, plan, options, runs.clone());
+    let total = runs.end - runs.start;
+    let go = || {
+        super::progress::with_runs(total, || {
+            sim::run_plan_range(scenario, plan, options, runs.clone())
+        })
+    };
     let result = match threads {
         None => go(),
         Some(n) => rayon::ThreadPoolBuilder::new()

@@ -110,6 +110,9 @@ pub enum SimError {
     Interrupted,
 }
 
+/// Runs finished by any engine in this process; a progress display polls it.
+pub static RUNS_DONE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Runs `options.runs` independent runs of `scenario` under its plan `options.plan`.
 pub fn run(scenario: &Scenario, options: &SimOptions) -> Result<Simulation, SimError> {
     let plan = scenario
@@ -156,10 +159,12 @@ pub fn run_plan_range(
                 return Err(SimError::Interrupted);
             }
             let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
-            match engine {
+            let result = match engine {
                 EngineKind::Cohort => cohort::simulate_run(&setup, options.seed, k),
                 _ => customer::simulate_run(&setup, options.seed, k),
-            }
+            };
+            RUNS_DONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            result
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Simulation {

@@ -6,5 +6,6 @@ mod closed_forms;
 mod engines;
 mod fit;
 mod interrupt;
+mod polish;
 mod robustness;
 mod scenario_files;
