@@ -94,6 +94,13 @@ pub(crate) fn emit(
     periods_per_year: u32,
     currency: &str,
 ) -> Result<(), CliError> {
+    if let Some(path) = stats::first_non_finite(summary) {
+        return Err(CliError::invalid(anyhow::anyhow!(
+            "the simulation overflowed: {path} is not a finite number; the scenario's amounts \
+             are too large for 64-bit floating point (about 1e308), so state money in larger \
+             units (thousands or millions) or reduce the sizes"
+        )));
+    }
     let json = export::summary_json(summary).map_err(CliError::failed)?;
     if let Some(dir) = &output_args.out {
         let mut files = vec![

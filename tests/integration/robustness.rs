@@ -455,3 +455,31 @@ fn floor(text: &str, mut i: usize) -> usize {
     }
     i
 }
+
+/// Regression (found while probing extreme values): an order value near `f64::MAX` bought
+/// several times overflowed to infinity, and the summary printed `null`s with exit code 0.
+#[test]
+fn overflowing_amounts_are_refused_not_written_as_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.toml");
+    std::fs::write(
+        &path,
+        "name = \"huge\"\n[time]\nperiods = 3\n[[cohorts]]\nname = \"base\"\ncustomers = 10\n\
+         retention = { rate = 1.0 }\npurchases = { fixed = 3 }\norder_value = { mean = 1e308 }\n\
+         margin = 1.0\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ceq"))
+        .arg("simulate")
+        .arg(&path)
+        .args(["--runs", "3", "--json", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not a finite number"), "{stderr}");
+    assert!(!out.exists(), "no output may be written");
+}
