@@ -16,6 +16,7 @@ mod merge;
 mod output;
 mod progress;
 mod render;
+mod schema;
 mod simulate;
 mod validate;
 
@@ -55,6 +56,7 @@ pub enum Command {
     Fit(fit::FitArgs),
     Completions(completions::CompletionsArgs),
     Man(completions::ManArgs),
+    Schema(schema::SchemaArgs),
 }
 
 /// Runs the parsed command.
@@ -68,6 +70,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Fit(args) => fit::run(&args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
+        Command::Schema(args) => schema::run(&args),
     }
 }
 

@@ -9,3 +9,4 @@ mod interrupt;
 mod polish;
 mod robustness;
 mod scenario_files;
+mod schema;
