@@ -12,9 +12,11 @@
 //! - [`chart`]: plain chart data → PNG and SVG (plotters, embedded font)
 //! - [`optimize`]: budget splits (sees only an objective: plan → per-run CE)
 //! - [`plans`]: comparing plans on common random numbers, the budget frontier, sensitivity
+//! - [`cancel`]: Ctrl-C as a flag the engines poll, so an interrupt leaves no partial file
 //! - [`cli`]: the command line (the only place that knows about clap, files and anyhow)
 #![forbid(unsafe_code)]
 
+pub mod cancel;
 pub mod chart;
 pub mod cli;
 pub mod fit;

@@ -3,5 +3,6 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    ceq::cancel::install();
     ceq::cli::run_guarded(ceq::cli::Cli::parse())
 }

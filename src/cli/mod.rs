@@ -9,6 +9,7 @@
 
 mod args;
 mod compare;
+mod completions;
 mod export;
 mod fit;
 mod frontier;
@@ -19,6 +20,8 @@ mod output;
 mod progress;
 mod render;
 mod render_plans;
+mod run_progress;
+mod schema;
 mod sensitivity;
 mod simulate;
 mod validate;
@@ -48,6 +51,10 @@ Examples:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// No progress bars on stderr (they are shown only when stderr is a terminal anyway).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,10 +68,14 @@ pub enum Command {
     Init(init::InitArgs),
     Merge(merge::MergeArgs),
     Fit(fit::FitArgs),
+    Completions(completions::CompletionsArgs),
+    Man(completions::ManArgs),
+    Schema(schema::SchemaArgs),
 }
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    run_progress::set_quiet(cli.quiet);
     match cli.command {
         Command::Simulate(args) => simulate::run(&args),
         Command::Compare(args) => compare::run(&args),
@@ -75,6 +86,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Init(args) => init::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Fit(args) => fit::run(&args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args),
+        Command::Schema(args) => schema::run(&args),
     }
 }
 
@@ -87,6 +101,12 @@ pub fn run_guarded(cli: Cli) -> ExitCode {
     }));
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
         Ok(Ok(())) => ExitCode::SUCCESS,
+        // Whatever failed after Ctrl-C (an engine noticing it, a writer refusing to start)
+        // failed because of it.
+        Ok(Err(_)) if crate::cancel::requested() => {
+            eprintln!("{}", CliError::interrupted().report());
+            ExitCode::from(crate::cancel::EXIT_INTERRUPTED)
+        }
         Ok(Err(error)) => {
             eprintln!("{}", error.report());
             ExitCode::from(error.code)
@@ -121,6 +141,14 @@ impl CliError {
         CliError {
             code: EXIT_FAILURE,
             error: error.into(),
+        }
+    }
+
+    /// Ctrl-C stopped the work: exit code 130, as for a process killed by SIGINT.
+    pub fn interrupted() -> Self {
+        CliError {
+            code: crate::cancel::EXIT_INTERRUPTED,
+            error: anyhow::anyhow!("interrupted; no output was written"),
         }
     }
 

@@ -42,6 +42,7 @@ fn write_atomic_with(
     fill: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> anyhow::Result<()> {
     let temp = temp_path(path);
+    let _guard = crate::cancel::TempGuard::register(&temp);
     let result = fill_and_rename(&temp, path, fill);
     if result.is_err() {
         let _ = fs::remove_file(&temp);
@@ -54,13 +55,25 @@ fn fill_and_rename(
     path: &Path,
     fill: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> io::Result<()> {
+    interrupt_check()?;
     let mut file = File::create(temp)?;
     fill(&mut file)?;
     file.sync_all()?;
     drop(file);
+    // An interrupt while the file was being written: nothing new appears under a real name.
+    interrupt_check()?;
     fs::rename(temp, path)?;
     sync_parent(path);
     Ok(())
+}
+
+/// After Ctrl-C no writer starts and no temporary file is renamed into place.
+fn interrupt_check() -> io::Result<()> {
+    if crate::cancel::requested() {
+        Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"))
+    } else {
+        Ok(())
+    }
 }
 
 /// Makes the rename itself durable where the platform allows it; best effort, since the file

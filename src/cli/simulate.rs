@@ -94,6 +94,13 @@ pub(crate) fn emit(
     periods_per_year: u32,
     currency: &str,
 ) -> Result<(), CliError> {
+    if let Some(path) = stats::first_non_finite(summary) {
+        return Err(CliError::invalid(anyhow::anyhow!(
+            "the simulation overflowed: {path} is not a finite number; the scenario's amounts \
+             are too large for 64-bit floating point (about 1e308), so state money in larger \
+             units (thousands or millions) or reduce the sizes"
+        )));
+    }
     let json = export::summary_json(summary).map_err(CliError::failed)?;
     if let Some(dir) = &output_args.out {
         let mut files = vec![
@@ -234,7 +241,12 @@ fn simulate(
     threads: Option<u16>,
 ) -> Result<Simulation, CliError> {
     let plan = &scenario.plans[options.plan];
-    let go = || sim::run_plan_range(scenario, plan, options, runs.clone());
+    let total = runs.end - runs.start;
+    let go = || {
+        super::run_progress::with_runs(total, || {
+            sim::run_plan_range(scenario, plan, options, runs.clone())
+        })
+    };
     let result = match threads {
         None => go(),
         Some(n) => rayon::ThreadPoolBuilder::new()
@@ -255,6 +267,7 @@ pub(super) fn sim_error(error: SimError) -> CliError {
         SimError::TooLarge(_) | SimError::NoSuchPlan(_) | SimError::Unsupported(..) => {
             CliError::invalid(error)
         }
+        SimError::Interrupted => CliError::interrupted(),
     }
 }
 

@@ -15,6 +15,11 @@ pub use types::*;
 
 use std::path::Path;
 
+/// A JSON Schema (draft 2020-12) of the scenario format, for editors (`ceq schema`). It is
+/// maintained by hand beside the validator; it checks keys, types, forms and ranges but not
+/// cross-references, which only `ceq validate` checks.
+pub const JSON_SCHEMA: &str = include_str!("schema.json");
+
 /// The two file formats with the same structure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

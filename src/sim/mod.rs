@@ -107,7 +107,13 @@ pub enum SimError {
     NoSuchPlan(usize),
     #[error("the {0} engine does not support this scenario: {1}")]
     Unsupported(&'static str, String),
+    /// Ctrl-C was pressed (see [`crate::cancel`]); the runs made so far are discarded.
+    #[error("interrupted")]
+    Interrupted,
 }
+
+/// Runs finished by any engine in this process; a progress display polls it.
+pub static RUNS_DONE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Runs `options.runs` independent runs of `scenario` under its plan `options.plan`.
 pub fn run(scenario: &Scenario, options: &SimOptions) -> Result<Simulation, SimError> {
@@ -151,11 +157,16 @@ pub fn run_plan_range(
     let runs = range
         .into_par_iter()
         .map(|k| {
+            if crate::cancel::requested() {
+                return Err(SimError::Interrupted);
+            }
             let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
-            match engine {
+            let result = match engine {
                 EngineKind::Cohort => cohort::simulate_run(&setup, options.seed, k),
                 _ => customer::simulate_run(&setup, options.seed, k),
-            }
+            };
+            RUNS_DONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            result
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Simulation {
