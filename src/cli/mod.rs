@@ -19,6 +19,7 @@ mod output;
 mod progress;
 mod render;
 mod render_plans;
+mod report;
 mod sensitivity;
 mod simulate;
 mod validate;
@@ -61,6 +62,7 @@ pub enum Command {
     Init(init::InitArgs),
     Merge(merge::MergeArgs),
     Fit(fit::FitArgs),
+    Report(report::ReportArgs),
 }
 
 /// Runs the parsed command.
@@ -75,6 +77,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Init(args) => init::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Fit(args) => fit::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 
