@@ -159,10 +159,12 @@ pub fn build(
             })
             .collect(),
     };
-    charts.push((
-        "compare".to_string(),
-        chart::plan_comparison_chart(&comparison_chart)?,
-    ));
+    if scenario.plans.len() > 1 {
+        charts.push((
+            "compare".to_string(),
+            chart::plan_comparison_chart(&comparison_chart)?,
+        ));
+    }
     let comparison_section = ComparisonSection {
         plans: comparison
             .plans
@@ -328,7 +330,7 @@ pub fn build(
             summary,
             best,
             assumptions: assumptions(scenario),
-            comparison: Some(comparison_section),
+            comparison: (scenario.plans.len() > 1).then_some(comparison_section),
             optimization,
             sensitivity,
             simulation_charts,

@@ -66,12 +66,17 @@ pub fn purchases(form: &Purchases, period: &str) -> String {
             )
         }
         Purchases::NegativeBinomial { mean, shape } => format!(
-            "{} orders per {period} on average, varying between customers \
+            "{} {} per {period} on average, varying between customers \
              (negative binomial, shape {})",
             number(mean, 2),
+            orders(mean),
             number(shape, 2)
         ),
     }
+}
+
+fn orders(n: f64) -> &'static str {
+    if n == 1.0 { "order" } else { "orders" }
 }
 
 /// Order value in words: "USD 120 per order on average (Gamma, CV 0.5)".
@@ -434,7 +439,7 @@ mod tests {
         );
         assert_eq!(
             purchases(&Purchases::Fixed { n: 1.0 }, "year"),
-            "exactly 1 orders per year"
+            "exactly 1 order per year"
         );
         assert_eq!(
             order_value(&OrderValue::Constant { mean: 1250.0 }, "EUR"),

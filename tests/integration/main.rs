@@ -6,4 +6,5 @@ mod closed_forms;
 mod engines;
 mod fit;
 mod plans;
+mod report;
 mod scenario_files;
