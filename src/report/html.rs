@@ -133,10 +133,10 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
             esc(&optimization_intro(o, cur, &data.period))
         );
         figure(&mut h, &o.chart, charts);
-        h.push_str(&format!(
-            "<table class=\"num\">\n<tr><th>Lever</th><th>Current</th><th>Optimized</th><th>Marginal return per {} 1</th><th>95% CI</th></tr>\n",
-            esc(cur)
-        ));
+        h.push_str(
+            "<table class=\"num\">\n<tr><th>Lever</th><th>Current</th><th>Optimized</th>\
+             <th>Marginal return</th><th>95% CI</th></tr>\n",
+        );
         for row in &o.levers {
             let (m, ci) = match row.marginal {
                 Some((v, ci)) => (format!("{v:.2}"), format!("{:.2} to {:.2}", ci[0], ci[1])),
@@ -231,7 +231,7 @@ pub(super) fn answer_sentences(data: &ReportData) -> Vec<String> {
                  (95% CI {}), better in {} of paired runs.",
                 best.name,
                 money(best.mean, cur),
-                signed_money(g.mean, cur),
+                money(g.mean, cur),
                 best.baseline,
                 money_interval(g.ci95, cur),
                 percent(g.prob_a_better)
@@ -239,8 +239,10 @@ pub(super) fn answer_sentences(data: &ReportData) -> Vec<String> {
             None => {
                 if data.comparison.as_ref().is_some_and(|c| c.plans.len() > 1) {
                     out.push(format!(
-                        "No other plan beats the baseline {} on mean customer equity.",
-                        best.baseline
+                        "The best plan by mean customer equity is the baseline, {}, at {}: \
+                         no other plan beats it (see the plan comparison).",
+                        best.baseline,
+                        money(best.mean, cur)
                     ));
                 }
             }
@@ -248,9 +250,10 @@ pub(super) fn answer_sentences(data: &ReportData) -> Vec<String> {
     }
     if let Some(o) = &data.optimization {
         out.push(format!(
-            "The optimized budget split gains {} over {} (95% CI {}), better in {} of paired \
+            "The optimized budget split {} {} over {} (95% CI {}), better in {} of paired \
              runs.",
-            signed_money(o.gain_mean, cur),
+            if o.gain_mean >= 0.0 { "gains" } else { "loses" },
+            money(o.gain_mean.abs(), cur),
             o.baseline,
             money_interval(o.gain_ci95, cur),
             percent(o.prob_better)
@@ -310,12 +313,16 @@ pub(super) fn optimization_intro(o: &OptimizationSection, cur: &str, period: &st
         None => "no budget cap".to_string(),
     };
     let unallocated = match o.unallocated {
-        Some(u) if u > 0.5 => format!(" {} of the budget is left unspent.", money(u, cur)),
+        Some(u) if u >= 1.0 && u > 0.005 * o.budget.unwrap_or(0.0) => {
+            format!(" {} of the budget is left unspent.", money(u, cur))
+        }
         _ => String::new(),
     };
     format!(
         "The split of {budget} across levers that maximizes {}. The optimized plan's mean \
-         customer equity is {}, {} versus {} (95% CI {}, better in {} of paired runs).{unallocated}",
+         customer equity is {}, {} versus {} (95% CI {}, better in {} of paired runs). The \
+         marginal return of a lever is the customer equity one more {cur} of spend per {period} \
+         on it adds.{unallocated}",
         o.objective,
         money(o.optimized_mean, cur),
         signed_money(o.gain_mean, cur),

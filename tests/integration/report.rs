@@ -126,6 +126,7 @@ fn report_with_plans_compares_them() {
     let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("Plan comparison"));
     assert!(html.contains("The best plan by mean customer equity is"));
+    assert!(html.contains("<td>account_management</td>"));
     assert!(html.contains("account_management"));
 }
 
