@@ -23,6 +23,7 @@ pub mod fit;
 pub mod model;
 pub mod optimize;
 pub mod plans;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

@@ -20,6 +20,7 @@ mod output;
 mod progress;
 mod render;
 mod render_plans;
+mod report;
 mod run_progress;
 mod schema;
 mod sensitivity;
@@ -71,6 +72,7 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     Man(completions::ManArgs),
     Schema(schema::SchemaArgs),
+    Report(report::ReportArgs),
 }
 
 /// Runs the parsed command.
@@ -89,6 +91,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 

@@ -8,6 +8,7 @@ mod fit;
 mod interrupt;
 mod plans;
 mod polish;
+mod report;
 mod robustness;
 mod scenario_files;
 mod schema;

@@ -1,0 +1,137 @@
+//! `ceq report`: a self-contained HTML page and a Markdown report with the charts beside them.
+
+use clap::{Args, ValueEnum};
+use std::path::{Path, PathBuf};
+
+use super::args::RunArgs;
+use super::progress::TerminalProgress;
+use super::simulate::sim_error;
+use super::{CliError, optimize_error, output, with_threads};
+use crate::report::{self, Options, ReportError};
+use crate::scenario;
+
+/// Write a report a reader who never ran ceq can follow: the answer first, the assumptions in
+/// plain words, the simulation, the plan comparison, the optimization (when the scenario has
+/// [optimize]), the sensitivity, the method with citations and the command that re-creates it.
+///
+/// DIR/report.html is one page that works offline (charts embedded); DIR/report.md links the
+/// charts written beside it as PNG and SVG.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  ceq report scenario.toml --out report/
+  ceq report scenario.toml --out report/ --runs 10000 --seed 7
+  ceq report scenario.toml --out report/ --no-optimize --sensitivity-runs 50")]
+pub struct ReportArgs {
+    /// Scenario file (TOML, or JSON when it ends in .json).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+
+    /// Directory for report.html, report.md and the charts (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Monte Carlo runs per variant of the sensitivity analysis (0: leave it out).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub sensitivity_runs: u64,
+
+    /// Leave out the optimization even when the scenario has [optimize].
+    #[arg(long)]
+    pub no_optimize: bool,
+
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: &ReportArgs) -> Result<(), CliError> {
+    let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
+    let options = Options {
+        runs: args.run.runs,
+        seed: args.run.seed,
+        sensitivity_runs: args.sensitivity_runs,
+        optimize: !args.no_optimize,
+        engine: args.run.engine.into(),
+        command: command_line(args),
+    };
+    let mut progress = TerminalProgress::new(args.quiet);
+    let built = with_threads(args.run.threads, || {
+        report::build(&scenario, &options, &mut progress)
+    })?
+    .map_err(|e| match e {
+        ReportError::Sim(e) => sim_error(e),
+        ReportError::Optimize(e) => optimize_error(e),
+        ReportError::Chart(e) => CliError::failed(e),
+    })?;
+    drop(progress);
+    let html = report::html::render(&built.data, &built.charts);
+    let markdown = report::markdown::render(&built.data);
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("report.html".to_string(), html.into_bytes()),
+        ("report.md".to_string(), markdown.into_bytes()),
+    ];
+    for (stem, rendered) in built.charts {
+        files.push((format!("{stem}.png"), rendered.png));
+        files.push((format!("{stem}.svg"), rendered.svg.into_bytes()));
+    }
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, c)| (n.as_str(), c.clone())).collect();
+    for path in output::write_files(&args.out, &files).map_err(CliError::failed)? {
+        if !args.quiet {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// The command that re-creates the report, every setting spelled out.
+fn command_line(args: &ReportArgs) -> String {
+    let mut parts = vec![
+        "ceq".to_string(),
+        "report".to_string(),
+        quote(&args.scenario),
+        "--out".to_string(),
+        quote(&args.out),
+        "--runs".to_string(),
+        args.run.runs.to_string(),
+        "--seed".to_string(),
+        args.run.seed.to_string(),
+        "--sensitivity-runs".to_string(),
+        args.sensitivity_runs.to_string(),
+    ];
+    if let Some(engine) = args.run.engine.to_possible_value() {
+        parts.push("--engine".to_string());
+        parts.push(engine.get_name().to_string());
+    }
+    if args.no_optimize {
+        parts.push("--no-optimize".to_string());
+    }
+    parts.join(" ")
+}
+
+/// A path quoted for a POSIX shell when it needs it.
+fn quote(path: &Path) -> String {
+    let text = path.display().to_string();
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@".contains(c))
+    {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_quoted_only_when_needed() {
+        assert_eq!(quote(Path::new("scenarios/a.toml")), "scenarios/a.toml");
+        assert_eq!(quote(Path::new("my dir/a'b.toml")), r"'my dir/a'\''b.toml'");
+    }
+}

@@ -1,0 +1,94 @@
+//! The report as plain data, built once by [`super::build`] and formatted by the HTML and
+//! Markdown modules. Strings are raw (unescaped); each format escapes them.
+
+use super::describe::AssumptionGroup;
+use crate::chart::Rendered;
+use crate::plans::compare::Difference;
+use crate::plans::sensitivity::Effect;
+use crate::stats::SimulationSummary;
+
+/// The report's data and its charts.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub data: ReportData,
+    /// (file stem, chart), in the order they appear.
+    pub charts: Vec<(String, Rendered)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    pub scenario: String,
+    pub currency: String,
+    pub ceq_version: String,
+    pub seed: u64,
+    pub runs: u64,
+    pub engine: String,
+    /// The command line that re-creates the report.
+    pub command: String,
+    pub period: String,
+    pub summary: SimulationSummary,
+    pub best: Option<BestPlan>,
+    pub assumptions: Vec<AssumptionGroup>,
+    pub comparison: Option<ComparisonSection>,
+    pub optimization: Option<OptimizationSection>,
+    pub sensitivity: Option<SensitivitySection>,
+    /// Chart stems per section.
+    pub simulation_charts: Vec<ChartRef>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartRef {
+    pub stem: String,
+    pub alt: String,
+}
+
+/// The plan with the highest mean CE and its paired gain over the baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BestPlan {
+    pub name: String,
+    pub baseline: String,
+    pub mean: f64,
+    /// None when the best plan is the baseline.
+    pub gain: Option<Difference>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonSection {
+    /// (name, mean, ci95)
+    pub plans: Vec<(String, f64, [f64; 2])>,
+    pub differences: Vec<Difference>,
+    pub chart: ChartRef,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeverRow {
+    pub lever: String,
+    pub current: f64,
+    pub optimized: f64,
+    pub marginal: Option<(f64, [f64; 2])>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimizationSection {
+    pub budget: Option<f64>,
+    pub objective: String,
+    pub baseline: String,
+    pub levers: Vec<LeverRow>,
+    pub gain_mean: f64,
+    pub gain_ci95: [f64; 2],
+    pub prob_better: f64,
+    pub optimized_mean: f64,
+    pub termination: String,
+    pub unallocated: Option<f64>,
+    pub chart: ChartRef,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensitivitySection {
+    pub runs: u64,
+    pub step: f64,
+    pub base_mean: f64,
+    /// The largest ten, largest first.
+    pub effects: Vec<Effect>,
+    pub chart: ChartRef,
+}

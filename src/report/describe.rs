@@ -1,0 +1,492 @@
+//! The scenario's parameters in plain words, for the assumptions table of the report.
+
+use super::money;
+use crate::chart::theme::{percent, period_name};
+use crate::scenario::{
+    OrderValue, ParameterDistribution, Purchases, ResponseCurve, Retention, Scenario,
+};
+
+/// "month", "quarter", … for sentences.
+pub fn period_word(periods_per_year: u32) -> String {
+    period_name(periods_per_year).to_lowercase()
+}
+
+/// A number with at most `digits` decimals, trailing zeros dropped.
+pub fn number(value: f64, digits: usize) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    if value.abs() >= 1000.0 {
+        return crate::chart::theme::thousands(value);
+    }
+    let text = format!("{value:.digits$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// Retention in words: "92% retained per month on average (Beta, concentration 12)".
+pub fn retention(form: &Retention, period: &str) -> String {
+    match *form {
+        Retention::Rate { rate } => format!("{} retained per {period}", percent(rate)),
+        Retention::MeanConcentration {
+            mean,
+            concentration,
+        } => format!(
+            "{} retained per {period} on average (Beta, concentration {})",
+            percent(mean),
+            number(concentration, 2)
+        ),
+        Retention::ShiftedBetaGeometric { alpha, beta } => format!(
+            "{} retained after the first {period}, rising as the loyal remain \
+             (shifted-beta-geometric, α {}, β {})",
+            percent(beta / (alpha + beta)),
+            number(alpha, 3),
+            number(beta, 3)
+        ),
+        Retention::Dropout { alpha, beta } => format!(
+            "after each purchase {} drop out on average (BG/NBD dropout, a {}, b {})",
+            percent(alpha / (alpha + beta)),
+            number(alpha, 3),
+            number(beta, 3)
+        ),
+    }
+}
+
+/// Purchases in words: "1.5 orders per month on average (Poisson)".
+pub fn purchases(form: &Purchases, period: &str) -> String {
+    match *form {
+        Purchases::Fixed { n } => format!("exactly {} {} per {period}", number(n, 2), orders(n)),
+        Purchases::Poisson { mean } => {
+            format!(
+                "{} {} per {period} on average (Poisson)",
+                number(mean, 2),
+                orders(mean)
+            )
+        }
+        Purchases::NegativeBinomial { mean, shape } => format!(
+            "{} {} per {period} on average, varying between customers \
+             (negative binomial, shape {})",
+            number(mean, 2),
+            orders(mean),
+            number(shape, 2)
+        ),
+    }
+}
+
+fn orders(n: f64) -> &'static str {
+    if n == 1.0 { "order" } else { "orders" }
+}
+
+/// Order value in words: "USD 120 per order on average (Gamma, CV 0.5)".
+pub fn order_value(form: &OrderValue, currency: &str) -> String {
+    match *form {
+        OrderValue::Constant { mean } => format!("{} per order", money(mean, currency)),
+        OrderValue::Gamma { mean, cv } => format!(
+            "{} per order on average (Gamma, coefficient of variation {})",
+            money(mean, currency),
+            number(cv, 2)
+        ),
+        OrderValue::HeterogeneousGamma {
+            mean,
+            cv,
+            customer_cv,
+        } => format!(
+            "{} per order on average, varying by order (CV {}) and by customer (CV {})",
+            money(mean, currency),
+            number(cv, 2),
+            number(customer_cv, 2)
+        ),
+        OrderValue::GammaGamma { p, q, gamma } => {
+            let mean = if q > 1.0 {
+                format!(
+                    "{} per order on average, ",
+                    money(p * gamma / (q - 1.0), currency)
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{mean}varying by customer (Gamma-Gamma, p {}, q {}, γ {})",
+                number(p, 3),
+                number(q, 3),
+                number(gamma, 3)
+            )
+        }
+    }
+}
+
+/// A response curve in words.
+pub fn response_curve(curve: &ResponseCurve, currency: &str, period: &str) -> String {
+    match *curve {
+        ResponseCurve::Exponential { k } => format!(
+            "diminishing returns: share of the maximum effect = 1 − exp(−{} × spend)",
+            number(k, 6)
+        ),
+        ResponseCurve::HalfSpend { half_spend } => format!(
+            "diminishing returns: half the maximum effect at {} per {period}",
+            money(half_spend, currency)
+        ),
+        ResponseCurve::Hill { half_spend, shape } => format!(
+            "S-shaped (Hill, shape {}): half the maximum effect at {} per {period}",
+            number(shape, 2),
+            money(half_spend, currency)
+        ),
+    }
+}
+
+/// An uncertain parameter's distribution in words.
+pub fn distribution(dist: &ParameterDistribution) -> String {
+    match *dist {
+        ParameterDistribution::Normal { mean, sd } => format!(
+            "normal, mean {}, standard deviation {}",
+            number(mean, 4),
+            number(sd, 4)
+        ),
+        ParameterDistribution::LogNormal { median, sigma } => format!(
+            "log-normal, median {}, σ {}",
+            number(median, 4),
+            number(sigma, 4)
+        ),
+        ParameterDistribution::Beta {
+            mean,
+            concentration,
+        } => format!(
+            "beta, mean {}, concentration {}",
+            number(mean, 4),
+            number(concentration, 2)
+        ),
+        ParameterDistribution::Uniform { low, high } => {
+            format!("uniform between {} and {}", number(low, 4), number(high, 4))
+        }
+        ParameterDistribution::Triangular { low, mode, high } => format!(
+            "triangular from {} to {}, most likely {}",
+            number(low, 4),
+            number(high, 4),
+            number(mode, 4)
+        ),
+    }
+}
+
+/// One group of the assumptions table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssumptionGroup {
+    pub title: String,
+    /// (parameter, value in words)
+    pub rows: Vec<(String, String)>,
+}
+
+/// Every parameter of the scenario, grouped, in plain words.
+pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
+    let cur = scenario.currency.as_str();
+    let ppy = scenario.time.periods_per_year;
+    let period = period_word(ppy);
+    let mut groups = Vec::new();
+    let t = &scenario.time;
+    groups.push(AssumptionGroup {
+        title: "Horizon and money".to_string(),
+        rows: vec![
+            (
+                "Horizon".to_string(),
+                format!(
+                    "{} {period}s ({} per year)",
+                    t.periods,
+                    number(f64::from(ppy), 0)
+                ),
+            ),
+            (
+                "Discount rate".to_string(),
+                format!("{} per year", percent(t.discount_rate)),
+            ),
+            (
+                "Cash flows".to_string(),
+                match t.cash_flow_timing {
+                    crate::scenario::CashFlowTiming::End => "at the end of each period",
+                    crate::scenario::CashFlowTiming::Start => "at the start of each period",
+                }
+                .to_string(),
+            ),
+            ("Currency".to_string(), cur.to_string()),
+        ],
+    });
+    for cohort in &scenario.cohorts {
+        let mut rows = vec![
+            (
+                "Customers today".to_string(),
+                crate::chart::theme::thousands(cohort.customers as f64),
+            ),
+            (
+                "Retention".to_string(),
+                retention(&cohort.retention, &period),
+            ),
+            (
+                "Purchases".to_string(),
+                purchases(&cohort.purchases, &period),
+            ),
+            (
+                "Order value".to_string(),
+                order_value(&cohort.order_value, cur),
+            ),
+            (
+                "Margin".to_string(),
+                format!("{} of revenue", percent(cohort.margin)),
+            ),
+            (
+                "Cost to serve".to_string(),
+                format!(
+                    "{} per customer per {period}",
+                    money(cohort.cost_to_serve, cur)
+                ),
+            ),
+        ];
+        if cohort.referrals > 0.0 {
+            rows.push((
+                "Referrals".to_string(),
+                format!(
+                    "{} new customers per customer per {period}",
+                    number(cohort.referrals, 4)
+                ),
+            ));
+        }
+        if cohort.extra_value.total() != 0.0 {
+            rows.push((
+                "Extra value".to_string(),
+                format!(
+                    "{} per customer per {period} (information, knowledge, transactions)",
+                    money(cohort.extra_value.total(), cur)
+                ),
+            ));
+        }
+        groups.push(AssumptionGroup {
+            title: format!("Cohort: {}", cohort.name),
+            rows,
+        });
+    }
+    if let Some(a) = &scenario.acquisition {
+        let mix = scenario
+            .cohorts
+            .iter()
+            .zip(&a.mix)
+            .filter(|(_, share)| **share > 0.0)
+            .map(|(c, share)| format!("{} {}", percent(*share), c.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        groups.push(AssumptionGroup {
+            title: "Acquisition".to_string(),
+            rows: vec![
+                (
+                    "Prospects".to_string(),
+                    crate::chart::theme::thousands(a.prospects as f64),
+                ),
+                (
+                    "Ceiling".to_string(),
+                    format!(
+                        "at most {} of prospects won per {period}",
+                        percent(a.ceiling)
+                    ),
+                ),
+                (
+                    "Response to spend".to_string(),
+                    response_curve(&a.curve, cur, &period),
+                ),
+                ("New customers join".to_string(), mix),
+                (
+                    "Onboarding cost".to_string(),
+                    format!("{} per new customer", money(a.onboarding_cost, cur)),
+                ),
+            ],
+        });
+    }
+    if let Some(r) = &scenario.retention_program {
+        groups.push(AssumptionGroup {
+            title: "Retention programme".to_string(),
+            rows: vec![
+                (
+                    "Most churn removed".to_string(),
+                    percent(r.max_churn_reduction),
+                ),
+                (
+                    "Response to spend".to_string(),
+                    response_curve(&r.curve, cur, &period),
+                ),
+            ],
+        });
+    }
+    for driver in crate::scenario::Driver::ALL {
+        if let Some(d) = &scenario.drivers[driver.index()] {
+            groups.push(AssumptionGroup {
+                title: format!("Equity driver: {}", driver.name()),
+                rows: vec![
+                    ("Largest lift".to_string(), percent(d.max_lift)),
+                    (
+                        "Half the lift at".to_string(),
+                        format!("{} per {period}", money(d.half_spend, cur)),
+                    ),
+                    (
+                        "Carry-over".to_string(),
+                        format!(
+                            "{} of the effect carries to the next {period}",
+                            percent(d.carryover)
+                        ),
+                    ),
+                    (
+                        "Acts on".to_string(),
+                        format!(
+                            "retention × {}, acquisition × {}, purchases × {}",
+                            number(d.effect.retention, 2),
+                            number(d.effect.acquisition, 2),
+                            number(d.effect.purchases, 2)
+                        ),
+                    ),
+                ],
+            });
+        }
+    }
+    if !scenario.uncertainty.is_empty() {
+        groups.push(AssumptionGroup {
+            title: "Uncertain parameters (drawn anew in every run)".to_string(),
+            rows: scenario
+                .uncertainty
+                .iter()
+                .map(|u| (u.path.clone(), distribution(&u.distribution)))
+                .collect(),
+        });
+    }
+    let plan_rows = scenario
+        .plans
+        .iter()
+        .enumerate()
+        .map(|(i, plan)| {
+            let spend = crate::scenario::Lever::ALL
+                .into_iter()
+                .map(|lever| {
+                    let s = &plan.spend[lever.index()].0;
+                    let text = if s.len() <= 1 || s.iter().all(|v| *v == s[0]) {
+                        money(s.first().copied().unwrap_or(0.0), cur)
+                    } else {
+                        s.iter()
+                            .map(|v| money(*v, cur))
+                            .collect::<Vec<_>>()
+                            .join(" → ")
+                    };
+                    format!("{} {text}", lever.name())
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let name = if i == scenario.baseline_plan {
+                format!("{} (baseline)", plan.name)
+            } else {
+                plan.name.clone()
+            };
+            (name, format!("per {period}: {spend}"))
+        })
+        .collect();
+    groups.push(AssumptionGroup {
+        title: "Plans (spend per lever)".to_string(),
+        rows: plan_rows,
+    });
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_forms_in_words() {
+        assert_eq!(
+            retention(
+                &Retention::MeanConcentration {
+                    mean: 0.92,
+                    concentration: 12.0
+                },
+                "month"
+            ),
+            "92% retained per month on average (Beta, concentration 12)"
+        );
+        assert_eq!(
+            retention(&Retention::Rate { rate: 0.85 }, "year"),
+            "85% retained per year"
+        );
+        assert!(
+            retention(
+                &Retention::ShiftedBetaGeometric {
+                    alpha: 1.0,
+                    beta: 3.0
+                },
+                "year"
+            )
+            .starts_with("75% retained after the first year")
+        );
+        assert!(
+            retention(
+                &Retention::Dropout {
+                    alpha: 1.0,
+                    beta: 4.0
+                },
+                "week"
+            )
+            .starts_with("after each purchase 20% drop out")
+        );
+    }
+
+    #[test]
+    fn purchases_and_order_values_in_words() {
+        assert_eq!(
+            purchases(&Purchases::Poisson { mean: 1.5 }, "month"),
+            "1.5 orders per month on average (Poisson)"
+        );
+        assert_eq!(
+            purchases(&Purchases::Fixed { n: 1.0 }, "year"),
+            "exactly 1 order per year"
+        );
+        assert_eq!(
+            order_value(&OrderValue::Constant { mean: 1250.0 }, "EUR"),
+            "EUR 1,250 per order"
+        );
+        assert_eq!(
+            order_value(
+                &OrderValue::Gamma {
+                    mean: 80.0,
+                    cv: 0.5
+                },
+                "USD"
+            ),
+            "USD 80 per order on average (Gamma, coefficient of variation 0.5)"
+        );
+        assert!(
+            order_value(
+                &OrderValue::GammaGamma {
+                    p: 6.0,
+                    q: 4.0,
+                    gamma: 15.0
+                },
+                "USD"
+            )
+            .starts_with("USD 30 per order on average")
+        );
+    }
+
+    #[test]
+    fn curves_and_distributions_in_words() {
+        assert_eq!(
+            response_curve(
+                &ResponseCurve::HalfSpend { half_spend: 5000.0 },
+                "USD",
+                "month"
+            ),
+            "diminishing returns: half the maximum effect at USD 5,000 per month"
+        );
+        assert_eq!(
+            distribution(&ParameterDistribution::Uniform {
+                low: 0.1,
+                high: 0.2
+            }),
+            "uniform between 0.1 and 0.2"
+        );
+        assert_eq!(number(0.126, 2), "0.13");
+        assert_eq!(number(3.0, 2), "3");
+    }
+}

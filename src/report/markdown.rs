@@ -1,0 +1,165 @@
+//! The report as Markdown, with the charts beside it as `STEM.png` (and `STEM.svg`).
+
+use std::fmt::Write;
+
+use super::data::*;
+use super::html::{
+    METHOD, REFERENCES, answer_sentences, component_rows, optimization_intro, sensitivity_intro,
+    summary_rows,
+};
+use super::{escape_markdown as esc, money, money_interval, signed_money};
+use crate::chart::theme::{percent, thousands};
+
+/// The Markdown text; charts are linked as files in the same directory.
+pub fn render(data: &ReportData) -> String {
+    let cur = data.currency.as_str();
+    let mut m = String::new();
+    let _ = writeln!(m, "# Customer equity report: {}\n", esc(&data.scenario));
+    let _ = writeln!(
+        m,
+        "ceq {} · {} runs · seed {} · engine {}\n",
+        esc(&data.ceq_version),
+        thousands(data.runs as f64),
+        data.seed,
+        esc(&data.engine)
+    );
+    m.push_str("## The answer\n\n");
+    let ce = &data.summary.customer_equity;
+    let _ = writeln!(
+        m,
+        "Customer equity under the **{}** plan: **{}** (95% CI {}). In 90% of runs it lies \
+         between {} and {}; the chance it is negative is {}.\n",
+        esc(&data.summary.plan),
+        money(ce.mean, cur),
+        money_interval(ce.ci95, cur),
+        money(ce.p05, cur),
+        money(ce.p95, cur),
+        percent(ce.prob_negative)
+    );
+    for s in answer_sentences(data) {
+        let _ = writeln!(m, "{}\n", esc(&s));
+    }
+    m.push_str("## Assumptions\n\n");
+    for group in &data.assumptions {
+        let _ = writeln!(
+            m,
+            "### {}\n\n| Parameter | Value |\n|---|---|",
+            esc(&group.title)
+        );
+        for (k, v) in &group.rows {
+            let _ = writeln!(m, "| {} | {} |", esc(k), esc(v));
+        }
+        m.push('\n');
+    }
+    m.push_str("## Simulation\n\n| Statistic | Value |\n|---|---:|\n");
+    for (k, v) in summary_rows(data) {
+        let _ = writeln!(m, "| {} | {} |", esc(&k), esc(&v));
+    }
+    m.push('\n');
+    for chart in &data.simulation_charts {
+        image(&mut m, chart);
+    }
+    m.push_str("| Component | Discounted mean |\n|---|---:|\n");
+    for (k, v) in component_rows(data) {
+        let _ = writeln!(m, "| {} | {} |", esc(&k), esc(&v));
+    }
+    m.push('\n');
+    if let Some(c) = &data.comparison {
+        m.push_str("## Plan comparison\n\nPlans are simulated on the same runs (common random numbers).\n\n");
+        image(&mut m, &c.chart);
+        m.push_str("| Plan | Mean CE | 95% CI |\n|---|---:|---:|\n");
+        for (name, mean, ci) in &c.plans {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} |",
+                esc(name),
+                money(*mean, cur),
+                money_interval(*ci, cur)
+            );
+        }
+        m.push('\n');
+        if !c.differences.is_empty() {
+            m.push_str(
+                "| A − B | Mean difference | 95% CI | P(A better) |\n|---|---:|---:|---:|\n",
+            );
+            for d in &c.differences {
+                let _ = writeln!(
+                    m,
+                    "| {} − {} | {} | {} | {} |",
+                    esc(&d.a),
+                    esc(&d.b),
+                    signed_money(d.mean, cur),
+                    money_interval(d.ci95, cur),
+                    percent(d.prob_a_better)
+                );
+            }
+            m.push('\n');
+        }
+    }
+    if let Some(o) = &data.optimization {
+        m.push_str("## Optimization\n\n");
+        let _ = writeln!(m, "{}\n", esc(&optimization_intro(o, cur, &data.period)));
+        image(&mut m, &o.chart);
+        m.push_str("| Lever | Current | Optimized | Marginal return | 95% CI |\n|---|---:|---:|---:|---:|\n");
+        for row in &o.levers {
+            let (v, ci) = match row.marginal {
+                Some((v, ci)) => (format!("{v:.2}"), format!("{:.2} to {:.2}", ci[0], ci[1])),
+                None => ("n/a".to_string(), String::new()),
+            };
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {v} | {ci} |",
+                esc(&row.lever),
+                money(row.current, cur),
+                money(row.optimized, cur)
+            );
+        }
+        let _ = writeln!(m, "\nThe search stopped: {}.\n", esc(&o.termination));
+    }
+    if let Some(s) = &data.sensitivity {
+        m.push_str("## Sensitivity\n\n");
+        let _ = writeln!(m, "{}\n", esc(&sensitivity_intro(s)));
+        image(&mut m, &s.chart);
+        m.push_str("| Parameter | Value | CE change, 10% lower | CE change, 10% higher |\n|---|---:|---:|---:|\n");
+        for e in &s.effects {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} |",
+                esc(&e.parameter),
+                super::describe::number(e.value, 4),
+                signed_money(e.low.mean, cur),
+                signed_money(e.high.mean, cur)
+            );
+        }
+        m.push('\n');
+    }
+    m.push_str("## Method\n\n");
+    for p in METHOD {
+        let _ = writeln!(m, "{}\n", esc(p));
+    }
+    for r in REFERENCES {
+        let _ = writeln!(m, "- {}", esc(r));
+    }
+    let _ = writeln!(
+        m,
+        "\n---\n\nMade by ceq {} · scenario {} · seed {} · {} runs · engine {}. Re-create this \
+         report with:\n\n```\n{}\n```",
+        esc(&data.ceq_version),
+        esc(&data.scenario),
+        data.seed,
+        thousands(data.runs as f64),
+        esc(&data.engine),
+        data.command
+    );
+    m
+}
+
+fn image(m: &mut String, chart: &ChartRef) {
+    let _ = writeln!(
+        m,
+        "![{}]({}.png)\n\n[SVG]({}.svg)\n",
+        esc(&chart.alt),
+        chart.stem,
+        chart.stem
+    );
+}

@@ -1,0 +1,99 @@
+//! `ceq report`: one self-contained HTML page and a Markdown file that stand on their own for
+//! a reader who never ran ceq. [`build`] runs the simulation, the plan comparison, the
+//! optimization (when the scenario has `[optimize]`) and the sensitivity once into a plain
+//! [`data::ReportData`] with its charts; [`html`] and [`markdown`] only format it.
+
+pub mod build;
+pub mod data;
+pub mod describe;
+pub mod html;
+pub mod markdown;
+
+pub use build::{Options, ReportError, build};
+pub use data::{Report, ReportData};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// Escapes text for a Markdown table cell or paragraph: characters that would start markup.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(
+            ch,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Money with thousands separators and the currency: `USD 1,234,568`.
+pub fn money(value: f64, currency: &str) -> String {
+    let amount = crate::chart::theme::thousands(value);
+    if currency.is_empty() {
+        amount
+    } else {
+        format!("{currency} {amount}")
+    }
+}
+
+/// A signed money amount: `+USD 1,234` / `-USD 1,234`.
+pub fn signed_money(value: f64, currency: &str) -> String {
+    let text = money(value.abs(), currency);
+    if crate::chart::theme::thousands(value) == "0" {
+        text
+    } else if value < 0.0 {
+        format!("-{text}")
+    } else {
+        format!("+{text}")
+    }
+}
+
+/// A 95% interval of money: `USD 1,000 to USD 1,200`.
+pub fn money_interval(ci: [f64; 2], currency: &str) -> String {
+    format!("{} to {}", money(ci[0], currency), money(ci[1], currency))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escaping_covers_markup_and_quotes() {
+        assert_eq!(
+            escape_html(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+        assert_eq!(escape_html("plain café"), "plain café");
+    }
+
+    #[test]
+    fn markdown_escaping_neutralizes_tables_and_links() {
+        assert_eq!(escape_markdown("a|b [x](y) *z*"), r"a\|b \[x\](y) \*z\*");
+    }
+
+    #[test]
+    fn money_has_separators_and_currency() {
+        assert_eq!(money(1_234_567.6, "USD"), "USD 1,234,568");
+        assert_eq!(signed_money(-40_432.0, "EUR"), "-EUR 40,432");
+        assert_eq!(signed_money(5.0, "EUR"), "+EUR 5");
+        assert_eq!(money(12.0, ""), "12");
+        assert_eq!(money_interval([1.0, 2000.0], "USD"), "USD 1 to USD 2,000");
+    }
+}
