@@ -12,7 +12,7 @@
 //! 0, 1, 2, … and one column per cohort with its customers alive. A cohort observed for fewer
 //! periods (a younger cohort in a triangular table) leaves its later cells blank.
 
-use super::transactions::{LineCounter, sniff_delimiter};
+use super::transactions::{LineCounter, open_csv};
 use super::{Estimate, FitError, estimates, maximize_positive};
 use crate::model::closed_form::{ln_beta, sbg_retention_rate, sbg_survival};
 
@@ -35,23 +35,7 @@ pub struct SurvivalTable {
 /// Errors name the line: a period that is not 0, 1, 2, … in order, a count that is not a
 /// number ≥ 0, a count larger than the period before, a blank cell followed by a number.
 pub fn read_survival_table(text: &str) -> Result<SurvivalTable, FitError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(FitError::Empty);
-    }
-    let delimiter = sniff_delimiter(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .map_err(|e| FitError::Line {
-            line: 1,
-            message: e.to_string(),
-        })?
-        .clone();
+    let (text, delimiter, mut reader, header) = open_csv(text)?;
     if header.len() < 2 {
         return Err(FitError::MissingColumn(format!(
             "line 1: the header has {} column(s) split at '{}'; expected a period column and \

@@ -284,12 +284,13 @@ pub fn delimiter_name(delimiter: u8) -> &'static str {
     }
 }
 
-/// Reads a transaction log from CSV text.
-///
-/// Fatal errors: an empty file, a missing column, no readable row at all (the message lists
-/// the first bad rows). Rows with a bad date, a non-numeric amount, a missing customer or the
-/// wrong number of fields are collected in `bad_rows` with their line numbers.
-pub fn read_transactions(text: &str, columns: &Columns) -> Result<TransactionLog, FitError> {
+/// The text without its byte-order mark, the sniffed delimiter, the reader and the header row.
+pub(crate) type OpenedCsv<'a> = (&'a str, u8, csv::Reader<&'a [u8]>, csv::StringRecord);
+
+/// Opens an exported CSV the way both readers need it: a UTF-8 byte-order mark dropped, the
+/// delimiter sniffed (comma, semicolon or tab), rows of any length, fields trimmed; returns the
+/// text without the mark, the delimiter, the reader and its header row.
+pub(crate) fn open_csv(text: &str) -> Result<OpenedCsv<'_>, FitError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(FitError::Empty);
@@ -307,6 +308,16 @@ pub fn read_transactions(text: &str, columns: &Columns) -> Result<TransactionLog
             message: e.to_string(),
         })?
         .clone();
+    Ok((text, delimiter, reader, header))
+}
+
+/// Reads a transaction log from CSV text.
+///
+/// Fatal errors: an empty file, a missing column, no readable row at all (the message lists
+/// the first bad rows). Rows with a bad date, a non-numeric amount, a missing customer or the
+/// wrong number of fields are collected in `bad_rows` with their line numbers.
+pub fn read_transactions(text: &str, columns: &Columns) -> Result<TransactionLog, FitError> {
+    let (text, delimiter, mut reader, header) = open_csv(text)?;
     let customer_column = find_column(
         &header,
         columns.customer.as_deref(),
