@@ -84,11 +84,14 @@ pub(super) fn dot_panel<DB: DrawingBackend>(
             theme.px(6.0),
             row.color.filled(),
         )))?;
+        // Above the whisker's caps as well as the point, whatever the row height.
         let (px, py) = chart.backend_coord(&(mean, y));
+        let cap_top = chart.backend_coord(&(mean, y + cap)).1;
+        let above = (py - theme.ipx(6.0)).min(cap_top);
         draw_lines(
             root,
             std::slice::from_ref(&row.text),
-            (px, py - theme.ipx(10.0)),
+            (px, above - theme.ipx(4.0)),
             &theme.bold_annotation(),
             Pos::new(HPos::Center, VPos::Bottom),
         )?;

@@ -163,6 +163,9 @@ pub struct FrontierChart {
     pub points: Vec<FrontierPoint>,
     /// Today's budget, marked with a vertical line when given.
     pub current_budget: Option<f64>,
+    /// Today's plan (its spend, mean CE and CI), marked as a point: below the curve by what a
+    /// better split of the same budget would gain.
+    pub current_plan: Option<FrontierPoint>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

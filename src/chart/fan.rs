@@ -109,21 +109,94 @@ impl Draw for FanChart {
                 series_color(i).stroke_width(theme.line()),
             ))?;
         }
-        // The median at the horizon, written at the end of its line.
+        // The median at the horizon, written at the end of its line; labels of close medians
+        // are pushed apart so none hides another.
+        let mut labels: Vec<(i32, i32, usize, f64)> = Vec::new();
         for (i, plan) in self.plans.iter().enumerate() {
             let Some(last) = plan.points.last() else {
                 continue;
             };
             let (px, py) = chart.backend_coord(&(f64::from(last.period), last.p50));
+            labels.push((px, py - theme.ipx(8.0), i, last.p50));
+        }
+        let mut bottoms: Vec<i32> = labels.iter().map(|l| l.1).collect();
+        spread_apart(&mut bottoms, theme.ipx(22.0));
+        for ((px, _, i, median), bottom) in labels.into_iter().zip(bottoms) {
             draw_lines(
                 root,
-                &[super::theme::short_number(last.p50)],
-                (px - theme.ipx(4.0), py - theme.ipx(8.0)),
+                &[super::theme::short_number(median)],
+                (px - theme.ipx(4.0), bottom),
                 &theme.bold_annotation().color(&series_color(i)),
                 Pos::new(HPos::Right, VPos::Bottom),
             )?;
         }
         Ok(())
+    }
+}
+
+/// Moves label positions (pixels, any order) the least amount, keeping their order, so
+/// that any two are at least `gap` apart: each run of crowded labels is centred on where its
+/// labels wanted to be.
+fn spread_apart(positions: &mut [i32], gap: i32) {
+    let mut order: Vec<usize> = (0..positions.len()).collect();
+    order.sort_by_key(|&k| (positions[k], k));
+    // Clusters of consecutive labels, each laid out `gap` apart around its mean wish.
+    let mut clusters: Vec<(Vec<usize>, f64)> = Vec::new();
+    for k in order {
+        clusters.push((vec![k], f64::from(positions[k])));
+        while let [.., (previous, previous_start), (_, start)] = clusters.as_slice() {
+            let previous_end = previous_start + f64::from(gap) * previous.len() as f64;
+            if *start >= previous_end {
+                break;
+            }
+            let Some((last, _)) = clusters.pop() else {
+                break;
+            };
+            let Some((merged, start)) = clusters.last_mut() else {
+                break;
+            };
+            merged.extend(last);
+            let wish: f64 =
+                merged.iter().map(|&k| f64::from(positions[k])).sum::<f64>() / merged.len() as f64;
+            *start = wish - f64::from(gap) * (merged.len() - 1) as f64 / 2.0;
+        }
+    }
+    for (members, start) in clusters {
+        for (n, k) in members.into_iter().enumerate() {
+            positions[k] = (start + f64::from(gap) * n as f64).round() as i32;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread_apart;
+
+    #[test]
+    fn labels_far_apart_stay_put() {
+        let mut p = [100, 10, 50];
+        spread_apart(&mut p, 20);
+        assert_eq!(p, [100, 10, 50]);
+    }
+
+    #[test]
+    fn crowded_labels_are_spread_around_their_mean() {
+        let mut p = [105, 100];
+        spread_apart(&mut p, 20);
+        assert_eq!(p, [113, 93]);
+        let mut p = [0, 1, 2, 60];
+        spread_apart(&mut p, 20);
+        assert_eq!(p, [-19, 1, 21, 60]);
+        assert!(p.windows(2).all(|w| w[1] - w[0] >= 20));
+    }
+
+    #[test]
+    fn a_cascade_merges_with_the_cluster_above() {
+        let mut p = [0, 30, 31];
+        spread_apart(&mut p, 20);
+        let mut sorted = p;
+        sorted.sort();
+        assert!(sorted.windows(2).all(|w| w[1] - w[0] >= 20), "{p:?}");
     }
 }
 

@@ -32,6 +32,12 @@ impl Draw for FrontierChart {
                 "Current budget",
             ));
         }
+        if self.current_plan.is_some() {
+            legend.push(item(
+                Mark::Point(theme::ORANGE.to_rgba()),
+                "Current plan (mean, 95% CI)",
+            ));
+        }
         let plot = frame(root, theme, &self.title, &self.subtitle, &legend)?;
         let mut points: Vec<(f64, f64, f64, f64)> = self
             .points
@@ -47,8 +53,22 @@ impl Draw for FrontierChart {
             .collect();
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
         let current = self.current_budget.map(finite);
-        let x = padded_range(points.iter().map(|p| p.0).chain(current), 0.03);
-        let y = padded_range(points.iter().flat_map(|p| [p.1, p.2, p.3]), 0.08);
+        let today = self.current_plan.map(|p| {
+            (
+                finite(p.budget),
+                finite(p.mean),
+                finite(p.ci95[0]),
+                finite(p.ci95[1]),
+            )
+        });
+        let x = padded_range(
+            points.iter().chain(&today).map(|p| p.0).chain(current),
+            0.03,
+        );
+        let y = padded_range(
+            points.iter().chain(&today).flat_map(|p| [p.1, p.2, p.3]),
+            0.08,
+        );
         let mut chart = ChartBuilder::on(&plot)
             .margin_right(theme.px(16.0))
             .margin_top(theme.px(6.0))
@@ -95,6 +115,21 @@ impl Draw for FrontierChart {
                 theme.px(5.0),
                 theme::ORANGE.stroke_width(theme.line()),
             ))?;
+        }
+        if let Some((at, mean, lo, hi)) = today {
+            let style = theme::ORANGE.stroke_width(theme.line());
+            let span = chart.x_range();
+            let cap = (span.end - span.start) * 0.006;
+            chart.draw_series([
+                PathElement::new(vec![(at, lo), (at, hi)], style),
+                PathElement::new(vec![(at - cap, lo), (at + cap, lo)], style),
+                PathElement::new(vec![(at - cap, hi), (at + cap, hi)], style),
+            ])?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (at, mean),
+                theme.px(7.0),
+                theme::ORANGE.filled(),
+            )))?;
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 //! palette (Okabe–Ito), sizes and number formats.
 
 pub mod data;
+pub mod plans;
 pub mod theme;
 
 mod calibration;

@@ -307,6 +307,11 @@ fn frontier_chart_renders_small_and_degenerate_data() {
         budget_unit: "per month".to_string(),
         points,
         current_budget,
+        current_plan: current_budget.map(|budget| FrontierPoint {
+            budget,
+            mean: 3.8e6,
+            ci95: [3.7e6, 3.9e6],
+        }),
     };
     let point = |budget: f64| FrontierPoint {
         budget,
@@ -612,6 +617,7 @@ fn write_samples() {
                 })
                 .collect(),
             current_budget: Some(150_000.0),
+            current_plan: None,
         })
         .unwrap(),
     );

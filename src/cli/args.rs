@@ -131,13 +131,19 @@ pub fn parse_objective(text: &str) -> Result<crate::scenario::Objective, String>
     }
 }
 
+/// A `--budget` value: a cap per period, or `None` for no cap. A newtype, because clap reads
+/// a bare `Option<Option<f64>>` field as a flag with an optional value and then cannot
+/// downcast the parser's output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BudgetArg(pub Option<f64>);
+
 /// Parses `--budget`: an amount ≥ 0 per period, or `none` for no cap.
-pub fn parse_budget(text: &str) -> Result<Option<f64>, String> {
+pub fn parse_budget(text: &str) -> Result<BudgetArg, String> {
     if text.eq_ignore_ascii_case("none") {
-        return Ok(None);
+        return Ok(BudgetArg(None));
     }
     match text.parse::<f64>() {
-        Ok(b) if b >= 0.0 && b.is_finite() => Ok(Some(b)),
+        Ok(b) if b >= 0.0 && b.is_finite() => Ok(BudgetArg(Some(b))),
         _ => Err(format!(
             "expected a budget per period ≥ 0, or 'none' for no cap; got '{text}'"
         )),
@@ -188,8 +194,8 @@ mod plan_arg_tests {
 
     #[test]
     fn budgets_parse() {
-        assert_eq!(parse_budget("none"), Ok(None));
-        assert_eq!(parse_budget("17000"), Ok(Some(17000.0)));
+        assert_eq!(parse_budget("none"), Ok(BudgetArg(None)));
+        assert_eq!(parse_budget("17000"), Ok(BudgetArg(Some(17000.0))));
         assert!(parse_budget("-1").is_err());
         assert_eq!(parse_budget_range("10:30:10"), Ok(vec![10.0, 20.0, 30.0]));
         assert!(parse_budget_range("30:10:10").is_err());

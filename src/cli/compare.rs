@@ -3,12 +3,16 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use super::args::{OutputArgs, RunArgs};
+use super::args::{ChartArgs, OutputArgs, RunArgs};
 use super::progress::TerminalProgress;
 use super::simulate::{resolve_plan, sim_error};
 use super::{CliError, output, print_stdout, render_plans, with_threads};
-use crate::plans::compare::compare;
-use crate::scenario;
+use crate::chart::{
+    self,
+    data::{FanChart, PlanComparisonChart},
+};
+use crate::plans::compare::{Comparison, compare};
+use crate::scenario::{self, Scenario};
 
 /// Compare plans of a scenario, paired on the same seeds (common random numbers).
 ///
@@ -22,7 +26,8 @@ Examples:
   ceq compare scenario.toml                      all plans
   ceq compare scenario.toml --plan current --plan growth
   ceq compare scenario.toml --json > compare.json
-  ceq compare scenario.toml --out results/       (compare.json, plans.csv, differences.csv)")]
+  ceq compare scenario.toml --out results/       (compare.json, plans.csv, differences.csv)
+  ceq compare scenario.toml --out results/ --charts   (also compare and fan charts, PNG and SVG)")]
 pub struct CompareArgs {
     /// Scenario file (TOML, or JSON when it ends in .json).
     #[arg(value_name = "SCENARIO")]
@@ -38,12 +43,16 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
+    #[command(flatten)]
+    pub charts: ChartArgs,
+
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
 pub fn run(args: &CompareArgs) -> Result<(), CliError> {
+    args.charts.check(args.output.out.as_deref())?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let indices: Vec<usize> = if args.plans.is_empty() {
         (0..scenario.plans.len()).collect()
@@ -68,24 +77,47 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     drop(progress);
     let json = render_plans::json(&comparison).map_err(CliError::failed)?;
     if let Some(dir) = &args.output.out {
-        let files = [
-            ("compare.json", json.clone()),
+        let mut files = vec![
+            ("compare.json".to_string(), json.clone()),
             (
-                "plans.csv",
+                "plans.csv".to_string(),
                 render_plans::plans_csv(&comparison).map_err(CliError::failed)?,
             ),
             (
-                "differences.csv",
+                "differences.csv".to_string(),
                 render_plans::differences_csv(&comparison).map_err(CliError::failed)?,
             ),
         ];
-        for path in output::write_files(dir, &files).map_err(CliError::failed)? {
-            eprintln!("wrote {}", path.display());
+        if args.charts.charts {
+            files.extend(output::chart_files(
+                comparison_charts(&comparison, &scenario).map_err(CliError::failed)?,
+            ));
         }
+        output::write_reported(dir, &files)?;
     }
     if args.output.json {
         print_stdout(&String::from_utf8_lossy(&json))
     } else {
         print_stdout(&render_plans::render_comparison(&comparison, &scenario))
     }
+}
+
+/// `compare.png` (each plan's mean CE and its paired difference from the baseline) and
+/// `fan.png` (cumulative CE by period, one fan per plan).
+fn comparison_charts(
+    comparison: &Comparison,
+    scenario: &Scenario,
+) -> Result<Vec<(&'static str, chart::Rendered)>, chart::ChartError> {
+    Ok(vec![
+        (
+            "compare",
+            chart::plan_comparison_chart(&PlanComparisonChart::from_comparison(
+                comparison, scenario,
+            ))?,
+        ),
+        (
+            "fan",
+            chart::fan_chart(&FanChart::from_comparison(comparison, scenario))?,
+        ),
+    ])
 }

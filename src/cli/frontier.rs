@@ -3,11 +3,12 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use super::args::{OutputArgs, RunArgs, parse_budget_range, parse_objective};
+use super::args::{ChartArgs, OutputArgs, RunArgs, parse_budget_range, parse_objective};
 use super::optimize::settings_of;
 use super::progress::TerminalProgress;
 use super::simulate::resolve_plan;
 use super::{CliError, optimize_error, output, print_stdout, render_plans, with_threads};
+use crate::chart::{self, data::FrontierChart};
 use crate::optimize::Settings;
 use crate::plans::frontier::frontier;
 use crate::scenario::{self, Objective};
@@ -22,7 +23,9 @@ use crate::scenario::{self, Objective};
 Examples:
   ceq frontier scenario.toml --budgets 10000,17000,25000
   ceq frontier scenario.toml --budget-range 5000:30000:5000 --json
-  ceq frontier scenario.toml --budgets 10000,20000 --out results/   (frontier.json, frontier.csv)")]
+  ceq frontier scenario.toml --budgets 10000,20000 --out results/   (frontier.json, frontier.csv)
+  ceq frontier scenario.toml --budget-range 5000:30000:5000 --out results/ --charts
+                                                   (also frontier.png and frontier.svg)")]
 pub struct FrontierArgs {
     /// Scenario file (TOML, or JSON when it ends in .json).
     #[arg(value_name = "SCENARIO")]
@@ -60,6 +63,9 @@ pub struct FrontierArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
+    #[command(flatten)]
+    pub charts: ChartArgs,
+
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -70,6 +76,7 @@ pub struct FrontierArgs {
 pub struct BudgetRange(pub Vec<f64>);
 
 pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
+    args.charts.check(args.output.out.as_deref())?;
     let budgets: Vec<f64> = match &args.budget_range {
         Some(range) => range.0.clone(),
         None => args.budgets.clone(),
@@ -99,16 +106,19 @@ pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
     if let Some(dir) = &args.output.out {
-        let files = [
-            ("frontier.json", json.clone()),
+        let mut files = vec![
+            ("frontier.json".to_string(), json.clone()),
             (
-                "frontier.csv",
+                "frontier.csv".to_string(),
                 render_plans::frontier_csv(&result).map_err(CliError::failed)?,
             ),
         ];
-        for path in output::write_files(dir, &files).map_err(CliError::failed)? {
-            eprintln!("wrote {}", path.display());
+        if args.charts.charts {
+            let frontier = FrontierChart::from_frontier(&result, &scenario);
+            let rendered = chart::frontier_chart(&frontier).map_err(CliError::failed)?;
+            files.extend(output::chart_files(vec![("frontier", rendered)]));
         }
+        output::write_reported(dir, &files)?;
     }
     if args.output.json {
         print_stdout(&String::from_utf8_lossy(&json))

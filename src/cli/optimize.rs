@@ -3,11 +3,16 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use super::args::{OutputArgs, RunArgs, parse_budget, parse_objective};
+use super::args::{BudgetArg, ChartArgs, OutputArgs, RunArgs, parse_budget, parse_objective};
 use super::progress::TerminalProgress;
 use super::simulate::{resolve_plan, warn_about_clamped_draws};
 use super::{CliError, export, optimize_error, output, print_stdout, render_plans, with_threads};
-use crate::optimize::{Settings, optimize};
+use crate::chart::{
+    self,
+    data::{AllocationChart, FanChart, ResponseCurvesChart},
+};
+use crate::optimize::curves::{LeverResponse, response_curves};
+use crate::optimize::{Optimization, Progress, Settings, optimize};
 use crate::scenario::{self, Lever, Objective, Optimize, Scenario};
 use crate::stats::{self, SummaryContext};
 
@@ -28,7 +33,9 @@ Examples:
   ceq optimize scenario.toml --objective mean_minus_sd=0.5 --json
   ceq optimize scenario.toml --budget none          (no cap: also find how much to spend)
   ceq optimize scenario.toml --out results/         (optimize.json, optimized_plan.toml,
-                                                     periods.csv, runs.csv)")]
+                                                     periods.csv, runs.csv)
+  ceq optimize scenario.toml --out results/ --charts   (also allocation, response_curves
+                                                         and fan charts, PNG and SVG)")]
 pub struct OptimizeArgs {
     /// Scenario file (TOML, or JSON when it ends in .json).
     #[arg(value_name = "SCENARIO")]
@@ -36,7 +43,7 @@ pub struct OptimizeArgs {
 
     /// Total spend per period (overrides [optimize].budget); `none` for no cap.
     #[arg(long, value_name = "B", value_parser = parse_budget)]
-    pub budget: Option<Option<f64>>,
+    pub budget: Option<BudgetArg>,
 
     /// mean, mean_minus_sd=λ, cvar=α or prob_above=TARGET (overrides [optimize].objective).
     #[arg(long, value_name = "OBJECTIVE", value_parser = parse_objective)]
@@ -68,6 +75,9 @@ pub struct OptimizeArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
+    #[command(flatten)]
+    pub charts: ChartArgs,
+
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -88,10 +98,11 @@ pub fn settings_of(scenario: &Scenario) -> Optimize {
 }
 
 pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
+    args.charts.check(args.output.out.as_deref())?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let baseline = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
     let mut optimize_section = settings_of(&scenario);
-    if let Some(budget) = args.budget {
+    if let Some(BudgetArg(budget)) = args.budget {
         optimize_section.budget = budget;
     }
     if let Some(objective) = args.objective {
@@ -106,8 +117,13 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
     settings.max_iterations = args.max_iterations;
     settings.refine_steps = args.refine_steps;
     let mut progress = TerminalProgress::new(args.quiet);
-    let result = with_threads(args.run.threads, || {
-        optimize(&scenario, &settings, &mut progress)
+    let (result, curves) = with_threads(args.run.threads, || {
+        let result = optimize(&scenario, &settings, &mut progress)?;
+        let curves = args.charts.charts.then(|| {
+            progress.message("response curves for the charts");
+            response_curves(&scenario, &settings, &result)
+        });
+        Ok((result, curves))
     })?
     .map_err(optimize_error)?;
     drop(progress);
@@ -121,24 +137,28 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
     let report = render_plans::optimize_report(&scenario, &settings, &result, summary.clone());
     let json = render_plans::json(&report).map_err(CliError::failed)?;
     if let Some(dir) = &args.output.out {
-        let files = [
-            ("optimize.json", json.clone()),
+        let mut files = vec![
+            ("optimize.json".to_string(), json.clone()),
             (
-                "optimized_plan.toml",
+                "optimized_plan.toml".to_string(),
                 render_plans::plan_toml(&scenario, &settings, &result).into_bytes(),
             ),
             (
-                "periods.csv",
+                "periods.csv".to_string(),
                 export::periods_csv(&summary).map_err(CliError::failed)?,
             ),
             (
-                "runs.csv",
+                "runs.csv".to_string(),
                 render_plans::paired_runs_csv(&result).map_err(CliError::failed)?,
             ),
         ];
-        for path in output::write_files(dir, &files).map_err(CliError::failed)? {
-            eprintln!("wrote {}", path.display());
+        if let Some(curves) = &curves {
+            files.extend(output::chart_files(
+                optimization_charts(&scenario, &settings, &result, curves)
+                    .map_err(CliError::failed)?,
+            ));
         }
+        output::write_reported(dir, &files)?;
     }
     if args.output.json {
         print_stdout(&String::from_utf8_lossy(&json))
@@ -147,4 +167,40 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
             &scenario, &settings, &result, &report,
         ))
     }
+}
+
+/// `allocation.png` (current against optimized spend per lever), `response_curves.png` (the
+/// objective against each lever's spend) and `fan.png` (cumulative CE of the baseline and the
+/// optimized plan on the fresh seeds).
+fn optimization_charts(
+    scenario: &Scenario,
+    settings: &Settings,
+    result: &Optimization,
+    curves: &[LeverResponse],
+) -> Result<Vec<(&'static str, chart::Rendered)>, chart::ChartError> {
+    let baseline = &scenario.plans[settings.baseline].name;
+    Ok(vec![
+        (
+            "allocation",
+            chart::allocation_chart(&AllocationChart::from_optimization(
+                result,
+                scenario,
+                settings.baseline,
+                settings.optimize.budget,
+            ))?,
+        ),
+        (
+            "response_curves",
+            chart::response_curves_chart(&ResponseCurvesChart::from_curves(
+                curves,
+                scenario,
+                settings.optimize.objective,
+                settings.mean_field_runs,
+            ))?,
+        ),
+        (
+            "fan",
+            chart::fan_chart(&FanChart::from_optimization(result, scenario, baseline))?,
+        ),
+    ])
 }

@@ -27,6 +27,35 @@ pub fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result<Vec<
         .collect()
 }
 
+/// Writes each `(file name, bytes)` into `dir` atomically (see [`write_files`]) and names
+/// each file written on stderr, as every command does with `--out`.
+pub fn write_reported(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), super::CliError> {
+    let files: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.clone()))
+        .collect();
+    for path in write_files(dir, &files).map_err(super::CliError::failed)? {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Each chart as `STEM.png` and `STEM.svg`.
+pub fn chart_files<S: AsRef<str>>(
+    charts: Vec<(S, crate::chart::Rendered)>,
+) -> Vec<(String, Vec<u8>)> {
+    charts
+        .into_iter()
+        .flat_map(|(stem, rendered)| {
+            let stem = stem.as_ref();
+            [
+                (format!("{stem}.png"), rendered.png),
+                (format!("{stem}.svg"), rendered.svg.into_bytes()),
+            ]
+        })
+        .collect()
+}
+
 /// The temporary sibling of `path`: hidden, and unique to this process.
 fn temp_path(path: &Path) -> PathBuf {
     let name = path

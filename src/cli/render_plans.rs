@@ -10,7 +10,7 @@ use crate::optimize::marginal::MarginalReturn;
 use crate::optimize::{Optimization, Settings, describe_criterion};
 use crate::plans::OrderedMap;
 use crate::plans::compare::Comparison;
-use crate::plans::frontier::Frontier;
+use crate::plans::frontier::{Frontier, read_off};
 use crate::plans::sensitivity::Sensitivity;
 use crate::scenario::{Lever, Objective, Plan, Scenario, SpendSchedule};
 use crate::stats::{Distribution, SimulationSummary};
@@ -921,6 +921,41 @@ pub fn frontier_csv(frontier: &Frontier) -> anyhow::Result<Vec<u8>> {
         .map_err(|e| anyhow::anyhow!("{}", e.error()))
 }
 
+/// Where the baseline plan stands against the frontier: its spend and CE on the same runs,
+/// and the frontier's CE at that budget when the budgets bracket it (read off linearly).
+fn today_on_the_frontier(frontier: &Frontier, currency: &str) -> String {
+    let base = &frontier.baseline;
+    let mut text = format!(
+        "  - Today, plan {} spends {} {currency} per period; its CE is {} (95% CI {}) on the same \
+         runs.",
+        base.plan,
+        money(base.spend),
+        money(base.customer_equity.mean),
+        interval(base.customer_equity.ci95)
+    );
+    let points: Vec<(f64, f64)> = frontier
+        .points
+        .iter()
+        .map(|p| (p.budget, p.customer_equity.mean))
+        .collect();
+    if let Some((best, low, high)) = read_off(&points, base.spend) {
+        text.push_str(&format!(
+            " The best split of that budget is worth about {} (read off the frontier between {} \
+             and {}): {} {} than today.",
+            money(best),
+            money(low),
+            money(high),
+            money((best - base.customer_equity.mean).abs()),
+            if best >= base.customer_equity.mean {
+                "more"
+            } else {
+                "less"
+            }
+        ));
+    }
+    text
+}
+
 pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
     let currency = &scenario.currency;
     let mut sections = vec![header(&[
@@ -983,6 +1018,7 @@ pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
             ));
         }
     }
+    words.push(today_on_the_frontier(frontier, currency));
     for p in &frontier.points {
         // More than rounding to whole units left over.
         if p.budget - p.spend > 1e-3 * p.budget.max(1000.0) {
@@ -1123,6 +1159,16 @@ pub fn render_sensitivity(result: &Sensitivity, currency: &str) -> String {
         sections.push(format!(
             "Not moved (value 0): {}\n",
             result.not_moved.join(", ")
+        ));
+    }
+    if let Some(screening) = &result.screening {
+        sections.push(format!(
+            "Screened: {} of {} parameters simulated, chosen by their mean-field effects (over \
+             {} runs' draws); not simulated, largest first: {}\n",
+            screening.measured,
+            screening.parameters,
+            screening.mean_field_runs,
+            screening.screened_out.join(", ")
         ));
     }
     sections.join("\n")

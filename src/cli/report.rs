@@ -42,6 +42,10 @@ pub struct ReportArgs {
     #[arg(long)]
     pub no_optimize: bool,
 
+    /// Leave out the budget frontier (the best split at 50% to 150% of the budget).
+    #[arg(long)]
+    pub no_frontier: bool,
+
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -54,6 +58,7 @@ pub fn run(args: &ReportArgs) -> Result<(), CliError> {
         seed: args.run.seed,
         sensitivity_runs: args.sensitivity_runs,
         optimize: !args.no_optimize,
+        frontier: !args.no_frontier,
         engine: args.run.engine.into(),
         command: command_line(args),
     };
@@ -107,6 +112,9 @@ fn command_line(args: &ReportArgs) -> String {
     }
     if args.no_optimize {
         parts.push("--no-optimize".to_string());
+    }
+    if args.no_frontier {
+        parts.push("--no-frontier".to_string());
     }
     parts.join(" ")
 }

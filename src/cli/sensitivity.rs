@@ -3,11 +3,13 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use super::args::{EngineArg, OutputArgs};
+use super::args::{ChartArgs, EngineArg, OutputArgs};
 use super::progress::TerminalProgress;
 use super::simulate::{resolve_plan, sim_error};
 use super::{CliError, output, print_stdout, render_plans, with_threads};
-use crate::plans::sensitivity::sensitivity;
+use crate::chart::plans::TORNADO_PARAMETERS;
+use crate::chart::{self, data::TornadoChart};
+use crate::plans::sensitivity::{Settings, sensitivity};
 use crate::scenario;
 
 /// Move every scalar parameter of the scenario down and up (default ±10%) on paired seeds and
@@ -21,7 +23,9 @@ use crate::scenario;
 Examples:
   ceq sensitivity scenario.toml
   ceq sensitivity scenario.toml --step 0.2 --runs 500 --plan growth
-  ceq sensitivity scenario.toml --out results/   (sensitivity.json, sensitivity.csv)")]
+  ceq sensitivity scenario.toml --screen 15     (simulate only the 15 largest by the mean field)
+  ceq sensitivity scenario.toml --out results/   (sensitivity.json, sensitivity.csv)
+  ceq sensitivity scenario.toml --out results/ --charts   (also tornado.png and tornado.svg)")]
 pub struct SensitivityArgs {
     /// Scenario file (TOML, or JSON when it ends in .json).
     #[arg(value_name = "SCENARIO")]
@@ -47,12 +51,20 @@ pub struct SensitivityArgs {
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     pub engine: EngineArg,
 
+    /// Simulate only the N parameters with the largest effects in the optimizer's mean field
+    /// (a fast deterministic screen); the rest are listed as screened out. Default: all.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub screen: Option<u64>,
+
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub charts: ChartArgs,
 
     /// No progress on stderr.
     #[arg(long, short)]
@@ -69,34 +81,41 @@ fn parse_step(text: &str) -> Result<f64, String> {
 }
 
 pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
+    args.charts.check(args.output.out.as_deref())?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
+    let settings = Settings {
+        plan,
+        step: args.step,
+        runs: args.runs,
+        seed: args.seed,
+        engine: args.engine.into(),
+        screen: args
+            .screen
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+    };
     let mut progress = TerminalProgress::new(args.quiet);
     let result = with_threads(args.threads, || {
-        sensitivity(
-            &scenario,
-            plan,
-            args.step,
-            args.runs,
-            args.seed,
-            args.engine.into(),
-            &mut progress,
-        )
+        sensitivity(&scenario, &settings, &mut progress)
     })?
     .map_err(sim_error)?;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
     if let Some(dir) = &args.output.out {
-        let files = [
-            ("sensitivity.json", json.clone()),
+        let mut files = vec![
+            ("sensitivity.json".to_string(), json.clone()),
             (
-                "sensitivity.csv",
+                "sensitivity.csv".to_string(),
                 render_plans::sensitivity_csv(&result).map_err(CliError::failed)?,
             ),
         ];
-        for path in output::write_files(dir, &files).map_err(CliError::failed)? {
-            eprintln!("wrote {}", path.display());
+        if args.charts.charts {
+            let tornado =
+                TornadoChart::from_sensitivity(&result, &scenario.currency, TORNADO_PARAMETERS);
+            let rendered = chart::tornado_chart(&tornado).map_err(CliError::failed)?;
+            files.extend(output::chart_files(vec![("tornado", rendered)]));
         }
+        output::write_reported(dir, &files)?;
     }
     if args.output.json {
         print_stdout(&String::from_utf8_lossy(&json))

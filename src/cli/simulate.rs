@@ -121,32 +121,15 @@ pub(crate) fn emit(
             };
             let charts = chart::simulation_charts(summary, simulation, &context)
                 .map_err(CliError::failed)?;
-            files.extend(chart_files(charts));
+            files.extend(output::chart_files(charts));
         }
-        let (names, contents): (Vec<String>, Vec<Vec<u8>>) = files.into_iter().unzip();
-        let files: Vec<(&str, Vec<u8>)> = names.iter().map(String::as_str).zip(contents).collect();
-        for path in output::write_files(dir, &files).map_err(CliError::failed)? {
-            eprintln!("wrote {}", path.display());
-        }
+        output::write_reported(dir, &files)?;
     }
     if output_args.json {
         print_stdout(&String::from_utf8_lossy(&json))
     } else {
         print_stdout(&render::render_summary(summary, periods_per_year, currency))
     }
-}
-
-/// Each chart as `STEM.png` and `STEM.svg`.
-fn chart_files(charts: Vec<(&str, chart::Rendered)>) -> Vec<(String, Vec<u8>)> {
-    charts
-        .into_iter()
-        .flat_map(|(stem, rendered)| {
-            [
-                (format!("{stem}.png"), rendered.png),
-                (format!("{stem}.svg"), rendered.svg.into_bytes()),
-            ]
-        })
-        .collect()
 }
 
 /// The plan index for `--plan`, or the scenario's baseline. An unknown name is invalid input

@@ -39,13 +39,24 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
     }
 }
 
+/// Up to this many trials a binomial is drawn as the sum of its Bernoulli trials.
+const BERNOULLI_SUM_MAX_TRIALS: u64 = 16;
+
 /// Binomial(n, p) count; exact at the ends p ≤ 0 and p ≥ 1.
+///
+/// Small counts (n ≤ 16, the strata of small cohorts) are the sum of n Bernoulli trials, one
+/// uniform each: exact by definition and far cheaper than rand_distr's set-up, whose `(1 − p)^n`
+/// dominated the cohort engine's profile. Larger counts use rand_distr's BINV/BTPE (Kachitvichyanukul
+/// & Schmeiser 1988).
 pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     if n == 0 || p <= 0.0 || p.is_nan() {
         return 0;
     }
     if p >= 1.0 {
         return n;
+    }
+    if n <= BERNOULLI_SUM_MAX_TRIALS {
+        return (0..n).filter(|_| rng.random::<f64>() < p).count() as u64;
     }
     Binomial::new(n, p).map_or(0, |d| d.sample(rng))
 }
@@ -176,6 +187,57 @@ mod tests {
             assert!((m - lambda).abs() < 4.0 * se, "λ={lambda}: mean {m} ± {se}");
         }
         assert_eq!(poisson(&mut rng, 0.0), 0);
+    }
+
+    #[test]
+    fn binomial_counts_follow_the_binomial_law_on_both_sides_of_the_bernoulli_cut() {
+        let mut rng = stream(11, 0, Stream::Customers);
+        for n in [
+            1,
+            5,
+            BERNOULLI_SUM_MAX_TRIALS,
+            BERNOULLI_SUM_MAX_TRIALS + 1,
+            200,
+        ] {
+            for p in [0.03, 0.5, 0.97] {
+                let draws: Vec<u64> = (0..100_000).map(|_| binomial(&mut rng, n, p)).collect();
+                assert!(draws.iter().all(|&x| x <= n));
+                // Pearson's chi-square against the exact probabilities, cells with an
+                // expected count under 5 pooled into their neighbour.
+                let mut observed = vec![0.0; n as usize + 1];
+                draws.iter().for_each(|&x| observed[x as usize] += 1.0);
+                let total = draws.len() as f64;
+                let mut cells: Vec<(f64, f64)> = vec![(0.0, 0.0)];
+                for k in 0..=n {
+                    if cells.last().is_some_and(|c| c.1 >= 5.0) {
+                        cells.push((0.0, 0.0));
+                    }
+                    if let Some(cell) = cells.last_mut() {
+                        cell.0 += observed[k as usize];
+                        cell.1 += total * binomial_pmf(n, p, k);
+                    }
+                }
+                if cells.len() > 1 && cells.last().is_some_and(|c| c.1 < 5.0) {
+                    let (o, e) = cells.pop().unwrap_or_default();
+                    if let Some(cell) = cells.last_mut() {
+                        (cell.0, cell.1) = (cell.0 + o, cell.1 + e);
+                    }
+                }
+                let chi2: f64 = cells.iter().map(|(o, e)| (o - e) * (o - e) / e).sum();
+                // Mean + 5 sd of a chi-square with `cells − 1` degrees of freedom.
+                let df = (cells.len() as f64 - 1.0).max(1.0);
+                assert!(
+                    chi2 < df + 5.0 * (2.0 * df).sqrt(),
+                    "n={n} p={p}: χ²={chi2}, df={df}"
+                );
+            }
+        }
+    }
+
+    /// P(X = k) for X ~ Binomial(n, p), by logs.
+    fn binomial_pmf(n: u64, p: f64, k: u64) -> f64 {
+        let ln_choose: f64 = (1..=k).map(|i| ((n - k + i) as f64 / i as f64).ln()).sum();
+        (ln_choose + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln()).exp()
     }
 
     #[test]

@@ -22,6 +22,7 @@
 //!    runs in which the chosen plan wins are reported. Every number shown to a user is Monte
 //!    Carlo with its interval; the mean field only steered.
 
+pub mod curves;
 pub mod marginal;
 pub mod mean_field;
 pub mod objective;
@@ -92,7 +93,7 @@ impl Settings {
             seed: 1,
             engine: EngineKind::Auto,
             max_iterations: 300,
-            tolerance: 1e-8,
+            tolerance: 1e-6,
             refine_steps: 1,
             marginal: true,
         }

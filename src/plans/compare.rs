@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::run_values;
+use crate::chart::data::FanSeries;
 use crate::optimize::Progress;
 use crate::scenario::Scenario;
 use crate::sim::{self, EngineKind, SimError, SimOptions};
@@ -17,6 +18,9 @@ pub struct PlanResult {
     pub customer_equity: Distribution,
     #[serde(skip)]
     pub runs: Vec<f64>,
+    /// Quantiles of cumulative CE by period, for the fan chart.
+    #[serde(skip)]
+    pub fan: FanSeries,
 }
 
 /// A − B on the same runs.
@@ -80,6 +84,7 @@ pub fn compare(
             name: plan.name.clone(),
             customer_equity: describe(&values),
             runs: values,
+            fan: FanSeries::from_runs(&plan.name, &simulation),
         });
     }
     Ok(Comparison {

@@ -30,6 +30,15 @@ pub struct FrontierPoint {
     pub termination: Termination,
 }
 
+/// The baseline plan on the frontier's seeds: where the planner stands today.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BaselinePoint {
+    pub plan: String,
+    /// Its total spend per period (first period), over every lever.
+    pub spend: f64,
+    pub customer_equity: Distribution,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Frontier {
     pub ceq_version: String,
@@ -40,10 +49,27 @@ pub struct Frontier {
     pub search_seed: u64,
     pub objective: crate::scenario::Objective,
     pub points: Vec<FrontierPoint>,
+    pub baseline: BaselinePoint,
 }
 
-/// Optimizes at each budget (ascending) and evaluates each choice on `settings.runs` runs of
-/// the fresh seed.
+/// The frontier's mean CE at `budget`, read off linearly between the two budgets that bracket
+/// it, with those budgets; `None` outside the budgets. `points` are (budget, mean CE),
+/// ascending in budget.
+pub fn read_off(points: &[(f64, f64)], budget: f64) -> Option<(f64, f64, f64)> {
+    let pair = points
+        .windows(2)
+        .find(|w| w[0].0 <= budget && budget <= w[1].0)?;
+    let ((b0, m0), (b1, m1)) = (pair[0], pair[1]);
+    let share = if b1 > b0 {
+        (budget - b0) / (b1 - b0)
+    } else {
+        0.0
+    };
+    Some((m0 + share * (m1 - m0), b0, b1))
+}
+
+/// Optimizes at each budget (ascending) and evaluates each choice, and the baseline plan, on
+/// `settings.runs` runs of the fresh seed.
 pub fn frontier(
     scenario: &Scenario,
     settings: &Settings,
@@ -110,7 +136,21 @@ pub fn frontier(
         });
         previous = Some((budget, values));
     }
+    progress.message("the baseline plan on the same seeds");
+    let base_plan = &scenario.plans[settings.baseline];
+    let options = SimOptions {
+        plan: settings.baseline,
+        runs: settings.runs,
+        seed,
+        engine: settings.engine,
+    };
+    let baseline = BaselinePoint {
+        plan: base_plan.name.clone(),
+        spend: base_plan.total_spend_at(1, scenario.time.periods_per_year),
+        customer_equity: describe(&run_values(&sim::run_plan(scenario, base_plan, &options)?)),
+    };
     Ok(Frontier {
+        baseline,
         ceq_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: scenario.name.clone(),
         runs: settings.runs,
@@ -119,4 +159,19 @@ pub fn frontier(
         objective: settings.optimize.objective,
         points,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_off;
+
+    #[test]
+    fn reads_off_between_bracketing_budgets_only() {
+        let points = [(10.0, 100.0), (20.0, 300.0), (30.0, 350.0)];
+        assert_eq!(read_off(&points, 15.0), Some((200.0, 10.0, 20.0)));
+        assert_eq!(read_off(&points, 30.0), Some((350.0, 20.0, 30.0)));
+        assert_eq!(read_off(&points, 10.0), Some((100.0, 10.0, 20.0)));
+        assert_eq!(read_off(&points, 31.0), None);
+        assert_eq!(read_off(&points[..1], 10.0), None);
+    }
 }

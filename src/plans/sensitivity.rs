@@ -9,11 +9,21 @@
 //!
 //! Moves are clamped into the parameter's domain; a parameter whose value is 0 is not moved
 //! (±10% of nothing) and is listed as such.
+//!
+//! A large scenario has a hundred parameters and each costs two simulations. With `screen = N`
+//! every move is first valued by the optimizer's deterministic mean field
+//! ([`MeanField`], conditional on the first runs' draws and shocks; milliseconds per variant)
+//! and only the N parameters with the largest mean-field effects are simulated — the usual
+//! screen-then-measure design of one-at-a-time studies (Saltelli et al. 2008, *Global
+//! Sensitivity Analysis: The Primer*, ch. 2). Every effect reported is Monte Carlo; the mean
+//! field only chooses which to measure, so a parameter it undervalues (BG/NBD dropout, whose
+//! mean field is rough) can be missed: the output says how many were screened out.
 
 use serde::Serialize;
 
 use super::run_values;
 use crate::optimize::Progress;
+use crate::optimize::mean_field::MeanField;
 use crate::scenario::{ParameterDistribution, Scenario};
 use crate::sim::{self, EngineKind, SimError, SimOptions};
 use crate::stats::describe::mean;
@@ -50,7 +60,41 @@ pub struct Sensitivity {
     pub effects: Vec<Effect>,
     /// Parameters at 0, which a relative move leaves unchanged.
     pub not_moved: Vec<String>,
+    /// When only the parameters with the largest mean-field effects were simulated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screening: Option<Screening>,
 }
+
+/// What the mean-field screen left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Screening {
+    /// Parameters moved (all but those at 0).
+    pub parameters: usize,
+    /// Of them, simulated.
+    pub measured: usize,
+    /// Runs whose draws and shocks the mean field averaged over.
+    pub mean_field_runs: u64,
+    /// The parameters not simulated, largest mean-field effect first.
+    pub screened_out: Vec<String>,
+}
+
+/// What to move and how to simulate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Index of the plan simulated.
+    pub plan: usize,
+    /// Relative move, in (0, 1).
+    pub step: f64,
+    /// Monte Carlo runs per variant.
+    pub runs: u64,
+    pub seed: u64,
+    pub engine: EngineKind,
+    /// Simulate only this many parameters, those with the largest mean-field effects.
+    pub screen: Option<usize>,
+}
+
+/// Runs the mean field averages over when screening: enough to rank, cheap to evaluate.
+pub const SCREEN_MEAN_FIELD_RUNS: u64 = 20;
 
 /// Whether the path names a retention probability (moved through its churn).
 fn is_retention(path: &str) -> bool {
@@ -129,46 +173,57 @@ fn with_moved(scenario: &Scenario, path: &str, factor: f64) -> (Scenario, f64) {
     (copy, new_value)
 }
 
-/// Moves every parameter by ±`step` and simulates plan `plan` of each variant on the same
-/// `runs` runs of `seed`.
+/// A parameter to move: its path, its value (the location of its distribution when
+/// uncertain), how it is moved.
+struct Candidate {
+    path: String,
+    value: f64,
+    moved: &'static str,
+}
+
+/// Moves every parameter by ±`step` and simulates the plan of each variant on the same runs of
+/// the seed (only the `screen` largest by the mean field, when set).
 pub fn sensitivity(
     scenario: &Scenario,
-    plan: usize,
-    step: f64,
-    runs: u64,
-    seed: u64,
-    engine: EngineKind,
+    settings: &Settings,
     progress: &mut dyn Progress,
 ) -> Result<Sensitivity, SimError> {
+    let plan = settings.plan;
+    let step = settings.step;
     let options = SimOptions {
         plan,
-        runs,
-        seed,
-        engine,
+        runs: settings.runs,
+        seed: settings.seed,
+        engine: settings.engine,
     };
     let simulate = |s: &Scenario| -> Result<Vec<f64>, SimError> {
         Ok(run_values(&sim::run_plan(s, &s.plans[plan], &options)?))
     };
+    let (mut candidates, not_moved) = candidates(scenario);
+    let mut screening = None;
+    if let Some(top) = settings.screen.filter(|top| *top < candidates.len()) {
+        progress.message(&format!(
+            "screening {} parameters with the mean field",
+            candidates.len()
+        ));
+        let ranked = screen(scenario, settings, candidates);
+        let parameters = ranked.len();
+        let mut kept = ranked;
+        let left_out = kept.split_off(top);
+        screening = Some(Screening {
+            parameters,
+            measured: kept.len(),
+            mean_field_runs: SCREEN_MEAN_FIELD_RUNS,
+            screened_out: left_out.into_iter().map(|c| c.path).collect(),
+        });
+        candidates = kept;
+    }
     progress.message("simulating the scenario as written");
     let base = simulate(scenario)?;
-    let mut parameters: Vec<(String, f64)> = Vec::new();
-    let mut copy = scenario.clone();
-    copy.visit_parameters(&mut |p| parameters.push((p.path, *p.value)));
     let mut effects = Vec::new();
-    let mut not_moved = Vec::new();
-    let total = parameters.len();
-    for (n, (path, value)) in parameters.into_iter().enumerate() {
-        let uncertain = scenario.uncertainty.iter().find(|u| u.path == path);
-        let value = uncertain.map_or(value, |u| location(&u.distribution));
-        let moves = if is_retention(&path) {
-            1.0 - value
-        } else {
-            value
-        };
-        if moves == 0.0 {
-            not_moved.push(path);
-            continue;
-        }
+    let total = candidates.len();
+    for (n, candidate) in candidates.into_iter().enumerate() {
+        let path = candidate.path;
         progress.message(&format!("parameter {} of {total}: {path}", n + 1));
         let (low_scenario, low_value) = with_moved(scenario, &path, 1.0 - step);
         let (high_scenario, high_value) = with_moved(scenario, &path, 1.0 + step);
@@ -177,15 +232,9 @@ pub fn sensitivity(
         let low = PairedDifference::new(&low_runs, &base);
         let high = PairedDifference::new(&high_runs, &base);
         effects.push(Effect {
-            moved: if uncertain.is_some() {
-                "distribution"
-            } else if is_retention(&path) {
-                "churn"
-            } else {
-                "value"
-            },
+            moved: candidate.moved,
             parameter: path,
-            value,
+            value: candidate.value,
             low_value,
             high_value,
             ce_low: mean(&low_runs),
@@ -200,11 +249,66 @@ pub fn sensitivity(
         ceq_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: scenario.name.clone(),
         plan: scenario.plans[plan].name.clone(),
-        runs,
-        seed,
+        runs: settings.runs,
+        seed: settings.seed,
         step,
         base_customer_equity: mean(&base),
         effects,
         not_moved,
+        screening,
     })
+}
+
+/// Every parameter that a relative move changes, in scenario order, and those at 0.
+fn candidates(scenario: &Scenario) -> (Vec<Candidate>, Vec<String>) {
+    let mut parameters: Vec<(String, f64)> = Vec::new();
+    let mut copy = scenario.clone();
+    copy.visit_parameters(&mut |p| parameters.push((p.path, *p.value)));
+    let mut moving = Vec::new();
+    let mut not_moved = Vec::new();
+    for (path, value) in parameters {
+        let uncertain = scenario.uncertainty.iter().find(|u| u.path == path);
+        let value = uncertain.map_or(value, |u| location(&u.distribution));
+        let moves = if is_retention(&path) {
+            1.0 - value
+        } else {
+            value
+        };
+        if moves == 0.0 {
+            not_moved.push(path);
+            continue;
+        }
+        let moved = if uncertain.is_some() {
+            "distribution"
+        } else if is_retention(&path) {
+            "churn"
+        } else {
+            "value"
+        };
+        moving.push(Candidate { path, value, moved });
+    }
+    (moving, not_moved)
+}
+
+/// The candidates ranked by the larger absolute mean-field effect of their two moves (ties in
+/// scenario order, so the ranking is reproducible).
+fn screen(scenario: &Scenario, settings: &Settings, candidates: Vec<Candidate>) -> Vec<Candidate> {
+    use rayon::prelude::*;
+    let expected = |s: &Scenario| {
+        MeanField::new(s, settings.seed, SCREEN_MEAN_FIELD_RUNS)
+            .expected_ce(&s.plans[settings.plan])
+    };
+    let base = expected(scenario);
+    let sizes: Vec<f64> = candidates
+        .par_iter()
+        .map(|c| {
+            let low = expected(&with_moved(scenario, &c.path, 1.0 - settings.step).0);
+            let high = expected(&with_moved(scenario, &c.path, 1.0 + settings.step).0);
+            let size = (low - base).abs().max((high - base).abs());
+            if size.is_nan() { f64::INFINITY } else { size }
+        })
+        .collect();
+    let mut ranked: Vec<(f64, Candidate)> = sizes.into_iter().zip(candidates).collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ranked.into_iter().map(|(_, c)| c).collect()
 }

@@ -3,12 +3,14 @@
 use super::data::*;
 use super::describe::{assumptions, period_word};
 use crate::chart::data::{
-    AllocationChart, LeverAllocation, PairedDifference, PlanComparisonChart, PlanEstimate,
-    SensitivityEffect, SimulationContext, TornadoChart,
+    AllocationChart, FanChart, FrontierChart, PlanComparisonChart, ResponseCurvesChart,
+    SimulationContext, TornadoChart,
 };
-use crate::chart::{self, ChartError, theme};
+use crate::chart::plans::TORNADO_PARAMETERS;
+use crate::chart::{self, ChartError};
+use crate::optimize::curves::response_curves;
 use crate::optimize::{self, OptimizeError, Progress, Settings};
-use crate::plans::{compare, sensitivity};
+use crate::plans::{compare, frontier, sensitivity};
 use crate::scenario::Scenario;
 use crate::sim::{self, EngineKind, SimError, SimOptions};
 use crate::stats::{self, SummaryContext};
@@ -21,6 +23,8 @@ pub struct Options {
     pub sensitivity_runs: u64,
     /// Run the optimization when the scenario has `[optimize]`.
     pub optimize: bool,
+    /// With the optimization, the best split at half to one and a half times the budget.
+    pub frontier: bool,
     pub engine: EngineKind,
     /// The command line that re-creates the report, for the footer.
     pub command: String,
@@ -36,9 +40,6 @@ pub enum ReportError {
     #[error(transparent)]
     Chart(#[from] ChartError),
 }
-
-/// The most parameters the tornado chart shows.
-pub const TORNADO_PARAMETERS: usize = 10;
 
 /// Simulates the baseline, compares every plan, optimizes (when asked and the scenario has
 /// `[optimize]`) and measures the sensitivity of the baseline's CE to each parameter.
@@ -83,13 +84,6 @@ pub fn build(
     }
     drop(simulation);
 
-    let subtitle = format!(
-        "{} · {} runs · seed {}",
-        scenario.name,
-        theme::thousands(options.runs as f64),
-        options.seed
-    );
-
     // Plan comparison.
     let indices: Vec<usize> = (0..scenario.plans.len()).collect();
     let comparison = compare::compare(
@@ -100,218 +94,103 @@ pub fn build(
         options.engine,
         progress,
     )?;
-    let best_index = comparison
-        .plans
-        .iter()
-        .enumerate()
-        .max_by(|a, b| {
-            a.1.customer_equity
-                .mean
-                .total_cmp(&b.1.customer_equity.mean)
-        })
-        .map(|(i, _)| i);
-    let best = best_index.map(|i| {
-        let plan = &comparison.plans[i];
-        let gain = (plan.name != baseline_name).then(|| {
-            let base = comparison
-                .plans
-                .iter()
-                .find(|p| p.name == baseline_name)
-                .expect("the baseline is among the compared plans");
-            let d = crate::stats::paired::PairedDifference::new(&plan.runs, &base.runs);
-            crate::plans::compare::Difference {
-                a: plan.name.clone(),
-                b: baseline_name.clone(),
-                mean: d.mean,
-                ci95: d.ci95,
-                prob_a_better: d.prob_a_better,
-                std_error: d.std_error,
-            }
-        });
-        BestPlan {
-            name: plan.name.clone(),
-            baseline: baseline_name.clone(),
-            mean: plan.customer_equity.mean,
-            gain,
-        }
-    });
-    let comparison_chart = PlanComparisonChart {
-        title: "Which plan is worth most".to_string(),
-        subtitle: format!("{subtitle} · paired on the same seeds"),
-        currency: cur.clone(),
-        plans: comparison
-            .plans
-            .iter()
-            .map(|p| PlanEstimate {
-                name: p.name.clone(),
-                mean: p.customer_equity.mean,
-                ci95: p.customer_equity.ci95,
-            })
-            .collect(),
-        differences: comparison
-            .differences
-            .iter()
-            .map(|d| PairedDifference {
-                a: d.a.clone(),
-                b: d.b.clone(),
-                mean: d.mean,
-                ci95: d.ci95,
-            })
-            .collect(),
-    };
-    if scenario.plans.len() > 1 {
+    let best = best_plan(&comparison, &baseline_name);
+    let comparison_section = if scenario.plans.len() > 1 {
         charts.push((
             "compare".to_string(),
-            chart::plan_comparison_chart(&comparison_chart)?,
+            chart::plan_comparison_chart(&PlanComparisonChart::from_comparison(
+                &comparison,
+                scenario,
+            ))?,
         ));
-    }
-    let comparison_section = ComparisonSection {
-        plans: comparison
-            .plans
-            .iter()
-            .map(|p| {
-                (
-                    p.name.clone(),
-                    p.customer_equity.mean,
-                    p.customer_equity.ci95,
-                )
-            })
-            .collect(),
-        differences: comparison.differences.clone(),
-        chart: ChartRef {
-            stem: "compare".to_string(),
-            alt: "Mean customer equity per plan with 95% intervals, and the paired differences"
-                .to_string(),
-        },
+        charts.push((
+            "fan_plans".to_string(),
+            chart::fan_chart(&FanChart::from_comparison(&comparison, scenario))?,
+        ));
+        Some(ComparisonSection {
+            plans: comparison
+                .plans
+                .iter()
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        p.customer_equity.mean,
+                        p.customer_equity.ci95,
+                    )
+                })
+                .collect(),
+            differences: comparison.differences.clone(),
+            charts: vec![
+                chart_ref(
+                    "compare",
+                    "Mean customer equity per plan with 95% intervals, and each plan's paired \
+                     difference from the baseline",
+                ),
+                chart_ref(
+                    "fan_plans",
+                    "Cumulative discounted customer equity by period for every plan: medians \
+                     with the middle 50% of runs shaded",
+                ),
+            ],
+        })
+    } else {
+        None
     };
     let engine = comparison.engine.clone();
     drop(comparison);
 
-    // Optimization.
-    let optimization = match (&scenario.optimize, options.optimize) {
+    // Optimization and the budget frontier.
+    let (optimization, frontier) = match (&scenario.optimize, options.optimize) {
         (Some(section), true) => {
-            progress.message("optimizing the budget split");
             let mut settings = Settings::new(section.clone(), baseline);
             settings.runs = options.runs;
             settings.seed = options.seed;
             settings.engine = options.engine;
-            let result = optimize::optimize(scenario, &settings, progress)?;
-            let base_plan = &scenario.plans[baseline];
-            let levers: Vec<LeverRow> = result
-                .space
-                .levers
-                .iter()
-                .zip(&result.x)
-                .map(|(lever, x)| LeverRow {
-                    lever: lever.name().to_string(),
-                    current: base_plan.spend_at(*lever, 1, ppy),
-                    optimized: *x,
-                    marginal: result
-                        .marginal
-                        .iter()
-                        .find(|m| m.lever == *lever)
-                        .map(|m| (m.value, m.ci95)),
-                })
-                .collect();
-            let allocation = AllocationChart {
-                title: "Budget split: current vs optimized".to_string(),
-                subtitle: match section.budget {
-                    Some(b) => format!(
-                        "{} · budget {} per {}",
-                        scenario.name,
-                        super::money(b, &cur),
-                        period_word(ppy)
-                    ),
-                    None => format!("{} · no budget cap", scenario.name),
-                },
-                currency: cur.clone(),
-                spend_unit: format!("per {}", period_word(ppy)),
-                levers: levers
-                    .iter()
-                    .map(|l| LeverAllocation {
-                        lever: l.lever.clone(),
-                        current: l.current,
-                        optimized: l.optimized,
-                    })
-                    .collect(),
+            progress.message("optimizing the budget split");
+            let optimization = optimization_section(scenario, &settings, progress, &mut charts)?;
+            let frontier = if options.frontier {
+                frontier_section(scenario, &settings, progress, &mut charts)?
+            } else {
+                None
             };
-            charts.push((
-                "allocation".to_string(),
-                chart::allocation_chart(&allocation)?,
-            ));
-            let optimized_mean = stats::describe::mean(&crate::plans::run_values(&result.chosen));
-            Some(OptimizationSection {
-                budget: section.budget,
-                objective: optimize::describe_criterion(section.objective),
-                baseline: baseline_name.clone(),
-                levers,
-                gain_mean: result.improvement.mean,
-                gain_ci95: result.improvement.ci95,
-                prob_better: result.improvement.prob_a_better,
-                optimized_mean,
-                termination: optimize::describe_termination(&result.search),
-                unallocated: result.binding.unallocated,
-                chart: ChartRef {
-                    stem: "allocation".to_string(),
-                    alt: "Spend per lever: current plan vs optimized".to_string(),
-                },
-            })
+            (Some(optimization), frontier)
         }
-        _ => None,
+        _ => (None, None),
     };
 
     // Sensitivity.
     let sensitivity = if options.sensitivity_runs >= 2 {
         progress.message("measuring the sensitivity to each parameter");
-        let step = 0.1;
         let result = sensitivity::sensitivity(
             scenario,
-            baseline,
-            step,
-            options.sensitivity_runs,
-            options.seed,
-            options.engine,
+            &sensitivity::Settings {
+                plan: baseline,
+                step: SENSITIVITY_STEP,
+                runs: options.sensitivity_runs,
+                seed: options.seed,
+                engine: options.engine,
+                screen: Some(SENSITIVITY_SCREEN),
+            },
             progress,
         )?;
-        let effects: Vec<_> = result
-            .effects
-            .iter()
-            .take(TORNADO_PARAMETERS)
-            .cloned()
-            .collect();
-        let tornado = TornadoChart {
-            title: format!("What moves customer equity most (top {})", effects.len()),
-            subtitle: format!(
-                "{} · plan {} · {} runs per variant · seed {}",
-                scenario.name,
-                baseline_name,
-                theme::thousands(options.sensitivity_runs as f64),
-                options.seed
-            ),
-            currency: cur.clone(),
-            base_mean: result.base_customer_equity,
-            step_label: theme::percent(step),
-            effects: effects
-                .iter()
-                .map(|e| SensitivityEffect {
-                    parameter: e.parameter.clone(),
-                    minus: e.low.mean,
-                    plus: e.high.mean,
-                })
-                .collect(),
-        };
+        let tornado = TornadoChart::from_sensitivity(&result, &cur, TORNADO_PARAMETERS);
         charts.push(("tornado".to_string(), chart::tornado_chart(&tornado)?));
         Some(SensitivitySection {
             runs: options.sensitivity_runs,
-            step,
+            step: SENSITIVITY_STEP,
             base_mean: result.base_customer_equity,
-            effects,
-            chart: ChartRef {
-                stem: "tornado".to_string(),
-                alt: "Tornado chart: the effect on mean customer equity of moving each \
-                      parameter 10% down and up"
-                    .to_string(),
-            },
+            effects: result
+                .effects
+                .iter()
+                .take(TORNADO_PARAMETERS)
+                .cloned()
+                .collect(),
+            screening: result.screening.map(|s| (s.measured, s.parameters)),
+            chart: chart_ref(
+                "tornado",
+                "Tornado chart: the effect on mean customer equity of moving each parameter \
+                 10% down and up",
+            ),
         })
     } else {
         None
@@ -330,13 +209,182 @@ pub fn build(
             summary,
             best,
             assumptions: assumptions(scenario),
-            comparison: (scenario.plans.len() > 1).then_some(comparison_section),
+            comparison: comparison_section,
             optimization,
+            frontier,
             sensitivity,
             simulation_charts,
         },
         charts,
     })
+}
+
+/// The relative move of the report's sensitivity analysis.
+const SENSITIVITY_STEP: f64 = 0.1;
+
+/// Parameters the report's sensitivity analysis simulates, chosen by the mean-field screen.
+pub const SENSITIVITY_SCREEN: usize = 20;
+
+/// Budgets of the report's frontier, as multiples of the optimization budget (or, uncapped,
+/// of the baseline plan's spend).
+const FRONTIER_MULTIPLES: [f64; 5] = [0.5, 0.75, 1.0, 1.25, 1.5];
+
+fn chart_ref(stem: &str, alt: &str) -> ChartRef {
+    ChartRef {
+        stem: stem.to_string(),
+        alt: alt.to_string(),
+    }
+}
+
+/// The plan with the highest mean CE, and its paired gain over the baseline.
+fn best_plan(comparison: &compare::Comparison, baseline_name: &str) -> Option<BestPlan> {
+    let plan = comparison
+        .plans
+        .iter()
+        .max_by(|a, b| a.customer_equity.mean.total_cmp(&b.customer_equity.mean))?;
+    let base = comparison.plans.iter().find(|p| p.name == baseline_name)?;
+    let gain = (plan.name != baseline_name).then(|| {
+        let d = crate::stats::paired::PairedDifference::new(&plan.runs, &base.runs);
+        compare::Difference {
+            a: plan.name.clone(),
+            b: baseline_name.to_string(),
+            mean: d.mean,
+            ci95: d.ci95,
+            prob_a_better: d.prob_a_better,
+            std_error: d.std_error,
+        }
+    });
+    Some(BestPlan {
+        name: plan.name.clone(),
+        baseline: baseline_name.to_string(),
+        mean: plan.customer_equity.mean,
+        gain,
+    })
+}
+
+/// Optimizes, and draws the allocation, the response curves and the two plans' fans.
+fn optimization_section(
+    scenario: &Scenario,
+    settings: &Settings,
+    progress: &mut dyn Progress,
+    charts: &mut Vec<(String, chart::Rendered)>,
+) -> Result<OptimizationSection, ReportError> {
+    let section = &settings.optimize;
+    let ppy = scenario.time.periods_per_year;
+    let base_plan = &scenario.plans[settings.baseline];
+    let result = optimize::optimize(scenario, settings, progress)?;
+    progress.message("response curves");
+    let curves = response_curves(scenario, settings, &result);
+    let levers: Vec<LeverRow> = result
+        .space
+        .levers
+        .iter()
+        .zip(&result.x)
+        .map(|(lever, x)| LeverRow {
+            lever: lever.name().to_string(),
+            current: base_plan.spend_at(*lever, 1, ppy),
+            optimized: *x,
+            marginal: result
+                .marginal
+                .iter()
+                .find(|m| m.lever == *lever)
+                .map(|m| (m.value, m.ci95)),
+        })
+        .collect();
+    let allocation =
+        AllocationChart::from_optimization(&result, scenario, settings.baseline, section.budget);
+    charts.push((
+        "allocation".to_string(),
+        chart::allocation_chart(&allocation)?,
+    ));
+    let response = ResponseCurvesChart::from_curves(
+        &curves,
+        scenario,
+        section.objective,
+        settings.mean_field_runs,
+    );
+    charts.push((
+        "response_curves".to_string(),
+        chart::response_curves_chart(&response)?,
+    ));
+    let fan = FanChart::from_optimization(&result, scenario, &base_plan.name);
+    charts.push(("fan_optimized".to_string(), chart::fan_chart(&fan)?));
+    Ok(OptimizationSection {
+        budget: section.budget,
+        objective: optimize::describe_criterion(section.objective),
+        baseline: base_plan.name.clone(),
+        levers,
+        gain_mean: result.improvement.mean,
+        gain_ci95: result.improvement.ci95,
+        prob_better: result.improvement.prob_a_better,
+        optimized_mean: stats::describe::mean(&crate::plans::run_values(&result.chosen)),
+        termination: optimize::describe_termination(&result.search),
+        unallocated: result.binding.unallocated,
+        charts: vec![
+            chart_ref("allocation", "Spend per lever: current plan vs optimized"),
+            chart_ref(
+                "response_curves",
+                "The objective against each lever's spend, the other levers at the optimized \
+                 plan, with the current and optimal spend marked",
+            ),
+            chart_ref(
+                "fan_optimized",
+                "Cumulative discounted customer equity of the current and the optimized plan \
+                 on fresh seeds",
+            ),
+        ],
+    })
+}
+
+/// The best split at budgets around today's, with the baseline plan marked; `None` when there
+/// is no budget to scale (no cap and no spend).
+fn frontier_section(
+    scenario: &Scenario,
+    settings: &Settings,
+    progress: &mut dyn Progress,
+    charts: &mut Vec<(String, chart::Rendered)>,
+) -> Result<Option<FrontierSection>, ReportError> {
+    let ppy = scenario.time.periods_per_year;
+    let reference = settings
+        .optimize
+        .budget
+        .unwrap_or_else(|| scenario.plans[settings.baseline].total_spend_at(1, ppy));
+    if !(reference > 0.0 && reference.is_finite()) {
+        return Ok(None);
+    }
+    let budgets: Vec<f64> = FRONTIER_MULTIPLES
+        .iter()
+        .map(|m| (m * reference).round())
+        .collect();
+    progress.message("the budget frontier");
+    let mut at = settings.clone();
+    at.marginal = false;
+    let result = frontier::frontier(scenario, &at, &budgets, progress)?;
+    charts.push((
+        "frontier".to_string(),
+        chart::frontier_chart(&FrontierChart::from_frontier(&result, scenario))?,
+    ));
+    Ok(Some(FrontierSection {
+        points: result
+            .points
+            .iter()
+            .map(|p| FrontierRow {
+                budget: p.budget,
+                mean: p.customer_equity.mean,
+                ci95: p.customer_equity.ci95,
+                extra_per_unit: p.extra_ce_per_unit.as_ref().map(|e| (e.mean, e.ci95)),
+            })
+            .collect(),
+        baseline: result.baseline.plan.clone(),
+        baseline_spend: result.baseline.spend,
+        baseline_mean: result.baseline.customer_equity.mean,
+        baseline_ci95: result.baseline.customer_equity.ci95,
+        chart: chart_ref(
+            "frontier",
+            "Mean customer equity of the best split at each budget with its 95% interval, and \
+             the current plan",
+        ),
+    }))
 }
 
 fn simulation_alt(stem: &str) -> &'static str {

@@ -31,6 +31,7 @@ pub struct ReportData {
     pub assumptions: Vec<AssumptionGroup>,
     pub comparison: Option<ComparisonSection>,
     pub optimization: Option<OptimizationSection>,
+    pub frontier: Option<FrontierSection>,
     pub sensitivity: Option<SensitivitySection>,
     /// Chart stems per section.
     pub simulation_charts: Vec<ChartRef>,
@@ -57,7 +58,7 @@ pub struct ComparisonSection {
     /// (name, mean, ci95)
     pub plans: Vec<(String, f64, [f64; 2])>,
     pub differences: Vec<Difference>,
-    pub chart: ChartRef,
+    pub charts: Vec<ChartRef>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +81,28 @@ pub struct OptimizationSection {
     pub optimized_mean: f64,
     pub termination: String,
     pub unallocated: Option<f64>,
+    pub charts: Vec<ChartRef>,
+}
+
+/// The best split at each of a few budgets, and where the baseline plan stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontierSection {
+    pub points: Vec<FrontierRow>,
+    pub baseline: String,
+    /// The baseline plan's total spend per period, and its CE on the frontier's runs.
+    pub baseline_spend: f64,
+    pub baseline_mean: f64,
+    pub baseline_ci95: [f64; 2],
     pub chart: ChartRef,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontierRow {
+    pub budget: f64,
+    pub mean: f64,
+    pub ci95: [f64; 2],
+    /// Extra CE per extra unit of budget since the previous budget: mean and 95% CI.
+    pub extra_per_unit: Option<(f64, [f64; 2])>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +110,9 @@ pub struct SensitivitySection {
     pub runs: u64,
     pub step: f64,
     pub base_mean: f64,
-    /// The largest ten, largest first.
+    /// The largest few, largest first.
     pub effects: Vec<Effect>,
+    /// (parameters simulated, parameters moved) when the mean-field screen left some out.
+    pub screening: Option<(usize, usize)>,
     pub chart: ChartRef,
 }

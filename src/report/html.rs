@@ -92,7 +92,9 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
             "<p>Every plan is simulated on the same runs (common random numbers), so each \
              difference is measured run by run.</p>\n",
         );
-        figure(&mut h, &c.chart, charts);
+        for chart in &c.charts {
+            figure(&mut h, chart, charts);
+        }
         h.push_str(
             "<table class=\"num\">\n<tr><th>Plan</th><th>Mean CE</th><th>95% CI</th></tr>\n",
         );
@@ -132,7 +134,9 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
             "<p>{}</p>",
             esc(&optimization_intro(o, cur, &data.period))
         );
-        figure(&mut h, &o.chart, charts);
+        for chart in &o.charts {
+            figure(&mut h, chart, charts);
+        }
         h.push_str(
             "<table class=\"num\">\n<tr><th>Lever</th><th>Current</th><th>Optimized</th>\
              <th>Marginal return</th><th>95% CI</th></tr>\n",
@@ -158,6 +162,22 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
             "<p>The search stopped: {}.</p>\n</section>",
             esc(&o.termination)
         );
+    }
+
+    // (5b) Budget frontier.
+    if let Some(f) = &data.frontier {
+        h.push_str("<section id=\"frontier\">\n<h2>What each budget buys</h2>\n");
+        let _ = writeln!(h, "<p>{}</p>", esc(&frontier_intro(f, cur, &data.period)));
+        figure(&mut h, &f.chart, charts);
+        h.push_str(
+            "<table class=\"num\">\n<tr><th>Budget</th><th>Mean CE of the best split</th>\
+             <th>95% CI</th><th>Extra CE per extra 1</th><th>95% CI</th></tr>\n",
+        );
+        for row in frontier_rows(f, cur) {
+            let cells: String = row.iter().map(|c| format!("<td>{}</td>", esc(c))).collect();
+            let _ = writeln!(h, "<tr>{cells}</tr>");
+        }
+        h.push_str("</table>\n</section>\n");
     }
 
     // (6) Sensitivity.
@@ -333,16 +353,81 @@ pub(super) fn optimization_intro(o: &OptimizationSection, cur: &str, period: &st
 }
 
 pub(super) fn sensitivity_intro(s: &SensitivitySection) -> String {
+    let screened = match s.screening {
+        Some((measured, parameters)) => format!(
+            " To save time, {measured} of the {parameters} parameters were simulated: those \
+             with the largest effects in a fast deterministic (mean-field) screen."
+        ),
+        None => String::new(),
+    };
     format!(
         "Each parameter moved {} down and up (retention through its churn), {} runs per \
-         variant on the same seeds; the {} with the largest effect on mean customer equity.",
+         variant on the same seeds; the {} with the largest effect on mean customer \
+         equity.{screened}",
         percent(s.step),
         thousands(s.runs as f64),
         s.effects.len()
     )
 }
 
-pub(super) const METHOD: [&str; 4] = [
+pub(super) fn frontier_intro(f: &FrontierSection, cur: &str, period: &str) -> String {
+    let (first, last) = match (f.points.first(), f.points.last()) {
+        (Some(a), Some(b)) => (a.budget, b.budget),
+        _ => (0.0, 0.0),
+    };
+    let mut text = format!(
+        "The best split of each budget from {} to {} per {period}, every budget simulated on \
+         the same runs. Today the {} plan spends {} per {period}; its customer equity on those \
+         runs is {} (95% CI {}).",
+        money(first, cur),
+        money(last, cur),
+        f.baseline,
+        money(f.baseline_spend, cur),
+        money(f.baseline_mean, cur),
+        money_interval(f.baseline_ci95, cur)
+    );
+    let points: Vec<(f64, f64)> = f.points.iter().map(|p| (p.budget, p.mean)).collect();
+    if let Some((best, _, _)) = crate::plans::frontier::read_off(&points, f.baseline_spend) {
+        let gap = best - f.baseline_mean;
+        text.push_str(&format!(
+            " The best split of the same budget is worth about {}, {} {} than today's split \
+             (read off the curve between the budgets around it).",
+            money(best, cur),
+            money(gap.abs(), cur),
+            if gap >= 0.0 { "more" } else { "less" }
+        ));
+    }
+    text
+}
+
+/// Cells of the frontier table: budget, mean, CI, extra CE per extra unit and its CI.
+pub(super) fn frontier_rows(f: &FrontierSection, cur: &str) -> Vec<[String; 5]> {
+    f.points
+        .iter()
+        .map(|p| {
+            let (extra, extra_ci) = match p.extra_per_unit {
+                Some((m, ci)) => (
+                    super::describe::number(m, 2),
+                    format!(
+                        "{} to {}",
+                        super::describe::number(ci[0], 2),
+                        super::describe::number(ci[1], 2)
+                    ),
+                ),
+                None => (String::new(), String::new()),
+            };
+            [
+                money(p.budget, cur),
+                money(p.mean, cur),
+                money_interval(p.ci95, cur),
+                extra,
+                extra_ci,
+            ]
+        })
+        .collect()
+}
+
+pub(super) const METHOD: [&str; 5] = [
     "Customer equity is the discounted value of the margins of all present and future \
      customers, net of the marketing spend that wins and keeps them (Blattberg & Deighton \
      1996; Gupta, Lehmann & Stuart 2004).",
@@ -357,9 +442,13 @@ pub(super) const METHOD: [&str; 4] = [
      common random numbers, so differences are paired run by run.",
     "The optimization searches the budget split on a mean-field expectation, refines it by \
      Monte Carlo, and evaluates the chosen plan and the baseline on fresh, independent seeds.",
+    "The response curves show that mean-field expectation as one lever's spend moves with the \
+     others held at the optimized plan; the frontier repeats the search at each budget and \
+     simulates every choice on the same runs. The sensitivity analysis moves one parameter at \
+     a time (Saltelli et al. 2008).",
 ];
 
-pub(super) const REFERENCES: [&str; 6] = [
+pub(super) const REFERENCES: [&str; 7] = [
     "Blattberg, R. C., & Deighton, J. (1996). Manage marketing by the customer equity test. \
      Harvard Business Review, 74(4), 136–144.",
     "Rust, R. T., Lemon, K. N., & Zeithaml, V. A. (2004). Return on marketing: Using customer \
@@ -372,4 +461,6 @@ pub(super) const REFERENCES: [&str; 6] = [
      chains. Journal of Interactive Marketing, 14(2), 43–55.",
     "Gupta, S., Lehmann, D. R., & Stuart, J. A. (2004). Valuing customers. Journal of \
      Marketing Research, 41(1), 7–18.",
+    "Saltelli, A., Ratto, M., Andres, T., et al. (2008). Global Sensitivity Analysis: The \
+     Primer. Wiley.",
 ];

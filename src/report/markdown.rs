@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use super::data::*;
 use super::html::{
-    METHOD, REFERENCES, answer_sentences, component_rows, optimization_intro, sensitivity_intro,
-    summary_rows,
+    METHOD, REFERENCES, answer_sentences, component_rows, frontier_intro, frontier_rows,
+    optimization_intro, sensitivity_intro, summary_rows,
 };
 use super::{escape_markdown as esc, money, money_interval, signed_money};
 use crate::chart::theme::{percent, thousands};
@@ -66,7 +66,9 @@ pub fn render(data: &ReportData) -> String {
     m.push('\n');
     if let Some(c) = &data.comparison {
         m.push_str("## Plan comparison\n\nPlans are simulated on the same runs (common random numbers).\n\n");
-        image(&mut m, &c.chart);
+        for chart in &c.charts {
+            image(&mut m, chart);
+        }
         m.push_str("| Plan | Mean CE | 95% CI |\n|---|---:|---:|\n");
         for (name, mean, ci) in &c.plans {
             let _ = writeln!(
@@ -99,7 +101,9 @@ pub fn render(data: &ReportData) -> String {
     if let Some(o) = &data.optimization {
         m.push_str("## Optimization\n\n");
         let _ = writeln!(m, "{}\n", esc(&optimization_intro(o, cur, &data.period)));
-        image(&mut m, &o.chart);
+        for chart in &o.charts {
+            image(&mut m, chart);
+        }
         m.push_str("| Lever | Current | Optimized | Marginal return | 95% CI |\n|---|---:|---:|---:|---:|\n");
         for row in &o.levers {
             let (v, ci) = match row.marginal {
@@ -115,6 +119,19 @@ pub fn render(data: &ReportData) -> String {
             );
         }
         let _ = writeln!(m, "\nThe search stopped: {}.\n", esc(&o.termination));
+    }
+    if let Some(f) = &data.frontier {
+        m.push_str("## What each budget buys\n\n");
+        let _ = writeln!(m, "{}\n", esc(&frontier_intro(f, cur, &data.period)));
+        image(&mut m, &f.chart);
+        m.push_str(
+            "| Budget | Mean CE of the best split | 95% CI | Extra CE per extra 1 | 95% CI |\n\
+             |---:|---:|---:|---:|---:|\n",
+        );
+        for row in frontier_rows(f, cur) {
+            let _ = writeln!(m, "| {} |", row.map(|c| esc(&c)).join(" | "));
+        }
+        m.push('\n');
     }
     if let Some(s) = &data.sensitivity {
         m.push_str("## Sensitivity\n\n");

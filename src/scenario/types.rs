@@ -345,6 +345,14 @@ impl Plan {
     pub fn spend_at(&self, lever: Lever, t: u32, periods_per_year: u32) -> f64 {
         self.spend[lever.index()].at(t, periods_per_year)
     }
+
+    /// Spend on every lever together in period `t`: the plan's budget in that period.
+    pub fn total_spend_at(&self, t: u32, periods_per_year: u32) -> f64 {
+        Lever::ALL
+            .iter()
+            .map(|l| self.spend_at(*l, t, periods_per_year))
+            .sum()
+    }
 }
 
 /// SPEC §10.

@@ -569,3 +569,41 @@ fn frontier_and_sensitivity_write_their_tables() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn budget_flag_overrides_the_scenario_budget_or_lifts_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture(dir.path());
+    let path = path.to_str().unwrap();
+    let common = [
+        "optimize",
+        path,
+        "--runs",
+        "20",
+        "--search-runs",
+        "10",
+        "--mean-field-runs",
+        "5",
+        "--json",
+    ];
+    let spent = |json: &serde_json::Value| -> f64 {
+        json["allocation"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum()
+    };
+    let capped: serde_json::Value =
+        serde_json::from_slice(&stdout_of(&[&common[..], &["--budget", "1200"]].concat())).unwrap();
+    assert_eq!(capped["budget"], 1200.0);
+    assert!(spent(&capped) <= 1200.0 + 1e-6, "{}", spent(&capped));
+    let uncapped: serde_json::Value =
+        serde_json::from_slice(&stdout_of(&[&common[..], &["--budget", "none"]].concat())).unwrap();
+    assert!(uncapped["budget"].is_null(), "{}", uncapped["budget"]);
+    ceq()
+        .args([&common[..], &["--budget", "-5"]].concat())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("expected a budget per period"));
+}

@@ -1,0 +1,141 @@
+//! Response curves: the objective as one lever's spend moves and every other lever stays at
+//! the chosen plan — the shape behind each marginal return, for the optimization chart.
+//!
+//! The curves are drawn from the mean field that steered the search ([`MeanField`], the same
+//! runs' draws and shocks), because a Monte Carlo curve would cost one simulation per point.
+//! They show where returns flatten and how far the chosen spend sits from the peak; the
+//! reported gain and marginal returns stay Monte Carlo. The budget is not imposed along a
+//! curve: a point to the right of the chosen spend may exceed the budget (the curve is the
+//! lever's response, not a feasible alternative plan).
+
+use rayon::prelude::*;
+
+use super::mean_field::MeanField;
+use super::objective::smooth_score;
+use super::space::PlanSpace;
+use super::{Optimization, Settings};
+use crate::scenario::{Lever, Scenario};
+
+/// One lever's response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeverResponse {
+    pub lever: Lever,
+    /// (spend per period, objective), ascending in spend.
+    pub points: Vec<(f64, f64)>,
+    /// The baseline plan's spend per period (its first period).
+    pub current: f64,
+    /// The chosen plan's spend per period.
+    pub optimal: f64,
+}
+
+/// Points per curve.
+pub const CURVE_POINTS: usize = 41;
+
+/// The response of the mean-field objective to each optimized lever of `result`, the others
+/// held at the chosen plan. Each curve runs from the lever's lower bound to the larger of twice
+/// the chosen spend, twice the current spend and a tenth of the spend scale (the budget),
+/// capped at the lever's upper bound, and passes exactly through both marked spends.
+pub fn response_curves(
+    scenario: &Scenario,
+    settings: &Settings,
+    result: &Optimization,
+) -> Vec<LeverResponse> {
+    let mean_field = MeanField::new(scenario, settings.seed, settings.mean_field_runs);
+    let criterion = settings.optimize.objective;
+    let space = &result.space;
+    let baseline = &scenario.plans[settings.baseline];
+    let ppy = scenario.time.periods_per_year;
+    space
+        .levers
+        .iter()
+        .enumerate()
+        .map(|(i, &lever)| {
+            let current = baseline.spend_at(lever, 1, ppy);
+            let optimal = result.x[i];
+            let spends = curve_spends(space, i, current, optimal);
+            let points = spends
+                .par_iter()
+                .map(|&spend| {
+                    let mut x = result.x.clone();
+                    x[i] = spend;
+                    let values = mean_field.per_run(&space.plan(&x));
+                    (spend, smooth_score(criterion, &values))
+                })
+                .collect();
+            LeverResponse {
+                lever,
+                points,
+                current,
+                optimal,
+            }
+        })
+        .collect()
+}
+
+/// Evenly spaced spends over the curve's range of lever `i`, with the current and optimal
+/// spends inserted, ascending and without duplicates.
+fn curve_spends(space: &PlanSpace, i: usize, current: f64, optimal: f64) -> Vec<f64> {
+    let (lo, hi) = space.bounds(i);
+    let reach = (2.0 * optimal)
+        .max(2.0 * current)
+        .max(0.1 * space.scale[i])
+        .max(lo + 1.0);
+    let end = reach.min(hi);
+    let mut spends: Vec<f64> = (0..CURVE_POINTS)
+        .map(|k| lo + (end - lo) * k as f64 / (CURVE_POINTS - 1) as f64)
+        .collect();
+    spends.extend(
+        [current, optimal]
+            .into_iter()
+            .filter(|s| (lo..=end).contains(s)),
+    );
+    spends.sort_by(f64::total_cmp);
+    spends.dedup_by(|a, b| (*a - *b).abs() <= 1e-9 * end.abs().max(1.0));
+    spends
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optimize::projection::BoxBudget;
+    use crate::scenario::Plan;
+
+    fn space(lower: f64, upper: f64, budget: f64) -> PlanSpace {
+        PlanSpace {
+            levers: vec![Lever::Acquisition],
+            template: Plan::baseline(),
+            spend: BoxBudget::new(vec![lower], vec![upper], Some(budget), false).unwrap(),
+            shares: None,
+            scale: vec![budget],
+            budget: Some(budget),
+        }
+    }
+
+    #[test]
+    fn spends_cover_both_marks_in_order() {
+        let spends = curve_spends(&space(0.0, 10_000.0, 10_000.0), 0, 1_234.0, 2_000.0);
+        assert_eq!(spends.first(), Some(&0.0));
+        assert_eq!(spends.last(), Some(&4_000.0));
+        assert!(spends.contains(&1_234.0) && spends.contains(&2_000.0));
+        assert!(spends.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(
+            spends.len(),
+            CURVE_POINTS + 1,
+            "2,000 is already on the grid"
+        );
+    }
+
+    #[test]
+    fn spends_stop_at_the_upper_bound_and_start_at_the_lower() {
+        let spends = curve_spends(&space(500.0, 3_000.0, 10_000.0), 0, 2_500.0, 2_800.0);
+        assert_eq!(spends.first(), Some(&500.0));
+        assert_eq!(spends.last(), Some(&3_000.0));
+    }
+
+    #[test]
+    fn a_lever_at_zero_still_gets_a_range() {
+        let spends = curve_spends(&space(0.0, f64::INFINITY, 5_000.0), 0, 0.0, 0.0);
+        assert_eq!(spends.last(), Some(&500.0));
+        assert_eq!(spends.len(), CURVE_POINTS);
+    }
+}
