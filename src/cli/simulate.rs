@@ -137,7 +137,7 @@ pub(crate) fn emit(
 }
 
 /// Each chart as `STEM.png` and `STEM.svg`.
-fn chart_files(charts: Vec<(&str, chart::Rendered)>) -> Vec<(String, Vec<u8>)> {
+pub(super) fn chart_files(charts: Vec<(&str, chart::Rendered)>) -> Vec<(String, Vec<u8>)> {
     charts
         .into_iter()
         .flat_map(|(stem, rendered)| {
