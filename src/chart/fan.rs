@@ -168,6 +168,20 @@ fn spread_apart(positions: &mut [i32], gap: i32) {
     }
 }
 
+/// The polygon between the lower and upper quantile over the periods.
+fn band(
+    points: &[FanPoint],
+    bounds: impl Fn(&FanPoint) -> (f64, f64),
+    color: RGBAColor,
+) -> Polygon<(f64, f64)> {
+    let upper = points.iter().map(|p| (f64::from(p.period), bounds(p).1));
+    let lower = points
+        .iter()
+        .rev()
+        .map(|p| (f64::from(p.period), bounds(p).0));
+    Polygon::new(upper.chain(lower).collect::<Vec<_>>(), color.filled())
+}
+
 #[cfg(test)]
 mod tests {
     use super::spread_apart;
@@ -198,18 +212,4 @@ mod tests {
         sorted.sort();
         assert!(sorted.windows(2).all(|w| w[1] - w[0] >= 20), "{p:?}");
     }
-}
-
-/// The polygon between the lower and upper quantile over the periods.
-fn band(
-    points: &[FanPoint],
-    bounds: impl Fn(&FanPoint) -> (f64, f64),
-    color: RGBAColor,
-) -> Polygon<(f64, f64)> {
-    let upper = points.iter().map(|p| (f64::from(p.period), bounds(p).1));
-    let lower = points
-        .iter()
-        .rev()
-        .map(|p| (f64::from(p.period), bounds(p).0));
-    Polygon::new(upper.chain(lower).collect::<Vec<_>>(), color.filled())
 }

@@ -371,11 +371,20 @@ fn calibration_charts_render_small_and_degenerate_data() {
         .collect();
     let mut with_holdout = CalibrationChart::survival(survival.clone(), "Year", "Customers alive");
     with_holdout.calibration_end = Some(3.0);
+    // More points than get dots, and a calibration end between two of them.
+    let mut many_weeks = CalibrationChart::repeat_purchases(
+        (0..=80)
+            .map(|w| (f64::from(w), 50.0 * f64::from(w), 48.0 * f64::from(w)))
+            .collect(),
+        "Weeks since 1997-01-01",
+    );
+    many_weeks.calibration_end = Some(38.86);
     for chart in [
         CalibrationChart::survival(survival, "Year", "Customers alive"),
         with_holdout,
         CalibrationChart::repeat_purchases(vec![(1.0, 0.0, 0.0)], "Week"),
         CalibrationChart::repeat_purchases(vec![], "Week"),
+        many_weeks,
     ] {
         let title = chart.title.clone();
         check(&calibration_chart(&chart).unwrap(), &title);

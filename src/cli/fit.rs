@@ -1,15 +1,20 @@
 //! `ceq fit survival` and `ceq fit transactions`: calibration from a company's own data
 //! (SPEC §14). The fitting is in [`crate::fit`]; this file reads the files, maps errors to exit
-//! codes, writes the scenario atomically and renders what a strategist reads.
+//! codes, writes the scenario, `fit.json` and the calibration charts atomically and renders what
+//! a strategist reads.
 
 use anyhow::anyhow;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::args::{ChartArgs, OutputArgs};
 use super::{CliError, output, print_stdout};
+use crate::chart::{self, data::CalibrationChart};
 use crate::fit::fitted_scenario::{FittedScenario, significant};
+use crate::fit::tracking::{self, Tracking};
 use crate::fit::transactions::{self, Columns, CustomerSummary, TimeUnit, format_day};
 use crate::fit::{Estimate, FitError, bgnbd, gamma_gamma, sbg};
 use crate::model::closed_form::bgnbd_expected_purchases;
@@ -34,13 +39,16 @@ pub enum FitCommand {
 /// TABLE has a header, a first column with the periods 0, 1, 2, … and one column per cohort
 /// with its customers still active at each period (blank cells end a younger cohort). Prints
 /// alpha and beta with standard errors, fitted against actual counts, projected retention
-/// rates and the `retention = { … }` line to paste into a scenario.
+/// rates and the `retention = { … }` line to paste into a scenario. --json prints one JSON
+/// document, an array of them when several columns are fitted.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
   ceq fit survival retention.csv
   ceq fit survival retention.csv --column regular --through 7
-  ceq fit survival retention.csv --json")]
+  ceq fit survival retention.csv --json
+  ceq fit survival retention.csv --through 7 --out fit/ --charts   (fit.json and, per column,
+                                         survival_<column>.png/.svg: actual vs fitted alive)")]
 pub struct SurvivalArgs {
     /// The survival table (CSV; comma, semicolon or tab).
     #[arg(value_name = "TABLE")]
@@ -54,9 +62,11 @@ pub struct SurvivalArgs {
     #[arg(long, value_name = "K")]
     pub through: Option<usize>,
 
-    /// Print one JSON document (an array of them when several columns are fitted).
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub charts: ChartArgs,
 }
 
 /// Fit BG/NBD purchasing and dropout and Gamma-Gamma order values to a transaction log.
@@ -71,6 +81,9 @@ Examples:
   ceq fit transactions orders.csv --calibration-end 2024-06-30
   ceq fit transactions orders.csv --calibration-end 1997-09-30 --holdout-end 1998-06-30
   ceq fit transactions orders.csv --calibration-end 2024-06-30 --write-scenario fitted.toml
+  ceq fit transactions orders.csv --calibration-end 1997-09-30 --holdout-end 1998-06-30 \\
+      --out fit/ --charts   (fit.json and repeat_purchases.png/.svg: cumulative repeat
+                             purchases of the cohort, actual vs BG/NBD, week by week)
   ceq fit transactions export.csv --customer-col Kunde --date-col Datum --amount-col Betrag")]
 pub struct TransactionsArgs {
     /// The transaction log (CSV; comma, semicolon or tab).
@@ -110,9 +123,11 @@ pub struct TransactionsArgs {
     #[arg(long, value_name = "PATH")]
     pub write_scenario: Option<PathBuf>,
 
-    /// Print one JSON document on stdout instead of the text report.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub charts: ChartArgs,
 }
 
 /// The `--time-unit` values.
@@ -235,6 +250,7 @@ struct RetentionRate {
 }
 
 fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
+    args.charts.check(args.output.out.as_deref())?;
     let file = &args.table;
     let text = read_text(file)?;
     let table = sbg::read_survival_table(&text).map_err(|e| fit_error(file, e))?;
@@ -262,17 +278,107 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
             .map_err(|e| fit_error(file, prefix_column(e, &s.name)))?;
         results.push(sbg_json(s, &fitted));
     }
-    if args.json {
-        return match results.as_slice() {
-            [one] => print_stdout(&json_text(one)?),
-            many => print_stdout(&json_text(&many)?),
-        };
+    let json = match results.as_slice() {
+        [one] => json_text(one)?,
+        many => json_text(&many)?,
+    };
+    if let Some(dir) = &args.output.out {
+        let mut files = vec![("fit.json".to_string(), json.clone().into_bytes())];
+        if args.charts.charts {
+            let source = file_name(file);
+            let mut stems = HashSet::new();
+            for (index, result) in results.iter().enumerate() {
+                let stem = format!(
+                    "survival_{}",
+                    column_stem(&result.column, index, &mut stems)
+                );
+                let data = survival_chart(&source, &table.period_column, result);
+                let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
+                files.extend(output::chart_files(vec![(stem.as_str(), rendered)]));
+            }
+        }
+        output::write_reported(dir, &files)?;
+    }
+    if args.output.json {
+        return print_stdout(&json);
     }
     let mut out = String::new();
     for result in &results {
         render_sbg(&mut out, file, result);
     }
     print_stdout(&out)
+}
+
+/// The file's name without its directory, for chart subtitles and the written scenario.
+fn file_name(file: &Path) -> String {
+    file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// A column name as a file-name part: lower-case ASCII letters, digits and single underscores
+/// ("High End" → "high_end"); `column_N` (N counted from 1) when nothing is left, and `_2`,
+/// `_3`, … appended when two columns would get the same name.
+fn column_stem(column: &str, index: usize, used: &mut HashSet<String>) -> String {
+    let mut stem = String::new();
+    for c in column.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            stem.push(c);
+        } else if !stem.is_empty() && !stem.ends_with('_') {
+            stem.push('_');
+        }
+    }
+    let trimmed = stem.trim_end_matches('_');
+    let base = if trimmed.is_empty() {
+        format!("column_{}", index + 1)
+    } else {
+        trimmed.to_string()
+    };
+    let mut stem = base.clone();
+    let mut suffix = 2;
+    while !used.insert(stem.clone()) {
+        stem = format!("{base}_{suffix}");
+        suffix += 1;
+    }
+    stem
+}
+
+/// Actual against fitted customers alive by period, the end of the fitted periods marked when
+/// later periods are a holdout (sBG, Fader & Hardie 2007: S(t) = B(α, β + t)/B(α, β), the
+/// fitted counts of [`sbg::SbgFit::fitted_alive`]).
+fn survival_chart(source: &str, period_column: &str, result: &SbgJson) -> CalibrationChart {
+    let points = result
+        .table
+        .iter()
+        .map(|row| (row.period as f64, row.actual, row.fitted))
+        .collect();
+    let mut period_label: String = period_column.trim().to_string();
+    if let Some(first) = period_label.get(..1) {
+        period_label = first.to_uppercase() + &period_label[1..];
+    }
+    if period_label.is_empty() {
+        period_label = "Period".to_string();
+    }
+    let shares = result.table.first().is_some_and(|row| row.actual <= 1.0);
+    let y_label = if shares {
+        "Share of the cohort alive"
+    } else {
+        "Customers alive"
+    };
+    let mut data = CalibrationChart::survival(points, &period_label, y_label);
+    data.subtitle = format!(
+        "{source} · {} · α = {}, β = {} · periods 0–{} fitted",
+        result.column,
+        significant(result.alpha, 4),
+        significant(result.beta, 4),
+        result.through
+    );
+    let last = result.table.len().saturating_sub(1);
+    if result.through < last {
+        data.calibration_end = Some(result.through as f64);
+    }
+    data
 }
 
 fn prefix_column(error: FitError, column: &str) -> FitError {
@@ -408,6 +514,21 @@ struct TransactionsJson {
     gamma_gamma: GammaGammaJson,
     holdout: Option<HoldoutJson>,
     scenario: Option<String>,
+    /// Cumulative repeat purchases of the fitted customers, actual and BG/NBD, at each whole
+    /// time unit since the first purchase day, to the holdout end (else the calibration end);
+    /// None (with a warning) when the model curve cannot be evaluated.
+    tracking: Option<Vec<TrackingJson>>,
+}
+
+/// One point of [`tracking::cumulative_repeat_purchases`].
+#[derive(Debug, Serialize)]
+struct TrackingJson {
+    /// The last day counted, inclusive.
+    date: String,
+    /// Time units from the first customer's first purchase day to the end of `date`.
+    time: f64,
+    actual: f64,
+    model: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -491,6 +612,7 @@ fn parse_date_arg(flag: &str, text: &str) -> Result<i64, CliError> {
 }
 
 fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
+    args.charts.check(args.output.out.as_deref())?;
     let file = &args.log;
     let unit = TimeUnit::from(args.time_unit);
     let text = read_text(file)?;
@@ -563,10 +685,15 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         )?),
         None => None,
     };
-    let source = file.file_name().map_or_else(
-        || file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let source = file_name(file);
+    let tracked = track_cohort(
+        &log,
+        &purchasing,
+        calibration_end,
+        holdout_end,
+        unit,
+        args.charts.charts,
+    )?;
     let end_text = format_day(calibration_end);
     let scenario_text = FittedScenario {
         source: &source,
@@ -580,7 +707,7 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
     if let Some(path) = &args.write_scenario {
         write_scenario(path, &scenario_text)?;
     }
-    let result = transactions_json(
+    let mut result = transactions_json(
         &log,
         &summaries,
         &purchasing,
@@ -590,8 +717,38 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         holdout,
         args.write_scenario.as_deref(),
     );
-    if args.json {
-        print_stdout(&json_text(&result)?)
+    result.tracking = tracked.as_ref().map(|t| {
+        t.points
+            .iter()
+            .map(|p| TrackingJson {
+                date: format_day(p.day),
+                time: p.time,
+                actual: p.actual,
+                model: p.model,
+            })
+            .collect()
+    });
+    let json = json_text(&result)?;
+    if let Some(dir) = &args.output.out {
+        let mut files = vec![("fit.json".to_string(), json.clone().into_bytes())];
+        if args.charts.charts
+            && let Some(tracked) = &tracked
+        {
+            let data = repeat_purchases_chart(
+                &source,
+                &result,
+                &purchasing,
+                tracked,
+                holdout_end.is_some(),
+                unit,
+            );
+            let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
+            files.extend(output::chart_files(vec![("repeat_purchases", rendered)]));
+        }
+        output::write_reported(dir, &files)?;
+    }
+    if args.output.json {
+        print_stdout(&json)
     } else {
         print_stdout(&render_transactions(
             file,
@@ -602,6 +759,74 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
             args.horizon,
         ))
     }
+}
+
+/// The cohort's cumulative repeat purchases, actual against BG/NBD, to the holdout end (else the
+/// calibration end). A model curve that cannot be evaluated is an error when the chart was asked
+/// for and otherwise a warning, since the fit itself stands.
+fn track_cohort(
+    log: &transactions::TransactionLog,
+    purchasing: &bgnbd::BgNbdFit,
+    calibration_end: i64,
+    holdout_end: Option<i64>,
+    unit: TimeUnit,
+    charts: bool,
+) -> Result<Option<Tracking>, CliError> {
+    let end = holdout_end.unwrap_or(calibration_end);
+    match tracking::cumulative_repeat_purchases(
+        log,
+        purchasing.params(),
+        calibration_end,
+        end,
+        unit,
+    ) {
+        Ok(tracked) => Ok(Some(tracked)),
+        Err(error) if charts => Err(CliError::failed(anyhow!(
+            "cannot draw the cumulative repeat purchases chart: {error}"
+        ))),
+        Err(error) => {
+            eprintln!(
+                "warning: the cumulative repeat purchases of the model cannot be computed \
+                 ({error}); the JSON has no tracking curve"
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Cumulative repeat purchases of the fitted cohort by time unit since the first purchase day,
+/// actual against BG/NBD (the tracking plot of Fader, Hardie & Lee 2005a; see [`tracking`]), the
+/// calibration end marked when a holdout follows it.
+fn repeat_purchases_chart(
+    source: &str,
+    result: &TransactionsJson,
+    purchasing: &bgnbd::BgNbdFit,
+    tracked: &Tracking,
+    holdout: bool,
+    unit: TimeUnit,
+) -> CalibrationChart {
+    let points = tracked
+        .points
+        .iter()
+        .map(|p| (p.time, p.actual, p.model))
+        .collect();
+    let unit_name = unit.name();
+    let capitalized = unit_name[..1].to_uppercase() + &unit_name[1..];
+    let x_label = format!("{capitalized}s since {}", format_day(tracked.start));
+    let mut data = CalibrationChart::repeat_purchases(points, &x_label);
+    data.subtitle = format!(
+        "{source} · {} customers who first bought by {} · r = {}, α = {}, a = {}, b = {}",
+        chart::theme::thousands(result.customers as f64),
+        result.calibration_end,
+        significant(purchasing.r.value, 4),
+        significant(purchasing.alpha.value, 4),
+        significant(purchasing.a.value, 4),
+        significant(purchasing.b.value, 4),
+    );
+    if holdout {
+        data.calibration_end = Some(tracked.calibration_end);
+    }
+    data
 }
 
 fn warn_bad_rows(file: &Path, bad_rows: &[transactions::BadRow]) {
@@ -745,6 +970,7 @@ fn transactions_json(
         },
         holdout,
         scenario: scenario.map(|p| p.display().to_string()),
+        tracking: None,
     }
 }
 
@@ -916,4 +1142,23 @@ fn render_holdout(out: &mut String, result: &TransactionsJson, holdout: &Holdout
         count(total.actual),
         total.predicted
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_names_become_file_name_parts() {
+        let mut used = HashSet::new();
+        let mut stem = |column: &str, index: usize| column_stem(column, index, &mut used);
+        assert_eq!(stem("regular", 0), "regular");
+        assert_eq!(stem("High End", 1), "high_end");
+        assert_eq!(stem("high-end", 2), "high_end_2");
+        assert_eq!(stem(" Stammkunden (€) ", 3), "stammkunden");
+        assert_eq!(stem("2024/Q1..Q2", 4), "2024_q1_q2");
+        assert_eq!(stem("€€", 5), "column_6");
+        assert_eq!(stem("", 6), "column_7");
+        assert_eq!(stem("../../etc", 7), "etc");
+    }
 }

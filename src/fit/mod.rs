@@ -8,7 +8,9 @@
 //! - [`bgnbd`]: BG/NBD purchasing and dropout (Fader, Hardie & Lee 2005a) from per-customer
 //!   frequency, recency and age, with the conditional expectation used for the holdout check;
 //! - [`gamma_gamma`]: the Gamma-Gamma order-value model (Fader, Hardie & Lee 2005b);
-//! - [`transactions`]: the reader of raw transaction logs and their per-customer summaries.
+//! - [`transactions`]: the reader of raw transaction logs and their per-customer summaries;
+//! - [`tracking`]: the cohort's cumulative repeat purchases over calendar time, actual against
+//!   BG/NBD, for the calibration chart.
 //!
 //! Likelihoods are maximized over the logarithms of the parameters (all are positive) by the
 //! Nelder–Mead minimizer in [`optimizer`]; standard errors come from the observed information
@@ -20,6 +22,7 @@ pub mod gamma_gamma;
 pub mod hessian;
 pub mod optimizer;
 pub mod sbg;
+pub mod tracking;
 pub mod transactions;
 
 use serde::Serialize;
