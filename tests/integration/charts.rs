@@ -91,3 +91,109 @@ fn charts_without_out_is_a_usage_error() {
         .stdout("")
         .stderr("error: --charts writes files and needs an output directory: add --out DIR\n");
 }
+
+/// The chart files each plan command writes with `--charts`, and a word of each one's title.
+const PLAN_CHARTS: [(&str, &[&str], &[(&str, &str)]); 4] = [
+    (
+        "compare",
+        &["--runs", "20"],
+        &[
+            ("compare", "Which plan is worth most"),
+            ("fan", "Cumulative customer equity by plan"),
+        ],
+    ),
+    (
+        "optimize",
+        &[
+            "--runs",
+            "20",
+            "--search-runs",
+            "10",
+            "--mean-field-runs",
+            "5",
+        ],
+        &[
+            ("allocation", "Budget split"),
+            ("response_curves", "How the objective responds"),
+            ("fan", "current vs optimized"),
+        ],
+    ),
+    (
+        "frontier",
+        &[
+            "--budgets",
+            "2000,3500,5000",
+            "--runs",
+            "20",
+            "--mean-field-runs",
+            "0",
+        ],
+        &[("frontier", "What each budget buys")],
+    ),
+    (
+        "sensitivity",
+        &["--runs", "5", "--screen", "4"],
+        &[("tornado", "What moves customer equity most")],
+    ),
+];
+
+#[test]
+fn plan_commands_write_their_charts_beside_their_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = super::plans::fixture(dir.path());
+    for (command, flags, charts) in PLAN_CHARTS {
+        let out = dir.path().join(command);
+        ceq()
+            .arg(command)
+            .arg(&scenario)
+            .args(flags)
+            .args(["--quiet", "--charts", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let names: Vec<String> = fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.starts_with('.')),
+            "{command}: no temporary file: {names:?}"
+        );
+        assert!(
+            names.iter().any(|n| n.ends_with(".json")),
+            "{command}: the tables are still written: {names:?}"
+        );
+        for (stem, title) in charts {
+            let png = fs::read(out.join(format!("{stem}.png"))).unwrap();
+            assert_eq!(png_size(&png), (1920, 1080), "{command}: {stem}.png");
+            let svg = fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap();
+            assert!(
+                svg.contains(title),
+                "{command}: {stem}.svg is titled {title:?}"
+            );
+            assert!(
+                svg.contains("USD"),
+                "{command}: {stem}.svg names the currency"
+            );
+        }
+        let pictures = names.iter().filter(|n| n.ends_with(".png")).count();
+        assert_eq!(pictures, charts.len(), "{command}: {names:?}");
+    }
+}
+
+#[test]
+fn plan_commands_refuse_charts_without_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = super::plans::fixture(dir.path());
+    for (command, flags, _) in PLAN_CHARTS {
+        ceq()
+            .arg(command)
+            .arg(&scenario)
+            .args(flags)
+            .arg("--charts")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr("error: --charts writes files and needs an output directory: add --out DIR\n");
+    }
+}

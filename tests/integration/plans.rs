@@ -7,10 +7,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use ceq::model::closed_form::bd_response;
+use ceq::optimize::curves::response_curves;
 use ceq::optimize::mean_field::MeanField;
 use ceq::optimize::{Settings, Silent, optimize};
 use ceq::plans::compare::compare;
 use ceq::plans::frontier::frontier;
+use ceq::plans::sensitivity::{self, sensitivity};
 use ceq::scenario::{
     Acquisition, CashFlowTiming, Cohort, DriverEffect, DriverParams, Lever, Objective, Optimize,
     OrderValue, Plan, Purchases, ResponseCurve, Retention, RetentionProgram, Scenario,
@@ -294,6 +296,111 @@ fn the_frontier_does_not_fall_with_the_budget() {
 }
 
 #[test]
+fn the_frontier_marks_the_baseline_on_its_own_runs() {
+    let scenario = bd_scenario();
+    let mut settings = settings(&scenario, 40, 40);
+    settings.marginal = false;
+    let result = frontier(&scenario, &settings, &[50_000.0, 100_000.0], &mut Silent).unwrap();
+    assert_eq!(result.baseline.plan, "current");
+    assert_eq!(
+        result.baseline.spend, 100_000.0,
+        "50,000 + 50,000 per period"
+    );
+    let options = SimOptions {
+        plan: 0,
+        runs: 40,
+        seed: result.seed,
+        engine: EngineKind::Customer,
+    };
+    let again = run_plan(&scenario, &scenario.plans[0], &options).unwrap();
+    let values: Vec<f64> = again.runs.iter().map(|r| r.customer_equity).collect();
+    assert_eq!(result.baseline.customer_equity, describe(&values));
+}
+
+/// Without a budget cap the mean-field optimum is the top of every lever's response curve
+/// (the others held there), and each curve passes through the chosen plan's mean-field value.
+#[test]
+fn response_curves_peak_at_an_uncapped_optimum_and_pass_through_it() {
+    let mut scenario = bd_scenario();
+    if let Some(section) = scenario.optimize.as_mut() {
+        section.budget = None;
+    }
+    let mut settings = settings(&scenario, 20, 20);
+    settings.refine_steps = 0;
+    let result = optimize(&scenario, &settings, &mut Silent).unwrap();
+    let curves = response_curves(&scenario, &settings, &result);
+    assert_eq!(curves.len(), 2);
+    let at_optimum = MeanField::new(&scenario, settings.seed, 0).expected_ce(&result.plan);
+    for (i, curve) in curves.iter().enumerate() {
+        assert_eq!(curve.optimal, result.x[i]);
+        assert_eq!(curve.current, 50_000.0);
+        assert!(curve.points.windows(2).all(|w| w[0].0 < w[1].0));
+        let through = curve
+            .points
+            .iter()
+            .find(|p| p.0 == curve.optimal)
+            .expect("the curve has a point at the optimal spend");
+        assert!(
+            (through.1 - at_optimum).abs() <= 1e-9 * at_optimum.abs(),
+            "{} vs {at_optimum}",
+            through.1
+        );
+        let top = curve.points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        assert!(
+            top <= at_optimum + 1e-5 * at_optimum.abs(),
+            "{:?}: the curve reaches {top} above the optimum {at_optimum}",
+            curve.lever
+        );
+        // Diminishing returns: the ends lie below the optimum by a visible margin.
+        let first = curve.points[0].1;
+        assert!(first < at_optimum - 1e-3 * at_optimum.abs());
+    }
+}
+
+/// The screen chooses which parameters to simulate, not their effects: every effect measured
+/// is exactly the unscreened one (same seeds), the largest effect is among them, and the rest
+/// are listed.
+#[test]
+fn screened_sensitivity_measures_the_largest_effects_exactly() {
+    let scenario = bd_scenario();
+    let mut study = sensitivity::Settings {
+        plan: 0,
+        step: 0.1,
+        runs: 20,
+        seed: 4,
+        engine: EngineKind::Customer,
+        screen: None,
+    };
+    let full = sensitivity(&scenario, &study, &mut Silent).unwrap();
+    assert!(full.screening.is_none());
+    study.screen = Some(3);
+    let screened = sensitivity(&scenario, &study, &mut Silent).unwrap();
+    let screening = screened.screening.as_ref().expect("a screening record");
+    assert_eq!(screening.parameters, full.effects.len());
+    assert_eq!(screening.measured, 3);
+    assert_eq!(screened.effects.len(), 3);
+    assert_eq!(screening.screened_out.len(), full.effects.len() - 3);
+    for effect in &screened.effects {
+        let same = full
+            .effects
+            .iter()
+            .find(|e| e.parameter == effect.parameter)
+            .unwrap();
+        assert_eq!(effect, same);
+        assert!(!screening.screened_out.contains(&effect.parameter));
+    }
+    assert!(
+        screened
+            .effects
+            .iter()
+            .any(|e| e.parameter == full.effects[0].parameter),
+        "the largest effect, {}, was screened out",
+        full.effects[0].parameter
+    );
+    assert_eq!(screened.base_customer_equity, full.base_customer_equity);
+}
+
+#[test]
 fn compare_differences_are_antisymmetric() {
     let mut scenario = bd_scenario();
     scenario
@@ -396,7 +503,7 @@ fn ceq() -> Command {
     Command::cargo_bin("ceq").expect("the ceq binary is built")
 }
 
-fn fixture(dir: &Path) -> PathBuf {
+pub(crate) fn fixture(dir: &Path) -> PathBuf {
     let path = dir.join("fixture.toml");
     fs::write(&path, FIXTURE).unwrap();
     path
@@ -602,7 +709,7 @@ fn budget_flag_overrides_the_scenario_budget_or_lifts_the_cap() {
         serde_json::from_slice(&stdout_of(&[&common[..], &["--budget", "none"]].concat())).unwrap();
     assert!(uncapped["budget"].is_null(), "{}", uncapped["budget"]);
     ceq()
-        .args([&common[..], &["--budget", "-5"]].concat())
+        .args([&common[..], &["--budget=-5"]].concat())
         .assert()
         .code(2)
         .stderr(predicates::str::contains("expected a budget per period"));

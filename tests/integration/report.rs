@@ -131,6 +131,58 @@ fn report_with_plans_compares_them() {
 }
 
 #[test]
+fn report_with_optimize_shows_the_split_its_response_and_the_frontier() {
+    let dir = tempfile::tempdir().unwrap();
+    report("full.toml", dir.path(), "30");
+    check_self_contained(dir.path());
+    for stem in [
+        "allocation",
+        "response_curves",
+        "fan_optimized",
+        "frontier",
+        "fan_plans",
+    ] {
+        assert!(
+            dir.path().join(format!("{stem}.png")).is_file(),
+            "{stem}.png"
+        );
+    }
+    let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    for text in [
+        "<h2>Optimization</h2>",
+        "<h2>What each budget buys</h2>",
+        "Today the current plan spends",
+        "Saltelli",
+    ] {
+        assert!(html.contains(text), "report.html lacks {text}");
+    }
+    let markdown = fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(markdown.contains("](frontier.png)"));
+    assert!(markdown.contains("| Budget | Mean CE of the best split |"));
+    let without = tempfile::tempdir().unwrap();
+    ceq()
+        .args(["report", &example("full.toml"), "--out"])
+        .arg(without.path())
+        .args([
+            "--runs",
+            "30",
+            "--sensitivity-runs",
+            "0",
+            "--no-frontier",
+            "--quiet",
+        ])
+        .assert()
+        .success();
+    assert!(!without.path().join("frontier.png").exists());
+    let html = fs::read_to_string(without.path().join("report.html")).unwrap();
+    assert!(!html.contains("What each budget buys"));
+    assert!(
+        html.contains("--no-frontier"),
+        "the command in the footer re-creates it"
+    );
+}
+
+#[test]
 fn report_needs_out() {
     ceq()
         .args(["report", &example("minimal.toml")])
