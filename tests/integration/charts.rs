@@ -92,8 +92,15 @@ fn charts_without_out_is_a_usage_error() {
         .stderr("error: --charts writes files and needs an output directory: add --out DIR\n");
 }
 
-/// The chart files each plan command writes with `--charts`, and a word of each one's title.
-const PLAN_CHARTS: [(&str, &[&str], &[(&str, &str)]); 4] = [
+/// A command, its flags, and each chart it writes with a phrase of the chart's title.
+type PlanCommandCharts = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
+/// The chart files each plan command writes with `--charts`, and a phrase of each one's title.
+const PLAN_CHARTS: [PlanCommandCharts; 4] = [
     (
         "compare",
         &["--runs", "20"],
