@@ -29,7 +29,7 @@ impl Draw for FrontierChart {
         if self.current_budget.is_some() {
             legend.push(item(
                 Mark::Dashed(theme::ORANGE.to_rgba()),
-                "Current budget",
+                "Current plan's spend",
             ));
         }
         if self.current_plan.is_some() {

@@ -11,7 +11,7 @@ use crate::chart::{self, ChartError};
 use crate::optimize::curves::response_curves;
 use crate::optimize::{self, OptimizeError, Progress, Settings};
 use crate::plans::{compare, frontier, sensitivity};
-use crate::scenario::Scenario;
+use crate::scenario::{Lever, Scenario};
 use crate::sim::{self, EngineKind, SimError, SimOptions};
 use crate::stats::{self, SummaryContext};
 
@@ -149,7 +149,8 @@ pub fn build(
             progress.message("optimizing the budget split");
             let optimization = optimization_section(scenario, &settings, progress, &mut charts)?;
             let frontier = if options.frontier {
-                frontier_section(scenario, &settings, progress, &mut charts)?
+                let reference = frontier_reference(scenario, &settings, &optimization);
+                frontier_section(scenario, &settings, reference, progress, &mut charts)?
             } else {
                 None
             };
@@ -228,6 +229,11 @@ pub const SENSITIVITY_SCREEN: usize = 20;
 /// Budgets of the report's frontier, as multiples of the optimization budget (or, uncapped,
 /// of the baseline plan's spend).
 const FRONTIER_MULTIPLES: [f64; 5] = [0.5, 0.75, 1.0, 1.25, 1.5];
+
+/// The most runs per budget of the report's frontier: six simulations (five budgets and the
+/// baseline) at the report's full runs would double its time, and a curve's shape, with paired
+/// differences between budgets, needs fewer runs than a headline figure.
+const FRONTIER_RUNS: u64 = 300;
 
 fn chart_ref(stem: &str, alt: &str) -> ChartRef {
     ChartRef {
@@ -336,19 +342,47 @@ fn optimization_section(
     })
 }
 
-/// The best split at budgets around today's, with the baseline plan marked; `None` when there
-/// is no budget to scale (no cap and no spend).
+/// The budget the frontier is centred on: the budget when the optimum spends it; what the
+/// optimum spends when it leaves part unspent or there is no cap (beyond that the frontier is
+/// flat, so budgets around the cap would show nothing); today's spend when that is zero too.
+fn frontier_reference(
+    scenario: &Scenario,
+    settings: &Settings,
+    optimization: &OptimizationSection,
+) -> f64 {
+    let ppy = scenario.time.periods_per_year;
+    let today = scenario.plans[settings.baseline].total_spend_at(1, ppy);
+    let optimized: f64 = optimization.levers.iter().map(|l| l.optimized).sum();
+    let fixed = today - optimization.levers.iter().map(|l| l.current).sum::<f64>();
+    let spent = optimized + fixed.max(0.0);
+    match (settings.optimize.budget, optimization.unallocated) {
+        (Some(budget), Some(unspent)) if unspent > 0.01 * budget => {
+            two_significant_digits(budget - unspent)
+        }
+        (Some(budget), _) => budget,
+        (None, _) if spent > 0.0 => two_significant_digits(spent),
+        (None, _) => today,
+    }
+}
+
+/// A budget a planner would write: 27,027 → 27,000.
+fn two_significant_digits(value: f64) -> f64 {
+    if value <= 0.0 || !value.is_finite() {
+        return value;
+    }
+    let unit = 10f64.powf(value.log10().floor() - 1.0);
+    (value / unit).round() * unit
+}
+
+/// The best split at half to one and a half times `reference`, with the baseline plan marked;
+/// `None` when there is no budget to scale.
 fn frontier_section(
     scenario: &Scenario,
     settings: &Settings,
+    reference: f64,
     progress: &mut dyn Progress,
     charts: &mut Vec<(String, chart::Rendered)>,
 ) -> Result<Option<FrontierSection>, ReportError> {
-    let ppy = scenario.time.periods_per_year;
-    let reference = settings
-        .optimize
-        .budget
-        .unwrap_or_else(|| scenario.plans[settings.baseline].total_spend_at(1, ppy));
     if !(reference > 0.0 && reference.is_finite()) {
         return Ok(None);
     }
@@ -359,7 +393,22 @@ fn frontier_section(
     progress.message("the budget frontier");
     let mut at = settings.clone();
     at.marginal = false;
+    at.runs = settings.runs.min(FRONTIER_RUNS);
     let result = frontier::frontier(scenario, &at, &budgets, progress)?;
+    // Levers the optimizer may not move keep the baseline's schedule and count against the
+    // budget at their largest amount, as in the optimizer's space.
+    let base_plan = &scenario.plans[settings.baseline];
+    let fixed: f64 = Lever::ALL
+        .iter()
+        .filter(|l| !settings.optimize.levers.contains(l))
+        .map(|l| {
+            base_plan.spend[l.index()]
+                .0
+                .iter()
+                .copied()
+                .fold(0.0, f64::max)
+        })
+        .sum();
     charts.push((
         "frontier".to_string(),
         chart::frontier_chart(&FrontierChart::from_frontier(&result, scenario))?,
@@ -370,11 +419,13 @@ fn frontier_section(
             .iter()
             .map(|p| FrontierRow {
                 budget: p.budget,
+                spend: p.spend + fixed,
                 mean: p.customer_equity.mean,
                 ci95: p.customer_equity.ci95,
                 extra_per_unit: p.extra_ce_per_unit.as_ref().map(|e| (e.mean, e.ci95)),
             })
             .collect(),
+        runs: result.runs,
         baseline: result.baseline.plan.clone(),
         baseline_spend: result.baseline.spend,
         baseline_mean: result.baseline.customer_equity.mean,
@@ -395,5 +446,18 @@ fn simulation_alt(stem: &str) -> &'static str {
         "waterfall_components" => "Customer equity by component",
         "waterfall_origin" => "Customer equity from the existing base and from new customers",
         _ => "Chart",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::two_significant_digits;
+
+    #[test]
+    fn derived_budgets_are_rounded_to_two_significant_digits() {
+        assert_eq!(two_significant_digits(27_027.0), 27_000.0);
+        assert_eq!(two_significant_digits(9_960.0), 10_000.0);
+        assert_eq!(two_significant_digits(155.0), 160.0);
+        assert_eq!(two_significant_digits(0.0), 0.0);
     }
 }

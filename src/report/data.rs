@@ -88,6 +88,8 @@ pub struct OptimizationSection {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrontierSection {
     pub points: Vec<FrontierRow>,
+    /// Runs per budget (the same runs for every budget and the baseline).
+    pub runs: u64,
     pub baseline: String,
     /// The baseline plan's total spend per period, and its CE on the frontier's runs.
     pub baseline_spend: f64,
@@ -99,6 +101,9 @@ pub struct FrontierSection {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrontierRow {
     pub budget: f64,
+    /// What the best split spends on the optimized levers (below the budget when more would
+    /// not pay).
+    pub spend: f64,
     pub mean: f64,
     pub ci95: [f64; 2],
     /// Extra CE per extra unit of budget since the previous budget: mean and 95% CI.

@@ -170,8 +170,9 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
         let _ = writeln!(h, "<p>{}</p>", esc(&frontier_intro(f, cur, &data.period)));
         figure(&mut h, &f.chart, charts);
         h.push_str(
-            "<table class=\"num\">\n<tr><th>Budget</th><th>Mean CE of the best split</th>\
-             <th>95% CI</th><th>Extra CE per extra 1</th><th>95% CI</th></tr>\n",
+            "<table class=\"num\">\n<tr><th>Budget</th><th>Best split spends</th>\
+             <th>Mean CE of the best split</th><th>95% CI</th><th>Extra CE per extra 1</th>\
+             <th>95% CI</th></tr>\n",
         );
         for row in frontier_rows(f, cur) {
             let cells: String = row.iter().map(|c| format!("<td>{}</td>", esc(c))).collect();
@@ -279,7 +280,61 @@ pub(super) fn answer_sentences(data: &ReportData) -> Vec<String> {
             percent(o.prob_better)
         ));
     }
+    if let Some(sentence) = data
+        .frontier
+        .as_ref()
+        .and_then(|f| budget_sentence(f, cur, &data.period))
+    {
+        out.push(sentence);
+    }
     out
+}
+
+/// What the next step of budget above today's spend buys, split optimally: the frontier's
+/// paired extra CE per extra unit between the two budgets around the step.
+fn budget_sentence(f: &FrontierSection, cur: &str, period: &str) -> Option<String> {
+    let Some(pair) = f
+        .points
+        .windows(2)
+        .find(|w| w[1].budget > f.baseline_spend && w[1].extra_per_unit.is_some())
+    else {
+        // Today's spend is beyond every budget of the frontier.
+        let last = f.points.last()?;
+        return (last.budget - last.spend > 0.01 * last.budget).then(|| {
+            format!(
+                "The best split needs only {} per {period}; more budget would not pay.",
+                money(last.spend, cur)
+            )
+        });
+    };
+    let unspent = pair[0].budget - pair[0].spend;
+    if unspent > 0.01 * pair[0].budget {
+        return Some(format!(
+            "More budget would not pay: at {} per {period} the best split already leaves {} \
+             unspent.",
+            money(pair[0].budget, cur),
+            money(unspent, cur)
+        ));
+    }
+    let (mean, ci) = pair[1].extra_per_unit?;
+    let verdict = if ci[0] > 0.0 {
+        "so more budget pays"
+    } else if ci[1] < 0.0 {
+        "so more budget does not pay"
+    } else {
+        "too close to zero to call"
+    };
+    Some(format!(
+        "Raising the budget from {} to {} per {period}, split optimally, adds {} {} of \
+         customer equity for each extra {cur} 1 of budget per {period} (95% CI {} to {}), net \
+         of the extra spend: {verdict}.",
+        money(pair[0].budget, cur),
+        money(pair[1].budget, cur),
+        cur,
+        super::describe::number(mean, 2),
+        super::describe::number(ci[0], 2),
+        super::describe::number(ci[1], 2)
+    ))
 }
 
 pub(super) fn summary_rows(data: &ReportData) -> Vec<(String, String)> {
@@ -377,17 +432,32 @@ pub(super) fn frontier_intro(f: &FrontierSection, cur: &str, period: &str) -> St
     };
     let mut text = format!(
         "The best split of each budget from {} to {} per {period}, every budget simulated on \
-         the same runs. Today the {} plan spends {} per {period}; its customer equity on those \
-         runs is {} (95% CI {}).",
+         the same {} runs. Today the {} plan spends {} per {period}; its customer equity on \
+         those runs is {} (95% CI {}).",
         money(first, cur),
         money(last, cur),
+        thousands(f.runs as f64),
         f.baseline,
         money(f.baseline_spend, cur),
         money(f.baseline_mean, cur),
         money_interval(f.baseline_ci95, cur)
     );
     let points: Vec<(f64, f64)> = f.points.iter().map(|p| (p.budget, p.mean)).collect();
-    if let Some((best, _, _)) = crate::plans::frontier::read_off(&points, f.baseline_spend) {
+    let beyond = f.points.last().filter(|last| {
+        f.baseline_spend > last.budget && last.budget - last.spend > 0.01 * last.budget
+    });
+    if let Some(last) = beyond {
+        let gap = last.mean - f.baseline_mean;
+        text.push_str(&format!(
+            " The best split of any budget above {} spends {} and is worth {}, {} {} than \
+             today's plan.",
+            money(last.spend, cur),
+            money(last.spend, cur),
+            money(last.mean, cur),
+            money(gap.abs(), cur),
+            if gap >= 0.0 { "more" } else { "less" }
+        ));
+    } else if let Some((best, _, _)) = crate::plans::frontier::read_off(&points, f.baseline_spend) {
         let gap = best - f.baseline_mean;
         text.push_str(&format!(
             " The best split of the same budget is worth about {}, {} {} than today's split \
@@ -400,8 +470,8 @@ pub(super) fn frontier_intro(f: &FrontierSection, cur: &str, period: &str) -> St
     text
 }
 
-/// Cells of the frontier table: budget, mean, CI, extra CE per extra unit and its CI.
-pub(super) fn frontier_rows(f: &FrontierSection, cur: &str) -> Vec<[String; 5]> {
+/// Cells of the frontier table: budget, spend, mean, CI, extra CE per extra unit and its CI.
+pub(super) fn frontier_rows(f: &FrontierSection, cur: &str) -> Vec<[String; 6]> {
     f.points
         .iter()
         .map(|p| {
@@ -418,6 +488,7 @@ pub(super) fn frontier_rows(f: &FrontierSection, cur: &str) -> Vec<[String; 5]> 
             };
             [
                 money(p.budget, cur),
+                money(p.spend, cur),
                 money(p.mean, cur),
                 money_interval(p.ci95, cur),
                 extra,

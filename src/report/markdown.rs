@@ -125,8 +125,8 @@ pub fn render(data: &ReportData) -> String {
         let _ = writeln!(m, "{}\n", esc(&frontier_intro(f, cur, &data.period)));
         image(&mut m, &f.chart);
         m.push_str(
-            "| Budget | Mean CE of the best split | 95% CI | Extra CE per extra 1 | 95% CI |\n\
-             |---:|---:|---:|---:|---:|\n",
+            "| Budget | Best split spends | Mean CE of the best split | 95% CI | Extra CE per \
+             extra 1 | 95% CI |\n|---:|---:|---:|---:|---:|---:|\n",
         );
         for row in frontier_rows(f, cur) {
             let _ = writeln!(m, "| {} |", row.map(|c| esc(&c)).join(" | "));

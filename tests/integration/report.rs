@@ -158,7 +158,7 @@ fn report_with_optimize_shows_the_split_its_response_and_the_frontier() {
     }
     let markdown = fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(markdown.contains("](frontier.png)"));
-    assert!(markdown.contains("| Budget | Mean CE of the best split |"));
+    assert!(markdown.contains("| Budget | Best split spends | Mean CE of the best split |"));
     let without = tempfile::tempdir().unwrap();
     ceq()
         .args(["report", &example("full.toml"), "--out"])
