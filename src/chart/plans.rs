@@ -97,13 +97,19 @@ impl FanChart {
     }
 
     /// The baseline's and the optimized plan's fans, on the fresh seeds of the final
-    /// evaluation.
-    pub fn from_optimization(result: &Optimization, scenario: &Scenario, baseline: &str) -> Self {
+    /// evaluation. `seed` is the optimization's seed, from which the fresh seed is derived (the
+    /// number a reader can re-run with).
+    pub fn from_optimization(
+        result: &Optimization,
+        scenario: &Scenario,
+        baseline: &str,
+        seed: u64,
+    ) -> Self {
         FanChart {
             title: "Cumulative customer equity: current vs optimized".to_string(),
             subtitle: format!(
-                "{} · fresh seeds",
-                runs_subtitle(scenario, result.chosen.runs.len() as u64, result.fresh_seed)
+                "{} · evaluated on fresh seeds, independent of the search",
+                runs_subtitle(scenario, result.chosen.runs.len() as u64, seed)
             ),
             currency: scenario.currency.clone(),
             period_label: period_name(scenario.time.periods_per_year).to_string(),
@@ -213,8 +219,8 @@ impl FrontierChart {
         FrontierChart {
             title: "What each budget buys".to_string(),
             subtitle: format!(
-                "{} · best split at each budget",
-                runs_subtitle(scenario, frontier.runs, frontier.seed)
+                "{} · best split at each budget, all evaluated on the same fresh seeds",
+                runs_subtitle(scenario, frontier.runs, frontier.search_seed)
             ),
             currency: scenario.currency.clone(),
             budget_unit: per_period(scenario),

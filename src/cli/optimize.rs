@@ -200,7 +200,12 @@ fn optimization_charts(
         ),
         (
             "fan",
-            chart::fan_chart(&FanChart::from_optimization(result, scenario, baseline))?,
+            chart::fan_chart(&FanChart::from_optimization(
+                result,
+                scenario,
+                baseline,
+                settings.seed,
+            ))?,
         ),
     ])
 }

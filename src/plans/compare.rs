@@ -58,6 +58,21 @@ pub fn compare(
     engine: EngineKind,
     progress: &mut dyn Progress,
 ) -> Result<Comparison, SimError> {
+    compare_reusing(scenario, indices, runs, seed, engine, None, progress)
+}
+
+/// [`compare`], taking plan `known.0`'s results from `known.1` instead of simulating it again:
+/// the caller guarantees it was simulated with the same runs, seed and engine (the report
+/// simulates the baseline first for its own charts). The result is the same as [`compare`]'s.
+pub fn compare_reusing(
+    scenario: &Scenario,
+    indices: &[usize],
+    runs: u64,
+    seed: u64,
+    engine: EngineKind,
+    known: Option<(usize, &sim::Simulation)>,
+    progress: &mut dyn Progress,
+) -> Result<Comparison, SimError> {
     let mut plans = Vec::with_capacity(indices.len());
     let mut engine_used = engine;
     for (n, &index) in indices.iter().enumerate() {
@@ -77,14 +92,21 @@ pub fn compare(
             seed,
             engine,
         };
-        let simulation = sim::run_plan(scenario, plan, &options)?;
+        let simulated;
+        let simulation = match known {
+            Some((k, simulation)) if k == index => simulation,
+            _ => {
+                simulated = sim::run_plan(scenario, plan, &options)?;
+                &simulated
+            }
+        };
         engine_used = simulation.engine;
-        let values = run_values(&simulation);
+        let values = run_values(simulation);
         plans.push(PlanResult {
             name: plan.name.clone(),
             customer_equity: describe(&values),
             runs: values,
-            fan: FanSeries::from_runs(&plan.name, &simulation),
+            fan: FanSeries::from_runs(&plan.name, simulation),
         });
     }
     Ok(Comparison {

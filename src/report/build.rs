@@ -82,18 +82,19 @@ pub fn build(
         });
         charts.push((stem.to_string(), rendered));
     }
-    drop(simulation);
 
     // Plan comparison.
     let indices: Vec<usize> = (0..scenario.plans.len()).collect();
-    let comparison = compare::compare(
+    let comparison = compare::compare_reusing(
         scenario,
         &indices,
         options.runs,
         options.seed,
         options.engine,
+        Some((baseline, &simulation)),
         progress,
     )?;
+    drop(simulation);
     let best = best_plan(&comparison, &baseline_name);
     let comparison_section = if scenario.plans.len() > 1 {
         charts.push((
@@ -313,7 +314,7 @@ fn optimization_section(
         "response_curves".to_string(),
         chart::response_curves_chart(&response)?,
     ));
-    let fan = FanChart::from_optimization(&result, scenario, &base_plan.name);
+    let fan = FanChart::from_optimization(&result, scenario, &base_plan.name, settings.seed);
     charts.push(("fan_optimized".to_string(), chart::fan_chart(&fan)?));
     Ok(OptimizationSection {
         budget: section.budget,

@@ -10,7 +10,7 @@ use ceq::model::closed_form::bd_response;
 use ceq::optimize::curves::response_curves;
 use ceq::optimize::mean_field::MeanField;
 use ceq::optimize::{Settings, Silent, optimize};
-use ceq::plans::compare::compare;
+use ceq::plans::compare::{compare, compare_reusing};
 use ceq::plans::frontier::frontier;
 use ceq::plans::sensitivity::{self, sensitivity};
 use ceq::scenario::{
@@ -398,6 +398,33 @@ fn screened_sensitivity_measures_the_largest_effects_exactly() {
         full.effects[0].parameter
     );
     assert_eq!(screened.base_customer_equity, full.base_customer_equity);
+}
+
+#[test]
+fn a_comparison_reusing_a_simulated_plan_is_the_same_comparison() {
+    let mut scenario = bd_scenario();
+    scenario
+        .plans
+        .push(plan("acquire", &[(Lever::Acquisition, 90_000.0)]));
+    let options = SimOptions {
+        plan: 1,
+        runs: 25,
+        seed: 8,
+        engine: EngineKind::Customer,
+    };
+    let known = run_plan(&scenario, &scenario.plans[1], &options).unwrap();
+    let fresh = compare(&scenario, &[0, 1], 25, 8, EngineKind::Customer, &mut Silent).unwrap();
+    let reused = compare_reusing(
+        &scenario,
+        &[0, 1],
+        25,
+        8,
+        EngineKind::Customer,
+        Some((1, &known)),
+        &mut Silent,
+    )
+    .unwrap();
+    assert_eq!(fresh, reused);
 }
 
 #[test]
