@@ -6,7 +6,7 @@ use super::data::{
     PairedDifference, PlanComparisonChart, PlanEstimate, ResponseCurve, ResponseCurvesChart,
     SensitivityEffect, TornadoChart,
 };
-use super::theme::{period_name, thousands};
+use super::theme::{money, period_name, thousands};
 use crate::optimize::Optimization;
 use crate::optimize::curves::LeverResponse;
 use crate::plans::compare::Comparison;
@@ -270,14 +270,5 @@ impl TornadoChart {
             step_label: super::theme::percent(sensitivity.step),
             effects,
         }
-    }
-}
-
-/// "USD 1,234".
-fn money(value: f64, currency: &str) -> String {
-    if currency.is_empty() {
-        thousands(value)
-    } else {
-        format!("{currency} {}", thousands(value))
     }
 }

@@ -160,6 +160,17 @@ pub fn money_axis_title(quantity: &str, currency: &str) -> String {
     }
 }
 
+/// Money with thousands separators and the currency: `USD 1,234,568` (the amount alone when
+/// there is no currency).
+pub fn money(value: f64, currency: &str) -> String {
+    let amount = thousands(value);
+    if currency.is_empty() {
+        amount
+    } else {
+        format!("{currency} {amount}")
+    }
+}
+
 /// The name of a period for axis titles, from the number of periods per year.
 pub fn period_name(periods_per_year: u32) -> &'static str {
     match periods_per_year {

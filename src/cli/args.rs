@@ -43,6 +43,29 @@ pub struct OutputArgs {
     pub json: bool,
 }
 
+/// A command's output files as (file name, bytes).
+pub type OutputFiles = Vec<(String, Vec<u8>)>;
+
+impl OutputArgs {
+    /// What every command does with its result: writes `files()` into `--out` when given
+    /// (built only then), then prints `json` with `--json` or else `text()`.
+    pub fn emit(
+        &self,
+        json: &[u8],
+        files: impl FnOnce() -> Result<OutputFiles, super::CliError>,
+        text: impl FnOnce() -> String,
+    ) -> Result<(), super::CliError> {
+        if let Some(dir) = &self.out {
+            super::output::write_reported(dir, &files()?)?;
+        }
+        if self.json {
+            super::print_stdout(&String::from_utf8_lossy(json))
+        } else {
+            super::print_stdout(&text())
+        }
+    }
+}
+
 /// `--charts`: the relevant charts as PNG and SVG beside the other output files.
 #[derive(Debug, Clone, Args)]
 pub struct ChartArgs {

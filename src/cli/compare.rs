@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::args::{ChartArgs, OutputArgs, RunArgs};
 use super::progress::TerminalProgress;
 use super::simulate::{resolve_plan, sim_error};
-use super::{CliError, output, print_stdout, render_plans, with_threads};
+use super::{CliError, output, render_plans, with_threads};
 use crate::chart::{
     self,
     data::{FanChart, PlanComparisonChart},
@@ -76,30 +76,29 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     .map_err(sim_error)?;
     drop(progress);
     let json = render_plans::json(&comparison).map_err(CliError::failed)?;
-    if let Some(dir) = &args.output.out {
-        let mut files = vec![
-            ("compare.json".to_string(), json.clone()),
-            (
-                "plans.csv".to_string(),
-                render_plans::plans_csv(&comparison).map_err(CliError::failed)?,
-            ),
-            (
-                "differences.csv".to_string(),
-                render_plans::differences_csv(&comparison).map_err(CliError::failed)?,
-            ),
-        ];
-        if args.charts.charts {
-            files.extend(output::chart_files(
-                comparison_charts(&comparison, &scenario).map_err(CliError::failed)?,
-            ));
-        }
-        output::write_reported(dir, &files)?;
-    }
-    if args.output.json {
-        print_stdout(&String::from_utf8_lossy(&json))
-    } else {
-        print_stdout(&render_plans::render_comparison(&comparison, &scenario))
-    }
+    args.output.emit(
+        &json,
+        || {
+            let mut files = vec![
+                ("compare.json".to_string(), json.clone()),
+                (
+                    "plans.csv".to_string(),
+                    render_plans::plans_csv(&comparison).map_err(CliError::failed)?,
+                ),
+                (
+                    "differences.csv".to_string(),
+                    render_plans::differences_csv(&comparison).map_err(CliError::failed)?,
+                ),
+            ];
+            if args.charts.charts {
+                files.extend(output::chart_files(
+                    comparison_charts(&comparison, &scenario).map_err(CliError::failed)?,
+                ));
+            }
+            Ok(files)
+        },
+        || render_plans::render_comparison(&comparison, &scenario),
+    )
 }
 
 /// `compare.png` (each plan's mean CE and its paired difference from the baseline) and

@@ -7,7 +7,7 @@ use super::args::{ChartArgs, OutputArgs, RunArgs, parse_budget_range, parse_obje
 use super::optimize::settings_of;
 use super::progress::TerminalProgress;
 use super::simulate::resolve_plan;
-use super::{CliError, optimize_error, output, print_stdout, render_plans, with_threads};
+use super::{CliError, optimize_error, output, render_plans, with_threads};
 use crate::chart::{self, data::FrontierChart};
 use crate::optimize::Settings;
 use crate::plans::frontier::frontier;
@@ -105,24 +105,23 @@ pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
     .map_err(optimize_error)?;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
-    if let Some(dir) = &args.output.out {
-        let mut files = vec![
-            ("frontier.json".to_string(), json.clone()),
-            (
-                "frontier.csv".to_string(),
-                render_plans::frontier_csv(&result).map_err(CliError::failed)?,
-            ),
-        ];
-        if args.charts.charts {
-            let frontier = FrontierChart::from_frontier(&result, &scenario);
-            let rendered = chart::frontier_chart(&frontier).map_err(CliError::failed)?;
-            files.extend(output::chart_files(vec![("frontier", rendered)]));
-        }
-        output::write_reported(dir, &files)?;
-    }
-    if args.output.json {
-        print_stdout(&String::from_utf8_lossy(&json))
-    } else {
-        print_stdout(&render_plans::render_frontier(&result, &scenario))
-    }
+    args.output.emit(
+        &json,
+        || {
+            let mut files = vec![
+                ("frontier.json".to_string(), json.clone()),
+                (
+                    "frontier.csv".to_string(),
+                    render_plans::frontier_csv(&result).map_err(CliError::failed)?,
+                ),
+            ];
+            if args.charts.charts {
+                let frontier = FrontierChart::from_frontier(&result, &scenario);
+                let rendered = chart::frontier_chart(&frontier).map_err(CliError::failed)?;
+                files.extend(output::chart_files(vec![("frontier", rendered)]));
+            }
+            Ok(files)
+        },
+        || render_plans::render_frontier(&result, &scenario),
+    )
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::args::{BudgetArg, ChartArgs, OutputArgs, RunArgs, parse_budget, parse_objective};
 use super::progress::TerminalProgress;
 use super::simulate::{resolve_plan, warn_about_clamped_draws};
-use super::{CliError, export, optimize_error, output, print_stdout, render_plans, with_threads};
+use super::{CliError, export, optimize_error, output, render_plans, with_threads};
 use crate::chart::{
     self,
     data::{AllocationChart, FanChart, ResponseCurvesChart},
@@ -136,37 +136,34 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
     let summary = stats::summarize(&context, &result.chosen);
     let report = render_plans::optimize_report(&scenario, &settings, &result, summary.clone());
     let json = render_plans::json(&report).map_err(CliError::failed)?;
-    if let Some(dir) = &args.output.out {
-        let mut files = vec![
-            ("optimize.json".to_string(), json.clone()),
-            (
-                "optimized_plan.toml".to_string(),
-                render_plans::plan_toml(&scenario, &settings, &result).into_bytes(),
-            ),
-            (
-                "periods.csv".to_string(),
-                export::periods_csv(&summary).map_err(CliError::failed)?,
-            ),
-            (
-                "runs.csv".to_string(),
-                render_plans::paired_runs_csv(&result).map_err(CliError::failed)?,
-            ),
-        ];
-        if let Some(curves) = &curves {
-            files.extend(output::chart_files(
-                optimization_charts(&scenario, &settings, &result, curves)
-                    .map_err(CliError::failed)?,
-            ));
-        }
-        output::write_reported(dir, &files)?;
-    }
-    if args.output.json {
-        print_stdout(&String::from_utf8_lossy(&json))
-    } else {
-        print_stdout(&render_plans::render_optimization(
-            &scenario, &settings, &result, &report,
-        ))
-    }
+    args.output.emit(
+        &json,
+        || {
+            let mut files = vec![
+                ("optimize.json".to_string(), json.clone()),
+                (
+                    "optimized_plan.toml".to_string(),
+                    render_plans::plan_toml(&scenario, &settings, &result).into_bytes(),
+                ),
+                (
+                    "periods.csv".to_string(),
+                    export::periods_csv(&summary).map_err(CliError::failed)?,
+                ),
+                (
+                    "runs.csv".to_string(),
+                    render_plans::paired_runs_csv(&result).map_err(CliError::failed)?,
+                ),
+            ];
+            if let Some(curves) = &curves {
+                files.extend(output::chart_files(
+                    optimization_charts(&scenario, &settings, &result, curves)
+                        .map_err(CliError::failed)?,
+                ));
+            }
+            Ok(files)
+        },
+        || render_plans::render_optimization(&scenario, &settings, &result, &report),
+    )
 }
 
 /// `allocation.png` (current against optimized spend per lever), `response_curves.png` (the

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::args::{ChartArgs, EngineArg, OutputArgs};
 use super::progress::TerminalProgress;
 use super::simulate::{resolve_plan, sim_error};
-use super::{CliError, output, print_stdout, render_plans, with_threads};
+use super::{CliError, output, render_plans, with_threads};
 use crate::chart::plans::TORNADO_PARAMETERS;
 use crate::chart::{self, data::TornadoChart};
 use crate::plans::sensitivity::{Settings, sensitivity};
@@ -101,28 +101,24 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     .map_err(sim_error)?;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
-    if let Some(dir) = &args.output.out {
-        let mut files = vec![
-            ("sensitivity.json".to_string(), json.clone()),
-            (
-                "sensitivity.csv".to_string(),
-                render_plans::sensitivity_csv(&result).map_err(CliError::failed)?,
-            ),
-        ];
-        if args.charts.charts {
-            let tornado =
-                TornadoChart::from_sensitivity(&result, &scenario.currency, TORNADO_PARAMETERS);
-            let rendered = chart::tornado_chart(&tornado).map_err(CliError::failed)?;
-            files.extend(output::chart_files(vec![("tornado", rendered)]));
-        }
-        output::write_reported(dir, &files)?;
-    }
-    if args.output.json {
-        print_stdout(&String::from_utf8_lossy(&json))
-    } else {
-        print_stdout(&render_plans::render_sensitivity(
-            &result,
-            &scenario.currency,
-        ))
-    }
+    args.output.emit(
+        &json,
+        || {
+            let mut files = vec![
+                ("sensitivity.json".to_string(), json.clone()),
+                (
+                    "sensitivity.csv".to_string(),
+                    render_plans::sensitivity_csv(&result).map_err(CliError::failed)?,
+                ),
+            ];
+            if args.charts.charts {
+                let tornado =
+                    TornadoChart::from_sensitivity(&result, &scenario.currency, TORNADO_PARAMETERS);
+                let rendered = chart::tornado_chart(&tornado).map_err(CliError::failed)?;
+                files.extend(output::chart_files(vec![("tornado", rendered)]));
+            }
+            Ok(files)
+        },
+        || render_plans::render_sensitivity(&result, &scenario.currency),
+    )
 }

@@ -43,15 +43,7 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
-/// Money with thousands separators and the currency: `USD 1,234,568`.
-pub fn money(value: f64, currency: &str) -> String {
-    let amount = crate::chart::theme::thousands(value);
-    if currency.is_empty() {
-        amount
-    } else {
-        format!("{currency} {amount}")
-    }
-}
+pub use crate::chart::theme::money;
 
 /// A signed money amount: `+USD 1,234` / `-USD 1,234`.
 pub fn signed_money(value: f64, currency: &str) -> String {

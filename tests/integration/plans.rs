@@ -536,6 +536,16 @@ pub(crate) fn fixture(dir: &Path) -> PathBuf {
     path
 }
 
+/// Total spend per period of `ceq optimize --json`'s allocation.
+fn allocated(json: &serde_json::Value) -> f64 {
+    json["allocation"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_f64().unwrap())
+        .sum()
+}
+
 fn stdout_of(args: &[&str]) -> Vec<u8> {
     let output = ceq().args(args).output().unwrap();
     assert!(
@@ -581,13 +591,7 @@ fn optimize_json_is_reproducible_at_any_thread_count_and_has_the_spec_keys() {
     ] {
         assert!(json.get(key).is_some(), "missing {key}");
     }
-    let spent: f64 = json["allocation"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|v| v.as_f64().unwrap())
-        .sum();
-    assert!(spent <= 3500.0);
+    assert!(allocated(&json) <= 3500.0);
     assert!(json["improvement"]["ci95"].as_array().unwrap().len() == 2);
     assert!(json["baseline"]["plan"] == "current");
 }
@@ -720,18 +724,14 @@ fn budget_flag_overrides_the_scenario_budget_or_lifts_the_cap() {
         "5",
         "--json",
     ];
-    let spent = |json: &serde_json::Value| -> f64 {
-        json["allocation"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|v| v.as_f64().unwrap())
-            .sum()
-    };
     let capped: serde_json::Value =
         serde_json::from_slice(&stdout_of(&[&common[..], &["--budget", "1200"]].concat())).unwrap();
     assert_eq!(capped["budget"], 1200.0);
-    assert!(spent(&capped) <= 1200.0 + 1e-6, "{}", spent(&capped));
+    assert!(
+        allocated(&capped) <= 1200.0 + 1e-6,
+        "{}",
+        allocated(&capped)
+    );
     let uncapped: serde_json::Value =
         serde_json::from_slice(&stdout_of(&[&common[..], &["--budget", "none"]].concat())).unwrap();
     assert!(uncapped["budget"].is_null(), "{}", uncapped["budget"]);
