@@ -368,5 +368,5 @@ impl Population for CohortPopulation<'_> {
 pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResult, SimError> {
     let mut rng = stream(seed, run, Stream::Customers);
     let mut population = CohortPopulation::new(setup.scenario.as_ref(), &mut rng);
-    run_periods(setup, &mut population, &mut rng, run)
+    run_periods(setup, &mut population, seed, run)
 }

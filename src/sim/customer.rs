@@ -257,7 +257,7 @@ impl Population for CustomerPopulation<'_> {
 pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResult, SimError> {
     let mut rng = stream(seed, run, Stream::Customers);
     let mut population = CustomerPopulation::new(setup.scenario.as_ref(), &mut rng);
-    run_periods(setup, &mut population, &mut rng, run)
+    run_periods(setup, &mut population, seed, run)
 }
 
 /// Orders and revenue of one origin group. Per-customer draws only where they matter (BG/NBD

@@ -5,7 +5,7 @@
 
 use crate::model::dist::{binomial, poisson};
 use crate::scenario::{DriverEffect, Lever, Scenario};
-use crate::sim::rng::SimRng;
+use crate::sim::rng::{Event, SimRng, event_stream, run_key};
 use crate::sim::setup::RunSetup;
 use crate::sim::{CohortRun, PeriodRun, RunResult, SimError};
 
@@ -48,13 +48,16 @@ pub trait Population {
     }
 }
 
-/// Runs the periods of one run over `population`, drawing from `rng`.
+/// Runs the periods of one run over `population`. Each step draws from its own stream of
+/// (seed, run, step, period, cohort) ([`Event`]), so plans evaluated on the same seed share
+/// every draw that their difference does not touch (common random numbers).
 pub fn run_periods<P: Population>(
     setup: &RunSetup<'_>,
     population: &mut P,
-    rng: &mut SimRng,
+    seed: u64,
     run: u64,
 ) -> Result<RunResult, SimError> {
+    let key = run_key(seed, run);
     let scenario = setup.scenario.as_ref();
     let n_cohorts = scenario.cohorts.len();
     let mut result = RunResult {
@@ -73,13 +76,16 @@ pub fn run_periods<P: Population>(
         let spend = setup.path.spend[i];
 
         // 1. Acquisition and last period's referrals.
-        let acquired = acquire(setup, t, rng, population, &mut result);
+        let acquired = acquire(setup, t, key, population, &mut result);
         let mut referred = 0u64;
         for (c, waiting) in referred_next.iter_mut().enumerate() {
             let n = std::mem::take(waiting);
             referred += n;
             result.cohorts[c].entered += n as f64;
-            population.enter(c, NEW, n, rng);
+            if n > 0 {
+                let mut rng = event_stream(key, Event::ReferredTraits, t, c);
+                population.enter(c, NEW, n, &mut rng);
+            }
         }
         population.check_size(run, t)?;
         let active: Vec<u64> = (0..n_cohorts).map(|c| headcount(population, c)).collect();
@@ -115,7 +121,12 @@ pub fn run_periods<P: Population>(
                 (1.0 - lift) * setup.churn[i] * setup.path.multiplier(t, effects(|e| -e.retention));
 
             // 2. Purchases, 3. value.
-            let groups = population.purchase(c, purchase_multiplier, hazard, rng);
+            let groups = population.purchase(
+                c,
+                purchase_multiplier,
+                hazard,
+                &mut event_stream(key, Event::Purchases, t, c),
+            );
             let net_extra = cohort.extra_value.total() - cohort.cost_to_serve;
             let mut cohort_value = 0.0;
             for (origin, group) in groups.iter().enumerate() {
@@ -142,12 +153,21 @@ pub fn run_periods<P: Population>(
             result.cohorts[c].customer_equity += disc * cohort_value;
             period_value += cohort_value;
             // 4. Referrals join next period.
-            referred_next[cohort.referral_cohort] +=
-                poisson(rng, cohort.referrals * active[c] as f64);
+            if cohort.referrals > 0.0 {
+                referred_next[cohort.referral_cohort] += poisson(
+                    &mut event_stream(key, Event::Referrals, t, c),
+                    cohort.referrals * active[c] as f64,
+                );
+            }
             // 5. Churn, 6. migration.
-            population.churn_and_migrate(c, hazard, rng);
+            population.churn_and_migrate(c, hazard, &mut event_stream(key, Event::Churn, t, c));
         }
-        for (c, moved) in population.settle_migration(rng).into_iter().enumerate() {
+        let mut migration_rng = event_stream(key, Event::Migration, t, 0);
+        for (c, moved) in population
+            .settle_migration(&mut migration_rng)
+            .into_iter()
+            .enumerate()
+        {
             result.cohorts[c].entered += moved as f64;
         }
 
@@ -195,14 +215,17 @@ pub fn acquisition_probability(scenario: &Scenario, setup: &RunSetup<'_>, t: u32
 }
 
 /// New customers of period t: Binomial(prospects, a_t), split across cohorts by `mix` with an
-/// exact multinomial. Returns how many were acquired.
+/// exact multinomial. Returns how many were acquired. The count and the split come from the
+/// period's own stream and the entrants' traits from each cohort's, so a change in acquisition
+/// spend moves no other draw of the run.
 fn acquire<P: Population>(
     setup: &RunSetup<'_>,
     t: u32,
-    rng: &mut SimRng,
+    key: u64,
     population: &mut P,
     result: &mut RunResult,
 ) -> u64 {
+    let rng = &mut event_stream(key, Event::Acquisition, t, 0);
     let scenario = setup.scenario.as_ref();
     let Some(acquisition) = &scenario.acquisition else {
         return 0;
@@ -213,7 +236,14 @@ fn acquire<P: Population>(
     crate::model::dist::multinomial(rng, acquired, &acquisition.mix, &mut split);
     for (c, &n) in split.iter().enumerate() {
         result.cohorts[c].entered += n as f64;
-        population.enter(c, NEW, n, rng);
+        if n > 0 {
+            population.enter(
+                c,
+                NEW,
+                n,
+                &mut event_stream(key, Event::AcquiredTraits, t, c),
+            );
+        }
     }
     acquired
 }

@@ -9,15 +9,52 @@
 use rand::SeedableRng;
 pub use rand_xoshiro::Xoshiro256PlusPlus as SimRng;
 
-/// What a stream is used for; each gets its own independent sequence.
+/// What a run-level stream is used for; each gets its own independent sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
     /// `[uncertainty]` parameter draws.
     Parameters = 1,
     /// Demand and churn shocks.
     Shocks = 2,
-    /// Customers: traits, purchases, churn, acquisition.
+    /// The existing base's traits, drawn before period 1.
     Customers = 3,
+}
+
+/// What a stream of one period (and one cohort) is used for. The period loop draws each
+/// purpose from its own stream keyed by (seed, run, purpose, period, cohort), so changing how
+/// many customers one step involves (more acquisition, say) changes only the draws of that
+/// step: every other period's and cohort's draws, and the existing base's, stay the same.
+/// This is what makes common random numbers line up across plans (Glasserman & Yao 1992,
+/// "Some guidelines and guarantees for common random numbers"; synchronisation by purpose).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// Prospects acquired in period t and their split across cohorts.
+    Acquisition = 16,
+    /// Traits of customers acquired into cohort c in period t.
+    AcquiredTraits = 17,
+    /// Traits of customers referred into cohort c in period t.
+    ReferredTraits = 18,
+    /// Orders and order values of cohort c in period t.
+    Purchases = 19,
+    /// Referrals made by cohort c in period t.
+    Referrals = 20,
+    /// Churn and migration of cohort c in period t.
+    Churn = 21,
+    /// Traits of the customers who migrated into their new cohorts at the end of period t.
+    Migration = 22,
+}
+
+/// The key of run `run` under `seed`, from which its event streams are derived.
+pub fn run_key(seed: u64, run: u64) -> u64 {
+    splitmix64(splitmix64(seed) ^ run)
+}
+
+/// The generator for `event` of period `t` and cohort `cohort` of the run with key `run_key`
+/// (see [`run_key`]); `cohort` is 0 for events of the whole period.
+pub fn event_stream(run_key: u64, event: Event, t: u32, cohort: usize) -> SimRng {
+    let key =
+        splitmix64(splitmix64(splitmix64(run_key ^ event as u64) ^ u64::from(t)) ^ cohort as u64);
+    SimRng::seed_from_u64(key)
 }
 
 /// SplitMix64 finalizer (Steele, Lea & Flood 2014): a bijective 64-bit mix.
@@ -30,7 +67,7 @@ pub fn splitmix64(mut z: u64) -> u64 {
 
 /// The generator for `stream` of run `run` under `seed`.
 pub fn stream(seed: u64, run: u64, stream: Stream) -> SimRng {
-    let key = splitmix64(splitmix64(splitmix64(seed) ^ run) ^ stream as u64);
+    let key = splitmix64(run_key(seed, run) ^ stream as u64);
     SimRng::seed_from_u64(key)
 }
 
@@ -47,5 +84,20 @@ mod tests {
         assert_ne!(base, first(2, 0, Stream::Customers));
         assert_ne!(base, first(1, 1, Stream::Customers));
         assert_ne!(base, first(1, 0, Stream::Shocks));
+    }
+
+    #[test]
+    fn event_streams_differ_by_event_period_and_cohort() {
+        let key = run_key(1, 0);
+        let first = |e: Event, t: u32, c: usize| event_stream(key, e, t, c).next_u64();
+        let base = first(Event::Purchases, 1, 0);
+        assert_eq!(base, first(Event::Purchases, 1, 0));
+        assert_ne!(base, first(Event::Churn, 1, 0));
+        assert_ne!(base, first(Event::Purchases, 2, 0));
+        assert_ne!(base, first(Event::Purchases, 1, 1));
+        assert_ne!(
+            base,
+            event_stream(run_key(1, 1), Event::Purchases, 1, 0).next_u64()
+        );
     }
 }
