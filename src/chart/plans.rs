@@ -168,16 +168,16 @@ impl ResponseCurvesChart {
         curves: &[LeverResponse],
         scenario: &Scenario,
         objective: Objective,
-        mean_field_runs: u64,
+        search_runs: u64,
     ) -> Self {
         let (label, currency) = objective_axis(objective, &scenario.currency);
         ResponseCurvesChart {
             title: "How the objective responds to each lever".to_string(),
             subtitle: format!(
-                "{} · others at the optimized plan · mean-field expectation over {} runs' draws · \
-                 spend {} · each panel has its own vertical scale",
+                "{} · others at the optimized plan · Monte Carlo, {} runs per point on common \
+                 random numbers · spend {} · each panel has its own vertical scale",
                 scenario.name,
-                thousands(mean_field_runs.max(1) as f64),
+                thousands(search_runs.max(1) as f64),
                 per_period(scenario)
             ),
             currency,

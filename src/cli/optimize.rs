@@ -19,11 +19,16 @@ use crate::stats::{self, SummaryContext};
 /// Find the split of a budget across acquisition, retention and the equity drivers that
 /// maximizes the objective (SPEC §10).
 ///
-/// The search is steered by a deterministic mean-field expectation of CE, refined by Monte
-/// Carlo on common random numbers (--search-runs runs of --seed), and the chosen plan and the
-/// baseline are then simulated on fresh, independent seeds (--runs runs): the report shows the
-/// paired improvement with its 95% interval and the probability of being better, the marginal
-/// return of each lever, binding bounds, any unallocated budget and why the search stopped.
+/// The search maximizes the objective of the simulated customer equity on common random
+/// numbers (--search-runs runs of --seed, doubled up to --max-search-runs as it closes in),
+/// starting from a deterministic mean-field optimum. The answer is certified on fresh runs:
+/// its marginal returns must satisfy the optimality conditions within their intervals, or the
+/// output says plainly that it is not certified and why. The chosen plan and the baseline are
+/// then simulated on fresh, independent seeds (--runs runs): the report shows the paired
+/// improvement with its 95% interval, what each extra unit of spend on each lever returns,
+/// binding bounds, any unallocated budget and why the search stopped. --phases yearly chooses
+/// one level per lever per year; --hurdle H spends only while the next unit returns at least
+/// H on top of itself.
 /// Settings come from the scenario's [optimize] section; the flags override them.
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -53,9 +58,31 @@ pub struct OptimizeArgs {
     #[arg(long, value_name = "NAME")]
     pub plan: Option<String>,
 
-    /// Monte Carlo runs per evaluation while refining and measuring marginal returns.
+    /// Monte Carlo runs per evaluation in the search's first round (doubled as it closes in).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(2..))]
     pub search_runs: u64,
+
+    /// The most runs per evaluation the search may grow to.
+    #[arg(long, value_name = "N", default_value_t = 1600, value_parser = clap::value_parser!(u64).range(2..))]
+    pub max_search_runs: u64,
+
+    /// The least fresh runs of the certification at the chosen plan.
+    #[arg(long, value_name = "N", default_value_t = 400, value_parser = clap::value_parser!(u64).range(2..))]
+    pub certify_runs: u64,
+
+    /// The most Monte Carlo evaluations (simulations of one plan) of the whole search.
+    #[arg(long, value_name = "N", default_value_t = 400)]
+    pub max_evaluations: u64,
+
+    /// `yearly`: one level per lever per year (the budget holds in every year); `none`: one
+    /// constant level (overrides [optimize].phases).
+    #[arg(long, value_name = "PHASES", value_parser = ["yearly", "none"])]
+    pub phases: Option<String>,
+
+    /// Spend only while the next unit returns at least H on top of itself (overrides
+    /// [optimize].hurdle).
+    #[arg(long, value_name = "H")]
+    pub hurdle: Option<f64>,
 
     /// Runs whose draws and shocks the mean-field search averages over (0: none).
     #[arg(long, value_name = "N", default_value_t = 50)]
@@ -65,8 +92,8 @@ pub struct OptimizeArgs {
     #[arg(long, value_name = "N", default_value_t = 300)]
     pub max_iterations: u64,
 
-    /// Most Monte Carlo refinement steps after the mean-field optimum.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// The most steps of the Monte Carlo search (line searches along the simulated gradient).
+    #[arg(long, value_name = "N", default_value_t = 40)]
     pub refine_steps: u32,
 
     #[command(flatten)]
@@ -94,6 +121,8 @@ pub fn settings_of(scenario: &Scenario) -> Optimize {
             .filter(|l| crate::optimize::space::lever_present(scenario, *l))
             .collect(),
         optimize_retention_allocation: false,
+        phases: false,
+        hurdle: None,
     })
 }
 
@@ -116,13 +145,29 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
     settings.mean_field_runs = args.mean_field_runs;
     settings.max_iterations = args.max_iterations;
     settings.refine_steps = args.refine_steps;
+    settings.max_search_runs = args.max_search_runs;
+    settings.certify_runs = args.certify_runs;
+    settings.max_evaluations = args.max_evaluations;
+    if let Some(phases) = &args.phases {
+        settings.optimize.phases = phases == "yearly";
+    }
+    if let Some(hurdle) = args.hurdle {
+        if !(hurdle.is_finite() && hurdle >= 0.0) {
+            return Err(CliError::invalid(anyhow::anyhow!(
+                "--hurdle {hurdle}: expected a return per unit of spend, a number ≥ 0"
+            )));
+        }
+        settings.optimize.hurdle = Some(hurdle);
+    }
     let mut progress = TerminalProgress::new(args.quiet);
     let (result, curves) = with_threads(args.run.threads, || {
         let result = optimize(&scenario, &settings, &mut progress)?;
-        let curves = args.charts.charts.then(|| {
-            progress.message("response curves for the charts");
-            response_curves(&scenario, &settings, &result)
-        });
+        let curves = if args.charts.charts {
+            progress.message("response curves for the charts (Monte Carlo)");
+            Some(response_curves(&scenario, &settings, &result)?)
+        } else {
+            None
+        };
         Ok((result, curves))
     })?
     .map_err(optimize_error)?;
@@ -192,7 +237,7 @@ fn optimization_charts(
                 curves,
                 scenario,
                 settings.optimize.objective,
-                settings.mean_field_runs,
+                settings.search_runs,
             ))?,
         ),
         (

@@ -6,7 +6,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use super::render::{Align, money, percent, table, titled};
-use crate::optimize::marginal::MarginalReturn;
+use crate::optimize::space::PlanSpace;
 use crate::optimize::{Optimization, Settings, describe_criterion};
 use crate::plans::OrderedMap;
 use crate::plans::compare::Comparison;
@@ -310,6 +310,43 @@ pub struct BindingReport {
     pub budget: bool,
 }
 
+/// One number per lever, or one per year for a phased plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PerLever<T> {
+    Constant(T),
+    Yearly(Vec<T>),
+}
+
+/// Lever name → value, or per-year list when phased, from per-coordinate values.
+fn per_lever<T: Clone>(space: &PlanSpace, values: &[T]) -> OrderedMap<PerLever<T>> {
+    OrderedMap(
+        space
+            .levers
+            .iter()
+            .enumerate()
+            .map(|(i, lever)| {
+                let path: Vec<T> = (0..space.phases)
+                    .filter_map(|p| values.get(space.phase_range(p).start + i).cloned())
+                    .collect();
+                let value = if space.phases > 1 || path.len() != 1 {
+                    PerLever::Yearly(path)
+                } else {
+                    PerLever::Constant(path[0].clone())
+                };
+                (lever.name().to_string(), value)
+            })
+            .collect(),
+    )
+}
+
+/// What phasing is worth against the best constant split (phased runs).
+#[derive(Debug, Clone, Serialize)]
+pub struct PhasingReport {
+    pub constant_allocation: OrderedMap,
+    pub gain: ImprovementReport,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchReport {
     pub seed: u64,
@@ -327,12 +364,24 @@ pub struct OptimizeReport {
     pub summary: SimulationSummary,
     pub budget: Option<f64>,
     pub objective: Objective,
-    pub allocation: OrderedMap,
+    pub allocation: OrderedMap<PerLever<f64>>,
     pub retention_allocation: Option<OrderedMap>,
     pub baseline: BaselineReport,
     pub improvement: ImprovementReport,
-    pub marginal_return: OrderedMap,
-    pub marginal_return_ci95: OrderedMap<[f64; 2]>,
+    /// d objective / d spend per period (kept for compatibility: the same as
+    /// `derivative_per_period`).
+    pub marginal_return: OrderedMap<PerLever<f64>>,
+    pub marginal_return_ci95: OrderedMap<PerLever<[f64; 2]>>,
+    /// d objective / d spend per period: one more unit in every period the lever covers.
+    pub derivative_per_period: OrderedMap<PerLever<f64>>,
+    pub derivative_per_period_ci95: OrderedMap<PerLever<[f64; 2]>>,
+    /// Customer equity added per extra unit of discounted spend on the lever, net of the
+    /// unit (mean criterion): "each extra 1 USD returns 0.42 USD" on top of itself.
+    pub return_per_unit: OrderedMap<PerLever<f64>>,
+    pub return_per_unit_ci95: OrderedMap<PerLever<[f64; 2]>>,
+    pub certification: Option<crate::optimize::Certification>,
+    pub phasing: Option<PhasingReport>,
+    pub hurdle: Option<f64>,
     pub objective_value: ObjectiveValues,
     pub termination: TerminationReport,
     pub binding: BindingReport,
@@ -348,15 +397,27 @@ pub fn optimize_report(
     summary: SimulationSummary,
 ) -> OptimizeReport {
     let space = &result.space;
-    let k = space.levers.len();
-    let allocation = OrderedMap(
-        space
-            .levers
-            .iter()
-            .zip(&result.x)
-            .map(|(l, v)| (l.name().to_string(), *v))
-            .collect(),
-    );
+    let allocation = per_lever(space, &result.x[..space.spend_dim()]);
+    let values: Vec<f64> = result.marginal.iter().map(|m| m.value).collect();
+    let cis: Vec<[f64; 2]> = result.marginal.iter().map(|m| m.ci95).collect();
+    let per_unit: Vec<f64> = result.marginal.iter().map(|m| m.per_unit()).collect();
+    let per_unit_cis: Vec<[f64; 2]> = result.marginal.iter().map(|m| m.per_unit_ci95()).collect();
+    let phasing = result.phasing.as_ref().map(|p| PhasingReport {
+        constant_allocation: OrderedMap(
+            space
+                .levers
+                .iter()
+                .zip(&p.constant_allocation)
+                .map(|(l, v)| (l.name().to_string(), *v))
+                .collect(),
+        ),
+        gain: ImprovementReport {
+            mean: p.gain.mean,
+            ci95: p.gain.ci95,
+            prob_better: p.gain.prob_a_better,
+            std_error: p.gain.std_error,
+        },
+    });
     let retention_allocation = result.plan.retention_allocation.as_ref().map(|shares| {
         OrderedMap(
             scenario
@@ -390,27 +451,22 @@ pub fn optimize_report(
             prob_better: result.improvement.prob_a_better,
             std_error: result.improvement.std_error,
         },
-        marginal_return: OrderedMap(
-            result
-                .marginal
-                .iter()
-                .map(|m| (m.lever.name().to_string(), m.value))
-                .collect(),
-        ),
-        marginal_return_ci95: OrderedMap(
-            result
-                .marginal
-                .iter()
-                .map(|m| (m.lever.name().to_string(), m.ci95))
-                .collect(),
-        ),
+        marginal_return: per_lever(space, &values),
+        marginal_return_ci95: per_lever(space, &cis),
+        derivative_per_period: per_lever(space, &values),
+        derivative_per_period_ci95: per_lever(space, &cis),
+        return_per_unit: per_lever(space, &per_unit),
+        return_per_unit_ci95: per_lever(space, &per_unit_cis),
+        certification: result.certification.clone(),
+        phasing,
+        hurdle: settings.optimize.hurdle,
         objective_value: ObjectiveValues {
             optimized: result.objective_value[0],
             baseline: result.objective_value[1],
         },
         termination: TerminationReport {
-            reason: result.search.termination.code(),
-            message: result.search.termination.describe(),
+            reason: termination_code(result),
+            message: termination_message(result),
             iterations: result.search.iterations,
             mean_field_evaluations: result.search.evaluations,
             monte_carlo_evaluations: result.monte_carlo_evaluations,
@@ -429,16 +485,40 @@ pub fn optimize_report(
             mean_field_objective: result.mean_field_score,
         },
         summary,
-        explanation: {
-            let _ = k;
-            explanation
-        },
+        explanation,
     }
 }
 
-/// Whether two marginal returns' intervals overlap.
-fn overlap(a: &MarginalReturn, b: &MarginalReturn) -> bool {
-    a.ci95[0] <= b.ci95[1] && b.ci95[0] <= a.ci95[1]
+/// "converged" only when fresh runs certify the plan; "not_certified" when they contradict
+/// it; the mean-field search's own reason when no certification ran.
+fn termination_code(result: &Optimization) -> &'static str {
+    match &result.certification {
+        Some(c) if c.certified => "converged",
+        Some(_) => "not_certified",
+        None => result.search.termination.code(),
+    }
+}
+
+/// The termination in a sentence.
+pub fn termination_message(result: &Optimization) -> String {
+    match &result.certification {
+        Some(c) if c.certified => format!(
+            "converged: on {} fresh runs the marginal returns satisfy the optimality conditions \
+             within their simultaneous 95% intervals ({} round(s) of search and check)",
+            c.runs, c.rounds
+        ),
+        Some(c) => format!(
+            "not certified: {}; on {} fresh runs {}",
+            c.reason.as_deref().unwrap_or("the search stopped"),
+            c.runs,
+            c.violations
+                .iter()
+                .map(|v| format!("{} {} ({:.1} standard errors)", v.lever, v.condition, v.z))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        None => result.search.termination.describe(),
+    }
 }
 
 /// The report in words: what to do, how sure, why.
@@ -491,73 +571,62 @@ fn explain(
         ));
     }
     let binding = &result.binding;
-    let interior: Vec<&MarginalReturn> = result
-        .marginal
-        .iter()
-        .filter(|m| !binding.lower.contains(&m.lever) && !binding.upper.contains(&m.lever))
-        .collect();
-    if interior.len() >= 2 {
-        let all_overlap = interior
-            .iter()
-            .all(|a| interior.iter().all(|b| overlap(a, b)));
-        let names: Vec<&str> = interior.iter().map(|m| m.lever.name()).collect();
-        let average = interior.iter().map(|m| m.value).sum::<f64>() / interior.len() as f64;
-        if all_overlap {
-            words.push(format!(
-                "The levers that get money between their bounds ({}) have equal marginal \
-                 returns within their 95% intervals, about {} per extra 1 {currency} of spend \
-                 per period: the optimality condition of Blattberg & Deighton (1996) — no \
-                 shift of money between them would help.",
-                names.join(", "),
-                rate(average)
-            ));
-        } else {
-            let best = interior
-                .iter()
-                .max_by(|a, b| a.value.total_cmp(&b.value))
-                .map_or("", |m| m.lever.name());
-            words.push(format!(
-                "The marginal returns of {} differ beyond their 95% intervals ({} returns the \
-                 most): the mean-field optimum is not exactly the Monte Carlo one; more \
-                 --search-runs or --refine-steps may move some money to {best}.",
-                names.join(", "),
-                best
-            ));
-        }
-    } else if let Some(m) = interior.first() {
-        words.push(format!(
-            "{} is the only lever between its bounds; its marginal return is {} per extra 1 \
-             {currency} per period (95% CI {} to {}).",
-            m.lever.name(),
-            rate(m.value),
-            rate(m.ci95[0]),
-            rate(m.ci95[1])
-        ));
-        if binding.unallocated.is_none() && (m.ci95[0] > 0.0 || m.ci95[1] < 0.0) {
-            words.push(format!(
-                "Without a budget cap that return should be zero at the optimum; it is not, so \
-                 the mean field that steered the search is off for this scenario and {} less \
-                 on {} would do better on these runs; more --refine-steps (or \
-                 --search-runs) would move it further.",
-                if m.value < 0.0 {
-                    "spending"
-                } else {
-                    "not spending"
-                },
-                m.lever.name()
-            ));
-        }
-    }
     let space = &result.space;
+    let mean_criterion = matches!(settings.optimize.objective, Objective::Mean);
+    for m in &result.marginal {
+        let name = crate::optimize::certify::coordinate_name(space, m);
+        let [lo, hi] = m.per_unit_ci95();
+        words.push(if mean_criterion {
+            format!(
+                "Each extra 1 {currency} on {name} returns {} {currency} of customer equity on \
+                 top of itself (95% CI {} to {}).",
+                rate(m.per_unit()),
+                rate(lo),
+                rate(hi)
+            )
+        } else {
+            format!(
+                "Each extra 1 {currency} of discounted spend on {name} changes the objective by \
+                 {} (95% CI {} to {}).",
+                rate(m.per_unit()),
+                rate(lo),
+                rate(hi)
+            )
+        });
+    }
+    if let Some(h) = settings.optimize.hurdle {
+        words.push(format!(
+            "Hurdle: money goes to a lever only while its next 1 {currency} returns at least {} \
+             {currency} on top of itself.",
+            rate(h)
+        ));
+    }
+    if let Some(c) = &result.certification {
+        words.push(if c.certified {
+            format!(
+                "Certified: on {} fresh runs (seed {}) the marginal returns satisfy the \
+                 optimality conditions within their simultaneous 95% intervals — equal returns \
+                 for levers between their bounds when the budget binds, zero when it does not, \
+                 the right sign at a bound (Karush–Kuhn–Tucker; Blattberg & Deighton 1996).",
+                c.runs, c.seed
+            )
+        } else {
+            format!(
+                "Not certified: {}.",
+                termination_message(result).trim_start_matches("not certified: ")
+            )
+        });
+    }
     for (i, lever) in space.levers.iter().enumerate() {
         let m = result.marginal.iter().find(|m| m.lever == *lever);
         let (lo, hi) = space.bounds(i);
         let ret = m.map_or(String::new(), |m| {
+            let [a, b] = m.per_unit_ci95();
             format!(
-                " (marginal return {}, 95% CI {} to {})",
-                rate(m.value),
-                rate(m.ci95[0]),
-                rate(m.ci95[1])
+                " (each extra 1 {currency} returns {}, 95% CI {} to {})",
+                rate(m.per_unit()),
+                rate(a),
+                rate(b)
             )
         });
         if binding.lower.contains(lever) {
@@ -606,24 +675,27 @@ fn explain(
             money(result.x[..space.levers.len()].iter().sum())
         )),
     }
-    let refined = if result.refine_steps_taken > 0 {
-        format!(
-            "then {} Monte Carlo refinement step(s) on common random numbers",
-            result.refine_steps_taken
-        )
-    } else if settings.refine_steps > 0 && settings.marginal {
-        "the Monte Carlo check on common random numbers found no significantly better step \
-         nearby"
-            .to_string()
-    } else {
-        "no Monte Carlo refinement".to_string()
-    };
+    let runs_used = result.saa.as_ref().map_or(0, |o| o.runs);
     words.push(format!(
-        "Search: mean-field {} after {} iterations and {} evaluations; {refined}.",
-        result.search.termination.describe(),
+        "Search: from the mean-field start ({} after {} iterations), {} Monte Carlo step(s) on \
+         common random numbers of seed {} with up to {} runs per plan, {} Monte Carlo \
+         evaluations in all.",
+        result.search.termination.code().replace('_', " "),
         result.search.iterations,
-        result.search.evaluations
+        result.refine_steps_taken,
+        settings.seed,
+        runs_used,
+        result.monte_carlo_evaluations
     ));
+    if let Some(p) = &result.phasing {
+        words.push(format!(
+            "Phasing by year is worth {} {currency} against the best constant split (95% CI \
+             {}, better in {} of the fresh runs).",
+            signed(p.gain.mean),
+            interval(p.gain.ci95),
+            percent(p.gain.prob_a_better)
+        ));
+    }
     words
 }
 
@@ -662,7 +734,7 @@ pub fn render_optimization(
             "baseline",
             "optimized",
             "change",
-            "marginal return",
+            "return per 1",
             "95% CI",
         ]
         .map(str::to_string)
@@ -688,9 +760,10 @@ pub fn render_optimization(
             money(before),
             optimized,
             signed(after - before),
-            m.map_or(String::new(), |m| rate(m.value)),
+            m.map_or(String::new(), |m| rate(m.per_unit())),
             m.map_or(String::new(), |m| {
-                format!("{} to {}", rate(m.ci95[0]), rate(m.ci95[1]))
+                let [a, b] = m.per_unit_ci95();
+                format!("{} to {}", rate(a), rate(b))
             }),
         ]);
     }
@@ -706,8 +779,8 @@ pub fn render_optimization(
     align[0] = Align::Left;
     sections.push(titled(
         &format!(
-            "Spend per period ({currency}; baseline's first year; marginal return = d objective \
-             / d spend per period)"
+            "Spend per period ({currency}; first year; return = customer equity per extra 1 \
+             {currency} of discounted spend on the lever, net of it)"
         ),
         table(&align, &rows, 2),
     ));

@@ -1,20 +1,19 @@
 //! Response curves: the objective as one lever's spend moves and every other lever stays at
 //! the chosen plan — the shape behind each marginal return, for the optimization chart.
 //!
-//! The curves are drawn from the mean field that steered the search ([`MeanField`], the same
-//! runs' draws and shocks), because a Monte Carlo curve would cost one simulation per point.
-//! They show where returns flatten and how far the chosen spend sits from the peak; the
-//! reported gain and marginal returns stay Monte Carlo. The budget is not imposed along a
-//! curve: a point to the right of the chosen spend may exceed the budget (the curve is the
-//! lever's response, not a feasible alternative plan).
+//! Each point is the Monte Carlo objective on the search's runs (`search_runs` runs of the
+//! search seed), so the points of a curve share their random numbers and the curve is as
+//! smooth as the simulation allows; each point carries its 95% interval (for the mean; the
+//! other criteria show the point alone). The budget is not imposed along a curve: a point to
+//! the right of the chosen spend may exceed the budget (the curve is the lever's response, not
+//! a feasible alternative plan). A phased plan's curve moves the lever's spend in every year by
+//! the same amount.
 
-use rayon::prelude::*;
-
-use super::mean_field::MeanField;
-use super::objective::smooth_score;
+use super::objective::{MonteCarloObjective, Objective};
 use super::space::PlanSpace;
-use super::{Optimization, Settings};
+use super::{Optimization, OptimizeError, Settings};
 use crate::scenario::{Lever, Scenario};
+use crate::stats::describe::{Z95, mean, sample_sd};
 
 /// One lever's response.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,16 +21,18 @@ pub struct LeverResponse {
     pub lever: Lever,
     /// (spend per period, objective), ascending in spend.
     pub points: Vec<(f64, f64)>,
+    /// The 95% interval of each point (the point itself where none is computed).
+    pub ci95: Vec<[f64; 2]>,
     /// The baseline plan's spend per period (its first period).
     pub current: f64,
-    /// The chosen plan's spend per period.
+    /// The chosen plan's spend per period (first year).
     pub optimal: f64,
 }
 
-/// Points per curve.
-pub const CURVE_POINTS: usize = 41;
+/// Points per curve (before the current and optimal spends are added).
+pub const CURVE_POINTS: usize = 13;
 
-/// The response of the mean-field objective to each optimized lever of `result`, the others
+/// The Monte Carlo response of the objective to each optimized lever of `result`, the others
 /// held at the chosen plan. Each curve runs from the lever's lower bound to the larger of twice
 /// the chosen spend, twice the current spend and a tenth of the spend scale (the budget),
 /// capped at the lever's upper bound, and passes exactly through both marked spends.
@@ -39,37 +40,55 @@ pub fn response_curves(
     scenario: &Scenario,
     settings: &Settings,
     result: &Optimization,
-) -> Vec<LeverResponse> {
-    let mean_field = MeanField::new(scenario, settings.seed, settings.mean_field_runs);
-    let criterion = settings.optimize.objective;
+) -> Result<Vec<LeverResponse>, OptimizeError> {
+    let objective = MonteCarloObjective {
+        scenario,
+        runs: settings.search_runs,
+        seed: settings.seed,
+        engine: settings.engine,
+        criterion: settings.optimize.objective,
+        hurdle: None,
+    };
     let space = &result.space;
     let baseline = &scenario.plans[settings.baseline];
     let ppy = scenario.time.periods_per_year;
-    space
-        .levers
-        .iter()
-        .enumerate()
-        .map(|(i, &lever)| {
-            let current = baseline.spend_at(lever, 1, ppy);
-            let optimal = result.x[i];
-            let spends = curve_spends(space, i, current, optimal);
-            let points = spends
-                .par_iter()
-                .map(|&spend| {
-                    let mut x = result.x.clone();
-                    x[i] = spend;
-                    let values = mean_field.per_run(&space.plan(&x));
-                    (spend, smooth_score(criterion, &values))
-                })
-                .collect();
-            LeverResponse {
-                lever,
-                points,
-                current,
-                optimal,
+    let mean_criterion = matches!(
+        settings.optimize.objective,
+        crate::scenario::Objective::Mean
+    );
+    let mut curves = Vec::with_capacity(space.levers.len());
+    for (i, &lever) in space.levers.iter().enumerate() {
+        let current = baseline.spend_at(lever, 1, ppy);
+        let optimal = result.x[i];
+        let spends = curve_spends(space, i, current, optimal);
+        let mut points = Vec::with_capacity(spends.len());
+        let mut ci95 = Vec::with_capacity(spends.len());
+        for &spend in &spends {
+            let mut x = result.x.clone();
+            for phase in 0..space.phases {
+                let j = space.phase_range(phase).start + i;
+                x[j] = (result.x[j] + spend - optimal).max(0.0);
             }
-        })
-        .collect()
+            let values = objective.per_run(&space.plan(&x))?;
+            let value = crate::optimize::objective::score(objective.criterion, &values);
+            let half = if mean_criterion {
+                Z95 * sample_sd(&values) / (values.len().max(1) as f64).sqrt()
+            } else {
+                0.0
+            };
+            let centre = if mean_criterion { mean(&values) } else { value };
+            points.push((spend, centre));
+            ci95.push([centre - half, centre + half]);
+        }
+        curves.push(LeverResponse {
+            lever,
+            points,
+            ci95,
+            current,
+            optimal,
+        });
+    }
+    Ok(curves)
 }
 
 /// Evenly spaced spends over the curve's range of lever `i`, with the current and optimal
@@ -105,6 +124,9 @@ mod tests {
             levers: vec![Lever::Acquisition],
             template: Plan::baseline(),
             spend: BoxBudget::new(vec![lower], vec![upper], Some(budget), false).unwrap(),
+            phases: 1,
+            phase_periods: 12,
+            annuity: vec![10.0],
             shares: None,
             scale: vec![budget],
             budget: Some(budget),

@@ -22,11 +22,13 @@
 //!    runs in which the chosen plan wins are reported. Every number shown to a user is Monte
 //!    Carlo with its interval; the mean field only steered.
 
+pub mod certify;
 pub mod curves;
 pub mod marginal;
 pub mod mean_field;
 pub mod objective;
 pub mod projection;
+pub mod saa;
 pub mod solver;
 pub mod space;
 pub mod termination;
@@ -68,17 +70,25 @@ pub struct Settings {
     pub baseline: usize,
     /// Runs of the final, fresh-seed evaluation of the chosen plan and the baseline.
     pub runs: u64,
-    /// Runs of each Monte Carlo evaluation during refinement and marginal returns.
+    /// Runs of each Monte Carlo evaluation in the first round of the search.
     pub search_runs: u64,
+    /// The most runs the search may grow to as it closes in.
+    pub max_search_runs: u64,
+    /// The least runs of a certification (fresh runs at the chosen plan).
+    pub certify_runs: u64,
+    /// The most Monte Carlo evaluations (simulations of one plan) before the search stops.
+    pub max_evaluations: u64,
+    /// One level per lever per year instead of one constant level (or `[optimize].phases`).
+    pub phases: bool,
     /// Runs whose draws and shocks the mean field averages over (0: the scenario as written).
     pub mean_field_runs: u64,
     pub seed: u64,
     pub engine: EngineKind,
     pub max_iterations: u64,
     pub tolerance: f64,
-    /// Most Monte Carlo steps taken after the mean-field optimum.
+    /// Most line-search iterations of the Monte Carlo search.
     pub refine_steps: u32,
-    /// Measure marginal returns (and refine); off for the frontier.
+    /// Certify the answer with marginal returns on fresh runs; off for the frontier.
     pub marginal: bool,
 }
 
@@ -89,12 +99,16 @@ impl Settings {
             baseline,
             runs: 1000,
             search_runs: 100,
+            max_search_runs: 1600,
+            certify_runs: 400,
+            max_evaluations: 400,
+            phases: false,
             mean_field_runs: 50,
             seed: 1,
             engine: EngineKind::Auto,
             max_iterations: 300,
             tolerance: 1e-6,
-            refine_steps: 1,
+            refine_steps: 40,
             marginal: true,
         }
     }
@@ -164,7 +178,8 @@ pub fn search(
     progress: &mut dyn Progress,
 ) -> Result<(PlanSpace, Outcome), OptimizeError> {
     let baseline = &scenario.plans[settings.baseline];
-    let space = PlanSpace::new(scenario, &settings.optimize, baseline)?;
+    let phases = settings.phases || settings.optimize.phases;
+    let space = PlanSpace::phased(scenario, &settings.optimize, baseline, phases)?;
     let objective = MeanFieldObjective {
         mean_field: MeanField::new(scenario, settings.seed, settings.mean_field_runs),
         criterion: settings.optimize.objective,
@@ -215,6 +230,22 @@ pub struct Binding {
     pub unallocated: Option<f64>,
 }
 
+/// The Monte Carlo check of the chosen plan's optimality on fresh runs (SPEC §10).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Certification {
+    /// Whether the marginal returns on fresh runs satisfy the optimality conditions.
+    pub certified: bool,
+    /// Seed and runs of the last check (independent of the search seed).
+    pub seed: u64,
+    pub runs: u64,
+    /// Rounds of search and check (a failed check sends the search on with more runs).
+    pub rounds: u32,
+    /// The conditions the last check's numbers contradict (empty when certified).
+    pub violations: Vec<certify::Violation>,
+    /// Why the search stopped when the plan is not certified.
+    pub reason: Option<String>,
+}
+
 /// Everything `ceq optimize` reports.
 #[derive(Debug, Clone)]
 pub struct Optimization {
@@ -223,13 +254,18 @@ pub struct Optimization {
     pub plan: Plan,
     /// Its coordinates in `space`.
     pub x: Vec<f64>,
-    /// The mean-field search.
+    /// The mean-field search that gave the first starting point.
     pub search: Outcome,
     /// The mean-field score of the chosen plan (steering only, not a result).
     pub mean_field_score: f64,
+    /// The last round of the Monte Carlo search.
+    pub saa: Option<saa::SaaOutcome>,
+    /// Line-search steps the Monte Carlo search took, over all rounds.
     pub refine_steps_taken: u32,
     pub monte_carlo_evaluations: u64,
+    /// Marginal returns at the chosen plan, on the certification's fresh runs.
     pub marginal: Vec<MarginalReturn>,
+    pub certification: Option<Certification>,
     pub binding: Binding,
     pub fresh_seed: u64,
     pub chosen: Simulation,
@@ -237,51 +273,216 @@ pub struct Optimization {
     pub improvement: PairedDifference,
     /// The criterion's value for the chosen plan and the baseline on the fresh seeds.
     pub objective_value: [f64; 2],
+    /// A phased plan against the best constant split on the fresh seeds (phased runs only).
+    pub phasing: Option<Phasing>,
 }
 
-/// The full optimization: mean-field search, Monte Carlo refinement and marginal returns,
-/// fresh-seed evaluation against the baseline.
+/// What phasing is worth: the phased optimum against the best constant split.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Phasing {
+    /// The best constant split's spend per period, in `Lever` order of the space.
+    pub constant_allocation: Vec<f64>,
+    /// Phased minus constant, paired on the fresh runs.
+    pub gain: PairedDifference,
+}
+
+impl Settings {
+    /// The seed of certification round `round`: fresh, and independent of the search seed and
+    /// of the final evaluation.
+    pub fn certify_seed(&self, round: u32) -> u64 {
+        splitmix64(self.seed ^ 0xCE27_1F1E_D000_0000 ^ u64::from(round))
+    }
+
+    fn saa_settings(&self) -> saa::SaaSettings {
+        saa::SaaSettings {
+            runs: self.search_runs,
+            max_runs: self.max_search_runs.max(self.search_runs),
+            max_evaluations: self.max_evaluations,
+            max_iterations: self.refine_steps,
+            initial_step: 0.1,
+        }
+    }
+}
+
+/// The Monte Carlo objective of `settings` on `runs` runs of `seed`.
+fn monte_carlo<'a>(
+    scenario: &'a Scenario,
+    settings: &Settings,
+    runs: u64,
+    seed: u64,
+) -> MonteCarloObjective<'a> {
+    MonteCarloObjective {
+        scenario,
+        runs,
+        seed,
+        engine: settings.engine,
+        criterion: settings.optimize.objective,
+        hurdle: settings.optimize.hurdle,
+    }
+}
+
+/// The chosen point: the mean-field search gives starting points, the Monte Carlo search
+/// (SAA on common random numbers) climbs from the best of them, and, when `settings.marginal`,
+/// each round's answer is checked on fresh runs and searched on with doubled runs until the
+/// check passes or the evaluation budget runs out.
+pub struct Choice {
+    pub space: PlanSpace,
+    pub outcome: Outcome,
+    pub x: Vec<f64>,
+    pub saa: Option<saa::SaaOutcome>,
+    pub steps: u32,
+    pub evaluations: u64,
+    pub marginal: Vec<MarginalReturn>,
+    pub certification: Option<Certification>,
+}
+
+/// Searches (mean field, then Monte Carlo) and certifies; see [`Choice`].
+pub fn choose(
+    scenario: &Scenario,
+    settings: &Settings,
+    progress: &mut dyn Progress,
+) -> Result<Choice, OptimizeError> {
+    let (mut space, outcome) = search(scenario, settings, progress)?;
+    let first_year: f64 = outcome.x[..space.levers.len()].iter().sum();
+    space.widen_scale(first_year);
+    let mut starts = vec![space.rounded(&outcome.x)];
+    if space.spend_dim() == 0 || settings.search_runs == 0 {
+        let x = starts.remove(0);
+        return Ok(Choice {
+            space,
+            outcome,
+            x,
+            saa: None,
+            steps: 0,
+            evaluations: 0,
+            marginal: Vec::new(),
+            certification: None,
+        });
+    }
+    starts.push(space.rounded(&space.baseline_point(scenario)));
+    starts.push(space.rounded(&space.equal_point(scenario)));
+    starts.dedup();
+    let mut saa_settings = settings.saa_settings();
+    let objective = monte_carlo(scenario, settings, saa_settings.runs, settings.seed);
+    let mut evaluations = 0;
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    progress.message("Monte Carlo: scoring the starting points");
+    for x in starts {
+        let value = objective.score(&space.plan(&x))?;
+        evaluations += 1;
+        if best.as_ref().is_none_or(|(b, _)| value > *b) {
+            best = Some((value, x));
+        }
+    }
+    let mut x = best.map(|(_, x)| x).unwrap_or_default();
+    let mut steps = 0;
+    let mut round = 0;
+    loop {
+        round += 1;
+        saa_settings.max_evaluations = settings.max_evaluations.saturating_sub(evaluations);
+        let objective_at = |runs: u64| monte_carlo(scenario, settings, runs, settings.seed);
+        let mut report = |text: &str| progress.message(text);
+        let found = saa::search(&space, x, &saa_settings, &objective_at, &mut report)?;
+        evaluations += found.evaluations;
+        steps += found.moves;
+        x = found.x.clone();
+        if !settings.marginal {
+            return Ok(Choice {
+                space,
+                outcome,
+                x,
+                marginal: with_ce_returns(found.marginal.clone(), settings),
+                saa: Some(found),
+                steps,
+                evaluations,
+                certification: None,
+            });
+        }
+        progress.message("certifying the plan: marginal returns on fresh runs");
+        let seed = settings.certify_seed(round);
+        let runs = found.runs.max(settings.certify_runs);
+        let check = monte_carlo(scenario, settings, runs, seed);
+        let measured = marginal_returns(&space, &x, &check)?;
+        evaluations += 1 + measured
+            .iter()
+            .map(MarginalReturn::evaluations)
+            .sum::<u64>();
+        let violations = certify::check(&space, &x, &measured);
+        let marginal = with_ce_returns(measured, settings);
+        let exhausted = evaluations >= settings.max_evaluations;
+        let saturated = found.runs >= saa_settings.max_runs;
+        if violations.is_empty() || exhausted || saturated || found.stop == saa::SaaStop::Budget {
+            let reason = (!violations.is_empty()).then(|| {
+                if exhausted || found.stop == saa::SaaStop::Budget {
+                    format!(
+                        "the evaluation budget ({} Monte Carlo evaluations, --max-evaluations, \
+                         or {} search steps, --refine-steps) ran out before the marginal \
+                         returns agreed with optimality",
+                        settings.max_evaluations, settings.refine_steps
+                    )
+                } else {
+                    format!(
+                        "at the most search runs allowed ({}, --max-search-runs) no step \
+                         improved the plan, yet fresh runs contradict its optimality",
+                        saa_settings.max_runs
+                    )
+                }
+            });
+            return Ok(Choice {
+                space,
+                outcome,
+                x,
+                saa: Some(found),
+                steps,
+                evaluations,
+                marginal,
+                certification: Some(Certification {
+                    certified: violations.is_empty(),
+                    seed,
+                    runs,
+                    rounds: round,
+                    violations,
+                    reason,
+                }),
+            });
+        }
+        progress.message("the check found a better direction: searching on with more runs");
+        saa_settings.runs = (found.runs * 2).min(saa_settings.max_runs);
+    }
+}
+
+/// With a hurdle h the search maximizes CE − h·(discounted spend), so the returns it measures
+/// are of that objective; reported returns are of customer equity: add h per unit back.
+fn with_ce_returns(mut marginal: Vec<MarginalReturn>, settings: &Settings) -> Vec<MarginalReturn> {
+    if let Some(h) = settings.optimize.hurdle {
+        for m in &mut marginal {
+            let shift = h * m.annuity;
+            m.value += shift;
+            m.ci95 = [m.ci95[0] + shift, m.ci95[1] + shift];
+            m.per_run.iter_mut().for_each(|v| *v += shift);
+        }
+    }
+    marginal
+}
+
+/// The full optimization: mean-field start, Monte Carlo search on common random numbers,
+/// certification on fresh runs, and the fresh-seed evaluation against the baseline.
 pub fn optimize(
     scenario: &Scenario,
     settings: &Settings,
     progress: &mut dyn Progress,
 ) -> Result<Optimization, OptimizeError> {
     let criterion = settings.optimize.objective;
-    let (space, outcome) = search(scenario, settings, progress)?;
-    let mut x = space.rounded(&outcome.x);
-    let monte_carlo = MonteCarloObjective {
-        scenario,
-        runs: settings.search_runs,
-        seed: settings.seed,
-        engine: settings.engine,
-        criterion,
-    };
-    let mut marginal = Vec::new();
-    let mut refine_steps_taken = 0;
-    let mut monte_carlo_evaluations = 0;
-    if settings.marginal && !space.levers.is_empty() {
-        progress.message("marginal returns by Monte Carlo on common random numbers");
-        marginal = marginal_returns(&space, &x, &monte_carlo)?;
-        monte_carlo_evaluations += 1 + marginal.iter().map(evaluations_of).sum::<u64>();
-        for _ in 0..settings.refine_steps {
-            let Some(candidate) = refinement_step(&space, &x, &marginal) else {
-                break;
-            };
-            progress.message("checking a Monte Carlo refinement step");
-            let here = monte_carlo.per_run(&space.plan(&x))?;
-            let there = monte_carlo.per_run(&space.plan(&candidate))?;
-            monte_carlo_evaluations += 2;
-            let (_, ci) = marginal::derivative(criterion, &there, &here, 1.0, 99);
-            if ci[0] <= 0.0 {
-                break;
-            }
-            x = candidate;
-            refine_steps_taken += 1;
-            progress.message("marginal returns at the refined plan");
-            marginal = marginal_returns(&space, &x, &monte_carlo)?;
-            monte_carlo_evaluations += 1 + marginal.iter().map(evaluations_of).sum::<u64>();
-        }
-    }
+    let Choice {
+        space,
+        outcome,
+        x,
+        saa,
+        steps,
+        evaluations,
+        marginal,
+        certification,
+    } = choose(scenario, settings, progress)?;
     let plan = space.plan(&x);
     let mean_field_score = outcome.value;
     let binding = binding(&space, &x);
@@ -296,75 +497,73 @@ pub fn optimize(
     let chosen = sim::run_plan(scenario, &plan, &options)?;
     progress.message("final evaluation on fresh seeds: baseline");
     let baseline = sim::run(scenario, &options)?;
-    let ce = |s: &Simulation| {
-        s.runs
-            .iter()
-            .map(|r| r.customer_equity)
-            .collect::<Vec<f64>>()
-    };
     let (chosen_ce, baseline_ce) = (ce(&chosen), ce(&baseline));
     let improvement = PairedDifference::new(&chosen_ce, &baseline_ce);
     let objective_value = [score(criterion, &chosen_ce), score(criterion, &baseline_ce)];
+    let phasing = if space.phases > 1 {
+        progress.message("the best constant split, to value the phasing");
+        let mut constant = settings.clone();
+        constant.phases = false;
+        constant.optimize.phases = false;
+        constant.marginal = false;
+        let best = choose(scenario, &constant, &mut Silent)?;
+        let constant_plan = best.space.plan(&best.x);
+        let values = ce(&sim::run_plan(scenario, &constant_plan, &options)?);
+        Some(Phasing {
+            constant_allocation: best.x[..best.space.spend_dim()].to_vec(),
+            gain: PairedDifference::new(&chosen_ce, &values),
+        })
+    } else {
+        None
+    };
     Ok(Optimization {
         space,
         plan,
         x,
         search: outcome,
         mean_field_score,
-        refine_steps_taken,
-        monte_carlo_evaluations,
+        saa,
+        refine_steps_taken: steps,
+        monte_carlo_evaluations: evaluations,
         marginal,
+        certification,
         binding,
         fresh_seed,
         chosen,
         baseline,
         improvement,
         objective_value,
+        phasing,
     })
 }
 
-fn evaluations_of(m: &MarginalReturn) -> u64 {
-    if m.difference == "central" { 2 } else { 1 }
-}
-
-/// A step along the projected Monte Carlo gradient whose largest move is 10% of the spend
-/// scale (the budget, or without one the larger of the scale and the current total spend),
-/// rounded; `None` when it does not move (the marginal returns already satisfy the optimality
-/// conditions).
-fn refinement_step(space: &PlanSpace, x: &[f64], marginal: &[MarginalReturn]) -> Option<Vec<f64>> {
-    let k = space.levers.len();
-    let total: f64 = x[..k].iter().sum();
-    let size: Vec<f64> = (0..k).map(|i| space.scale[i].max(total)).collect();
-    let largest = (0..k)
-        .map(|i| (marginal[i].value * size[i]).abs())
-        .fold(0.0, f64::max);
-    if largest.is_nan() || largest <= 0.0 {
-        return None;
-    }
-    let t = 0.1 / largest;
-    let mut trial = x.to_vec();
-    for i in 0..k {
-        trial[i] += t * size[i] * size[i] * marginal[i].value;
-    }
-    let candidate = space.rounded(&space.project(&trial));
-    let moved = (0..k).any(|i| (candidate[i] - x[i]).abs() > 1e-3 * size[i]);
-    moved.then_some(candidate)
+/// Customer equity of each run.
+fn ce(s: &Simulation) -> Vec<f64> {
+    s.runs.iter().map(|r| r.customer_equity).collect()
 }
 
 /// Bounds and budget that hold with equality at `x` (to within rounding).
 pub fn binding(space: &PlanSpace, x: &[f64]) -> Binding {
     let mut lower = Vec::new();
     let mut upper = Vec::new();
+    let at = |i: usize, phase: usize| {
+        let j = space.phase_range(phase).start + i;
+        let (lo, hi) = space.bounds(j);
+        let tolerance = 1e-6 * space.scale[j] + 1.0;
+        (x[j] <= lo + tolerance, x[j] >= hi - tolerance)
+    };
     for (i, &lever) in space.levers.iter().enumerate() {
-        let (lo, hi) = space.bounds(i);
-        let tolerance = 1e-6 * space.scale[i] + 1.0;
-        if x[i] <= lo + tolerance {
+        if (0..space.phases).all(|p| at(i, p).0) {
             lower.push(lever);
-        } else if x[i] >= hi - tolerance {
+        } else if (0..space.phases).all(|p| at(i, p).1) {
             upper.push(lever);
         }
     }
-    let spent: f64 = x[..space.levers.len()].iter().sum();
+    // Phased: the budget binds when it binds in every year; unallocated is the largest gap.
+    let spent = (0..space.phases)
+        .map(|p| x[space.phase_range(p)].iter().sum::<f64>())
+        .fold(f64::INFINITY, f64::min);
+    let spent = if spent.is_finite() { spent } else { 0.0 };
     let unallocated = space.budget.map(|b| (b - spent).max(0.0));
     let budget =
         unallocated.is_some_and(|u| u <= space.levers.len() as f64 + 1e-6 * space.scale[0]);

@@ -109,13 +109,26 @@ impl Objective for MeanFieldObjective {
 }
 
 /// The Monte Carlo objective: `runs` runs from `seed`. Every plan evaluated with the same seed
-/// shares each run's parameter draws and shocks (common random numbers).
+/// shares each run's parameter draws and shocks, and every draw the plans' difference does not
+/// touch (common random numbers).
 pub struct MonteCarloObjective<'a> {
     pub scenario: &'a Scenario,
     pub runs: u64,
     pub seed: u64,
     pub engine: EngineKind,
     pub criterion: Criterion,
+    /// `[optimize].hurdle` h: each run's value is CE − h·(present value of the plan's spend),
+    /// so the optimum spends while the next unit returns at least h on top of itself.
+    pub hurdle: Option<f64>,
+}
+
+/// Present value of a plan's spend on every lever (SPEC §1 discounting).
+pub fn discounted_spend(scenario: &Scenario, plan: &Plan) -> f64 {
+    let time = &scenario.time;
+    let discounting = crate::model::discount::Discounting::new(time);
+    (1..=time.periods)
+        .map(|t| discounting.factor(t) * plan.total_spend_at(t, time.periods_per_year))
+        .sum()
 }
 
 impl Objective for MonteCarloObjective<'_> {
@@ -127,7 +140,14 @@ impl Objective for MonteCarloObjective<'_> {
             engine: self.engine,
         };
         let simulation = sim::run_plan(self.scenario, plan, &options)?;
-        Ok(simulation.runs.iter().map(|r| r.customer_equity).collect())
+        let penalty = self
+            .hurdle
+            .map_or(0.0, |h| h * discounted_spend(self.scenario, plan));
+        Ok(simulation
+            .runs
+            .iter()
+            .map(|r| r.customer_equity - penalty)
+            .collect())
     }
 
     fn criterion(&self) -> Criterion {

@@ -1,10 +1,13 @@
 //! The decision space: spend per lever (and optionally the retention shares by cohort) ↔ plan.
 //!
-//! Coordinates are the spend per period of each optimized lever, in [`Lever`] order, then, when
-//! `optimize_retention_allocation` is on, one retention share per cohort. Spend lies in
-//! {lo ≤ x ≤ hi, Σx ≤ budget}; shares on the simplex. Levers the optimizer may not move keep
-//! the baseline plan's schedule, and their largest per-period amount counts against the budget.
+//! Coordinates are the spend per period of each optimized lever, in [`Lever`] order — one
+//! block per phase (year) when the plan is phased, year-major — then, when
+//! `optimize_retention_allocation` is on, one retention share per cohort. Each phase's spend
+//! lies in {lo ≤ x ≤ hi, Σx ≤ budget} (the budget holds per period in every year); shares on
+//! the simplex. Levers the optimizer may not move keep the baseline plan's schedule, and their
+//! largest per-period amount counts against the budget.
 
+use crate::model::discount::Discounting;
 use crate::optimize::OptimizeError;
 use crate::optimize::projection::BoxBudget;
 use crate::scenario::{Lever, Optimize, Plan, Scenario, SpendSchedule};
@@ -15,8 +18,15 @@ pub struct PlanSpace {
     pub levers: Vec<Lever>,
     /// The baseline plan; levers not optimized keep its schedules.
     pub template: Plan,
-    /// Feasible spend per period of `levers`.
+    /// Feasible spend per period of `levers` in one phase.
     pub spend: BoxBudget,
+    /// Phases: 1 for one constant level per lever, else one level per lever per year.
+    pub phases: usize,
+    /// Periods per phase (the horizon when there is one phase).
+    pub phase_periods: u32,
+    /// Discounted periods of each spend coordinate: Σ δ_t over the periods it covers, so that
+    /// one more unit per period there costs this much in present value.
+    pub annuity: Vec<f64>,
     /// The retention shares' simplex, when they are optimized.
     pub shares: Option<BoxBudget>,
     /// Natural size of each coordinate (the budget for spend, 1 for shares), for step sizes.
@@ -32,6 +42,25 @@ impl PlanSpace {
         optimize: &Optimize,
         baseline: &Plan,
     ) -> Result<Self, OptimizeError> {
+        Self::phased(scenario, optimize, baseline, false)
+    }
+
+    /// The space with one level per lever per year when `yearly` (and the horizon is longer
+    /// than a year).
+    pub fn phased(
+        scenario: &Scenario,
+        optimize: &Optimize,
+        baseline: &Plan,
+        yearly: bool,
+    ) -> Result<Self, OptimizeError> {
+        let time = &scenario.time;
+        let years = time.periods.div_ceil(time.periods_per_year.max(1)) as usize;
+        let phases = if yearly { years.max(1) } else { 1 };
+        let phase_periods = if phases > 1 {
+            time.periods_per_year
+        } else {
+            time.periods
+        };
         let mut levers: Vec<Lever> = optimize.levers.clone();
         levers.sort();
         levers.dedup();
@@ -87,62 +116,123 @@ impl PlanSpace {
         let spend_scale = budget
             .filter(|b| *b > 0.0)
             .unwrap_or_else(|| baseline_total.max(finite_upper).max(1.0));
-        let mut scale = vec![spend_scale; levers.len()];
+        let k = levers.len();
+        let mut scale = vec![spend_scale; k * phases];
         if let Some(s) = &shares {
             scale.extend(std::iter::repeat_n(1.0, s.lower.len()));
         }
+        let factors = Discounting::new(time).factors(time.periods);
+        let annuity = (0..k * phases)
+            .map(|j| {
+                let phase = j / k.max(1);
+                let first = phase * phase_periods as usize;
+                let last = (first + phase_periods as usize).min(factors.len());
+                factors[first.min(last)..last].iter().sum()
+            })
+            .collect();
         Ok(PlanSpace {
             levers,
             template,
             spend,
+            phases,
+            phase_periods,
+            annuity,
             shares,
             scale,
             budget,
         })
     }
 
+    /// Without a budget the spend scale comes from the baseline and the bounds, which may say
+    /// nothing (a baseline spending nothing): raise it to `spend`, the total per period of a
+    /// plan known to be reasonable (the mean-field optimum), so steps are in proportion.
+    pub fn widen_scale(&mut self, spend: f64) {
+        if self.budget.is_some() || !spend.is_finite() {
+            return;
+        }
+        for j in 0..self.spend_dim() {
+            self.scale[j] = self.scale[j].max(spend);
+        }
+    }
+
     pub fn dim(&self) -> usize {
         self.scale.len()
     }
 
-    /// The plan at `x`: constant spend per period on each optimized lever.
+    /// Spend coordinates: levers × phases.
+    pub fn spend_dim(&self) -> usize {
+        self.levers.len() * self.phases
+    }
+
+    /// The lever and phase (0-based year; 0 when unphased) of spend coordinate `j`.
+    pub fn coordinate(&self, j: usize) -> (Lever, usize) {
+        let k = self.levers.len().max(1);
+        (self.levers[j % k], j / k)
+    }
+
+    /// The spend coordinates of phase `phase`.
+    pub fn phase_range(&self, phase: usize) -> std::ops::Range<usize> {
+        let k = self.levers.len();
+        phase * k..(phase + 1) * k
+    }
+
+    /// The spend per period of lever `i` (index into `levers`) in each phase.
+    pub fn lever_path(&self, x: &[f64], i: usize) -> Vec<f64> {
+        let k = self.levers.len();
+        (0..self.phases).map(|p| x[p * k + i]).collect()
+    }
+
+    /// The plan at `x`: per optimized lever one spend per period, or one per year when phased.
     pub fn plan(&self, x: &[f64]) -> Plan {
         let mut plan = self.template.clone();
         for (i, lever) in self.levers.iter().enumerate() {
-            plan.spend[lever.index()] = SpendSchedule::constant(x[i].max(0.0));
+            let path: Vec<f64> = self
+                .lever_path(x, i)
+                .into_iter()
+                .map(|v| v.max(0.0))
+                .collect();
+            plan.spend[lever.index()] = SpendSchedule(path);
         }
         if self.shares.is_some() {
-            plan.retention_allocation = Some(x[self.levers.len()..].to_vec());
+            plan.retention_allocation = Some(x[self.spend_dim()..].to_vec());
         }
         plan
     }
 
     /// The nearest feasible point.
     pub fn project(&self, x: &[f64]) -> Vec<f64> {
-        let k = self.levers.len();
-        let mut y = self.spend.project(&x[..k]);
+        let mut y = Vec::with_capacity(x.len());
+        for phase in 0..self.phases {
+            y.extend(self.spend.project(&x[self.phase_range(phase)]));
+        }
         if let Some(shares) = &self.shares {
-            y.extend(shares.project(&x[k..]));
+            y.extend(shares.project(&x[self.spend_dim()..]));
         }
         y
     }
 
     /// The bounds of coordinate `i`.
     pub fn bounds(&self, i: usize) -> (f64, f64) {
-        let k = self.levers.len();
+        let n = self.spend_dim();
         match &self.shares {
-            Some(s) if i >= k => (s.lower[i - k], s.upper[i - k]),
-            _ => (self.spend.lower[i], self.spend.upper[i]),
+            Some(s) if i >= n => (s.lower[i - n], s.upper[i - n]),
+            _ => {
+                let j = i % self.levers.len().max(1);
+                (self.spend.lower[j], self.spend.upper[j])
+            }
         }
     }
 
-    /// The baseline plan's point (its first-year spend, and its or the programme's
-    /// retention shares), projected onto the feasible set.
+    /// The baseline plan's point (its spend in each phase's first period, and its or the
+    /// programme's retention shares), projected onto the feasible set.
     pub fn baseline_point(&self, scenario: &Scenario) -> Vec<f64> {
-        let mut x: Vec<f64> = self
-            .levers
-            .iter()
-            .map(|l| self.template.spend[l.index()].at(1, scenario.time.periods_per_year))
+        let ppy = scenario.time.periods_per_year;
+        let mut x: Vec<f64> = (0..self.spend_dim())
+            .map(|j| {
+                let (lever, phase) = self.coordinate(j);
+                let t = phase as u32 * self.phase_periods + 1;
+                self.template.spend[lever.index()].at(t, ppy)
+            })
             .collect();
         if self.shares.is_some() {
             x.extend(initial_shares(scenario, &self.template));
@@ -157,7 +247,7 @@ impl PlanSpace {
             .budget
             .unwrap_or(self.scale.first().copied().unwrap_or(1.0))
             / k.max(1) as f64;
-        let mut x = vec![each; k];
+        let mut x = vec![each; self.spend_dim()];
         if self.shares.is_some() {
             x.extend(initial_shares(scenario, &self.template));
         }
@@ -167,7 +257,7 @@ impl PlanSpace {
     /// `x` rounded to what a planner would write: spend down to whole currency units (never
     /// above the budget) and shares to six decimals summing to exactly 1.
     pub fn rounded(&self, x: &[f64]) -> Vec<f64> {
-        let k = self.levers.len();
+        let k = self.spend_dim();
         let mut y: Vec<f64> = (0..k)
             .map(|i| {
                 let (lo, hi) = self.bounds(i);
@@ -180,8 +270,12 @@ impl PlanSpace {
             .collect();
         if let Some(budget) = self.budget {
             // Rounding never raises a sum of floors, but bounds may; project to be sure.
-            if y.iter().sum::<f64>() > budget {
-                y = self.spend.project(&y);
+            for phase in 0..self.phases {
+                let range = self.phase_range(phase);
+                if y[range.clone()].iter().sum::<f64>() > budget {
+                    let projected = self.spend.project(&y[range.clone()]);
+                    y[range].copy_from_slice(&projected);
+                }
             }
         }
         if self.shares.is_some() {

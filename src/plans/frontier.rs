@@ -1,15 +1,16 @@
 //! `ceq frontier`: the optimal split and its CE at each of a list of budgets — what each
 //! extra unit of budget buys.
 //!
-//! Each budget is searched with the mean field (as `ceq optimize` steers) and its chosen plan
-//! simulated on the same fresh seed, so successive budgets are compared on common random
+//! Each budget is searched as `ceq optimize` searches (the Monte Carlo objective on common
+//! random numbers, from a mean-field start; not certified, to keep it affordable) and its
+//! chosen plan simulated on the same fresh seed, so successive budgets are compared on common random
 //! numbers: the extra CE per extra unit of budget comes with a paired 95% interval.
 
 use serde::Serialize;
 
 use super::{OrderedMap, run_values};
 use crate::optimize::termination::Termination;
-use crate::optimize::{OptimizeError, Progress, Settings, search};
+use crate::optimize::{OptimizeError, Progress, Settings, choose};
 use crate::scenario::Scenario;
 use crate::sim::{self, SimOptions};
 use crate::stats::Distribution;
@@ -86,8 +87,9 @@ pub fn frontier(
         progress.message(&format!("budget {} of {}: {budget}", n + 1, budgets.len()));
         let mut at = settings.clone();
         at.optimize.budget = Some(budget);
-        let (space, outcome) = search(scenario, &at, progress)?;
-        let x = space.rounded(&outcome.x);
+        at.marginal = false;
+        let choice = choose(scenario, &at, progress)?;
+        let (space, outcome, x) = (choice.space, choice.outcome, choice.x);
         let plan = space.plan(&x);
         let options = SimOptions {
             plan: settings.baseline,
@@ -106,7 +108,7 @@ pub fn frontier(
                 prob_a_better: d.prob_a_better,
             }
         });
-        let k = space.levers.len();
+        let k = space.spend_dim();
         let allocation = OrderedMap(
             space
                 .levers

@@ -281,7 +281,7 @@ fn optimization_section(
     let base_plan = &scenario.plans[settings.baseline];
     let result = optimize::optimize(scenario, settings, progress)?;
     progress.message("response curves");
-    let curves = response_curves(scenario, settings, &result);
+    let curves = response_curves(scenario, settings, &result)?;
     let levers: Vec<LeverRow> = result
         .space
         .levers
@@ -308,7 +308,7 @@ fn optimization_section(
         &curves,
         scenario,
         section.objective,
-        settings.mean_field_runs,
+        settings.search_runs,
     );
     charts.push((
         "response_curves".to_string(),

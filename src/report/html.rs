@@ -511,9 +511,11 @@ pub(super) const METHOD: [&str; 5] = [
     "Marketing levers act through response curves with diminishing returns; the value, brand \
      and relationship drivers follow Rust, Lemon & Zeithaml (2004). Plans are compared on \
      common random numbers, so differences are paired run by run.",
-    "The optimization searches the budget split on a mean-field expectation, refines it by \
-     Monte Carlo, and evaluates the chosen plan and the baseline on fresh, independent seeds.",
-    "The response curves show that mean-field expectation as one lever's spend moves with the \
+    "The optimization maximizes the simulated customer equity on common random numbers \
+     (started from a mean-field expectation), certifies the answer's marginal returns against \
+     the optimality conditions on fresh runs, and evaluates the chosen plan and the baseline \
+     on fresh, independent seeds.",
+    "The response curves are Monte Carlo values as one lever's spend moves with the \
      others held at the optimized plan; the frontier repeats the search at each budget and \
      simulates every choice on the same runs. The sensitivity analysis moves one parameter at \
      a time (Saltelli et al. 2008).",

@@ -366,6 +366,11 @@ pub struct Optimize {
     /// Levers the optimizer may move (default: all present in the scenario).
     pub levers: Vec<Lever>,
     pub optimize_retention_allocation: bool,
+    /// `phases = "yearly"`: one level per lever per year instead of one constant level.
+    pub phases: bool,
+    /// Spend only while the next unit returns at least this much on top of itself
+    /// (per unit of discounted spend); `None` = 0.
+    pub hurdle: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

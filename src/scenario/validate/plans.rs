@@ -189,6 +189,8 @@ pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Opti
             "bounds",
             "levers",
             "optimize_retention_allocation",
+            "phases",
+            "hurdle",
         ],
     )?;
     let before = ctx.count();
@@ -250,6 +252,32 @@ pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Opti
         }
         None => Some(false),
     };
+    let phases = match t.get("phases") {
+        Some(f) => match ctx.string(&f) {
+            Some("yearly") => Some(true),
+            Some("none") => Some(false),
+            Some(other) => {
+                let message = format!(
+                    "unknown phasing `{other}`: expected \"yearly\" (one level per lever per \
+                     year) or \"none\" (one constant level, the default)"
+                );
+                ctx.error(&f.node.span, &f.path, message);
+                None
+            }
+            None => None,
+        },
+        None => Some(false),
+    };
+    let hurdle = match t.get("hurdle") {
+        Some(f) => ctx
+            .number_why(
+                &f,
+                Domain::NON_NEGATIVE,
+                "the least return per extra unit of discounted spend, on top of the unit",
+            )
+            .map(Some),
+        None => Some(None),
+    };
     if ctx.count() > before {
         return None;
     }
@@ -259,6 +287,8 @@ pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Opti
         bounds,
         levers: levers?,
         optimize_retention_allocation: optimize_retention_allocation?,
+        phases: phases?,
+        hurdle: hurdle?,
     })
 }
 
