@@ -15,6 +15,12 @@
 //! the data contradict it. Differences between two levers are paired over runs (common random
 //! numbers) for the mean criterion; for the other criteria their standard errors are combined
 //! as if independent, which is conservative.
+//!
+//! A contradicted condition is also valued: moving along it gains about g²/(2|f″|) with g the
+//! excess return and f″ the measured second difference (the Newton step of a quadratic model;
+//! Nocedal & Wright 2006, §2.2). Where that gain is below [`TOLERANCE`] of the objective the
+//! plan is optimal for any practical purpose — the data see a slope, but no move worth
+//! making — and the condition is listed as negligible rather than as a violation.
 
 use serde::Serialize;
 
@@ -22,6 +28,10 @@ use crate::optimize::marginal::MarginalReturn;
 use crate::optimize::objective::normal_cdf;
 use crate::optimize::space::PlanSpace;
 use crate::stats::describe::{mean, sample_sd};
+
+/// The share of the objective below which a contradicted condition's estimated gain is
+/// negligible.
+pub const TOLERANCE: f64 = 1e-3;
 
 /// One optimality condition the measured returns contradict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,6 +42,21 @@ pub struct Violation {
     pub condition: String,
     /// How many standard errors the data lie beyond it.
     pub z: f64,
+    /// The estimated gain of moving along it (None where the curvature is unknown).
+    pub gain: Option<f64>,
+    /// Whether that gain is below [`TOLERANCE`] of the objective.
+    pub negligible: bool,
+}
+
+/// The estimated gain of moving by a Newton step along a direction with excess return `g`
+/// and curvatures `c` (second differences, negative when concave): g²/(2·Σ|c|); None when
+/// any curvature is unknown or not concave.
+fn newton_gain(g: f64, curvatures: &[f64]) -> Option<f64> {
+    if curvatures.iter().any(|c| !c.is_finite() || *c >= 0.0) {
+        return None;
+    }
+    let total: f64 = curvatures.iter().map(|c| c.abs()).sum();
+    Some(g * g / (2.0 * total))
 }
 
 /// Where a coordinate sits.
@@ -97,6 +122,21 @@ fn excess(value: f64, se: f64) -> f64 {
 /// The conditions `marginal` (one per spend coordinate of `space`, measured at `x`)
 /// contradicts; empty when the point is certified.
 pub fn check(space: &PlanSpace, x: &[f64], marginal: &[MarginalReturn]) -> Vec<Violation> {
+    check_with(space, x, marginal, 0.0)
+        .into_iter()
+        .filter(|v| !v.negligible)
+        .collect()
+}
+
+/// [`check`] that also values each contradicted condition against `TOLERANCE × objective`
+/// (pass the objective's value at `x`; 0 to call nothing negligible): every
+/// contradiction is returned, the negligible ones marked.
+pub fn check_with(
+    space: &PlanSpace,
+    x: &[f64],
+    marginal: &[MarginalReturn],
+    objective: f64,
+) -> Vec<Violation> {
     let k = space.levers.len();
     if k == 0 || marginal.len() != space.spend_dim() {
         return Vec::new();
@@ -114,7 +154,7 @@ pub fn check(space: &PlanSpace, x: &[f64], marginal: &[MarginalReturn]) -> Vec<V
     };
     // Conditions tested: one per coordinate, plus one per pair of interior levers of a phase.
     let mut tests = 0usize;
-    let mut candidates: Vec<(String, String, f64)> = Vec::new();
+    let mut candidates: Vec<(String, String, f64, Option<f64>)> = Vec::new();
     for phase in 0..space.phases {
         let range = space.phase_range(phase);
         let spent: f64 = x[range.clone()].iter().sum();
@@ -132,26 +172,31 @@ pub fn check(space: &PlanSpace, x: &[f64], marginal: &[MarginalReturn]) -> Vec<V
                 tests += 1;
                 let (too_high, too_low) =
                     (excess(m.value, m.std_error), excess(-m.value, m.std_error));
+                let gain = newton_gain(m.value, &[m.curvature]);
                 match position(i) {
                     Position::Interior if too_high > 0.0 => candidates.push((
                         name(i),
                         "returns more than it costs, so spending more on it would pay".into(),
                         too_high,
+                        gain,
                     )),
                     Position::Interior if too_low > 0.0 => candidates.push((
                         name(i),
                         "returns less than it costs, so spending less on it would pay".into(),
                         too_low,
+                        gain,
                     )),
                     Position::Lower if too_high > 0.0 => candidates.push((
                         name(i),
                         "is at its lower bound although the next unit on it pays".into(),
                         too_high,
+                        None,
                     )),
                     Position::Upper if too_low > 0.0 => candidates.push((
                         name(i),
                         "is at its upper bound although its last unit loses money".into(),
                         too_low,
+                        None,
                     )),
                     _ => {}
                 }
@@ -175,6 +220,7 @@ pub fn check(space: &PlanSpace, x: &[f64], marginal: &[MarginalReturn]) -> Vec<V
                             name(lo)
                         ),
                         z,
+                        newton_gain(d, &[marginal[i].curvature, marginal[j].curvature]),
                     ));
                 }
             }
@@ -201,6 +247,7 @@ pub fn check(space: &PlanSpace, x: &[f64], marginal: &[MarginalReturn]) -> Vec<V
                         mean(&values)
                     ),
                     z,
+                    None,
                 ));
             }
         }
@@ -239,19 +286,118 @@ pub fn check(space: &PlanSpace, x: &[f64], marginal: &[MarginalReturn]) -> Vec<V
                     ),
                 };
                 if z > 0.0 {
-                    candidates.push((name(i), words, z));
+                    candidates.push((name(i), words, z, None));
                 }
             }
         }
     }
     let critical = normal_quantile(1.0 - 0.025 / tests.max(1) as f64);
+    let allowed = TOLERANCE * objective.abs();
     candidates
         .into_iter()
-        .filter(|(_, _, z)| *z > critical)
-        .map(|(lever, condition, z)| Violation {
+        .filter(|(_, _, z, _)| *z > critical)
+        .map(|(lever, condition, z, gain)| Violation {
             lever,
             condition,
             z,
+            gain,
+            negligible: gain.is_some_and(|g| g <= allowed),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optimize::projection::BoxBudget;
+    use crate::scenario::{Lever, Plan};
+
+    fn space(levers: Vec<Lever>, budget: Option<f64>) -> PlanSpace {
+        let k = levers.len();
+        PlanSpace {
+            levers,
+            template: Plan::baseline(),
+            spend: BoxBudget::new(vec![0.0; k], vec![1e6; k], budget, false).unwrap(),
+            phases: 1,
+            phase_periods: 12,
+            annuity: vec![10.0; k],
+            shares: None,
+            scale: vec![budget.unwrap_or(1000.0); k],
+            budget,
+        }
+    }
+
+    fn measured(lever: Lever, value: f64, std_error: f64, curvature: f64) -> MarginalReturn {
+        MarginalReturn {
+            lever,
+            phase: 0,
+            value,
+            ci95: [value - 1.96 * std_error, value + 1.96 * std_error],
+            std_error,
+            spend: 500.0,
+            step: 25.0,
+            difference: "central",
+            annuity: 10.0,
+            per_run: Vec::new(),
+            curvature,
+        }
+    }
+
+    /// The case: acquisition strictly inside its bounds, no budget, a return of
+    /// −21.99 ± 1.4: contradicted, and not negligible when the curvature says the move is
+    /// worth more than 0.1% of the objective.
+    #[test]
+    fn an_interior_lever_with_a_clearly_nonzero_return_is_contradicted() {
+        let s = space(vec![Lever::Acquisition], None);
+        let m = [measured(Lever::Acquisition, -21.99, 1.4, -0.01)];
+        let found = check_with(&s, &[500.0], &m, 100_000.0);
+        assert_eq!(found.len(), 1);
+        assert!(!found[0].negligible, "{found:?}");
+        assert!(found[0].condition.contains("spending less"));
+        assert_eq!(check(&s, &[500.0], &m).len(), 1);
+        // Within its interval of zero: nothing to say.
+        let m = [measured(Lever::Acquisition, 1.0, 1.4, -0.01)];
+        assert!(check_with(&s, &[500.0], &m, 100_000.0).is_empty());
+        // A slope the data see, but a move worth 24,180 of a 1e9 objective: negligible.
+        let m = [measured(Lever::Acquisition, -21.99, 1.4, -0.01)];
+        let found = check_with(&s, &[500.0], &m, 1e9);
+        assert!(found.iter().all(|v| v.negligible), "{found:?}");
+    }
+
+    /// With the budget binding, two interior levers must return the same; at a bound a lever
+    /// may return less (lower) but not more.
+    #[test]
+    fn a_binding_budget_needs_equal_returns_between_interior_levers() {
+        let s = space(vec![Lever::Acquisition, Lever::Retention], Some(1000.0));
+        let equal = [
+            measured(Lever::Acquisition, 5.0, 0.5, -0.01),
+            measured(Lever::Retention, 5.4, 0.5, -0.01),
+        ];
+        assert!(check(&s, &[500.0, 500.0], &equal).is_empty());
+        let unequal = [
+            measured(Lever::Acquisition, 5.0, 0.5, -0.01),
+            measured(Lever::Retention, 9.0, 0.5, -0.01),
+        ];
+        let found = check(&s, &[500.0, 500.0], &unequal);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].lever == "retention");
+        // Retention at its lower bound returning less than acquisition: optimal.
+        let lower = [
+            measured(Lever::Acquisition, 9.0, 0.5, -0.01),
+            measured(Lever::Retention, 5.0, 0.5, f64::NAN),
+        ];
+        assert!(check(&s, &[1000.0, 0.0], &lower).is_empty());
+        // Returning more at the lower bound: contradicted.
+        let wrong = [
+            measured(Lever::Acquisition, 5.0, 0.5, -0.01),
+            measured(Lever::Retention, 9.0, 0.5, f64::NAN),
+        ];
+        assert_eq!(check(&s, &[1000.0, 0.0], &wrong).len(), 1);
+    }
+
+    #[test]
+    fn normal_quantile_inverts_the_cdf() {
+        assert!((normal_quantile(0.975) - 1.959_964).abs() < 1e-5);
+        assert!(normal_quantile(0.5).abs() < 1e-6);
+    }
 }

@@ -4,9 +4,8 @@
 //! At an interior optimum of a budget split the marginal returns of the levers that get money
 //! are equal (the Lagrange condition; Blattberg & Deighton 1996, Pfeifer 2005), and equal to
 //! zero when the budget is not binding; a lever at its lower bound returns less, one at its
-//! upper bound more. The step is 10% of the lever's spend (at least 2% of the budget scale), so
-//! the difference stands out of the Monte Carlo noise; a lever within a step of a bound is
-//! differenced one-sidedly. Confidence intervals: paired over runs for the mean; a paired
+//! upper bound more. The step is [`STEP_SHARE`] of the lever's spend (at least [`STEP_FLOOR`]
+//! of the budget scale); a lever within a step of a bound is differenced one-sidedly. Confidence intervals: paired over runs for the mean; a paired
 //! bootstrap (fixed seed, so reproducible) for the other criteria.
 
 use rand::RngExt;
@@ -42,6 +41,10 @@ pub struct MarginalReturn {
     /// Each run's difference quotient (mean criterion only), for paired comparisons of levers.
     #[serde(skip)]
     pub per_run: Vec<f64>,
+    /// Second difference of the objective per unit² (central differences only; NaN
+    /// otherwise): how fast the return falls as spend rises, to value a move.
+    #[serde(skip)]
+    pub curvature: f64,
 }
 
 impl MarginalReturn {
@@ -63,6 +66,15 @@ impl MarginalReturn {
     }
 }
 
+/// The difference step as a share of the lever's spend: small enough that the curvature of a
+/// saturating response (the cubic term of the central difference's error) does not tilt the
+/// measured return at an optimum, large enough to stand out of the Monte Carlo noise on common
+/// random numbers.
+pub const STEP_SHARE: f64 = 0.05;
+
+/// The least difference step, as a share of the spend scale (the budget).
+pub const STEP_FLOOR: f64 = 0.01;
+
 /// Resamples of the paired bootstrap.
 const BOOTSTRAP_RESAMPLES: usize = 400;
 
@@ -73,12 +85,22 @@ pub fn marginal_returns(
     x: &[f64],
     objective: &dyn Objective,
 ) -> Result<Vec<MarginalReturn>, OptimizeError> {
+    Ok(marginal_returns_and_score(space, x, objective)?.0)
+}
+
+/// [`marginal_returns`] with the objective's score at `x` on the same runs.
+pub fn marginal_returns_and_score(
+    space: &PlanSpace,
+    x: &[f64],
+    objective: &dyn Objective,
+) -> Result<(Vec<MarginalReturn>, f64), OptimizeError> {
     let base = objective.per_run(&space.plan(x))?;
+    let centre = score(objective.criterion(), &base);
     let mut result = Vec::with_capacity(space.spend_dim());
     for i in 0..space.spend_dim() {
         let (lever, phase) = space.coordinate(i);
         let (lo, hi) = space.bounds(i);
-        let step = (0.1 * x[i]).max(0.02 * space.scale[i]);
+        let step = (STEP_SHARE * x[i]).max(STEP_FLOOR * space.scale[i]);
         let (down, up) = (x[i] - step >= lo, x[i] + step <= hi);
         let at = |value: f64| -> Result<Vec<f64>, OptimizeError> {
             let mut point = x.to_vec();
@@ -91,6 +113,12 @@ pub fn marginal_returns(
             (true, false) => (base.clone(), at(x[i] - step)?, step, "backward"),
         };
         let d = derivative(objective.criterion(), &plus, &minus, width, i as u64);
+        let curvature = if difference == "central" {
+            let c = objective.criterion();
+            (score(c, &plus) - 2.0 * score(c, &base) + score(c, &minus)) / (step * step)
+        } else {
+            f64::NAN
+        };
         result.push(MarginalReturn {
             lever,
             phase,
@@ -102,9 +130,10 @@ pub fn marginal_returns(
             difference,
             annuity: space.annuity[i],
             per_run: d.per_run,
+            curvature,
         });
     }
-    Ok(result)
+    Ok((result, centre))
 }
 
 /// A difference quotient of the criterion with its uncertainty.

@@ -40,7 +40,7 @@ use crate::sim::rng::splitmix64;
 use crate::sim::{self, EngineKind, SimError, SimOptions, Simulation};
 use crate::stats::paired::PairedDifference;
 
-use marginal::{MarginalReturn, marginal_returns};
+use marginal::MarginalReturn;
 use mean_field::MeanField;
 use objective::{MeanFieldObjective, MonteCarloObjective, Objective, score};
 use projection::InfeasibleError;
@@ -242,6 +242,11 @@ pub struct Certification {
     pub rounds: u32,
     /// The conditions the last check's numbers contradict (empty when certified).
     pub violations: Vec<certify::Violation>,
+    /// Contradictions whose estimated gain is below `tolerance` of the objective: the data
+    /// see a slope, but no move worth making.
+    pub negligible: Vec<certify::Violation>,
+    /// The share of the objective below which a contradiction is negligible.
+    pub tolerance: f64,
     /// Why the search stopped when the plan is not certified.
     pub reason: Option<String>,
 }
@@ -402,12 +407,15 @@ pub fn choose(
         let seed = settings.certify_seed(round);
         let runs = found.runs.max(settings.certify_runs);
         let check = monte_carlo(scenario, settings, runs, seed);
-        let measured = marginal_returns(&space, &x, &check)?;
+        let (measured, centre) = marginal::marginal_returns_and_score(&space, &x, &check)?;
         evaluations += 1 + measured
             .iter()
             .map(MarginalReturn::evaluations)
             .sum::<u64>();
-        let violations = certify::check(&space, &x, &measured);
+        let (negligible, violations): (Vec<_>, Vec<_>) =
+            certify::check_with(&space, &x, &measured, centre)
+                .into_iter()
+                .partition(|v| v.negligible);
         let marginal = with_ce_returns(measured, settings);
         let exhausted = evaluations >= settings.max_evaluations;
         let saturated = found.runs >= saa_settings.max_runs;
@@ -442,6 +450,8 @@ pub fn choose(
                     runs,
                     rounds: round,
                     violations,
+                    negligible,
+                    tolerance: certify::TOLERANCE,
                     reason,
                 }),
             });

@@ -8,8 +8,10 @@
 //! Each iteration:
 //!
 //! 1. measures the gradient by central finite differences on those runs ([`marginal_returns`]);
-//! 2. if the gradient already satisfies the optimality conditions within its intervals
-//!    ([`crate::optimize::certify`]), stops: at these runs no move can be told from noise;
+//! 2. if the gradient already satisfies the optimality conditions within its intervals, or
+//!    what contradicts them is worth less than [`crate::optimize::certify::TOLERANCE`] of the
+//!    objective ([`crate::optimize::certify`]), stops: at these runs no move worth making can
+//!    be told from noise;
 //! 3. otherwise steps along the projected gradient, the largest move a trust radius `step`
 //!    (a share of the spend scale), halving it until the step improves the SAA objective
 //!    (at most [`LINE_SEARCH_TRIES`] tries) and widening it by half after a success.
@@ -22,7 +24,7 @@
 use serde::Serialize;
 
 use crate::optimize::OptimizeError;
-use crate::optimize::certify::{Violation, check};
+use crate::optimize::certify::{Violation, check_with};
 use crate::optimize::marginal::{MarginalReturn, marginal_returns};
 use crate::optimize::objective::{MonteCarloObjective, Objective};
 use crate::optimize::space::PlanSpace;
@@ -99,7 +101,10 @@ pub fn search<'s>(
     loop {
         let marginal = marginal_returns(space, &x, &objective)?;
         evaluations += marginal.iter().map(|m| m.evaluations()).sum::<u64>();
-        let violations = check(space, &x, &marginal);
+        let violations = check_with(space, &x, &marginal, value)
+            .into_iter()
+            .filter(|v| !v.negligible)
+            .collect::<Vec<_>>();
         let stop = if violations.is_empty() {
             Some(SaaStop::Stationary)
         } else if iterations >= settings.max_iterations || evaluations >= settings.max_evaluations {

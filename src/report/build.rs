@@ -147,6 +147,11 @@ pub fn build(
             settings.runs = options.runs;
             settings.seed = options.seed;
             settings.engine = options.engine;
+            // The report's optimization is one section of several: the search and its
+            // certification use runs in proportion to the report's, within 30..100 and
+            // 100..400.
+            settings.search_runs = options.runs.clamp(30, 100);
+            settings.certify_runs = options.runs.clamp(100, 400);
             progress.message("optimizing the budget split");
             let optimization = optimization_section(scenario, &settings, progress, &mut charts)?;
             let frontier = if options.frontier {
@@ -230,6 +235,12 @@ pub const SENSITIVITY_SCREEN: usize = 20;
 /// Budgets of the report's frontier, as multiples of the optimization budget (or, uncapped,
 /// of the baseline plan's spend).
 const FRONTIER_MULTIPLES: [f64; 5] = [0.5, 0.75, 1.0, 1.25, 1.5];
+
+/// The most Monte Carlo evaluations of the search at each budget of the report's frontier.
+const FRONTIER_EVALUATIONS: u64 = 12;
+
+/// Runs per evaluation of the search at each budget of the report's frontier.
+const FRONTIER_SEARCH_RUNS: u64 = 30;
 
 /// The most runs per budget of the report's frontier: six simulations (five budgets and the
 /// baseline) at the report's full runs would double its time, and a curve's shape, with paired
@@ -395,6 +406,8 @@ fn frontier_section(
     let mut at = settings.clone();
     at.marginal = false;
     at.runs = settings.runs.min(FRONTIER_RUNS);
+    at.max_evaluations = FRONTIER_EVALUATIONS;
+    at.search_runs = settings.search_runs.min(FRONTIER_SEARCH_RUNS);
     let result = frontier::frontier(scenario, &at, &budgets, progress)?;
     // Levers the optimizer may not move keep the baseline's schedule and count against the
     // budget at their largest amount, as in the optimizer's space.

@@ -3,7 +3,7 @@
 //! cohorts and periods. Engines differ only in how they hold customers and draw what happens to
 //! them ([`Population`]).
 
-use crate::model::dist::{binomial, poisson};
+use crate::model::dist::{binomial_by_inversion, multinomial_by_inversion, poisson};
 use crate::scenario::{DriverEffect, Lever, Scenario};
 use crate::sim::rng::{Event, SimRng, event_stream, run_key};
 use crate::sim::setup::RunSetup;
@@ -231,9 +231,10 @@ fn acquire<P: Population>(
         return 0;
     };
     let probability = acquisition_probability(scenario, setup, t);
-    let acquired = binomial(rng, acquisition.prospects, probability);
+    // By inversion, so the count and the split are monotone in the acquisition probability.
+    let acquired = binomial_by_inversion(rng, acquisition.prospects, probability);
     let mut split = vec![0u64; acquisition.mix.len()];
-    crate::model::dist::multinomial(rng, acquired, &acquisition.mix, &mut split);
+    multinomial_by_inversion(rng, acquired, &acquisition.mix, &mut split);
     for (c, &n) in split.iter().enumerate() {
         result.cohorts[c].entered += n as f64;
         if n > 0 {

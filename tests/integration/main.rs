@@ -6,6 +6,7 @@ mod closed_forms;
 mod engines;
 mod fit;
 mod interrupt;
+mod optimizer;
 mod plans;
 mod polish;
 mod report;

@@ -328,7 +328,8 @@ fn response_curves_peak_at_an_uncapped_optimum_and_pass_through_it() {
     if let Some(section) = scenario.optimize.as_mut() {
         section.budget = None;
     }
-    let settings = settings(&scenario, 20, 20);
+    let mut settings = settings(&scenario, 20, 20);
+    settings.certify_runs = 40;
     let result = optimize(&scenario, &settings, &mut Silent).unwrap();
     let curves = response_curves(&scenario, &settings, &result).unwrap();
     assert_eq!(curves.len(), 2);
