@@ -13,7 +13,7 @@ use crate::chart::{
 };
 use crate::optimize::curves::{LeverResponse, response_curves};
 use crate::optimize::{Optimization, Progress, Settings, optimize};
-use crate::scenario::{self, Lever, Objective, Optimize, Scenario};
+use crate::scenario::{self, Lever, Objective, Optimize, Scenario, Target};
 use crate::stats::{self, SummaryContext};
 
 /// Find the split of a budget across acquisition, retention and the equity drivers that
@@ -84,6 +84,12 @@ pub struct OptimizeArgs {
     #[arg(long, value_name = "H")]
     pub hurdle: Option<f64>,
 
+    /// Find the smallest budget that reaches a target instead: `mean=X` (mean CE ≥ X) or
+    /// `prob_above=X,probability=P` (P(CE > X) ≥ P); the budget, if any, is the cap
+    /// (overrides [optimize].target).
+    #[arg(long, value_name = "TARGET", value_parser = parse_target)]
+    pub target: Option<Target>,
+
     /// Runs whose draws and shocks the mean-field search averages over (0: none).
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub mean_field_runs: u64,
@@ -110,6 +116,41 @@ pub struct OptimizeArgs {
     pub quiet: bool,
 }
 
+/// `mean=X` or `prob_above=X,probability=P` (P in (0, 1)).
+fn parse_target(text: &str) -> Result<Target, String> {
+    let mut fields = std::collections::BTreeMap::new();
+    for part in text.split(',') {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("`{part}`: expected key=value"))?;
+        let number: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{value}` is not a number"))?;
+        if !number.is_finite() {
+            return Err(format!("`{value}` is not a finite number"));
+        }
+        fields.insert(key.trim().to_string(), number);
+    }
+    let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+    match keys.as_slice() {
+        ["mean"] => Ok(Target::Mean(fields["mean"])),
+        ["prob_above", "probability"] => {
+            let probability = fields["probability"];
+            if !(probability > 0.0 && probability < 1.0) {
+                return Err(format!(
+                    "probability {probability}: expected a share in (0, 1)"
+                ));
+            }
+            Ok(Target::ProbAbove {
+                threshold: fields["prob_above"],
+                probability,
+            })
+        }
+        _ => Err("expected mean=X or prob_above=X,probability=P".to_string()),
+    }
+}
+
 /// `[optimize]` of the scenario, or its defaults (SPEC §10): no cap, mean, every lever present.
 pub fn settings_of(scenario: &Scenario) -> Optimize {
     scenario.optimize.clone().unwrap_or_else(|| Optimize {
@@ -123,6 +164,7 @@ pub fn settings_of(scenario: &Scenario) -> Optimize {
         optimize_retention_allocation: false,
         phases: false,
         hurdle: None,
+        target: None,
     })
 }
 
@@ -150,6 +192,9 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
     settings.max_evaluations = args.max_evaluations;
     if let Some(phases) = &args.phases {
         settings.optimize.phases = phases == "yearly";
+    }
+    if let Some(target) = args.target {
+        settings.optimize.target = Some(target);
     }
     if let Some(hurdle) = args.hurdle {
         if !(hurdle.is_finite() && hurdle >= 0.0) {

@@ -382,6 +382,9 @@ pub struct OptimizeReport {
     pub certification: Option<crate::optimize::Certification>,
     pub phasing: Option<PhasingReport>,
     pub hurdle: Option<f64>,
+    /// The smallest-budget search (`[optimize].target`): the target, the budget found,
+    /// whether it is reached, and every budget tried with the best split's objective there.
+    pub target: Option<crate::optimize::target::TargetSearch>,
     pub objective_value: ObjectiveValues,
     pub termination: TerminationReport,
     pub binding: BindingReport,
@@ -460,6 +463,7 @@ pub fn optimize_report(
         certification: result.certification.clone(),
         phasing,
         hurdle: settings.optimize.hurdle,
+        target: result.target.clone(),
         objective_value: ObjectiveValues {
             optimized: result.objective_value[0],
             baseline: result.objective_value[1],
@@ -674,6 +678,39 @@ fn explain(
              zero within their intervals).",
             money(result.x[..space.levers.len()].iter().sum())
         )),
+    }
+    if let Some(t) = &result.target {
+        let wanted = match t.target {
+            crate::scenario::Target::Mean(level) => {
+                format!(
+                    "mean customer equity of at least {} {currency}",
+                    money(level)
+                )
+            }
+            crate::scenario::Target::ProbAbove {
+                threshold,
+                probability,
+            } => format!(
+                "a {} chance that customer equity exceeds {} {currency}",
+                percent(probability),
+                money(threshold)
+            ),
+        };
+        words.push(if t.reached {
+            format!(
+                "Target: the smallest budget whose best split reaches {wanted} is about {} \
+                 {currency} per period (to within 1%, {} budgets tried on the search runs); \
+                 the split above is that budget's, checked on fresh runs.",
+                money(t.budget),
+                t.tried.len()
+            )
+        } else {
+            format!(
+                "Target not reached: no budget up to {} {currency} per period reaches {wanted} \
+                 on the search runs; the split above is the best at that budget.",
+                money(t.budget)
+            )
+        });
     }
     let runs_used = result.saa.as_ref().map_or(0, |o| o.runs);
     words.push(format!(

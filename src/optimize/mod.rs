@@ -31,6 +31,7 @@ pub mod projection;
 pub mod saa;
 pub mod solver;
 pub mod space;
+pub mod target;
 pub mod termination;
 
 use serde::Serialize;
@@ -280,6 +281,8 @@ pub struct Optimization {
     pub objective_value: [f64; 2],
     /// A phased plan against the best constant split on the fresh seeds (phased runs only).
     pub phasing: Option<Phasing>,
+    /// The smallest-budget search, when `[optimize].target` asked for one.
+    pub target: Option<target::TargetSearch>,
 }
 
 /// What phasing is worth: the phased optimum against the best constant split.
@@ -482,6 +485,16 @@ pub fn optimize(
     settings: &Settings,
     progress: &mut dyn Progress,
 ) -> Result<Optimization, OptimizeError> {
+    if let Some(wanted) = settings.optimize.target {
+        let found = target::smallest_budget(scenario, settings, wanted, progress)?;
+        let mut at = settings.clone();
+        at.optimize.budget = Some(found.budget);
+        at.optimize.objective = target::criterion_of(wanted).0;
+        at.optimize.target = None;
+        let mut result = optimize(scenario, &at, progress)?;
+        result.target = Some(found);
+        return Ok(result);
+    }
     let criterion = settings.optimize.objective;
     let Choice {
         space,
@@ -544,6 +557,7 @@ pub fn optimize(
         improvement,
         objective_value,
         phasing,
+        target: None,
     })
 }
 

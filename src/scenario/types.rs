@@ -371,6 +371,18 @@ pub struct Optimize {
     /// Spend only while the next unit returns at least this much on top of itself
     /// (per unit of discounted spend); `None` = 0.
     pub hurdle: Option<f64>,
+    /// Find the smallest budget that reaches this instead of splitting a fixed one.
+    pub target: Option<Target>,
+}
+
+/// SPEC §10 `target`: what the smallest budget must reach.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// Mean customer equity at least this.
+    Mean(f64),
+    /// P(CE > threshold) at least `probability`.
+    ProbAbove { threshold: f64, probability: f64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

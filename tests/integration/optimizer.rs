@@ -306,3 +306,37 @@ fn optimize_output_is_identical_at_one_and_two_threads() {
     };
     assert_eq!(run("1"), run("2"));
 }
+
+/// The smallest budget reaching a mean-CE target: reached at the budget found, missed by a
+/// budget tried within 1% below it, and "not reached" for a target no budget attains.
+#[test]
+fn the_smallest_budget_for_a_target_is_bracketed_to_one_percent() {
+    let text = PHASED.replace("phases = \"yearly\"\n", "");
+    let mut scenario = scenario(&text);
+    let none = grid_value(
+        &scenario,
+        &plan_with(&[(Lever::Acquisition, vec![0.0])]),
+        100,
+    );
+    let level = none + 200_000.0;
+    scenario.optimize.as_mut().unwrap().target = Some(ceq::scenario::Target::Mean(level));
+    let result = optimize(&scenario, &settings_for(&scenario, 1), &mut Silent).unwrap();
+    let found = result.target.as_ref().expect("a target search");
+    assert!(found.reached, "{found:?}");
+    let at_found = found
+        .tried
+        .iter()
+        .find(|(b, _)| *b == found.budget)
+        .unwrap();
+    assert!(at_found.1 >= level, "{found:?}");
+    assert!(
+        found
+            .tried
+            .iter()
+            .any(|(b, v)| *b < found.budget && *b >= 0.98 * found.budget && *v < level),
+        "a budget just below misses the target: {found:?}"
+    );
+    scenario.optimize.as_mut().unwrap().target = Some(ceq::scenario::Target::Mean(1e12));
+    let result = optimize(&scenario, &settings_for(&scenario, 1), &mut Silent).unwrap();
+    assert!(!result.target.as_ref().unwrap().reached);
+}

@@ -76,6 +76,7 @@ fn bd_scenario() -> Scenario {
         optimize_retention_allocation: false,
         phases: false,
         hurdle: None,
+        target: None,
     });
     scenario
 }

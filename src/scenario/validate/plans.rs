@@ -191,6 +191,7 @@ pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Opti
             "optimize_retention_allocation",
             "phases",
             "hurdle",
+            "target",
         ],
     )?;
     let before = ctx.count();
@@ -278,6 +279,10 @@ pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Opti
             .map(Some),
         None => Some(None),
     };
+    let target = match t.get("target") {
+        Some(f) => target(ctx, &f).map(Some),
+        None => Some(None),
+    };
     if ctx.count() > before {
         return None;
     }
@@ -289,6 +294,7 @@ pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Opti
         optimize_retention_allocation: optimize_retention_allocation?,
         phases: phases?,
         hurdle: hurdle?,
+        target: target?,
     })
 }
 
@@ -358,6 +364,32 @@ fn levers(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Option<Vec
         );
     }
     (ctx.count() == before).then_some(result)
+}
+
+/// `{ mean = X }` or `{ prob_above = X, probability = p }` with p in (0, 1).
+fn target(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<Target> {
+    let forms: &[&[&str]] = &[&["mean"], &["prob_above", "probability"]];
+    let (form, t) = ctx.form(field, forms)?;
+    if form == 0 {
+        let f = t.get("mean")?;
+        return ctx.finite(&f).map(Target::Mean);
+    }
+    let threshold = ctx.finite(&t.get("prob_above")?);
+    let open = Domain {
+        low_open: true,
+        high_open: true,
+        ..Domain::closed(0.0, 1.0)
+    };
+    let probability = t.number(
+        ctx,
+        "probability",
+        open,
+        "the share of runs above the threshold",
+    );
+    Some(Target::ProbAbove {
+        threshold: threshold?,
+        probability: probability?,
+    })
 }
 
 fn objective(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<Objective> {
