@@ -244,6 +244,7 @@ mod tests {
 
     fn customer(frequency: u32, recency: f64, age: f64) -> CustomerSummary {
         CustomerSummary {
+            customer: 0,
             frequency,
             recency,
             age,

@@ -93,6 +93,10 @@ pub struct GammaGammaFit {
 }
 
 impl GammaGammaFit {
+    pub fn params(&self) -> [f64; 3] {
+        [self.p.value, self.q.value, self.gamma.value]
+    }
+
     /// Population mean transaction value p·γ/(q − 1); infinite when q ≤ 1.
     pub fn mean_value(&self) -> f64 {
         if self.q.value > 1.0 {
@@ -158,6 +162,7 @@ mod tests {
     fn non_positive_averages_leave_the_fit() {
         let mut customers: Vec<CustomerSummary> = (0..30)
             .map(|i| CustomerSummary {
+                customer: i,
                 frequency: 1 + i % 4,
                 recency: 1.0,
                 age: 2.0,

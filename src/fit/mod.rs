@@ -9,6 +9,8 @@
 //!   frequency, recency and age, with the conditional expectation used for the holdout check;
 //! - [`gamma_gamma`]: the Gamma-Gamma order-value model (Fader, Hardie & Lee 2005b);
 //! - [`transactions`]: the reader of raw transaction logs and their per-customer summaries;
+//! - [`scores`]: each customer's P(alive), expected purchases, expected order value and CLV
+//!   with a 90% interval, from the fitted models and the customer's own history;
 //! - [`tracking`]: the cohort's cumulative repeat purchases over calendar time, actual against
 //!   BG/NBD, for the calibration chart.
 //!
@@ -22,6 +24,8 @@ pub mod gamma_gamma;
 pub mod hessian;
 pub mod optimizer;
 pub mod sbg;
+pub mod scores;
+pub mod sum;
 pub mod tracking;
 pub mod transactions;
 
@@ -47,6 +51,9 @@ pub enum FitError {
     /// The maximizer ended without a finite likelihood.
     #[error("the {model} likelihood could not be maximized: {reason}")]
     NoMaximum { model: &'static str, reason: String },
+    /// Settings of a computation on a fit are out of range (margin, discount rate, horizon…).
+    #[error("{0}")]
+    Settings(String),
     /// A closed form needed for predictions failed.
     #[error(transparent)]
     ClosedForm(#[from] ClosedFormError),

@@ -516,6 +516,8 @@ impl TimeUnit {
 /// One customer's calibration-period summary (Fader, Hardie & Lee 2005a notation).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CustomerSummary {
+    /// The customer's index in [`TransactionLog::customers`], where the id is.
+    pub customer: u32,
     /// x: repeat transaction days in the calibration period.
     pub frequency: u32,
     /// t_x: time of the last transaction day since the first, in time units.
@@ -564,6 +566,7 @@ pub fn summarize(
             continue;
         }
         let mut summary = CustomerSummary {
+            customer: first.customer,
             frequency: 0,
             recency: 0.0,
             age: (calibration_end - first.day) as f64 / unit_days,

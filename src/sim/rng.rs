@@ -18,6 +18,9 @@ pub enum Stream {
     Shocks = 2,
     /// Customers: traits, purchases, churn, acquisition.
     Customers = 3,
+    /// Posterior draws of per-customer scores (`ceq fit transactions --scores`); the "run"
+    /// is the score group.
+    Scores = 4,
 }
 
 /// SplitMix64 finalizer (Steele, Lea & Flood 2014): a bijective 64-bit mix.

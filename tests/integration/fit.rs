@@ -124,6 +124,8 @@ fn a_fitted_scenario_simulates_the_bgnbd_expected_purchases() {
         calibration_end: "1997-09-30",
         unit: TimeUnit::Week,
         horizon: 52,
+        margin: 1.0,
+        discount_rate: 0.10,
         bgnbd: &purchasing,
         gamma_gamma: &spend,
     }

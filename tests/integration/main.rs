@@ -12,3 +12,4 @@ mod report;
 mod robustness;
 mod scenario_files;
 mod schema;
+mod scores;
