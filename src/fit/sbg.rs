@@ -12,6 +12,7 @@
 //! 0, 1, 2, … and one column per cohort with its customers alive. A cohort observed for fewer
 //! periods (a younger cohort in a triangular table) leaves its later cells blank.
 
+use super::sum::NeumaierSum;
 use super::transactions::{LineCounter, open_csv};
 use super::{Estimate, FitError, estimates, maximize_positive};
 use crate::model::closed_form::{ln_beta, sbg_retention_rate, sbg_survival};
@@ -146,24 +147,24 @@ impl SbgFit {
 }
 
 /// The sBG log-likelihood of customers alive at periods 0..=K (`alive.len()` = K + 1).
-/// α, β > 0; −∞ outside.
+/// α, β > 0; −∞ outside. Summed with Neumaier compensation ([`NeumaierSum`]).
 pub fn log_likelihood(alpha: f64, beta: f64, alive: &[f64]) -> f64 {
     if !(alpha > 0.0 && beta > 0.0) {
         return f64::NEG_INFINITY;
     }
     let base = ln_beta(alpha, beta);
-    let mut total = 0.0;
+    let mut total = NeumaierSum::default();
     for t in 1..alive.len() {
         let churned = alive[t - 1] - alive[t];
         if churned > 0.0 {
-            total += churned * (ln_beta(alpha + 1.0, beta + t as f64 - 1.0) - base);
+            total.add(churned * (ln_beta(alpha + 1.0, beta + t as f64 - 1.0) - base));
         }
     }
     let last = alive.len() - 1;
     if alive[last] > 0.0 {
-        total += alive[last] * (ln_beta(alpha, beta + last as f64) - base);
+        total.add(alive[last] * (ln_beta(alpha, beta + last as f64) - base));
     }
-    total
+    total.total()
 }
 
 /// Fits α, β to `alive[0..=through]` (all of `alive` when `through` is None) by maximum

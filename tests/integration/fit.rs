@@ -519,7 +519,12 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
         .clone();
     assert_eq!(
         file_names(&out),
-        ["fit.json", "repeat_purchases.png", "repeat_purchases.svg"],
+        [
+            "fit.json",
+            "repeat_purchases.png",
+            "repeat_purchases.svg",
+            "scores.csv"
+        ],
         "exactly these files, no temporary ones"
     );
     assert_eq!(std::fs::read(out.join("fit.json")).unwrap(), stdout);
@@ -597,7 +602,7 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
     );
 
     // Without a holdout the curve ends at the calibration end and nothing is marked; without
-    // --charts, --out writes fit.json only.
+    // --charts, --out writes fit.json and scores.csv only.
     let calibration_only = dir.path().join("calibration_only");
     ceq()
         .args([
@@ -623,7 +628,7 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Customer-base fit of"));
-    assert_eq!(file_names(&json_only), ["fit.json"]);
+    assert_eq!(file_names(&json_only), ["fit.json", "scores.csv"]);
     let result = json_of(&std::fs::read(json_only.join("fit.json")).unwrap());
     let tracking = result["tracking"].as_array().unwrap();
     assert_eq!(tracking.last().unwrap()["date"], "1997-09-30");

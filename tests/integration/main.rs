@@ -5,6 +5,7 @@ mod cli;
 mod closed_forms;
 mod engines;
 mod fit;
+mod hessian;
 mod interrupt;
 mod plans;
 mod polish;
