@@ -943,13 +943,13 @@ fn render_scores(out: &mut String, scored: &Scores, args: &TransactionsArgs, uni
     let settings = &scored.settings;
     let unit_name = unit.name();
     let where_to = match &args.scores {
-        Some(path) => format!(" (written to {})", path.display()),
-        None => " (scores.csv in the --out directory)".to_string(),
+        Some(path) => format!("written to {}", path.display()),
+        None => "scores.csv in the --out directory".to_string(),
     };
     let _ = writeln!(
         out,
-        "\nScores of each customer{where_to}, {} {unit_name}s ahead, margin {}%, discount \
-         rate {}% a year:\n  \
+        "\nScores of each customer, {} {unit_name}s ahead at a margin of {}% and a discount rate \
+         of {}%\na year ({where_to}):\n  \
          {} of the {} customers are expected to be still active (sum of P(alive)); they are\n  \
          expected to make {} repeat purchases in the next {} {unit_name}s, worth {} in\n  \
          discounted margin (sum of clv).",
@@ -964,17 +964,26 @@ fn render_scores(out: &mut String, scored: &Scores, args: &TransactionsArgs, uni
     );
     let mut ranked: Vec<&scores::CustomerScore> = scored.customers.iter().collect();
     ranked.sort_by(|a, b| b.clv.total_cmp(&a.clv));
+    let width = ranked
+        .iter()
+        .take(5)
+        .map(|c| c.customer_id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("customer".len());
     let _ = writeln!(
         out,
-        "\n  {:<12} {:>9} {:>8} {:>10} {:>12} {:>9}   90% interval",
-        "top by clv", "purchases", "P(alive)", "expected", "order value", "clv"
+        "\n  The five customers with the highest clv (repeats: repeat purchases so far; expected:\n  \
+         purchases in the next {} {unit_name}s):\n  \
+         {:<width$} {:>7} {:>8} {:>9} {:>11} {:>9}   90% interval",
+        settings.horizon, "customer", "repeats", "P(alive)", "expected", "order value", "clv"
     );
     for c in ranked.iter().take(5) {
         let _ = writeln!(
             out,
-            "  {:<12} {:>9} {:>8.3} {:>10.2} {:>12.2} {:>9.2}   {:.2} – {:.2}",
+            "  {:<width$} {:>7} {:>8.3} {:>9.2} {:>11.2} {:>9.2}   {:.2} – {:.2}",
             c.customer_id,
-            c.frequency + 1,
+            c.frequency,
             c.p_alive,
             c.expected_purchases,
             c.expected_order_value,

@@ -158,12 +158,12 @@ fn newton_polish(f: &impl Fn(&[f64]) -> f64, x: Vec<f64>, value: f64) -> (Vec<f6
         };
         let step = cholesky.solve(&nalgebra::DVector::from_vec(gradient));
         let size = step.amax();
-        if !(size < 0.1) {
+        if size.is_nan() || size >= 0.1 {
             break;
         }
         let candidate: Vec<f64> = x.iter().zip(step.iter()).map(|(u, s)| u - s).collect();
         let next = f(&candidate);
-        if !(next <= value + 4.0 * f64::EPSILON * value.abs()) {
+        if next.is_nan() || next > value + 4.0 * f64::EPSILON * value.abs() {
             break;
         }
         x = candidate;

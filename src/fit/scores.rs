@@ -11,8 +11,8 @@
 //!   again cannot have dropped out, since BG/NBD dropouts happen right after a purchase;
 //! - **expected purchases** in the next H periods, E[Y(H) | x, t_x, T], Fader, Hardie & Lee
 //!   2005a eq. 10 ([`bgnbd::conditional_expected_purchases`]);
-//! - **expected order value** E[M | x, m_x] = (q − 1)/(px + q − 1) · pγ/(q − 1)
-//!   + px/(px + q − 1) · m_x, the Gamma-Gamma conditional mean (Fader, Hardie & Lee 2005b,
+//! - **expected order value** E[M | x, m_x] = (q − 1)/(px + q − 1) · pγ/(q − 1) +
+//!   px/(px + q − 1) · m_x, the Gamma-Gamma conditional mean (Fader, Hardie & Lee 2005b,
 //!   "RFM and CLV: using iso-value curves for customer base analysis", J. Marketing Research
 //!   42(4); Fader & Hardie 2013, "The Gamma-Gamma model of monetary value", eq. 5): a weighted
 //!   average of the population mean pγ/(q − 1) and the customer's own average, the weight on

@@ -391,7 +391,9 @@ fn out_dir_gets_scores_csv_and_bad_money_flags_are_usage_errors() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Scores of each customer"))
-        .stdout(predicate::str::contains("margin 30%"));
+        .stdout(predicate::str::contains(
+            "at a margin of 30% and a discount rate of 10%",
+        ));
     let (header, rows) = read_table(&dir.path().join("scores.csv"));
     assert_eq!(header, scores::CSV_HEADER);
     assert_eq!(rows.len(), 2357);
