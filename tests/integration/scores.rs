@@ -289,9 +289,30 @@ fn scores_file_through_the_binary_matches_lifetimes() {
     assert_eq!(block["customers"], 2357);
     let summed = block["expected_purchases"].as_f64().unwrap();
     assert!(
-        relative(summed, total_purchases) < 1e-5,
+        relative(summed, total_purchases) < 1e-6,
         "{summed} vs {total_purchases}"
     );
+}
+
+/// ceq's maximum-likelihood estimates against lifetimes' (the reference file repeats them on
+/// every row): 1e-6 relative in each of the seven parameters.
+#[test]
+fn fit_parameters_match_lifetimes() {
+    use ceq::fit::{bgnbd, gamma_gamma};
+    let (_, customers) = cdnow();
+    let (_, reference) = read_table(&data("lifetimes_cdnow_scores.csv"));
+    let purchasing = bgnbd::fit(&customers).unwrap();
+    let spend = gamma_gamma::fit(&customers).unwrap();
+    let ours = purchasing.params().into_iter().chain(spend.params());
+    for (name, value) in ["r", "alpha", "a", "b", "p", "q", "v"]
+        .into_iter()
+        .zip(ours)
+    {
+        let theirs = number(&reference[0], name);
+        let difference = relative(value, theirs);
+        eprintln!("{name}: ceq {value}, lifetimes {theirs}, relative difference {difference:.2e}");
+        assert!(difference < 1e-6, "{name}: ceq {value}, lifetimes {theirs}");
+    }
 }
 
 /// The interval covers the clv for most customers (it is skewed, so not always: a customer
