@@ -14,6 +14,7 @@ use super::args::{ChartArgs, OutputArgs};
 use super::{CliError, output, print_stdout};
 use crate::chart::{self, data::CalibrationChart};
 use crate::fit::fitted_scenario::{FittedScenario, significant};
+use crate::fit::formats::DateFormat;
 use crate::fit::scores::{self, ScoreSettings, Scores};
 use crate::fit::tracking::{self, Tracking};
 use crate::fit::transactions::{self, Columns, CustomerSummary, TimeUnit, format_day};
@@ -72,8 +73,9 @@ pub struct SurvivalArgs {
 
 /// Fit BG/NBD purchasing and dropout and Gamma-Gamma order values to a transaction log.
 ///
-/// LOG has a header and one row per order: a customer, a date (2024-03-31 or 20240331) and an
-/// amount. Orders of one customer on one day count as one transaction. Prints the parameters
+/// LOG has a header and one row per order: a customer, a date (2024-03-31, 20240331,
+/// 18/01/1997, 01/18/1997, 18.01.1997 or any --date-format) and an amount ($29.33, 1.234,50 €,
+/// …). Orders of one customer on one day count as one transaction. Prints the parameters
 /// with standard errors and what they mean, a holdout check with --holdout-end, and the lines
 /// to paste into a scenario; --write-scenario writes a runnable one.
 #[derive(Debug, Args)]
@@ -113,9 +115,14 @@ pub struct TransactionsArgs {
     #[arg(long, value_name = "NAME")]
     pub date_col: Option<String>,
 
-    /// Amount column (default: amount, sales, revenue, …).
+    /// Amount column (default: amount, order total, total, revenue, sales, …).
     #[arg(long, value_name = "NAME")]
     pub amount_col: Option<String>,
+
+    /// How the log's dates are written, strftime-style: %m/%d/%Y, %d.%m.%Y, %d %b %Y, … (default:
+    /// ISO, compact, and day-first or month-first dates when the file's dates decide which).
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
 
     /// Periods the written scenario simulates and the scores look ahead (in --time-unit).
     #[arg(long, value_name = "N", default_value_t = 52,
@@ -678,13 +685,28 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
     check_output_paths(args)?;
     let unit = TimeUnit::from(args.time_unit);
     let text = read_text(file)?;
+    let date_format = match &args.date_format {
+        Some(format) => DateFormat::strftime(format)
+            .map_err(|e| CliError::invalid(anyhow!("--date-format: {e}")))?,
+        None => DateFormat::Auto,
+    };
     let columns = Columns {
         customer: args.customer_col.clone(),
         date: args.date_col.clone(),
         amount: args.amount_col.clone(),
+        date_format,
     };
-    let log = transactions::read_transactions(&text, &columns).map_err(|e| fit_error(file, e))?;
+    let log = transactions::read_transactions(&text, &columns).map_err(|e| match e {
+        FitError::NotEnoughData(message) if message.contains("give the date format") => fit_error(
+            file,
+            FitError::NotEnoughData(format!("{message} with --date-format FORMAT")),
+        ),
+        other => fit_error(file, other),
+    })?;
     drop(text);
+    for note in &log.notes {
+        eprintln!("note: {}: {note}", file.display());
+    }
     warn_bad_rows(file, &log.bad_rows);
     let last_day = log.last_day().unwrap_or_default();
     let calibration_end = match &args.calibration_end {

@@ -20,6 +20,7 @@
 
 pub mod bgnbd;
 pub mod fitted_scenario;
+pub mod formats;
 pub mod gamma_gamma;
 pub mod hessian;
 pub mod optimizer;
