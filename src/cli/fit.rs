@@ -64,6 +64,11 @@ pub struct SurvivalArgs {
     #[arg(long, value_name = "K")]
     pub through: Option<usize>,
 
+    /// Customers at period 0 when the table holds shares (1, 0.63, …) or percentages (100,
+    /// 63.1, …) of the cohort instead of counts; without it such a table is refused.
+    #[arg(long, value_name = "N", value_parser = parse_cohort_size)]
+    pub cohort_size: Option<f64>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -164,6 +169,16 @@ pub struct TransactionsArgs {
 
     #[command(flatten)]
     pub charts: ChartArgs,
+}
+
+/// `--cohort-size`: a number of customers > 0.
+fn parse_cohort_size(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(n) if n > 0.0 && n.is_finite() => Ok(n),
+        _ => Err(format!(
+            "expected the number of customers at period 0 (e.g. 1000), got '{text}'"
+        )),
+    }
 }
 
 /// `--margin`: a share of order value from 0 to 1.
@@ -331,6 +346,36 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
     };
     let mut results = Vec::new();
     for s in series {
+        let counted;
+        let s = match (s.scale_problem(), args.cohort_size) {
+            (None, Some(_)) => {
+                eprintln!(
+                    "warning: {}: column '{}' already holds counts of customers; --cohort-size \
+                     is ignored for it",
+                    file.display(),
+                    s.name
+                );
+                s
+            }
+            (None, None) => s,
+            (Some(problem), None) => {
+                return Err(CliError::invalid(anyhow!(
+                    "{}: {problem} with --cohort-size N",
+                    file.display()
+                )));
+            }
+            (Some(_), Some(size)) => {
+                counted = s.as_counts(size);
+                eprintln!(
+                    "note: {}: column '{}' scaled to a cohort of {} customers \
+                     (--cohort-size)",
+                    file.display(),
+                    s.name,
+                    count(size)
+                );
+                &counted
+            }
+        };
         let fitted = sbg::fit(&s.alive, args.through)
             .map_err(|e| fit_error(file, prefix_column(e, &s.name)))?;
         results.push(sbg_json(s, &fitted));
@@ -699,7 +744,7 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
     let log = transactions::read_transactions(&text, &columns).map_err(|e| match e {
         FitError::NotEnoughData(message) if message.contains("give the date format") => fit_error(
             file,
-            FitError::NotEnoughData(format!("{message} with --date-format FORMAT")),
+            FitError::NotEnoughData(format!("{message} with --date-format")),
         ),
         other => fit_error(file, other),
     })?;

@@ -211,8 +211,8 @@ impl DateEvidence {
             (None, None) => match &self.undecided {
                 Some((line, text)) => Err(FitError::NotEnoughData(format!(
                     "dates like '{text}' (line {line}) can be day-first or month-first and no \
-                     date in the file has a day above 12 to decide; give the date format, \
-                     %d/%m/%Y or %m/%d/%Y (with the file's separator)"
+                     date in the file has a day above 12 to decide; give the date format \
+                     (%d/%m/%Y or %m/%d/%Y, with the file's separator)"
                 ))),
                 None => Ok(None),
             },

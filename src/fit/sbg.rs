@@ -24,6 +24,65 @@ pub struct SurvivalSeries {
     pub alive: Vec<f64>,
 }
 
+/// What the numbers of a survival column look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesScale {
+    /// Customers alive: what the likelihood needs.
+    Counts,
+    /// Every value at most 1: shares of the cohort alive.
+    Shares,
+    /// Starting at 100 with fractions after: percentages of the cohort alive.
+    Percentages,
+}
+
+impl SurvivalSeries {
+    /// Whether the column holds counts of customers, or shares or percentages of the cohort,
+    /// which the sBG likelihood cannot use as they are: it weighs each period's churn by the
+    /// number of customers, so shares make a cohort of one customer and standard errors
+    /// √1000 times too wide for a cohort of 1,000 (percentages, a cohort of 100).
+    pub fn scale(&self) -> SeriesScale {
+        let first = self.alive.first().copied().unwrap_or(0.0);
+        if first > 0.0 && self.alive.iter().all(|&v| v <= 1.0) {
+            SeriesScale::Shares
+        } else if first == 100.0 && self.alive.iter().any(|v| v.fract() != 0.0) {
+            SeriesScale::Percentages
+        } else {
+            SeriesScale::Counts
+        }
+    }
+
+    /// The column as counts of a cohort of `size` customers: shares × size, percentages ×
+    /// size/100; counts unchanged.
+    pub fn as_counts(&self, size: f64) -> SurvivalSeries {
+        let factor = match self.scale() {
+            SeriesScale::Counts => 1.0,
+            SeriesScale::Shares => size,
+            SeriesScale::Percentages => size / 100.0,
+        };
+        SurvivalSeries {
+            name: self.name.clone(),
+            alive: self.alive.iter().map(|v| v * factor).collect(),
+        }
+    }
+
+    /// Why the column cannot be fitted as it is, for shares and percentages.
+    pub fn scale_problem(&self) -> Option<String> {
+        let what = match self.scale() {
+            SeriesScale::Counts => return None,
+            SeriesScale::Shares => "shares of the cohort",
+            SeriesScale::Percentages => "percentages of the cohort",
+        };
+        let shown: Vec<String> = self.alive.iter().take(4).map(|v| format!("{v}")).collect();
+        Some(format!(
+            "column '{}' looks like {what} ({}, …), not counts of customers; the sBG \
+             likelihood weighs each period by the customers in it, so its estimates' standard \
+             errors would be meaningless; give the cohort's size or the counts themselves",
+            self.name,
+            shown.join(", ")
+        ))
+    }
+}
+
 /// A table of survival series, one per column after the period column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SurvivalTable {

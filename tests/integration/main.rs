@@ -4,6 +4,7 @@ mod charts;
 mod cli;
 mod closed_forms;
 mod engines;
+mod exports;
 mod fit;
 mod hessian;
 mod interrupt;
