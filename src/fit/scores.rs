@@ -38,17 +38,23 @@
 //! V = margin · (p_value/ν) · δ · (1 − e^(−λp))/p · Σ_{j=0..H−1} (δ·e^(−λp))^j,
 //!
 //! and 0 if they are gone. `clv_p05` and `clv_p95` are the 5% and 95% quantiles of V over
-//! [`ScoreSettings::draws`] draws (Hyndman & Fan definition 7). The mean of V is exactly `clv`
+//! [`ScoreSettings::draws`] draws (Hyndman & Fan definition 7). The draws are shared by the
+//! customers with the same x, which is exact, not an approximation: λ = L/(α + T) with
+//! L ~ Gamma(r + x, 1), and ν = G/(γ + x·m_x) with G ~ Gamma(q + px, 1), so one set of draws of
+//! (alive, L, p, G) per x serves every such customer, and since V is proportional to
+//! (γ + x·m_x), the quantiles are computed once per (x, t_x, T) and scaled. The mean of V is exactly `clv`
 //! (the law of total expectation), which the tests check. The interval is of the customer's
 //! expected value given their unknown traits, not of the money they will happen to bring (which
 //! also varies with the purchases they happen to make); it treats the fitted population
 //! parameters as known (empirical Bayes), so their standard errors do not widen it. A customer
-//! with P(alive) below 95% has `clv_p05` = 0: there is a 5% chance or more that they are gone.
+//! with P(alive) below 95% has `clv_p05` = 0: there is a 5% chance or more that they are gone
+//! (the "alive" uniforms are stratified, one in each 1/n of [0, 1], so this holds to within
+//! 1/n).
 //!
-//! Customers with the same (x, t_x, T) share P(alive) and the purchase expectations, and those
-//! with the same (x, t_x, T, m_x) share the interval, so both are computed once per group
-//! (one-time buyers, usually most of a log, differ only in T); groups are computed in parallel
-//! and each group's draws come from its own stream, so the result does not depend on threads.
+//! Customers with the same (x, t_x, T) share P(alive), the purchase expectations and the
+//! interval up to its scale, so these are computed once per group (one-time buyers, usually
+//! most of a log, differ only in T); groups are computed in parallel and each x's draws come
+//! from its own stream, so the result does not depend on threads.
 
 use std::collections::HashMap;
 
@@ -62,7 +68,6 @@ use super::sum::NeumaierSum;
 use super::transactions::CustomerSummary;
 use crate::model::dist;
 use crate::sim::rng::{self, Stream};
-use crate::stats::describe::quantile_sorted;
 
 /// What the scores are computed over: the horizon, money and the interval's simulation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -314,41 +319,87 @@ fn discounted_purchases_given(rate: f64, dropout: f64, delta: f64, horizon: u32)
     delta * per_period * geometric
 }
 
-/// The 5% and 95% quantiles of a customer's value V (module docs) over `draws` posterior draws
-/// from stream `group` of `seed`.
-#[allow(clippy::too_many_arguments)]
-fn clv_interval(
-    [r, alpha, a, b]: [f64; 4],
-    [p, q, gamma]: [f64; 3],
-    customer: &CustomerSummary,
+/// Posterior draws shared by the customers with x repeat purchases (stream x of the seed):
+/// a stratified uniform for "alive", L ~ Gamma(r + x, 1), the dropout p ~ Beta(a, b + x) and
+/// G ~ Gamma(q + p_value·x, 1). A customer's λ is L/(α + T) and their Gamma-Gamma scale is
+/// G/(γ + x·m_x), so these draws serve every customer with the same x.
+struct FrequencyDraws {
+    uniform: Vec<f64>,
+    rate: Vec<f64>,
+    dropout: Vec<f64>,
+    scale: Vec<f64>,
+}
+
+impl FrequencyDraws {
+    fn new(
+        frequency: u32,
+        bgnbd: [f64; 4],
+        gamma_gamma: [f64; 3],
+        settings: &ScoreSettings,
+    ) -> Self {
+        let [r, _, a, b] = bgnbd;
+        let [p, q, _] = gamma_gamma;
+        let x = f64::from(frequency);
+        let mut rng = rng::stream(settings.seed, u64::from(frequency), Stream::Scores);
+        let n = settings.draws as usize;
+        let mut draws = FrequencyDraws {
+            uniform: Vec::with_capacity(n),
+            rate: Vec::with_capacity(n),
+            dropout: Vec::with_capacity(n),
+            scale: Vec::with_capacity(n),
+        };
+        for k in 0..n {
+            // Stratified: one uniform in each of n equal slices, so the share of draws in
+            // which the customer is gone is 1 − P(alive) to within 1/n.
+            draws
+                .uniform
+                .push((k as f64 + rng.random::<f64>()) / n as f64);
+            draws.rate.push(dist::gamma(&mut rng, r + x, 1.0));
+            draws.dropout.push(dist::beta(&mut rng, a, b + x));
+            draws.scale.push(dist::gamma(&mut rng, q + p * x, 1.0));
+        }
+        draws
+    }
+}
+
+/// A customer's value V (module docs) at each posterior draw, divided by (γ + x·m_x), the one
+/// factor in which customers with the same (x, t_x, T) differ: V = margin·p_value·(γ + x·m_x)/G
+/// × (discounted purchases given λ = L/(α + T) and p) if alive, else 0.
+fn unit_values(
+    draws: &FrequencyDraws,
+    alpha: f64,
+    age: f64,
     alive: f64,
+    order_shape: f64,
     settings: &ScoreSettings,
     delta: f64,
-    group: u64,
-) -> (f64, f64) {
-    let mut rng = rng::stream(settings.seed, group, Stream::Scores);
-    let x = f64::from(customer.frequency);
-    let average = customer.repeat_average().unwrap_or(0.0);
-    let mut values: Vec<f64> = (0..settings.draws)
-        .map(|_| {
-            let u: f64 = rng.random();
-            let rate = dist::gamma(&mut rng, r + x, 1.0 / (alpha + customer.age));
-            let dropout = dist::beta(&mut rng, a, b + x);
-            let scale = dist::gamma(&mut rng, q + p * x, 1.0 / (gamma + x * average));
-            if u >= alive || scale <= 0.0 {
+) -> Vec<f64> {
+    (0..draws.uniform.len())
+        .map(|k| {
+            if draws.uniform[k] >= alive || draws.scale[k] <= 0.0 {
                 return 0.0;
             }
-            settings.margin
-                * (p / scale)
-                * discounted_purchases_given(rate, dropout, delta, settings.horizon)
+            let rate = draws.rate[k] / (alpha + age);
+            settings.margin * order_shape / draws.scale[k]
+                * discounted_purchases_given(rate, draws.dropout[k], delta, settings.horizon)
         })
-        .collect();
-    values.sort_by(f64::total_cmp);
+        .collect()
+}
+
+/// The 5% and 95% quantiles (Hyndman & Fan definition 7) of `values`, by selection rather
+/// than a full sort.
+fn interval_of(mut values: Vec<f64>) -> (f64, f64) {
     let tail = (1.0 - ScoreSettings::INTERVAL) / 2.0;
-    (
-        quantile_sorted(&values, tail),
-        quantile_sorted(&values, 1.0 - tail),
-    )
+    let n = values.len();
+    let mut quantile = |q: f64| {
+        let h = (n - 1) as f64 * q;
+        let lo = h.floor() as usize;
+        let (_, low, above) = values.select_nth_unstable_by(lo, f64::total_cmp);
+        let low = *low;
+        let high = above.iter().copied().min_by(f64::total_cmp).unwrap_or(low);
+        low + (h - lo as f64) * (high - low)
+    };
+    (quantile(tail), quantile(1.0 - tail))
 }
 
 /// Scores every customer in `customers` (ids looked up in `ids` by
@@ -374,27 +425,37 @@ pub fn score(
         )));
     }
     let delta = settings.discount_factor();
-    // Groups of customers with the same (x, t_x, T) and, within them, the same m_x.
-    let mut purchase_groups: HashMap<(u32, u64, u64), usize> = HashMap::new();
-    let mut purchase_first: Vec<usize> = Vec::new();
-    let mut value_groups: HashMap<(u32, u64, u64, u64), usize> = HashMap::new();
-    let mut value_first: Vec<(usize, usize)> = Vec::new();
-    let mut membership: Vec<(usize, usize)> = Vec::with_capacity(customers.len());
+    // Groups of customers with the same (x, t_x, T).
+    let mut groups: HashMap<(u32, u64, u64), usize> = HashMap::new();
+    let mut first_of_group: Vec<usize> = Vec::new();
+    let mut group_of: Vec<usize> = Vec::with_capacity(customers.len());
     for (i, c) in customers.iter().enumerate() {
         let key = (c.frequency, c.recency.to_bits(), c.age.to_bits());
-        let purchase = *purchase_groups.entry(key).or_insert_with(|| {
-            purchase_first.push(i);
-            purchase_first.len() - 1
+        let group = *groups.entry(key).or_insert_with(|| {
+            first_of_group.push(i);
+            first_of_group.len() - 1
         });
-        let average = c.repeat_average().unwrap_or(0.0);
-        let value_key = (key.0, key.1, key.2, average.to_bits());
-        let value = *value_groups.entry(value_key).or_insert_with(|| {
-            value_first.push((i, purchase));
-            value_first.len() - 1
-        });
-        membership.push((purchase, value));
+        group_of.push(group);
     }
-    let purchases: Vec<(f64, f64, f64)> = purchase_first
+    let mut frequencies: Vec<u32> = first_of_group
+        .iter()
+        .map(|&i| customers[i].frequency)
+        .collect();
+    frequencies.sort_unstable();
+    frequencies.dedup();
+    let draws: HashMap<u32, FrequencyDraws> = frequencies
+        .par_iter()
+        .map(|&x| {
+            (
+                x,
+                FrequencyDraws::new(x, bgnbd_params, gamma_gamma_params, settings),
+            )
+        })
+        .collect();
+    let alpha = bgnbd_params[1];
+    // Per group: P(alive), E[Y(H)], the discounted purchases and the interval of V/(γ + x·m_x).
+    type GroupScores = (f64, f64, f64, (f64, f64));
+    let per_group: Vec<GroupScores> = first_of_group
         .par_iter()
         .map(|&i| {
             let c = &customers[i];
@@ -408,35 +469,21 @@ pub fn score(
                     c.frequency, c.recency, c.age
                 )));
             }
-            Ok((alive, expected, discounted))
+            let unit = match draws.get(&c.frequency) {
+                Some(d) => interval_of(unit_values(d, alpha, c.age, alive, p, settings, delta)),
+                None => (0.0, 0.0),
+            };
+            Ok((alive, expected, discounted, unit))
         })
         .collect::<Result<_, _>>()?;
-    let intervals: Vec<(f64, f64)> = value_first
-        .par_iter()
-        .enumerate()
-        .map(|(group, &(i, purchase))| {
-            clv_interval(
-                bgnbd_params,
-                gamma_gamma_params,
-                &customers[i],
-                purchases[purchase].0,
-                settings,
-                delta,
-                group as u64,
-            )
-        })
-        .collect();
     let scores = customers
         .iter()
-        .zip(&membership)
-        .map(|(c, &(purchase, value))| {
-            let (alive, expected, discounted) = purchases[purchase];
-            let order_value = expected_order_value(
-                gamma_gamma_params,
-                c.frequency,
-                c.repeat_average().unwrap_or(0.0),
-            );
-            let (low, high) = intervals[value];
+        .zip(&group_of)
+        .map(|(c, &group)| {
+            let (alive, expected, discounted, (low, high)) = per_group[group];
+            let average = c.repeat_average().unwrap_or(0.0);
+            let order_value = expected_order_value(gamma_gamma_params, c.frequency, average);
+            let scale = gamma + f64::from(c.frequency) * average;
             CustomerScore {
                 customer_id: ids.get(c.customer as usize).cloned().unwrap_or_default(),
                 frequency: c.frequency,
@@ -446,8 +493,8 @@ pub fn score(
                 expected_purchases: expected,
                 expected_order_value: order_value,
                 clv: settings.margin * order_value * discounted,
-                clv_p05: low,
-                clv_p95: high,
+                clv_p05: scale * low,
+                clv_p95: scale * high,
             }
         })
         .collect();
@@ -545,42 +592,55 @@ mod tests {
 
     #[test]
     fn the_mean_of_the_interval_draws_is_the_clv() {
-        // The law of total expectation: the simulated values average to the analytic clv,
-        // within 4 Monte Carlo standard errors.
-        let c = customer(3, 20.0, 35.0, 3.0 * 40.0);
+        // The law of total expectation: the posterior values the interval is taken from
+        // average to the analytic clv, within 4 Monte Carlo standard errors, for a repeat
+        // buyer and a one-time buyer.
         let settings = ScoreSettings {
-            draws: 20_000,
+            draws: 40_000,
             ..ScoreSettings::new(52, 52)
         };
         let delta = settings.discount_factor();
-        let mut rng = rng::stream(7, 0, Stream::Scores);
-        let alive = p_alive(CDNOW, 3, 20.0, 35.0);
-        let [r, alpha, a, b] = CDNOW;
-        let [p, q, gamma] = SPEND;
-        let values: Vec<f64> = (0..settings.draws)
-            .map(|_| {
-                let u: f64 = rng.random();
-                let rate = dist::gamma(&mut rng, r + 3.0, 1.0 / (alpha + 35.0));
-                let dropout = dist::beta(&mut rng, a, b + 3.0);
-                let scale = dist::gamma(&mut rng, q + p * 3.0, 1.0 / (gamma + 120.0));
-                if u >= alive {
-                    0.0
-                } else {
-                    (p / scale) * discounted_purchases_given(rate, dropout, delta, 52)
-                }
-            })
-            .collect();
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-        let scores = score(&[c], &["c".to_string()], CDNOW, SPEND, &settings).unwrap();
-        let clv = scores.customers[0].clv;
-        assert!(
-            (mean - clv).abs() < 4.0 * sd / n.sqrt(),
-            "simulated {mean} ± {}, analytic {clv}",
-            sd / n.sqrt()
-        );
-        assert!(sd / n.sqrt() < 0.02 * clv, "the check is sharp enough");
+        for c in [
+            customer(3, 20.0, 35.0, 3.0 * 40.0),
+            customer(0, 0.0, 30.0, 0.0),
+        ] {
+            let draws = FrequencyDraws::new(c.frequency, CDNOW, SPEND, &settings);
+            let alive = p_alive(CDNOW, c.frequency, c.recency, c.age);
+            let scale = SPEND[2] + c.repeat_amount;
+            let values: Vec<f64> =
+                unit_values(&draws, CDNOW[1], c.age, alive, SPEND[0], &settings, delta)
+                    .into_iter()
+                    .map(|v| v * scale)
+                    .collect();
+            let n = values.len() as f64;
+            let mean = values.iter().sum::<f64>() / n;
+            let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let scores = score(&[c], &["c".to_string()], CDNOW, SPEND, &settings).unwrap();
+            let clv = scores.customers[0].clv;
+            let se = sd / n.sqrt();
+            assert!(
+                (mean - clv).abs() < 4.0 * se,
+                "x = {}: simulated {mean} ± {se}, analytic {clv}",
+                c.frequency
+            );
+            assert!(se < 0.03 * clv, "the check is sharp enough: {se} vs {clv}");
+            // And the interval reported is that of these values.
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let low = crate::stats::describe::quantile_sorted(&sorted, 0.05);
+            let high = crate::stats::describe::quantile_sorted(&sorted, 0.95);
+            let got = &scores.customers[0];
+            assert!(
+                (got.clv_p05 - low).abs() <= 1e-9 * high,
+                "{} vs {low}",
+                got.clv_p05
+            );
+            assert!(
+                (got.clv_p95 - high).abs() <= 1e-9 * high,
+                "{} vs {high}",
+                got.clv_p95
+            );
+        }
     }
 
     #[test]

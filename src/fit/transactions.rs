@@ -49,7 +49,7 @@ pub const CUSTOMER_NAMES: [&str; 14] = [
     "id",
 ];
 /// Header names tried for the date column.
-pub const DATE_NAMES: [&str; 13] = [
+pub const DATE_NAMES: [&str; 12] = [
     "date",
     "order_date",
     "transaction_date",
@@ -62,7 +62,6 @@ pub const DATE_NAMES: [&str; 13] = [
     "created_at",
     "timestamp",
     "datetime",
-    "day",
 ];
 /// Header names tried for the amount column: order totals before unit prices, which a log with
 /// quantities would get wrong.
