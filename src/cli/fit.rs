@@ -610,6 +610,8 @@ struct TransactionsJson {
     later_customers: usize,
     rows: usize,
     bad_rows: BadRowsJson,
+    /// How the log was read where the file had to decide (date order, a guessed decimal mark).
+    notes: Vec<String>,
     calibration_end: String,
     time_unit: TimeUnit,
     bgnbd: BgNbdJson,
@@ -1240,6 +1242,7 @@ fn transactions_json(
                 })
                 .collect(),
         },
+        notes: log.notes.clone(),
         calibration_end,
         time_unit,
         bgnbd: BgNbdJson {

@@ -141,6 +141,12 @@ fn exports_fit_through_the_binary_like_the_reference() {
                 stderr.contains("note:") && stderr.contains("dates read"),
                 "{stderr}"
             );
+            assert!(
+                json["notes"][0].as_str().unwrap().starts_with("dates read"),
+                "{json}"
+            );
+        } else {
+            assert_eq!(json["notes"], serde_json::json!([]));
         }
     }
     ceq()

@@ -424,6 +424,19 @@ fn out_dir_gets_scores_csv_and_bad_money_flags_are_usage_errors() {
         serde_json::from_slice(&std::fs::read(dir.path().join("fit.json")).unwrap()).unwrap();
     assert_eq!(fit["scores"]["margin"], 0.3);
     assert_eq!(fit["scores"]["file"], serde_json::Value::Null);
+    // The money flags reach the written scenario too.
+    let scenario = dir.path().join("fitted.toml");
+    ceq()
+        .args(["fit", "transactions"])
+        .arg(data("cdnow_sample_transactions.csv"))
+        .args(["--calibration-end", "1997-09-30", "--margin", "0.3"])
+        .args(["--discount-rate", "0.15", "--write-scenario"])
+        .arg(&scenario)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    assert!(text.contains("\nmargin = 0.3 "), "{text}");
+    assert!(text.contains("\ndiscount_rate = 0.15 "), "{text}");
     for (flag, value) in [
         ("--margin", "1.2"),
         ("--margin", "-0.1"),
