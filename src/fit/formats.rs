@@ -66,8 +66,14 @@ pub enum DateOrder {
 pub enum RawDate {
     /// A date with one reading: days since 1970-01-01.
     Day(i64),
-    /// first/second/year with both first and second in 1..=31: day-first or month-first.
-    Either { first: u32, second: u32, year: i64 },
+    /// first/second/year with both first and second in 1..=31: day-first or month-first;
+    /// `separator` as written, for messages.
+    Either {
+        first: u32,
+        second: u32,
+        year: i64,
+        separator: char,
+    },
 }
 
 /// Days since 1970-01-01 of a valid calendar date.
@@ -166,6 +172,7 @@ fn read_auto_date(text: &str) -> Option<RawDate> {
         first,
         second,
         year,
+        separator,
     })
 }
 
@@ -240,6 +247,7 @@ pub fn resolve_date(raw: RawDate, order: Option<DateOrder>) -> Option<i64> {
             first,
             second,
             year,
+            ..
         } => match order.unwrap_or(DateOrder::DayFirst) {
             DateOrder::DayFirst => civil_day(year, second, first),
             DateOrder::MonthFirst => civil_day(year, first, second),
@@ -542,12 +550,18 @@ mod tests {
         ] {
             assert_eq!(read_date(text, &auto), Ok(day(1997, 1, 18)), "{text}");
         }
-        let either = RawDate::Either {
-            first: 18,
-            second: 1,
-            year: 1997,
-        };
-        for text in ["18/01/1997", "18.01.1997", "18-01-1997", "18/1/1997 09:30"] {
+        for (text, separator) in [
+            ("18/01/1997", '/'),
+            ("18.01.1997", '.'),
+            ("18-01-1997", '-'),
+            ("18/1/1997 09:30", '/'),
+        ] {
+            let either = RawDate::Either {
+                first: 18,
+                second: 1,
+                year: 1997,
+                separator,
+            };
             assert_eq!(read_date(text, &auto), Ok(either), "{text}");
         }
         assert!(read_date("18/13/1997", &auto).is_err());

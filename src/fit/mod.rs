@@ -14,9 +14,13 @@
 //! - [`tracking`]: the cohort's cumulative repeat purchases over calendar time, actual against
 //!   BG/NBD, for the calibration chart.
 //!
-//! Likelihoods are maximized over the logarithms of the parameters (all are positive) by the
-//! Nelder–Mead minimizer in [`optimizer`]; standard errors come from the observed information
-//! matrix, the inverse of the numerical Hessian of the negative log-likelihood ([`hessian`]).
+//! Likelihoods are summed with Neumaier compensation ([`sum`]) and maximized over the
+//! logarithms of the parameters (all are positive) by the Nelder–Mead minimizer in
+//! [`optimizer`], whose best point is polished by Newton steps; standard errors come from the
+//! observed information matrix, the inverse of the Richardson-extrapolated finite-difference
+//! Hessian of the negative log-likelihood ([`hessian`]), accurate to about 1e-8 relative against
+//! an exact Hessian. [`formats`] reads dates and amounts as firms export them, and [`scores`]
+//! turns a fit into per-customer P(alive), expected purchases, order value and CLV.
 
 pub mod bgnbd;
 pub mod fitted_scenario;

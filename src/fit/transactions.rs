@@ -520,7 +520,7 @@ struct PendingRow {
     line: u64,
 }
 
-/// A raw date as it was probably written, for a message.
+/// A raw date as it was written (up to leading zeros), for a message.
 fn record_date_text(date: RawDate) -> String {
     match date {
         RawDate::Day(day) => format_day(day),
@@ -528,7 +528,8 @@ fn record_date_text(date: RawDate) -> String {
             first,
             second,
             year,
-        } => format!("{first:02}/{second:02}/{year}"),
+            separator,
+        } => format!("{first:02}{separator}{second:02}{separator}{year}"),
     }
 }
 
@@ -802,6 +803,21 @@ mod tests {
         let log =
             read_transactions("customer id,date,Unit_Price\na,2024-01-01,3\n", &given).unwrap();
         assert_eq!(log.columns[2], "Unit_Price");
+    }
+
+    #[test]
+    fn a_date_impossible_in_the_files_order_is_a_bad_row() {
+        let log =
+            read("customer,date,amount\na,31.01.2024,1\na,30.02.2024,2\nb,02.03.2024,3\n").unwrap();
+        assert_eq!(
+            log.bad_rows,
+            [BadRow {
+                line: 3,
+                message: "'30.02.2024' is not a date in the file's day/month/year order"
+                    .to_string()
+            }]
+        );
+        assert_eq!(log.days[1].day, days_from_civil(2024, 3, 2));
     }
 
     #[test]
