@@ -5,7 +5,7 @@
 //! an average repeat order value m_x, at the fitted BG/NBD (r, α, a, b) and Gamma-Gamma
 //! (p, q, γ) parameters:
 //!
-//! - **P(alive)** = 1 / (1 + [x > 0] · a/(b + x − 1) · ((α + T)/(α + t_x))^(r + x)) (Fader,
+//! - **P(alive)** = 1 / (1 + \[x > 0\] · a/(b + x − 1) · ((α + T)/(α + t_x))^(r + x)) (Fader,
 //!   Hardie & Lee 2005a, "Counting your customers the easy way", Marketing Science 24(2), and
 //!   their note "Computing P(alive) using the BG/NBD model", 2008): a customer who never bought
 //!   again cannot have dropped out, since BG/NBD dropouts happen right after a purchase;
@@ -18,7 +18,7 @@
 //!   average of the population mean pγ/(q − 1) and the customer's own average, the weight on
 //!   the customer growing with x. At x = 0 it is the population mean. It is also defined for a
 //!   repeat buyer whose average is 0 (left out of the Gamma-Gamma fit, which needs m_x > 0):
-//!   pγ/(px + q − 1);
+//!   pγ/(px + q − 1); a negative average (refunds larger than purchases) is scored as 0;
 //! - **clv** = margin · E[M | x, m_x] · Σ_{k=1..H} δ^k · (E[Y(k) | ·] − E[Y(k − 1) | ·]), the
 //!   discounted expected margin of the next H periods: purchases of period k are discounted by
 //!   δ^k, δ = (1 + annual rate)^(−1/periods per year) (SPEC §1, cash at the end of each
@@ -481,7 +481,8 @@ pub fn score(
         .zip(&group_of)
         .map(|(c, &group)| {
             let (alive, expected, discounted, (low, high)) = per_group[group];
-            let average = c.repeat_average().unwrap_or(0.0);
+            // Refunds larger than purchases: no Gamma density; scored as spend 0.
+            let average = c.repeat_average().unwrap_or(0.0).max(0.0);
             let order_value = expected_order_value(gamma_gamma_params, c.frequency, average);
             let scale = gamma + f64::from(c.frequency) * average;
             CustomerScore {
@@ -670,6 +671,22 @@ mod tests {
         );
         // A never-again buyer is alive for sure, so even the 5% quantile is positive.
         assert!(a.clv_p05 > 0.0);
+    }
+
+    #[test]
+    fn refunds_larger_than_purchases_score_as_no_spend() {
+        let refunder = customer(2, 10.0, 30.0, -50.0);
+        let nothing = customer(2, 10.0, 30.0, 0.0);
+        let ids = vec!["r".to_string()];
+        let settings = ScoreSettings::new(26, 52);
+        let a = score(&[refunder], &ids, CDNOW, SPEND, &settings).unwrap();
+        let b = score(&[nothing], &ids, CDNOW, SPEND, &settings).unwrap();
+        assert_eq!(a, b);
+        let s = &a.customers[0];
+        assert!(
+            s.expected_order_value > 0.0 && s.clv_p05 <= s.clv_p95,
+            "{s:?}"
+        );
     }
 
     #[test]
