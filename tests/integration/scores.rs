@@ -317,7 +317,8 @@ fn fit_parameters_match_lifetimes() {
 
 /// The interval covers the clv for most customers (it is skewed, so not always: a customer
 /// alive for sure with a very uncertain rate can have a mean above the 95% quantile only if
-/// the tail is extreme), is reproducible for a seed and moves with it.
+/// the tail is extreme), is reproducible for a seed, at any number of threads, and moves with
+/// the seed.
 #[test]
 fn the_clv_interval_is_reproducible_and_brackets_the_clv() {
     let (log, customers) = cdnow();
@@ -328,6 +329,22 @@ fn the_clv_interval_is_reproducible_and_brackets_the_clv() {
     let first = scores::score(&customers, &log.customers, bgnbd, gamma_gamma, &settings).unwrap();
     let again = scores::score(&customers, &log.customers, bgnbd, gamma_gamma, &settings).unwrap();
     assert_eq!(first.to_csv().unwrap(), again.to_csv().unwrap());
+    let in_pool = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool")
+            .install(|| {
+                scores::score(&customers, &log.customers, bgnbd, gamma_gamma, &settings)
+                    .unwrap()
+                    .to_csv()
+                    .unwrap()
+            })
+    };
+    assert!(
+        in_pool(1) == in_pool(3),
+        "1 and 3 threads must give the same bytes"
+    );
     let other_seed = ScoreSettings {
         seed: 2,
         ..settings
