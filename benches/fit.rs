@@ -11,6 +11,7 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 use std::fmt::Write;
 use std::hint::black_box;
 
+use ceq::fit::scores::{self, ScoreSettings};
 use ceq::fit::transactions::{self, Columns, TimeUnit, days_from_civil, format_day};
 use ceq::fit::{bgnbd, gamma_gamma};
 use ceq::sim::rng::SimRng;
@@ -74,6 +75,22 @@ fn fit_a_million(c: &mut Criterion) {
             let purchasing = bgnbd::fit(&summaries.customers).unwrap();
             let spend = gamma_gamma::fit(&summaries.customers).unwrap();
             (purchasing, spend)
+        })
+    });
+    let summaries = transactions::summarize(&log, calibration_end, TimeUnit::Week, None);
+    let purchasing = bgnbd::fit(&summaries.customers).unwrap();
+    let spend = gamma_gamma::fit(&summaries.customers).unwrap();
+    let settings = ScoreSettings::new(52, 52);
+    group.bench_function("score_customers_of_1m_transactions", |b| {
+        b.iter(|| {
+            scores::score(
+                black_box(&summaries.customers),
+                &log.customers,
+                purchasing.params(),
+                spend.params(),
+                &settings,
+            )
+            .unwrap()
         })
     });
     group.finish();

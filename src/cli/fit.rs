@@ -14,6 +14,8 @@ use super::args::{ChartArgs, OutputArgs};
 use super::{CliError, output, print_stdout};
 use crate::chart::{self, data::CalibrationChart};
 use crate::fit::fitted_scenario::{FittedScenario, significant};
+use crate::fit::formats::DateFormat;
+use crate::fit::scores::{self, ScoreSettings, Scores};
 use crate::fit::tracking::{self, Tracking};
 use crate::fit::transactions::{self, Columns, CustomerSummary, TimeUnit, format_day};
 use crate::fit::{Estimate, FitError, bgnbd, gamma_gamma, sbg};
@@ -62,6 +64,11 @@ pub struct SurvivalArgs {
     #[arg(long, value_name = "K")]
     pub through: Option<usize>,
 
+    /// Customers at period 0 when the table holds shares (1, 0.63, …) or percentages (100,
+    /// 63.1, …) of the cohort instead of counts; without it such a table is refused.
+    #[arg(long, value_name = "N", value_parser = parse_cohort_size)]
+    pub cohort_size: Option<f64>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -71,8 +78,9 @@ pub struct SurvivalArgs {
 
 /// Fit BG/NBD purchasing and dropout and Gamma-Gamma order values to a transaction log.
 ///
-/// LOG has a header and one row per order: a customer, a date (2024-03-31 or 20240331) and an
-/// amount. Orders of one customer on one day count as one transaction. Prints the parameters
+/// LOG has a header and one row per order: a customer, a date (2024-03-31, 20240331,
+/// 18/01/1997, 01/18/1997, 18.01.1997 or any --date-format) and an amount ($29.33, 1.234,50 €,
+/// …). Orders of one customer on one day count as one transaction. Prints the parameters
 /// with standard errors and what they mean, a holdout check with --holdout-end, and the lines
 /// to paste into a scenario; --write-scenario writes a runnable one.
 #[derive(Debug, Args)]
@@ -81,6 +89,8 @@ Examples:
   ceq fit transactions orders.csv --calibration-end 2024-06-30
   ceq fit transactions orders.csv --calibration-end 1997-09-30 --holdout-end 1998-06-30
   ceq fit transactions orders.csv --calibration-end 2024-06-30 --write-scenario fitted.toml
+  ceq fit transactions orders.csv --calibration-end 2024-06-30 --scores scores.csv \\
+      --horizon 52 --margin 0.3 --discount-rate 0.10
   ceq fit transactions orders.csv --calibration-end 1997-09-30 --holdout-end 1998-06-30 \\
       --out fit/ --charts   (fit.json and repeat_purchases.png/.svg: cumulative repeat
                              purchases of the cohort, actual vs BG/NBD, week by week)
@@ -110,11 +120,16 @@ pub struct TransactionsArgs {
     #[arg(long, value_name = "NAME")]
     pub date_col: Option<String>,
 
-    /// Amount column (default: amount, sales, revenue, …).
+    /// Amount column (default: amount, order total, total, revenue, sales, …).
     #[arg(long, value_name = "NAME")]
     pub amount_col: Option<String>,
 
-    /// Periods the written scenario simulates.
+    /// How the log's dates are written, strftime-style: %m/%d/%Y, %d.%m.%Y, %d %b %Y, … (default:
+    /// ISO, compact, and day-first or month-first dates when the file's dates decide which).
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
+
+    /// Periods the written scenario simulates and the scores look ahead (in --time-unit).
     #[arg(long, value_name = "N", default_value_t = 52,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub horizon: u32,
@@ -123,11 +138,67 @@ pub struct TransactionsArgs {
     #[arg(long, value_name = "PATH")]
     pub write_scenario: Option<PathBuf>,
 
+    /// Write each customer's scores to FILE (CSV): P(alive), expected purchases over
+    /// --horizon, expected order value, clv and its 90% interval. An existing FILE is kept
+    /// unless --force; the log itself is never replaced.
+    #[arg(long, value_name = "FILE")]
+    pub scores: Option<PathBuf>,
+
+    /// Gross margin on order value, 0 to 1, for the scores' clv and the written scenario
+    /// (1 values revenue).
+    #[arg(long, value_name = "M", default_value_t = ScoreSettings::DEFAULT_MARGIN,
+          value_parser = parse_margin)]
+    pub margin: f64,
+
+    /// Annual discount rate for the scores' clv and the written scenario (0.10 is 10%).
+    #[arg(long, value_name = "RATE", default_value_t = ScoreSettings::DEFAULT_DISCOUNT_RATE,
+          value_parser = parse_discount_rate)]
+    pub discount_rate: f64,
+
+    /// Seed of the posterior draws behind the clv interval; the same seed gives the same
+    /// scores byte for byte.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Replace an existing --scores file.
+    #[arg(long)]
+    pub force: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 
     #[command(flatten)]
     pub charts: ChartArgs,
+}
+
+/// `--cohort-size`: a number of customers > 0.
+fn parse_cohort_size(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(n) if n > 0.0 && n.is_finite() => Ok(n),
+        _ => Err(format!(
+            "expected the number of customers at period 0 (e.g. 1000), got '{text}'"
+        )),
+    }
+}
+
+/// `--margin`: a share of order value from 0 to 1.
+fn parse_margin(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(m) if (0.0..=1.0).contains(&m) => Ok(m),
+        _ => Err(format!(
+            "expected a gross margin from 0 to 1 (0.3 is 30% of order value), got '{text}'"
+        )),
+    }
+}
+
+/// `--discount-rate`: an annual rate ≥ 0.
+fn parse_discount_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(d) if d >= 0.0 && d.is_finite() => Ok(d),
+        _ => Err(format!(
+            "expected an annual discount rate ≥ 0 (0.10 is 10% a year), got '{text}'"
+        )),
+    }
 }
 
 /// The `--time-unit` values.
@@ -164,7 +235,8 @@ fn fit_error(file: &Path, error: FitError) -> CliError {
         FitError::Empty
         | FitError::Line { .. }
         | FitError::MissingColumn(_)
-        | FitError::NotEnoughData(_) => CliError::invalid(error_with_file),
+        | FitError::NotEnoughData(_)
+        | FitError::Settings(_) => CliError::invalid(error_with_file),
     }
 }
 
@@ -274,6 +346,36 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
     };
     let mut results = Vec::new();
     for s in series {
+        let counted;
+        let s = match (s.scale_problem(), args.cohort_size) {
+            (None, Some(_)) => {
+                eprintln!(
+                    "warning: {}: column '{}' already holds counts of customers; --cohort-size \
+                     is ignored for it",
+                    file.display(),
+                    s.name
+                );
+                s
+            }
+            (None, None) => s,
+            (Some(problem), None) => {
+                return Err(CliError::invalid(anyhow!(
+                    "{}: {problem} with --cohort-size N",
+                    file.display()
+                )));
+            }
+            (Some(_), Some(size)) => {
+                counted = s.as_counts(size);
+                eprintln!(
+                    "note: {}: column '{}' scaled to a cohort of {} customers \
+                     (--cohort-size)",
+                    file.display(),
+                    s.name,
+                    count(size)
+                );
+                &counted
+            }
+        };
         let fitted = sbg::fit(&s.alive, args.through)
             .map_err(|e| fit_error(file, prefix_column(e, &s.name)))?;
         results.push(sbg_json(s, &fitted));
@@ -508,16 +610,29 @@ struct TransactionsJson {
     later_customers: usize,
     rows: usize,
     bad_rows: BadRowsJson,
+    /// How the log was read where the file had to decide (date order, a guessed decimal mark).
+    notes: Vec<String>,
     calibration_end: String,
     time_unit: TimeUnit,
     bgnbd: BgNbdJson,
     gamma_gamma: GammaGammaJson,
     holdout: Option<HoldoutJson>,
     scenario: Option<String>,
+    /// What the per-customer scores add up to, when they were computed (--scores or --out).
+    scores: Option<ScoresJson>,
     /// Cumulative repeat purchases of the fitted customers, actual and BG/NBD, at each whole
     /// time unit since the first purchase day, to the holdout end (else the calibration end);
     /// None (with a warning) when the model curve cannot be evaluated.
     tracking: Option<Vec<TrackingJson>>,
+}
+
+/// The `scores` block of `fit transactions --json`.
+#[derive(Debug, Serialize)]
+struct ScoresJson {
+    /// The --scores file, if one was written.
+    file: Option<String>,
+    #[serde(flatten)]
+    summary: scores::ScoresSummary,
 }
 
 /// One point of [`tracking::cumulative_repeat_purchases`].
@@ -614,15 +729,31 @@ fn parse_date_arg(flag: &str, text: &str) -> Result<i64, CliError> {
 fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     let file = &args.log;
+    check_output_paths(args)?;
     let unit = TimeUnit::from(args.time_unit);
     let text = read_text(file)?;
+    let date_format = match &args.date_format {
+        Some(format) => DateFormat::strftime(format)
+            .map_err(|e| CliError::invalid(anyhow!("--date-format: {e}")))?,
+        None => DateFormat::Auto,
+    };
     let columns = Columns {
         customer: args.customer_col.clone(),
         date: args.date_col.clone(),
         amount: args.amount_col.clone(),
+        date_format,
     };
-    let log = transactions::read_transactions(&text, &columns).map_err(|e| fit_error(file, e))?;
+    let log = transactions::read_transactions(&text, &columns).map_err(|e| match e {
+        FitError::NotEnoughData(message) if message.contains("give the date format") => fit_error(
+            file,
+            FitError::NotEnoughData(format!("{message} with --date-format")),
+        ),
+        other => fit_error(file, other),
+    })?;
     drop(text);
+    for note in &log.notes {
+        eprintln!("note: {}: {note}", file.display());
+    }
     warn_bad_rows(file, &log.bad_rows);
     let last_day = log.last_day().unwrap_or_default();
     let calibration_end = match &args.calibration_end {
@@ -675,6 +806,12 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
             spend.non_positive
         );
     }
+    let scored = score_customers(args, file, &log, &summaries, &purchasing, &spend, unit)?;
+    if let (Some(path), Some(scored)) = (&args.scores, &scored) {
+        let csv = scores_csv(scored)?;
+        output::write_atomic(path, &csv).map_err(CliError::failed)?;
+        eprintln!("wrote {}", path.display());
+    }
     let holdout = match holdout_end {
         Some(end) => Some(holdout_check(
             customers,
@@ -700,6 +837,8 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         calibration_end: &end_text,
         unit,
         horizon: args.horizon,
+        margin: args.margin,
+        discount_rate: args.discount_rate,
         bgnbd: &purchasing,
         gamma_gamma: &spend,
     }
@@ -728,9 +867,16 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
             })
             .collect()
     });
+    result.scores = scored.as_ref().map(|s| ScoresJson {
+        file: args.scores.as_ref().map(|p| p.display().to_string()),
+        summary: s.summary(),
+    });
     let json = json_text(&result)?;
     if let Some(dir) = &args.output.out {
         let mut files = vec![("fit.json".to_string(), json.clone().into_bytes())];
+        if let Some(scored) = &scored {
+            files.push(("scores.csv".to_string(), scores_csv(scored)?));
+        }
         if args.charts.charts
             && let Some(tracked) = &tracked
         {
@@ -750,14 +896,170 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
     if args.output.json {
         print_stdout(&json)
     } else {
-        print_stdout(&render_transactions(
-            file,
-            &result,
-            &purchasing,
-            &spend,
-            unit,
-            args.horizon,
-        ))
+        let mut text = render_transactions(file, &result, &purchasing, &spend, unit, args.horizon);
+        if let Some(scored) = &scored {
+            render_scores(&mut text, scored, args, unit);
+        }
+        print_stdout(&text)
+    }
+}
+
+/// Refuses, before any work, output paths that would destroy something: an existing --scores
+/// file without --force, and in any case the log itself (as --scores, --write-scenario or a
+/// file under --out) or one path for two outputs.
+fn check_output_paths(args: &TransactionsArgs) -> Result<(), CliError> {
+    let log = &args.log;
+    let mut outputs: Vec<(String, PathBuf)> = Vec::new();
+    if let Some(path) = &args.scores {
+        outputs.push(("--scores".to_string(), path.clone()));
+    }
+    if let Some(path) = &args.write_scenario {
+        outputs.push(("--write-scenario".to_string(), path.clone()));
+    }
+    if let Some(dir) = &args.output.out {
+        for name in ["fit.json", "scores.csv"] {
+            outputs.push((format!("--out ({name})"), dir.join(name)));
+        }
+    }
+    for (flag, path) in &outputs {
+        if same_file(path, log) {
+            return Err(CliError::invalid(anyhow!(
+                "{flag} {} is the transaction log itself; write the output to another file",
+                path.display()
+            )));
+        }
+    }
+    if let (Some(scores), Some(scenario)) = (&args.scores, &args.write_scenario)
+        && (scores == scenario || same_file(scores, scenario))
+    {
+        return Err(CliError::invalid(anyhow!(
+            "--scores and --write-scenario name the same file {}; give each its own",
+            scores.display()
+        )));
+    }
+    if let Some(path) = &args.scores
+        && path.exists()
+        && !args.force
+    {
+        return Err(CliError::invalid(anyhow!(
+            "{} already exists; use --force to replace it, or choose another --scores file",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Whether two paths name one existing file (after resolving links and `..`).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The per-customer scores when --scores or --out asks for them. Scores that cannot be
+/// computed are an error with --scores and a warning with --out alone, since the fit stands.
+fn score_customers(
+    args: &TransactionsArgs,
+    file: &Path,
+    log: &transactions::TransactionLog,
+    summaries: &transactions::Summaries,
+    purchasing: &bgnbd::BgNbdFit,
+    spend: &gamma_gamma::GammaGammaFit,
+    unit: TimeUnit,
+) -> Result<Option<Scores>, CliError> {
+    if args.scores.is_none() && args.output.out.is_none() {
+        return Ok(None);
+    }
+    let settings = ScoreSettings {
+        horizon: args.horizon,
+        margin: args.margin,
+        discount_rate: args.discount_rate,
+        seed: args.seed,
+        ..ScoreSettings::new(args.horizon, unit.periods_per_year())
+    };
+    match scores::score(
+        &summaries.customers,
+        &log.customers,
+        purchasing.params(),
+        spend.params(),
+        &settings,
+    ) {
+        Ok(scored) => Ok(Some(scored)),
+        Err(error) if args.scores.is_some() => Err(fit_error(file, error)),
+        Err(error) => {
+            eprintln!("warning: no scores.csv: the customers cannot be scored ({error})");
+            Ok(None)
+        }
+    }
+}
+
+fn scores_csv(scored: &Scores) -> Result<Vec<u8>, CliError> {
+    scored
+        .to_csv()
+        .map_err(|e| CliError::failed(anyhow!("cannot write the scores as CSV: {e}")))
+}
+
+/// A share as a percentage without trailing zeros: 0.3 → "30", 0.125 → "12.5".
+fn percent(share: f64) -> String {
+    let text = format!("{:.2}", 100.0 * share);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// What the scores say about the base, and the five most valuable customers.
+fn render_scores(out: &mut String, scored: &Scores, args: &TransactionsArgs, unit: TimeUnit) {
+    let totals = scored.totals();
+    let settings = &scored.settings;
+    let unit_name = unit.name();
+    let where_to = match &args.scores {
+        Some(path) => format!("written to {}", path.display()),
+        None => "scores.csv in the --out directory".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "\nScores of each customer, {} {unit_name}s ahead at a margin of {}% and a discount rate \
+         of {}%\na year ({where_to}):\n  \
+         {} of the {} customers are expected to be still active (sum of P(alive)); they are\n  \
+         expected to make {} repeat purchases in the next {} {unit_name}s, worth {} in\n  \
+         discounted margin (sum of clv).",
+        settings.horizon,
+        percent(settings.margin),
+        percent(settings.discount_rate),
+        chart::theme::thousands(totals.expected_alive.round()),
+        chart::theme::thousands(totals.customers as f64),
+        chart::theme::thousands(totals.expected_purchases.round()),
+        settings.horizon,
+        chart::theme::thousands(totals.clv.round()),
+    );
+    let mut ranked: Vec<&scores::CustomerScore> = scored.customers.iter().collect();
+    ranked.sort_by(|a, b| b.clv.total_cmp(&a.clv));
+    let width = ranked
+        .iter()
+        .take(5)
+        .map(|c| c.customer_id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("customer".len());
+    let _ = writeln!(
+        out,
+        "\n  The five customers with the highest clv (repeats: repeat purchases so far; expected:\n  \
+         purchases in the next {} {unit_name}s):\n  \
+         {:<width$} {:>7} {:>8} {:>9} {:>11} {:>9}   90% interval",
+        settings.horizon, "customer", "repeats", "P(alive)", "expected", "order value", "clv"
+    );
+    for c in ranked.iter().take(5) {
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:>7} {:>8.3} {:>9.2} {:>11.2} {:>9.2}   {:.2} – {:.2}",
+            c.customer_id,
+            c.frequency,
+            c.p_alive,
+            c.expected_purchases,
+            c.expected_order_value,
+            c.clv,
+            c.clv_p05,
+            c.clv_p95
+        );
     }
 }
 
@@ -940,6 +1242,7 @@ fn transactions_json(
                 })
                 .collect(),
         },
+        notes: log.notes.clone(),
         calibration_end,
         time_unit,
         bgnbd: BgNbdJson {
@@ -970,6 +1273,7 @@ fn transactions_json(
         },
         holdout,
         scenario: scenario.map(|p| p.display().to_string()),
+        scores: None,
         tracking: None,
     }
 }

@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 
+use super::sum::NeumaierSum;
 use super::transactions::CustomerSummary;
 use super::{Estimate, FitError, estimates, maximize_positive};
 use crate::model::closed_form::{ClosedFormError, hyp2f1, ln_gamma};
@@ -85,7 +86,10 @@ impl GroupedRfm {
     }
 }
 
-/// The BG/NBD log-likelihood of `data` at (r, α, a, b), all > 0; −∞ outside.
+/// The BG/NBD log-likelihood of `data` at (r, α, a, b), all > 0; −∞ outside. The terms are
+/// added with Neumaier compensation ([`NeumaierSum`]), chunk sums merged in order, so the
+/// value is accurate to about one rounding of the total at any number of threads, which the
+/// finite-difference Hessian of the standard errors needs.
 pub fn log_likelihood([r, alpha, a, b]: [f64; 4], data: &GroupedRfm) -> f64 {
     use rayon::prelude::*;
     if !(r > 0.0 && alpha > 0.0 && a > 0.0 && b > 0.0) {
@@ -107,11 +111,11 @@ pub fn log_likelihood([r, alpha, a, b]: [f64; 4], data: &GroupedRfm) -> f64 {
         })
         .collect();
     let ln_times: Vec<f64> = data.times.iter().map(|t| (alpha + t).ln()).collect();
-    let chunk_sums: Vec<f64> = data
+    let chunk_sums: Vec<NeumaierSum> = data
         .groups
         .par_chunks(CHUNK)
         .map(|chunk| {
-            let mut total = 0.0;
+            let mut total = NeumaierSum::default();
             for group in chunk {
                 let x = data.frequencies[group.frequency as usize];
                 let (gammas, gone_base) = per_x[group.frequency as usize];
@@ -123,12 +127,17 @@ pub fn log_likelihood([r, alpha, a, b]: [f64; 4], data: &GroupedRfm) -> f64 {
                 } else {
                     still
                 };
-                total += group.weight * (gammas + term);
+                total.add(group.weight * (gammas + term));
             }
             total
         })
         .collect();
-    chunk_sums.iter().sum::<f64>() + data.customers as f64 * common
+    let mut total = NeumaierSum::default();
+    for chunk in chunk_sums {
+        total.merge(chunk);
+    }
+    total.add(data.customers as f64 * common);
+    total.total()
 }
 
 /// A BG/NBD fit with standard errors.
@@ -244,6 +253,7 @@ mod tests {
 
     fn customer(frequency: u32, recency: f64, age: f64) -> CustomerSummary {
         CustomerSummary {
+            customer: 0,
             frequency,
             recency,
             age,

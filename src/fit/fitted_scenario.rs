@@ -16,6 +16,10 @@ pub struct FittedScenario<'a> {
     pub unit: TimeUnit,
     /// Periods to simulate.
     pub horizon: u32,
+    /// Gross margin on order value (`--margin`; 1 values revenue).
+    pub margin: f64,
+    /// Annual discount rate (`--discount-rate`).
+    pub discount_rate: f64,
     pub bgnbd: &'a BgNbdFit,
     pub gamma_gamma: &'a GammaGammaFit,
 }
@@ -45,6 +49,8 @@ impl FittedScenario<'_> {
             calibration_end,
             unit,
             horizon,
+            margin,
+            discount_rate,
             bgnbd,
             gamma_gamma,
         } = self;
@@ -81,10 +87,11 @@ impl FittedScenario<'_> {
              [time]\n\
              periods = {horizon}{pad}# --horizon: {horizon} {unit_name}s\n\
              periods_per_year = {per_year}{pad2}# one period per {unit_name}\n\
-             discount_rate = 0.10     # annual; an assumption, not fitted\n\n",
+             discount_rate = {rate:<9}# annual (--discount-rate); an assumption, not fitted\n\n",
             source.replace(['"', '\\'], ""),
             pad = " ".repeat(13usize.saturating_sub(horizon.to_string().len())),
             pad2 = " ".repeat(6usize.saturating_sub(per_year.to_string().len())),
+            rate = format!("{discount_rate:?}"),
         ));
         text.push_str(&format!(
             "[[cohorts]]\n\
@@ -103,7 +110,7 @@ impl FittedScenario<'_> {
              \x20   # Gamma-Gamma, fitted to the repeat purchases of {spenders} repeat buyers:\n\
              \x20   # p ({p_se}), q ({q_se}), gamma ({gamma_se});\n\
              \x20   # mean order value p·gamma/(q − 1) = {mean_value}.\n\
-             margin = 1.0             # not in the log: 1.0 values revenue; set your gross margin\n\
+             margin = {margin_text:<16}# not in the log (--margin): 1.0 values revenue\n\
              cost_to_serve = 0.0      # not in the log: cost per active customer per {unit_name}\n\n\
              [plans.current]          # spends nothing: the fitted customers on their own\n",
             customers = bgnbd.customers,
@@ -124,6 +131,7 @@ impl FittedScenario<'_> {
             q_se = with_error(&gamma_gamma.q),
             gamma_se = with_error(&gamma_gamma.gamma),
             mean_value = significant(gamma_gamma.mean_value(), 4),
+            margin_text = format!("{margin:?}"),
         ));
         text
     }

@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 
+use super::sum::NeumaierSum;
 use super::transactions::CustomerSummary;
 use super::{Estimate, FitError, estimates, maximize_positive};
 use crate::model::closed_form::ln_gamma;
@@ -51,7 +52,8 @@ impl SpendData {
     }
 }
 
-/// The Gamma-Gamma log-likelihood at (p, q, γ), all > 0; −∞ outside.
+/// The Gamma-Gamma log-likelihood at (p, q, γ), all > 0; −∞ outside, summed with Neumaier
+/// compensation ([`NeumaierSum`]).
 pub fn log_likelihood([p, q, gamma]: [f64; 3], data: &SpendData) -> f64 {
     use rayon::prelude::*;
     if !(p > 0.0 && q > 0.0 && gamma > 0.0) {
@@ -64,20 +66,26 @@ pub fn log_likelihood([p, q, gamma]: [f64; 3], data: &SpendData) -> f64 {
         .map(|&x| ln_gamma(p * x + q) - ln_gamma(p * x) + p * x * x.ln())
         .collect();
     // Chunk sums added in order: the same result at any number of threads.
-    let chunk_sums: Vec<f64> = data
+    let chunk_sums: Vec<NeumaierSum> = data
         .customers
         .par_chunks(8192)
         .map(|chunk| {
-            let mut total = 0.0;
+            let mut total = NeumaierSum::default();
             for &(xi, mean, ln_mean) in chunk {
                 let x = data.frequencies[xi];
-                total +=
-                    per_x[xi] + (p * x - 1.0) * ln_mean - (p * x + q) * (gamma + mean * x).ln();
+                total.add(
+                    per_x[xi] + (p * x - 1.0) * ln_mean - (p * x + q) * (gamma + mean * x).ln(),
+                );
             }
             total
         })
         .collect();
-    chunk_sums.iter().sum::<f64>() + data.customers.len() as f64 * common
+    let mut total = NeumaierSum::default();
+    for chunk in chunk_sums {
+        total.merge(chunk);
+    }
+    total.add(data.customers.len() as f64 * common);
+    total.total()
 }
 
 /// A Gamma-Gamma fit with standard errors; `customers` were in the fit, `non_positive` were
@@ -93,6 +101,10 @@ pub struct GammaGammaFit {
 }
 
 impl GammaGammaFit {
+    pub fn params(&self) -> [f64; 3] {
+        [self.p.value, self.q.value, self.gamma.value]
+    }
+
     /// Population mean transaction value p·γ/(q − 1); infinite when q ≤ 1.
     pub fn mean_value(&self) -> f64 {
         if self.q.value > 1.0 {
@@ -158,6 +170,7 @@ mod tests {
     fn non_positive_averages_leave_the_fit() {
         let mut customers: Vec<CustomerSummary> = (0..30)
             .map(|i| CustomerSummary {
+                customer: i,
                 frequency: 1 + i % 4,
                 recency: 1.0,
                 age: 2.0,

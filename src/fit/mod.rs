@@ -9,19 +9,28 @@
 //!   frequency, recency and age, with the conditional expectation used for the holdout check;
 //! - [`gamma_gamma`]: the Gamma-Gamma order-value model (Fader, Hardie & Lee 2005b);
 //! - [`transactions`]: the reader of raw transaction logs and their per-customer summaries;
+//! - [`scores`]: each customer's P(alive), expected purchases, expected order value and CLV
+//!   with a 90% interval, from the fitted models and the customer's own history;
 //! - [`tracking`]: the cohort's cumulative repeat purchases over calendar time, actual against
 //!   BG/NBD, for the calibration chart.
 //!
-//! Likelihoods are maximized over the logarithms of the parameters (all are positive) by the
-//! Nelder–Mead minimizer in [`optimizer`]; standard errors come from the observed information
-//! matrix, the inverse of the numerical Hessian of the negative log-likelihood ([`hessian`]).
+//! Likelihoods are summed with Neumaier compensation ([`sum`]) and maximized over the
+//! logarithms of the parameters (all are positive) by the Nelder–Mead minimizer in
+//! [`optimizer`], whose best point is polished by Newton steps; standard errors come from the
+//! observed information matrix, the inverse of the Richardson-extrapolated finite-difference
+//! Hessian of the negative log-likelihood ([`hessian`]), accurate to about 1e-8 relative against
+//! an exact Hessian. [`formats`] reads dates and amounts as firms export them, and [`scores`]
+//! turns a fit into per-customer P(alive), expected purchases, order value and CLV.
 
 pub mod bgnbd;
 pub mod fitted_scenario;
+pub mod formats;
 pub mod gamma_gamma;
 pub mod hessian;
 pub mod optimizer;
 pub mod sbg;
+pub mod scores;
+pub mod sum;
 pub mod tracking;
 pub mod transactions;
 
@@ -47,6 +56,9 @@ pub enum FitError {
     /// The maximizer ended without a finite likelihood.
     #[error("the {model} likelihood could not be maximized: {reason}")]
     NoMaximum { model: &'static str, reason: String },
+    /// Settings of a computation on a fit are out of range (margin, discount rate, horizon…).
+    #[error("{0}")]
+    Settings(String),
     /// A closed form needed for predictions failed.
     #[error(transparent)]
     ClosedForm(#[from] ClosedFormError),
@@ -113,7 +125,8 @@ pub(crate) fn maximize_positive<const N: usize>(
             ),
         });
     }
-    let params: [f64; N] = std::array::from_fn(|i| minimum.x[i].exp());
+    let (polished, _) = newton_polish(&on_logs, minimum.x, minimum.value);
+    let params: [f64; N] = std::array::from_fn(|i| polished[i].exp());
     if params.iter().any(|p| !p.is_finite() || *p <= 0.0) {
         return Err(FitError::NoMaximum {
             model,
@@ -124,9 +137,73 @@ pub(crate) fn maximize_positive<const N: usize>(
     Ok(params)
 }
 
+/// Newton steps from the simplex's best point `x` (value `value`), on the log scale: Nelder–Mead
+/// stops when the simplex is 1e-6 across, which leaves the parameters about 1e-6 relative from
+/// the maximum (the likelihood is flat there, so its value hardly tells), and the scores built
+/// on them inherit that. Up to four steps −H⁻¹g with the fourth-order gradient and the
+/// extrapolated Hessian of [`hessian`] on steps of 3e-3 in the logarithms; a step is taken only
+/// while the Hessian is positive definite, the step is under 0.1 (10% in every parameter) and
+/// the value does not rise beyond rounding, so a point that is not near a maximum is returned
+/// unchanged.
+fn newton_polish(f: &impl Fn(&[f64]) -> f64, x: Vec<f64>, value: f64) -> (Vec<f64>, f64) {
+    let steps = vec![hessian::RELATIVE_STEP; x.len()];
+    let (mut x, mut value) = (x, value);
+    for _ in 0..4 {
+        let gradient = hessian::gradient_with_steps(f, &x, &steps);
+        let curvature = hessian::hessian_with_steps(f, &x, &steps);
+        if gradient
+            .iter()
+            .chain(curvature.iter())
+            .any(|v| !v.is_finite())
+        {
+            break;
+        }
+        let Some(cholesky) = curvature.cholesky() else {
+            break;
+        };
+        let step = cholesky.solve(&nalgebra::DVector::from_vec(gradient));
+        let size = step.amax();
+        if size.is_nan() || size >= 0.1 {
+            break;
+        }
+        let candidate: Vec<f64> = x.iter().zip(step.iter()).map(|(u, s)| u - s).collect();
+        let next = f(&candidate);
+        if next.is_nan() || next > value + 4.0 * f64::EPSILON * value.abs() {
+            break;
+        }
+        x = candidate;
+        value = next;
+        if size < 1e-12 {
+            break;
+        }
+    }
+    (x, value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newton_polish_lands_on_the_minimum_of_a_smooth_function() {
+        // A non-quadratic bowl with its minimum at (0.3, −0.2): from 1e-5 away, the polished
+        // point is within 1e-10.
+        let f = |u: &[f64]| {
+            let (a, b) = (u[0] - 0.3, u[1] + 0.2);
+            a * a + 0.5 * a * b + 2.0 * b * b + a.powi(4) + (b.exp() - 1.0 - b)
+        };
+        let start = vec![0.3 + 1e-5, -0.2 - 2e-5];
+        let (x, value) = newton_polish(&f, start.clone(), f(&start));
+        assert!(
+            (x[0] - 0.3).abs() < 1e-10 && (x[1] + 0.2).abs() < 1e-10,
+            "{x:?}"
+        );
+        assert!(value <= f(&start));
+        // A saddle is left alone.
+        let saddle = |u: &[f64]| u[0] * u[0] - u[1] * u[1];
+        let (x, _) = newton_polish(&saddle, vec![0.1, 0.1], 0.0);
+        assert_eq!(x, [0.1, 0.1]);
+    }
 
     #[test]
     fn interval_is_on_the_log_scale() {

@@ -12,6 +12,7 @@
 //! 0, 1, 2, … and one column per cohort with its customers alive. A cohort observed for fewer
 //! periods (a younger cohort in a triangular table) leaves its later cells blank.
 
+use super::sum::NeumaierSum;
 use super::transactions::{LineCounter, open_csv};
 use super::{Estimate, FitError, estimates, maximize_positive};
 use crate::model::closed_form::{ln_beta, sbg_retention_rate, sbg_survival};
@@ -21,6 +22,65 @@ use crate::model::closed_form::{ln_beta, sbg_retention_rate, sbg_survival};
 pub struct SurvivalSeries {
     pub name: String,
     pub alive: Vec<f64>,
+}
+
+/// What the numbers of a survival column look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesScale {
+    /// Customers alive: what the likelihood needs.
+    Counts,
+    /// Every value at most 1: shares of the cohort alive.
+    Shares,
+    /// Starting at 100 with fractions after: percentages of the cohort alive.
+    Percentages,
+}
+
+impl SurvivalSeries {
+    /// Whether the column holds counts of customers, or shares or percentages of the cohort,
+    /// which the sBG likelihood cannot use as they are: it weighs each period's churn by the
+    /// number of customers, so shares make a cohort of one customer and standard errors
+    /// √1000 times too wide for a cohort of 1,000 (percentages, a cohort of 100).
+    pub fn scale(&self) -> SeriesScale {
+        let first = self.alive.first().copied().unwrap_or(0.0);
+        if first > 0.0 && self.alive.iter().all(|&v| v <= 1.0) {
+            SeriesScale::Shares
+        } else if first == 100.0 && self.alive.iter().any(|v| v.fract() != 0.0) {
+            SeriesScale::Percentages
+        } else {
+            SeriesScale::Counts
+        }
+    }
+
+    /// The column as counts of a cohort of `size` customers: shares × size, percentages ×
+    /// size/100; counts unchanged.
+    pub fn as_counts(&self, size: f64) -> SurvivalSeries {
+        let factor = match self.scale() {
+            SeriesScale::Counts => 1.0,
+            SeriesScale::Shares => size,
+            SeriesScale::Percentages => size / 100.0,
+        };
+        SurvivalSeries {
+            name: self.name.clone(),
+            alive: self.alive.iter().map(|v| v * factor).collect(),
+        }
+    }
+
+    /// Why the column cannot be fitted as it is, for shares and percentages.
+    pub fn scale_problem(&self) -> Option<String> {
+        let what = match self.scale() {
+            SeriesScale::Counts => return None,
+            SeriesScale::Shares => "shares of the cohort",
+            SeriesScale::Percentages => "percentages of the cohort",
+        };
+        let shown: Vec<String> = self.alive.iter().take(4).map(|v| format!("{v}")).collect();
+        Some(format!(
+            "column '{}' looks like {what} ({}, …), not counts of customers; the sBG \
+             likelihood weighs each period by the customers in it, so its estimates' standard \
+             errors would be meaningless; give the cohort's size or the counts themselves",
+            self.name,
+            shown.join(", ")
+        ))
+    }
 }
 
 /// A table of survival series, one per column after the period column.
@@ -146,24 +206,24 @@ impl SbgFit {
 }
 
 /// The sBG log-likelihood of customers alive at periods 0..=K (`alive.len()` = K + 1).
-/// α, β > 0; −∞ outside.
+/// α, β > 0; −∞ outside. Summed with Neumaier compensation ([`NeumaierSum`]).
 pub fn log_likelihood(alpha: f64, beta: f64, alive: &[f64]) -> f64 {
     if !(alpha > 0.0 && beta > 0.0) {
         return f64::NEG_INFINITY;
     }
     let base = ln_beta(alpha, beta);
-    let mut total = 0.0;
+    let mut total = NeumaierSum::default();
     for t in 1..alive.len() {
         let churned = alive[t - 1] - alive[t];
         if churned > 0.0 {
-            total += churned * (ln_beta(alpha + 1.0, beta + t as f64 - 1.0) - base);
+            total.add(churned * (ln_beta(alpha + 1.0, beta + t as f64 - 1.0) - base));
         }
     }
     let last = alive.len() - 1;
     if alive[last] > 0.0 {
-        total += alive[last] * (ln_beta(alpha, beta + last as f64) - base);
+        total.add(alive[last] * (ln_beta(alpha, beta + last as f64) - base));
     }
-    total
+    total.total()
 }
 
 /// Fits α, β to `alive[0..=through]` (all of `alive` when `through` is None) by maximum

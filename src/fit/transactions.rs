@@ -14,38 +14,86 @@
 use std::collections::HashMap;
 
 use super::FitError;
+use super::formats::{
+    AmountEvidence, DateEvidence, DateFormat, RawAmount, RawDate, read_amount, read_date,
+    resolve_amount, resolve_date,
+};
 
-/// Column names to use; None means "look for a usual name" (see [`CUSTOMER_NAMES`] and
-/// friends), matched without regard to case or surrounding spaces.
+/// How to read the log: column names (None means "look for a usual name", see
+/// [`CUSTOMER_NAMES`] and friends) and the date format.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Columns {
     pub customer: Option<String>,
     pub date: Option<String>,
     pub amount: Option<String>,
+    pub date_format: DateFormat,
 }
 
-/// Header names tried for the customer column when none is given.
-pub const CUSTOMER_NAMES: [&str; 6] = [
+/// Header names tried for the customer column when none is given, in this order. Headers are
+/// compared by [`header_key`]: case, spaces, `_`, `-` and `.` do not count, so `Customer ID`,
+/// `customer_id` and `CustomerID` are one name.
+pub const CUSTOMER_NAMES: [&str; 14] = [
     "customer_id",
     "customer",
-    "customerid",
+    "customer_number",
+    "customer_no",
     "client_id",
+    "client",
     "cust_id",
+    "user_id",
+    "account_id",
+    "member_id",
+    "buyer_id",
+    "shopper_id",
+    "email",
     "id",
 ];
 /// Header names tried for the date column.
-pub const DATE_NAMES: [&str; 6] = [
+pub const DATE_NAMES: [&str; 12] = [
     "date",
     "order_date",
     "transaction_date",
     "invoice_date",
     "purchase_date",
-    "invoicedate",
+    "sale_date",
+    "payment_date",
+    "order_datetime",
+    "order_time",
+    "created_at",
+    "timestamp",
+    "datetime",
 ];
-/// Header names tried for the amount column.
-pub const AMOUNT_NAMES: [&str; 7] = [
-    "amount", "sales", "revenue", "value", "total", "spend", "price",
+/// Header names tried for the amount column: order totals before unit prices, which a log with
+/// quantities would get wrong.
+pub const AMOUNT_NAMES: [&str; 19] = [
+    "amount",
+    "order_total",
+    "order_amount",
+    "order_value",
+    "total",
+    "total_amount",
+    "grand_total",
+    "revenue",
+    "sales",
+    "sales_amount",
+    "net_sales",
+    "value",
+    "spend",
+    "amount_paid",
+    "payment",
+    "subtotal",
+    "total_price",
+    "line_total",
+    "price",
 ];
+
+/// A header name as compared: lower case without spaces, `_`, `-` or `.`.
+pub fn header_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
 
 /// A row that could not be read, with its 1-based line in the file.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +123,9 @@ pub struct TransactionLog {
     /// Rows read successfully (before merging orders of the same day).
     pub rows: usize,
     pub bad_rows: Vec<BadRow>,
+    /// How the file was read where it had to be decided (the day/month order of its dates, a
+    /// guessed decimal mark), for the caller to tell the user.
+    pub notes: Vec<String>,
 }
 
 impl TransactionLog {
@@ -157,80 +208,93 @@ pub fn parse_date(text: &str) -> Option<i64> {
     }
     let (year, month, day): (i64, u32, u32) =
         (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&month) || day == 0 || day > month_days[month as usize - 1] {
-        return None;
-    }
-    Some(days_from_civil(year, month, day))
+    super::formats::civil_day(year, month, day)
 }
 
-/// Parses an amount: a plain number, or with a decimal comma ("29,33") when the file is
-/// separated by semicolons or tabs, as European exports are.
-fn parse_amount(text: &str, delimiter: u8) -> Option<f64> {
-    let value = match text.parse::<f64>() {
-        Ok(v) => Some(v),
-        Err(_) if delimiter != b',' && text.matches(',').count() == 1 && !text.contains('.') => {
-            text.replace(',', ".").parse().ok()
-        }
-        Err(_) => None,
-    };
-    value.filter(|v| v.is_finite())
-}
-
-/// Finds a column by its given name, or else by the first of `usual` names present.
+/// Finds a column by its given name (exactly, ignoring case and surrounding spaces, else by
+/// [`header_key`]), or else by the first of `usual` names present; the error is what is
+/// missing, for [`find_columns`] to report with the others.
 fn find_column(
     header: &csv::StringRecord,
     given: Option<&str>,
     usual: &[&str],
     what: &str,
     flag: &str,
-    delimiter: u8,
-) -> Result<usize, FitError> {
-    let position = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
+) -> Result<usize, String> {
+    let by_key = |name: &str| {
+        let key = header_key(name);
+        header.iter().position(|h| header_key(h) == key)
     };
     let found = match given {
-        Some(name) => position(name),
-        None => usual.iter().find_map(|name| position(name)),
+        Some(name) => header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
+            .or_else(|| by_key(name)),
+        None => usual.iter().find_map(|name| by_key(name)),
     };
-    found.ok_or_else(|| {
-        let wanted = match given {
-            Some(name) => format!("no {what} column named '{name}'"),
-            None => format!(
-                "no {what} column (looked for {}); name it with {flag}",
-                usual.join(", ")
-            ),
-        };
-        let columns: Vec<String> = header.iter().map(|h| format!("'{h}'")).collect();
-        let mut message = format!(
-            "line 1: {wanted}; the header split at '{}' has the columns {}",
-            delimiter_name(delimiter),
-            columns.join(", ")
-        );
-        if header.len() == 1 {
-            message.push_str(
-                "; only one column was found, so the file may use another separator \
-                 (comma, semicolon and tab are recognized)",
-            );
+    found.ok_or_else(|| match given {
+        Some(name) => format!("no {what} column named '{name}'"),
+        None => {
+            let shown = usual.len().min(5);
+            let more = if usual.len() > shown { ", …" } else { "" };
+            format!(
+                "no {what} column (looked for {}{more}); name it with {flag}",
+                usual[..shown].join(", ")
+            )
         }
-        FitError::MissingColumn(message)
     })
+}
+
+/// The customer, date and amount columns, every missing one reported in one error.
+fn find_columns(
+    header: &csv::StringRecord,
+    columns: &Columns,
+    delimiter: u8,
+) -> Result<[usize; 3], FitError> {
+    let found = [
+        find_column(
+            header,
+            columns.customer.as_deref(),
+            &CUSTOMER_NAMES,
+            "customer",
+            "--customer-col",
+        ),
+        find_column(
+            header,
+            columns.date.as_deref(),
+            &DATE_NAMES,
+            "date",
+            "--date-col",
+        ),
+        find_column(
+            header,
+            columns.amount.as_deref(),
+            &AMOUNT_NAMES,
+            "amount",
+            "--amount-col",
+        ),
+    ];
+    let missing: Vec<&str> = found
+        .iter()
+        .filter_map(|f| f.as_ref().err().map(String::as_str))
+        .collect();
+    if missing.is_empty() {
+        return Ok(found.map(|f| f.unwrap_or_default()));
+    }
+    let columns: Vec<String> = header.iter().map(|h| format!("'{h}'")).collect();
+    let mut message = format!(
+        "line 1: {}; the header split at '{}' has the columns {}",
+        missing.join("; "),
+        delimiter_name(delimiter),
+        columns.join(", ")
+    );
+    if header.len() == 1 {
+        message.push_str(
+            "; only one column was found, so the file may use another separator \
+             (comma, semicolon and tab are recognized)",
+        );
+    }
+    Err(FitError::MissingColumn(message))
 }
 
 /// Line numbers from byte offsets. The csv crate's own line count misses Windows line ends
@@ -318,33 +382,12 @@ pub(crate) fn open_csv(text: &str) -> Result<OpenedCsv<'_>, FitError> {
 /// wrong number of fields are collected in `bad_rows` with their line numbers.
 pub fn read_transactions(text: &str, columns: &Columns) -> Result<TransactionLog, FitError> {
     let (text, delimiter, mut reader, header) = open_csv(text)?;
-    let customer_column = find_column(
-        &header,
-        columns.customer.as_deref(),
-        &CUSTOMER_NAMES,
-        "customer",
-        "--customer-col",
-        delimiter,
-    )?;
-    let date_column = find_column(
-        &header,
-        columns.date.as_deref(),
-        &DATE_NAMES,
-        "date",
-        "--date-col",
-        delimiter,
-    )?;
-    let amount_column = find_column(
-        &header,
-        columns.amount.as_deref(),
-        &AMOUNT_NAMES,
-        "amount",
-        "--amount-col",
-        delimiter,
-    )?;
+    let [customer_column, date_column, amount_column] = find_columns(&header, columns, delimiter)?;
     let mut index: HashMap<String, u32> = HashMap::new();
     let mut customers: Vec<String> = Vec::new();
-    let mut rows: Vec<TransactionDay> = Vec::new();
+    let mut pending: Vec<PendingRow> = Vec::new();
+    let mut dates = DateEvidence::default();
+    let mut amounts = AmountEvidence::default();
     let mut bad_rows = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut lines = LineCounter::new(text);
@@ -371,8 +414,11 @@ pub fn read_transactions(text: &str, columns: &Columns) -> Result<TransactionLog
             header.len(),
             [customer_column, date_column, amount_column],
             delimiter,
+            &columns.date_format,
         ) {
-            Ok((customer, day, amount)) => {
+            Ok((customer, date, amount)) => {
+                dates.observe(&date, line, record.get(date_column).unwrap_or(""));
+                amounts.observe(&amount, line, record.get(amount_column).unwrap_or(""));
                 let id = match index.get(customer) {
                     Some(&id) => id,
                     None => {
@@ -384,15 +430,45 @@ pub fn read_transactions(text: &str, columns: &Columns) -> Result<TransactionLog
                         id
                     }
                 };
-                rows.push(TransactionDay {
+                pending.push(PendingRow {
                     customer: id,
-                    day,
+                    date,
                     amount,
+                    line,
                 });
             }
             Err(message) => bad_rows.push(BadRow { line, message }),
         }
     }
+    let mut notes = Vec::new();
+    let order = dates.decide()?;
+    if let Some(order) = order {
+        notes.push(dates.explain(order));
+    }
+    let mark = amounts.decide(delimiter)?;
+    notes.extend(amounts.guess_note(mark));
+    let mut rows: Vec<TransactionDay> = Vec::with_capacity(pending.len());
+    for row in pending {
+        match resolve_date(row.date, order) {
+            Some(day) => rows.push(TransactionDay {
+                customer: row.customer,
+                day,
+                amount: resolve_amount(row.amount, mark),
+            }),
+            None => bad_rows.push(BadRow {
+                line: row.line,
+                message: format!(
+                    "'{}' is not a date in the file's {} order",
+                    record_date_text(row.date),
+                    match order {
+                        Some(super::formats::DateOrder::MonthFirst) => "month/day/year",
+                        _ => "day/month/year",
+                    }
+                ),
+            }),
+        }
+    }
+    bad_rows.sort_by_key(|b| b.line);
     if rows.is_empty() {
         let examples: Vec<String> = bad_rows
             .iter()
@@ -432,16 +508,39 @@ pub fn read_transactions(text: &str, columns: &Columns) -> Result<TransactionLog
         days,
         rows: row_count,
         bad_rows,
+        notes,
     })
 }
 
+/// A row read before the file's date order and decimal mark are known.
+struct PendingRow {
+    customer: u32,
+    date: RawDate,
+    amount: RawAmount,
+    line: u64,
+}
+
+/// A raw date as it was written (up to leading zeros), for a message.
+fn record_date_text(date: RawDate) -> String {
+    match date {
+        RawDate::Day(day) => format_day(day),
+        RawDate::Either {
+            first,
+            second,
+            year,
+            separator,
+        } => format!("{first:02}{separator}{second:02}{separator}{year}"),
+    }
+}
+
 /// One row's customer, day and amount, or why it cannot be read.
-fn read_row(
-    record: &csv::StringRecord,
+fn read_row<'r>(
+    record: &'r csv::StringRecord,
     expected_fields: usize,
     [customer, date, amount]: [usize; 3],
     delimiter: u8,
-) -> Result<(&str, i64, f64), String> {
+    date_format: &DateFormat,
+) -> Result<(&'r str, RawDate, RawAmount), String> {
     if record.len() != expected_fields {
         let mut message = format!(
             "expected {expected_fields} fields separated by '{}', found {}",
@@ -465,14 +564,8 @@ fn read_row(
     if customer_id.is_empty() {
         return Err("the customer is empty".to_string());
     }
-    let day = parse_date(field(date)).ok_or_else(|| {
-        format!(
-            "'{}' is not a date (expected 2024-03-31 or 20240331)",
-            field(date)
-        )
-    })?;
-    let value = parse_amount(field(amount), delimiter)
-        .ok_or_else(|| format!("the amount '{}' is not a number", field(amount)))?;
+    let day = read_date(field(date), date_format)?;
+    let value = read_amount(field(amount))?;
     Ok((customer_id, day, value))
 }
 
@@ -516,6 +609,8 @@ impl TimeUnit {
 /// One customer's calibration-period summary (Fader, Hardie & Lee 2005a notation).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CustomerSummary {
+    /// The customer's index in [`TransactionLog::customers`], where the id is.
+    pub customer: u32,
     /// x: repeat transaction days in the calibration period.
     pub frequency: u32,
     /// t_x: time of the last transaction day since the first, in time units.
@@ -564,6 +659,7 @@ pub fn summarize(
             continue;
         }
         let mut summary = CustomerSummary {
+            customer: first.customer,
             frequency: 0,
             recency: 0.0,
             age: (calibration_end - first.day) as f64 / unit_days,
@@ -671,7 +767,8 @@ mod tests {
             [
                 (
                     3,
-                    "'2024-01-32' is not a date (expected 2024-03-31 or 20240331)"
+                    "'2024-01-32' is not a date (expected 2024-03-31, 20240331, 31/03/2024, \
+                     03/31/2024 or 31.03.2024; --date-format reads others)"
                 ),
                 (4, "the amount 'ten' is not a number"),
                 (5, "expected 3 fields separated by ',', found 2"),
@@ -679,6 +776,48 @@ mod tests {
             ]
         );
         assert_eq!(log.days.len(), 1);
+    }
+
+    #[test]
+    fn english_header_names_are_found_whatever_their_spelling() {
+        let log = read(
+            "Order ID,Customer ID,Order Date,Unit Price,Order Total\n\
+                        1,C-1,2024-01-02,3.00,12.50\n",
+        )
+        .unwrap();
+        assert_eq!(log.columns, ["Customer ID", "Order Date", "Order Total"]);
+        assert_eq!(log.days[0].amount, 12.5);
+        let log = read("CustomerID;InvoiceDate;Revenue\nc;02.01.2024;1.234,50\nc;13.01.2024;5\n")
+            .unwrap();
+        assert_eq!(log.columns, ["CustomerID", "InvoiceDate", "Revenue"]);
+        assert_eq!(log.days[0].day, days_from_civil(2024, 1, 2));
+        assert_eq!(log.days[0].amount, 1234.5);
+        assert_eq!(
+            log.notes,
+            ["dates read day first (day/month/year), as line 3 ('13.01.2024') shows"]
+        );
+        let given = Columns {
+            amount: Some("unit price".to_string()),
+            ..Columns::default()
+        };
+        let log =
+            read_transactions("customer id,date,Unit_Price\na,2024-01-01,3\n", &given).unwrap();
+        assert_eq!(log.columns[2], "Unit_Price");
+    }
+
+    #[test]
+    fn a_date_impossible_in_the_files_order_is_a_bad_row() {
+        let log =
+            read("customer,date,amount\na,31.01.2024,1\na,30.02.2024,2\nb,02.03.2024,3\n").unwrap();
+        assert_eq!(
+            log.bad_rows,
+            [BadRow {
+                line: 3,
+                message: "'30.02.2024' is not a date in the file's day/month/year order"
+                    .to_string()
+            }]
+        );
+        assert_eq!(log.days[1].day, days_from_civil(2024, 3, 2));
     }
 
     #[test]
@@ -696,8 +835,20 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "line 1: no date column (looked for date, order_date, transaction_date, \
-             invoice_date, purchase_date, invoicedate); name it with --date-col; the header \
-             split at ',' has the columns 'customer_id', 'when', 'amount'"
+             invoice_date, purchase_date, …); name it with --date-col; the header split at ',' \
+             has the columns 'customer_id', 'when', 'amount'"
+        );
+        assert_eq!(
+            read("who,when,how much\n1,2024-01-01,3\n")
+                .unwrap_err()
+                .to_string(),
+            "line 1: no customer column (looked for customer_id, customer, customer_number, \
+             customer_no, client_id, …); name it with --customer-col; no date column (looked \
+             for date, order_date, transaction_date, invoice_date, purchase_date, …); name it \
+             with --date-col; no amount column (looked for amount, order_total, order_amount, \
+             order_value, total, …); name it with --amount-col; the header split at ',' has the \
+             columns 'who', 'when', 'how much'",
+            "every missing column at once"
         );
         assert_eq!(
             read("customer_id,date,amount\n1;2024-01-01;3\n2;2024-01-02;4\n")

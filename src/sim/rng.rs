@@ -18,6 +18,9 @@ pub enum Stream {
     Shocks = 2,
     /// The existing base's traits, drawn before period 1.
     Customers = 3,
+    /// Posterior draws of per-customer scores (`ceq fit transactions --scores`); the "run"
+    /// is the score group.
+    Scores = 4,
 }
 
 /// What a stream of one period (and one cohort) is used for. The period loop draws each

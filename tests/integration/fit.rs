@@ -124,6 +124,8 @@ fn a_fitted_scenario_simulates_the_bgnbd_expected_purchases() {
         calibration_end: "1997-09-30",
         unit: TimeUnit::Week,
         horizon: 52,
+        margin: 1.0,
+        discount_rate: 0.10,
         bgnbd: &purchasing,
         gamma_gamma: &spend,
     }
@@ -334,7 +336,8 @@ fn malformed_rows_are_reported_with_their_line_and_the_fit_goes_on() {
             "2 row(s) could not be read and are left out",
         ))
         .stderr(predicate::str::contains(format!(
-            "line {}: '1997-02-30' is not a date (expected 2024-03-31 or 20240331)",
+            "line {}: '1997-02-30' is not a date (expected 2024-03-31, 20240331, 31/03/2024, \
+             03/31/2024 or 31.03.2024; --date-format reads others)",
             lines + 1
         )))
         .stderr(predicate::str::contains(format!(
@@ -360,8 +363,8 @@ fn unreadable_logs_exit_two_with_a_clear_message() {
         ),
         (
             "dates.csv",
-            "customer_id,date,amount\n1,31.01.2024,3\n",
-            "line 2: '31.01.2024' is not a date",
+            "customer_id,date,amount\n1,31.01.24,3\n",
+            "line 2: '31.01.24' is not a date",
         ),
     ];
     for (name, text, message) in cases {
@@ -517,7 +520,12 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
         .clone();
     assert_eq!(
         file_names(&out),
-        ["fit.json", "repeat_purchases.png", "repeat_purchases.svg"],
+        [
+            "fit.json",
+            "repeat_purchases.png",
+            "repeat_purchases.svg",
+            "scores.csv"
+        ],
         "exactly these files, no temporary ones"
     );
     assert_eq!(std::fs::read(out.join("fit.json")).unwrap(), stdout);
@@ -595,7 +603,7 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
     );
 
     // Without a holdout the curve ends at the calibration end and nothing is marked; without
-    // --charts, --out writes fit.json only.
+    // --charts, --out writes fit.json and scores.csv only.
     let calibration_only = dir.path().join("calibration_only");
     ceq()
         .args([
@@ -621,7 +629,7 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Customer-base fit of"));
-    assert_eq!(file_names(&json_only), ["fit.json"]);
+    assert_eq!(file_names(&json_only), ["fit.json", "scores.csv"]);
     let result = json_of(&std::fs::read(json_only.join("fit.json")).unwrap());
     let tracking = result["tracking"].as_array().unwrap();
     assert_eq!(tracking.last().unwrap()["date"], "1997-09-30");
