@@ -306,7 +306,7 @@ fn optimization_section(
                 .marginal
                 .iter()
                 .find(|m| m.lever == *lever)
-                .map(|m| (m.value, m.ci95)),
+                .map(|m| (m.per_unit(), m.per_unit_ci95())),
         })
         .collect();
     let allocation =

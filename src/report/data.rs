@@ -66,6 +66,7 @@ pub struct LeverRow {
     pub lever: String,
     pub current: f64,
     pub optimized: f64,
+    /// Return per extra unit of discounted spend, net of the unit, with its 95% interval.
     pub marginal: Option<(f64, [f64; 2])>,
 }
 

@@ -139,7 +139,7 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
         }
         h.push_str(
             "<table class=\"num\">\n<tr><th>Lever</th><th>Current</th><th>Optimized</th>\
-             <th>Marginal return</th><th>95% CI</th></tr>\n",
+             <th>Return per extra 1</th><th>95% CI</th></tr>\n",
         );
         for row in &o.levers {
             let (m, ci) = match row.marginal {
@@ -396,8 +396,8 @@ pub(super) fn optimization_intro(o: &OptimizationSection, cur: &str, period: &st
     format!(
         "The split of {budget} across levers that maximizes {}. The optimized plan's mean \
          customer equity is {}, {} versus {} (95% CI {}, better in {} of paired runs). The \
-         marginal return of a lever is the customer equity one more {cur} of spend per {period} \
-         on it adds.{unallocated}",
+         return of a lever is the customer equity each extra {cur} of (discounted) spend on it \
+         adds, net of that {cur}: 0 where spending more stops paying.{unallocated}",
         o.objective,
         money(o.optimized_mean, cur),
         signed_money(o.gain_mean, cur),

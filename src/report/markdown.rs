@@ -104,7 +104,7 @@ pub fn render(data: &ReportData) -> String {
         for chart in &o.charts {
             image(&mut m, chart);
         }
-        m.push_str("| Lever | Current | Optimized | Marginal return | 95% CI |\n|---|---:|---:|---:|---:|\n");
+        m.push_str("| Lever | Current | Optimized | Return per extra 1 | 95% CI |\n|---|---:|---:|---:|---:|\n");
         for row in &o.levers {
             let (v, ci) = match row.marginal {
                 Some((v, ci)) => (format!("{v:.2}"), format!("{:.2} to {:.2}", ci[0], ci[1])),
