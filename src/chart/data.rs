@@ -148,6 +148,8 @@ pub struct ResponseCurve {
     pub lever: String,
     /// (spend, objective), ascending in spend.
     pub points: Vec<(f64, f64)>,
+    /// The 95% interval of each point, `[low, high]` (empty: no band is drawn).
+    pub ci95: Vec<[f64; 2]>,
     pub current_spend: f64,
     pub optimal_spend: f64,
 }

@@ -133,6 +133,7 @@ impl Draw for ResponseCurvesChart {
     ) -> Result<(), ChartError> {
         let legend = [
             item(Mark::Line(theme::BLACK.to_rgba()), &self.objective_label),
+            item(Mark::Fill(theme::BLACK.mix(0.12)), "95% interval"),
             item(Mark::Dashed(CURRENT.to_rgba()), "Current spend"),
             item(Mark::Dashed(OPTIMIZED.to_rgba()), "Optimal spend"),
         ];
@@ -152,7 +153,23 @@ impl Draw for ResponseCurvesChart {
             let current = finite(curve.current_spend);
             let optimal = finite(curve.optimal_spend);
             let x = range_from_zero(points.iter().map(|p| p.0).chain([current, optimal]), 0.04);
-            let y = padded_range(points.iter().map(|p| p.1), 0.08);
+            // The band of 95% intervals, when given one per point.
+            let band: Vec<(f64, f64, f64)> = if curve.ci95.len() == points.len() {
+                points
+                    .iter()
+                    .zip(&curve.ci95)
+                    .map(|(p, ci)| (p.0, finite(ci[0]), finite(ci[1])))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let y = padded_range(
+                points
+                    .iter()
+                    .map(|p| p.1)
+                    .chain(band.iter().flat_map(|b| [b.1, b.2])),
+                0.08,
+            );
             let small = rows > 1;
             let mut chart = ChartBuilder::on(panel)
                 .caption(&curve.lever, theme.bold_annotation())
@@ -178,6 +195,17 @@ impl Draw for ResponseCurvesChart {
                 x_label_formatter(&x_ticks),
                 y_label_formatter(&y_ticks),
             )?;
+            if !band.is_empty() {
+                let outline: Vec<(f64, f64)> = band
+                    .iter()
+                    .map(|b| (b.0, b.2))
+                    .chain(band.iter().rev().map(|b| (b.0, b.1)))
+                    .collect();
+                chart.draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    theme::BLACK.mix(0.12).filled(),
+                )))?;
+            }
             chart.draw_series(LineSeries::new(
                 points.iter().copied(),
                 theme::BLACK.stroke_width(theme.line()),

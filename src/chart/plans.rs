@@ -174,8 +174,8 @@ impl ResponseCurvesChart {
         ResponseCurvesChart {
             title: "How the objective responds to each lever".to_string(),
             subtitle: format!(
-                "{} · others at the optimized plan · Monte Carlo, {} runs per point on common \
-                 random numbers · spend {} · each panel has its own vertical scale",
+                "{} · others at the optimized plan · Monte Carlo, {} runs a point · spend {} · \
+                 own vertical scale per panel",
                 scenario.name,
                 thousands(search_runs.max(1) as f64),
                 per_period(scenario)
@@ -187,6 +187,7 @@ impl ResponseCurvesChart {
                 .map(|c| ResponseCurve {
                     lever: c.lever.name().to_string(),
                     points: c.points.clone(),
+                    ci95: c.ci95.clone(),
                     current_spend: c.current,
                     optimal_spend: c.optimal,
                 })

@@ -263,6 +263,7 @@ fn optimization_charts_render_small_and_degenerate_data() {
     let curve = |name: &str, points: Vec<(f64, f64)>| ResponseCurve {
         lever: name.to_string(),
         points,
+        ci95: Vec::new(),
         current_spend: 20_000.0,
         optimal_spend: 35_000.0,
     };
@@ -585,6 +586,13 @@ fn write_samples() {
                     spend,
                     4e6 + scale * (1.0 - (-spend / 3e4).exp()) - 3.0 * spend,
                 )
+            })
+            .collect(),
+        ci95: (0..=20)
+            .map(|k| {
+                let spend = 5_000.0 * f64::from(k);
+                let y = 4e6 + scale * (1.0 - (-spend / 3e4).exp()) - 3.0 * spend;
+                [y - 0.01 * scale, y + 0.01 * scale]
             })
             .collect(),
         current_spend: current,
