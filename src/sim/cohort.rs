@@ -25,45 +25,66 @@
 use crate::model::dist::{beta, gamma, multinomial, poisson};
 use crate::model::quadrature::QuadratureRule;
 use crate::scenario::{Cohort, OrderValue, Purchases, Retention, Scenario};
+use crate::sim::approx::{self, ChurnStrata, HazardRange};
 use crate::sim::period::{EXISTING, GroupTotals, NEW, Population, run_periods};
 use crate::sim::rng::{SimRng, Stream, stream};
 use crate::sim::setup::RunSetup;
 use crate::sim::{RunResult, SimError};
 
-/// Most strata per cohort: exact survival for horizons up to 127 periods.
-pub const MAX_STRATA: usize = 64;
-
-/// Strata per heterogeneous cohort for a horizon of H periods: K = ⌈(H + 1)/2⌉, so that
-/// 2K − 1 ≥ H covers the survival through the last period's churn (the end count), capped at
-/// [`MAX_STRATA`].
-pub fn strata_for(periods: u32) -> usize {
-    (periods as usize + 1).div_ceil(2).clamp(1, MAX_STRATA)
+/// One departure of the cohort engine from the exact model, with its measured size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approximation {
+    /// Index of the cohort it concerns.
+    pub cohort: usize,
+    /// What is approximated and how much, for the output and the JSON `approximations`.
+    pub description: String,
+    /// The relative error of the cohort's expected customer-periods (and of every cash flow
+    /// proportional to them), or `None` where it is not measured.
+    pub relative_error: Option<f64>,
 }
 
-/// The largest hazard multiplier a scenario plausibly reaches: a churn shock four standard
-/// deviations up, times every driver whose retention effect (for the most sensitive cohort)
-/// raises churn, at full lift.
-fn plausible_max_hazard(scenario: &Scenario) -> f64 {
-    let shock = scenario.shocks.churn.map_or(0.0, |s| 4.0 * s.sd);
-    let drivers: f64 = scenario
-        .drivers
-        .iter()
-        .enumerate()
-        .filter_map(|(d, p)| p.as_ref().map(|p| (d, p)))
-        .map(|(d, p)| {
-            let sensitivity = scenario
-                .cohorts
-                .iter()
-                .map(|c| c.sensitivity[d])
-                .fold(0.0, f64::max);
-            (-sensitivity * p.effect.retention * p.max_lift).max(0.0)
-        })
-        .sum();
-    (shock + drivers).exp()
+/// The churn strata of cohort `c` of `scenario` with their measured error, or `None` for a
+/// cohort without Beta churn heterogeneity.
+pub fn churn_strata(scenario: &Scenario, c: usize) -> Option<ChurnStrata> {
+    let (a, b) = beta_churn(&scenario.cohorts[c])?;
+    Some(approx::churn_strata(
+        a,
+        b,
+        scenario.time.periods,
+        HazardRange::of(scenario, c),
+    ))
 }
 
-/// Why the cohort engine cannot simulate a scenario, or `Ok` with the approximations it makes.
-pub fn support(scenario: &Scenario) -> Result<Vec<String>, String> {
+/// The Beta(a, b) law of a cohort's churn propensity θ, if it has one with a > 0 and b > 0.
+fn beta_churn(cohort: &Cohort) -> Option<(f64, f64)> {
+    match cohort.retention {
+        // 1 − θ ~ Beta(r̄c, (1 − r̄)c), so θ ~ Beta((1 − r̄)c, r̄c).
+        Retention::MeanConcentration {
+            mean,
+            concentration,
+        } if mean > 0.0 && mean < 1.0 => Some(((1.0 - mean) * concentration, mean * concentration)),
+        Retention::ShiftedBetaGeometric { alpha, beta } => Some((alpha, beta)),
+        _ => None,
+    }
+}
+
+/// Strata per cohort (product over every stratified trait), for the cost estimate of `auto`.
+pub fn strata_count(scenario: &Scenario, c: usize) -> usize {
+    beta_churn(&scenario.cohorts[c]).map_or(1, |(a, b)| {
+        approx::churn_rule(
+            a,
+            b,
+            scenario.time.periods,
+            HazardRange::of(scenario, c).high,
+        )
+        .len()
+    })
+}
+
+/// Why the cohort engine cannot simulate a scenario, or `Ok` with the approximations it makes
+/// (each measured, see [`approx`]). An approximation smaller than
+/// [`approx::EXACT_TOLERANCE`] per customer is not listed.
+pub fn support(scenario: &Scenario) -> Result<Vec<Approximation>, String> {
     if let Some(cohort) = scenario
         .cohorts
         .iter()
@@ -76,53 +97,56 @@ pub fn support(scenario: &Scenario) -> Result<Vec<String>, String> {
         ));
     }
     let mut approximations = Vec::new();
-    for cohort in &scenario.cohorts {
+    for (c, cohort) in scenario.cohorts.iter().enumerate() {
         if matches!(
             cohort.order_value,
             OrderValue::HeterogeneousGamma { .. } | OrderValue::GammaGamma { .. }
         ) {
-            approximations.push(format!(
-                "cohort `{}`: order values drawn per order with the mixture's mean and \
-                 variance, not per customer",
-                cohort.name
-            ));
-        }
-    }
-    // Strata are exact while θ·h ≤ 1; where hazards can rise above one and a cohort's churn
-    // propensity has mass near one (mean + 6 sd beyond 1/h_max), the cap at one is approximated.
-    let max_hazard = plausible_max_hazard(scenario);
-    if max_hazard > 1.0 {
-        for cohort in &scenario.cohorts {
-            let (a, b) = match cohort.retention {
-                Retention::MeanConcentration {
-                    mean,
-                    concentration,
-                } => ((1.0 - mean) * concentration, mean * concentration),
-                Retention::ShiftedBetaGeometric { alpha, beta } => (alpha, beta),
-                _ => continue,
-            };
-            let mean = a / (a + b);
-            let sd = (a * b / ((a + b) * (a + b) * (a + b + 1.0))).sqrt();
-            if mean + 6.0 * sd > 1.0 / max_hazard {
-                approximations.push(format!(
-                    "cohort `{}`: churn hazards can exceed one (shocks or drivers that raise \
-                     churn), where strata approximate the cap at certain churn",
+            approximations.push(Approximation {
+                cohort: c,
+                description: format!(
+                    "cohort `{}`: order values drawn per order with the mixture's mean and \
+                     variance, not per customer (spread not measured)",
                     cohort.name
+                ),
+                relative_error: None,
+            });
+        }
+        if let Some(strata) = churn_strata(scenario, c) {
+            if strata.is_exact() {
+                continue;
+            }
+            let horizon = scenario.time.periods;
+            let mut why = Vec::new();
+            if strata.uncapped.max_absolute > approx::EXACT_TOLERANCE {
+                why.push(format!(
+                    "{} strata for {horizon} periods (exact needs {})",
+                    strata.rule.len(),
+                    approx::exact_strata(horizon)
                 ));
             }
+            if strata.overall.max_absolute
+                > strata.uncapped.max_absolute.max(approx::EXACT_TOLERANCE)
+            {
+                why.push(format!(
+                    "hazard multipliers up to {:.3} cap θ·h at one",
+                    strata.hazard_high
+                ));
+            }
+            approximations.push(Approximation {
+                cohort: c,
+                description: format!(
+                    "cohort `{}`: churn propensity in {} strata ({}): survival within {:.1e} \
+                     per customer, expected customer-periods within {:.1e} (relative)",
+                    cohort.name,
+                    strata.rule.len(),
+                    why.join("; "),
+                    strata.overall.max_absolute,
+                    strata.overall.customer_periods
+                ),
+                relative_error: Some(strata.overall.customer_periods),
+            });
         }
-    }
-    let horizon = scenario.time.periods as usize;
-    let heterogeneous = scenario
-        .cohorts
-        .iter()
-        .any(|c| !matches!(c.retention, Retention::Rate { .. }));
-    if heterogeneous && horizon > 2 * MAX_STRATA - 1 {
-        approximations.push(format!(
-            "churn heterogeneity in {MAX_STRATA} strata: survival exact for the first {} of \
-             {horizon} periods",
-            2 * MAX_STRATA - 1
-        ));
     }
     Ok(approximations)
 }
@@ -145,28 +169,21 @@ struct Strata<'a> {
 impl<'a> Strata<'a> {
     fn new(scenario: &'a Scenario, c: usize) -> Self {
         let cohort = &scenario.cohorts[c];
-        let k = strata_for(scenario.time.periods);
         let rule = match cohort.retention {
             Retention::Rate { rate } => QuadratureRule::point(1.0 - rate),
-            Retention::MeanConcentration {
-                mean,
-                concentration,
-            } => {
-                // 1 − θ ~ Beta(r̄c, (1 − r̄)c), so θ ~ Beta((1 − r̄)c, r̄c).
-                if mean >= 1.0 {
-                    QuadratureRule::point(0.0)
-                } else if mean <= 0.0 {
-                    QuadratureRule::point(1.0)
-                } else {
-                    QuadratureRule::beta_cached(
-                        (1.0 - mean) * concentration,
-                        mean * concentration,
-                        k,
+            Retention::MeanConcentration { mean, .. } if mean >= 1.0 => QuadratureRule::point(0.0),
+            Retention::MeanConcentration { mean, .. } if mean <= 0.0 => QuadratureRule::point(1.0),
+            _ => beta_churn(cohort).map_or_else(
+                || QuadratureRule::point(0.0),
+                |(a, b)| {
+                    approx::churn_rule(
+                        a,
+                        b,
+                        scenario.time.periods,
+                        HazardRange::of(scenario, c).high,
                     )
-                }
-            }
-            Retention::ShiftedBetaGeometric { alpha, beta }
-            | Retention::Dropout { alpha, beta } => QuadratureRule::beta_cached(alpha, beta, k),
+                },
+            ),
         };
         let strata = rule.nodes.len();
         let mut cumulative = 0.0;
