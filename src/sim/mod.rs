@@ -294,6 +294,17 @@ pub fn choose_engine(
                 .iter()
                 .map(|a| a.relative_error.unwrap_or(0.0) * by_cohort[a.cohort] / total)
                 .sum();
+            if relative <= 0.0 {
+                let mut notes = describe(&approximations);
+                notes.push(
+                    "auto took the cohort engine: its approximations leave mean CE unbiased".into(),
+                );
+                return Ok(choice(
+                    EngineKind::Cohort,
+                    notes,
+                    "the cohort engine's approximations leave mean CE unbiased".into(),
+                ));
+            }
             let pilot = pilot(scenario, options)?;
             let bias = relative * pilot.gross;
             let std_error = pilot.sd / (options.runs.max(1) as f64).sqrt();
