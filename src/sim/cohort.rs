@@ -1,26 +1,39 @@
 //! The cohort engine: counts per cohort, stratum and origin instead of individual customers, so
 //! a run costs the same for a thousand customers or ten million.
 //!
-//! Exact for the model of SPEC §2–8 through three facts:
-//! - **Churn heterogeneity by Gauss strata.** A cohort's Beta churn propensity is replaced by the
-//!   K-node Gauss rule of [`QuadratureRule::beta`]; customers are assigned to strata by a
-//!   multinomial on entry and survive each period by a binomial per stratum. Any customer's
-//!   survival over t periods is a polynomial of degree t in θ, which the rule integrates
-//!   exactly for t ≤ 2K − 1, so with K = ⌈(H + 1)/2⌉ (at most [`MAX_STRATA`]) the law of every
-//!   count path is exact even when hazards depend on the path (retention spend per active
-//!   customer, shocks). Horizons beyond 2·[`MAX_STRATA`] − 1 periods, and hazards that push
-//!   θ·h above one, are approximated.
-//! - **Gamma–Dirichlet for purchase rates.** Under NBD purchases the rates λ_i are i.i.d.
-//!   Gamma(k, m/k) and independent of churn, so the total rate of a random subset of n of N
-//!   customers is the total × Beta(n·k, (N − n)·k); given the total, a group's orders are
-//!   Poisson. Each stratum carries its customers' total rate through churn and migration.
-//! - **One Gamma for a group's order values** with a common scale: n orders of Gamma(1/cv²,
-//!   v·cv²) sum to Gamma(n/cv², v·cv²).
+//! A cohort's customers are split into strata over their traits — churn or dropout propensity,
+//! purchase rate (BG/NBD only), own order-value scale — at the nodes of Gauss rules; customers
+//! enter strata by a multinomial on the rule's weights and keep their stratum until they leave
+//! or migrate. What happens to a stratum in a period has an exact law given its count:
 //!
-//! Not supported: BG/NBD dropout (survival then depends on each customer's purchases). Order
-//! values with a customer's own scale (`customer_cv`, Gamma-Gamma) are approximated by a Gamma
-//! per order with the same mean and variance as the mixture, which ignores that one customer's
-//! orders are alike; the summary says so in `approximations`.
+//! - **Churn heterogeneity by Gauss strata.** A cohort's Beta churn propensity is replaced by the
+//!   K-node Gauss–Jacobi rule of [`QuadratureRule::beta`]; customers survive each period by a
+//!   binomial per stratum. Any customer's survival over t periods is a polynomial of degree t
+//!   in θ, which the rule integrates exactly for t ≤ 2K − 1 (Golub & Welsch 1969), even when
+//!   hazards depend on the path (retention spend per active customer, shocks). K is chosen per
+//!   cohort ([`approx::churn_rule`]): the fewest nodes whose survival is within 1e-9 of the
+//!   closed form B(a, b + t)/B(a, b) at every t ≤ H, at most ⌈(H + 1)/2⌉ (exact) and at most
+//!   [`approx::MAX_STRATA`] — often a third of ⌈(H + 1)/2⌉, and enough beyond 127 periods.
+//! - **Gamma–Dirichlet for purchase rates.** Under NBD purchases without dropout the rates λ_i
+//!   are i.i.d. Gamma(k, m/k) and independent of churn, so the total rate of a random subset of
+//!   n of N customers is the total × Beta(n·k, (N − n)·k); given the total, a group's orders are
+//!   Poisson. Each stratum carries its customers' total rate through churn and migration.
+//! - **BG/NBD dropout** (Fader, Hardie & Lee 2005a): survival depends on each customer's own
+//!   purchases, so the strata are over both the dropout probability p ~ Beta(a, b) and the
+//!   purchase rate λ ~ Gamma(r, α) — Gauss–Jacobi nodes for p and, for each, its own
+//!   generalized Gauss–Laguerre nodes for λ ([`approx::dropout_strata`]). Within a stratum the
+//!   joint law of dropouts and orders is exact ([`Strata::purchase_dropout`]).
+//! - **Own order-value scales** (`customer_cv`, Gamma-Gamma) in [`approx::VALUE_STRATA`] strata
+//!   that reproduce the mean and variance of every customer's revenue ([`ValueStrata`]); given
+//!   the scale, n orders of Gamma(k, s) sum to one Gamma(n·k, s) draw.
+//!
+//! Where the rules are not exact — fewer strata than exactness needs, hazards that cap θ·h (or
+//! p·h) at one, the λ quadrature of BG/NBD, higher moments of order-value scales — the error is
+//! measured against closed forms ([`approx`]) and listed with its size in `approximations`
+//! when it exceeds 1e-9 per customer ([`support`]); `auto` compares it with the study's Monte
+//! Carlo error ([`crate::sim::choose_engine`]).
+
+use rand::RngExt;
 
 use crate::model::dist::{beta, binomial, gamma, multinomial, poisson};
 use crate::model::quadrature::QuadratureRule;
@@ -172,6 +185,9 @@ pub fn support(scenario: &Scenario) -> Result<Vec<Approximation>, String> {
     Ok(approximations)
 }
 
+/// Entrants are placed one by one when they number fewer than the strata over this factor.
+const INDIVIDUAL_ENTRY_FACTOR: u64 = 8;
+
 /// How a cohort's order values are drawn: revenue of n orders at value node l is
 /// Gamma(n·shape, scales[l]), or n·scales[l] for a constant value (`shape` = `None`).
 struct OrderValues {
@@ -269,6 +285,10 @@ struct Strata<'a> {
     /// sequential binomials of the entry multinomial stop as soon as every entrant is placed.
     entry_order: Vec<usize>,
     entry_weights: Vec<f64>,
+    /// Running sums of `entry_weights` and their total, for placing entrants one by one.
+    entry_cumulative: Vec<f64>,
+    entry_total: f64,
+    touched: Vec<usize>,
     count: [Vec<u64>; 2],
     rate: [Vec<f64>; 2],
     /// `(destination, per-period probability)`; the rest stay.
@@ -333,7 +353,15 @@ impl<'a> Strata<'a> {
         let strata = weights.len();
         let mut entry_order: Vec<usize> = (0..strata).collect();
         entry_order.sort_by(|&i, &j| weights[j].total_cmp(&weights[i]).then(i.cmp(&j)));
-        let entry_weights = entry_order.iter().map(|&j| weights[j]).collect();
+        let entry_weights: Vec<f64> = entry_order.iter().map(|&j| weights[j]).collect();
+        let entry_cumulative: Vec<f64> = entry_weights
+            .iter()
+            .scan(0.0, |sum, w| {
+                *sum += w;
+                Some(*sum)
+            })
+            .collect();
+        let entry_total = entry_cumulative.last().copied().unwrap_or(1.0);
         let mut cumulative = 0.0;
         let migration: Vec<(usize, f64)> = scenario
             .migration
@@ -361,6 +389,9 @@ impl<'a> Strata<'a> {
             values,
             entry_order,
             entry_weights,
+            entry_cumulative,
+            entry_total,
+            touched: Vec::new(),
             count: [vec![0; strata], vec![0; strata]],
             rate: [vec![0.0; strata], vec![0.0; strata]],
             migration,
@@ -386,21 +417,53 @@ impl<'a> Strata<'a> {
 
     /// `n` customers enter with `origin`: strata by multinomial on the product weights, NBD
     /// rates as one Gamma(n_j·k, m/k) per stratum (a sum of i.i.d. Gamma rates).
+    ///
+    /// A few entrants into many strata (acquisition into BG/NBD strata) are placed one by one,
+    /// each by inversion of the cumulative weights with one uniform (a binary search), instead
+    /// of a multinomial's sequential binomials over every stratum: the same law, O(n log K)
+    /// instead of O(K).
     fn enter(&mut self, origin: usize, n: u64, rng: &mut SimRng) {
         if n == 0 {
             return;
         }
-        multinomial(rng, n, &self.entry_weights, &mut self.entry_counts);
         let nbd = self.nbd();
-        for (position, &entering) in self.entry_counts.iter().enumerate() {
-            if entering == 0 {
+        let strata = self.entry_weights.len();
+        if n.saturating_mul(INDIVIDUAL_ENTRY_FACTOR) < strata as u64 {
+            self.touched.clear();
+            for _ in 0..n {
+                let u: f64 = rng.random::<f64>() * self.entry_total;
+                let position = self
+                    .entry_cumulative
+                    .partition_point(|&c| c <= u)
+                    .min(strata - 1);
+                if self.entry_counts[position] == 0 {
+                    self.touched.push(position);
+                }
+                self.entry_counts[position] += 1;
+            }
+            // Strata in a fixed order, so the rate draws below do not depend on arrival order.
+            self.touched.sort_unstable();
+            for &position in &self.touched {
+                let entering = std::mem::take(&mut self.entry_counts[position]);
+                let j = self.entry_order[position];
+                self.count[origin][j] += entering;
+                if let Some((shape, scale)) = nbd {
+                    self.rate[origin][j] += gamma(rng, entering as f64 * shape, scale);
+                }
+            }
+            return;
+        }
+        multinomial(rng, n, &self.entry_weights, &mut self.entry_counts);
+        for (position, entering) in self.entry_counts.iter_mut().enumerate() {
+            if *entering == 0 {
                 continue;
             }
             let j = self.entry_order[position];
-            self.count[origin][j] += entering;
+            self.count[origin][j] += *entering;
             if let Some((shape, scale)) = nbd {
-                self.rate[origin][j] += gamma(rng, entering as f64 * shape, scale);
+                self.rate[origin][j] += gamma(rng, *entering as f64 * shape, scale);
             }
+            *entering = 0;
         }
     }
 
