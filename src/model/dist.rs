@@ -130,14 +130,36 @@ fn binomial_btrd<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     }
 }
 
+/// [`binomial`] for a p whose ln(1 − p) the caller already has (BG/NBD dropout: p = 1 − e^(−μq),
+/// ln(1 − p) = −μq), which saves the logarithm of the inversion's first probability
+/// (1 − p)^n = e^(n·ln(1 − p)).
+pub fn binomial_with_log_complement<R: Rng + ?Sized>(
+    rng: &mut R,
+    n: u64,
+    p: f64,
+    ln_complement: f64,
+) -> u64 {
+    if n == 0 || p <= 0.0 || p.is_nan() {
+        return 0;
+    }
+    if p < 0.5 && p < 1.0 && (n as f64) * p < INVERSION_MAX_MEAN {
+        return binomial_inversion_from(rng, n, p, (n as f64 * ln_complement).exp());
+    }
+    binomial(rng, n, p)
+}
+
 /// BINV (Kachitvichyanukul & Schmeiser 1988) for p ≤ 1/2 and a small mean. Rounding can leave
 /// the search past n with the uniform unspent (probability of order 1e-16); it then starts
 /// again with a fresh uniform, as BINV does.
 fn binomial_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    binomial_inversion_from(rng, n, p, (n as f64 * (-p).ln_1p()).exp())
+}
+
+/// BINV given P(X = 0) = (1 − p)^n.
+fn binomial_inversion_from<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, first: f64) -> u64 {
     let q = 1.0 - p;
     let s = p / q;
     let a = (n as f64 + 1.0) * s;
-    let first = (n as f64 * (-p).ln_1p()).exp();
     loop {
         let mut u: f64 = rng.random();
         let mut r = first;

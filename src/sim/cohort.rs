@@ -33,9 +33,13 @@
 //! when it exceeds 1e-9 per customer ([`support`]); `auto` compares it with the study's Monte
 //! Carlo error ([`crate::sim::choose_engine`]).
 
+use std::rc::Rc;
+
 use rand::RngExt;
 
-use crate::model::dist::{beta, binomial, gamma, multinomial, poisson};
+use crate::model::dist::{
+    beta, binomial, binomial_with_log_complement, gamma, multinomial, poisson,
+};
 use crate::model::quadrature::QuadratureRule;
 use crate::scenario::{Cohort, OrderValue, Purchases, Retention, Scenario};
 use crate::sim::approx::{self, ChurnStrata, DropoutStrata, HazardRange, PurchaseLaw, ValueStrata};
@@ -267,13 +271,10 @@ pub fn dropout_strata(scenario: &Scenario, c: usize) -> Option<DropoutStrata> {
     ))
 }
 
-/// One cohort's strata — the product of its churn (or dropout) propensity nodes, its purchase
-/// rate nodes (BG/NBD only) and its order-value scale nodes — and per origin the customers in
-/// each stratum and, under NBD purchases without dropout, their total purchase rate.
-struct Strata<'a> {
-    cohort: &'a Cohort,
-    /// The BG/NBD purchase law, for dropout cohorts.
-    dropout: Option<PurchaseLaw>,
+/// Where a cohort's strata sit: per stratum its traits and entry probability. Built once per
+/// thread and parameter set ([`Layout::cached`]), since runs share them unless `[uncertainty]`
+/// redraws a cohort's parameters.
+struct Layout {
     /// Per stratum: churn propensity θ or dropout probability p.
     propensity: Vec<f64>,
     /// Per stratum: purchase rate λ (dropout cohorts).
@@ -288,28 +289,42 @@ struct Strata<'a> {
     /// Running sums of `entry_weights` and their total, for placing entrants one by one.
     entry_cumulative: Vec<f64>,
     entry_total: f64,
-    touched: Vec<usize>,
-    count: [Vec<u64>; 2],
-    rate: [Vec<f64>; 2],
-    /// `(destination, per-period probability)`; the rest stay.
-    migration: Vec<(usize, f64)>,
-    /// Scratch, reused every period: probabilities of [leave, move to each destination,
-    /// stay]; entry counts; per value node customers, rates, orders and Poisson means; the
-    /// categories of dropouts' orders.
-    outcome_probs: Vec<f64>,
-    outcome_counts: Vec<u64>,
-    entry_counts: Vec<u64>,
-    by_value: Vec<(u64, f64)>,
-    orders_by_value: Vec<u64>,
-    categories: Vec<f64>,
-    category_counts: Vec<u64>,
 }
 
-impl<'a> Strata<'a> {
-    fn new(scenario: &'a Scenario, c: usize) -> Self {
+impl Layout {
+    /// The layout of cohort `c`, remembered per thread by everything it depends on.
+    fn cached(scenario: &Scenario, c: usize) -> Rc<Layout> {
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+        thread_local! {
+            static LAYOUTS: RefCell<HashMap<String, Rc<Layout>>> = RefCell::new(HashMap::new());
+        }
         let cohort = &scenario.cohorts[c];
-        let dropout =
-            matches!(cohort.retention, Retention::Dropout { .. }).then(|| purchase_law(cohort));
+        let key = format!(
+            "{:?}|{:?}|{:?}|{}|{:?}|{}",
+            cohort.retention,
+            cohort.purchases,
+            cohort.order_value,
+            scenario.time.periods,
+            HazardRange::of(scenario, c),
+            approx::purchase_multiplier_high(scenario, c).to_bits()
+        );
+        if let Some(found) = LAYOUTS.with(|l| l.borrow().get(&key).cloned()) {
+            return found;
+        }
+        let layout = Rc::new(Layout::new(scenario, c));
+        LAYOUTS.with(|l| {
+            let mut l = l.borrow_mut();
+            if l.len() > 256 {
+                l.clear();
+            }
+            l.insert(key, Rc::clone(&layout));
+        });
+        layout
+    }
+
+    fn new(scenario: &Scenario, c: usize) -> Self {
+        let cohort = &scenario.cohorts[c];
         // (propensity, purchase-rate node, probability) of each trait stratum.
         let traits: Vec<(f64, f64, f64)> = match cohort.retention {
             Retention::Rate { rate } => vec![(1.0 - rate, 0.0, 1.0)],
@@ -362,6 +377,50 @@ impl<'a> Strata<'a> {
             })
             .collect();
         let entry_total = entry_cumulative.last().copied().unwrap_or(1.0);
+        Layout {
+            propensity,
+            rate_node,
+            value_of,
+            values,
+            entry_order,
+            entry_weights,
+            entry_cumulative,
+            entry_total,
+        }
+    }
+}
+
+/// One cohort's strata — the product of its churn (or dropout) propensity nodes, its purchase
+/// rate nodes (BG/NBD only) and its order-value scale nodes — and per origin the customers in
+/// each stratum and, under NBD purchases without dropout, their total purchase rate.
+struct Strata<'a> {
+    cohort: &'a Cohort,
+    /// The BG/NBD purchase law, for dropout cohorts.
+    dropout: Option<PurchaseLaw>,
+    /// The strata themselves, shared by every run of the thread with the same parameters.
+    layout: Rc<Layout>,
+    touched: Vec<usize>,
+    count: [Vec<u64>; 2],
+    rate: [Vec<f64>; 2],
+    /// `(destination, per-period probability)`; the rest stay.
+    migration: Vec<(usize, f64)>,
+    /// Scratch, reused every period: probabilities of [leave, move to each destination,
+    /// stay]; entry counts; per value node customers, rates, orders and Poisson means; the
+    /// categories of dropouts' orders.
+    outcome_probs: Vec<f64>,
+    outcome_counts: Vec<u64>,
+    entry_counts: Vec<u64>,
+    by_value: Vec<(u64, f64)>,
+    orders_by_value: Vec<u64>,
+    categories: Vec<f64>,
+    category_counts: Vec<u64>,
+}
+
+impl<'a> Strata<'a> {
+    fn new(scenario: &'a Scenario, c: usize) -> Self {
+        let cohort = &scenario.cohorts[c];
+        let dropout =
+            matches!(cohort.retention, Retention::Dropout { .. }).then(|| purchase_law(cohort));
         let mut cumulative = 0.0;
         let migration: Vec<(usize, f64)> = scenario
             .migration
@@ -379,18 +438,13 @@ impl<'a> Strata<'a> {
             })
             .unwrap_or_default();
         let outcomes = migration.len() + 2;
-        let value_nodes = values.scales.len();
+        let layout = Layout::cached(scenario, c);
+        let strata = layout.propensity.len();
+        let value_nodes = layout.values.scales.len();
         Strata {
             cohort,
             dropout,
-            propensity,
-            rate_node,
-            value_of,
-            values,
-            entry_order,
-            entry_weights,
-            entry_cumulative,
-            entry_total,
+            layout,
             touched: Vec::new(),
             count: [vec![0; strata], vec![0; strata]],
             rate: [vec![0.0; strata], vec![0.0; strata]],
@@ -427,12 +481,13 @@ impl<'a> Strata<'a> {
             return;
         }
         let nbd = self.nbd();
-        let strata = self.entry_weights.len();
+        let strata = self.layout.entry_weights.len();
         if n.saturating_mul(INDIVIDUAL_ENTRY_FACTOR) < strata as u64 {
             self.touched.clear();
             for _ in 0..n {
-                let u: f64 = rng.random::<f64>() * self.entry_total;
+                let u: f64 = rng.random::<f64>() * self.layout.entry_total;
                 let position = self
+                    .layout
                     .entry_cumulative
                     .partition_point(|&c| c <= u)
                     .min(strata - 1);
@@ -445,7 +500,7 @@ impl<'a> Strata<'a> {
             self.touched.sort_unstable();
             for &position in &self.touched {
                 let entering = std::mem::take(&mut self.entry_counts[position]);
-                let j = self.entry_order[position];
+                let j = self.layout.entry_order[position];
                 self.count[origin][j] += entering;
                 if let Some((shape, scale)) = nbd {
                     self.rate[origin][j] += gamma(rng, entering as f64 * shape, scale);
@@ -453,12 +508,12 @@ impl<'a> Strata<'a> {
             }
             return;
         }
-        multinomial(rng, n, &self.entry_weights, &mut self.entry_counts);
+        multinomial(rng, n, &self.layout.entry_weights, &mut self.entry_counts);
         for (position, entering) in self.entry_counts.iter_mut().enumerate() {
             if *entering == 0 {
                 continue;
             }
-            let j = self.entry_order[position];
+            let j = self.layout.entry_order[position];
             self.count[origin][j] += *entering;
             if let Some((shape, scale)) = nbd {
                 self.rate[origin][j] += gamma(rng, *entering as f64 * shape, scale);
@@ -473,7 +528,7 @@ impl<'a> Strata<'a> {
         self.by_value.iter_mut().for_each(|x| *x = (0, 0.0));
         for (j, &n) in self.count[origin].iter().enumerate() {
             if n > 0 {
-                let slot = &mut self.by_value[self.value_of[j]];
+                let slot = &mut self.by_value[self.layout.value_of[j]];
                 slot.0 += n;
                 slot.1 += self.rate[origin][j];
             }
@@ -491,7 +546,7 @@ impl<'a> Strata<'a> {
             };
             totals.customers += customers;
             totals.orders += orders;
-            totals.revenue += self.values.revenue(l, orders, rng);
+            totals.revenue += self.layout.values.revenue(l, orders, rng);
         }
         totals
     }
@@ -525,14 +580,14 @@ impl<'a> Strata<'a> {
         self.by_value.iter_mut().for_each(|x| *x = (0, 0.0));
         self.orders_by_value.iter_mut().for_each(|x| *x = 0);
         let mut totals = GroupTotals::default();
-        for j in 0..self.propensity.len() {
+        for j in 0..self.layout.propensity.len() {
             let n = self.count[origin][j];
             if n == 0 {
                 continue;
             }
             totals.customers += n;
-            let q = (self.propensity[j] * hazard).clamp(0.0, 1.0);
-            let l = self.value_of[j];
+            let q = (self.layout.propensity[j] * hazard).clamp(0.0, 1.0);
+            let l = self.layout.value_of[j];
             let (dropouts, placed) = match law {
                 PurchaseLaw::Fixed(wanted) => {
                     let wanted = wanted as u64;
@@ -549,8 +604,8 @@ impl<'a> Strata<'a> {
                     (d, (n - d) * wanted + d + extra)
                 }
                 PurchaseLaw::Poisson(_) | PurchaseLaw::Nbd { .. } => {
-                    let mu = self.rate_node[j] * multiplier;
-                    let d = binomial(rng, n, -(-mu * q).exp_m1());
+                    let mu = self.layout.rate_node[j] * multiplier;
+                    let d = binomial_with_log_complement(rng, n, -(-mu * q).exp_m1(), -mu * q);
                     self.by_value[l].1 += (n - d) as f64 * mu * (1.0 - q);
                     let extra = if d > 0 {
                         dropout_extra_orders(
@@ -573,7 +628,7 @@ impl<'a> Strata<'a> {
         for l in 0..self.orders_by_value.len() {
             let orders = self.orders_by_value[l] + poisson(rng, self.by_value[l].1);
             totals.orders += orders;
-            totals.revenue += self.values.revenue(l, orders, rng);
+            totals.revenue += self.layout.values.revenue(l, orders, rng);
         }
         totals
     }
@@ -714,13 +769,13 @@ impl Population for CohortPopulation<'_> {
         let nbd = s.nbd();
         let moves = s.migration.len();
         for origin in [EXISTING, NEW] {
-            for j in 0..s.propensity.len() {
+            for j in 0..s.layout.propensity.len() {
                 let n = s.count[origin][j];
                 if n == 0 {
                     continue;
                 }
                 let leave = if churn {
-                    (s.propensity[j] * hazard).min(1.0)
+                    (s.layout.propensity[j] * hazard).min(1.0)
                 } else {
                     0.0
                 };
