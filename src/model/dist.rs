@@ -142,7 +142,7 @@ pub fn binomial_with_log_complement<R: Rng + ?Sized>(
     if n == 0 || p <= 0.0 || p.is_nan() {
         return 0;
     }
-    if p < 0.5 && p < 1.0 && (n as f64) * p < INVERSION_MAX_MEAN {
+    if p < 0.5 && (n as f64) * p < INVERSION_MAX_MEAN {
         return binomial_inversion_from(rng, n, p, (n as f64 * ln_complement).exp());
     }
     binomial(rng, n, p)
