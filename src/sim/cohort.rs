@@ -105,6 +105,17 @@ pub fn strata_count(scenario: &Scenario, c: usize) -> usize {
     traits * values
 }
 
+/// The expected number of strata of cohort `c` that hold anyone when `customers` enter it:
+/// Σ_j 1 − (1 − w_j)^N ≈ Σ_j 1 − e^(−N·w_j). Most BG/NBD strata carry tiny weights and stay
+/// empty, costing one comparison a period.
+pub fn populated_strata(scenario: &Scenario, c: usize, customers: f64) -> f64 {
+    Layout::cached(scenario, c)
+        .entry_weights
+        .iter()
+        .map(|w| -(-customers * w).exp_m1())
+        .sum()
+}
+
 /// The cohort engine's approximations for `scenario`, each measured (see [`approx`]). An
 /// approximation whose survival error is below [`approx::EXACT_TOLERANCE`] per customer is not
 /// listed. Every cohort form is supported; the `Result` is kept for forms to come.

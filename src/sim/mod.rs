@@ -201,9 +201,10 @@ pub const APPROXIMATION_SHARE_OF_ERROR: f64 = 0.1;
 
 /// The engine that will run `options.runs` runs of `scenario` under `plan`.
 ///
-/// `auto` takes the cohort engine when it is cheaper (a stratum-period costs a few binomial
-/// draws, a customer-period about one uniform) and either exact for the scenario or
-/// approximate by less than a tenth of the study's Monte Carlo error:
+/// `auto` takes the cohort engine when it is cheaper by a rough cost model (the customer
+/// engine's customer-periods against the cohort engine's populated and empty stratum-periods,
+/// [`customer_cost`], [`cohort_cost`]) and either exact for the scenario or approximate by
+/// less than a tenth of the study's Monte Carlo error:
 ///
 /// bias bound = Σ_c share_c·ε_c × G  <  ⅒ · sd(CE)/√runs,
 ///
@@ -261,11 +262,7 @@ pub fn choose_engine(
             };
             let by_cohort = size::projected_customer_periods(scenario, plan);
             let customer_work: f64 = by_cohort.iter().sum();
-            let strata: usize = (0..scenario.cohorts.len())
-                .map(|c| cohort::strata_count(scenario, c))
-                .sum();
-            let cohort_work = 8.0 * strata as f64 * f64::from(scenario.time.periods);
-            if cohort_work >= customer_work {
+            if cohort_cost(scenario, plan) >= customer_cost(scenario, &by_cohort) {
                 return Ok(choice(
                     EngineKind::Customer,
                     Vec::new(),
@@ -329,6 +326,45 @@ pub fn choose_engine(
             }
         }
     }
+}
+
+/// Rough nanoseconds per run of the per-customer engine: a customer-period costs about 3 ns
+/// with `{ rate }` retention (geometric jumps between leavers) and 10 ns otherwise (one
+/// uniform, or per-customer draws for dropout and own order-value scales), as measured by
+/// `cargo bench --bench engine`.
+fn customer_cost(scenario: &Scenario, customer_periods: &[f64]) -> f64 {
+    scenario
+        .cohorts
+        .iter()
+        .zip(customer_periods)
+        .map(|(cohort, n)| {
+            let unit = match cohort.retention {
+                crate::scenario::Retention::Rate { .. } => 3.0,
+                _ => 10.0,
+            };
+            unit * n
+        })
+        .sum()
+}
+
+/// Rough nanoseconds per run of the cohort engine: per period about 12 ns for each stratum
+/// that holds customers (a few binomial draws; more for large counts, less for one or two
+/// customers) and 1 ns for each empty one, for each origin that can hold customers (new
+/// customers only arrive by acquisition, referrals or migration).
+fn cohort_cost(scenario: &Scenario, plan: &Plan) -> f64 {
+    let peaks = size::projected_peaks(scenario, plan);
+    let periods = f64::from(scenario.time.periods);
+    let arrivals = scenario.acquisition.is_some()
+        || scenario.cohorts.iter().any(|c| c.referrals > 0.0)
+        || scenario.migration.iter().any(|row| !row.is_empty());
+    let origins = if arrivals { 2.0 } else { 1.0 };
+    (0..scenario.cohorts.len())
+        .map(|c| {
+            let strata = cohort::strata_count(scenario, c) as f64;
+            let populated = cohort::populated_strata(scenario, c, peaks[c].max(1.0));
+            origins * periods * (12.0 * populated + 1.0 * strata)
+        })
+        .sum()
 }
 
 /// What [`PILOT_RUNS`] cohort runs say about a study's spread.

@@ -32,6 +32,17 @@ pub fn projected_customer_periods(scenario: &Scenario, plan: &Plan) -> Vec<f64> 
     totals
 }
 
+/// The most customers each cohort is projected to hold at once.
+pub fn projected_peaks(scenario: &Scenario, plan: &Plan) -> Vec<f64> {
+    let mut peaks = vec![0.0f64; scenario.cohorts.len()];
+    for period in projection(scenario, plan) {
+        for (peak, n) in peaks.iter_mut().zip(period) {
+            *peak = peak.max(n);
+        }
+    }
+    peaks
+}
+
 /// Expected customers active in each cohort during each period (outer index t − 1).
 fn projection(scenario: &Scenario, plan: &Plan) -> Vec<Vec<f64>> {
     let path = PlanPath::new(scenario, plan);
@@ -108,8 +119,8 @@ pub fn check_run_periods(scenario: &Scenario, runs: u64) -> Result<(), SimError>
 fn alternative(choice: &EngineChoice) -> String {
     match &choice.cohort_unsupported {
         Some(reason) => format!(" (the cohort engine cannot run this scenario: {reason})"),
-        None => " or the cohort engine (--engine cohort), whose cost does not grow with the \
-                 number of customers and which reports how much it approximates"
+        None => "; the cohort engine (--engine cohort) runs it at a cost that does not grow \
+                 with the number of customers and reports how much it approximates"
             .to_string(),
     }
 }
