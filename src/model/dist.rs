@@ -372,6 +372,30 @@ mod tests {
         }
     }
 
+    #[test]
+    fn binomial_with_a_known_log_complement_has_the_binomial_law() {
+        // BG/NBD dropouts: p = 1 − e^(−x), ln(1 − p) = −x.
+        let mut rng = stream(17, 0, Stream::Customers);
+        for (n, x) in [(7u64, 0.2), (300, 0.01), (40, 0.9), (5000, 0.004)] {
+            let p = -(-x as f64).exp_m1();
+            let draws: Vec<f64> = (0..200_000)
+                .map(|_| binomial_with_log_complement(&mut rng, n, p, -x) as f64)
+                .collect();
+            let (m, se) = mean_and_se(&draws);
+            assert!(
+                (m - n as f64 * p).abs() < 4.0 * se,
+                "n={n} x={x}: {m} ± {se}"
+            );
+            let zeros = draws.iter().filter(|&&d| d == 0.0).count() as f64 / draws.len() as f64;
+            let expected = (-(n as f64) * x).exp();
+            let se0 = (expected * (1.0 - expected) / draws.len() as f64).sqrt();
+            assert!(
+                (zeros - expected).abs() < 4.0 * se0 + 1e-12,
+                "n={n} x={x}: P(0)"
+            );
+        }
+    }
+
     /// P(X = k) for X ~ Binomial(n, p), by logs.
     fn binomial_pmf(n: u64, p: f64, k: u64) -> f64 {
         let ln_choose: f64 = (1..=k).map(|i| ((n - k + i) as f64 / i as f64).ln()).sum();
