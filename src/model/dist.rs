@@ -376,7 +376,7 @@ mod tests {
     fn binomial_with_a_known_log_complement_has_the_binomial_law() {
         // BG/NBD dropouts: p = 1 − e^(−x), ln(1 − p) = −x.
         let mut rng = stream(17, 0, Stream::Customers);
-        for (n, x) in [(7u64, 0.2), (300, 0.01), (40, 0.9), (5000, 0.004)] {
+        for (n, x) in [(7u64, 0.2f64), (300, 0.01), (40, 0.9), (5000, 0.004)] {
             let p: f64 = -(-x).exp_m1();
             let draws: Vec<f64> = (0..200_000)
                 .map(|_| binomial_with_log_complement(&mut rng, n, p, -x) as f64)
