@@ -93,8 +93,8 @@ fn stirling_tail(k: f64) -> f64 {
 /// BTRD (Hörmann 1993, "The generation of binomial random variates", J. Statist. Comput.
 /// Simul. 46), for p ≤ ½ and n·p ≥ 10: a transformed-rejection proposal
 /// k = ⌊(2a/(½ − |u|) + b)·u + c⌋ that is accepted at once in the central box (about 86% of
-/// draws), else by the exact ratio of binomial probabilities f(k)/f(m) at the mode m, written
-/// with [`stirling_tail`] (the formulation of TensorFlow's `random_binomial_op`).
+/// draws), else by the exact ratio of binomial probabilities f(k)/f(m) at the mode m: by
+/// recursion when |k − m| ≤ 15, else after a squeeze, with [`stirling_tail`].
 fn binomial_btrd<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     let nf = n as f64;
     let spq = (nf * p * (1.0 - p)).sqrt();
@@ -116,7 +116,37 @@ fn binomial_btrd<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
         if us >= 0.07 && v <= v_r {
             return k as u64;
         }
-        let v = (v * alpha / (a / (us * us) + b)).ln();
+        let mut v = v * alpha / (a / (us * us) + b);
+        let km = (k - m).abs();
+        if km <= 15.0 {
+            // Hörmann's step 3.1: f(k)/f(m) by the recursion f(i)/f(i − 1) = (n + 1)r/i − r.
+            let nr = (nf + 1.0) * r;
+            let mut f = 1.0;
+            let mut i = k.min(m);
+            while i < k.max(m) {
+                i += 1.0;
+                if m < k {
+                    f *= nr / i - r;
+                } else {
+                    v *= nr / i - r;
+                }
+            }
+            if v <= f {
+                return k as u64;
+            }
+            continue;
+        }
+        // Step 3.2, the squeeze: t ± ρ bound ln f(k)/f(m) (Hörmann 1993, eq. 3.3).
+        let v = v.ln();
+        let npq = spq * spq;
+        let rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5);
+        let t = -km * km / (2.0 * npq);
+        if v < t - rho {
+            return k as u64;
+        }
+        if v > t + rho {
+            continue;
+        }
         let bound = (m + 0.5) * ((m + 1.0) / (r * (nf - m + 1.0))).ln()
             + (nf + 1.0) * ((nf - m + 1.0) / (nf - k + 1.0)).ln()
             + (k + 0.5) * (r * (nf - k + 1.0) / (k + 1.0)).ln()
