@@ -1,7 +1,8 @@
 //! The per-customer engine in customer-periods per second.
 //!
-//! `cargo bench --bench engine`. Throughput is counted in customer-periods: the sum over periods
-//! of customers active, which is the engine's unit of work.
+//! `cargo bench --bench engine -- --noplot`. Throughput is counted in customer-periods (the
+//! sum over periods of customers active, the per-customer engine's unit of work) and, for the
+//! cohort engine, in stratum-periods (strata × periods × runs).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -100,6 +101,47 @@ fn bench_cohort_scaling(c: &mut Criterion) {
     group.finish();
 }
 
+/// Stratum-periods of `runs` runs: Σ over cohorts of the strata the cohort engine keeps for it
+/// (per origin) × periods × runs.
+fn stratum_periods(scenario: &Scenario, runs: u64) -> u64 {
+    let strata: usize = (0..scenario.cohorts.len())
+        .map(|c| ceq::sim::cohort::strata_count(scenario, c))
+        .sum();
+    strata as u64 * u64::from(scenario.time.periods) * runs
+}
+
+/// The cohort engine in stratum-periods per second, on the two scale benchmarks of issue 12.
+fn bench_cohort_strata(c: &mut Criterion) {
+    let mut group = c.benchmark_group("cohort_engine_strata");
+    group.sample_size(10);
+    let cases = [
+        (
+            "large_bank_20_runs",
+            "benches/scenarios/large_bank.toml",
+            20,
+        ),
+        (
+            "bgnbd_million_10_runs",
+            "benches/scenarios/bgnbd_million.toml",
+            10,
+        ),
+    ];
+    for (name, file, runs) in cases {
+        let scenario = load_file(Path::new(file)).expect("bench scenario");
+        group.throughput(Throughput::Elements(stratum_periods(&scenario, runs)));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                run(
+                    black_box(&scenario),
+                    &engine_options(runs, EngineKind::Cohort),
+                )
+                .expect("simulation")
+            })
+        });
+    }
+    group.finish();
+}
+
 /// The scale benchmark: 2,000,000 customers in five tiers, 120 months (100 runs here; the
 /// README quotes the full 1,000-run command).
 fn bench_large_bank(c: &mut Criterion) {
@@ -117,6 +159,7 @@ criterion_group!(
     benches,
     bench_engine,
     bench_cohort_scaling,
+    bench_cohort_strata,
     bench_large_bank
 );
 criterion_main!(benches);

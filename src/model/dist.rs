@@ -5,7 +5,7 @@
 //! shape); these helpers give the degenerate answers exactly instead, so sampling cannot fail.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Beta, Binomial, Distribution, Gamma, Poisson, StandardNormal};
+use rand_distr::{Beta, Distribution, Gamma, Poisson, StandardNormal};
 
 use crate::scenario::{ParameterDistribution, Shock};
 
@@ -39,15 +39,18 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
     }
 }
 
-/// Up to this many trials a binomial is drawn as the sum of its Bernoulli trials.
-const BERNOULLI_SUM_MAX_TRIALS: u64 = 16;
+/// Up to this mean (n·min(p, 1 − p)) a binomial is drawn by inversion.
+const INVERSION_MAX_MEAN: f64 = 10.0;
 
 /// Binomial(n, p) count; exact at the ends p ≤ 0 and p ≥ 1.
 ///
-/// Small counts (n ≤ 16, the strata of small cohorts) are the sum of n Bernoulli trials, one
-/// uniform each: exact by definition and far cheaper than rand_distr's set-up, whose `(1 − p)^n`
-/// dominated the cohort engine's profile. Larger counts use rand_distr's BINV/BTPE (Kachitvichyanukul
-/// & Schmeiser 1988).
+/// Small means (n·min(p, 1 − p) < 10: the strata of a cohort, most per-period churn and
+/// dropout counts) use inversion by sequential search, BINV of Kachitvichyanukul & Schmeiser
+/// (1988): one uniform, P(X = 0) = (1 − p)^n and P(X = x + 1) = P(X = x)·((n + 1)s/(x + 1) − s)
+/// with s = p/(1 − p), about n·p + 1 steps and no set-up beyond one power. Larger means use
+/// BTRD, the transformed rejection of Hörmann (1993), whose set-up is a square root and a few
+/// products (the engines draw each binomial with its own p, so BTPE's longer set-up is never
+/// amortized).
 pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     if n == 0 || p <= 0.0 || p.is_nan() {
         return 0;
@@ -55,10 +58,154 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     if p >= 1.0 {
         return n;
     }
-    if n <= BERNOULLI_SUM_MAX_TRIALS {
-        return (0..n).filter(|_| rng.random::<f64>() < p).count() as u64;
+    let (small, flipped) = if p > 0.5 { (1.0 - p, true) } else { (p, false) };
+    if n as f64 * small < INVERSION_MAX_MEAN {
+        let x = binomial_inversion(rng, n, small);
+        return if flipped { n - x } else { x };
     }
-    Binomial::new(n, p).map_or(0, |d| d.sample(rng))
+    let x = binomial_btrd(rng, n, small);
+    if flipped { n - x } else { x }
+}
+
+/// ln k! − [(k + ½) ln(k + 1) − (k + 1) + ½ ln 2π], the Stirling remainder at k + 1: tabulated
+/// below 10, else the series 1/12m − 1/360m³ + 1/1260m⁵ with m = k + 1 (error below 1e-10 at
+/// k = 10 and falling as m⁻⁷), as in Hörmann (1993).
+fn stirling_tail(k: f64) -> f64 {
+    const TAIL: [f64; 10] = [
+        0.081_061_466_795_327_26,
+        0.041_340_695_955_409_29,
+        0.027_677_925_684_998_34,
+        0.020_790_672_103_765_09,
+        0.016_644_691_189_821_19,
+        0.013_876_128_823_070_75,
+        0.011_896_709_945_891_77,
+        0.010_411_265_261_972_09,
+        0.009_255_462_182_712_733,
+        0.008_330_563_433_362_87,
+    ];
+    if k <= 9.0 {
+        return TAIL[k as usize];
+    }
+    let m2 = (k + 1.0) * (k + 1.0);
+    (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / 1260.0 / m2) / m2) / (k + 1.0)
+}
+
+/// BTRD (Hörmann 1993, "The generation of binomial random variates", J. Statist. Comput.
+/// Simul. 46), for p ≤ ½ and n·p ≥ 10: a transformed-rejection proposal
+/// k = ⌊(2a/(½ − |u|) + b)·u + c⌋ that is accepted at once in the central box (about 86% of
+/// draws), else by the exact ratio of binomial probabilities f(k)/f(m) at the mode m: by
+/// recursion when |k − m| ≤ 15, else after a squeeze, with [`stirling_tail`].
+fn binomial_btrd<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    let nf = n as f64;
+    let spq = (nf * p * (1.0 - p)).sqrt();
+    let b = 1.15 + 2.53 * spq;
+    let a = -0.0873 + 0.0248 * b + 0.01 * p;
+    let c = nf * p + 0.5;
+    let v_r = 0.92 - 4.2 / b;
+    let r = p / (1.0 - p);
+    let alpha = (2.83 + 5.1 / b) * spq;
+    let m = ((nf + 1.0) * p).floor();
+    loop {
+        let u = rng.random::<f64>() - 0.5;
+        let v: f64 = rng.random();
+        let us = 0.5 - u.abs();
+        let k = ((2.0 * a / us + b) * u + c).floor();
+        if k < 0.0 || k > nf {
+            continue;
+        }
+        if us >= 0.07 && v <= v_r {
+            return k as u64;
+        }
+        let mut v = v * alpha / (a / (us * us) + b);
+        let km = (k - m).abs();
+        if km <= 15.0 {
+            // Hörmann's step 3.1: f(k)/f(m) by the recursion f(i)/f(i − 1) = (n + 1)r/i − r.
+            let nr = (nf + 1.0) * r;
+            let mut f = 1.0;
+            let mut i = k.min(m);
+            while i < k.max(m) {
+                i += 1.0;
+                if m < k {
+                    f *= nr / i - r;
+                } else {
+                    v *= nr / i - r;
+                }
+            }
+            if v <= f {
+                return k as u64;
+            }
+            continue;
+        }
+        // Step 3.2, the squeeze: t ± ρ bound ln f(k)/f(m) (Hörmann 1993, eq. 3.3).
+        let v = v.ln();
+        let npq = spq * spq;
+        let rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5);
+        let t = -km * km / (2.0 * npq);
+        if v < t - rho {
+            return k as u64;
+        }
+        if v > t + rho {
+            continue;
+        }
+        let bound = (m + 0.5) * ((m + 1.0) / (r * (nf - m + 1.0))).ln()
+            + (nf + 1.0) * ((nf - m + 1.0) / (nf - k + 1.0)).ln()
+            + (k + 0.5) * (r * (nf - k + 1.0) / (k + 1.0)).ln()
+            + stirling_tail(m)
+            + stirling_tail(nf - m)
+            - stirling_tail(k)
+            - stirling_tail(nf - k);
+        if v <= bound {
+            return k as u64;
+        }
+    }
+}
+
+/// [`binomial`] for a p whose ln(1 − p) the caller already has (BG/NBD dropout: p = 1 − e^(−μq),
+/// ln(1 − p) = −μq), which saves the logarithm of the inversion's first probability
+/// (1 − p)^n = e^(n·ln(1 − p)).
+pub fn binomial_with_log_complement<R: Rng + ?Sized>(
+    rng: &mut R,
+    n: u64,
+    p: f64,
+    ln_complement: f64,
+) -> u64 {
+    if n == 0 || p <= 0.0 || p.is_nan() {
+        return 0;
+    }
+    if p < 0.5 && (n as f64) * p < INVERSION_MAX_MEAN {
+        return binomial_inversion_from(rng, n, p, (n as f64 * ln_complement).exp());
+    }
+    binomial(rng, n, p)
+}
+
+/// BINV (Kachitvichyanukul & Schmeiser 1988) for p ≤ 1/2 and a small mean. Rounding can leave
+/// the search past n with the uniform unspent (probability of order 1e-16); it then starts
+/// again with a fresh uniform, as BINV does.
+fn binomial_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    binomial_inversion_from(rng, n, p, (n as f64 * (-p).ln_1p()).exp())
+}
+
+/// BINV given P(X = 0) = (1 − p)^n.
+fn binomial_inversion_from<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, first: f64) -> u64 {
+    let q = 1.0 - p;
+    let s = p / q;
+    let a = (n as f64 + 1.0) * s;
+    loop {
+        let mut u: f64 = rng.random();
+        let mut r = first;
+        let mut x = 0u64;
+        loop {
+            if u < r {
+                return x;
+            }
+            u -= r;
+            x += 1;
+            if x > n {
+                break;
+            }
+            r *= a / x as f64 - s;
+        }
+    }
 }
 
 /// Binomial(n, p) by inversion of one uniform U: the smallest k with F(k) ≥ U (Devroye 1986,
@@ -327,16 +474,11 @@ mod tests {
     }
 
     #[test]
-    fn binomial_counts_follow_the_binomial_law_on_both_sides_of_the_bernoulli_cut() {
+    fn binomial_counts_follow_the_binomial_law_on_both_sides_of_the_inversion_cut() {
         let mut rng = stream(11, 0, Stream::Customers);
-        for n in [
-            1,
-            5,
-            BERNOULLI_SUM_MAX_TRIALS,
-            BERNOULLI_SUM_MAX_TRIALS + 1,
-            200,
-        ] {
-            for p in [0.03, 0.5, 0.97] {
+        // Both sides of the inversion cut n·min(p, 1 − p) = 10, and both tails by symmetry.
+        for n in [1, 5, 16, 17, 200, 2000] {
+            for p in [0.003, 0.03, 0.049, 0.051, 0.5, 0.97, 0.997] {
                 let draws: Vec<u64> = (0..100_000).map(|_| binomial(&mut rng, n, p)).collect();
                 assert!(draws.iter().all(|&x| x <= n));
                 // Pearson's chi-square against the exact probabilities, cells with an
@@ -368,6 +510,56 @@ mod tests {
                     "n={n} p={p}: χ²={chi2}, df={df}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn large_binomial_counts_have_the_binomial_mean_and_variance() {
+        let mut rng = stream(13, 0, Stream::Customers);
+        for (n, p) in [
+            (1_000_000u64, 0.003),
+            (200_000, 0.2),
+            (50_000, 0.5),
+            (10_000, 0.9995),
+        ] {
+            let draws: Vec<f64> = (0..200_000)
+                .map(|_| binomial(&mut rng, n, p) as f64)
+                .collect();
+            let (m, se) = mean_and_se(&draws);
+            let mean = n as f64 * p;
+            let variance = mean * (1.0 - p);
+            assert!((m - mean).abs() < 4.0 * se, "n={n} p={p}: mean {m} ± {se}");
+            let v =
+                draws.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (draws.len() as f64 - 1.0);
+            // The sample variance's standard error is about variance·√(2/N).
+            assert!(
+                (v - variance).abs() < 4.0 * variance * (2.0 / draws.len() as f64).sqrt(),
+                "n={n} p={p}: variance {v} vs {variance}"
+            );
+        }
+    }
+
+    #[test]
+    fn binomial_with_a_known_log_complement_has_the_binomial_law() {
+        // BG/NBD dropouts: p = 1 − e^(−x), ln(1 − p) = −x.
+        let mut rng = stream(17, 0, Stream::Customers);
+        for (n, x) in [(7u64, 0.2f64), (300, 0.01), (40, 0.9), (5000, 0.004)] {
+            let p: f64 = -(-x).exp_m1();
+            let draws: Vec<f64> = (0..200_000)
+                .map(|_| binomial_with_log_complement(&mut rng, n, p, -x) as f64)
+                .collect();
+            let (m, se) = mean_and_se(&draws);
+            assert!(
+                (m - n as f64 * p).abs() < 4.0 * se,
+                "n={n} x={x}: {m} ± {se}"
+            );
+            let zeros = draws.iter().filter(|&&d| d == 0.0).count() as f64 / draws.len() as f64;
+            let expected = (-(n as f64) * x).exp();
+            let se0 = (expected * (1.0 - expected) / draws.len() as f64).sqrt();
+            assert!(
+                (zeros - expected).abs() < 4.0 * se0 + 1e-12,
+                "n={n} x={x}: P(0)"
+            );
         }
     }
 

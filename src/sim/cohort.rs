@@ -1,174 +1,437 @@
 //! The cohort engine: counts per cohort, stratum and origin instead of individual customers, so
 //! a run costs the same for a thousand customers or ten million.
 //!
-//! Exact for the model of SPEC §2–8 through three facts:
-//! - **Churn heterogeneity by Gauss strata.** A cohort's Beta churn propensity is replaced by the
-//!   K-node Gauss rule of [`QuadratureRule::beta`]; customers are assigned to strata by a
-//!   multinomial on entry and survive each period by a binomial per stratum. Any customer's
-//!   survival over t periods is a polynomial of degree t in θ, which the rule integrates
-//!   exactly for t ≤ 2K − 1, so with K = ⌈(H + 1)/2⌉ (at most [`MAX_STRATA`]) the law of every
-//!   count path is exact even when hazards depend on the path (retention spend per active
-//!   customer, shocks). Horizons beyond 2·[`MAX_STRATA`] − 1 periods, and hazards that push
-//!   θ·h above one, are approximated.
-//! - **Gamma–Dirichlet for purchase rates.** Under NBD purchases the rates λ_i are i.i.d.
-//!   Gamma(k, m/k) and independent of churn, so the total rate of a random subset of n of N
-//!   customers is the total × Beta(n·k, (N − n)·k); given the total, a group's orders are
-//!   Poisson. Each stratum carries its customers' total rate through churn and migration.
-//! - **One Gamma for a group's order values** with a common scale: n orders of Gamma(1/cv²,
-//!   v·cv²) sum to Gamma(n/cv², v·cv²).
+//! A cohort's customers are split into strata over their traits — churn or dropout propensity,
+//! purchase rate (BG/NBD only), own order-value scale — at the nodes of Gauss rules; customers
+//! enter strata by a multinomial on the rule's weights and keep their stratum until they leave
+//! or migrate. What happens to a stratum in a period has an exact law given its count:
 //!
-//! Not supported: BG/NBD dropout (survival then depends on each customer's purchases). Order
-//! values with a customer's own scale (`customer_cv`, Gamma-Gamma) are approximated by a Gamma
-//! per order with the same mean and variance as the mixture, which ignores that one customer's
-//! orders are alike; the summary says so in `approximations`.
+//! - **Churn heterogeneity by Gauss strata.** A cohort's Beta churn propensity is replaced by the
+//!   K-node Gauss–Jacobi rule of [`QuadratureRule::beta`]; customers survive each period by a
+//!   binomial per stratum. Any customer's survival over t periods is a polynomial of degree t
+//!   in θ, which the rule integrates exactly for t ≤ 2K − 1 (Golub & Welsch 1969), even when
+//!   hazards depend on the path (retention spend per active customer, shocks). K is chosen per
+//!   cohort ([`approx::churn_rule`]): the fewest nodes whose survival is within 1e-9 of the
+//!   closed form B(a, b + t)/B(a, b) at every t ≤ H, at most ⌈(H + 1)/2⌉ (exact) and at most
+//!   [`approx::MAX_STRATA`] — often a third of ⌈(H + 1)/2⌉, and enough beyond 127 periods.
+//! - **Gamma–Dirichlet for purchase rates.** Under NBD purchases without dropout the rates λ_i
+//!   are i.i.d. Gamma(k, m/k) and independent of churn, so the total rate of a random subset of
+//!   n of N customers is the total × Beta(n·k, (N − n)·k); given the total, a group's orders are
+//!   Poisson. Each stratum carries its customers' total rate through churn and migration.
+//! - **BG/NBD dropout** (Fader, Hardie & Lee 2005a): survival depends on each customer's own
+//!   purchases, so the strata are over both the dropout probability p ~ Beta(a, b) and the
+//!   purchase rate λ ~ Gamma(r, α) — Gauss–Jacobi nodes for p and, for each, its own
+//!   generalized Gauss–Laguerre nodes for λ ([`approx::dropout_strata`]). Within a stratum the
+//!   joint law of dropouts and orders is exact ([`Strata::purchase_dropout`]).
+//! - **Own order-value scales** (`customer_cv`, Gamma-Gamma) in [`approx::VALUE_STRATA`] strata
+//!   that reproduce the mean and variance of every customer's revenue ([`ValueStrata`]); given
+//!   the scale, n orders of Gamma(k, s) sum to one Gamma(n·k, s) draw.
+//!
+//! Where the rules are not exact — fewer strata than exactness needs, hazards that cap θ·h (or
+//! p·h) at one, the λ quadrature of BG/NBD, higher moments of order-value scales — the error is
+//! measured against closed forms ([`approx`]) and listed with its size in `approximations`
+//! when it exceeds 1e-9 per customer ([`support`]); `auto` compares it with the study's Monte
+//! Carlo error ([`crate::sim::choose_engine`]).
 
-use crate::model::dist::{beta, gamma, multinomial, poisson};
+use std::rc::Rc;
+
+use rand::RngExt;
+
+use crate::model::dist::{
+    beta, binomial, binomial_with_log_complement, gamma, multinomial, poisson,
+};
 use crate::model::quadrature::QuadratureRule;
 use crate::scenario::{Cohort, OrderValue, Purchases, Retention, Scenario};
+use crate::sim::approx::{self, ChurnStrata, DropoutStrata, HazardRange, PurchaseLaw, ValueStrata};
 use crate::sim::period::{EXISTING, GroupTotals, NEW, Population, run_periods};
 use crate::sim::rng::{SimRng, Stream, stream};
 use crate::sim::setup::RunSetup;
 use crate::sim::{RunResult, SimError};
 
-/// Most strata per cohort: exact survival for horizons up to 127 periods.
-pub const MAX_STRATA: usize = 64;
-
-/// Strata per heterogeneous cohort for a horizon of H periods: K = ⌈(H + 1)/2⌉, so that
-/// 2K − 1 ≥ H covers the survival through the last period's churn (the end count), capped at
-/// [`MAX_STRATA`].
-pub fn strata_for(periods: u32) -> usize {
-    (periods as usize + 1).div_ceil(2).clamp(1, MAX_STRATA)
+/// One departure of the cohort engine from the exact model, with its measured size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approximation {
+    /// Index of the cohort it concerns.
+    pub cohort: usize,
+    /// What is approximated and how much, for the output and the JSON `approximations`.
+    pub description: String,
+    /// The relative error of the cohort's expected customer-periods (and of every cash flow
+    /// proportional to them), or `None` where it is not measured.
+    pub relative_error: Option<f64>,
 }
 
-/// The largest hazard multiplier a scenario plausibly reaches: a churn shock four standard
-/// deviations up, times every driver whose retention effect (for the most sensitive cohort)
-/// raises churn, at full lift.
-fn plausible_max_hazard(scenario: &Scenario) -> f64 {
-    let shock = scenario.shocks.churn.map_or(0.0, |s| 4.0 * s.sd);
-    let drivers: f64 = scenario
-        .drivers
-        .iter()
-        .enumerate()
-        .filter_map(|(d, p)| p.as_ref().map(|p| (d, p)))
-        .map(|(d, p)| {
-            let sensitivity = scenario
-                .cohorts
-                .iter()
-                .map(|c| c.sensitivity[d])
-                .fold(0.0, f64::max);
-            (-sensitivity * p.effect.retention * p.max_lift).max(0.0)
-        })
-        .sum();
-    (shock + drivers).exp()
+/// The churn strata of cohort `c` of `scenario` with their measured error, or `None` for a
+/// cohort without Beta churn heterogeneity.
+pub fn churn_strata(scenario: &Scenario, c: usize) -> Option<ChurnStrata> {
+    let (a, b) = beta_churn(&scenario.cohorts[c])?;
+    Some(approx::churn_strata(
+        a,
+        b,
+        scenario.time.periods,
+        HazardRange::of(scenario, c),
+    ))
 }
 
-/// Why the cohort engine cannot simulate a scenario, or `Ok` with the approximations it makes.
-pub fn support(scenario: &Scenario) -> Result<Vec<String>, String> {
-    if let Some(cohort) = scenario
-        .cohorts
-        .iter()
-        .find(|c| matches!(c.retention, Retention::Dropout { .. }))
-    {
-        return Err(format!(
-            "cohort `{}` uses BG/NBD dropout, whose survival depends on each customer's own \
-             purchases",
-            cohort.name
-        ));
+/// The Beta(a, b) law of a cohort's churn propensity θ, if it has one with a > 0 and b > 0.
+fn beta_churn(cohort: &Cohort) -> Option<(f64, f64)> {
+    match cohort.retention {
+        // 1 − θ ~ Beta(r̄c, (1 − r̄)c), so θ ~ Beta((1 − r̄)c, r̄c).
+        Retention::MeanConcentration {
+            mean,
+            concentration,
+        } if mean > 0.0 && mean < 1.0 => Some(((1.0 - mean) * concentration, mean * concentration)),
+        Retention::ShiftedBetaGeometric { alpha, beta } => Some((alpha, beta)),
+        _ => None,
     }
+}
+
+/// Strata per cohort (the product over every stratified trait), for the cost estimate of
+/// `auto`.
+pub fn strata_count(scenario: &Scenario, c: usize) -> usize {
+    let cohort = &scenario.cohorts[c];
+    let values = OrderValues::of(cohort).scales.len();
+    let traits = match cohort.retention {
+        Retention::Dropout { .. } => dropout_strata(scenario, c).map_or(1, |d| d.strata.len()),
+        _ => beta_churn(cohort).map_or(1, |(a, b)| {
+            approx::churn_rule(
+                a,
+                b,
+                scenario.time.periods,
+                HazardRange::of(scenario, c).high,
+            )
+            .len()
+        }),
+    };
+    traits * values
+}
+
+/// The expected number of strata of cohort `c` that hold anyone when `customers` enter it:
+/// Σ_j 1 − (1 − w_j)^N ≈ Σ_j 1 − e^(−N·w_j). Most BG/NBD strata carry tiny weights and stay
+/// empty, costing one comparison a period.
+pub fn populated_strata(scenario: &Scenario, c: usize, customers: f64) -> f64 {
+    Layout::cached(scenario, c)
+        .entry_weights
+        .iter()
+        .map(|w| -(-customers * w).exp_m1())
+        .sum()
+}
+
+/// The cohort engine's approximations for `scenario`, each measured (see [`approx`]). An
+/// approximation whose survival error is below [`approx::EXACT_TOLERANCE`] per customer is not
+/// listed. Every cohort form is supported; the `Result` is kept for forms to come.
+pub fn support(scenario: &Scenario) -> Result<Vec<Approximation>, String> {
     let mut approximations = Vec::new();
-    for cohort in &scenario.cohorts {
+    let horizon = scenario.time.periods;
+    for (c, cohort) in scenario.cohorts.iter().enumerate() {
         if matches!(
             cohort.order_value,
             OrderValue::HeterogeneousGamma { .. } | OrderValue::GammaGamma { .. }
         ) {
-            approximations.push(format!(
-                "cohort `{}`: order values drawn per order with the mixture's mean and \
-                 variance, not per customer",
-                cohort.name
-            ));
+            approximations.push(Approximation {
+                cohort: c,
+                description: format!(
+                    "cohort `{}`: customers' own order-value scales in {} strata: the mean and \
+                     variance of every customer's revenue are exact, its higher moments \
+                     approximated (mean CE unbiased)",
+                    cohort.name,
+                    approx::VALUE_STRATA
+                ),
+                relative_error: Some(0.0),
+            });
         }
-    }
-    // Strata are exact while θ·h ≤ 1; where hazards can rise above one and a cohort's churn
-    // propensity has mass near one (mean + 6 sd beyond 1/h_max), the cap at one is approximated.
-    let max_hazard = plausible_max_hazard(scenario);
-    if max_hazard > 1.0 {
-        for cohort in &scenario.cohorts {
-            let (a, b) = match cohort.retention {
-                Retention::MeanConcentration {
-                    mean,
-                    concentration,
-                } => ((1.0 - mean) * concentration, mean * concentration),
-                Retention::ShiftedBetaGeometric { alpha, beta } => (alpha, beta),
-                _ => continue,
-            };
-            let mean = a / (a + b);
-            let sd = (a * b / ((a + b) * (a + b) * (a + b + 1.0))).sqrt();
-            if mean + 6.0 * sd > 1.0 / max_hazard {
-                approximations.push(format!(
-                    "cohort `{}`: churn hazards can exceed one (shocks or drivers that raise \
-                     churn), where strata approximate the cap at certain churn",
-                    cohort.name
+        if let Some(d) = dropout_strata(scenario, c) {
+            if d.survival.max_absolute <= approx::EXACT_TOLERANCE
+                && d.expected_purchases <= approx::EXACT_TOLERANCE
+            {
+                continue;
+            }
+            approximations.push(Approximation {
+                cohort: c,
+                description: format!(
+                    "cohort `{}`: BG/NBD dropout in {} strata ({} dropout nodes, each with \
+                     its purchase-rate nodes): survival within {:.1e} per customer, expected \
+                     purchases E[X(t)] within {:.1e} and expected customer-periods within \
+                     {:.1e} (relative)",
+                    cohort.name,
+                    d.strata.len(),
+                    d.dropout_nodes,
+                    d.survival.max_absolute,
+                    d.expected_purchases,
+                    d.survival.customer_periods
+                ),
+                relative_error: Some(d.expected_purchases.max(d.survival.customer_periods)),
+            });
+        }
+        if let Some(strata) = churn_strata(scenario, c) {
+            if strata.is_exact() {
+                continue;
+            }
+            let mut why = Vec::new();
+            if strata.uncapped.max_absolute > approx::EXACT_TOLERANCE {
+                why.push(format!(
+                    "{} strata for {horizon} periods (exact needs {})",
+                    strata.rule.len(),
+                    approx::exact_strata(horizon)
                 ));
             }
+            if strata.overall.max_absolute
+                > strata.uncapped.max_absolute.max(approx::EXACT_TOLERANCE)
+            {
+                why.push(format!(
+                    "hazard multipliers up to {:.3} cap θ·h at one",
+                    strata.hazard_high
+                ));
+            }
+            approximations.push(Approximation {
+                cohort: c,
+                description: format!(
+                    "cohort `{}`: churn propensity in {} strata ({}): survival within {:.1e} \
+                     per customer, expected customer-periods within {:.1e} (relative)",
+                    cohort.name,
+                    strata.rule.len(),
+                    why.join("; "),
+                    strata.overall.max_absolute,
+                    strata.overall.customer_periods
+                ),
+                relative_error: Some(strata.overall.customer_periods),
+            });
         }
-    }
-    let horizon = scenario.time.periods as usize;
-    let heterogeneous = scenario
-        .cohorts
-        .iter()
-        .any(|c| !matches!(c.retention, Retention::Rate { .. }));
-    if heterogeneous && horizon > 2 * MAX_STRATA - 1 {
-        approximations.push(format!(
-            "churn heterogeneity in {MAX_STRATA} strata: survival exact for the first {} of \
-             {horizon} periods",
-            2 * MAX_STRATA - 1
-        ));
     }
     Ok(approximations)
 }
 
-/// One cohort's strata: churn propensity θ_j at the Gauss nodes, and per origin the customers
-/// and their total purchase rate in each stratum.
+/// Entrants are placed one by one when they number fewer than the strata over this factor.
+const INDIVIDUAL_ENTRY_FACTOR: u64 = 8;
+
+/// How a cohort's order values are drawn: revenue of n orders at value node l is
+/// Gamma(n·shape, scales[l]), or n·scales[l] for a constant value (`shape` = `None`).
+struct OrderValues {
+    shape: Option<f64>,
+    scales: Vec<f64>,
+    weights: Vec<f64>,
+}
+
+impl OrderValues {
+    fn of(cohort: &Cohort) -> Self {
+        let single = |shape, scale| OrderValues {
+            shape,
+            scales: vec![scale],
+            weights: vec![1.0],
+        };
+        match cohort.order_value {
+            OrderValue::Constant { mean } => single(None, mean),
+            OrderValue::Gamma { mean, cv } => single(Some(1.0 / (cv * cv)), mean * cv * cv),
+            OrderValue::HeterogeneousGamma {
+                mean,
+                cv,
+                customer_cv,
+            } => ValueStrata::heterogeneous_gamma(mean, cv, customer_cv).into(),
+            OrderValue::GammaGamma { p, q, gamma } => ValueStrata::gamma_gamma(p, q, gamma).into(),
+        }
+    }
+
+    /// Revenue of `orders` orders of customers at value node `l`: n orders of Gamma(k, s) sum
+    /// to one Gamma(n·k, s).
+    fn revenue(&self, l: usize, orders: u64, rng: &mut SimRng) -> f64 {
+        if orders == 0 {
+            return 0.0;
+        }
+        match self.shape {
+            None => self.scales[l] * orders as f64,
+            Some(shape) => gamma(rng, orders as f64 * shape, self.scales[l]),
+        }
+    }
+}
+
+impl From<ValueStrata> for OrderValues {
+    fn from(v: ValueStrata) -> Self {
+        OrderValues {
+            shape: Some(v.order_shape),
+            scales: v.scales,
+            weights: v.weights,
+        }
+    }
+}
+
+/// The BG/NBD purchase law of a dropout cohort (SPEC §2): λ ~ Gamma(k, rate k/m) for
+/// `{ mean = m, shape = k }`.
+fn purchase_law(cohort: &Cohort) -> PurchaseLaw {
+    match cohort.purchases {
+        Purchases::Fixed { n } => PurchaseLaw::Fixed(n),
+        Purchases::Poisson { mean } => PurchaseLaw::Poisson(mean),
+        Purchases::NegativeBinomial { mean, shape } => PurchaseLaw::Nbd {
+            r: shape,
+            alpha: shape / mean.max(f64::MIN_POSITIVE),
+        },
+    }
+}
+
+/// The dropout strata of BG/NBD cohort `c` of `scenario`, if it is one.
+pub fn dropout_strata(scenario: &Scenario, c: usize) -> Option<DropoutStrata> {
+    let cohort = &scenario.cohorts[c];
+    let Retention::Dropout { alpha, beta } = cohort.retention else {
+        return None;
+    };
+    Some(approx::dropout_strata(
+        alpha,
+        beta,
+        purchase_law(cohort),
+        scenario.time.periods,
+        HazardRange::of(scenario, c),
+        approx::purchase_multiplier_high(scenario, c),
+    ))
+}
+
+/// Where a cohort's strata sit: per stratum its traits and entry probability. Built once per
+/// thread and parameter set ([`Layout::cached`]), since runs share them unless `[uncertainty]`
+/// redraws a cohort's parameters.
+struct Layout {
+    /// Per stratum: churn propensity θ or dropout probability p.
+    propensity: Vec<f64>,
+    /// Per stratum: purchase rate λ (dropout cohorts).
+    rate_node: Vec<f64>,
+    /// Per stratum: its order-value node.
+    value_of: Vec<usize>,
+    values: OrderValues,
+    /// Strata in descending order of entry probability, with those probabilities: the
+    /// sequential binomials of the entry multinomial stop as soon as every entrant is placed.
+    entry_order: Vec<usize>,
+    entry_weights: Vec<f64>,
+    /// Running sums of `entry_weights` and their total, for placing entrants one by one.
+    entry_cumulative: Vec<f64>,
+    entry_total: f64,
+}
+
+impl Layout {
+    /// The layout of cohort `c`, remembered per thread by everything it depends on.
+    fn cached(scenario: &Scenario, c: usize) -> Rc<Layout> {
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+        thread_local! {
+            static LAYOUTS: RefCell<HashMap<String, Rc<Layout>>> = RefCell::new(HashMap::new());
+        }
+        let cohort = &scenario.cohorts[c];
+        let key = format!(
+            "{:?}|{:?}|{:?}|{}|{:?}|{}",
+            cohort.retention,
+            cohort.purchases,
+            cohort.order_value,
+            scenario.time.periods,
+            HazardRange::of(scenario, c),
+            approx::purchase_multiplier_high(scenario, c).to_bits()
+        );
+        if let Some(found) = LAYOUTS.with(|l| l.borrow().get(&key).cloned()) {
+            return found;
+        }
+        let layout = Rc::new(Layout::new(scenario, c));
+        LAYOUTS.with(|l| {
+            let mut l = l.borrow_mut();
+            if l.len() > 256 {
+                l.clear();
+            }
+            l.insert(key, Rc::clone(&layout));
+        });
+        layout
+    }
+
+    fn new(scenario: &Scenario, c: usize) -> Self {
+        let cohort = &scenario.cohorts[c];
+        // (propensity, purchase-rate node, probability) of each trait stratum.
+        let traits: Vec<(f64, f64, f64)> = match cohort.retention {
+            Retention::Rate { rate } => vec![(1.0 - rate, 0.0, 1.0)],
+            Retention::MeanConcentration { mean, .. } if mean >= 1.0 => vec![(0.0, 0.0, 1.0)],
+            Retention::MeanConcentration { mean, .. } if mean <= 0.0 => vec![(1.0, 0.0, 1.0)],
+            Retention::Dropout { .. } => {
+                dropout_strata(scenario, c).map_or_else(|| vec![(0.0, 0.0, 1.0)], |d| d.strata)
+            }
+            _ => {
+                let rule = beta_churn(cohort).map_or_else(
+                    || QuadratureRule::point(0.0),
+                    |(a, b)| {
+                        approx::churn_rule(
+                            a,
+                            b,
+                            scenario.time.periods,
+                            HazardRange::of(scenario, c).high,
+                        )
+                    },
+                );
+                rule.nodes
+                    .iter()
+                    .zip(&rule.weights)
+                    .map(|(&theta, &w)| (theta, 0.0, w))
+                    .collect()
+            }
+        };
+        let values = OrderValues::of(cohort);
+        let mut propensity = Vec::new();
+        let mut rate_node = Vec::new();
+        let mut value_of = Vec::new();
+        let mut weights = Vec::new();
+        for &(theta, lambda, wt) in &traits {
+            for (v, &wv) in values.weights.iter().enumerate() {
+                propensity.push(theta);
+                rate_node.push(lambda);
+                value_of.push(v);
+                weights.push(wt * wv);
+            }
+        }
+        let strata = weights.len();
+        let mut entry_order: Vec<usize> = (0..strata).collect();
+        entry_order.sort_by(|&i, &j| weights[j].total_cmp(&weights[i]).then(i.cmp(&j)));
+        let entry_weights: Vec<f64> = entry_order.iter().map(|&j| weights[j]).collect();
+        let entry_cumulative: Vec<f64> = entry_weights
+            .iter()
+            .scan(0.0, |sum, w| {
+                *sum += w;
+                Some(*sum)
+            })
+            .collect();
+        let entry_total = entry_cumulative.last().copied().unwrap_or(1.0);
+        Layout {
+            propensity,
+            rate_node,
+            value_of,
+            values,
+            entry_order,
+            entry_weights,
+            entry_cumulative,
+            entry_total,
+        }
+    }
+}
+
+/// One cohort's strata — the product of its churn (or dropout) propensity nodes, its purchase
+/// rate nodes (BG/NBD only) and its order-value scale nodes — and per origin the customers in
+/// each stratum and, under NBD purchases without dropout, their total purchase rate.
 struct Strata<'a> {
     cohort: &'a Cohort,
-    rule: QuadratureRule,
+    /// The BG/NBD purchase law, for dropout cohorts.
+    dropout: Option<PurchaseLaw>,
+    /// The strata themselves, shared by every run of the thread with the same parameters.
+    layout: Rc<Layout>,
+    touched: Vec<usize>,
     count: [Vec<u64>; 2],
     rate: [Vec<f64>; 2],
     /// `(destination, per-period probability)`; the rest stay.
     migration: Vec<(usize, f64)>,
-    /// Probabilities of [leave, move to each destination, stay], reused per stratum.
+    /// Scratch, reused every period: probabilities of [leave, move to each destination,
+    /// stay]; entry counts; per value node customers, rates, orders and Poisson means; the
+    /// categories of dropouts' orders.
     outcome_probs: Vec<f64>,
     outcome_counts: Vec<u64>,
     entry_counts: Vec<u64>,
+    by_value: Vec<(u64, f64)>,
+    orders_by_value: Vec<u64>,
+    categories: Vec<f64>,
+    category_counts: Vec<u64>,
 }
 
 impl<'a> Strata<'a> {
     fn new(scenario: &'a Scenario, c: usize) -> Self {
         let cohort = &scenario.cohorts[c];
-        let k = strata_for(scenario.time.periods);
-        let rule = match cohort.retention {
-            Retention::Rate { rate } => QuadratureRule::point(1.0 - rate),
-            Retention::MeanConcentration {
-                mean,
-                concentration,
-            } => {
-                // 1 − θ ~ Beta(r̄c, (1 − r̄)c), so θ ~ Beta((1 − r̄)c, r̄c).
-                if mean >= 1.0 {
-                    QuadratureRule::point(0.0)
-                } else if mean <= 0.0 {
-                    QuadratureRule::point(1.0)
-                } else {
-                    QuadratureRule::beta_cached(
-                        (1.0 - mean) * concentration,
-                        mean * concentration,
-                        k,
-                    )
-                }
-            }
-            Retention::ShiftedBetaGeometric { alpha, beta }
-            | Retention::Dropout { alpha, beta } => QuadratureRule::beta_cached(alpha, beta, k),
-        };
-        let strata = rule.nodes.len();
+        let dropout =
+            matches!(cohort.retention, Retention::Dropout { .. }).then(|| purchase_law(cohort));
         let mut cumulative = 0.0;
         let migration: Vec<(usize, f64)> = scenario
             .migration
@@ -186,74 +449,276 @@ impl<'a> Strata<'a> {
             })
             .unwrap_or_default();
         let outcomes = migration.len() + 2;
+        let layout = Layout::cached(scenario, c);
+        let strata = layout.propensity.len();
+        let value_nodes = layout.values.scales.len();
         Strata {
             cohort,
-            rule,
+            dropout,
+            layout,
+            touched: Vec::new(),
             count: [vec![0; strata], vec![0; strata]],
             rate: [vec![0.0; strata], vec![0.0; strata]],
             migration,
             outcome_probs: vec![0.0; outcomes],
             outcome_counts: vec![0; outcomes],
             entry_counts: vec![0; strata],
+            by_value: vec![(0, 0.0); value_nodes],
+            orders_by_value: vec![0; value_nodes],
+            categories: Vec::new(),
+            category_counts: Vec::new(),
         }
     }
 
+    /// NBD purchase rates carried as totals (Gamma–Dirichlet), for cohorts without dropout.
     fn nbd(&self) -> Option<(f64, f64)> {
         match self.cohort.purchases {
-            Purchases::NegativeBinomial { mean, shape } => Some((shape, mean / shape)),
+            Purchases::NegativeBinomial { mean, shape } if self.dropout.is_none() => {
+                Some((shape, mean / shape))
+            }
             _ => None,
         }
     }
 
-    /// `n` customers enter with `origin`: strata by multinomial on the Gauss weights, rates as
-    /// one Gamma(n_j·k, m/k) per stratum (a sum of i.i.d. Gamma rates).
+    /// `n` customers enter with `origin`: strata by multinomial on the product weights, NBD
+    /// rates as one Gamma(n_j·k, m/k) per stratum (a sum of i.i.d. Gamma rates).
+    ///
+    /// A few entrants into many strata (acquisition into BG/NBD strata) are placed one by one,
+    /// each by inversion of the cumulative weights with one uniform (a binary search), instead
+    /// of a multinomial's sequential binomials over every stratum: the same law, O(n log K)
+    /// instead of O(K).
     fn enter(&mut self, origin: usize, n: u64, rng: &mut SimRng) {
         if n == 0 {
             return;
         }
-        multinomial(rng, n, &self.rule.weights, &mut self.entry_counts);
         let nbd = self.nbd();
-        for (j, &entering) in self.entry_counts.iter().enumerate() {
-            if entering == 0 {
+        let strata = self.layout.entry_weights.len();
+        if n.saturating_mul(INDIVIDUAL_ENTRY_FACTOR) < strata as u64 {
+            self.touched.clear();
+            for _ in 0..n {
+                let u: f64 = rng.random::<f64>() * self.layout.entry_total;
+                let position = self
+                    .layout
+                    .entry_cumulative
+                    .partition_point(|&c| c <= u)
+                    .min(strata - 1);
+                if self.entry_counts[position] == 0 {
+                    self.touched.push(position);
+                }
+                self.entry_counts[position] += 1;
+            }
+            // Strata in a fixed order, so the rate draws below do not depend on arrival order.
+            self.touched.sort_unstable();
+            for &position in &self.touched {
+                let entering = std::mem::take(&mut self.entry_counts[position]);
+                let j = self.layout.entry_order[position];
+                self.count[origin][j] += entering;
+                if let Some((shape, scale)) = nbd {
+                    self.rate[origin][j] += gamma(rng, entering as f64 * shape, scale);
+                }
+            }
+            return;
+        }
+        multinomial(rng, n, &self.layout.entry_weights, &mut self.entry_counts);
+        for (position, entering) in self.entry_counts.iter_mut().enumerate() {
+            if *entering == 0 {
                 continue;
             }
-            self.count[origin][j] += entering;
+            let j = self.layout.entry_order[position];
+            self.count[origin][j] += *entering;
             if let Some((shape, scale)) = nbd {
-                self.rate[origin][j] += gamma(rng, entering as f64 * shape, scale);
+                self.rate[origin][j] += gamma(rng, *entering as f64 * shape, scale);
             }
+            *entering = 0;
         }
     }
 
-    /// Revenue of `orders` orders: exact for a common scale, the moment-matched Gamma for a
-    /// customer's own scale (see the module docs).
-    fn revenue(&self, orders: u64, rng: &mut SimRng) -> f64 {
-        let n = orders as f64;
-        match self.cohort.order_value {
-            OrderValue::Constant { mean } => mean * n,
-            OrderValue::Gamma { mean, cv } => gamma(rng, n / (cv * cv), mean * cv * cv),
-            OrderValue::HeterogeneousGamma {
-                mean,
-                cv,
-                customer_cv,
-            } => {
-                // Var = v²(c² + u² + c²u²) for one order of a random customer.
-                let cv2 = cv * cv + customer_cv * customer_cv + cv * cv * customer_cv * customer_cv;
-                gamma(rng, n / cv2, mean * cv2)
-            }
-            OrderValue::GammaGamma { p, q, gamma: g } => {
-                // One order of a random customer: mean pγ/(q − 1), squared cv
-                // (q − 1 + p)/(p(q − 2)) for q > 2 (infinite variance otherwise: use q → 2⁺'s
-                // bound of the shape-p Gamma's own cv² plus one).
-                let mean = p * g / (q - 1.0);
-                let cv2 = if q > 2.0 {
-                    (q - 1.0 + p) / (p * (q - 2.0))
-                } else {
-                    1.0 / p + 1.0
-                };
-                gamma(rng, n / cv2, mean * cv2)
+    /// Orders and revenue of one origin group without dropout: per value node one Poisson
+    /// draw given the customers' (total) rate and one Gamma draw for the value.
+    fn purchase_group(&mut self, origin: usize, multiplier: f64, rng: &mut SimRng) -> GroupTotals {
+        self.by_value.iter_mut().for_each(|x| *x = (0, 0.0));
+        for (j, &n) in self.count[origin].iter().enumerate() {
+            if n > 0 {
+                let slot = &mut self.by_value[self.layout.value_of[j]];
+                slot.0 += n;
+                slot.1 += self.rate[origin][j];
             }
         }
+        let mut totals = GroupTotals::default();
+        for l in 0..self.by_value.len() {
+            let (customers, rate) = self.by_value[l];
+            if customers == 0 {
+                continue;
+            }
+            let orders = match self.cohort.purchases {
+                Purchases::Fixed { n } => n as u64 * customers,
+                Purchases::Poisson { mean } => poisson(rng, multiplier * mean * customers as f64),
+                Purchases::NegativeBinomial { .. } => poisson(rng, multiplier * rate),
+            };
+            totals.customers += customers;
+            totals.orders += orders;
+            totals.revenue += self.layout.values.revenue(l, orders, rng);
+        }
+        totals
     }
+
+    /// Orders, revenue and dropouts of one origin group of a BG/NBD cohort (SPEC §3 step 2;
+    /// Fader, Hardie & Lee 2005a). In stratum (p, λ) a customer wants W ~ Poisson(μ),
+    /// μ = λ·multiplier, orders (exactly n for fixed purchases) and drops out right after each
+    /// with probability q = min(1, p·h). View the wanted orders as a Poisson process on the
+    /// period, each order marked "last" with probability q: the marked and unmarked orders are
+    /// independent Poisson processes of rates μq and μ(1 − q) (thinning). Hence, exactly:
+    ///
+    /// - a customer drops out with probability 1 − e^(−μq), so the stratum's dropouts are
+    ///   D ~ Binomial(n, 1 − e^(−μq));
+    /// - a survivor saw no marked order, and its orders are Poisson(μ(1 − q)) independently of
+    ///   that, so the n − D survivors place Poisson((n − D)·μ(1 − q)) orders in all;
+    /// - a dropout places 1 + X orders, X the unmarked orders before the first mark, with
+    ///   P(X = x | drop) ∝ q(1 − q)^x·P(W ≥ x + 1) (the first x + 1 wanted orders exist, the
+    ///   first x unmarked, the (x + 1)-th marked), drawn for the D dropouts as one multinomial
+    ///   over x ([`dropout_extra_orders`]).
+    ///
+    /// For fixed purchases W = n: D ~ Binomial(n_c, 1 − (1 − q)^n), survivors place n each and
+    /// P(X = x | drop) ∝ (1 − q)^x·q for x < n. Dropouts leave the stratum at once.
+    fn purchase_dropout(
+        &mut self,
+        origin: usize,
+        law: PurchaseLaw,
+        multiplier: f64,
+        hazard: f64,
+        rng: &mut SimRng,
+    ) -> GroupTotals {
+        self.by_value.iter_mut().for_each(|x| *x = (0, 0.0));
+        self.orders_by_value.iter_mut().for_each(|x| *x = 0);
+        let mut totals = GroupTotals::default();
+        for j in 0..self.layout.propensity.len() {
+            let n = self.count[origin][j];
+            if n == 0 {
+                continue;
+            }
+            totals.customers += n;
+            let q = (self.layout.propensity[j] * hazard).clamp(0.0, 1.0);
+            let l = self.layout.value_of[j];
+            let (dropouts, placed) = match law {
+                PurchaseLaw::Fixed(wanted) => {
+                    let wanted = wanted as u64;
+                    let leave = 1.0 - (1.0 - q).powi(wanted.min(i32::MAX as u64) as i32);
+                    let d = binomial(rng, n, leave);
+                    let extra = fixed_dropout_extra_orders(
+                        rng,
+                        d,
+                        q,
+                        wanted,
+                        &mut self.categories,
+                        &mut self.category_counts,
+                    );
+                    (d, (n - d) * wanted + d + extra)
+                }
+                PurchaseLaw::Poisson(_) | PurchaseLaw::Nbd { .. } => {
+                    let mu = self.layout.rate_node[j] * multiplier;
+                    let d = binomial_with_log_complement(rng, n, -(-mu * q).exp_m1(), -mu * q);
+                    self.by_value[l].1 += (n - d) as f64 * mu * (1.0 - q);
+                    let extra = if d > 0 {
+                        dropout_extra_orders(
+                            rng,
+                            d,
+                            mu,
+                            q,
+                            &mut self.categories,
+                            &mut self.category_counts,
+                        )
+                    } else {
+                        0
+                    };
+                    (d, d + extra)
+                }
+            };
+            self.orders_by_value[l] += placed;
+            self.count[origin][j] = n - dropouts;
+        }
+        for l in 0..self.orders_by_value.len() {
+            let orders = self.orders_by_value[l] + poisson(rng, self.by_value[l].1);
+            totals.orders += orders;
+            totals.revenue += self.layout.values.revenue(l, orders, rng);
+        }
+        totals
+    }
+}
+
+/// Dropouts' orders beyond the one after which they left, in total over `dropouts` customers
+/// with Poisson(μ) wanted orders and per-order dropout probability q: X_i i.i.d. with
+/// P(X = x) ∝ (1 − q)^x·P(W ≥ x + 1), W ~ Poisson(μ) (see [`Strata::purchase_dropout`]). One
+/// multinomial over x by sequential conditional binomials; the categories run until a term is
+/// below 1e-17 of their sum (the terms fall faster than geometrically), which is the only
+/// truncation. P(W ≥ x + 1) is carried down from 1 − e^(−μ) by subtracting P(W = x).
+fn dropout_extra_orders(
+    rng: &mut SimRng,
+    dropouts: u64,
+    mu: f64,
+    q: f64,
+    categories: &mut Vec<f64>,
+    counts: &mut Vec<u64>,
+) -> u64 {
+    if dropouts == 0 || q >= 1.0 {
+        return 0;
+    }
+    categories.clear();
+    let mut point = (-mu).exp();
+    let mut upper = -(-mu).exp_m1();
+    let mut keep = 1.0;
+    let mut total = 0.0;
+    for x in 0..100_000u32 {
+        let term = keep * upper.max(0.0);
+        categories.push(term);
+        total += term;
+        if term <= 1e-17 * total {
+            break;
+        }
+        point *= mu / f64::from(x + 1);
+        upper -= point;
+        keep *= 1.0 - q;
+    }
+    draw_categories(rng, dropouts, total, categories, counts)
+}
+
+/// The fixed-purchase case: P(X = x) ∝ (1 − q)^x·q for x < n.
+fn fixed_dropout_extra_orders(
+    rng: &mut SimRng,
+    dropouts: u64,
+    q: f64,
+    wanted: u64,
+    categories: &mut Vec<f64>,
+    counts: &mut Vec<u64>,
+) -> u64 {
+    if dropouts == 0 || q >= 1.0 || wanted <= 1 {
+        return 0;
+    }
+    categories.clear();
+    let mut keep = 1.0;
+    let mut total = 0.0;
+    for _ in 0..wanted.min(100_000) {
+        categories.push(keep);
+        total += keep;
+        keep *= 1.0 - q;
+    }
+    draw_categories(rng, dropouts, total, categories, counts)
+}
+
+/// Σ x·N_x for (N_x) ~ Multinomial(n, categories/total).
+fn draw_categories(
+    rng: &mut SimRng,
+    n: u64,
+    total: f64,
+    categories: &mut [f64],
+    counts: &mut Vec<u64>,
+) -> u64 {
+    if total <= 0.0 {
+        return 0;
+    }
+    categories.iter_mut().for_each(|p| *p /= total);
+    counts.resize(categories.len(), 0);
+    multinomial(rng, n, categories, counts);
+    counts.iter().enumerate().map(|(x, &k)| x as u64 * k).sum()
 }
 
 /// A run's customers as counts per cohort, stratum and origin.
@@ -291,27 +756,15 @@ impl Population for CohortPopulation<'_> {
         &mut self,
         c: usize,
         multiplier: f64,
-        _hazard: f64,
+        hazard: f64,
         rng: &mut SimRng,
     ) -> [GroupTotals; 2] {
-        let s = &self.strata[c];
+        let s = &mut self.strata[c];
         let mut totals = [GroupTotals::default(); 2];
         for origin in [EXISTING, NEW] {
-            let customers: u64 = s.count[origin].iter().sum();
-            if customers == 0 {
-                continue;
-            }
-            let orders = match s.cohort.purchases {
-                Purchases::Fixed { n } => n as u64 * customers,
-                Purchases::Poisson { mean } => poisson(rng, multiplier * mean * customers as f64),
-                Purchases::NegativeBinomial { .. } => {
-                    poisson(rng, multiplier * s.rate[origin].iter().sum::<f64>())
-                }
-            };
-            totals[origin] = GroupTotals {
-                customers,
-                orders,
-                revenue: s.revenue(orders, rng),
+            totals[origin] = match s.dropout {
+                Some(law) => s.purchase_dropout(origin, law, multiplier, hazard, rng),
+                None => s.purchase_group(origin, multiplier, rng),
             };
         }
         totals
@@ -319,15 +772,24 @@ impl Population for CohortPopulation<'_> {
 
     fn churn_and_migrate(&mut self, c: usize, hazard: f64, rng: &mut SimRng) {
         let s = &mut self.strata[c];
+        // BG/NBD dropouts left while purchasing; there is no per-period churn.
+        let churn = s.dropout.is_none();
+        if !churn && s.migration.is_empty() {
+            return;
+        }
         let nbd = s.nbd();
         let moves = s.migration.len();
         for origin in [EXISTING, NEW] {
-            for j in 0..s.rule.nodes.len() {
+            for j in 0..s.layout.propensity.len() {
                 let n = s.count[origin][j];
                 if n == 0 {
                     continue;
                 }
-                let leave = (s.rule.nodes[j] * hazard).min(1.0);
+                let leave = if churn {
+                    (s.layout.propensity[j] * hazard).min(1.0)
+                } else {
+                    0.0
+                };
                 s.outcome_probs[0] = leave;
                 let mut moving = 0.0;
                 for (d, &(_, p)) in s.migration.iter().enumerate() {
@@ -340,10 +802,9 @@ impl Population for CohortPopulation<'_> {
                 for (d, &(to, _)) in s.migration.iter().enumerate() {
                     self.arrivals[to][origin] += s.outcome_counts[1 + d];
                 }
-                if nbd.is_some() {
+                if let Some((shape, _)) = nbd {
                     // Gamma–Dirichlet: the stayers are a random subset of the stratum, so
                     // their total rate is the total × Beta(stay·k, (n − stay)·k).
-                    let shape = nbd.map_or(0.0, |(k, _)| k);
                     let share = beta(rng, stay as f64 * shape, (n - stay) as f64 * shape);
                     s.rate[origin][j] *= share;
                 }

@@ -4,6 +4,7 @@
 //! (seed, k) (see [`rng`]), and runs are collected in run order, so results are byte-identical
 //! at any thread count (SPEC §11).
 
+pub mod approx;
 pub mod cohort;
 pub mod customer;
 pub mod period;
@@ -148,9 +149,10 @@ pub fn run_plan_range(
     range: std::ops::Range<u64>,
 ) -> Result<Simulation, SimError> {
     use rayon::prelude::*;
-    let (engine, approximations) = choose_engine(scenario, plan, options.engine)?;
+    let choice = choose_engine(scenario, plan, options)?;
+    let engine = choice.engine;
     if engine == EngineKind::Customer {
-        size::check_customer_engine(scenario, plan, options.runs)?;
+        size::check_customer_engine(scenario, plan, options.runs, &choice)?;
     } else {
         size::check_run_periods(scenario, options.runs)?;
     }
@@ -172,37 +174,238 @@ pub fn run_plan_range(
     Ok(Simulation {
         engine,
         runs,
-        approximations,
+        approximations: choice.approximations,
     })
 }
 
-/// The engine that will run, with the approximations it makes. `auto` takes the cohort engine
-/// when it is exact for the scenario and cheaper than simulating every customer.
+/// The engine that will run, why, and the approximations it makes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineChoice {
+    pub engine: EngineKind,
+    /// Where the engine departs from the exact model, each with its measured size (empty when
+    /// exact); `auto` adds the comparison with the Monte Carlo error that let it approximate.
+    pub approximations: Vec<String>,
+    /// Why this engine: "as requested", or the reason `auto` gave.
+    pub reason: String,
+    /// Why the cohort engine cannot run the scenario, if it cannot.
+    pub cohort_unsupported: Option<String>,
+}
+
+/// How many runs of the cohort engine `auto` makes to estimate the study's Monte Carlo error
+/// when the cohort engine approximates.
+pub const PILOT_RUNS: u64 = 16;
+
+/// `auto` approximates only when the approximation's bound on the bias of CE is below this
+/// share of the study's Monte Carlo standard error.
+pub const APPROXIMATION_SHARE_OF_ERROR: f64 = 0.1;
+
+/// The engine that will run `options.runs` runs of `scenario` under `plan`.
+///
+/// `auto` takes the cohort engine when it is cheaper by a rough cost model (the customer
+/// engine's customer-periods against the cohort engine's populated and empty stratum-periods,
+/// [`customer_cost`], [`cohort_cost`]) and either exact for the scenario or approximate by
+/// less than a tenth of the study's Monte Carlo error:
+///
+/// bias bound = Σ_c share_c·ε_c × G  <  ⅒ · sd(CE)/√runs,
+///
+/// where ε_c is the measured relative error of cohort c's expected customer-periods
+/// ([`cohort::support`]), share_c the cohort's share of the projected customer-periods, G the
+/// mean of the customer-driven flows |purchase margin| + |extra value| + |cost to serve| +
+/// |retention spend| and sd(CE) the standard deviation of CE, both over [`PILOT_RUNS`] cohort
+/// runs of the scenario's baseline plan with the study's seed (runs 0..16 of the study, so a
+/// shard makes the same choice as the whole study and every plan of a comparison or
+/// optimization gets the same engine).
 pub fn choose_engine(
     scenario: &Scenario,
     plan: &Plan,
-    requested: EngineKind,
-) -> Result<(EngineKind, Vec<String>), SimError> {
-    match requested {
-        EngineKind::Customer => Ok((EngineKind::Customer, Vec::new())),
-        EngineKind::Cohort => cohort::support(scenario)
-            .map(|approximations| (EngineKind::Cohort, approximations))
+    options: &SimOptions,
+) -> Result<EngineChoice, SimError> {
+    let support = cohort::support(scenario);
+    let cohort_unsupported = support.as_ref().err().cloned();
+    let choice = |engine, approximations, reason: String| EngineChoice {
+        engine,
+        approximations,
+        reason,
+        cohort_unsupported: cohort_unsupported.clone(),
+    };
+    let describe = |approximations: &[cohort::Approximation]| -> Vec<String> {
+        approximations
+            .iter()
+            .map(|a| a.description.clone())
+            .collect()
+    };
+    match options.engine {
+        EngineKind::Customer => Ok(choice(
+            EngineKind::Customer,
+            Vec::new(),
+            "as requested".into(),
+        )),
+        EngineKind::Cohort => support
+            .map(|approximations| {
+                choice(
+                    EngineKind::Cohort,
+                    describe(&approximations),
+                    "as requested".into(),
+                )
+            })
             .map_err(|reason| SimError::Unsupported("cohort", reason)),
-        EngineKind::Auto => match cohort::support(scenario) {
-            Ok(approximations) if approximations.is_empty() => {
-                let customer_work: f64 = size::projected_population(scenario, plan).iter().sum();
-                let strata = cohort::strata_for(scenario.time.periods) as f64;
-                // A stratum-period costs a few binomial draws, a customer-period about one
-                // uniform: prefer counts once customers outnumber strata several times over.
-                let cohort_work =
-                    8.0 * strata * scenario.cohorts.len() as f64 * f64::from(scenario.time.periods);
-                if cohort_work < customer_work {
-                    Ok((EngineKind::Cohort, Vec::new()))
-                } else {
-                    Ok((EngineKind::Customer, Vec::new()))
+        EngineKind::Auto => {
+            let approximations = match support {
+                Ok(a) => a,
+                Err(reason) => {
+                    return Ok(choice(
+                        EngineKind::Customer,
+                        Vec::new(),
+                        format!("the cohort engine cannot run it: {reason}"),
+                    ));
                 }
+            };
+            let by_cohort = size::projected_customer_periods(scenario, plan);
+            let customer_work: f64 = by_cohort.iter().sum();
+            if cohort_cost(scenario, plan) >= customer_cost(scenario, &by_cohort) {
+                return Ok(choice(
+                    EngineKind::Customer,
+                    Vec::new(),
+                    "the customers are too few for counts by stratum to be cheaper".into(),
+                ));
             }
-            _ => Ok((EngineKind::Customer, Vec::new())),
-        },
+            if approximations.is_empty() {
+                return Ok(choice(
+                    EngineKind::Cohort,
+                    Vec::new(),
+                    "the cohort engine is exact for it and cheaper".into(),
+                ));
+            }
+            if let Some(a) = approximations.iter().find(|a| a.relative_error.is_none()) {
+                return Ok(choice(
+                    EngineKind::Customer,
+                    Vec::new(),
+                    format!(
+                        "the cohort engine's approximation is not measured: {}",
+                        a.description
+                    ),
+                ));
+            }
+            let total = customer_work.max(f64::MIN_POSITIVE);
+            let relative: f64 = approximations
+                .iter()
+                .map(|a| a.relative_error.unwrap_or(0.0) * by_cohort[a.cohort] / total)
+                .sum();
+            if relative <= 0.0 {
+                let mut notes = describe(&approximations);
+                notes.push(
+                    "auto took the cohort engine: its approximations leave mean CE unbiased".into(),
+                );
+                return Ok(choice(
+                    EngineKind::Cohort,
+                    notes,
+                    "the cohort engine's approximations leave mean CE unbiased".into(),
+                ));
+            }
+            let pilot = pilot(scenario, options)?;
+            let bias = relative * pilot.gross;
+            let std_error = pilot.sd / (options.runs.max(1) as f64).sqrt();
+            let verdict = format!(
+                "the approximations bound the bias of mean CE by {bias:.3e} ({relative:.2e} of \
+                 its customer-driven flows of {:.3e}), against a Monte Carlo standard error of \
+                 about {std_error:.3e} for {} runs (sd {:.3e} over {PILOT_RUNS} pilot runs)",
+                pilot.gross, options.runs, pilot.sd
+            );
+            if bias < APPROXIMATION_SHARE_OF_ERROR * std_error {
+                let mut notes = describe(&approximations);
+                notes.push(format!(
+                    "auto took the cohort engine: {verdict}, below a tenth of it"
+                ));
+                Ok(choice(EngineKind::Cohort, notes, verdict))
+            } else {
+                Ok(choice(
+                    EngineKind::Customer,
+                    Vec::new(),
+                    format!("{verdict}, not below a tenth of it"),
+                ))
+            }
+        }
     }
+}
+
+/// Rough nanoseconds per run of the per-customer engine: a customer-period costs about 3 ns
+/// with `{ rate }` retention (geometric jumps between leavers) and 10 ns otherwise (one
+/// uniform, or per-customer draws for dropout and own order-value scales), as measured by
+/// `cargo bench --bench engine`.
+fn customer_cost(scenario: &Scenario, customer_periods: &[f64]) -> f64 {
+    scenario
+        .cohorts
+        .iter()
+        .zip(customer_periods)
+        .map(|(cohort, n)| {
+            let unit = match cohort.retention {
+                crate::scenario::Retention::Rate { .. } => 3.0,
+                _ => 10.0,
+            };
+            unit * n
+        })
+        .sum()
+}
+
+/// Rough nanoseconds per run of the cohort engine: per period about 12 ns for each stratum
+/// that holds customers (a few binomial draws; more for large counts, less for one or two
+/// customers) and 1 ns for each empty one, for each origin that can hold customers (new
+/// customers only arrive by acquisition, referrals or migration).
+fn cohort_cost(scenario: &Scenario, plan: &Plan) -> f64 {
+    let peaks = size::projected_peaks(scenario, plan);
+    let periods = f64::from(scenario.time.periods);
+    let arrivals = scenario.acquisition.is_some()
+        || scenario.cohorts.iter().any(|c| c.referrals > 0.0)
+        || scenario.migration.iter().any(|row| !row.is_empty());
+    let origins = if arrivals { 2.0 } else { 1.0 };
+    (0..scenario.cohorts.len())
+        .map(|c| {
+            let strata = cohort::strata_count(scenario, c) as f64;
+            let populated = cohort::populated_strata(scenario, c, peaks[c].max(1.0));
+            origins * periods * (12.0 * populated + 1.0 * strata)
+        })
+        .sum()
+}
+
+/// What [`PILOT_RUNS`] cohort runs say about a study's spread.
+struct Pilot {
+    sd: f64,
+    gross: f64,
+}
+
+fn pilot(scenario: &Scenario, options: &SimOptions) -> Result<Pilot, SimError> {
+    use rayon::prelude::*;
+    let plan = scenario
+        .plans
+        .get(scenario.baseline_plan)
+        .ok_or(SimError::NoSuchPlan(scenario.baseline_plan))?;
+    let runs = (0..PILOT_RUNS)
+        .into_par_iter()
+        .map(|k| {
+            let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
+            cohort::simulate_run(&setup, options.seed, k)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = runs.len() as f64;
+    let mean = runs.iter().map(|r| r.customer_equity).sum::<f64>() / n;
+    let variance = runs
+        .iter()
+        .map(|r| (r.customer_equity - mean).powi(2))
+        .sum::<f64>()
+        / (n - 1.0).max(1.0);
+    let gross = runs
+        .iter()
+        .map(|r| {
+            let c = &r.components;
+            c.purchase_margin.abs()
+                + c.extra_value.abs()
+                + c.cost_to_serve.abs()
+                + c.retention.abs()
+        })
+        .sum::<f64>()
+        / n;
+    Ok(Pilot {
+        sd: variance.sqrt(),
+        gross,
+    })
 }
