@@ -1109,7 +1109,7 @@ pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
     ));
     let mut words = Vec::new();
     for pair in frontier.points.windows(2) {
-        if let Some(e) = &pair[1].extra_ce_per_unit {
+        if let (Some(e), Some(r)) = (&pair[1].extra_ce_per_unit, &pair[1].return_per_unit) {
             let verdict = if e.ci95[0] > 0.0 {
                 "pays: it raises customer equity net of the extra spend"
             } else if e.ci95[1] < 0.0 {
@@ -1118,13 +1118,15 @@ pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
                 "cannot be told apart from no change at this many runs"
             };
             words.push(format!(
-                "  - From {} to {}: each extra 1 {currency} of budget per period adds {} to CE \
-                 (95% CI {} to {}); the extra budget {verdict}.",
+                "  - From {} to {}: each extra 1 {currency} of budget (in present value) returns \
+                 {} {currency} on top of itself (95% CI {} to {}; {} per extra 1 {currency} per \
+                 period over the whole horizon); the extra budget {verdict}.",
                 money(pair[0].budget),
                 money(pair[1].budget),
-                rate(e.mean),
-                rate(e.ci95[0]),
-                rate(e.ci95[1])
+                rate(r.mean),
+                rate(r.ci95[0]),
+                rate(r.ci95[1]),
+                rate(e.mean)
             ));
         }
     }

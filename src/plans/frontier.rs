@@ -28,6 +28,9 @@ pub struct FrontierPoint {
     pub customer_equity: Distribution,
     /// CE gained per extra unit of budget per period since the previous budget (paired).
     pub extra_ce_per_unit: Option<PairedDifference>,
+    /// The same per extra unit of discounted budget (÷ Σ δ_t over the horizon), net of it:
+    /// what each extra 1 of budget returns on top of itself.
+    pub return_per_unit: Option<PairedDifference>,
     pub termination: Termination,
 }
 
@@ -98,6 +101,10 @@ pub fn frontier(
             engine: settings.engine,
         };
         let values = run_values(&sim::run_plan(scenario, &plan, &options)?);
+        let annuity: f64 = crate::model::discount::Discounting::new(&scenario.time)
+            .factors(scenario.time.periods)
+            .iter()
+            .sum();
         let extra_ce_per_unit = previous.as_ref().map(|(b, v)| {
             let width = budget - b;
             let d = PairedDifference::new(&values, v);
@@ -133,6 +140,12 @@ pub fn frontier(
             retention_allocation,
             spend: x[..k].iter().sum(),
             customer_equity: describe(&values),
+            return_per_unit: extra_ce_per_unit.as_ref().map(|e| PairedDifference {
+                mean: e.mean / annuity,
+                ci95: [e.ci95[0] / annuity, e.ci95[1] / annuity],
+                std_error: e.std_error / annuity,
+                prob_a_better: e.prob_a_better,
+            }),
             extra_ce_per_unit,
             termination: outcome.termination,
         });
