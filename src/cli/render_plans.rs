@@ -503,26 +503,9 @@ fn termination_code(result: &Optimization) -> &'static str {
     }
 }
 
-/// The termination in a sentence.
+/// The termination in a sentence (the library's, so the report says the same).
 pub fn termination_message(result: &Optimization) -> String {
-    match &result.certification {
-        Some(c) if c.certified => format!(
-            "converged: on {} fresh runs the marginal returns satisfy the optimality conditions \
-             within their simultaneous 95% intervals ({} round(s) of search and check)",
-            c.runs, c.rounds
-        ),
-        Some(c) => format!(
-            "not certified: {}; on {} fresh runs {}",
-            c.reason.as_deref().unwrap_or("the search stopped"),
-            c.runs,
-            c.violations
-                .iter()
-                .map(|v| format!("{} {} ({:.1} standard errors)", v.lever, v.condition, v.z))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        None => result.search.termination.describe(),
-    }
+    crate::optimize::describe_outcome(result)
 }
 
 /// The report in words: what to do, how sure, why.

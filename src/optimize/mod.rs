@@ -609,6 +609,30 @@ pub fn describe_criterion(criterion: Criterion) -> String {
     }
 }
 
+/// How the search ended, in a sentence for the text output and the report: certified
+/// ("converged"), not certified with the conditions the fresh runs contradict, or, when no
+/// certification ran, the mean-field search's own reason.
+pub fn describe_outcome(result: &Optimization) -> String {
+    match &result.certification {
+        Some(c) if c.certified => format!(
+            "converged: on {} fresh runs the marginal returns satisfy the optimality conditions \
+             within their simultaneous 95% intervals ({} round(s) of search and check)",
+            c.runs, c.rounds
+        ),
+        Some(c) => format!(
+            "not certified: {}; on {} fresh runs {}",
+            c.reason.as_deref().unwrap_or("the search stopped"),
+            c.runs,
+            c.violations
+                .iter()
+                .map(|v| format!("{} {} ({:.1} standard errors)", v.lever, v.condition, v.z))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        None => result.search.termination.describe(),
+    }
+}
+
 /// The termination of the search, for reports.
 pub fn describe_termination(outcome: &Outcome) -> String {
     format!(

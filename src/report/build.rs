@@ -336,7 +336,7 @@ fn optimization_section(
         gain_ci95: result.improvement.ci95,
         prob_better: result.improvement.prob_a_better,
         optimized_mean: stats::describe::mean(&crate::plans::run_values(&result.chosen)),
-        termination: optimize::describe_termination(&result.search),
+        termination: optimize::describe_outcome(&result),
         unallocated: result.binding.unallocated,
         charts: vec![
             chart_ref("allocation", "Spend per lever: current plan vs optimized"),
