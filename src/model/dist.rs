@@ -279,29 +279,24 @@ pub fn multinomial_by_inversion<R: Rng + ?Sized>(
     probs: &[f64],
     out: &mut [u64],
 ) {
-    out.iter_mut().for_each(|x| *x = 0);
-    let last = probs.iter().rposition(|&p| p > 0.0);
-    let mut remaining = n;
-    let mut remaining_mass = 1.0;
-    for (k, &p) in probs.iter().enumerate() {
-        if remaining == 0 {
-            break;
-        }
-        let draw = if Some(k) == last || p >= remaining_mass {
-            remaining
-        } else {
-            binomial_by_inversion(rng, remaining, p / remaining_mass)
-        };
-        out[k] = draw;
-        remaining -= draw;
-        remaining_mass -= p;
-    }
+    sequential_binomials(rng, n, probs, out, binomial_by_inversion);
 }
 
 /// Splits `n` into categories with probabilities `probs` (summing to 1) by sequential
 /// conditional binomials, an exact multinomial draw. The last category with a positive
 /// probability takes the remainder, so rounding in the shares never loses a count.
 pub fn multinomial<R: Rng + ?Sized>(rng: &mut R, n: u64, probs: &[f64], out: &mut [u64]) {
+    sequential_binomials(rng, n, probs, out, binomial);
+}
+
+/// The sequential-conditional-binomial multinomial, with the binomial sampler `draw`.
+fn sequential_binomials<R: Rng + ?Sized>(
+    rng: &mut R,
+    n: u64,
+    probs: &[f64],
+    out: &mut [u64],
+    mut draw: impl FnMut(&mut R, u64, f64) -> u64,
+) {
     out.iter_mut().for_each(|x| *x = 0);
     let last = probs.iter().rposition(|&p| p > 0.0);
     let mut remaining = n;
@@ -310,13 +305,13 @@ pub fn multinomial<R: Rng + ?Sized>(rng: &mut R, n: u64, probs: &[f64], out: &mu
         if remaining == 0 {
             break;
         }
-        let draw = if Some(k) == last || p >= remaining_mass {
+        let count = if Some(k) == last || p >= remaining_mass {
             remaining
         } else {
-            binomial(rng, remaining, p / remaining_mass)
+            draw(rng, remaining, p / remaining_mass)
         };
-        out[k] = draw;
-        remaining -= draw;
+        out[k] = count;
+        remaining -= count;
         remaining_mass -= p;
     }
 }

@@ -338,6 +338,19 @@ fn optimization_section(
         optimized_mean: stats::describe::mean(&crate::plans::run_values(&result.chosen)),
         termination: optimize::describe_outcome(&result),
         unallocated: result.binding.unallocated,
+        phasing: result.phasing.as_ref().map(|p| super::data::PhasingRow {
+            paths: (0..result.space.levers.len())
+                .map(|i| {
+                    (
+                        result.space.levers[i].name().to_string(),
+                        result.space.lever_path(&result.x, i),
+                    )
+                })
+                .collect(),
+            gain_mean: p.gain.mean,
+            gain_ci95: p.gain.ci95,
+            prob_better: p.gain.prob_a_better,
+        }),
         charts: vec![
             chart_ref("allocation", "Spend per lever: current plan vs optimized"),
             chart_ref(

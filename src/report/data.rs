@@ -83,6 +83,19 @@ pub struct OptimizationSection {
     pub termination: String,
     pub unallocated: Option<f64>,
     pub charts: Vec<ChartRef>,
+    /// A phased plan: its spend per lever per year, and what phasing gains over the best
+    /// constant split (mean, 95% CI, share of runs better), paired on the fresh runs.
+    pub phasing: Option<PhasingRow>,
+}
+
+/// A phased optimum against the best constant split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhasingRow {
+    /// (lever, spend per period in each year).
+    pub paths: Vec<(String, Vec<f64>)>,
+    pub gain_mean: f64,
+    pub gain_ci95: [f64; 2],
+    pub prob_better: f64,
 }
 
 /// The best split at each of a few budgets, and where the baseline plan stands.

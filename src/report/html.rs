@@ -157,6 +157,9 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
             );
         }
         h.push_str("</table>\n");
+        if let Some(p) = &o.phasing {
+            let _ = writeln!(h, "<p>{}</p>", esc(&super::phasing_sentence(p, cur)));
+        }
         let _ = writeln!(
             h,
             "<p>The search stopped: {}.</p>\n</section>",

@@ -118,6 +118,9 @@ pub fn render(data: &ReportData) -> String {
                 money(row.optimized, cur)
             );
         }
+        if let Some(p) = &o.phasing {
+            let _ = writeln!(m, "\n{}", esc(&super::phasing_sentence(p, cur)));
+        }
         let _ = writeln!(m, "\nThe search stopped: {}.\n", esc(&o.termination));
     }
     if let Some(f) = &data.frontier {

@@ -58,6 +58,26 @@ pub fn signed_money(value: f64, currency: &str) -> String {
 }
 
 /// A 95% interval of money: `USD 1,000 to USD 1,200`.
+/// The phasing sentence of the optimization section, for every format.
+pub fn phasing_sentence(p: &data::PhasingRow, currency: &str) -> String {
+    let paths: Vec<String> = p
+        .paths
+        .iter()
+        .map(|(lever, path)| {
+            let years: Vec<String> = path.iter().map(|v| money(*v, currency)).collect();
+            format!("{lever} {}", years.join(" / "))
+        })
+        .collect();
+    format!(
+        "Spend per period by year: {}. Phasing by year is worth {} against the best constant \
+         split (95% CI {}, better in {:.1}% of paired runs).",
+        paths.join("; "),
+        signed_money(p.gain_mean, currency),
+        money_interval(p.gain_ci95, currency),
+        100.0 * p.prob_better
+    )
+}
+
 pub fn money_interval(ci: [f64; 2], currency: &str) -> String {
     format!("{} to {}", money(ci[0], currency), money(ci[1], currency))
 }
