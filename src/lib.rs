@@ -11,6 +11,7 @@
 //! - [`stats`]: per-run results → [`stats::SimulationSummary`]
 //! - [`chart`]: plain chart data → PNG and SVG (plotters, embedded font)
 //! - [`optimize`]: budget splits (sees only an objective: plan → per-run CE)
+//! - [`narrative`]: one sentence per paired result, shared by the text and the report
 //! - [`plans`]: comparing plans on common random numbers, the budget frontier, sensitivity
 //! - [`cancel`]: Ctrl-C as a flag the engines poll, so an interrupt leaves no partial file
 //! - [`cli`]: the command line (the only place that knows about clap, files and anyhow)
@@ -21,6 +22,7 @@ pub mod chart;
 pub mod cli;
 pub mod fit;
 pub mod model;
+pub mod narrative;
 pub mod optimize;
 pub mod plans;
 pub mod report;

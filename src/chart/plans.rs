@@ -248,11 +248,11 @@ impl TornadoChart {
     /// The `top` largest effects of a sensitivity analysis.
     pub fn from_sensitivity(sensitivity: &Sensitivity, currency: &str, top: usize) -> Self {
         let effects: Vec<SensitivityEffect> = sensitivity
-            .effects
+            .merged()
             .iter()
             .take(top)
             .map(|e| SensitivityEffect {
-                parameter: e.parameter.clone(),
+                parameter: e.label.clone(),
                 minus: e.low.mean,
                 plus: e.high.mean,
             })

@@ -245,6 +245,60 @@ pub fn thousands(value: f64) -> String {
     format!("{sign}{grouped}")
 }
 
+/// A number exactly as a scenario file would state it: the shortest decimal that reads back as
+/// the same `f64` (Rust's `Display`), with thousands separators: `0.42`, `41.5`, `1,234.5`,
+/// `-0.08`. Assumptions are printed this way so that a reader can check them against the file —
+/// rounding to whole units turned a cost to serve of 1.55 into "2".
+pub fn as_given(value: f64) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    // Twelve significant digits drop the noise of arithmetic such as 0.985 × 100 without
+    // hiding any digit a person types.
+    let cleaned: f64 = format!("{value:.11e}").parse().unwrap_or(value);
+    let text = format!("{}", cleaned.abs());
+    let (whole, fraction) = match text.split_once('.') {
+        Some((w, f)) => (w.to_string(), Some(f.to_string())),
+        None => (text, None),
+    };
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if cleaned < 0.0 { "-" } else { "" };
+    match fraction {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// An amount of money as the scenario states it: [`as_given`] with cents kept to two places
+/// when there are any (`USD 2.50`, `USD 0.425`, `USD 15`).
+pub fn money_as_given(value: f64, currency: &str) -> String {
+    let mut amount = as_given(value);
+    if let Some((_, fraction)) = amount.split_once('.')
+        && fraction.len() == 1
+    {
+        amount.push('0');
+    }
+    if currency.is_empty() {
+        amount
+    } else {
+        format!("{currency} {amount}")
+    }
+}
+
+/// A share as the scenario states it, as a percentage: `98.5%`, `0.35%`, `12%`.
+pub fn percent_as_given(share: f64) -> String {
+    if !share.is_finite() {
+        return "n/a".to_string();
+    }
+    format!("{}%", as_given(share * 100.0))
+}
+
 /// A share as a percentage with at most one decimal: `12.5%`, `0%`.
 pub fn percent(share: f64) -> String {
     if !share.is_finite() {
@@ -258,6 +312,23 @@ pub fn percent(share: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inputs_are_printed_as_given() {
+        assert_eq!(as_given(0.42), "0.42");
+        assert_eq!(as_given(41.5), "41.5");
+        assert_eq!(as_given(1234.5), "1,234.5");
+        assert_eq!(as_given(-0.08), "-0.08");
+        assert_eq!(as_given(400000.0), "400,000");
+        assert_eq!(as_given(1e-7), "0.0000001");
+        assert_eq!(money_as_given(2.5, "EUR"), "EUR 2.50");
+        assert_eq!(money_as_given(1.55, "EUR"), "EUR 1.55");
+        assert_eq!(money_as_given(0.425, ""), "0.425");
+        assert_eq!(money_as_given(15.0, "USD"), "USD 15");
+        assert_eq!(percent_as_given(0.985), "98.5%");
+        assert_eq!(percent_as_given(0.0035), "0.35%");
+        assert_eq!(percent_as_given(0.07), "7%");
+    }
 
     #[test]
     fn short_numbers_scale_and_trim() {

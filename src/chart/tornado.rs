@@ -40,11 +40,11 @@ impl Draw for TornadoChart {
         let legend = [
             item(
                 Mark::Fill(MINUS.to_rgba()),
-                format!("Parameter {} lower", self.step_label),
+                format!("Quantity named {} lower", self.step_label),
             ),
             item(
                 Mark::Fill(PLUS.to_rgba()),
-                format!("Parameter {} higher", self.step_label),
+                format!("Quantity named {} higher", self.step_label),
             ),
         ];
         let plot = frame(root, theme, &self.title, &self.subtitle, &legend)?;

@@ -5,7 +5,7 @@
 //! in the section and column titles rather than on every number, which keeps columns aligned.
 
 use crate::stats::SimulationSummary;
-use crate::stats::{CohortSummary, Components, Distribution, Origin, PeriodSummary};
+use crate::stats::{Components, Distribution, Origin, PeriodSummary};
 
 /// The readable summary printed by `ceq simulate` without `--json`.
 pub fn render_summary(
@@ -20,7 +20,7 @@ pub fn render_summary(
         origin(&summary.origin, &summary.components, currency),
     ];
     if !summary.cohorts.is_empty() {
-        sections.push(cohorts(&summary.cohorts, currency));
+        sections.push(cohorts(summary, currency));
     }
     if !summary.periods.is_empty() {
         sections.push(years(
@@ -147,23 +147,30 @@ fn origin(origin: &Origin, parts: &Components, currency: &str) -> String {
     )
 }
 
-fn cohorts(cohorts: &[CohortSummary], currency: &str) -> String {
+fn cohorts(summary: &SimulationSummary, currency: &str) -> String {
     let mut rows = vec![vec![
         "cohort".to_string(),
         format!("CE mean ({currency})"),
         "active at end".to_string(),
         "entered".to_string(),
     ]];
-    rows.extend(cohorts.iter().map(|c| {
-        vec![
-            c.name.clone(),
-            money(c.customer_equity_mean),
-            count(c.active_end_mean),
-            count(c.entered_mean),
-        ]
-    }));
+    for r in summary.cohort_reconciliation() {
+        let cohort = summary
+            .cohorts
+            .iter()
+            .find(|c| c.name == r.label && !r.total);
+        rows.push(vec![
+            r.label,
+            money(r.value),
+            cohort.map_or(String::new(), |c| count(c.active_end_mean)),
+            cohort.map_or(String::new(), |c| count(c.entered_mean)),
+        ]);
+    }
     let align = [Align::Left, Align::Right, Align::Right, Align::Right];
-    titled("By cohort (means)", table(&align, &rows, 2))
+    titled(
+        "By cohort (means; with the spend no cohort carries, the rows add up to CE)",
+        table(&align, &rows, 2),
+    )
 }
 
 fn years(years: &[YearRow], currency: &str) -> String {
@@ -297,6 +304,7 @@ pub(crate) fn group_digits(digits: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::stats::CohortSummary;
     use crate::stats::describe::Z95;
 
     fn period(t: u32) -> PeriodSummary {

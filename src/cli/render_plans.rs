@@ -236,32 +236,19 @@ pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String
             .differences
             .iter()
             .map(|d| {
-                let significant = d.ci95[0] > 0.0 || d.ci95[1] < 0.0;
-                if !significant {
-                    format!(
-                        "  - {} and {} cannot be told apart at {} runs: the difference {} has a \
-                         95% interval ({}) that includes 0.",
-                        d.a,
-                        d.b,
-                        comparison.runs,
-                        signed(d.mean),
-                        interval(d.ci95)
-                    )
-                } else {
-                    let (better, worse, p) = if d.mean > 0.0 {
-                        (&d.a, &d.b, d.prob_a_better)
-                    } else {
-                        (&d.b, &d.a, 1.0 - d.prob_a_better)
-                    };
-                    format!(
-                        "  - {better} beats {worse} by {} on average (95% CI {} to {}) and in {} \
-                         of the runs.",
-                        money(d.mean.abs()),
-                        money(d.ci95[0].abs().min(d.ci95[1].abs())),
-                        money(d.ci95[0].abs().max(d.ci95[1].abs())),
-                        percent(p)
-                    )
-                }
+                let (subject, against) = (format!("`{}`", d.a), format!("`{}`", d.b));
+                let sentence = crate::narrative::gain_sentence(
+                    &crate::narrative::Gain {
+                        subject: &subject,
+                        against: &against,
+                        mean: d.mean,
+                        ci95: d.ci95,
+                        prob_better: d.prob_a_better,
+                        runs: comparison.runs,
+                    },
+                    &|v| format!("{} {currency}", money(v)),
+                );
+                format!("  - {sentence}")
             })
             .collect();
         sections.push(format!("In words\n{}\n", words.join("\n")));
@@ -520,43 +507,42 @@ fn explain(
     let mut words = Vec::new();
     let d = &result.improvement;
     let base_mean = summary.customer_equity.mean - d.mean;
-    let relative = if base_mean.abs() > 0.0 {
-        format!(" ({:+.1}%)", 100.0 * d.mean / base_mean.abs())
-    } else {
-        String::new()
-    };
     let runs = settings.runs;
-    if d.ci95[0] > 0.0 {
-        words.push(format!(
-            "The optimized split raises mean customer equity by {} {currency}{relative} over \
-             `{baseline}`; the 95% interval {} to {} excludes zero, and it is better in {} of \
-             {runs} fresh runs.",
-            money(d.mean),
-            money(d.ci95[0]),
-            money(d.ci95[1]),
-            percent(d.prob_a_better)
-        ));
-    } else if d.ci95[1] < 0.0 {
-        words.push(format!(
-            "The optimized split lowers mean customer equity by {} {currency}{relative} against \
-             `{baseline}` (95% CI {}); it was chosen for the objective ({}), on which it scores \
-             {} against {}.",
-            money(-d.mean),
-            interval(d.ci95),
+    let against = format!("`{baseline}`");
+    let amount = |v: f64| format!("{} {currency}", money(v));
+    let verdict = crate::narrative::Verdict::of(d.ci95);
+    let mut first = crate::narrative::gain_sentence(
+        &crate::narrative::Gain {
+            subject: "The optimized split",
+            against: &against,
+            mean: d.mean,
+            ci95: d.ci95,
+            prob_better: d.prob_a_better,
+            runs,
+        },
+        &amount,
+    );
+    match verdict {
+        crate::narrative::Verdict::Higher => {
+            if base_mean.abs() > 0.0 {
+                first.push_str(&format!(
+                    " That is {:+.1}% of the baseline's mean.",
+                    100.0 * d.mean / base_mean.abs()
+                ));
+            }
+        }
+        crate::narrative::Verdict::Lower => first.push_str(&format!(
+            " It was chosen for the objective ({}), on which it scores {} against {}.",
             describe_criterion(settings.optimize.objective),
             money(result.objective_value[0]),
             money(result.objective_value[1])
-        ));
-    } else {
-        words.push(format!(
-            "The optimized split cannot be told apart from `{baseline}` at {runs} runs: the \
-             difference in mean customer equity is {} {currency} with a 95% interval {} that \
-             includes zero. The current split is close to optimal, or more runs (--runs) are \
-             needed to see the difference.",
-            signed(d.mean),
-            interval(d.ci95)
-        ));
+        )),
+        crate::narrative::Verdict::CannotTell => first.push_str(
+            " The current split is close to optimal, or more runs (--runs) are needed to see \
+             the difference.",
+        ),
     }
+    words.push(first);
     let binding = &result.binding;
     let space = &result.space;
     let mean_criterion = matches!(settings.optimize.objective, Objective::Mean);
@@ -1141,6 +1127,7 @@ pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
 struct SensitivityRow<'a> {
     rank: usize,
     parameter: &'a str,
+    label: &'a str,
     moved: &'a str,
     value: f64,
     low_value: f64,
@@ -1164,6 +1151,7 @@ pub fn sensitivity_csv(result: &Sensitivity) -> anyhow::Result<Vec<u8>> {
         .map(|(i, e)| SensitivityRow {
             rank: i + 1,
             parameter: &e.parameter,
+            label: &e.label,
             moved: e.moved,
             value: e.value,
             low_value: e.low_value,
@@ -1226,16 +1214,13 @@ pub fn render_sensitivity(result: &Sensitivity, currency: &str) -> String {
         .to_vec(),
     ];
     for (i, e) in result.effects.iter().enumerate() {
-        let mark = match e.moved {
-            "churn" => " (churn)",
-            "distribution" => " (uncertain)",
-            _ => "",
-        };
+        // The label names what moved (churn, a distribution); the path is for the file.
+        let (value, low, high) = e.named_values();
         rows.push(vec![
             (i + 1).to_string(),
-            format!("{}{mark}", e.parameter),
-            short(e.value),
-            format!("{} → {}", short(e.low_value), short(e.high_value)),
+            format!("{} [{}]", e.label, e.parameter),
+            short(value),
+            format!("{} → {}", short(low), short(high)),
             signed(e.low.mean),
             interval(e.low.ci95),
             signed(e.high.mean),

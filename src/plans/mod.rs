@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod frontier;
+pub mod parameter_words;
 pub mod sensitivity;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};

@@ -21,6 +21,7 @@
 
 use serde::Serialize;
 
+use super::parameter_words::{merged_label, parameter_label, same_lever};
 use super::run_values;
 use crate::optimize::Progress;
 use crate::optimize::mean_field::MeanField;
@@ -32,6 +33,13 @@ use crate::stats::paired::PairedDifference;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Effect {
     pub parameter: String,
+    /// The parameter in business words, naming what moved: "gold: churn" for a retention
+    /// moved through its churn ([`parameter_label`]).
+    pub label: String,
+    /// Other parameters that are the same lever and moved CE identically, merged into this row
+    /// by [`Sensitivity::merged`] (empty in the full list).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub same_as: Vec<String>,
     /// "value", "churn" (1 − retention moved) or "distribution" (an uncertain parameter).
     pub moved: &'static str,
     pub value: f64,
@@ -91,6 +99,52 @@ pub struct Settings {
     pub engine: EngineKind,
     /// Simulate only this many parameters, those with the largest mean-field effects.
     pub screen: Option<usize>,
+}
+
+impl Effect {
+    /// The value of the quantity the label names: the churn 1 − r of a retention moved
+    /// through its churn, else the parameter itself. Returns (value, low, high).
+    pub fn named_values(&self) -> (f64, f64, f64) {
+        if self.moved == "churn" {
+            (
+                1.0 - self.value,
+                1.0 - self.low_value,
+                1.0 - self.high_value,
+            )
+        } else {
+            (self.value, self.low_value, self.high_value)
+        }
+    }
+}
+
+impl Sensitivity {
+    /// The effects as a reader should see them: a pair that is one lever (a cohort's margin and
+    /// its mean order value, [`same_lever`]) whose moves changed CE identically — to a
+    /// millionth of the effect — is one row, listing the other path in `same_as`. Order kept.
+    pub fn merged(&self) -> Vec<Effect> {
+        let mut out: Vec<Effect> = Vec::with_capacity(self.effects.len());
+        for effect in &self.effects {
+            let twin = out.iter_mut().find(|kept| {
+                same_lever(&kept.parameter, &effect.parameter)
+                    && kept.moved == effect.moved
+                    && close(kept.low.mean, effect.low.mean)
+                    && close(kept.high.mean, effect.high.mean)
+            });
+            match twin {
+                Some(kept) => {
+                    kept.label = merged_label(&kept.label);
+                    kept.same_as.push(effect.parameter.clone());
+                }
+                None => out.push(effect.clone()),
+            }
+        }
+        out
+    }
+}
+
+/// Equal to a millionth of the larger magnitude (the same draws, rounded differently).
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1e-9)
 }
 
 /// Runs the mean field averages over when screening: enough to rank, cheap to evaluate.
@@ -232,6 +286,8 @@ pub fn sensitivity(
         let low = PairedDifference::new(&low_runs, &base);
         let high = PairedDifference::new(&high_runs, &base);
         effects.push(Effect {
+            label: parameter_label(&path, candidate.moved),
+            same_as: Vec::new(),
             moved: candidate.moved,
             parameter: path,
             value: candidate.value,

@@ -187,10 +187,9 @@ pub fn build(
             step: SENSITIVITY_STEP,
             base_mean: result.base_customer_equity,
             effects: result
-                .effects
-                .iter()
+                .merged()
+                .into_iter()
                 .take(TORNADO_PARAMETERS)
-                .cloned()
                 .collect(),
             screening: result.screening.map(|s| (s.measured, s.parameters)),
             chart: chart_ref(
@@ -335,6 +334,7 @@ fn optimization_section(
         gain_mean: result.improvement.mean,
         gain_ci95: result.improvement.ci95,
         prob_better: result.improvement.prob_a_better,
+        runs: result.chosen.runs.len() as u64,
         optimized_mean: stats::describe::mean(&crate::plans::run_values(&result.chosen)),
         termination: optimize::describe_outcome(&result),
         unallocated: result.binding.unallocated,

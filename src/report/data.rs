@@ -79,6 +79,8 @@ pub struct OptimizationSection {
     pub gain_mean: f64,
     pub gain_ci95: [f64; 2],
     pub prob_better: f64,
+    /// Paired runs behind the gain.
+    pub runs: u64,
     pub optimized_mean: f64,
     pub termination: String,
     pub unallocated: Option<f64>,

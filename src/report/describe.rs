@@ -1,7 +1,8 @@
 //! The scenario's parameters in plain words, for the assumptions table of the report.
 
-use super::money;
-use crate::chart::theme::{percent, period_name};
+use crate::chart::theme::{
+    as_given, money, money_as_given, percent, percent_as_given, period_name,
+};
 use crate::scenario::{
     OrderValue, ParameterDistribution, Purchases, ResponseCurve, Retention, Scenario,
 };
@@ -30,27 +31,27 @@ pub fn number(value: f64, digits: usize) -> String {
 /// Retention in words: "92% retained per month on average (Beta, concentration 12)".
 pub fn retention(form: &Retention, period: &str) -> String {
     match *form {
-        Retention::Rate { rate } => format!("{} retained per {period}", percent(rate)),
+        Retention::Rate { rate } => format!("{} retained per {period}", percent_as_given(rate)),
         Retention::MeanConcentration {
             mean,
             concentration,
         } => format!(
             "{} retained per {period} on average (Beta, concentration {})",
-            percent(mean),
-            number(concentration, 2)
+            percent_as_given(mean),
+            as_given(concentration)
         ),
         Retention::ShiftedBetaGeometric { alpha, beta } => format!(
             "{} retained after the first {period}, rising as the loyal remain \
              (shifted-beta-geometric, α {}, β {})",
             percent(beta / (alpha + beta)),
-            number(alpha, 3),
-            number(beta, 3)
+            as_given(alpha),
+            as_given(beta)
         ),
         Retention::Dropout { alpha, beta } => format!(
             "after each purchase {} drop out on average (BG/NBD dropout, a {}, b {})",
             percent(alpha / (alpha + beta)),
-            number(alpha, 3),
-            number(beta, 3)
+            as_given(alpha),
+            as_given(beta)
         ),
     }
 }
@@ -58,20 +59,20 @@ pub fn retention(form: &Retention, period: &str) -> String {
 /// Purchases in words: "1.5 orders per month on average (Poisson)".
 pub fn purchases(form: &Purchases, period: &str) -> String {
     match *form {
-        Purchases::Fixed { n } => format!("exactly {} {} per {period}", number(n, 2), orders(n)),
+        Purchases::Fixed { n } => format!("exactly {} {} per {period}", as_given(n), orders(n)),
         Purchases::Poisson { mean } => {
             format!(
                 "{} {} per {period} on average (Poisson)",
-                number(mean, 2),
+                as_given(mean),
                 orders(mean)
             )
         }
         Purchases::NegativeBinomial { mean, shape } => format!(
             "{} {} per {period} on average, varying between customers \
              (negative binomial, shape {})",
-            number(mean, 2),
+            as_given(mean),
             orders(mean),
-            number(shape, 2)
+            as_given(shape)
         ),
     }
 }
@@ -83,11 +84,11 @@ fn orders(n: f64) -> &'static str {
 /// Order value in words: "USD 120 per order on average (Gamma, CV 0.5)".
 pub fn order_value(form: &OrderValue, currency: &str) -> String {
     match *form {
-        OrderValue::Constant { mean } => format!("{} per order", money(mean, currency)),
+        OrderValue::Constant { mean } => format!("{} per order", money_as_given(mean, currency)),
         OrderValue::Gamma { mean, cv } => format!(
             "{} per order on average (Gamma, coefficient of variation {})",
-            money(mean, currency),
-            number(cv, 2)
+            money_as_given(mean, currency),
+            as_given(cv)
         ),
         OrderValue::HeterogeneousGamma {
             mean,
@@ -95,9 +96,9 @@ pub fn order_value(form: &OrderValue, currency: &str) -> String {
             customer_cv,
         } => format!(
             "{} per order on average, varying by order (CV {}) and by customer (CV {})",
-            money(mean, currency),
-            number(cv, 2),
-            number(customer_cv, 2)
+            money_as_given(mean, currency),
+            as_given(cv),
+            as_given(customer_cv)
         ),
         OrderValue::GammaGamma { p, q, gamma } => {
             let mean = if q > 1.0 {
@@ -110,29 +111,32 @@ pub fn order_value(form: &OrderValue, currency: &str) -> String {
             };
             format!(
                 "{mean}varying by customer (Gamma-Gamma, p {}, q {}, γ {})",
-                number(p, 3),
-                number(q, 3),
-                number(gamma, 3)
+                as_given(p),
+                as_given(q),
+                as_given(gamma)
             )
         }
     }
 }
 
-/// A response curve in words.
-pub fn response_curve(curve: &ResponseCurve, currency: &str, period: &str) -> String {
+/// A response curve in words, with the basis its spend is measured on ("per prospect reached",
+/// "per active customer", "of adstocked spend"): the same `half_spend` means 0.50 per prospect
+/// for acquisition and 0.50 per customer for retention, and a reader must see which.
+pub fn response_curve(curve: &ResponseCurve, currency: &str, period: &str, basis: &str) -> String {
     match *curve {
         ResponseCurve::Exponential { k } => format!(
-            "diminishing returns: share of the maximum effect = 1 − exp(−{} × spend)",
-            number(k, 6)
+            "diminishing returns: share of the maximum effect = 1 − exp(−{} × spend {basis} \
+             per {period})",
+            as_given(k)
         ),
         ResponseCurve::HalfSpend { half_spend } => format!(
-            "diminishing returns: half the maximum effect at {} per {period}",
-            money(half_spend, currency)
+            "diminishing returns: half the maximum effect at {} {basis} per {period}",
+            money_as_given(half_spend, currency)
         ),
         ResponseCurve::Hill { half_spend, shape } => format!(
-            "S-shaped (Hill, shape {}): half the maximum effect at {} per {period}",
-            number(shape, 2),
-            money(half_spend, currency)
+            "S-shaped (Hill, shape {}): half the maximum effect at {} {basis} per {period}",
+            as_given(shape),
+            money_as_given(half_spend, currency)
         ),
     }
 }
@@ -142,30 +146,30 @@ pub fn distribution(dist: &ParameterDistribution) -> String {
     match *dist {
         ParameterDistribution::Normal { mean, sd } => format!(
             "normal, mean {}, standard deviation {}",
-            number(mean, 4),
-            number(sd, 4)
+            as_given(mean),
+            as_given(sd)
         ),
         ParameterDistribution::LogNormal { median, sigma } => format!(
             "log-normal, median {}, σ {}",
-            number(median, 4),
-            number(sigma, 4)
+            as_given(median),
+            as_given(sigma)
         ),
         ParameterDistribution::Beta {
             mean,
             concentration,
         } => format!(
             "beta, mean {}, concentration {}",
-            number(mean, 4),
-            number(concentration, 2)
+            as_given(mean),
+            as_given(concentration)
         ),
         ParameterDistribution::Uniform { low, high } => {
-            format!("uniform between {} and {}", number(low, 4), number(high, 4))
+            format!("uniform between {} and {}", as_given(low), as_given(high))
         }
         ParameterDistribution::Triangular { low, mode, high } => format!(
             "triangular from {} to {}, most likely {}",
-            number(low, 4),
-            number(high, 4),
-            number(mode, 4)
+            as_given(low),
+            as_given(high),
+            as_given(mode)
         ),
     }
 }
@@ -193,12 +197,12 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
                 format!(
                     "{} {period}s ({} per year)",
                     t.periods,
-                    number(f64::from(ppy), 0)
+                    as_given(f64::from(ppy))
                 ),
             ),
             (
                 "Discount rate".to_string(),
-                format!("{} per year", percent(t.discount_rate)),
+                format!("{} per year", percent_as_given(t.discount_rate)),
             ),
             (
                 "Cash flows".to_string(),
@@ -231,13 +235,13 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
             ),
             (
                 "Margin".to_string(),
-                format!("{} of revenue", percent(cohort.margin)),
+                format!("{} of revenue", percent_as_given(cohort.margin)),
             ),
             (
                 "Cost to serve".to_string(),
                 format!(
                     "{} per customer per {period}",
-                    money(cohort.cost_to_serve, cur)
+                    money_as_given(cohort.cost_to_serve, cur)
                 ),
             ),
         ];
@@ -246,7 +250,7 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
                 "Referrals".to_string(),
                 format!(
                     "{} new customers per customer per {period}",
-                    number(cohort.referrals, 4)
+                    as_given(cohort.referrals)
                 ),
             ));
         }
@@ -255,7 +259,7 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
                 "Extra value".to_string(),
                 format!(
                     "{} per customer per {period} (information, knowledge, transactions)",
-                    money(cohort.extra_value.total(), cur)
+                    money_as_given(cohort.extra_value.total(), cur)
                 ),
             ));
         }
@@ -270,7 +274,7 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
             .iter()
             .zip(&a.mix)
             .filter(|(_, share)| **share > 0.0)
-            .map(|(c, share)| format!("{} {}", percent(*share), c.name))
+            .map(|(c, share)| format!("{} {}", percent_as_given(*share), c.name))
             .collect::<Vec<_>>()
             .join(", ");
         groups.push(AssumptionGroup {
@@ -284,17 +288,20 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
                     "Ceiling".to_string(),
                     format!(
                         "at most {} of prospects won per {period}",
-                        percent(a.ceiling)
+                        percent_as_given(a.ceiling)
                     ),
                 ),
                 (
                     "Response to spend".to_string(),
-                    response_curve(&a.curve, cur, &period),
+                    response_curve(&a.curve, cur, &period, "per prospect reached"),
                 ),
                 ("New customers join".to_string(), mix),
                 (
                     "Onboarding cost".to_string(),
-                    format!("{} per new customer", money(a.onboarding_cost, cur)),
+                    format!(
+                        "{} per new customer",
+                        money_as_given(a.onboarding_cost, cur)
+                    ),
                 ),
             ],
         });
@@ -305,11 +312,11 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
             rows: vec![
                 (
                     "Most churn removed".to_string(),
-                    percent(r.max_churn_reduction),
+                    percent_as_given(r.max_churn_reduction),
                 ),
                 (
                     "Response to spend".to_string(),
-                    response_curve(&r.curve, cur, &period),
+                    response_curve(&r.curve, cur, &period, "per active customer"),
                 ),
             ],
         });
@@ -319,25 +326,31 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
             groups.push(AssumptionGroup {
                 title: format!("Equity driver: {}", driver.name()),
                 rows: vec![
-                    ("Largest lift".to_string(), percent(d.max_lift)),
+                    (
+                        "Largest lift".to_string(),
+                        format!("{} rating points", as_given(d.max_lift)),
+                    ),
                     (
                         "Half the lift at".to_string(),
-                        format!("{} per {period}", money(d.half_spend, cur)),
+                        format!(
+                            "{} of adstocked spend per {period}",
+                            money_as_given(d.half_spend, cur)
+                        ),
                     ),
                     (
                         "Carry-over".to_string(),
                         format!(
                             "{} of the effect carries to the next {period}",
-                            percent(d.carryover)
+                            percent_as_given(d.carryover)
                         ),
                     ),
                     (
                         "Acts on".to_string(),
                         format!(
-                            "retention × {}, acquisition × {}, purchases × {}",
-                            number(d.effect.retention, 2),
-                            number(d.effect.acquisition, 2),
-                            number(d.effect.purchases, 2)
+                            "per rating point: retention × {}, acquisition × {}, purchases × {}",
+                            as_given(d.effect.retention),
+                            as_given(d.effect.acquisition),
+                            as_given(d.effect.purchases)
                         ),
                     ),
                 ],
@@ -364,10 +377,10 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
                 .map(|lever| {
                     let s = &plan.spend[lever.index()].0;
                     let text = if s.len() <= 1 || s.iter().all(|v| *v == s[0]) {
-                        money(s.first().copied().unwrap_or(0.0), cur)
+                        money_as_given(s.first().copied().unwrap_or(0.0), cur)
                     } else {
                         s.iter()
-                            .map(|v| money(*v, cur))
+                            .map(|v| money_as_given(*v, cur))
                             .collect::<Vec<_>>()
                             .join(" → ")
                     };
@@ -475,9 +488,19 @@ mod tests {
             response_curve(
                 &ResponseCurve::HalfSpend { half_spend: 5000.0 },
                 "USD",
-                "month"
+                "month",
+                "of adstocked spend"
             ),
-            "diminishing returns: half the maximum effect at USD 5,000 per month"
+            "diminishing returns: half the maximum effect at USD 5,000 of adstocked spend per month"
+        );
+        assert_eq!(
+            response_curve(
+                &ResponseCurve::HalfSpend { half_spend: 0.42 },
+                "EUR",
+                "month",
+                "per prospect reached"
+            ),
+            "diminishing returns: half the maximum effect at EUR 0.42 per prospect reached per month"
         );
         assert_eq!(
             distribution(&ParameterDistribution::Uniform {

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use super::data::*;
 use super::{escape_html as esc, money, money_interval, signed_money};
 use crate::chart::theme::{percent, thousands};
+use crate::narrative::{Gain, gain_sentence};
 
 const CSS: &str = include_str!("report.css");
 
@@ -82,6 +83,21 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
     h.push_str("<h3>Components</h3>\n<table class=\"num\">\n<tr><th>Component</th><th>Discounted mean</th></tr>\n");
     for (k, v) in component_rows(data) {
         let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&k), esc(&v));
+    }
+    h.push_str("</table>\n");
+    h.push_str("<h3>By cohort</h3>\n<table class=\"num\">\n<tr><th>Cohort</th><th>Discounted mean</th></tr>\n");
+    for (k, v, total) in cohort_rows(data) {
+        let (open, close) = if total {
+            ("<strong>", "</strong>")
+        } else {
+            ("", "")
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{open}{}{close}</td><td>{open}{}{close}</td></tr>",
+            esc(&k),
+            esc(&v)
+        );
     }
     h.push_str("</table>\n</section>\n");
 
@@ -194,8 +210,8 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&e.parameter),
-                esc(&super::describe::number(e.value, 4)),
+                esc(&e.label),
+                esc(&super::describe::number(e.named_values().0, 4)),
                 esc(&signed_money(e.low.mean, cur)),
                 esc(&signed_money(e.high.mean, cur))
             );
@@ -248,18 +264,27 @@ fn figure(h: &mut String, chart: &ChartRef, charts: &[(String, crate::chart::Ren
 pub(super) fn answer_sentences(data: &ReportData) -> Vec<String> {
     let cur = data.currency.as_str();
     let mut out = Vec::new();
+    let amount = |v: f64| money(v, cur);
     if let Some(best) = &data.best {
         match &best.gain {
-            Some(g) => out.push(format!(
-                "The best plan by mean customer equity is {} at {}: {} more than {} \
-                 (95% CI {}), better in {} of paired runs.",
-                best.name,
-                money(best.mean, cur),
-                money(g.mean, cur),
-                best.baseline,
-                money_interval(g.ci95, cur),
-                percent(g.prob_a_better)
-            )),
+            Some(g) => {
+                let subject = format!("The best plan by mean customer equity, {},", best.name);
+                out.push(format!(
+                    "{} It is worth {} on average.",
+                    gain_sentence(
+                        &Gain {
+                            subject: &subject,
+                            against: &best.baseline,
+                            mean: g.mean,
+                            ci95: g.ci95,
+                            prob_better: g.prob_a_better,
+                            runs: data.runs,
+                        },
+                        &amount
+                    ),
+                    money(best.mean, cur)
+                ));
+            }
             None => {
                 if data.comparison.as_ref().is_some_and(|c| c.plans.len() > 1) {
                     out.push(format!(
@@ -273,14 +298,16 @@ pub(super) fn answer_sentences(data: &ReportData) -> Vec<String> {
         }
     }
     if let Some(o) = &data.optimization {
-        out.push(format!(
-            "The optimized budget split {} {} over {} (95% CI {}), better in {} of paired \
-             runs.",
-            if o.gain_mean >= 0.0 { "gains" } else { "loses" },
-            money(o.gain_mean.abs(), cur),
-            o.baseline,
-            money_interval(o.gain_ci95, cur),
-            percent(o.prob_better)
+        out.push(gain_sentence(
+            &Gain {
+                subject: "The optimized budget split",
+                against: &o.baseline,
+                mean: o.gain_mean,
+                ci95: o.gain_ci95,
+                prob_better: o.prob_better,
+                runs: o.runs,
+            },
+            &amount,
         ));
     }
     if let Some(sentence) = data
@@ -366,6 +393,16 @@ pub(super) fn summary_rows(data: &ReportData) -> Vec<(String, String)> {
             money(data.summary.origin.new, cur),
         ),
     ]
+}
+
+/// The cohort table, reconciled to CE (label, amount, whether it is the total).
+pub(super) fn cohort_rows(data: &ReportData) -> Vec<(String, String, bool)> {
+    let cur = data.currency.as_str();
+    data.summary
+        .cohort_reconciliation()
+        .into_iter()
+        .map(|r| (r.label, signed_money(r.value, cur), r.total))
+        .collect()
 }
 
 pub(super) fn component_rows(data: &ReportData) -> Vec<(String, String)> {

@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use super::data::*;
 use super::html::{
-    METHOD, REFERENCES, answer_sentences, component_rows, frontier_intro, frontier_rows,
-    optimization_intro, sensitivity_intro, summary_rows,
+    METHOD, REFERENCES, answer_sentences, cohort_rows, component_rows, frontier_intro,
+    frontier_rows, optimization_intro, sensitivity_intro, summary_rows,
 };
 use super::{escape_markdown as esc, money, money_interval, signed_money};
 use crate::chart::theme::{percent, thousands};
@@ -62,6 +62,11 @@ pub fn render(data: &ReportData) -> String {
     m.push_str("| Component | Discounted mean |\n|---|---:|\n");
     for (k, v) in component_rows(data) {
         let _ = writeln!(m, "| {} | {} |", esc(&k), esc(&v));
+    }
+    m.push_str("\n| Cohort | Discounted mean |\n|---|---:|\n");
+    for (k, v, total) in cohort_rows(data) {
+        let bold = if total { "**" } else { "" };
+        let _ = writeln!(m, "| {bold}{}{bold} | {bold}{}{bold} |", esc(&k), esc(&v));
     }
     m.push('\n');
     if let Some(c) = &data.comparison {
@@ -145,8 +150,8 @@ pub fn render(data: &ReportData) -> String {
             let _ = writeln!(
                 m,
                 "| {} | {} | {} | {} |",
-                esc(&e.parameter),
-                super::describe::number(e.value, 4),
+                esc(&e.label),
+                super::describe::number(e.named_values().0, 4),
                 signed_money(e.low.mean, cur),
                 signed_money(e.high.mean, cur)
             );

@@ -21,6 +21,47 @@ pub struct SimulationSummary {
     pub approximations: Vec<String>,
 }
 
+/// A row of the cohort table that reconciles to customer equity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReconciledRow {
+    pub label: String,
+    pub value: f64,
+    /// The closing row (customer equity itself).
+    pub total: bool,
+}
+
+impl SimulationSummary {
+    /// The cohorts' values, then the spend no cohort carries (acquisition with onboarding, and
+    /// the drivers), then CE: the rows add up to the mean customer equity. A cohort's value is
+    /// net of its cost to serve and the retention spend allocated to it (SPEC §9), so without
+    /// the reconciling rows the cohorts summed to more than CE and a reader could not tell why.
+    pub fn cohort_reconciliation(&self) -> Vec<ReconciledRow> {
+        let row = |label: &str, value: f64, total: bool| ReconciledRow {
+            label: label.to_string(),
+            value,
+            total,
+        };
+        let mut rows: Vec<ReconciledRow> = self
+            .cohorts
+            .iter()
+            .map(|c| row(&c.name, c.customer_equity_mean, false))
+            .collect();
+        let c = &self.components;
+        if c.acquisition != 0.0 || c.onboarding != 0.0 {
+            rows.push(row(
+                "acquisition and onboarding (no cohort)",
+                c.acquisition + c.onboarding,
+                false,
+            ));
+        }
+        if c.drivers != 0.0 {
+            rows.push(row("driver spend (no cohort)", c.drivers, false));
+        }
+        rows.push(row("customer equity", self.customer_equity.mean, true));
+        rows
+    }
+}
+
 /// The distribution of a quantity over runs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Distribution {
