@@ -109,10 +109,10 @@ pub fn same_lever(a: &str, b: &str) -> bool {
     pair(a, b) || pair(b, a)
 }
 
-/// The label of a merged pair: "gold: margin × order value".
+/// The label of a merged pair: "gold: margin per order (margin × order value)".
 pub fn merged_label(label: &str) -> String {
     match label.rsplit_once(": ") {
-        Some((cohort, _)) => format!("{cohort}: margin × order value"),
+        Some((cohort, _)) => format!("{cohort}: margin per order (margin × order value)"),
         None => label.to_string(),
     }
 }
@@ -171,6 +171,9 @@ mod tests {
             "cohorts.gold.margin",
             "cohorts.iron.order_value.mean"
         ));
-        assert_eq!(merged_label("gold: margin"), "gold: margin × order value");
+        assert_eq!(
+            merged_label("gold: margin"),
+            "gold: margin per order (margin × order value)"
+        );
     }
 }

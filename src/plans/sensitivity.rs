@@ -132,8 +132,13 @@ impl Sensitivity {
             });
             match twin {
                 Some(kept) => {
+                    // The row's quantity is margin per order, margin × order value: moving
+                    // either factor by ±step moves the product by ±step.
                     kept.label = merged_label(&kept.label);
                     kept.same_as.push(effect.parameter.clone());
+                    kept.low_value *= effect.value;
+                    kept.high_value *= effect.value;
+                    kept.value *= effect.value;
                 }
                 None => out.push(effect.clone()),
             }
