@@ -6,7 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::PlanComparisonChart;
-use super::layout::{Mark, draw_lines, finite, frame, item, mesh, padded_range, ticks, widest};
+use super::layout::{
+    Mark, draw_lines, finite, frame, item, mesh, padded_range, range_from_zero, ticks, widest,
+};
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -32,16 +34,19 @@ pub(super) fn dot_panel<DB: DrawingBackend>(
     caption: &str,
     x_title: &str,
     rows: &[Estimate],
-    include_zero: bool,
+    levels: bool,
 ) -> Result<(), ChartError> {
     let n = rows.len().max(1);
-    let zero = if include_zero { Some(0.0) } else { None };
-    let x = padded_range(
-        rows.iter()
-            .flat_map(|r| [finite(r.ci95[0]), finite(r.ci95[1]), finite(r.mean)])
-            .chain(zero),
-        0.12,
-    );
+    let values = rows
+        .iter()
+        .flat_map(|r| [finite(r.ci95[0]), finite(r.ci95[1]), finite(r.mean)]);
+    // Levels start at zero (a bar-free dot plot still invites comparing lengths); differences
+    // are padded around zero so that both signs show.
+    let x = if levels {
+        range_from_zero(values, 0.12)
+    } else {
+        padded_range(values.chain([0.0]), 0.12)
+    };
     let label_style = theme.tick_label();
     let label_width = widest(root, rows.iter().map(|r| r.label.clone()), &label_style)?;
     let mut chart = ChartBuilder::on(area)
@@ -62,7 +67,7 @@ pub(super) fn dot_panel<DB: DrawingBackend>(
         x_labels(6),
         x_label_formatter(&x_ticks),
     )?;
-    if include_zero {
+    if x.start < 0.0 && x.end > 0.0 {
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
             theme::AXIS.stroke_width(theme.thin_line()),
@@ -162,11 +167,11 @@ impl Draw for PlanComparisonChart {
             .collect();
         let ce_title = theme::money_axis_title("Mean customer equity", &self.currency);
         if differences.is_empty() {
-            return dot_panel(root, &plot, theme, "Each plan", &ce_title, &plans, false);
+            return dot_panel(root, &plot, theme, "Each plan", &ce_title, &plans, true);
         }
         let (width, _) = plot.dim_in_pixel();
         let (left, right) = plot.split_horizontally(width / 2);
-        dot_panel(root, &left, theme, "Each plan", &ce_title, &plans, false)?;
+        dot_panel(root, &left, theme, "Each plan", &ce_title, &plans, true)?;
         dot_panel(
             root,
             &right,
@@ -174,7 +179,7 @@ impl Draw for PlanComparisonChart {
             "Paired difference (same random numbers)",
             &theme::money_axis_title("Difference in mean CE", &self.currency),
             &differences,
-            true,
+            false,
         )
     }
 }

@@ -252,15 +252,47 @@ pub(super) fn widest<DB: DrawingBackend>(
 
 /// The tick format of a money or count axis over `range`: short (`12k`, `1.5M`) when the axis
 /// reaches 10,000, else whole numbers with separators (`2,500`), so one axis never mixes the
-/// two styles.
+/// two styles. The decimals follow the axis's span, so that ticks 2,000 apart on an axis near
+/// 4.4M read `4.4M`, `4.402M`, `4.404M` rather than three times `4.4M`.
 pub(super) fn ticks(range: &Range<f64>) -> impl Fn(&f64) -> String + use<> {
     let reach = range.start.abs().max(range.end.abs());
+    let (divisor, suffix) = if reach >= 1e12 {
+        (1e12, "T")
+    } else if reach >= 1e9 {
+        (1e9, "B")
+    } else if reach >= 1e6 {
+        (1e6, "M")
+    } else if reach >= 1e4 {
+        (1e3, "k")
+    } else {
+        (1.0, "")
+    };
+    // Plotters puts ten or twenty ticks on an axis, at steps of 1, 2, 2.5 or 5 × 10^k: a
+    // hundredth of the span resolves every such tick; round ticks lose extra zeros when trimmed.
+    let fine = ((range.end - range.start).abs() / 100.0) / divisor;
+    let decimals = if fine.is_finite() && fine > 0.0 && fine < 1.0 {
+        ((-fine.log10()).ceil() as usize).min(9)
+    } else {
+        0
+    };
     move |value: &f64| {
-        if reach < 10_000.0 && value.abs() >= 1_000.0 {
-            theme::thousands(*value)
-        } else {
-            theme::short_number(*value)
+        if !value.is_finite() {
+            return "n/a".to_string();
         }
+        if divisor == 1.0 && value.abs() >= 1_000.0 {
+            return theme::thousands(*value);
+        }
+        let text = format!("{:.decimals$}", value.abs() / divisor);
+        let text = if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        };
+        if text == "0" {
+            return "0".to_string();
+        }
+        let sign = if *value < 0.0 { "-" } else { "" };
+        format!("{sign}{text}{suffix}")
     }
 }
 
@@ -291,12 +323,25 @@ mod tests {
     #[test]
     fn one_axis_one_number_style() {
         let small = ticks(&(0.0..5_000.0));
-        assert_eq!(
-            [small(&0.0), small(&2_500.0), small(&0.25)],
-            ["0", "2,500", "0.25"]
-        );
+        assert_eq!([small(&0.0), small(&2_500.0)], ["0", "2,500"]);
+        let unit = ticks(&(0.0..5.0));
+        assert_eq!([unit(&0.25), unit(&3.0)], ["0.25", "3"]);
         let large = ticks(&(-20_000.0..2e6));
-        assert_eq!([large(&2_500.0), large(&1.5e6)], ["2.5k", "1.5M"]);
+        assert_eq!([large(&-20_000.0), large(&1.5e6)], ["-0.02M", "1.5M"]);
+        let thousands = ticks(&(-20_000.0..20_000.0));
+        assert_eq!(
+            [thousands(&2_500.0), thousands(&-15_000.0)],
+            ["2.5k", "-15k"]
+        );
+    }
+
+    #[test]
+    fn close_ticks_stay_distinct() {
+        let narrow = ticks(&(4.400e6..4.412e6));
+        let labels: Vec<String> = [4.400e6, 4.402e6, 4.404e6].iter().map(&narrow).collect();
+        assert_eq!(labels, ["4.4M", "4.402M", "4.404M"]);
+        let shares = ticks(&(0.0..0.01));
+        assert_eq!([shares(&0.001), shares(&0.002)], ["0.001", "0.002"]);
     }
 
     #[test]

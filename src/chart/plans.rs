@@ -108,8 +108,8 @@ impl FanChart {
         FanChart {
             title: "Cumulative customer equity: current vs optimized".to_string(),
             subtitle: format!(
-                "{} · evaluated on fresh seeds, independent of the search",
-                runs_subtitle(scenario, result.chosen.runs.len() as u64, seed)
+                "{} (fresh, derived from --seed {seed}; independent of the search)",
+                runs_subtitle(scenario, result.chosen.runs.len() as u64, result.fresh_seed)
             ),
             currency: scenario.currency.clone(),
             period_label: period_name(scenario.time.periods_per_year).to_string(),

@@ -236,14 +236,30 @@ pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String
             .differences
             .iter()
             .map(|d| {
-                let (subject, against) = (format!("`{}`", d.a), format!("`{}`", d.b));
+                // Name the plan ahead first: "`b` raises … over `a`" reads better than
+                // "`a` lowers … against `b`" for the same numbers.
+                let (subject, against, sign) = if d.mean < 0.0 {
+                    (format!("`{}`", d.b), format!("`{}`", d.a), -1.0)
+                } else {
+                    (format!("`{}`", d.a), format!("`{}`", d.b), 1.0)
+                };
+                let ci95 = if sign < 0.0 {
+                    [-d.ci95[1], -d.ci95[0]]
+                } else {
+                    d.ci95
+                };
+                let prob_better = if sign < 0.0 {
+                    1.0 - d.prob_a_better
+                } else {
+                    d.prob_a_better
+                };
                 let sentence = crate::narrative::gain_sentence(
                     &crate::narrative::Gain {
                         subject: &subject,
                         against: &against,
-                        mean: d.mean,
-                        ci95: d.ci95,
-                        prob_better: d.prob_a_better,
+                        mean: sign * d.mean,
+                        ci95,
+                        prob_better,
                         runs: comparison.runs,
                     },
                     &|v| format!("{} {currency}", money(v)),

@@ -28,7 +28,7 @@ pub fn parameter_label(path: &str, moved: &str) -> String {
             format!("retention programme: {}", response_words(field))
         }
         ["drivers", driver, rest @ ..] => format!("{driver} driver: {}", driver_words(rest)),
-        ["migration", from, to] => format!("migration {from} → {to}"),
+        ["migration", from, to] => format!("migration {from} to {to}"),
         ["shocks", kind, field] => format!("{kind} shocks: {}", spaced(field)),
         _ => mechanical(path),
     };
@@ -149,7 +149,7 @@ mod tests {
         );
         assert_eq!(
             parameter_label("migration.gold.platinum", "value"),
-            "migration gold → platinum"
+            "migration gold to platinum"
         );
         assert_eq!(
             parameter_label("new_block.some_key", "value"),

@@ -114,12 +114,12 @@ fn report_and_text_give_one_verdict() {
     // the report judges the best plan against the baseline, the text `current` − `nudge`.
     let line = text
         .lines()
-        .find(|l| l.contains("- `current`"))
+        .find(|l| l.starts_with("  - ") && l.contains("`nudge`") && l.contains("`current`"))
         .unwrap_or_else(|| panic!("no verdict line:\n{text}"));
     let (report_verdict, text_verdict) = if answer.contains("nudge, raises") {
-        ("raises", "lowers")
+        ("raises", "`nudge` raises")
     } else if answer.contains("nudge, lowers") {
-        ("lowers", "raises")
+        ("lowers", "`current` raises")
     } else {
         ("cannot be told apart", "cannot be told apart")
     };
