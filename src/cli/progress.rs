@@ -1,5 +1,6 @@
-//! Progress on stderr for long searches: one line redrawn in place, only when stderr is a
-//! terminal and `--quiet` is not given, so pipes and logs stay clean.
+//! Progress on stderr for long searches: on a terminal one line redrawn in place; elsewhere (a
+//! log, a batch job) one plain line per stage, so a long report is never silent; nothing with
+//! `--quiet`.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -8,6 +9,8 @@ use crate::optimize::Progress;
 
 pub struct TerminalProgress {
     enabled: bool,
+    /// Stage lines for a non-terminal stderr.
+    log_stages: bool,
     started: Instant,
     last: Option<Instant>,
     drawn: bool,
@@ -17,6 +20,7 @@ impl TerminalProgress {
     pub fn new(quiet: bool) -> Self {
         TerminalProgress {
             enabled: !quiet && std::io::stderr().is_terminal(),
+            log_stages: !quiet && !std::io::stderr().is_terminal(),
             started: Instant::now(),
             last: None,
             drawn: false,
@@ -25,6 +29,17 @@ impl TerminalProgress {
 }
 
 impl Progress for TerminalProgress {
+    fn stage(&mut self, text: &str) {
+        if self.log_stages {
+            let elapsed = self.started.elapsed().as_secs_f64();
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "[{elapsed:6.1}s] {text}");
+            let _ = stderr.flush();
+        } else {
+            self.message(text);
+        }
+    }
+
     fn message(&mut self, text: &str) {
         if !self.enabled {
             return;

@@ -146,7 +146,13 @@ impl Problem for SpaceProblem<'_> {
 
 /// Reports progress of a long search (the CLI draws it on a terminal).
 pub trait Progress {
+    /// A frequent update within a stage (redrawn in place on a terminal).
     fn message(&mut self, text: &str);
+    /// The start of a long stage ("optimizing the budget split"): worth a line of its own in a
+    /// log, where in-place updates are not shown.
+    fn stage(&mut self, text: &str) {
+        self.message(text);
+    }
 }
 
 /// No progress shown.

@@ -54,7 +54,7 @@ pub fn build(
     let baseline_name = scenario.plans[baseline].name.clone();
     let mut charts: Vec<(String, chart::Rendered)> = Vec::new();
 
-    progress.message(&format!("simulating the baseline plan {baseline_name}"));
+    progress.stage(&format!("simulating the baseline plan {baseline_name}"));
     let sim_options = SimOptions {
         plan: baseline,
         runs: options.runs,
@@ -152,7 +152,7 @@ pub fn build(
             // 100..400.
             settings.search_runs = options.runs.clamp(30, 100);
             settings.certify_runs = options.runs.clamp(100, 400);
-            progress.message("optimizing the budget split");
+            progress.stage("optimizing the budget split");
             let optimization = optimization_section(scenario, &settings, progress, &mut charts)?;
             let frontier = if options.frontier {
                 let reference = frontier_reference(scenario, &settings, &optimization);
@@ -167,7 +167,7 @@ pub fn build(
 
     // Sensitivity.
     let sensitivity = if options.sensitivity_runs >= 2 {
-        progress.message("measuring the sensitivity to each parameter");
+        progress.stage("measuring the sensitivity to each parameter");
         let result = sensitivity::sensitivity(
             scenario,
             &sensitivity::Settings {
@@ -290,7 +290,7 @@ fn optimization_section(
     let ppy = scenario.time.periods_per_year;
     let base_plan = &scenario.plans[settings.baseline];
     let result = optimize::optimize(scenario, settings, progress)?;
-    progress.message("response curves");
+    progress.stage("response curves");
     let curves = response_curves(scenario, settings, &result)?;
     let levers: Vec<LeverRow> = result
         .space
@@ -415,7 +415,7 @@ fn frontier_section(
         .iter()
         .map(|m| (m * reference).round())
         .collect();
-    progress.message("the budget frontier");
+    progress.stage("the budget frontier");
     let mut at = settings.clone();
     at.marginal = false;
     at.runs = settings.runs.min(FRONTIER_RUNS);
