@@ -129,3 +129,34 @@ fn report_and_text_give_one_verdict() {
         "report: {answer}\ntext: {line}"
     );
 }
+
+/// On a non-terminal stderr (a log, a batch job) the report says what it is doing, one line per
+/// stage, and nothing with `--quiet`.
+#[test]
+fn report_logs_its_stages_when_not_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ceq()
+        .arg("report")
+        .arg(awkward())
+        .arg("--out")
+        .arg(dir.path())
+        .args(["--runs", "40", "--sensitivity-runs", "10"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for stage in [
+        "simulating the baseline plan current",
+        "measuring the sensitivity",
+    ] {
+        assert_eq!(
+            stderr.lines().filter(|l| l.contains(stage)).count(),
+            1,
+            "one line for {stage:?} in:\n{stderr}"
+        );
+    }
+    assert!(
+        !stderr.contains('\r'),
+        "no in-place redraws in a log:\n{stderr:?}"
+    );
+}
