@@ -13,7 +13,7 @@ use crate::chart::{
 };
 use crate::optimize::curves::{LeverResponse, response_curves};
 use crate::optimize::{Optimization, Progress, Settings, optimize};
-use crate::scenario::{self, Lever, Objective, Optimize, Scenario, Target};
+use crate::scenario::{self, Objective, Optimize, Scenario, Target};
 use crate::stats::{self, SummaryContext};
 
 /// Find the split of a budget across acquisition, retention and the equity drivers that
@@ -157,10 +157,8 @@ pub fn settings_of(scenario: &Scenario) -> Optimize {
         budget: None,
         objective: Objective::Mean,
         bounds: [None; 5],
-        levers: Lever::ALL
-            .into_iter()
-            .filter(|l| crate::optimize::space::lever_present(scenario, *l))
-            .collect(),
+        channel_bounds: Vec::new(),
+        levers: scenario.present_levers(),
         optimize_retention_allocation: false,
         phases: false,
         hurdle: None,

@@ -11,7 +11,7 @@ use crate::chart::{self, ChartError};
 use crate::optimize::curves::response_curves;
 use crate::optimize::{self, OptimizeError, Progress, Settings};
 use crate::plans::{compare, frontier, sensitivity};
-use crate::scenario::{Lever, Scenario};
+use crate::scenario::Scenario;
 use crate::sim::{self, EngineKind, SimError, SimOptions};
 use crate::stats::{self, SummaryContext};
 
@@ -299,7 +299,7 @@ fn optimization_section(
         .iter()
         .zip(&result.x)
         .map(|(lever, x)| LeverRow {
-            lever: lever.name().to_string(),
+            lever: scenario.lever_name(*lever),
             current: base_plan.spend_at(*lever, 1, ppy),
             optimized: *x,
             marginal: result
@@ -342,7 +342,7 @@ fn optimization_section(
             paths: (0..result.space.levers.len())
                 .map(|i| {
                     (
-                        result.space.levers[i].name().to_string(),
+                        result.space.names[i].clone(),
                         result.space.lever_path(&result.x, i),
                     )
                 })
@@ -425,16 +425,13 @@ fn frontier_section(
     // Levers the optimizer may not move keep the baseline's schedule and count against the
     // budget at their largest amount, as in the optimizer's space.
     let base_plan = &scenario.plans[settings.baseline];
-    let fixed: f64 = Lever::ALL
+    let optimized = crate::optimize::space::PlanSpace::new(scenario, &settings.optimize, base_plan)
+        .map(|s| s.levers)
+        .unwrap_or_default();
+    let fixed: f64 = crate::optimize::space::all_levers(scenario)
         .iter()
-        .filter(|l| !settings.optimize.levers.contains(l))
-        .map(|l| {
-            base_plan.spend[l.index()]
-                .0
-                .iter()
-                .copied()
-                .fold(0.0, f64::max)
-        })
+        .filter(|l| !optimized.contains(l))
+        .map(|l| base_plan.schedule(*l).0.iter().copied().fold(0.0, f64::max))
         .sum();
     charts.push((
         "frontier".to_string(),
