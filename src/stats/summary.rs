@@ -37,17 +37,20 @@ pub struct ChannelSummary {
     /// Mean discounted onboarding cost.
     pub onboarding: f64,
     /// Discounted spend and onboarding per discounted customer acquired (the same as
-    /// undiscounted when spend and acquisition are level); null when it acquires nobody.
+    /// undiscounted when spend and acquisition are level); absent when it acquires nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_per_customer: Option<f64>,
     /// Mean discounted value of the customers it brings, with its standard error and 95%
     /// interval over runs.
     pub value: f64,
     pub value_std_error: f64,
     pub value_ci95: [f64; 2],
-    /// `value` per discounted customer acquired; null when it acquires nobody.
+    /// `value` per discounted customer acquired; absent when it acquires nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_per_customer: Option<f64>,
     /// `value` / (spend + onboarding): what each unit spent on the channel brings back;
-    /// null when it costs nothing.
+    /// absent when it costs nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_to_cost: Option<f64>,
 }
 
