@@ -62,7 +62,7 @@ pub fn build(
         engine: options.engine,
     };
     let simulation = sim::run_plan(scenario, &scenario.plans[baseline], &sim_options)?;
-    let summary = stats::summarize(
+    let mut summary = stats::summarize(
         &SummaryContext {
             scenario,
             plan: &baseline_name,
@@ -70,6 +70,15 @@ pub fn build(
         },
         &simulation,
     );
+    if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
+        progress.message("valuing each acquisition channel's customers");
+        summary.channels = crate::plans::channels::channel_summaries(
+            scenario,
+            &scenario.plans[baseline],
+            &simulation,
+            &sim_options,
+        )?;
+    }
     let context = SimulationContext {
         currency: &cur,
         periods_per_year: ppy,
@@ -309,6 +318,18 @@ fn optimization_section(
                 .map(|m| (m.per_unit(), m.per_unit_ci95())),
         })
         .collect();
+    let channels = if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
+        progress.message("valuing each channel's customers under the optimized plan");
+        let options = SimOptions {
+            plan: settings.baseline,
+            runs: result.chosen.runs.len() as u64,
+            seed: result.fresh_seed,
+            engine: settings.engine,
+        };
+        crate::plans::channels::channel_summaries(scenario, &result.plan, &result.chosen, &options)?
+    } else {
+        Vec::new()
+    };
     let allocation =
         AllocationChart::from_optimization(&result, scenario, settings.baseline, section.budget);
     charts.push((
@@ -338,6 +359,7 @@ fn optimization_section(
         optimized_mean: stats::describe::mean(&crate::plans::run_values(&result.chosen)),
         termination: optimize::describe_outcome(&result),
         unallocated: result.binding.unallocated,
+        channels,
         phasing: result.phasing.as_ref().map(|p| super::data::PhasingRow {
             paths: (0..result.space.levers.len())
                 .map(|i| {
