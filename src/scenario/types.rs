@@ -412,6 +412,7 @@ pub struct Plan {
     /// Spend on each acquisition channel, in channel order; empty means all acquisition spend
     /// goes to the first (or only) channel. Set through [`Plan::set`], which keeps the
     /// acquisition slot equal to the sum.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<SpendSchedule>,
 }
 
@@ -492,6 +493,7 @@ pub struct Optimize {
     pub bounds: [Option<(f64, f64)>; 5],
     /// Per-channel `[min, max]` (`bounds = { "acquisition.search" = [a, b] }`), in channel
     /// order, or empty for none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channel_bounds: Vec<Option<(f64, f64)>>,
     /// Levers the optimizer may move (default: all present in the scenario).
     pub levers: Vec<Lever>,

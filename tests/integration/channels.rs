@@ -343,6 +343,60 @@ acquisition = { tv = [8000, 0] }
 }
 
 #[test]
+fn the_mean_field_follows_each_channel_exactly() {
+    // Customers buy once (value 10, margin 1) and leave: period t's CE is
+    // Σ_ch new_ch,t·(10 − onboarding_ch) − spend, with new_ch,t = prospects·a_ch(E_ch,t), so the
+    // optimizer's mean field must equal this sum (no heterogeneity to approximate).
+    let text = r#"
+[time]
+periods = 6
+periods_per_year = 2
+discount_rate = 0.21
+
+[[cohorts]]
+name = "c"
+customers = 0
+retention = { rate = 0.0 }
+purchases = { fixed = 1 }
+order_value = { mean = 10.0 }
+
+[[acquisition.channels]]
+name = "a"
+prospects = 50000
+response = { ceiling = 0.02, k = 8.0 }
+onboarding_cost = 1.5
+
+[[acquisition.channels]]
+name = "b"
+prospects = 10000
+response = { ceiling = 0.05, half_spend = 0.3, shape = 2.0 }
+carryover = 0.6
+onboarding_cost = 4.0
+
+[plans.current]
+acquisition = { a = [3000, 1000], b = [2500, 0, 800] }
+"#;
+    let scenario = parse_str(text, "mf.toml", "mf", Format::Toml).unwrap();
+    let plan = &scenario.plans[0];
+    let got = ceq::optimize::mean_field::MeanField::central(&scenario).expected_ce(plan);
+    let delta = 1.21f64.powf(-0.5);
+    let (mut want, mut stock_b) = (0.0, 0.0);
+    for t in 1..=6u32 {
+        let year = ((t - 1) / 2) as usize;
+        let spend_a = [3000.0, 1000.0, 1000.0][year];
+        let spend_b = [2500.0, 0.0, 800.0][year];
+        stock_b = spend_b + 0.6 * stock_b;
+        let s_a: f64 = spend_a / 50_000.0;
+        let s_b: f64 = stock_b / 10_000.0;
+        let new_a = 50_000.0 * 0.02 * (1.0 - (-8.0 * s_a).exp());
+        let new_b = 10_000.0 * 0.05 * s_b.powi(2) / (s_b.powi(2) + 0.3f64.powi(2));
+        let flow = new_a * (10.0 - 1.5) + new_b * (10.0 - 4.0) - spend_a - spend_b;
+        want += delta.powi(t as i32) * flow;
+    }
+    assert!((got - want).abs() < 1e-9 * want.abs(), "{got} vs {want}");
+}
+
+#[test]
 fn channel_mistakes_are_named() {
     let base = r#"
 [time]
