@@ -221,7 +221,25 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
         plan: "optimized",
         seed: result.fresh_seed,
     };
-    let summary = stats::summarize(&context, &result.chosen);
+    let mut summary = stats::summarize(&context, &result.chosen);
+    if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
+        // What each channel buys under the optimized plan, on its fresh runs.
+        let options = crate::sim::SimOptions {
+            plan: settings.baseline,
+            runs: result.chosen.runs.len() as u64,
+            seed: result.fresh_seed,
+            engine: settings.engine,
+        };
+        summary.channels = with_threads(args.run.threads, || {
+            crate::plans::channels::channel_summaries(
+                &scenario,
+                &result.plan,
+                &result.chosen,
+                &options,
+            )
+        })?
+        .map_err(super::simulate::sim_error)?;
+    }
     let report = render_plans::optimize_report(&scenario, &settings, &result, summary.clone());
     let json = render_plans::json(&report).map_err(CliError::failed)?;
     args.output.emit(

@@ -894,6 +894,9 @@ pub fn render_optimization(
             rate(report.objective_value.baseline)
         ));
     }
+    if !report.summary.channels.is_empty() {
+        sections.push(super::render::channels(&report.summary.channels, currency));
+    }
     let words: Vec<String> = report
         .explanation
         .iter()

@@ -521,3 +521,59 @@ carryover = 0.2
         assert!(paths.iter().any(|p| p == path), "{path} in {paths:?}");
     }
 }
+
+#[test]
+fn simulate_reports_each_channel_the_same_at_any_thread_count() {
+    let run = |threads: &str| {
+        let output = Command::cargo_bin("ceq")
+            .unwrap()
+            .args([
+                "simulate",
+                "scenarios/channels.toml",
+                "--runs",
+                "60",
+                "--threads",
+                threads,
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        output.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"), "byte-identical at 1 and 2 threads");
+    let json: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    let channels = json["channels"].as_array().expect("a channels list");
+    let names: Vec<&str> = channels
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["search", "partners"]);
+    for c in channels {
+        for key in [
+            "acquired",
+            "spend",
+            "onboarding",
+            "cost_per_customer",
+            "value",
+            "value_std_error",
+            "value_ci95",
+            "value_per_customer",
+            "value_to_cost",
+        ] {
+            assert!(!c[key].is_null(), "{key} in {c}");
+        }
+        // The ratio is the two per-customer figures' ratio.
+        let ratio =
+            c["value_per_customer"].as_f64().unwrap() / c["cost_per_customer"].as_f64().unwrap();
+        assert!((ratio - c["value_to_cost"].as_f64().unwrap()).abs() < 1e-9 * ratio);
+    }
+    // The acquisition component is the channels' spend together.
+    let spend: f64 = channels.iter().map(|c| c["spend"].as_f64().unwrap()).sum();
+    let component = -json["components"]["acquisition"].as_f64().unwrap();
+    assert!(
+        (spend - component).abs() < 1e-6 * component,
+        "{spend} vs {component}"
+    );
+}
