@@ -577,3 +577,40 @@ fn simulate_reports_each_channel_the_same_at_any_thread_count() {
         "{spend} vs {component}"
     );
 }
+
+#[test]
+fn the_report_shows_what_each_channel_buys_next_to_the_split() {
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("ceq")
+        .unwrap()
+        .args(["report", "scenarios/channels.toml", "--out"])
+        .arg(dir.path())
+        .args([
+            "--runs",
+            "40",
+            "--sensitivity-runs",
+            "0",
+            "--no-frontier",
+            "--quiet",
+        ])
+        .assert()
+        .success();
+    let markdown = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    for text in [
+        "### Acquisition channels under current",
+        "### What each channel buys under the optimized plan",
+        "| Channel | Customers acquired | Cost per customer | Value per customer |",
+        "| acquisition.partners |",
+        "but a customer from partners is worth",
+        "### Acquisition channel: partners",
+    ] {
+        assert!(markdown.contains(text), "report.md lacks {text}");
+    }
+    // The channel table follows the optimizer's split within the optimization section.
+    let section = &markdown[markdown.find("## Optimization").unwrap()..];
+    let split = section.find("| acquisition.search |").unwrap();
+    let channels = section.find("### What each channel buys").unwrap();
+    assert!(split < channels);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("<h3>What each channel buys under the optimized plan</h3>"));
+}
