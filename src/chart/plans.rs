@@ -153,7 +153,7 @@ impl AllocationChart {
                 .iter()
                 .zip(&result.x)
                 .map(|(lever, x)| LeverAllocation {
-                    lever: lever.name().to_string(),
+                    lever: scenario.lever_name(*lever),
                     current: plan.spend_at(*lever, 1, ppy),
                     optimized: *x,
                 })
@@ -185,7 +185,7 @@ impl ResponseCurvesChart {
             curves: curves
                 .iter()
                 .map(|c| ResponseCurve {
-                    lever: c.lever.name().to_string(),
+                    lever: scenario.lever_name(c.lever),
                     points: c.points.clone(),
                     ci95: c.ci95.clone(),
                     current_spend: c.current,

@@ -13,7 +13,7 @@ use crate::chart::{
 };
 use crate::optimize::curves::{LeverResponse, response_curves};
 use crate::optimize::{Optimization, Progress, Settings, optimize};
-use crate::scenario::{self, Lever, Objective, Optimize, Scenario, Target};
+use crate::scenario::{self, Objective, Optimize, Scenario, Target};
 use crate::stats::{self, SummaryContext};
 
 /// Find the split of a budget across acquisition, retention and the equity drivers that
@@ -157,10 +157,8 @@ pub fn settings_of(scenario: &Scenario) -> Optimize {
         budget: None,
         objective: Objective::Mean,
         bounds: [None; 5],
-        levers: Lever::ALL
-            .into_iter()
-            .filter(|l| crate::optimize::space::lever_present(scenario, *l))
-            .collect(),
+        channel_bounds: Vec::new(),
+        levers: scenario.present_levers(),
         optimize_retention_allocation: false,
         phases: false,
         hurdle: None,
@@ -223,7 +221,25 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
         plan: "optimized",
         seed: result.fresh_seed,
     };
-    let summary = stats::summarize(&context, &result.chosen);
+    let mut summary = stats::summarize(&context, &result.chosen);
+    if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
+        // What each channel buys under the optimized plan, on its fresh runs.
+        let options = crate::sim::SimOptions {
+            plan: settings.baseline,
+            runs: result.chosen.runs.len() as u64,
+            seed: result.fresh_seed,
+            engine: settings.engine,
+        };
+        summary.channels = with_threads(args.run.threads, || {
+            crate::plans::channels::channel_summaries(
+                &scenario,
+                &result.plan,
+                &result.chosen,
+                &options,
+            )
+        })?
+        .map_err(super::simulate::sim_error)?;
+    }
     let report = render_plans::optimize_report(&scenario, &settings, &result, summary.clone());
     let json = render_plans::json(&report).map_err(CliError::failed)?;
     args.output.emit(

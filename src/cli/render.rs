@@ -22,6 +22,9 @@ pub fn render_summary(
     if !summary.cohorts.is_empty() {
         sections.push(cohorts(summary, currency));
     }
+    if !summary.channels.is_empty() {
+        sections.push(channels(&summary.channels, currency));
+    }
     if !summary.periods.is_empty() {
         sections.push(years(
             &per_year(&summary.periods, periods_per_year),
@@ -89,6 +92,48 @@ fn header(summary: &SimulationSummary) -> String {
         text.push_str(&format!("Approximation: {note}\n"));
     }
     text
+}
+
+/// Per acquisition channel: customers, cost per customer, value of the customers and the ratio.
+pub(crate) fn channels(rows: &[crate::stats::ChannelSummary], currency: &str) -> String {
+    let optional = |x: Option<f64>| x.map_or("–".to_string(), money);
+    let mut table_rows = vec![
+        [
+            "channel",
+            "acquired",
+            "spend + onboarding",
+            "cost per customer",
+            "value of customers",
+            "95% CI",
+            "value per customer",
+            "value / cost",
+        ]
+        .map(str::to_string)
+        .to_vec(),
+    ];
+    for c in rows {
+        table_rows.push(vec![
+            c.name.clone(),
+            group_digits(&format!("{:.0}", c.acquired)),
+            money(c.spend + c.onboarding),
+            optional(c.cost_per_customer),
+            money(c.value),
+            format!("{} to {}", money(c.value_ci95[0]), money(c.value_ci95[1])),
+            optional(c.value_per_customer),
+            c.value_to_cost
+                .map_or("–".to_string(), |r| format!("{r:.2}")),
+        ]);
+    }
+    let mut align = vec![Align::Right; 8];
+    align[0] = Align::Left;
+    align[5] = Align::Left;
+    titled(
+        &format!(
+            "Acquisition channels ({currency}, discounted; value = CE with the channel minus CE \
+             without it, plus its costs, on the same runs)"
+        ),
+        table(&align, &table_rows, 2),
+    )
 }
 
 fn equity(ce: &Distribution, currency: &str) -> String {
@@ -376,6 +421,7 @@ pub(crate) mod tests {
             ],
             periods: (1..=15).map(period).collect(),
             approximations: Vec::new(),
+            channels: Vec::new(),
         }
     }
 

@@ -160,19 +160,20 @@ pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String
         ("Baseline", comparison.baseline.clone()),
     ])];
     // Spend of each plan, per period; time-phased levers show their per-year amounts.
+    let levers = crate::optimize::space::all_levers(scenario);
     let mut rows = vec![{
         let mut r = vec!["plan".to_string()];
-        r.extend(Lever::ALL.iter().map(|l| l.name().to_string()));
+        r.extend(levers.iter().map(|l| scenario.lever_name(*l)));
         r
     }];
     for plan in &comparison.plans {
         if let Some(p) = scenario.plans.iter().find(|p| p.name == plan.name) {
             let mut r = vec![p.name.clone()];
-            r.extend(p.spend.iter().map(schedule));
+            r.extend(levers.iter().map(|l| schedule(&p.schedule(*l))));
             rows.push(r);
         }
     }
-    let mut align = vec![Align::Right; 6];
+    let mut align = vec![Align::Right; levers.len() + 1];
     align[0] = Align::Left;
     sections.push(titled(
         &format!("Spend per period ({currency}; a → b → c: per-year amounts, the last repeating)"),
@@ -308,8 +309,8 @@ pub struct TerminationReport {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BindingReport {
-    pub lower: Vec<&'static str>,
-    pub upper: Vec<&'static str>,
+    pub lower: Vec<String>,
+    pub upper: Vec<String>,
     pub budget: bool,
 }
 
@@ -328,7 +329,7 @@ fn per_lever<T: Clone>(space: &PlanSpace, values: &[T]) -> OrderedMap<PerLever<T
             .levers
             .iter()
             .enumerate()
-            .map(|(i, lever)| {
+            .map(|(i, _)| {
                 let path: Vec<T> = (0..space.phases)
                     .filter_map(|p| values.get(space.phase_range(p).start + i).cloned())
                     .collect();
@@ -337,7 +338,7 @@ fn per_lever<T: Clone>(space: &PlanSpace, values: &[T]) -> OrderedMap<PerLever<T
                 } else {
                     PerLever::Constant(path[0].clone())
                 };
-                (lever.name().to_string(), value)
+                (space.names[i].clone(), value)
             })
             .collect(),
     )
@@ -414,7 +415,7 @@ pub fn optimize_report(
                 .levers
                 .iter()
                 .zip(&p.constant_allocation)
-                .map(|(l, v)| (l.name().to_string(), *v))
+                .map(|(l, v)| (space.name_of(*l).to_string(), *v))
                 .collect(),
         ),
         gain: ImprovementReport {
@@ -480,8 +481,18 @@ pub fn optimize_report(
             refine_steps_taken: result.refine_steps_taken,
         },
         binding: BindingReport {
-            lower: result.binding.lower.iter().map(|l| l.name()).collect(),
-            upper: result.binding.upper.iter().map(|l| l.name()).collect(),
+            lower: result
+                .binding
+                .lower
+                .iter()
+                .map(|l| space.name_of(*l).to_string())
+                .collect(),
+            upper: result
+                .binding
+                .upper
+                .iter()
+                .map(|l| space.name_of(*l).to_string())
+                .collect(),
             budget: result.binding.budget,
         },
         unallocated: result.binding.unallocated,
@@ -622,20 +633,20 @@ fn explain(
             if lo == 0.0 {
                 words.push(format!(
                     "{} gets nothing: money there returns less than elsewhere{ret}.",
-                    lever.name()
+                    space.names[i]
                 ));
             } else {
                 words.push(format!(
                     "{} is held at its lower bound {}: it returns less than the other levers{ret}; \
                      the bound, not the return, keeps it there.",
-                    lever.name(),
+                    space.names[i],
                     money(lo)
                 ));
             }
         } else if binding.upper.contains(lever) {
             words.push(format!(
                 "{} is at its upper bound {}: it would get more without the bound{ret}.",
-                lever.name(),
+                space.names[i],
                 money(hi)
             ));
         }
@@ -763,12 +774,12 @@ pub fn render_optimization(
         .to_vec(),
     ];
     let mut totals = [0.0, 0.0];
-    for lever in Lever::ALL {
+    for lever in crate::optimize::space::all_levers(scenario) {
         if !crate::optimize::space::lever_present(scenario, lever) {
             continue;
         }
-        let before = baseline_plan.spend[lever.index()].at(1, per_year);
-        let after = result.plan.spend[lever.index()].at(1, per_year);
+        let before = baseline_plan.spend_at(lever, 1, per_year);
+        let after = result.plan.spend_at(lever, 1, per_year);
         totals[0] += before;
         totals[1] += after;
         let m = result.marginal.iter().find(|m| m.lever == lever);
@@ -778,7 +789,7 @@ pub fn render_optimization(
             format!("{} (fixed)", money(after))
         };
         rows.push(vec![
-            lever.name().to_string(),
+            scenario.lever_name(lever),
             money(before),
             optimized,
             signed(after - before),
@@ -885,6 +896,9 @@ pub fn render_optimization(
             rate(report.objective_value.baseline)
         ));
     }
+    if !report.summary.channels.is_empty() {
+        sections.push(super::render::channels(&report.summary.channels, currency));
+    }
     let words: Vec<String> = report
         .explanation
         .iter()
@@ -906,13 +920,8 @@ pub fn plan_toml(scenario: &Scenario, settings: &Settings, result: &Optimization
             .map_or("none".to_string(), |b| b.to_string()),
         settings.seed
     );
-    for lever in Lever::ALL {
-        let s = &result.plan.spend[lever.index()];
-        let present = crate::optimize::space::lever_present(scenario, lever);
-        if !present || s.0.iter().all(|v| *v == 0.0) && !result.space.levers.contains(&lever) {
-            continue;
-        }
-        let value = if s.0.len() == 1 {
+    let written = |s: &SpendSchedule| {
+        if s.0.len() == 1 {
             format!("{}", s.0[0])
         } else {
             format!(
@@ -922,8 +931,28 @@ pub fn plan_toml(scenario: &Scenario, settings: &Settings, result: &Optimization
                     .collect::<Vec<_>>()
                     .join(", ")
             )
-        };
-        out.push_str(&format!("{} = {value}\n", lever.name()));
+        }
+    };
+    if let Some(a) = scenario.acquisition.as_ref().filter(|a| !a.single) {
+        // Channels: acquisition = { search = 30000, social = 10000 }.
+        let entries: Vec<String> = a
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let s = result.plan.schedule(Lever::Channel(i as u16));
+                format!("{} = {}", c.name, written(&s))
+            })
+            .collect();
+        out.push_str(&format!("acquisition = {{ {} }}\n", entries.join(", ")));
+    }
+    for lever in Lever::ALL {
+        let s = &result.plan.spend[lever.index()];
+        let present = crate::optimize::space::lever_present(scenario, lever);
+        if !present || s.0.iter().all(|v| *v == 0.0) && !result.space.levers.contains(&lever) {
+            continue;
+        }
+        out.push_str(&format!("{} = {}\n", lever.name(), written(s)));
     }
     if let Some(shares) = &result.plan.retention_allocation {
         let entries: Vec<String> = scenario

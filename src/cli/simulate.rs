@@ -73,7 +73,16 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         plan: &scenario.plans[plan].name,
         seed: options.seed,
     };
-    let summary = stats::summarize(&context, &simulation);
+    let mut summary = stats::summarize(&context, &simulation);
+    if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
+        summary.channels = crate::plans::channels::channel_summaries(
+            &scenario,
+            &scenario.plans[plan],
+            &simulation,
+            &options,
+        )
+        .map_err(sim_error)?;
+    }
     emit(
         &summary,
         &simulation,

@@ -12,6 +12,11 @@ pub struct PlanPath {
     pub spend: Vec<[f64; 5]>,
     /// Driver rating lifts L_{d,t}, indexed by [`Driver::index`].
     pub lifts: Vec<[f64; 3]>,
+    /// Spend per period on each acquisition channel (empty rows without acquisition).
+    pub channel_spend: Vec<Vec<f64>>,
+    /// Adstocked spend E_{ch,t} = S_{ch,t} + carryover_ch·E_{ch,t−1} of each channel, which
+    /// its response curve sees (SPEC §4).
+    pub channel_adstock: Vec<Vec<f64>>,
 }
 
 impl PlanPath {
@@ -24,6 +29,12 @@ impl PlanPath {
         let mut adstock = [0.0f64; 3];
         let mut spend = Vec::with_capacity(periods as usize);
         let mut lifts = Vec::with_capacity(periods as usize);
+        let channels = scenario
+            .acquisition
+            .as_ref()
+            .map_or(&[][..], |a| a.channels.as_slice());
+        let mut channel_spend = Vec::with_capacity(periods as usize);
+        let mut channel_adstock: Vec<Vec<f64>> = Vec::with_capacity(periods as usize);
         for t in 1..=periods {
             let amounts: [f64; 5] =
                 std::array::from_fn(|i| plan.spend_at(Lever::ALL[i], t, per_year));
@@ -41,10 +52,28 @@ impl PlanPath {
                         * -(-std::f64::consts::LN_2 * adstock[d] / params.half_spend).exp_m1();
                 }
             }
+            let own: Vec<f64> = (0..channels.len())
+                .map(|i| plan.spend_at(Lever::Channel(i as u16), t, per_year))
+                .collect();
+            let stock: Vec<f64> = channels
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let before = channel_adstock.last().map_or(0.0, |e| e[i]);
+                    own[i] + c.carryover * before
+                })
+                .collect();
             spend.push(amounts);
             lifts.push(lift);
+            channel_spend.push(own);
+            channel_adstock.push(stock);
         }
-        PlanPath { spend, lifts }
+        PlanPath {
+            spend,
+            lifts,
+            channel_spend,
+            channel_adstock,
+        }
     }
 
     /// Π_d exp(Σ coefficient_d·L_{d,t}) for period `t` (1-based), with per-driver coefficients.

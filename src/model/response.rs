@@ -1,6 +1,20 @@
 //! Saturating responses to spend per head (SPEC §4, §5, §6).
 
-use crate::scenario::ResponseCurve;
+use crate::scenario::{Channel, ResponseCurve};
+
+impl Channel {
+    /// The channel's acquisition probability at adstocked spend `adstock` with the drivers'
+    /// acquisition multiplier `multiplier` (SPEC §4): min(1, C·a(E/prospects)·multiplier),
+    /// 0 with no prospects or no spend — Blattberg & Deighton (1996) per channel, with the
+    /// geometric adstock of Broadbent (1979) as the drivers have.
+    pub fn probability(&self, adstock: f64, multiplier: f64) -> f64 {
+        if self.prospects == 0 || adstock <= 0.0 {
+            return 0.0;
+        }
+        (self.ceiling * self.curve.fraction(adstock / self.prospects as f64) * multiplier)
+            .clamp(0.0, 1.0)
+    }
+}
 
 impl ResponseCurve {
     /// The share of the ceiling reached at spend per head `spend` (≥ 0), in [0, 1].

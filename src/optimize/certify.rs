@@ -85,9 +85,9 @@ pub fn normal_quantile(p: f64) -> f64 {
 /// The name of coordinate `m` for messages: the lever, and its year when phased.
 pub fn coordinate_name(space: &PlanSpace, m: &MarginalReturn) -> String {
     if space.phases > 1 {
-        format!("{} (year {})", m.lever.name(), m.phase + 1)
+        format!("{} (year {})", space.name_of(m.lever), m.phase + 1)
     } else {
-        m.lever.name().to_string()
+        space.name_of(m.lever).to_string()
     }
 }
 
@@ -315,6 +315,8 @@ mod tests {
     fn space(levers: Vec<Lever>, budget: Option<f64>) -> PlanSpace {
         let k = levers.len();
         PlanSpace {
+            names: levers.iter().map(|l| l.name().to_string()).collect(),
+            channels: 0,
             levers,
             template: Plan::baseline(),
             spend: BoxBudget::new(vec![0.0; k], vec![1e6; k], budget, false).unwrap(),

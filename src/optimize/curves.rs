@@ -122,6 +122,8 @@ mod tests {
     fn space(lower: f64, upper: f64, budget: f64) -> PlanSpace {
         PlanSpace {
             levers: vec![Lever::Acquisition],
+            names: vec!["acquisition".to_string()],
+            channels: 1,
             template: Plan::baseline(),
             spend: BoxBudget::new(vec![lower], vec![upper], Some(budget), false).unwrap(),
             phases: 1,

@@ -216,16 +216,12 @@ pub fn expected_ce(
         let mut entering = std::mem::replace(&mut arriving, vec![0.0; n]);
         let mut onboarding = 0.0;
         if let Some(acquisition) = &scenario.acquisition {
-            let amount = spend[Lever::Acquisition.index()];
-            let prospects = acquisition.prospects as f64;
-            if prospects > 0.0 && amount > 0.0 {
-                let rate = (acquisition.ceiling
-                    * acquisition.curve.fraction(amount / prospects)
-                    * path.multiplier(t, acquisition_effects))
-                .clamp(0.0, 1.0);
-                let acquired = prospects * rate;
-                onboarding = acquisition.onboarding_cost * acquired;
-                for (c, share) in acquisition.mix.iter().enumerate() {
+            let multiplier = path.multiplier(t, acquisition_effects);
+            for (ch, channel) in acquisition.channels.iter().enumerate() {
+                let rate = channel.probability(path.channel_adstock[i][ch], multiplier);
+                let acquired = channel.prospects as f64 * rate;
+                onboarding += channel.onboarding_cost * acquired;
+                for (c, share) in channel.mix.iter().enumerate() {
                     entering[c] += acquired * share;
                 }
             }

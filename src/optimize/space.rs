@@ -14,8 +14,12 @@ use crate::scenario::{Lever, Optimize, Plan, Scenario, SpendSchedule};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanSpace {
-    /// The optimized levers, in [`Lever`] order.
+    /// The optimized levers, in [`Lever`] order (acquisition channels first).
     pub levers: Vec<Lever>,
+    /// Each lever's name as written (`acquisition.search` for a channel), like `levers`.
+    pub names: Vec<String>,
+    /// The scenario's acquisition channels (0 without acquisition).
+    pub channels: usize,
     /// The baseline plan; levers not optimized keep its schedules.
     pub template: Plan,
     /// Feasible spend per period of `levers` in one phase.
@@ -61,7 +65,15 @@ impl PlanSpace {
         } else {
             time.periods
         };
-        let mut levers: Vec<Lever> = optimize.levers.clone();
+        // `acquisition` stands for every channel of a scenario with channels.
+        let mut levers: Vec<Lever> = optimize
+            .levers
+            .iter()
+            .flat_map(|l| match (l, &scenario.acquisition) {
+                (Lever::Acquisition, Some(a)) => a.levers(),
+                _ => vec![*l],
+            })
+            .collect();
         levers.sort();
         levers.dedup();
         let levers: Vec<Lever> = levers
@@ -76,21 +88,19 @@ impl PlanSpace {
         }
         let mut template = baseline.clone();
         template.name = "optimized".to_string();
-        let fixed: f64 = Lever::ALL
+        let fixed: f64 = all_levers(scenario)
             .iter()
             .filter(|l| !levers.contains(l))
-            .map(|l| {
-                baseline.spend[l.index()]
-                    .0
-                    .iter()
-                    .cloned()
-                    .fold(0.0, f64::max)
-            })
+            .map(|l| baseline.schedule(*l).0.iter().cloned().fold(0.0, f64::max))
             .sum();
         let budget = optimize.budget.map(|b| (b - fixed).max(0.0));
         let bounds: Vec<(f64, f64)> = levers
             .iter()
-            .map(|l| optimize.bounds[l.index()].unwrap_or((0.0, budget.unwrap_or(f64::INFINITY))))
+            .map(|l| {
+                optimize
+                    .bound(*l)
+                    .unwrap_or((0.0, budget.unwrap_or(f64::INFINITY)))
+            })
             .collect();
         let spend = BoxBudget::new(
             bounds.iter().map(|b| b.0).collect(),
@@ -106,7 +116,7 @@ impl PlanSpace {
         };
         let baseline_total: f64 = levers
             .iter()
-            .map(|l| baseline.spend[l.index()].at(1, scenario.time.periods_per_year))
+            .map(|l| baseline.spend_at(*l, 1, scenario.time.periods_per_year))
             .sum();
         let finite_upper = bounds
             .iter()
@@ -131,6 +141,8 @@ impl PlanSpace {
             })
             .collect();
         Ok(PlanSpace {
+            names: levers.iter().map(|l| scenario.lever_name(*l)).collect(),
+            channels: scenario.channel_count(),
             levers,
             template,
             spend,
@@ -191,7 +203,7 @@ impl PlanSpace {
                 .into_iter()
                 .map(|v| v.max(0.0))
                 .collect();
-            plan.spend[lever.index()] = SpendSchedule(path);
+            plan.set(*lever, SpendSchedule(path), self.channels);
         }
         if self.shares.is_some() {
             plan.retention_allocation = Some(x[self.spend_dim()..].to_vec());
@@ -231,7 +243,7 @@ impl PlanSpace {
             .map(|j| {
                 let (lever, phase) = self.coordinate(j);
                 let t = phase as u32 * self.phase_periods + 1;
-                self.template.spend[lever.index()].at(t, ppy)
+                self.template.spend_at(lever, t, ppy)
             })
             .collect();
         if self.shares.is_some() {
@@ -292,6 +304,13 @@ impl PlanSpace {
         }
         y
     }
+    /// The name of `lever` as written, if it is one of the space's.
+    pub fn name_of(&self, lever: Lever) -> &str {
+        self.levers
+            .iter()
+            .position(|l| *l == lever)
+            .map_or(lever.name(), |i| self.names[i].as_str())
+    }
 }
 
 fn initial_shares(scenario: &Scenario, plan: &Plan) -> Vec<f64> {
@@ -313,10 +332,25 @@ fn initial_shares(scenario: &Scenario, plan: &Plan) -> Vec<f64> {
         })
 }
 
+/// Every lever a plan of `scenario` can spend on: the acquisition levers (`acquisition` or
+/// one per channel) and the other four kinds.
+pub fn all_levers(scenario: &Scenario) -> Vec<Lever> {
+    let mut levers = match &scenario.acquisition {
+        Some(a) => a.levers(),
+        None => vec![Lever::Acquisition],
+    };
+    levers.extend_from_slice(&Lever::ALL[1..]);
+    levers
+}
+
 /// Whether spend on `lever` can have an effect (its section exists).
 pub fn lever_present(scenario: &Scenario, lever: Lever) -> bool {
     match lever {
-        Lever::Acquisition => scenario.acquisition.is_some(),
+        Lever::Acquisition => scenario.acquisition.as_ref().is_some_and(|a| a.single),
+        Lever::Channel(i) => scenario
+            .acquisition
+            .as_ref()
+            .is_some_and(|a| !a.single && (i as usize) < a.channels.len()),
         Lever::Retention => scenario.retention_program.is_some(),
         other => other
             .driver()

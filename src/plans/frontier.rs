@@ -121,7 +121,7 @@ pub fn frontier(
                 .levers
                 .iter()
                 .zip(&x)
-                .map(|(l, v)| (l.name().to_string(), *v))
+                .map(|(l, v)| (scenario.lever_name(*l), *v))
                 .collect(),
         );
         let retention_allocation = space.shares.as_ref().map(|_| {

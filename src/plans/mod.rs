@@ -2,6 +2,7 @@
 //! split at a range of budgets ([`frontier`]) and the effect of every parameter
 //! ([`sensitivity`]). Plain data in and out; the CLI renders and writes it.
 
+pub mod channels;
 pub mod compare;
 pub mod frontier;
 pub mod parameter_words;

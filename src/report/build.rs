@@ -11,7 +11,7 @@ use crate::chart::{self, ChartError};
 use crate::optimize::curves::response_curves;
 use crate::optimize::{self, OptimizeError, Progress, Settings};
 use crate::plans::{compare, frontier, sensitivity};
-use crate::scenario::{Lever, Scenario};
+use crate::scenario::Scenario;
 use crate::sim::{self, EngineKind, SimError, SimOptions};
 use crate::stats::{self, SummaryContext};
 
@@ -62,7 +62,7 @@ pub fn build(
         engine: options.engine,
     };
     let simulation = sim::run_plan(scenario, &scenario.plans[baseline], &sim_options)?;
-    let summary = stats::summarize(
+    let mut summary = stats::summarize(
         &SummaryContext {
             scenario,
             plan: &baseline_name,
@@ -70,6 +70,15 @@ pub fn build(
         },
         &simulation,
     );
+    if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
+        progress.message("valuing each acquisition channel's customers");
+        summary.channels = crate::plans::channels::channel_summaries(
+            scenario,
+            &scenario.plans[baseline],
+            &simulation,
+            &sim_options,
+        )?;
+    }
     let context = SimulationContext {
         currency: &cur,
         periods_per_year: ppy,
@@ -298,7 +307,7 @@ fn optimization_section(
         .iter()
         .zip(&result.x)
         .map(|(lever, x)| LeverRow {
-            lever: lever.name().to_string(),
+            lever: scenario.lever_name(*lever),
             current: base_plan.spend_at(*lever, 1, ppy),
             optimized: *x,
             marginal: result
@@ -308,6 +317,18 @@ fn optimization_section(
                 .map(|m| (m.per_unit(), m.per_unit_ci95())),
         })
         .collect();
+    let channels = if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
+        progress.message("valuing each channel's customers under the optimized plan");
+        let options = SimOptions {
+            plan: settings.baseline,
+            runs: result.chosen.runs.len() as u64,
+            seed: result.fresh_seed,
+            engine: settings.engine,
+        };
+        crate::plans::channels::channel_summaries(scenario, &result.plan, &result.chosen, &options)?
+    } else {
+        Vec::new()
+    };
     let allocation =
         AllocationChart::from_optimization(&result, scenario, settings.baseline, section.budget);
     charts.push((
@@ -338,11 +359,12 @@ fn optimization_section(
         optimized_mean: stats::describe::mean(&crate::plans::run_values(&result.chosen)),
         termination: optimize::describe_outcome(&result),
         unallocated: result.binding.unallocated,
+        channels,
         phasing: result.phasing.as_ref().map(|p| super::data::PhasingRow {
             paths: (0..result.space.levers.len())
                 .map(|i| {
                     (
-                        result.space.levers[i].name().to_string(),
+                        result.space.names[i].clone(),
                         result.space.lever_path(&result.x, i),
                     )
                 })
@@ -425,16 +447,13 @@ fn frontier_section(
     // Levers the optimizer may not move keep the baseline's schedule and count against the
     // budget at their largest amount, as in the optimizer's space.
     let base_plan = &scenario.plans[settings.baseline];
-    let fixed: f64 = Lever::ALL
+    let optimized = crate::optimize::space::PlanSpace::new(scenario, &settings.optimize, base_plan)
+        .map(|s| s.levers)
+        .unwrap_or_default();
+    let fixed: f64 = crate::optimize::space::all_levers(scenario)
         .iter()
-        .filter(|l| !settings.optimize.levers.contains(l))
-        .map(|l| {
-            base_plan.spend[l.index()]
-                .0
-                .iter()
-                .copied()
-                .fold(0.0, f64::max)
-        })
+        .filter(|l| !optimized.contains(l))
+        .map(|l| base_plan.schedule(*l).0.iter().copied().fold(0.0, f64::max))
         .sum();
     charts.push((
         "frontier".to_string(),

@@ -88,6 +88,9 @@ pub struct OptimizationSection {
     /// A phased plan: its spend per lever per year, and what phasing gains over the best
     /// constant split (mean, 95% CI, share of runs better), paired on the fresh runs.
     pub phasing: Option<PhasingRow>,
+    /// What each acquisition channel buys under the optimized plan, on its fresh runs
+    /// (empty for the flat `[acquisition]` block).
+    pub channels: Vec<crate::stats::ChannelSummary>,
 }
 
 /// A phased optimum against the best constant split.

@@ -268,7 +268,12 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
             rows,
         });
     }
-    if let Some(a) = &scenario.acquisition {
+    for a in scenario.acquisition.iter().flat_map(|a| {
+        a.channels
+            .iter()
+            .map(move |c| (c, if a.single { None } else { Some(&c.name) }))
+    }) {
+        let (a, channel) = a;
         let mix = scenario
             .cohorts
             .iter()
@@ -277,33 +282,46 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
             .map(|(c, share)| format!("{} {}", percent_as_given(*share), c.name))
             .collect::<Vec<_>>()
             .join(", ");
+        let mut rows = vec![
+            (
+                "Prospects".to_string(),
+                crate::chart::theme::thousands(a.prospects as f64),
+            ),
+            (
+                "Ceiling".to_string(),
+                format!(
+                    "at most {} of prospects won per {period}",
+                    percent_as_given(a.ceiling)
+                ),
+            ),
+            (
+                "Response to spend".to_string(),
+                response_curve(&a.curve, cur, &period, "per prospect reached"),
+            ),
+        ];
+        if a.carryover > 0.0 {
+            rows.push((
+                "Carryover".to_string(),
+                format!(
+                    "{} of last {period}'s effective spend",
+                    percent_as_given(a.carryover)
+                ),
+            ));
+        }
+        rows.push(("New customers join".to_string(), mix));
+        rows.push((
+            "Onboarding cost".to_string(),
+            format!(
+                "{} per new customer",
+                money_as_given(a.onboarding_cost, cur)
+            ),
+        ));
         groups.push(AssumptionGroup {
-            title: "Acquisition".to_string(),
-            rows: vec![
-                (
-                    "Prospects".to_string(),
-                    crate::chart::theme::thousands(a.prospects as f64),
-                ),
-                (
-                    "Ceiling".to_string(),
-                    format!(
-                        "at most {} of prospects won per {period}",
-                        percent_as_given(a.ceiling)
-                    ),
-                ),
-                (
-                    "Response to spend".to_string(),
-                    response_curve(&a.curve, cur, &period, "per prospect reached"),
-                ),
-                ("New customers join".to_string(), mix),
-                (
-                    "Onboarding cost".to_string(),
-                    format!(
-                        "{} per new customer",
-                        money_as_given(a.onboarding_cost, cur)
-                    ),
-                ),
-            ],
+            title: match channel {
+                Some(name) => format!("Acquisition channel: {name}"),
+                None => "Acquisition".to_string(),
+            },
+            rows,
         });
     }
     if let Some(r) = &scenario.retention_program {
@@ -372,10 +390,19 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
         .iter()
         .enumerate()
         .map(|(i, plan)| {
-            let spend = crate::scenario::Lever::ALL
+            use crate::scenario::Lever;
+            let levers: Vec<Lever> = match &scenario.acquisition {
+                Some(a) if !a.single => a
+                    .levers()
+                    .into_iter()
+                    .chain(Lever::ALL[1..].to_vec())
+                    .collect(),
+                _ => Lever::ALL.to_vec(),
+            };
+            let spend = levers
                 .into_iter()
                 .map(|lever| {
-                    let s = &plan.spend[lever.index()].0;
+                    let s = &plan.schedule(lever).0;
                     let text = if s.len() <= 1 || s.iter().all(|v| *v == s[0]) {
                         money_as_given(s.first().copied().unwrap_or(0.0), cur)
                     } else {
@@ -384,7 +411,7 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
                             .collect::<Vec<_>>()
                             .join(" → ")
                     };
-                    format!("{} {text}", lever.name())
+                    format!("{} {text}", scenario.lever_name(lever))
                 })
                 .collect::<Vec<_>>()
                 .join("; ");

@@ -99,7 +99,13 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
             esc(&v)
         );
     }
-    h.push_str("</table>\n</section>\n");
+    h.push_str("</table>\n");
+    h.push_str(&super::channels::html(
+        &format!("Acquisition channels under {}", data.summary.plan),
+        &data.summary.channels,
+        cur,
+    ));
+    h.push_str("</section>\n");
 
     // (4) Comparison.
     if let Some(c) = &data.comparison {
@@ -173,6 +179,11 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
             );
         }
         h.push_str("</table>\n");
+        h.push_str(&super::channels::html(
+            "What each channel buys under the optimized plan",
+            &o.channels,
+            cur,
+        ));
         if let Some(p) = &o.phasing {
             let _ = writeln!(h, "<p>{}</p>", esc(&super::phasing_sentence(p, cur)));
         }

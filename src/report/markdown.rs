@@ -69,6 +69,11 @@ pub fn render(data: &ReportData) -> String {
         let _ = writeln!(m, "| {bold}{}{bold} | {bold}{}{bold} |", esc(&k), esc(&v));
     }
     m.push('\n');
+    m.push_str(&super::channels::markdown(
+        &format!("Acquisition channels under {}", data.summary.plan),
+        &data.summary.channels,
+        cur,
+    ));
     if let Some(c) = &data.comparison {
         m.push_str("## Plan comparison\n\nPlans are simulated on the same runs (common random numbers).\n\n");
         for chart in &c.charts {
@@ -123,6 +128,12 @@ pub fn render(data: &ReportData) -> String {
                 money(row.optimized, cur)
             );
         }
+        m.push('\n');
+        m.push_str(&super::channels::markdown(
+            "What each channel buys under the optimized plan",
+            &o.channels,
+            cur,
+        ));
         if let Some(p) = &o.phasing {
             let _ = writeln!(m, "\n{}", esc(&super::phasing_sentence(p, cur)));
         }

@@ -4,6 +4,7 @@
 //! [`data::ReportData`] with its charts; [`html`] and [`markdown`] only format it.
 
 pub mod build;
+pub mod channels;
 pub mod data;
 pub mod describe;
 pub mod html;

@@ -149,15 +149,52 @@ pub enum ResponseCurve {
     Hill { half_spend: f64, shape: f64 },
 }
 
-/// SPEC §4.
+/// SPEC §4: where new customers come from — one or more acquisition channels.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Acquisition {
+    /// At least one channel; names are unique. The flat `[acquisition]` block is one channel
+    /// named `acquisition`.
+    pub channels: Vec<Channel>,
+    /// Written as the flat `[acquisition]` block: its one channel is the lever `acquisition`
+    /// (as before channels existed). Otherwise each channel is a lever `acquisition.<name>`.
+    pub single: bool,
+}
+
+impl Acquisition {
+    /// The flat `[acquisition]` block as one channel without carryover.
+    pub fn single(channel: Channel) -> Self {
+        Acquisition {
+            channels: vec![channel],
+            single: true,
+        }
+    }
+
+    /// The levers that spend on acquisition: `acquisition` for the flat block, else one per
+    /// channel.
+    pub fn levers(&self) -> Vec<Lever> {
+        if self.single {
+            vec![Lever::Acquisition]
+        } else {
+            (0..self.channels.len())
+                .map(|i| Lever::Channel(i as u16))
+                .collect()
+        }
+    }
+}
+
+/// SPEC §4: one acquisition channel (search, social, referral programme, field sales, …).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Channel {
+    /// Unique among the channels; letters, digits, '-' and '_'.
+    pub name: String,
     /// Prospects reachable per period.
     pub prospects: u64,
     /// Most of the prospects that can be acquired per period, in [0, 1].
     pub ceiling: f64,
     pub curve: ResponseCurve,
-    /// Shares of new customers by cohort index, each in [0, 1], summing to 1.
+    /// Adstock of the channel's spend: E_t = S_t + carryover·E_{t−1}, in [0, 1).
+    pub carryover: f64,
+    /// Shares of the channel's new customers by cohort index, each in [0, 1], summing to 1.
     pub mix: Vec<f64>,
     /// Per new customer, ≥ 0.
     pub onboarding_cost: f64,
@@ -257,11 +294,16 @@ pub enum ParameterDistribution {
     Triangular { low: f64, mode: f64, high: f64 },
 }
 
-/// The five spend levers of a plan (SPEC §7).
+/// The spend levers of a plan (SPEC §7): the five kinds, and each acquisition channel when the
+/// scenario has `[[acquisition.channels]]` (SPEC §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Lever {
+    /// The flat `[acquisition]` block's spend (or, in a plan, all acquisition spend).
     Acquisition,
+    /// Acquisition channel `i` (index into `Acquisition::channels`); named
+    /// `acquisition.<name>`, see [`Scenario::lever_name`].
+    Channel(u16),
     Retention,
     Value,
     Brand,
@@ -269,6 +311,7 @@ pub enum Lever {
 }
 
 impl Lever {
+    /// The five kinds; channels are listed by [`Acquisition::levers`].
     pub const ALL: [Lever; 5] = [
         Lever::Acquisition,
         Lever::Retention,
@@ -277,13 +320,24 @@ impl Lever {
         Lever::Relationship,
     ];
 
+    /// The lever's slot in per-kind arrays (`Plan::spend`, `Optimize::bounds`): every channel
+    /// shares the acquisition slot, which holds all acquisition spend. A channel's own spend
+    /// and bounds are [`Plan::schedule`] and [`Optimize::bound`].
     pub fn index(self) -> usize {
-        self as usize
+        match self {
+            Lever::Acquisition | Lever::Channel(_) => 0,
+            Lever::Retention => 1,
+            Lever::Value => 2,
+            Lever::Brand => 3,
+            Lever::Relationship => 4,
+        }
     }
 
+    /// The name of the lever's kind (`acquisition` for a channel too); a channel's own name is
+    /// [`Scenario::lever_name`].
     pub fn name(self) -> &'static str {
         match self {
-            Lever::Acquisition => "acquisition",
+            Lever::Acquisition | Lever::Channel(_) => "acquisition",
             Lever::Retention => "retention",
             Lever::Value => "value",
             Lever::Brand => "brand",
@@ -321,15 +375,45 @@ impl SpendSchedule {
         let year = ((t.max(1) - 1) / periods_per_year.max(1)) as usize;
         self.0[year.min(self.0.len() - 1)]
     }
+
+    /// The year-by-year sum of `schedules` (each's last amount repeating), as long as the
+    /// longest; empty input gives spend 0.
+    pub fn sum<'a>(schedules: impl IntoIterator<Item = &'a SpendSchedule>) -> SpendSchedule {
+        let schedules: Vec<&SpendSchedule> = schedules.into_iter().collect();
+        let years = schedules
+            .iter()
+            .map(|s| s.0.len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        SpendSchedule(
+            (0..years)
+                .map(|y| {
+                    schedules
+                        .iter()
+                        .filter(|s| !s.0.is_empty())
+                        .map(|s| s.0[y.min(s.0.len() - 1)])
+                        .sum()
+                })
+                .collect(),
+        )
+    }
 }
 
 /// SPEC §7: spend per period on each lever, indexed by [`Lever::index`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
     pub name: String,
+    /// The acquisition slot holds all acquisition spend (the sum of `channels` when those
+    /// are given).
     pub spend: [SpendSchedule; 5],
     /// Per-plan override of `[retention_program].allocation` (used by the optimizer).
     pub retention_allocation: Option<Vec<f64>>,
+    /// Spend on each acquisition channel, in channel order; empty means all acquisition spend
+    /// goes to the first (or only) channel. Set through [`Plan::set`], which keeps the
+    /// acquisition slot equal to the sum.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<SpendSchedule>,
 }
 
 impl Plan {
@@ -339,11 +423,54 @@ impl Plan {
             name: "baseline".to_string(),
             spend: std::array::from_fn(|_| SpendSchedule::constant(0.0)),
             retention_allocation: None,
+            channels: Vec::new(),
         }
     }
 
     pub fn spend_at(&self, lever: Lever, t: u32, periods_per_year: u32) -> f64 {
-        self.spend[lever.index()].at(t, periods_per_year)
+        self.schedule(lever).at(t, periods_per_year)
+    }
+
+    /// The schedule of `lever`; a channel the plan does not list spends 0, except the first
+    /// channel of a plan that lists none (it gets all acquisition spend).
+    pub fn schedule(&self, lever: Lever) -> std::borrow::Cow<'_, SpendSchedule> {
+        use std::borrow::Cow;
+        match lever {
+            Lever::Channel(i) => match self.channels.get(i as usize) {
+                Some(s) => Cow::Borrowed(s),
+                None if self.channels.is_empty() && i == 0 => {
+                    Cow::Borrowed(&self.spend[Lever::Acquisition.index()])
+                }
+                None => Cow::Owned(SpendSchedule::constant(0.0)),
+            },
+            other => Cow::Borrowed(&self.spend[other.index()]),
+        }
+    }
+
+    /// Sets `lever`'s schedule. A channel's spend is kept in `channels` (`n_channels` long) and
+    /// the acquisition slot becomes their sum; setting `Acquisition` drops any channel split.
+    pub fn set(&mut self, lever: Lever, schedule: SpendSchedule, n_channels: usize) {
+        match lever {
+            Lever::Channel(i) => {
+                if self.channels.len() < n_channels {
+                    let first = self.schedule(Lever::Channel(0)).into_owned();
+                    let mut channels = vec![SpendSchedule::constant(0.0); n_channels];
+                    if self.channels.is_empty() {
+                        channels[0] = first;
+                    } else {
+                        channels[..self.channels.len()].clone_from_slice(&self.channels);
+                    }
+                    self.channels = channels;
+                }
+                self.channels[i as usize] = schedule;
+                self.spend[Lever::Acquisition.index()] = SpendSchedule::sum(&self.channels);
+            }
+            Lever::Acquisition => {
+                self.channels.clear();
+                self.spend[0] = schedule;
+            }
+            other => self.spend[other.index()] = schedule,
+        }
     }
 
     /// Spend on every lever together in period `t`: the plan's budget in that period.
@@ -362,7 +489,12 @@ pub struct Optimize {
     pub budget: Option<f64>,
     pub objective: Objective,
     /// Per-lever `[min, max]`, indexed by [`Lever::index`]; `None` = `[0, budget or ∞]`.
+    /// The acquisition slot bounds the flat block's lever; channels have `channel_bounds`.
     pub bounds: [Option<(f64, f64)>; 5],
+    /// Per-channel `[min, max]` (`bounds = { "acquisition.search" = [a, b] }`), in channel
+    /// order, or empty for none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channel_bounds: Vec<Option<(f64, f64)>>,
     /// Levers the optimizer may move (default: all present in the scenario).
     pub levers: Vec<Lever>,
     pub optimize_retention_allocation: bool,
@@ -666,17 +798,44 @@ impl Scenario {
             }
         }
         if let Some(acquisition) = &mut self.acquisition {
-            emit(
-                "acquisition.response.ceiling".into(),
-                &mut acquisition.ceiling,
-                Domain::PROBABILITY,
-            );
-            visit_curve("acquisition.response", &mut acquisition.curve, &mut emit);
-            emit(
-                "acquisition.onboarding_cost".into(),
-                &mut acquisition.onboarding_cost,
-                Domain::NON_NEGATIVE,
-            );
+            let single = acquisition.single;
+            for channel in &mut acquisition.channels {
+                let base = if single {
+                    "acquisition".to_string()
+                } else {
+                    format!("acquisition.channels.{}", channel.name)
+                };
+                emit(
+                    format!("{base}.response.ceiling"),
+                    &mut channel.ceiling,
+                    Domain::PROBABILITY,
+                );
+                visit_curve(&format!("{base}.response"), &mut channel.curve, &mut emit);
+                emit(
+                    format!("{base}.onboarding_cost"),
+                    &mut channel.onboarding_cost,
+                    Domain::NON_NEGATIVE,
+                );
+                if !single {
+                    let carryover = Domain {
+                        high_open: true,
+                        ..Domain::closed(0.0, 1.0)
+                    };
+                    emit(
+                        format!("{base}.carryover"),
+                        &mut channel.carryover,
+                        carryover,
+                    );
+                    // A whole number of prospects: a draw is rounded to the nearest.
+                    let mut prospects = channel.prospects as f64;
+                    emit(
+                        format!("{base}.prospects"),
+                        &mut prospects,
+                        Domain::NON_NEGATIVE,
+                    );
+                    channel.prospects = prospects.round().min(u64::MAX as f64) as u64;
+                }
+            }
         }
         if let Some(program) = &mut self.retention_program {
             emit(
@@ -758,6 +917,44 @@ impl Scenario {
         }
     }
 
+    /// A lever as written in plans and `[optimize]`: `acquisition.<channel>` for a channel,
+    /// else the kind's name.
+    pub fn lever_name(&self, lever: Lever) -> String {
+        match (lever, &self.acquisition) {
+            (Lever::Channel(i), Some(a)) if (i as usize) < a.channels.len() => {
+                format!("acquisition.{}", a.channels[i as usize].name)
+            }
+            (other, _) => other.name().to_string(),
+        }
+    }
+
+    /// The acquisition levers and every other lever whose section is present, in [`Lever`]
+    /// order.
+    pub fn present_levers(&self) -> Vec<Lever> {
+        let mut levers = self
+            .acquisition
+            .as_ref()
+            .map_or_else(Vec::new, Acquisition::levers);
+        if self.retention_program.is_some() {
+            levers.push(Lever::Retention);
+        }
+        for driver in Driver::ALL {
+            if self.drivers[driver.index()].is_some() {
+                levers.push(match driver {
+                    Driver::Value => Lever::Value,
+                    Driver::Brand => Lever::Brand,
+                    Driver::Relationship => Lever::Relationship,
+                });
+            }
+        }
+        levers
+    }
+
+    /// Number of acquisition channels (0 without acquisition).
+    pub fn channel_count(&self) -> usize {
+        self.acquisition.as_ref().map_or(0, |a| a.channels.len())
+    }
+
     /// The dotted paths of every parameter, in visiting order.
     pub fn parameter_paths(&self) -> Vec<String> {
         let mut copy = self.clone();
@@ -780,6 +977,16 @@ fn visit_curve(
         ResponseCurve::Hill { half_spend, shape } => {
             emit(format!("{base}.half_spend"), half_spend, Domain::POSITIVE);
             emit(format!("{base}.shape"), shape, Domain::POSITIVE);
+        }
+    }
+}
+
+impl Optimize {
+    /// The `[min, max]` of `lever`, if bounded.
+    pub fn bound(&self, lever: Lever) -> Option<(f64, f64)> {
+        match lever {
+            Lever::Channel(i) => self.channel_bounds.get(i as usize).copied().flatten(),
+            other => self.bounds[other.index()],
         }
     }
 }

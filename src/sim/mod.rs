@@ -67,6 +67,22 @@ pub struct RunResult {
     pub periods: Vec<PeriodRun>,
     /// Uncertain-parameter draws that fell outside their domain and were clamped.
     pub clamped_draws: u32,
+    /// Indexed like the scenario's acquisition channels (empty without acquisition).
+    #[serde(default)]
+    pub channels: Vec<ChannelRun>,
+}
+
+/// One acquisition channel's customers and costs in one run (SPEC §4, §9); money discounted.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ChannelRun {
+    /// Customers the channel acquired over the horizon.
+    pub acquired: f64,
+    /// The same, each discounted by its period's factor (what a cost in present value buys).
+    pub acquired_discounted: f64,
+    /// The channel's spend, discounted.
+    pub spend: f64,
+    /// Its onboarding cost, discounted.
+    pub onboarding: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

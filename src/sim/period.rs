@@ -7,7 +7,7 @@ use crate::model::dist::{binomial_by_inversion, multinomial_by_inversion, poisso
 use crate::scenario::{DriverEffect, Lever, Scenario};
 use crate::sim::rng::{Event, SimRng, event_stream, run_key};
 use crate::sim::setup::RunSetup;
-use crate::sim::{CohortRun, PeriodRun, RunResult, SimError};
+use crate::sim::{ChannelRun, CohortRun, PeriodRun, RunResult, SimError};
 
 /// Index of the existing base in an origin pair.
 pub const EXISTING: usize = 0;
@@ -62,6 +62,7 @@ pub fn run_periods<P: Population>(
     let n_cohorts = scenario.cohorts.len();
     let mut result = RunResult {
         cohorts: vec![CohortRun::default(); n_cohorts],
+        channels: vec![ChannelRun::default(); scenario.channel_count()],
         periods: Vec::with_capacity(scenario.time.periods as usize),
         clamped_draws: setup.clamped_draws,
         ..RunResult::default()
@@ -76,7 +77,7 @@ pub fn run_periods<P: Population>(
         let spend = setup.path.spend[i];
 
         // 1. Acquisition and last period's referrals.
-        let acquired = acquire(setup, t, key, population, &mut result);
+        let (acquired, onboarding) = acquire(setup, t, key, population, &mut result);
         let mut referred = 0u64;
         for (c, waiting) in referred_next.iter_mut().enumerate() {
             let n = std::mem::take(waiting);
@@ -171,10 +172,6 @@ pub fn run_periods<P: Population>(
             result.cohorts[c].entered += moved as f64;
         }
 
-        let onboarding = scenario
-            .acquisition
-            .as_ref()
-            .map_or(0.0, |a| a.onboarding_cost * acquired as f64);
         let acquisition_spend = spend[Lever::Acquisition.index()];
         let driver_spend = setup.path.driver_spend(t);
         result.components.acquisition -= disc * acquisition_spend;
@@ -192,50 +189,70 @@ pub fn run_periods<P: Population>(
     Ok(result)
 }
 
-/// The acquisition probability of period t (SPEC §4):
-/// a_t = min(1, ceiling·response(spend/prospects)·Π_d exp(e^acquisition_d·L_{d,t})).
-pub fn acquisition_probability(scenario: &Scenario, setup: &RunSetup<'_>, t: u32) -> f64 {
+/// The acquisition probability of channel `channel` in period t (SPEC §4):
+/// a_{ch,t} = min(1, ceiling_ch·response_ch(E_{ch,t}/prospects_ch)·Π_d exp(e^acquisition_d·L_{d,t}))
+/// with E_{ch,t} the channel's adstocked spend (E = S without carryover).
+pub fn acquisition_probability(
+    scenario: &Scenario,
+    setup: &RunSetup<'_>,
+    channel: usize,
+    t: u32,
+) -> f64 {
     let Some(acquisition) = &scenario.acquisition else {
         return 0.0;
     };
-    let spend = setup.path.spend[t as usize - 1][Lever::Acquisition.index()];
-    if acquisition.prospects == 0 || spend <= 0.0 {
-        return 0.0;
-    }
-    let per_prospect = spend / acquisition.prospects as f64;
     let effects: [f64; 3] = std::array::from_fn(|d| {
         scenario.drivers[d]
             .as_ref()
             .map_or(0.0, |p| p.effect.acquisition)
     });
-    (acquisition.ceiling
-        * acquisition.curve.fraction(per_prospect)
-        * setup.path.multiplier(t, effects))
-    .clamp(0.0, 1.0)
+    acquisition.channels[channel].probability(
+        setup.path.channel_adstock[t as usize - 1][channel],
+        setup.path.multiplier(t, effects),
+    )
 }
 
-/// New customers of period t: Binomial(prospects, a_t), split across cohorts by `mix` with an
-/// exact multinomial. Returns how many were acquired. The count and the split come from the
-/// period's own stream and the entrants' traits from each cohort's, so a change in acquisition
-/// spend moves no other draw of the run.
+/// New customers of period t: per channel Binomial(prospects, a_{ch,t}), split across cohorts
+/// by the channel's `mix` with an exact multinomial. Returns how many were acquired and their
+/// onboarding cost. Channel ch's count and split come from its own stream of the period
+/// (channel 0 from the stream the single `[acquisition]` block has always used) and the
+/// entrants' traits from each cohort's, so a change in one channel's spend moves no other
+/// channel's draws and no other step of the run.
 fn acquire<P: Population>(
     setup: &RunSetup<'_>,
     t: u32,
     key: u64,
     population: &mut P,
     result: &mut RunResult,
-) -> u64 {
-    let rng = &mut event_stream(key, Event::Acquisition, t, 0);
+) -> (u64, f64) {
     let scenario = setup.scenario.as_ref();
     let Some(acquisition) = &scenario.acquisition else {
-        return 0;
+        return (0, 0.0);
     };
-    let probability = acquisition_probability(scenario, setup, t);
-    // By inversion, so the count and the split are monotone in the acquisition probability.
-    let acquired = binomial_by_inversion(rng, acquisition.prospects, probability);
-    let mut split = vec![0u64; acquisition.mix.len()];
-    multinomial_by_inversion(rng, acquired, &acquisition.mix, &mut split);
-    for (c, &n) in split.iter().enumerate() {
+    let i = t as usize - 1;
+    let disc = setup.discount[i];
+    let mut entering = vec![0u64; scenario.cohorts.len()];
+    let mut split = vec![0u64; scenario.cohorts.len()];
+    let (mut acquired, mut onboarding) = (0u64, 0.0);
+    for (ch, channel) in acquisition.channels.iter().enumerate() {
+        let rng = &mut event_stream(key, Event::Acquisition, t, ch);
+        let probability = acquisition_probability(scenario, setup, ch, t);
+        // By inversion, so the count and the split are monotone in the acquisition probability.
+        let count = binomial_by_inversion(rng, channel.prospects, probability);
+        multinomial_by_inversion(rng, count, &channel.mix, &mut split);
+        for (total, n) in entering.iter_mut().zip(&split) {
+            *total += n;
+        }
+        let cost = channel.onboarding_cost * count as f64;
+        let record = &mut result.channels[ch];
+        record.acquired += count as f64;
+        record.acquired_discounted += disc * count as f64;
+        record.spend += disc * setup.path.channel_spend[i][ch];
+        record.onboarding += disc * cost;
+        acquired += count;
+        onboarding += cost;
+    }
+    for (c, &n) in entering.iter().enumerate() {
         result.cohorts[c].entered += n as f64;
         if n > 0 {
             population.enter(
@@ -246,7 +263,7 @@ fn acquire<P: Population>(
             );
         }
     }
-    acquired
+    (acquired, onboarding)
 }
 
 /// Retention spend of a period by cohort (SPEC §5): the plan's budget split by the plan's or the

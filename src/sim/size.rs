@@ -4,7 +4,7 @@
 //! acquisition and referrals) estimates the per-customer engine's work before it starts.
 
 use crate::model::plan_path::PlanPath;
-use crate::scenario::{Lever, Plan, Purchases, Retention, Scenario};
+use crate::scenario::{Plan, Purchases, Retention, Scenario};
 use crate::sim::customer::MAX_POPULATION;
 use crate::sim::{EngineChoice, SimError};
 
@@ -55,20 +55,17 @@ fn projection(scenario: &Scenario, plan: &Plan) -> Vec<Vec<f64>> {
     let mut totals = Vec::with_capacity(scenario.time.periods as usize);
     for t in 1..=scenario.time.periods {
         if let Some(acquisition) = &scenario.acquisition {
-            let spend = path.spend[t as usize - 1][Lever::Acquisition.index()];
-            let prospects = acquisition.prospects as f64;
-            if prospects > 0.0 {
-                let effects: [f64; 3] = std::array::from_fn(|d| {
-                    scenario.drivers[d]
-                        .as_ref()
-                        .map_or(0.0, |p| p.effect.acquisition)
-                });
-                let a = (acquisition.ceiling
-                    * acquisition.curve.fraction(spend / prospects)
-                    * path.multiplier(t, effects))
-                .min(1.0);
-                for (c, share) in acquisition.mix.iter().enumerate() {
-                    active[c] += prospects * a * share;
+            let effects: [f64; 3] = std::array::from_fn(|d| {
+                scenario.drivers[d]
+                    .as_ref()
+                    .map_or(0.0, |p| p.effect.acquisition)
+            });
+            let multiplier = path.multiplier(t, effects);
+            for (ch, channel) in acquisition.channels.iter().enumerate() {
+                let adstock = path.channel_adstock[t as usize - 1][ch];
+                let acquired = channel.prospects as f64 * channel.probability(adstock, multiplier);
+                for (c, share) in channel.mix.iter().enumerate() {
+                    active[c] += acquired * share;
                 }
             }
         }

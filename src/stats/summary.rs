@@ -19,6 +19,39 @@ pub struct SimulationSummary {
     /// Where the engine departed from the exact model; absent from the JSON when it did not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approximations: Vec<String>,
+    /// Per acquisition channel of `[[acquisition.channels]]` (SPEC §4, §13), measured by
+    /// [`crate::plans::channels`]; absent for the flat `[acquisition]` block and in merges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<ChannelSummary>,
+}
+
+/// One channel's customers, costs and value under one plan; money discounted to period 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelSummary {
+    /// The channel's name (`acquisition` for the flat `[acquisition]` block).
+    pub name: String,
+    /// Mean customers acquired over the horizon.
+    pub acquired: f64,
+    /// Mean discounted spend.
+    pub spend: f64,
+    /// Mean discounted onboarding cost.
+    pub onboarding: f64,
+    /// Discounted spend and onboarding per discounted customer acquired (the same as
+    /// undiscounted when spend and acquisition are level); absent when it acquires nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_customer: Option<f64>,
+    /// Mean discounted value of the customers it brings, with its standard error and 95%
+    /// interval over runs.
+    pub value: f64,
+    pub value_std_error: f64,
+    pub value_ci95: [f64; 2],
+    /// `value` per discounted customer acquired; absent when it acquires nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_per_customer: Option<f64>,
+    /// `value` / (spend + onboarding): what each unit spent on the channel brings back;
+    /// absent when it costs nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_to_cost: Option<f64>,
 }
 
 /// A row of the cohort table that reconciles to customer equity.

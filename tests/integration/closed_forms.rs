@@ -22,9 +22,9 @@ use ceq::model::closed_form::{
     markov_chain_value, per_period_discount_factor, sbg_del, sbg_derl, sbg_survival,
 };
 use ceq::scenario::{
-    Acquisition, CashFlowTiming, Cohort, Driver, DriverEffect, DriverParams, ExtraValue, Lever,
-    OrderValue, ParameterDistribution, Plan, Purchases, ResponseCurve, Retention, RetentionProgram,
-    Scenario, Shock, Shocks, SpendSchedule, Time, UncertainParameter,
+    Acquisition, CashFlowTiming, Channel, Cohort, Driver, DriverEffect, DriverParams, ExtraValue,
+    Lever, OrderValue, ParameterDistribution, Plan, Purchases, ResponseCurve, Retention,
+    RetentionProgram, Scenario, Shock, Shocks, SpendSchedule, Time, UncertainParameter,
 };
 use ceq::sim::{EngineKind, RunResult, SimOptions, run};
 use ceq::stats::describe::describe;
@@ -540,13 +540,15 @@ fn acquisition_response_curves() {
             },
         ];
         let mut scenario = Scenario::new("acquisition", t.clone(), cohorts);
-        scenario.acquisition = Some(Acquisition {
+        scenario.acquisition = Some(Acquisition::single(Channel {
+            name: "acquisition".to_string(),
+            carryover: 0.0,
             prospects,
             ceiling,
             curve,
             mix: mix.to_vec(),
             onboarding_cost,
-        });
+        }));
         let scenario = with_plan(scenario, plan(&[(Lever::Acquisition, spend)]));
         let runs = simulate(&scenario, 100, 41 + i as u64);
         let expected_new = prospects as f64 * probability;
@@ -804,13 +806,15 @@ fn every_feature_scenario() -> Scenario {
         vec![],
         vec![(1, 0.02)],
     ];
-    scenario.acquisition = Some(Acquisition {
+    scenario.acquisition = Some(Acquisition::single(Channel {
+        name: "acquisition".to_string(),
+        carryover: 0.0,
         prospects: 50_000,
         ceiling: 0.02,
         curve: ResponseCurve::HalfSpend { half_spend: 0.25 },
         mix: vec![0.1, 0.3, 0.4, 0.2],
         onboarding_cost: 15.0,
-    });
+    }));
     scenario.retention_program = Some(RetentionProgram {
         max_churn_reduction: 0.35,
         curve: ResponseCurve::HalfSpend { half_spend: 4.0 },
@@ -1376,13 +1380,15 @@ fn driver_lifts_retention_and_acquisition() {
             purchases: 0.0,
         },
     });
-    scenario.acquisition = Some(Acquisition {
+    scenario.acquisition = Some(Acquisition::single(Channel {
+        name: "acquisition".to_string(),
+        carryover: 0.0,
         prospects,
         ceiling,
         curve: ResponseCurve::HalfSpend { half_spend: half },
         mix: vec![1.0],
         onboarding_cost: 0.0,
-    });
+    }));
     let scenario = with_plan(
         scenario,
         plan(&[

@@ -40,9 +40,9 @@ use ceq::model::closed_form::{constant_retention_ce, per_period_discount_factor,
 use ceq::model::dist::{beta, gamma};
 use ceq::model::quadrature::QuadratureRule;
 use ceq::scenario::{
-    Acquisition, CashFlowTiming, Cohort, Driver, DriverEffect, DriverParams, ExtraValue, Lever,
-    OrderValue, ParameterDistribution, Plan, Purchases, ResponseCurve, Retention, RetentionProgram,
-    Scenario, Shock, Shocks, SpendSchedule, Time, UncertainParameter, load_file,
+    Acquisition, CashFlowTiming, Channel, Cohort, Driver, DriverEffect, DriverParams, ExtraValue,
+    Lever, OrderValue, ParameterDistribution, Plan, Purchases, ResponseCurve, Retention,
+    RetentionProgram, Scenario, Shock, Shocks, SpendSchedule, Time, UncertainParameter, load_file,
 };
 use ceq::sim::cohort::support;
 use ceq::sim::rng::{Stream, stream};
@@ -688,13 +688,15 @@ fn pyramid_scenario(
         vec![(1, 0.02), (3, 0.03)],
         vec![(2, 0.015)],
     ];
-    scenario.acquisition = Some(Acquisition {
+    scenario.acquisition = Some(Acquisition::single(Channel {
+        name: "acquisition".to_string(),
+        carryover: 0.0,
         prospects: 40_000,
         ceiling: 0.01,
         curve: acquisition_curve,
         mix: vec![0.02, 0.08, 0.4, 0.5],
         onboarding_cost: 10.0,
-    });
+    }));
     scenario.retention_program = Some(RetentionProgram {
         max_churn_reduction: 0.4,
         curve: retention_curve,
@@ -814,13 +816,15 @@ fn engines_agree_with_shocks_and_parameter_uncertainty() {
     casual.referral_cohort = 1;
     let mut scenario = Scenario::new("e", monthly(24), vec![loyal, casual]);
     scenario.migration = vec![vec![(1, 0.01)], vec![(0, 0.02)]];
-    scenario.acquisition = Some(Acquisition {
+    scenario.acquisition = Some(Acquisition::single(Channel {
+        name: "acquisition".to_string(),
+        carryover: 0.0,
         prospects: 20_000,
         ceiling: 0.02,
         curve: ResponseCurve::HalfSpend { half_spend: 0.3 },
         mix: vec![0.3, 0.7],
         onboarding_cost: 5.0,
-    });
+    }));
     scenario.retention_program = Some(RetentionProgram {
         max_churn_reduction: 0.3,
         curve: ResponseCurve::HalfSpend { half_spend: 2.0 },
@@ -1606,13 +1610,15 @@ fn bgnbd_retailer(customers: u64) -> Scenario {
         vec![shoppers, members],
     );
     scenario.migration = vec![vec![(1, 0.004)], vec![(0, 0.01)]];
-    scenario.acquisition = Some(Acquisition {
+    scenario.acquisition = Some(Acquisition::single(Channel {
+        name: "acquisition".to_string(),
+        carryover: 0.0,
         prospects: 20 * customers,
         ceiling: 0.002,
         curve: ResponseCurve::HalfSpend { half_spend: 0.05 },
         mix: vec![0.8, 0.2],
         onboarding_cost: 3.0,
-    });
+    }));
     scenario.retention_program = Some(RetentionProgram {
         max_churn_reduction: 0.3,
         curve: ResponseCurve::HalfSpend { half_spend: 0.5 },

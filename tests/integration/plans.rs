@@ -14,8 +14,8 @@ use ceq::plans::compare::{compare, compare_reusing};
 use ceq::plans::frontier::frontier;
 use ceq::plans::sensitivity::{self, sensitivity};
 use ceq::scenario::{
-    Acquisition, CashFlowTiming, Cohort, DriverEffect, DriverParams, Lever, Objective, Optimize,
-    OrderValue, Plan, Purchases, ResponseCurve, Retention, RetentionProgram, Scenario,
+    Acquisition, CashFlowTiming, Channel, Cohort, DriverEffect, DriverParams, Lever, Objective,
+    Optimize, OrderValue, Plan, Purchases, ResponseCurve, Retention, RetentionProgram, Scenario,
     SpendSchedule, Time,
 };
 use ceq::sim::{EngineKind, SimOptions, run_plan};
@@ -52,13 +52,15 @@ fn bd_scenario() -> Scenario {
         OrderValue::Constant { mean: MARGIN },
     );
     let mut scenario = Scenario::new("bd", time, vec![cohort]);
-    scenario.acquisition = Some(Acquisition {
+    scenario.acquisition = Some(Acquisition::single(Channel {
+        name: "acquisition".to_string(),
+        carryover: 0.0,
         prospects: PROSPECTS,
         ceiling: CEILING_A,
         curve: ResponseCurve::Exponential { k: K_A },
         mix: vec![1.0],
         onboarding_cost: 0.0,
-    });
+    }));
     scenario.retention_program = Some(RetentionProgram {
         max_churn_reduction: CEILING_R,
         curve: ResponseCurve::Exponential { k: K_R },
@@ -72,6 +74,7 @@ fn bd_scenario() -> Scenario {
         budget: Some(BUDGET),
         objective: Objective::Mean,
         bounds: [None; 5],
+        channel_bounds: Vec::new(),
         levers: vec![Lever::Acquisition, Lever::Retention],
         optimize_retention_allocation: false,
         phases: false,

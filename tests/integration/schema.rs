@@ -3,8 +3,8 @@
 //!
 //! A minimal validator for the subset of draft 2020-12 the schema uses (type, properties,
 //! required, additionalProperties, propertyNames, items, minItems, maxItems, uniqueItems,
-//! enum, const, oneOf, minimum, maximum, exclusiveMinimum, exclusiveMaximum, pattern for
-//! `^[A-Za-z0-9_-]+$`), so the test needs no validator crate.
+//! enum, const, oneOf, minimum, maximum, exclusiveMinimum, exclusiveMaximum, and the three
+//! patterns of [`matches`]), so the test needs no validator crate.
 
 use serde_json::Value;
 use std::path::Path;
@@ -57,8 +57,8 @@ fn valid(schema: &Value, value: &Value) -> bool {
         }
     }
     if let Some(text) = value.as_str()
-        && s.contains_key("pattern")
-        && !name_like(text)
+        && let Some(pattern) = s.get("pattern").and_then(Value::as_str)
+        && !matches(pattern, text)
     {
         return false;
     }
@@ -88,7 +88,12 @@ fn valid(schema: &Value, value: &Value) -> bool {
         {
             return false;
         }
-        if s.get("propertyNames").is_some() && !map.keys().all(|k| name_like(k)) {
+        if let Some(pattern) = s
+            .get("propertyNames")
+            .and_then(|p| p.get("pattern"))
+            .and_then(Value::as_str)
+            && !map.keys().all(|k| matches(pattern, k))
+        {
             return false;
         }
         for (key, v) in map {
@@ -108,7 +113,22 @@ fn valid(schema: &Value, value: &Value) -> bool {
     true
 }
 
-/// The one pattern the schema uses: `^[A-Za-z0-9_-]+$`.
+/// The patterns the schema uses: names `^[A-Za-z0-9_-]+$`, channel levers
+/// `^acquisition\.[A-Za-z0-9_-]+$` and either `^(acquisition\.)?[A-Za-z0-9_-]+$`.
+fn matches(pattern: &str, text: &str) -> bool {
+    match pattern {
+        "^[A-Za-z0-9_-]+$" => name_like(text),
+        "^acquisition\\.[A-Za-z0-9_-]+$" => {
+            text.strip_prefix("acquisition.").is_some_and(name_like)
+        }
+        "^(acquisition\\.)?[A-Za-z0-9_-]+$" => {
+            name_like(text.strip_prefix("acquisition.").unwrap_or(text))
+        }
+        other => panic!("pattern {other} not supported"),
+    }
+}
+
+/// Letters, digits, '_' and '-', at least one.
 fn name_like(text: &str) -> bool {
     !text.is_empty()
         && text

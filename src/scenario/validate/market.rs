@@ -8,7 +8,7 @@
 
 use super::MAX_POPULATION;
 use super::cohorts::Names;
-use super::read::{Ctx, Field, show};
+use super::read::{Ctx, Field, Table, elements, show};
 use crate::scenario::types::*;
 
 /// Shares must add up to one within this tolerance.
@@ -26,8 +26,116 @@ const RETENTION_RESPONSE_FORMS: &[&[&str]] = &[
     &["max_churn_reduction", "half_spend", "shape"],
 ];
 
+/// The keys of the flat `[acquisition]` block, which is one channel.
+const FLAT_KEYS: [&str; 4] = ["prospects", "response", "mix", "onboarding_cost"];
+
+/// `[acquisition]`: either the flat block (one channel, the lever `acquisition`) or
+/// `[[acquisition.channels]]` (SPEC §4), not both.
 pub fn acquisition(ctx: &mut Ctx<'_>, field: &Field<'_>, names: &Names) -> Option<Acquisition> {
-    let t = ctx.table(field, &["prospects", "response", "mix", "onboarding_cost"])?;
+    let mut allowed = FLAT_KEYS.to_vec();
+    allowed.push("channels");
+    let t = ctx.table(field, &allowed)?;
+    let Some(list) = t.get("channels") else {
+        return channel(ctx, &t, "acquisition".to_string(), false, names).map(Acquisition::single);
+    };
+    let before = ctx.count();
+    for key in FLAT_KEYS {
+        if let Some(f) = t.get(key) {
+            ctx.error(
+                &f.key_span,
+                &f.path,
+                format!(
+                    "`{key}` belongs in each [[acquisition.channels]] table when the scenario \
+                     has channels; move it there, or remove the channels for a single \
+                     [acquisition] block"
+                ),
+            );
+        }
+    }
+    let Some(items) = elements(&list) else {
+        ctx.wrong_type(
+            &list,
+            "a list of channel tables ([[acquisition.channels]])",
+            &list.node.value,
+        );
+        return None;
+    };
+    if items.is_empty() {
+        ctx.error(
+            &list.key_span,
+            &list.path,
+            "at least one channel is needed; add an [[acquisition.channels]] table",
+        );
+        return None;
+    }
+    let mut channels = Vec::with_capacity(items.len());
+    let mut seen: Vec<String> = Vec::new();
+    for item in &items {
+        let Some(table) = ctx.table(item, &CHANNEL_KEYS) else {
+            continue;
+        };
+        let name = channel_name(ctx, &table, &seen);
+        seen.push(name.clone().unwrap_or_default());
+        if let (Some(c), Some(name)) = (channel(ctx, &table, String::new(), true, names), name) {
+            channels.push(Channel { name, ..c });
+        }
+    }
+    (ctx.count() == before).then_some(Acquisition {
+        channels,
+        single: false,
+    })
+}
+
+const CHANNEL_KEYS: [&str; 6] = [
+    "name",
+    "prospects",
+    "response",
+    "carryover",
+    "mix",
+    "onboarding_cost",
+];
+
+/// A channel's unique name: letters, digits, '-' and '_' (it appears in lever names
+/// `acquisition.<name>` and parameter paths `acquisition.channels.<name>.…`).
+fn channel_name(ctx: &mut Ctx<'_>, table: &Table<'_>, earlier: &[String]) -> Option<String> {
+    let field = table.required(ctx, "name", "a unique channel name such as \"search\"")?;
+    let name = ctx.string(&field)?;
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
+        ctx.error(
+            &field.node.span,
+            &field.path,
+            format!(
+                "channel name \"{name}\" may only use letters, digits, '-' and '_' (it is used \
+                 in lever names such as acquisition.{})",
+                name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+            ),
+        );
+        return None;
+    }
+    if earlier.iter().any(|e| e == name) {
+        ctx.error(
+            &field.node.span,
+            &field.path,
+            format!("channel name \"{name}\" is used twice; channel names must be unique"),
+        );
+        return None;
+    }
+    Some(name.to_string())
+}
+
+/// One channel's prospects, response, mix, onboarding cost and (for `[[acquisition.channels]]`)
+/// carryover, read from `t`.
+fn channel(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_>,
+    name: String,
+    with_carryover: bool,
+    names: &Names,
+) -> Option<Channel> {
     let prospects = t
         .required(
             ctx,
@@ -62,11 +170,22 @@ pub fn acquisition(ctx: &mut Ctx<'_>, field: &Field<'_>, names: &Names) -> Optio
         }
     };
     let onboarding_cost = t.number_or(ctx, "onboarding_cost", Domain::NON_NEGATIVE, 0.0);
+    let carryover = if with_carryover {
+        let domain = Domain {
+            high_open: true,
+            ..Domain::closed(0.0, 1.0)
+        };
+        t.number_or(ctx, "carryover", domain, 0.0)
+    } else {
+        Some(0.0)
+    };
     let (ceiling, curve) = response?;
-    Some(Acquisition {
+    Some(Channel {
+        name,
         prospects: prospects?,
         ceiling,
         curve,
+        carryover: carryover?,
         mix: mix?,
         onboarding_cost: onboarding_cost?,
     })

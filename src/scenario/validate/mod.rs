@@ -114,6 +114,13 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
 
     let present = plans::Present {
         acquisition: top.get("acquisition").is_some(),
+        channels: match &acquisition {
+            Some(Some(a)) if !a.single => {
+                plans::Channels::Named(a.channels.iter().map(|c| c.name.clone()).collect())
+            }
+            Some(Some(_)) | Some(None) => plans::Channels::Flat,
+            None => plans::Channels::Unknown,
+        },
         retention: top.get("retention_program").is_some(),
         drivers: Driver::ALL.map(|d| {
             drivers.as_ref().is_some_and(|ds| ds[d.index()].is_some()) || driver_written(&top, d)

@@ -14,6 +14,8 @@ use crate::scenario::types::*;
 /// Which levers have a section that gives their spend an effect.
 pub struct Present {
     pub acquisition: bool,
+    /// How acquisition spend is written in plans and `[optimize]`.
+    pub channels: Channels,
     pub retention: bool,
     pub drivers: [bool; 3],
 }
@@ -21,7 +23,11 @@ pub struct Present {
 impl Present {
     pub fn has(&self, lever: Lever) -> bool {
         match lever {
-            Lever::Acquisition => self.acquisition,
+            Lever::Acquisition => self.acquisition && !matches!(self.channels, Channels::Named(_)),
+            Lever::Channel(i) => match &self.channels {
+                Channels::Named(names) => (i as usize) < names.len(),
+                _ => false,
+            },
             Lever::Retention => self.retention,
             other => other.driver().is_some_and(|d| self.drivers[d.index()]),
         }
@@ -30,15 +36,55 @@ impl Present {
     /// The section a lever needs, as written in a file.
     fn section(lever: Lever) -> String {
         match lever {
-            Lever::Acquisition => "[acquisition]".to_string(),
+            Lever::Acquisition | Lever::Channel(_) => "[acquisition]".to_string(),
             Lever::Retention => "[retention_program]".to_string(),
             other => format!("[drivers.{}]", other.name()),
         }
     }
 
+    /// Every lever with an effect, channels in place of `acquisition` when there are any.
     fn levers(&self) -> Vec<Lever> {
-        Lever::ALL.into_iter().filter(|l| self.has(*l)).collect()
+        let mut levers: Vec<Lever> = Lever::ALL.into_iter().filter(|l| self.has(*l)).collect();
+        if let Channels::Named(names) = &self.channels {
+            levers.retain(|l| *l != Lever::Acquisition);
+            levers.extend((0..names.len()).map(|i| Lever::Channel(i as u16)));
+            levers.sort();
+        }
+        levers
     }
+
+    /// The lever called `name`: a kind's name, or `acquisition.<channel>`.
+    fn lever_named(&self, name: &str) -> Option<Lever> {
+        if let Some(channel) = name.strip_prefix("acquisition.") {
+            return match &self.channels {
+                Channels::Named(names) => names
+                    .iter()
+                    .position(|n| n == channel)
+                    .map(|i| Lever::Channel(i as u16)),
+                _ => None,
+            };
+        }
+        lever_named(name)
+    }
+
+    /// Every valid lever name, for "did you mean".
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = LEVER_NAMES.iter().map(|s| s.to_string()).collect();
+        if let Channels::Named(channels) = &self.channels {
+            names.extend(channels.iter().map(|c| format!("acquisition.{c}")));
+        }
+        names
+    }
+}
+
+/// The acquisition channels a plan may spend on.
+pub enum Channels {
+    /// The flat `[acquisition]` block (or none): `acquisition = amount`.
+    Flat,
+    /// `[[acquisition.channels]]`: `acquisition = { <name> = amount, … }`.
+    Named(Vec<String>),
+    /// `[acquisition]` has errors of its own; plans' acquisition keys are not checked.
+    Unknown,
 }
 
 const LEVER_NAMES: [&str; 5] = ["acquisition", "retention", "value", "brand", "relationship"];
@@ -48,12 +94,19 @@ fn lever_named(name: &str) -> Option<Lever> {
 }
 
 /// "unknown lever `brnad`; did you mean `brand`?"
-fn unknown_lever(ctx: &mut Ctx<'_>, span: &std::ops::Range<usize>, path: &str, name: &str) {
-    let message = match nearest(name, LEVER_NAMES) {
+fn unknown_lever(
+    ctx: &mut Ctx<'_>,
+    span: &std::ops::Range<usize>,
+    path: &str,
+    name: &str,
+    present: &Present,
+) {
+    let names = present.names();
+    let message = match nearest(name, names.iter().map(String::as_str)) {
         Some(near) => format!("unknown lever `{name}`; did you mean `{near}`?"),
         None => format!(
             "unknown lever `{name}`; the levers are {}",
-            LEVER_NAMES.join(", ")
+            names.join(", ")
         ),
     };
     ctx.error(span, path, message);
@@ -111,10 +164,18 @@ fn plan(
     let t = ctx.table(field, &keys)?;
     let before = ctx.count();
     let mut spend: [SpendSchedule; 5] = std::array::from_fn(|_| SpendSchedule::constant(0.0));
+    let mut channels = Vec::new();
     for lever in Lever::ALL {
         let Some(f) = t.get(lever.name()) else {
             continue;
         };
+        if lever == Lever::Acquisition && !matches!(present.channels, Channels::Flat) {
+            if let Some((total, split)) = channel_spend(ctx, &f, present) {
+                spend[0] = total;
+                channels = split;
+            }
+            continue;
+        }
         if let Some(schedule) = schedule(ctx, &f) {
             if !present.has(lever) && schedule.0.iter().any(|x| *x > 0.0) {
                 absent_lever(ctx, &f.key_span, &f.path, lever, "spending on");
@@ -137,7 +198,64 @@ fn plan(
         name: name.to_string(),
         spend,
         retention_allocation,
+        channels,
     })
+}
+
+/// A plan's `acquisition` in a scenario with channels: `{ <channel> = amount, … }`, or one
+/// amount when there is a single channel. Returns the total and the per-channel schedules.
+fn channel_spend(
+    ctx: &mut Ctx<'_>,
+    field: &Field<'_>,
+    present: &Present,
+) -> Option<(SpendSchedule, Vec<SpendSchedule>)> {
+    let Channels::Named(names) = &present.channels else {
+        return None; // [acquisition] has its own errors.
+    };
+    let example = || {
+        names
+            .iter()
+            .map(|n| format!("{n} = 10000"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !matches!(field.node.value, crate::scenario::document::Value::Table(_)) {
+        if names.len() > 1 {
+            ctx.error(
+                &field.node.span,
+                &field.path,
+                format!(
+                    "the scenario has {} acquisition channels; give the spend of each, e.g. \
+                     acquisition = {{ {} }}",
+                    names.len(),
+                    example()
+                ),
+            );
+            return None;
+        }
+        let one = schedule(ctx, field)?;
+        return Some((one.clone(), vec![one]));
+    }
+    let table = ctx.open_table(field)?;
+    let before = ctx.count();
+    let mut split = vec![SpendSchedule::constant(0.0); names.len()];
+    for (key, f) in table.fields() {
+        let Some(i) = names.iter().position(|n| n == key) else {
+            let message = match nearest(key, names.iter().map(String::as_str)) {
+                Some(near) => format!("unknown channel `{key}`; did you mean `{near}`?"),
+                None => format!(
+                    "unknown channel `{key}`; the channels are {}",
+                    names.join(", ")
+                ),
+            };
+            ctx.error(&f.key_span, &f.path, message);
+            continue;
+        };
+        if let Some(s) = schedule(ctx, &f) {
+            split[i] = s;
+        }
+    }
+    (ctx.count() == before).then(|| (SpendSchedule::sum(&split), split))
 }
 
 /// A number ≥ 0, or a non-empty list of per-year numbers ≥ 0 (the last repeating).
@@ -204,22 +322,60 @@ pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Opti
         None => Some(Objective::Mean),
     };
     let mut bounds: [Option<(f64, f64)>; 5] = [None; 5];
+    let n_channels = match &present.channels {
+        Channels::Named(names) => names.len(),
+        _ => 0,
+    };
+    let mut channel_bounds: Vec<Option<(f64, f64)>> = vec![None; n_channels];
     if let Some(f) = t.get("bounds")
         && let Some(table) = ctx.open_table(&f)
     {
+        let mut entries: Vec<(String, Field<'_>)> = Vec::new();
         for (name, b) in table.fields() {
-            let Some(lever) = lever_named(name) else {
-                unknown_lever(ctx, &b.key_span, &b.path, name);
+            // `acquisition.search = [..]` unquoted is the nested table { search = [..] }.
+            let nested = name == "acquisition"
+                && n_channels > 0
+                && matches!(b.node.value, crate::scenario::document::Value::Table(_));
+            let inner = if nested { ctx.open_table(&b) } else { None };
+            match inner {
+                Some(inner) => entries.extend(
+                    inner
+                        .fields()
+                        .map(|(channel, g)| (format!("acquisition.{channel}"), g)),
+                ),
+                None => entries.push((name.to_string(), b)),
+            }
+        }
+        for (name, b) in entries {
+            let Some(lever) = present.lever_named(&name) else {
+                unknown_lever(ctx, &b.key_span, &b.path, &name, present);
                 continue;
             };
+            if lever == Lever::Acquisition && present.acquisition && !present.has(lever) {
+                let names = present.names()[LEVER_NAMES.len()..].join(", ");
+                ctx.error(
+                    &b.key_span,
+                    &b.path,
+                    format!("the scenario has acquisition channels; bound each of {names}"),
+                );
+                continue;
+            }
             if !present.has(lever) {
                 absent_lever(ctx, &b.key_span, &b.path, lever, "bounding");
                 continue;
             }
-            bounds[lever.index()] = bound(ctx, &b);
+            match lever {
+                Lever::Channel(i) => channel_bounds[i as usize] = bound(ctx, &b),
+                other => bounds[other.index()] = bound(ctx, &b),
+            }
         }
         if let Some(Some(budget)) = budget {
-            let minimum: f64 = bounds.iter().flatten().map(|(lo, _)| lo).sum();
+            let minimum: f64 = bounds
+                .iter()
+                .chain(&channel_bounds)
+                .flatten()
+                .map(|(lo, _)| lo)
+                .sum();
             if minimum > budget {
                 ctx.error(
                     &f.key_span,
@@ -290,6 +446,7 @@ pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Opti
         budget: budget?,
         objective: objective?,
         bounds,
+        channel_bounds,
         levers: levers?,
         optimize_retention_allocation: optimize_retention_allocation?,
         phases: phases?,
@@ -340,8 +497,20 @@ fn levers(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Option<Vec
         let Some(name) = ctx.string(item) else {
             continue;
         };
-        let Some(lever) = lever_named(name) else {
-            unknown_lever(ctx, &item.node.span, &item.path, name);
+        // `acquisition` in a scenario with channels stands for every channel.
+        if name == "acquisition"
+            && let Channels::Named(names) = &present.channels
+        {
+            for i in 0..names.len() {
+                let lever = Lever::Channel(i as u16);
+                if !result.contains(&lever) {
+                    result.push(lever);
+                }
+            }
+            continue;
+        }
+        let Some(lever) = present.lever_named(name) else {
+            unknown_lever(ctx, &item.node.span, &item.path, name, present);
             continue;
         };
         if !present.has(lever) {

@@ -269,7 +269,7 @@ fn plans_keep_file_order_and_baseline_is_current() {
     assert_eq!(names, ["zeta", "current"]);
     assert_eq!(s.baseline_plan, 1);
     assert_eq!(s.plans[1].spend[0].0, vec![3.0, 2.0]);
-    assert_eq!(s.acquisition.unwrap().mix, vec![1.0]);
+    assert_eq!(s.acquisition.unwrap().channels[0].mix, vec![1.0]);
 }
 
 #[test]
