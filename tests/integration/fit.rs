@@ -128,6 +128,7 @@ fn a_fitted_scenario_simulates_the_bgnbd_expected_purchases() {
         discount_rate: 0.10,
         bgnbd: &purchasing,
         gamma_gamma: &spend,
+        history: None,
     }
     .to_toml();
     let scenario =

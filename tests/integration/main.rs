@@ -7,6 +7,7 @@ mod engines;
 mod exports;
 mod fit;
 mod hessian;
+mod history;
 mod interrupt;
 mod optimizer;
 mod plans;
