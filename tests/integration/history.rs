@@ -328,3 +328,151 @@ fn bad_histories_and_tenures_are_explained() {
         problems(&tenure_on_rate)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Through the real binary
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn ceq() -> Command {
+    Command::cargo_bin("ceq").expect("the ceq binary is built")
+}
+
+#[test]
+fn write_scenario_keeps_what_a_user_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    std::fs::copy(data("cdnow_sample_transactions.csv"), &log).unwrap();
+    let scenario = dir.path().join("fitted.toml");
+    let fit = |extra: &[&str], target: &std::path::Path| {
+        let mut cmd = ceq();
+        cmd.args(["fit", "transactions"])
+            .arg(&log)
+            .args(["--calibration-end", "1997-09-30", "--write-scenario"])
+            .arg(target)
+            .args(extra);
+        cmd.assert()
+    };
+    fit(&[], &scenario).success();
+    let history = dir.path().join("fitted.history.csv");
+    assert!(history.is_file());
+    ceq().arg("validate").arg(&scenario).assert().success();
+    // An existing scenario (or its history file) is kept without --force.
+    std::fs::write(&scenario, "mine").unwrap();
+    fit(&[], &scenario)
+        .code(2)
+        .stderr(predicate::str::contains("already exists; use --force"));
+    assert_eq!(std::fs::read_to_string(&scenario).unwrap(), "mine");
+    fit(&["--force"], &scenario).success();
+    assert!(
+        std::fs::read_to_string(&scenario)
+            .unwrap()
+            .contains("history = \"fitted.history.csv\"")
+    );
+    // Never the log itself, even with --force; never a directory.
+    fit(&["--force"], &log)
+        .code(2)
+        .stderr(predicate::str::contains("transaction log itself"));
+    let logged = dir.path().join("log.toml");
+    std::fs::copy(&log, dir.path().join("log.history.csv")).unwrap();
+    let mut cmd = ceq();
+    cmd.args(["fit", "transactions"])
+        .arg(dir.path().join("log.history.csv"))
+        .args([
+            "--calibration-end",
+            "1997-09-30",
+            "--force",
+            "--write-scenario",
+        ])
+        .arg(&logged)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is this command's input"));
+    let folder = dir.path().join("folder.toml");
+    std::fs::create_dir(&folder).unwrap();
+    fit(&["--force"], &folder)
+        .code(2)
+        .stderr(predicate::str::contains("is not a regular file"));
+    // --scores follows the same rules.
+    let mut cmd = ceq();
+    cmd.args(["fit", "transactions"])
+        .arg(&log)
+        .arg("--scores")
+        .arg(&folder)
+        .arg("--force")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a regular file"));
+}
+
+#[test]
+fn fit_survival_writes_the_survivors_at_their_tenure() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("survivors.toml");
+    ceq()
+        .args(["fit", "survival"])
+        .arg(data("fader_hardie_2007_survival.csv"))
+        .args(["--through", "7", "--horizon", "30", "--write-scenario"])
+        .arg(&out)
+        .assert()
+        .success();
+    let scenario = scenario::load_file(&out).unwrap();
+    assert_eq!(scenario.cohorts.len(), 2);
+    let table = std::fs::read_to_string(data("fader_hardie_2007_survival.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let last = rows.last().unwrap();
+    for (i, cohort) in scenario.cohorts.iter().enumerate() {
+        let tenure = cohort.existing.tenure().unwrap();
+        assert_eq!(tenure.len(), 1);
+        assert_eq!(tenure[0].renewals as usize, rows.len() - 1);
+        assert_eq!(tenure[0].count, last[i + 1].parse::<u64>().unwrap());
+    }
+    // The written survivors' survival is B(α, β + n + t)/B(α, β + n), with n their tenure.
+    let simulation = simulate(&scenario, EngineKind::Auto, 200, 12);
+    for (c, cohort) in scenario.cohorts.iter().enumerate() {
+        let ceq::scenario::Retention::ShiftedBetaGeometric { alpha, beta } = cohort.retention
+        else {
+            panic!("sBG retention expected");
+        };
+        let n = cohort.existing.tenure().unwrap()[0].renewals;
+        for t in [1u32, 10, 30] {
+            let active: Vec<f64> = simulation
+                .runs
+                .iter()
+                .map(|r| r.cohorts[c].active[t as usize - 1])
+                .collect();
+            let d = describe(&active);
+            let expected = cohort.customers as f64 * sbg_survival(alpha, beta, n + t - 1)
+                / sbg_survival(alpha, beta, n);
+            assert!(
+                (d.mean - expected).abs() < 4.0 * d.std_error.max(1e-9),
+                "{} period {t}: {} ± {} against {expected}",
+                cohort.name,
+                d.mean,
+                d.std_error
+            );
+        }
+    }
+    ceq()
+        .args(["fit", "survival"])
+        .arg(data("fader_hardie_2007_survival.csv"))
+        .arg("--write-scenario")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists; use --force"));
+    ceq()
+        .args(["fit", "survival"])
+        .arg(data("fader_hardie_2007_survival.csv"))
+        .arg("--force")
+        .arg("--write-scenario")
+        .arg(data("fader_hardie_2007_survival.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is this command's input"));
+}
