@@ -476,6 +476,7 @@ fn simulation_charts_are_the_five_of_simulate() {
         cohorts: vec![],
         periods: vec![],
         approximations: Vec::new(),
+        existing_base: Vec::new(),
     };
     let context = SimulationContext {
         currency: "USD",

@@ -954,6 +954,16 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
             let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
             files.extend(output::chart_files(vec![("repeat_purchases", rendered)]));
         }
+        if args.charts.charts
+            && let Some(scored) = &scored
+        {
+            files.extend(output::chart_files(score_charts(
+                scored,
+                customers,
+                &purchasing,
+                unit,
+            )?));
+        }
         output::write_reported(dir, &files)?;
     }
     if args.output.json {
@@ -1102,6 +1112,62 @@ fn score_customers(
             Ok(None)
         }
     }
+}
+
+/// `p_alive.png` (P(alive) by frequency × recency at the fitted parameters, T the longest
+/// observation, as lifetimes' plot_probability_alive_matrix) and `clv.png` (the scores' clv
+/// distribution and its Lorenz curve).
+fn score_charts(
+    scored: &Scores,
+    customers: &[CustomerSummary],
+    purchasing: &bgnbd::BgNbdFit,
+    unit: TimeUnit,
+) -> Result<Vec<(&'static str, chart::Rendered)>, CliError> {
+    use crate::chart::base::{MATRIX_MAX_FREQUENCY, PAliveMatrix, ValueDistribution};
+    let unit_name = format!("{}s", unit.name());
+    let max_frequency = customers.iter().map(|c| c.frequency).max().unwrap_or(0);
+    let max_age = customers.iter().map(|c| c.age).fold(0.0, f64::max);
+    let mut matrix = PAliveMatrix::from_parameters(
+        purchasing.params(),
+        max_frequency.min(MATRIX_MAX_FREQUENCY),
+        max_age,
+        60,
+        &unit_name,
+    );
+    matrix.subtitle = format!(
+        "BG/NBD at the fitted parameters · a customer observed for T = {max_age:.0} {unit_name}, \
+         lighter = more likely gone"
+    );
+    let groups: Vec<(f64, f64, u64)> = scored
+        .customers
+        .iter()
+        .map(|c| (c.clv, c.p_alive, 1))
+        .collect();
+    let settings = &scored.settings;
+    let value = ValueDistribution {
+        title: "Customer lifetime value over the horizon and how concentrated it is".into(),
+        subtitle: format!(
+            "{} customers · clv over {} {unit_name} at a margin of {}% and {}% a year",
+            chart::theme::thousands(groups.len() as f64),
+            settings.horizon,
+            percent(settings.margin),
+            percent(settings.discount_rate)
+        ),
+        currency: "USD".into(),
+        lorenz: crate::fit::base_value::lorenz_curve(&groups),
+        top_decile_share: crate::fit::base_value::top_share(&groups, 0.1),
+        groups: groups.iter().map(|g| (g.0, g.2)).collect(),
+    };
+    Ok(vec![
+        (
+            "p_alive",
+            chart::p_alive_matrix_chart(&matrix).map_err(CliError::failed)?,
+        ),
+        (
+            "clv",
+            chart::value_distribution_chart(&value).map_err(CliError::failed)?,
+        ),
+    ])
 }
 
 fn scores_csv(scored: &Scores) -> Result<Vec<u8>, CliError> {

@@ -104,5 +104,6 @@ pub fn summarize_labelled(labels: &SummaryLabels, simulation: &Simulation) -> Si
         cohorts,
         periods,
         approximations: simulation.approximations.clone(),
+        existing_base: Vec::new(),
     }
 }

@@ -19,6 +19,10 @@ pub struct SimulationSummary {
     /// Where the engine departed from the exact model; absent from the JSON when it did not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approximations: Vec<String>,
+    /// What the history-aware cohorts' existing customers are worth today, in closed form
+    /// (SPEC §12 `existing_base`); absent from the JSON when no cohort has a `history`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub existing_base: Vec<crate::fit::base_value::CohortBaseValue>,
 }
 
 /// The distribution of a quantity over runs.
