@@ -62,7 +62,7 @@ pub fn build(
         engine: options.engine,
     };
     let simulation = sim::run_plan(scenario, &scenario.plans[baseline], &sim_options)?;
-    let summary = stats::summarize(
+    let mut summary = stats::summarize(
         &SummaryContext {
             scenario,
             plan: &baseline_name,
@@ -70,6 +70,7 @@ pub fn build(
         },
         &simulation,
     );
+    summary.existing_base = crate::fit::base_value::value_base(scenario);
     let context = SimulationContext {
         currency: &cur,
         periods_per_year: ppy,
@@ -81,6 +82,28 @@ pub fn build(
             alt: simulation_alt(stem).to_string(),
         });
         charts.push((stem.to_string(), rendered));
+    }
+    let mut base_charts = Vec::new();
+    let unit = format!("{}s", chart::theme::period_name(ppy).to_lowercase());
+    for base in &summary.existing_base {
+        for (stem, rendered) in chart::base::base_charts(base, &cur, &unit)? {
+            let alt = if stem.starts_with("p_alive") {
+                format!(
+                    "Cohort {}: probability a customer is still active by frequency and recency",
+                    base.cohort
+                )
+            } else {
+                format!(
+                    "Cohort {}: value per customer and its Lorenz curve",
+                    base.cohort
+                )
+            };
+            base_charts.push(ChartRef {
+                stem: stem.clone(),
+                alt,
+            });
+            charts.push((stem, rendered));
+        }
     }
 
     // Plan comparison.
@@ -221,6 +244,7 @@ pub fn build(
             frontier,
             sensitivity,
             simulation_charts,
+            base_charts,
         },
         charts,
     })

@@ -84,6 +84,7 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
         let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&k), esc(&v));
     }
     h.push_str("</table>\n</section>\n");
+    h.push_str(&super::base::html(data, &data.base_charts, charts));
 
     // (4) Comparison.
     if let Some(c) = &data.comparison {

@@ -476,3 +476,101 @@ fn fit_survival_writes_the_survivors_at_their_tenure() {
         .code(2)
         .stderr(predicate::str::contains("is this command's input"));
 }
+
+#[test]
+fn the_value_of_todays_base_matches_the_simulated_purchase_margin() {
+    let scenario = scenario::parse_str(GROUPED, "grouped.toml", "grouped", Format::Toml).unwrap();
+    let valued = ceq::fit::base_value::value_base(&scenario);
+    assert_eq!(valued.len(), 1);
+    let base = &valued[0];
+    assert_eq!(base.customers, 7808);
+    let split = base.likely_alive.value + base.likely_gone.value;
+    assert!((split - base.value).abs() < 1e-9 * base.value);
+    assert!(
+        (base.likely_alive.share_of_value + base.likely_gone.share_of_value - 1.0).abs() < 1e-12
+    );
+    assert_eq!(
+        base.likely_alive.customers + base.likely_gone.customers,
+        base.customers
+    );
+    let segments: u64 = base.segments.iter().map(|s| s.customers).sum();
+    assert_eq!(segments, base.customers);
+    assert!(base.top_decile_share > 0.1 && base.top_decile_share < 1.0);
+    // Σ discounted expected purchase margin against the simulated one, in both engines.
+    for (engine, seed) in [(EngineKind::Customer, 13), (EngineKind::Cohort, 14)] {
+        let simulation = simulate(&scenario, engine, 300, seed);
+        let margin = describe(
+            &simulation
+                .runs
+                .iter()
+                .map(|r| r.components.purchase_margin)
+                .collect::<Vec<_>>(),
+        );
+        assert!(
+            (margin.mean - base.value).abs() < 4.0 * margin.std_error,
+            "{engine:?}: simulated purchase margin {} ± {} against the closed form {}",
+            margin.mean,
+            margin.std_error,
+            base.value
+        );
+    }
+}
+
+#[test]
+fn simulate_says_what_todays_base_is_worth() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grouped.toml");
+    std::fs::write(&path, GROUPED).unwrap();
+    let output = ceq()
+        .arg("simulate")
+        .arg(&path)
+        .args(["--runs", "20", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let base = &json["existing_base"][0];
+    assert_eq!(base["cohort"], "base");
+    assert_eq!(base["customers"], 7808);
+    for key in ["likely_alive", "likely_gone"] {
+        assert!(base[key]["share_of_value"].as_f64().unwrap() > 0.0, "{key}");
+    }
+    assert!(base["top_decile_share"].as_f64().unwrap() > 0.1);
+    assert_eq!(base["segments"][0]["frequency"], "0");
+    ceq()
+        .arg("simulate")
+        .arg(&path)
+        .args(["--runs", "20", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--charts")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Today's base, cohort `base`"))
+        .stdout(predicate::str::contains("likely gone (P(alive) < 50%)"))
+        .stdout(predicate::str::contains(
+            "The most valuable 10% of these customers hold",
+        ));
+    for stem in ["p_alive_base", "base_value_base"] {
+        let png = std::fs::read(dir.path().join("out").join(format!("{stem}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{stem}");
+    }
+    // A scenario without a history has no such block.
+    let plain = GROUPED.replace(
+        &GROUPED[GROUPED.find("history = [").unwrap()..],
+        "customers = 100\n",
+    );
+    std::fs::write(&path, plain).unwrap();
+    let output = ceq()
+        .arg("simulate")
+        .arg(&path)
+        .args(["--runs", "5", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert!(json.get("existing_base").is_none());
+}
