@@ -522,7 +522,11 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
     assert_eq!(
         file_names(&out),
         [
+            "clv.png",
+            "clv.svg",
             "fit.json",
+            "p_alive.png",
+            "p_alive.svg",
             "repeat_purchases.png",
             "repeat_purchases.svg",
             "scores.csv"

@@ -574,3 +574,28 @@ fn simulate_says_what_todays_base_is_worth() {
     let json: serde_json::Value = serde_json::from_slice(&output).unwrap();
     assert!(json.get("existing_base").is_none());
 }
+
+#[test]
+fn the_report_has_a_section_on_todays_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grouped.toml");
+    std::fs::write(&path, GROUPED).unwrap();
+    let out = dir.path().join("report");
+    ceq()
+        .arg("report")
+        .arg(&path)
+        .args(["--runs", "20", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(markdown.contains("## Today's base"), "{markdown}");
+    assert!(
+        markdown.contains("likely still active (P(alive) ≥ 50%)"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("](p_alive_base.png)"), "{markdown}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<section id=\"base\">"));
+    assert!(out.join("base_value_base.png").is_file());
+}
