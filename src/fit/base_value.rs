@@ -124,10 +124,21 @@ pub fn value_base(scenario: &Scenario) -> Vec<CohortBaseValue> {
             let history = cohort.existing.history()?;
             let params = crate::sim::setup::bgnbd_parameters(cohort)?;
             let per_order = cohort.margin * mean_order_value(&cohort.order_value);
-            let groups = history
-                .iter()
-                .map(|g| value_group(params, g, &discount, per_order))
-                .collect::<Option<Vec<_>>>()?;
+            let mut alive_value: Option<((u32, u64), (f64, f64))> = None;
+            let mut groups = Vec::with_capacity(history.len());
+            for g in history {
+                let key = (g.frequency, g.age.to_bits());
+                let (purchases, value) = match alive_value {
+                    Some((k, v)) if k == key => v,
+                    _ => {
+                        let v = value_if_alive(params, g, &discount, per_order)?;
+                        alive_value = Some((key, v));
+                        v
+                    }
+                };
+                let alive = p_alive(params, g.frequency, g.recency, g.age);
+                groups.push((alive, alive * purchases, alive * value));
+            }
             let weeks_per_period = 52.0 / f64::from(scenario.time.periods_per_year.max(1));
             let mut valued = summarize(&cohort.name, history, &groups, weeks_per_period);
             valued.params = params;
@@ -138,29 +149,36 @@ pub fn value_base(scenario: &Scenario) -> Vec<CohortBaseValue> {
         .collect()
 }
 
-/// (P(alive), E[Y(H)], discounted value) of one customer of `group`.
-fn value_group(
+/// (E[Y(H) | alive, x, T], discounted value | alive) of a customer of `group`, which depend on
+/// (x, T) only: eq. 10 of Fader, Hardie & Lee (2005a) is P(alive | x, t_x, T) times
+/// (a + b + x − 1)/(a − 1)·[1 − ((α + T)/(α + T + t))^(r+x)·₂F₁(r + x, b + x; a + b + x − 1;
+/// t/(α + T + t))], so the histories of one (x, T) share it (one-time buyers differ only in T)
+/// and a base of millions costs one evaluation per distinct (x, T).
+fn value_if_alive(
     params: [f64; 4],
     group: &HistoryGroup,
     discount: &[f64],
     per_order: f64,
-) -> Option<(f64, f64, f64)> {
+) -> Option<(f64, f64)> {
     let mut value = NeumaierSum::default();
     let mut previous = 0.0;
+    // At t_x = T the customer is alive for sure (P(alive) = 1 when x = 0, and the eq. 10
+    // denominator is then 1 + a/(b + x − 1), which we undo).
+    let alive = p_alive(params, group.frequency, group.age, group.age);
     for (i, factor) in discount.iter().enumerate() {
         let cumulative = bgnbd::conditional_expected_purchases(
             params,
             group.frequency,
-            group.recency,
+            group.age,
             group.age,
             (i + 1) as f64,
         )
-        .ok()?;
+        .ok()?
+            / alive;
         value.add(factor * (cumulative - previous) * per_order);
         previous = cumulative;
     }
-    let alive = p_alive(params, group.frequency, group.recency, group.age);
-    Some((alive, previous, value.total()))
+    Some((previous, value.total()))
 }
 
 fn summarize(

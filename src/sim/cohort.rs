@@ -920,9 +920,9 @@ pub struct PosteriorGroup {
 }
 
 /// Groups of at most this many customers have their alive customers' traits drawn one by one
-/// (exact, and cheaper than strata for so few); larger groups get Gauss strata of their
-/// posterior.
-pub const POINT_GROUP_LIMIT: u64 = 64;
+/// (exact, and about as cheap as the hundred or so strata a posterior needs); larger groups get
+/// Gauss strata of their posterior.
+pub const POINT_GROUP_LIMIT: u64 = 256;
 
 /// The (x, T) groups of cohort `c`'s history, in the history's order (sorted by x, T, t_x).
 pub fn posterior_groups(scenario: &Scenario, c: usize) -> Vec<PosteriorGroup> {
