@@ -599,3 +599,26 @@ fn the_report_has_a_section_on_todays_base() {
     assert!(html.contains("<section id=\"base\">"));
     assert!(out.join("base_value_base.png").is_file());
 }
+
+/// The CDNOW check with ten times the runs (run on request: `cargo test --release --test
+/// integration -- --ignored many_runs`).
+#[test]
+#[ignore]
+fn the_written_cdnow_scenario_reproduces_the_conditional_expectation_with_many_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = cdnow_scenario(dir.path());
+    for (engine, seed) in [(EngineKind::Customer, 31), (EngineKind::Cohort, 32)] {
+        let simulation = simulate(&scenario, engine, 2000, seed);
+        for t in [13usize, 26, 39, 52] {
+            let expected = conditional_total(&scenario, t as f64);
+            let (mean, se) = orders_through(&simulation, t);
+            println!(
+                "{engine:?} {t} weeks: simulated {mean:.2} ± {se:.2}, closed form {expected:.2}"
+            );
+            assert!(
+                (mean - expected).abs() < 4.0 * se,
+                "{engine:?}, {t} weeks: simulated {mean} ± {se}, expected {expected}"
+            );
+        }
+    }
+}
