@@ -10,8 +10,9 @@
 //! value = margin · E[order value] · Σ_{t=1..H} δ_t · (E[Y(t) | ·] − E[Y(t − 1) | ·]),
 //!
 //! with δ_t the scenario's discount factor of period t (SPEC §1) and E[order value] the
-//! cohort's mean order value (for Gamma-Gamma pγ/(q − 1), Fader, Hardie & Lee 2005b; the
-//! simulation draws the population's order values, so this is the value it simulates). Only
+//! cohort's mean order value, or for Gamma-Gamma histories with a `monetary_value` m_x the
+//! conditional mean p(γ + x·m_x)/(px + q − 1) (Fader, Hardie & Lee 2005b; the population mean
+//! pγ/(q − 1) without it) — the order values the simulation draws. Only
 //! purchase margin is valued here; costs to serve and extra value per active period are in the
 //! simulated equity. "Likely alive" means P(alive) ≥ 1/2. The top-10% share ranks customers by
 //! their value and takes the most valuable tenth of them (a group split where the tenth ends).
@@ -131,13 +132,20 @@ pub fn value_base(scenario: &Scenario) -> Vec<CohortBaseValue> {
                 let (purchases, value) = match alive_value {
                     Some((k, v)) if k == key => v,
                     _ => {
-                        let v = value_if_alive(params, g, &discount, per_order)?;
+                        let v = value_if_alive(params, g, &discount, 1.0)?;
                         alive_value = Some((key, v));
                         v
                     }
                 };
                 let alive = p_alive(params, g.frequency, g.recency, g.age);
-                groups.push((alive, alive * purchases, alive * value));
+                let order = match (cohort.order_value, g.monetary_value) {
+                    (OrderValue::GammaGamma { p, q, gamma }, Some(m)) => {
+                        cohort.margin
+                            * super::scores::expected_order_value([p, q, gamma], g.frequency, m)
+                    }
+                    _ => per_order,
+                };
+                groups.push((alive, alive * purchases, alive * value * order));
             }
             let weeks_per_period = 52.0 / f64::from(scenario.time.periods_per_year.max(1));
             let mut valued = summarize(&cohort.name, history, &groups, weeks_per_period);

@@ -176,17 +176,20 @@ pub fn history_csv(customers: &[CustomerSummary]) -> Result<Vec<u8>, csv::Error>
                 recency: c.recency,
                 age: c.age,
                 count: 1,
+                monetary_value: (c.frequency > 0)
+                    .then(|| c.repeat_average().unwrap_or(0.0).max(0.0)),
             })
             .collect(),
     );
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(["frequency", "recency", "T", "count"])?;
+    writer.write_record(["frequency", "recency", "T", "count", "monetary_value"])?;
     for g in &groups {
         writer.write_record([
             g.frequency.to_string(),
             format!("{}", g.recency),
             format!("{}", g.age),
             g.count.to_string(),
+            g.monetary_value.map_or(String::new(), |m| format!("{m}")),
         ])?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())

@@ -107,6 +107,11 @@ pub struct HistoryGroup {
     #[serde(rename = "T")]
     pub age: f64,
     pub count: u64,
+    /// m_x, the average value of the repeat purchases (Gamma-Gamma cohorts), if known: the
+    /// customer's order-value scale is then ν ~ Gamma(q + p·x, rate γ + x·m_x) (Fader, Hardie
+    /// & Lee 2005b). `None` (or x = 0) keeps the population's ν ~ Gamma(q, γ).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monetary_value: Option<f64>,
 }
 
 /// The history groups of a cohort, shared (not copied) between the clones of a scenario that

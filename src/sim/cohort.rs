@@ -446,6 +446,28 @@ impl Layout {
         Layout::from_traits(&traits, OrderValues::of(cohort))
     }
 
+    /// One stratum per customer `(dropout probability, purchase rate, one order's Gamma
+    /// scale)`, each its own order-value node of shape `order_shape`: exact draws for a few
+    /// customers, no quadrature. Customers are placed by the caller, one per stratum.
+    fn from_points(points: &[(f64, f64, f64)], order_shape: f64) -> Self {
+        let n = points.len();
+        let weight = 1.0 / n.max(1) as f64;
+        Layout {
+            propensity: points.iter().map(|p| p.0).collect(),
+            rate_node: points.iter().map(|p| p.1).collect(),
+            value_of: (0..n).collect(),
+            values: OrderValues {
+                shape: Some(order_shape),
+                scales: points.iter().map(|p| p.2).collect(),
+                weights: vec![weight; n],
+            },
+            entry_order: (0..n).collect(),
+            entry_weights: vec![weight; n],
+            entry_cumulative: (1..=n).map(|i| i as f64 * weight).collect(),
+            entry_total: 1.0,
+        }
+    }
+
     /// Strata over the product of trait strata `(propensity, purchase-rate node, probability)`
     /// and the order-value nodes of `values`.
     fn from_traits(traits: &[(f64, f64, f64)], values: OrderValues) -> Self {
@@ -912,6 +934,8 @@ pub struct PosteriorGroup {
     /// x and T.
     pub frequency: u32,
     pub age: f64,
+    /// m_x, when the histories carry it (their Gamma-Gamma ν posterior depends on it).
+    pub monetary_value: Option<f64>,
     /// Customers in all, alive or not.
     pub customers: u64,
     /// Whether the group is stratified by Gauss rules (else each alive customer's traits are
@@ -924,7 +948,8 @@ pub struct PosteriorGroup {
 /// Gauss strata of their posterior.
 pub const POINT_GROUP_LIMIT: u64 = 256;
 
-/// The (x, T) groups of cohort `c`'s history, in the history's order (sorted by x, T, t_x).
+/// The (x, T, m_x) groups of cohort `c`'s history, in the history's order (sorted by x, T,
+/// m_x, t_x).
 pub fn posterior_groups(scenario: &Scenario, c: usize) -> Vec<PosteriorGroup> {
     let Some(history) = scenario.cohorts[c].existing.history() else {
         return Vec::new();
@@ -932,7 +957,11 @@ pub fn posterior_groups(scenario: &Scenario, c: usize) -> Vec<PosteriorGroup> {
     let mut out: Vec<PosteriorGroup> = Vec::new();
     for (i, g) in history.iter().enumerate() {
         match out.last_mut() {
-            Some(last) if last.frequency == g.frequency && last.age == g.age => {
+            Some(last)
+                if last.frequency == g.frequency
+                    && last.age == g.age
+                    && last.monetary_value == g.monetary_value =>
+            {
                 last.groups.end = i + 1;
                 last.customers += g.count;
             }
@@ -940,6 +969,7 @@ pub fn posterior_groups(scenario: &Scenario, c: usize) -> Vec<PosteriorGroup> {
                 groups: i..i + 1,
                 frequency: g.frequency,
                 age: g.age,
+                monetary_value: g.monetary_value,
                 customers: g.count,
                 stratified: false,
             }),
@@ -1022,12 +1052,16 @@ fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec
         return Vec::new();
     };
     let mut out = Vec::new();
+    let own_scale = match cohort.order_value {
+        OrderValue::GammaGamma { p, .. } => Some(p),
+        _ => None,
+    };
     let mut points: Vec<(f64, f64, f64)> = Vec::new();
     for group in posterior_groups(scenario, c) {
         let mut alive = 0u64;
         let mut posterior = None;
         for g in &history[group.groups.clone()] {
-            let p = crate::sim::setup::history_posterior(params, g);
+            let p = crate::sim::setup::history_posterior(params, g, &cohort.order_value);
             alive += binomial(rng, g.count, p.p_alive);
             posterior = Some(p);
         }
@@ -1036,7 +1070,13 @@ fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec
             continue;
         }
         if group.stratified {
-            let Some(layout) = posterior_layout(scenario, c, group.frequency, group.age) else {
+            let Some(layout) = posterior_layout(
+                scenario,
+                c,
+                group.frequency,
+                group.age,
+                posterior.value_scale,
+            ) else {
                 continue;
             };
             let mut s = Strata::with_layout(scenario, c, layout);
@@ -1044,45 +1084,72 @@ fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec
             out.push(s);
         } else {
             let (a, b) = posterior.dropout;
+            // Gamma-Gamma ν from the group's posterior, or the population's Gamma(q, γ).
+            let value_law = match (posterior.value_scale, cohort.order_value) {
+                (Some(law), _) => Some(law),
+                (None, OrderValue::GammaGamma { q, gamma, .. }) => Some((q, gamma)),
+                _ => None,
+            };
             for _ in 0..alive {
                 let p = beta(rng, a, b);
                 let lambda = gamma(rng, posterior.rate_shape, 1.0 / posterior.rate_rate);
-                points.push((p, lambda, 1.0));
+                // One order's Gamma scale 1/ν for Gamma-Gamma; unused otherwise.
+                let scale =
+                    value_law.map_or(1.0, |(shape, rate)| 1.0 / gamma(rng, shape, 1.0 / rate));
+                points.push((p, lambda, scale));
             }
         }
     }
-    if !points.is_empty() {
-        let values = OrderValues::of(cohort);
-        let nodes = values.weights.len();
-        let cumulative: Vec<f64> = values
-            .weights
-            .iter()
-            .scan(0.0, |sum, w| {
-                *sum += w;
-                Some(*sum)
-            })
-            .collect();
-        let total = cumulative.last().copied().unwrap_or(1.0);
-        let layout = Rc::new(Layout::from_traits(&points, values));
+    if points.is_empty() {
+        return out;
+    }
+    if let Some(order_shape) = own_scale {
+        // Each customer its own stratum and its own exact order-value scale.
+        let layout = Rc::new(Layout::from_points(&points, order_shape));
         let mut s = Strata::with_layout(scenario, c, layout);
-        for i in 0..points.len() {
-            let v = if nodes > 1 {
-                let u: f64 = rng.random::<f64>() * total;
-                cumulative.partition_point(|&x| x <= u).min(nodes - 1)
-            } else {
-                0
-            };
-            s.count[EXISTING][i * nodes + v] += 1;
+        for count in s.count[EXISTING].iter_mut() {
+            *count = 1;
         }
         out.push(s);
+        return out;
     }
+    let traits: Vec<(f64, f64, f64)> = points.iter().map(|&(p, l, _)| (p, l, 1.0)).collect();
+    let values = OrderValues::of(cohort);
+    let nodes = values.weights.len();
+    let cumulative: Vec<f64> = values
+        .weights
+        .iter()
+        .scan(0.0, |sum, w| {
+            *sum += w;
+            Some(*sum)
+        })
+        .collect();
+    let total = cumulative.last().copied().unwrap_or(1.0);
+    let layout = Rc::new(Layout::from_traits(&traits, values));
+    let mut s = Strata::with_layout(scenario, c, layout);
+    for i in 0..traits.len() {
+        let v = if nodes > 1 {
+            let u: f64 = rng.random::<f64>() * total;
+            cumulative.partition_point(|&x| x <= u).min(nodes - 1)
+        } else {
+            0
+        };
+        s.count[EXISTING][i * nodes + v] += 1;
+    }
+    out.push(s);
     out
 }
 
 /// The layout of the posterior dropout strata of an (x, T) group, remembered per thread by
 /// everything it depends on (a study's runs share it unless `[uncertainty]` redraws the
 /// cohort).
-fn posterior_layout(scenario: &Scenario, c: usize, frequency: u32, age: f64) -> Option<Rc<Layout>> {
+fn posterior_layout(
+    scenario: &Scenario,
+    c: usize,
+    frequency: u32,
+    age: f64,
+    value_scale: Option<(f64, f64)>,
+) -> Option<Rc<Layout>> {
     use std::cell::RefCell;
     use std::collections::HashMap;
     thread_local! {
@@ -1090,11 +1157,12 @@ fn posterior_layout(scenario: &Scenario, c: usize, frequency: u32, age: f64) -> 
     }
     let cohort = &scenario.cohorts[c];
     let key = format!(
-        "{:?}|{:?}|{:?}|{frequency}|{}|{}|{:?}|{}",
+        "{:?}|{:?}|{:?}|{frequency}|{}|{:?}|{}|{:?}|{}",
         cohort.retention,
         cohort.purchases,
         cohort.order_value,
         age.to_bits(),
+        value_scale.map(|(a, b)| (a.to_bits(), b.to_bits())),
         scenario.time.periods,
         HazardRange::of(scenario, c),
         approx::purchase_multiplier_high(scenario, c).to_bits()
@@ -1103,7 +1171,14 @@ fn posterior_layout(scenario: &Scenario, c: usize, frequency: u32, age: f64) -> 
         return Some(found);
     }
     let strata = posterior_dropout_strata(scenario, c, frequency, age)?;
-    let layout = Rc::new(Layout::from_traits(&strata.strata, OrderValues::of(cohort)));
+    let values = match (cohort.order_value, value_scale) {
+        // ν ~ Gamma(q + p·x, γ + x·m_x): the Gamma-Gamma strata of that law.
+        (OrderValue::GammaGamma { p, .. }, Some((shape, rate))) => {
+            ValueStrata::gamma_gamma(p, shape, rate).into()
+        }
+        _ => OrderValues::of(cohort),
+    };
+    let layout = Rc::new(Layout::from_traits(&strata.strata, values));
     LAYOUTS.with(|l| {
         let mut l = l.borrow_mut();
         if l.len() > 65_536 {

@@ -74,17 +74,19 @@ impl<'a> CohortPlan<'a> {
 
     /// Draws a customer's traits from this cohort (SPEC §2).
     fn draw(&self, rng: &mut SimRng) -> Customer {
-        self.draw_given(rng, None, None)
+        self.draw_given(rng, None, None, None)
     }
 
-    /// Draws a customer's traits, with the churn (or dropout) propensity from Beta(`churn`)
-    /// and the purchase rate from Gamma(shape, rate) `rate` where the customer's past has
-    /// conditioned them (`history`, `tenure`), else from the cohort's laws.
+    /// Draws a customer's traits, with the churn (or dropout) propensity from Beta(`churn`),
+    /// the purchase rate from Gamma(shape, rate) `rate` and the Gamma-Gamma ν from
+    /// Gamma(shape, rate) `value` where the customer's past has conditioned them (`history`,
+    /// `tenure`), else from the cohort's laws.
     fn draw_given(
         &self,
         rng: &mut SimRng,
         churn: Option<(f64, f64)>,
         rate: Option<(f64, f64)>,
+        value: Option<(f64, f64)>,
     ) -> Customer {
         let churn = match (churn, self.cohort.retention) {
             (Some((a, b)), _) => beta(rng, a, b),
@@ -106,6 +108,10 @@ impl<'a> CohortPlan<'a> {
             (None, Purchases::NegativeBinomial { mean, shape }) => gamma(rng, shape, mean / shape),
         };
         let value_scale = match self.cohort.order_value {
+            OrderValue::GammaGamma { .. } if value.is_some() => {
+                let (shape, rate) = value.unwrap_or((1.0, 1.0));
+                gamma(rng, shape, 1.0 / rate)
+            }
             OrderValue::HeterogeneousGamma {
                 mean, customer_cv, ..
             } => gamma(
@@ -140,12 +146,13 @@ impl<'a> CohortPlan<'a> {
                 };
                 let mut base = Vec::new();
                 for group in groups.0.iter() {
-                    let posterior = setup::history_posterior(params, group);
+                    let posterior =
+                        setup::history_posterior(params, group, &self.cohort.order_value);
                     let alive = binomial(rng, group.count, posterior.p_alive);
                     let rate = Some((posterior.rate_shape, posterior.rate_rate));
-                    base.extend(
-                        (0..alive).map(|_| self.draw_given(rng, Some(posterior.dropout), rate)),
-                    );
+                    base.extend((0..alive).map(|_| {
+                        self.draw_given(rng, Some(posterior.dropout), rate, posterior.value_scale)
+                    }));
                 }
                 base
             }
@@ -154,7 +161,7 @@ impl<'a> CohortPlan<'a> {
                 let mut base = Vec::new();
                 for group in groups {
                     let churn = prior.map(|law| setup::tenured_churn(law, group.renewals));
-                    base.extend((0..group.count).map(|_| self.draw_given(rng, churn, None)));
+                    base.extend((0..group.count).map(|_| self.draw_given(rng, churn, None, None)));
                 }
                 base
             }

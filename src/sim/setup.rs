@@ -90,6 +90,10 @@ pub struct HistoryPosterior {
     pub rate_shape: f64,
     pub rate_rate: f64,
     pub dropout: (f64, f64),
+    /// Gamma-Gamma ν ~ Gamma(shape, rate) = Gamma(q + p·x, γ + x·m_x) when the group has a
+    /// monetary value and the cohort Gamma-Gamma order values (Fader, Hardie & Lee 2005b: the
+    /// x repeat orders, each Gamma(p, ν), update the Gamma(q, γ) prior of ν by conjugacy).
+    pub value_scale: Option<(f64, f64)>,
 }
 
 /// The BG/NBD parameters (r, α, a, b) of a dropout cohort with NBD purchases: λ ~ Gamma(shape
@@ -108,8 +112,17 @@ pub fn bgnbd_parameters(cohort: &crate::scenario::Cohort) -> Option<[f64; 4]> {
 pub fn history_posterior(
     [r, alpha, a, b]: [f64; 4],
     group: &crate::scenario::HistoryGroup,
+    order_value: &crate::scenario::OrderValue,
 ) -> HistoryPosterior {
     let x = f64::from(group.frequency);
+    let value_scale = match (*order_value, group.monetary_value) {
+        (crate::scenario::OrderValue::GammaGamma { p, q, gamma }, Some(m))
+            if group.frequency > 0 =>
+        {
+            Some((q + p * x, gamma + x * m))
+        }
+        _ => None,
+    };
     HistoryPosterior {
         p_alive: crate::fit::scores::p_alive(
             [r, alpha, a, b],
@@ -120,6 +133,7 @@ pub fn history_posterior(
         rate_shape: r + x,
         rate_rate: alpha + group.age,
         dropout: (a, b + x),
+        value_scale,
     }
 }
 

@@ -160,7 +160,11 @@ fn the_engines_agree_on_a_history_and_with_the_closed_form() {
         .history()
         .unwrap()
         .iter()
-        .map(|g| g.count as f64 * ceq::sim::setup::history_posterior(params, g).p_alive)
+        .map(|g| {
+            g.count as f64
+                * ceq::sim::setup::history_posterior(params, g, &scenario.cohorts[0].order_value)
+                    .p_alive
+        })
         .sum();
     for simulation in [&customer, &cohort] {
         let first: Vec<f64> = simulation
@@ -621,4 +625,125 @@ fn the_written_cdnow_scenario_reproduces_the_conditional_expectation_with_many_r
             );
         }
     }
+}
+
+#[test]
+fn the_written_cdnow_base_is_worth_the_sum_of_the_customers_clv() {
+    // The history keeps each repeat buyer's average spend, so order values follow the
+    // Gamma-Gamma posterior ν ~ Gamma(q + px, γ + x·m_x) and the base's discounted purchase
+    // margin is Σ clv of the scores (same horizon, discounting and margin).
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = cdnow_scenario(dir.path());
+    let history = scenario.cohorts[0].existing.history().unwrap();
+    assert!(history.iter().any(|g| g.monetary_value.is_some()));
+    let text = std::fs::read_to_string(data("cdnow_sample_transactions.csv")).unwrap();
+    let log = transactions::read_transactions(&text, &Columns::default()).unwrap();
+    let end = parse_date("1997-09-30").unwrap();
+    let summaries = transactions::summarize(&log, end, TimeUnit::Week, None);
+    // At the scenario's own (rounded) parameters.
+    let cohort = &scenario.cohorts[0];
+    let bgnbd_params = ceq::sim::setup::bgnbd_parameters(cohort).unwrap();
+    let ceq::scenario::OrderValue::GammaGamma { p, q, gamma } = cohort.order_value else {
+        panic!("Gamma-Gamma order values expected");
+    };
+    let settings = ceq::fit::scores::ScoreSettings::new(52, 52);
+    let scored = ceq::fit::scores::score(
+        &summaries.customers,
+        &log.customers,
+        bgnbd_params,
+        [p, q, gamma],
+        &settings,
+    )
+    .unwrap();
+    let clv = scored.totals().clv;
+    let valued = ceq::fit::base_value::value_base(&scenario);
+    assert!(
+        (valued[0].value - clv).abs() < 1e-9 * clv,
+        "closed-form base value {} against Σ clv {clv}",
+        valued[0].value
+    );
+    for (engine, seed) in [(EngineKind::Customer, 21), (EngineKind::Cohort, 22)] {
+        let simulation = simulate(&scenario, engine, 200, seed);
+        let margin = describe(
+            &simulation
+                .runs
+                .iter()
+                .map(|r| r.components.purchase_margin)
+                .collect::<Vec<_>>(),
+        );
+        assert!(
+            (margin.mean - clv).abs() < 4.0 * margin.std_error,
+            "{engine:?}: simulated purchase margin {} ± {} against Σ clv {clv}",
+            margin.mean,
+            margin.std_error
+        );
+    }
+}
+
+#[test]
+fn gamma_gamma_histories_are_valued_on_their_spend_in_both_engines() {
+    // Large groups (stratified posteriors in the cohort engine) and small ones (exact draws),
+    // with and without a monetary value.
+    let text = GROUPED
+        .replace(
+            "order_value = { mean = 20.0 }",
+            "order_value = { p = 6.25, q = 3.74, gamma = 15.44 }",
+        )
+        .replace(
+            "recency = 20, T = 30, count = 1500",
+            "recency = 20, T = 30, count = 1500, monetary_value = 60.0",
+        )
+        .replace(
+            "recency = 28, T = 38, count = 800",
+            "recency = 28, T = 38, count = 800, monetary_value = 12.5",
+        )
+        .replace(
+            "recency = 3, T = 35, count = 5",
+            "recency = 3, T = 35, count = 5, monetary_value = 90.0",
+        );
+    let scenario = scenario::parse_str(&text, "gg.toml", "gg", Format::Toml).unwrap();
+    let value = ceq::fit::base_value::value_base(&scenario)[0].value;
+    let fresh_value = {
+        let plain = scenario::parse_str(
+            &text
+                .replace(", monetary_value = 60.0", "")
+                .replace(", monetary_value = 12.5", "")
+                .replace(", monetary_value = 90.0", ""),
+            "gg.toml",
+            "gg",
+            Format::Toml,
+        )
+        .unwrap();
+        ceq::fit::base_value::value_base(&plain)[0].value
+    };
+    // The spend histories matter: m_x = 60 and 12.5 move the value away from the population's.
+    assert!(
+        (value / fresh_value - 1.0).abs() > 0.03,
+        "{value} vs {fresh_value}"
+    );
+    for (engine, seed) in [(EngineKind::Customer, 41), (EngineKind::Cohort, 42)] {
+        let simulation = simulate(&scenario, engine, 300, seed);
+        let margin = describe(
+            &simulation
+                .runs
+                .iter()
+                .map(|r| r.components.purchase_margin)
+                .collect::<Vec<_>>(),
+        );
+        assert!(
+            (margin.mean - value).abs() < 4.0 * margin.std_error,
+            "{engine:?}: simulated purchase margin {} ± {} against the closed form {value}",
+            margin.mean,
+            margin.std_error
+        );
+    }
+    let bad = GROUPED.replace(
+        "recency = 3, T = 35, count = 5",
+        "recency = 3, T = 35, count = 5, monetary_value = 9.0",
+    );
+    assert!(
+        problems(&bad).contains("`monetary_value` conditions Gamma-Gamma order values"),
+        "{}",
+        problems(&bad)
+    );
 }

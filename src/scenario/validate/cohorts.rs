@@ -210,6 +210,7 @@ fn cohort(ctx: &mut Ctx<'_>, item: &Field<'_>, index: usize, names: &Names) -> O
     let extra = extra?;
     let retention = retention?;
     let purchases = purchases?;
+    let order_value = order_value?;
     let (customers, existing) = existing_base(
         ctx,
         &table,
@@ -217,13 +218,14 @@ fn cohort(ctx: &mut Ctx<'_>, item: &Field<'_>, index: usize, names: &Names) -> O
         customers,
         retention,
         purchases,
+        order_value,
     )?;
     Some(Cohort {
         name,
         customers,
         retention,
         purchases,
-        order_value: order_value?,
+        order_value,
         margin: margin?,
         cost_to_serve: cost_to_serve?,
         referrals: referrals?,
@@ -247,6 +249,7 @@ fn existing_base(
     customers: Option<u64>,
     retention: Retention,
     purchases: Purchases,
+    order_value: OrderValue,
 ) -> Option<(u64, ExistingBase)> {
     let history_field = table.get("history");
     let tenure_field = table.get("tenure");
@@ -278,6 +281,17 @@ fn existing_base(
                 return None;
             }
             let groups = super::history::history(ctx, h)?;
+            if groups.iter().any(|g| g.monetary_value.is_some())
+                && !matches!(order_value, OrderValue::GammaGamma { .. })
+            {
+                ctx.error(
+                    &h.key_span,
+                    &h.path,
+                    "`monetary_value` conditions Gamma-Gamma order values on a customer's spend: \
+                     it needs order_value = { p, q, gamma }, or leave the column out",
+                );
+                return None;
+            }
             let total: u64 = groups.iter().map(|g| g.count).sum();
             (total, super::history::shared(groups))
         }

@@ -3,7 +3,8 @@
 //!
 //! `history` is either a list of groups `{ frequency, recency, T, count }` written in the
 //! scenario, or the name of a CSV file, relative to the scenario file, with columns
-//! `frequency`, `recency`, `T` and optionally `count` (default 1 per row; other columns, such
+//! `frequency`, `recency`, `T` and optionally `count` (default 1 per row) and `monetary_value`
+//! (the average repeat order value, for Gamma-Gamma order values; other columns, such
 //! as those of a `ceq fit transactions --scores` file, are ignored). `tenure` is a whole number
 //! (every existing customer has renewed that often) or a list of groups `{ renewals, count }`.
 
@@ -14,7 +15,7 @@ use super::read::{Ctx, Field, elements};
 use crate::scenario::document::Value;
 use crate::scenario::types::*;
 
-const HISTORY_KEYS: &[&str] = &["frequency", "recency", "T", "count"];
+const HISTORY_KEYS: &[&str] = &["frequency", "recency", "T", "count", "monetary_value"];
 const TENURE_KEYS: &[&str] = &["renewals", "count"];
 
 /// The most repeat purchases or renewals one customer may have.
@@ -73,11 +74,16 @@ fn history_group(ctx: &mut Ctx<'_>, item: &Field<'_>) -> Option<HistoryGroup> {
         Some(f) => ctx.whole(&f, 0, super::MAX_POPULATION, "customers per group"),
         None => Some(1),
     };
+    let monetary_value = match table.get("monetary_value") {
+        Some(f) => ctx.number(&f, Domain::NON_NEGATIVE).map(Some),
+        None => Some(None),
+    };
     let group = HistoryGroup {
         frequency: frequency? as u32,
         recency: recency?,
         age: age?,
         count: count?,
+        monetary_value: monetary_value?,
     };
     match check_history(&group) {
         Some(problem) => {
@@ -151,11 +157,12 @@ pub fn parse_history_csv(text: &str, display: &str) -> Result<Vec<HistoryGroup>,
         Err(e) => return Err(vec![format!("{display}: cannot read the header ({e})")]),
     };
     let column = |name: &str| header.iter().position(|h| h == name);
-    let (frequency, recency, age, count) = (
+    let (frequency, recency, age, count, monetary) = (
         column("frequency"),
         column("recency"),
         column("T"),
         column("count"),
+        column("monetary_value"),
     );
     let missing: Vec<&str> = [("frequency", frequency), ("recency", recency), ("T", age)]
         .iter()
@@ -220,6 +227,10 @@ pub fn parse_history_csv(text: &str, display: &str) -> Result<Vec<HistoryGroup>,
                     Some(c) => whole(c, "count")?,
                     None => 1,
                 },
+                monetary_value: match monetary {
+                    Some(m) if !cell(m).is_empty() => Some(number(m, "monetary_value")?),
+                    _ => None,
+                },
             };
             match check_history(&group) {
                 Some(problem) => Err(problem),
@@ -244,13 +255,22 @@ pub fn parse_history_csv(text: &str, display: &str) -> Result<Vec<HistoryGroup>,
     }
 }
 
-/// Identical histories as one group, sorted by (x, T, t_x) so the engines see the same order
-/// however the file was written.
+/// Identical histories as one group, sorted by (x, T, m_x, t_x) so the engines see the same
+/// order however the file was written (t_x and m_x are dropped at x = 0, where they mean
+/// nothing).
 pub fn merge_histories(mut groups: Vec<HistoryGroup>) -> Vec<HistoryGroup> {
+    for g in &mut groups {
+        if g.frequency == 0 {
+            g.recency = 0.0;
+            g.monetary_value = None;
+        }
+    }
+    let monetary = |g: &HistoryGroup| g.monetary_value.map_or(-1.0, |m| m);
     groups.sort_by(|a, b| {
         a.frequency
             .cmp(&b.frequency)
             .then(a.age.total_cmp(&b.age))
+            .then(monetary(a).total_cmp(&monetary(b)))
             .then(a.recency.total_cmp(&b.recency))
     });
     let mut merged: Vec<HistoryGroup> = Vec::with_capacity(groups.len());
@@ -259,14 +279,12 @@ pub fn merge_histories(mut groups: Vec<HistoryGroup>) -> Vec<HistoryGroup> {
             Some(last)
                 if last.frequency == g.frequency
                     && last.age == g.age
-                    && (last.recency == g.recency || g.frequency == 0) =>
+                    && last.recency == g.recency
+                    && last.monetary_value == g.monetary_value =>
             {
                 last.count += g.count;
             }
-            _ => merged.push(HistoryGroup {
-                recency: if g.frequency == 0 { 0.0 } else { g.recency },
-                ..g
-            }),
+            _ => merged.push(g),
         }
     }
     merged.retain(|g| g.count > 0);
