@@ -747,3 +747,32 @@ fn gamma_gamma_histories_are_valued_on_their_spend_in_both_engines() {
         problems(&bad)
     );
 }
+
+#[test]
+fn a_history_simulates_to_the_same_bytes_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grouped.toml");
+    std::fs::write(&path, GROUPED).unwrap();
+    let run = |engine: &str, threads: &str| {
+        ceq()
+            .arg("simulate")
+            .arg(&path)
+            .args([
+                "--runs",
+                "24",
+                "--json",
+                "--engine",
+                engine,
+                "--threads",
+                threads,
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    for engine in ["customer", "cohort"] {
+        assert_eq!(run(engine, "1"), run(engine, "3"), "{engine}");
+    }
+}
