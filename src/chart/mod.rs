@@ -7,6 +7,7 @@
 //! elements that any viewer can search and restyle. One [`theme`] gives every chart the same
 //! palette (Okabe–Ito), sizes and number formats.
 
+pub mod base;
 pub mod data;
 pub mod plans;
 pub mod theme;
@@ -22,6 +23,7 @@ mod stacked;
 mod tornado;
 mod waterfall;
 
+pub use base::{p_alive_matrix_chart, value_distribution_chart};
 pub use calibration::calibration_chart;
 pub use compare::plan_comparison_chart;
 pub use distribution::distribution_chart;

@@ -477,6 +477,7 @@ fn simulation_charts_are_the_five_of_simulate() {
         periods: vec![],
         approximations: Vec::new(),
         channels: Vec::new(),
+        existing_base: Vec::new(),
     };
     let context = SimulationContext {
         currency: "USD",

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::args::{ChartArgs, OutputArgs};
 use super::{CliError, output, print_stdout};
 use crate::chart::{self, data::CalibrationChart};
-use crate::fit::fitted_scenario::{FittedScenario, significant};
+use crate::fit::fitted_scenario::{self, FittedScenario, significant};
 use crate::fit::formats::DateFormat;
 use crate::fit::scores::{self, ScoreSettings, Scores};
 use crate::fit::tracking::{self, Tracking};
@@ -49,6 +49,7 @@ Examples:
   ceq fit survival retention.csv
   ceq fit survival retention.csv --column regular --through 7
   ceq fit survival retention.csv --json
+  ceq fit survival retention.csv --write-scenario survivors.toml --horizon 20
   ceq fit survival retention.csv --through 7 --out fit/ --charts   (fit.json and, per column,
                                          survival_<column>.png/.svg: actual vs fitted alive)")]
 pub struct SurvivalArgs {
@@ -68,6 +69,31 @@ pub struct SurvivalArgs {
     /// 63.1, …) of the cohort instead of counts; without it such a table is refused.
     #[arg(long, value_name = "N", value_parser = parse_cohort_size)]
     pub cohort_size: Option<f64>,
+
+    /// Write a runnable scenario to PATH: one sBG cohort per fitted column, its customers the
+    /// column's survivors at their tenure (renewals survived). An existing PATH is kept unless
+    /// --force; the table itself is never replaced.
+    #[arg(long, value_name = "PATH")]
+    pub write_scenario: Option<PathBuf>,
+
+    /// Periods the written scenario simulates.
+    #[arg(long, value_name = "N", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub horizon: u32,
+
+    /// Periods per year of the table's periods, for the written scenario's discounting (1:
+    /// yearly renewals, 12: monthly).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub periods_per_year: u32,
+
+    /// Annual discount rate of the written scenario (0.10 is 10%).
+    #[arg(long, value_name = "RATE", default_value_t = 0.10, value_parser = parse_discount_rate)]
+    pub discount_rate: f64,
+
+    /// Replace an existing --write-scenario file.
+    #[arg(long)]
+    pub force: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -134,7 +160,9 @@ pub struct TransactionsArgs {
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub horizon: u32,
 
-    /// Write a runnable scenario with the fitted cohort to PATH.
+    /// Write a runnable scenario with the fitted cohort to PATH, its customers with their
+    /// histories in PATH's stem + `.history.csv` beside it (fitted.toml → fitted.history.csv).
+    /// Existing files are kept unless --force.
     #[arg(long, value_name = "PATH")]
     pub write_scenario: Option<PathBuf>,
 
@@ -160,7 +188,7 @@ pub struct TransactionsArgs {
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
 
-    /// Replace an existing --scores file.
+    /// Replace an existing --scores or --write-scenario file (and the scenario's history CSV).
     #[arg(long)]
     pub force: bool,
 
@@ -324,6 +352,9 @@ struct RetentionRate {
 fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     let file = &args.table;
+    if let Some(path) = &args.write_scenario {
+        check_new_file("--write-scenario", path, &[file], args.force)?;
+    }
     let text = read_text(file)?;
     let table = sbg::read_survival_table(&text).map_err(|e| fit_error(file, e))?;
     let series: Vec<&sbg::SurvivalSeries> = match &args.column {
@@ -345,7 +376,9 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
         None => table.series.iter().collect(),
     };
     let mut results = Vec::new();
-    for s in series {
+    let mut survivors = Vec::new();
+    let mut stems = HashSet::new();
+    for (index, s) in series.into_iter().enumerate() {
         let counted;
         let s = match (s.scale_problem(), args.cohort_size) {
             (None, Some(_)) => {
@@ -379,6 +412,26 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
         let fitted = sbg::fit(&s.alive, args.through)
             .map_err(|e| fit_error(file, prefix_column(e, &s.name)))?;
         results.push(sbg_json(s, &fitted));
+        survivors.push(fitted_scenario::SurvivalCohort {
+            name: column_stem(&s.name, index, &mut stems),
+            column: s.name.clone(),
+            alpha: fitted.alpha,
+            beta: fitted.beta,
+            tenure: s.alive.len().saturating_sub(1) as u32,
+            survivors: s.alive.last().copied().unwrap_or(0.0).round().max(0.0) as u64,
+            initial: s.alive.first().copied().unwrap_or(0.0),
+        });
+    }
+    if let Some(path) = &args.write_scenario {
+        let text = fitted_scenario::SurvivalScenario {
+            source: &file_name(file),
+            periods: args.horizon,
+            periods_per_year: args.periods_per_year,
+            discount_rate: args.discount_rate,
+            cohorts: survivors,
+        }
+        .to_toml();
+        write_scenario(path, &text)?;
     }
     let json = match results.as_slice() {
         [one] => json_text(one)?,
@@ -832,6 +885,10 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         args.charts.charts,
     )?;
     let end_text = format_day(calibration_end);
+    let history_name = args
+        .write_scenario
+        .as_deref()
+        .map(|path| file_name(&history_path(path)));
     let scenario_text = FittedScenario {
         source: &source,
         calibration_end: &end_text,
@@ -841,9 +898,15 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         discount_rate: args.discount_rate,
         bgnbd: &purchasing,
         gamma_gamma: &spend,
+        history: history_name.as_deref(),
     }
     .to_toml();
     if let Some(path) = &args.write_scenario {
+        let history = history_path(path);
+        let csv = fitted_scenario::history_csv(customers)
+            .map_err(|e| CliError::failed(anyhow!("cannot write the histories as CSV: {e}")))?;
+        output::write_atomic(&history, &csv).map_err(CliError::failed)?;
+        eprintln!("wrote {}", history.display());
         write_scenario(path, &scenario_text)?;
     }
     let mut result = transactions_json(
@@ -891,6 +954,16 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
             let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
             files.extend(output::chart_files(vec![("repeat_purchases", rendered)]));
         }
+        if args.charts.charts
+            && let Some(scored) = &scored
+        {
+            files.extend(output::chart_files(score_charts(
+                scored,
+                customers,
+                &purchasing,
+                unit,
+            )?));
+        }
         output::write_reported(dir, &files)?;
     }
     if args.output.json {
@@ -937,16 +1010,63 @@ fn check_output_paths(args: &TransactionsArgs) -> Result<(), CliError> {
             scores.display()
         )));
     }
-    if let Some(path) = &args.scores
-        && path.exists()
-        && !args.force
-    {
+    if let Some(path) = &args.scores {
+        check_new_file("--scores", path, &[log], args.force)?;
+    }
+    if let Some(path) = &args.write_scenario {
+        check_new_file("--write-scenario", path, &[log], args.force)?;
+        let history = history_path(path);
+        check_new_file(
+            "--write-scenario (its history file)",
+            &history,
+            &[log],
+            args.force,
+        )?;
+        if let Some(scores) = &args.scores
+            && (*scores == history || same_file(scores, &history))
+        {
+            return Err(CliError::invalid(anyhow!(
+                "--scores {} is the history file --write-scenario writes; give it another name",
+                scores.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses to write `path` (given as `flag`) where that would destroy something: a path that
+/// exists but is not a regular file (a directory, a device, a pipe), one of the command's own
+/// inputs, or, without `--force`, any existing file.
+fn check_new_file(flag: &str, path: &Path, inputs: &[&Path], force: bool) -> Result<(), CliError> {
+    let Ok(metadata) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if !metadata.is_file() {
         return Err(CliError::invalid(anyhow!(
-            "{} already exists; use --force to replace it, or choose another --scores file",
+            "{flag} {} exists and is not a regular file (a directory, device or pipe); give the \
+             path of a file to write",
+            path.display()
+        )));
+    }
+    if let Some(input) = inputs.iter().find(|input| same_file(path, input)) {
+        return Err(CliError::invalid(anyhow!(
+            "{flag} {} is this command's input {}; write the output to another file",
+            path.display(),
+            input.display()
+        )));
+    }
+    if !force {
+        return Err(CliError::invalid(anyhow!(
+            "{flag} {} already exists; use --force to replace it, or choose another file",
             path.display()
         )));
     }
     Ok(())
+}
+
+/// The history CSV written beside a scenario: `fitted.toml` → `fitted.history.csv`.
+fn history_path(scenario: &Path) -> PathBuf {
+    scenario.with_extension("history.csv")
 }
 
 /// Whether two paths name one existing file (after resolving links and `..`).
@@ -992,6 +1112,62 @@ fn score_customers(
             Ok(None)
         }
     }
+}
+
+/// `p_alive.png` (P(alive) by frequency × recency at the fitted parameters, T the longest
+/// observation, as lifetimes' plot_probability_alive_matrix) and `clv.png` (the scores' clv
+/// distribution and its Lorenz curve).
+fn score_charts(
+    scored: &Scores,
+    customers: &[CustomerSummary],
+    purchasing: &bgnbd::BgNbdFit,
+    unit: TimeUnit,
+) -> Result<Vec<(&'static str, chart::Rendered)>, CliError> {
+    use crate::chart::base::{MATRIX_MAX_FREQUENCY, PAliveMatrix, ValueDistribution};
+    let unit_name = format!("{}s", unit.name());
+    let max_frequency = customers.iter().map(|c| c.frequency).max().unwrap_or(0);
+    let max_age = customers.iter().map(|c| c.age).fold(0.0, f64::max);
+    let mut matrix = PAliveMatrix::from_parameters(
+        purchasing.params(),
+        max_frequency.min(MATRIX_MAX_FREQUENCY),
+        max_age,
+        60,
+        &unit_name,
+    );
+    matrix.subtitle = format!(
+        "BG/NBD at the fitted parameters · a customer observed for T = {max_age:.0} {unit_name}, \
+         lighter = more likely gone"
+    );
+    let groups: Vec<(f64, f64, u64)> = scored
+        .customers
+        .iter()
+        .map(|c| (c.clv, c.p_alive, 1))
+        .collect();
+    let settings = &scored.settings;
+    let value = ValueDistribution {
+        title: "Customer lifetime value over the horizon and how concentrated it is".into(),
+        subtitle: format!(
+            "{} customers · clv over {} {unit_name} at a margin of {}% and {}% a year",
+            chart::theme::thousands(groups.len() as f64),
+            settings.horizon,
+            percent(settings.margin),
+            percent(settings.discount_rate)
+        ),
+        currency: "USD".into(),
+        lorenz: crate::fit::base_value::lorenz_curve(&groups),
+        top_decile_share: crate::fit::base_value::top_share(&groups, 0.1),
+        groups: groups.iter().map(|g| (g.0, g.2)).collect(),
+    };
+    Ok(vec![
+        (
+            "p_alive",
+            chart::p_alive_matrix_chart(&matrix).map_err(CliError::failed)?,
+        ),
+        (
+            "clv",
+            chart::value_distribution_chart(&value).map_err(CliError::failed)?,
+        ),
+    ])
 }
 
 fn scores_csv(scored: &Scores) -> Result<Vec<u8>, CliError> {

@@ -19,6 +19,7 @@ mod optimize;
 mod output;
 mod progress;
 mod render;
+mod render_base;
 mod render_plans;
 mod report;
 mod run_progress;

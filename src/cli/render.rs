@@ -31,6 +31,13 @@ pub fn render_summary(
             currency,
         ));
     }
+    if !summary.existing_base.is_empty() {
+        sections.push(super::render_base::render_existing_base(
+            &summary.existing_base,
+            summary.periods.len(),
+            currency,
+        ));
+    }
     sections.join("\n")
 }
 
@@ -422,6 +429,7 @@ pub(crate) mod tests {
             periods: (1..=15).map(period).collect(),
             approximations: Vec::new(),
             channels: Vec::new(),
+            existing_base: Vec::new(),
         }
     }
 

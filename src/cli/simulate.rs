@@ -83,6 +83,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         )
         .map_err(sim_error)?;
     }
+    summary.existing_base = crate::fit::base_value::value_base(&scenario);
     emit(
         &summary,
         &simulation,
@@ -131,6 +132,15 @@ pub(crate) fn emit(
             let charts = chart::simulation_charts(summary, simulation, &context)
                 .map_err(CliError::failed)?;
             files.extend(output::chart_files(charts));
+            for base in &summary.existing_base {
+                let unit = format!(
+                    "{}s",
+                    chart::theme::period_name(periods_per_year).to_lowercase()
+                );
+                let charts =
+                    chart::base::base_charts(base, currency, &unit).map_err(CliError::failed)?;
+                files.extend(output::chart_files(charts));
+            }
         }
         output::write_reported(dir, &files)?;
     }

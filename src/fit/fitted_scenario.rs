@@ -1,10 +1,11 @@
 //! The scenario a transaction-log fit writes (SPEC §14): one cohort `fitted` with all the
-//! log's customers starting fresh, one period per time unit, and comments that say where each
-//! number came from, so a strategist can read, trust and edit it.
+//! log's customers — each with its history (x, t_x, T) from a CSV the scenario names, or all
+//! starting fresh — one period per time unit, and comments that say where each number came
+//! from, so a strategist can read, trust and edit it.
 
 use super::bgnbd::BgNbdFit;
 use super::gamma_gamma::GammaGammaFit;
-use super::transactions::TimeUnit;
+use super::transactions::{CustomerSummary, TimeUnit};
 
 /// What the scenario is made of.
 #[derive(Debug, Clone)]
@@ -22,6 +23,9 @@ pub struct FittedScenario<'a> {
     pub discount_rate: f64,
     pub bgnbd: &'a BgNbdFit,
     pub gamma_gamma: &'a GammaGammaFit,
+    /// The history CSV the cohort names (relative to the scenario), or `None` for a base of
+    /// fresh customers.
+    pub history: Option<&'a str>,
 }
 
 /// `x` with `digits` significant digits, without a trailing exponent (for TOML and text).
@@ -53,6 +57,7 @@ impl FittedScenario<'_> {
             discount_rate,
             bgnbd,
             gamma_gamma,
+            history,
         } = self;
         let unit_name = unit.name();
         let (r, alpha, a, b) = (
@@ -74,12 +79,24 @@ impl FittedScenario<'_> {
              # (calibration period up to {calibration_end}, time in {unit_name}s).\n\
              #\n\
              # Purchasing and dropout follow BG/NBD (Fader, Hardie & Lee 2005), order values\n\
-             # Gamma-Gamma, both fitted by maximum likelihood. The cohort holds every customer\n\
-             # of the log, starting fresh: each is simulated as a new customer from period 1,\n\
-             # so the simulated orders are the model's expected repeat purchases E[X(t)].\n\
+             # Gamma-Gamma, both fitted by maximum likelihood.\n{base}\
              # Margin, costs and the discount rate are not in a transaction log: set yours.\n\
              #\n\
-             #     ceq simulate THIS_FILE\n\n"
+             #     ceq simulate THIS_FILE\n\n",
+            base = match history {
+                Some(file) => format!(
+                    "# The cohort holds every customer of the log with their history: {file}\n\
+                     # has, per group of customers, their repeat purchases (frequency), the time\n\
+                     # of the last (recency) and since the first (T). A customer is still alive\n\
+                     # with P(alive), and then buys and drops out at rates conditioned on that\n\
+                     # history, so the simulated orders are the sum of the customers' conditional\n\
+                     # expected purchases E[Y(t) | x, t_x, T].\n"
+                ),
+                None => "# The cohort holds every customer of the log, starting fresh: each is\n\
+                         # simulated as a new customer from period 1, so the simulated orders are\n\
+                         # the model's expected repeat purchases E[X(t)].\n"
+                    .to_string(),
+            }
         ));
         text.push_str(&format!(
             "name = \"fitted from {}\"\n\
@@ -98,6 +115,7 @@ impl FittedScenario<'_> {
              name = \"fitted\"\n\
              customers = {customers}\n\
              \x20   # every customer whose first purchase is on or before {calibration_end}\n\
+             {history_line}\
              retention = {{ dropout_alpha = {a_text}, dropout_beta = {b_text} }}\n\
              \x20   # BG/NBD dropout: after each purchase a customer drops out for good with\n\
              \x20   # probability p ~ Beta(a, b); a = {a_text} ({a_se}), b = {b_text}\n\
@@ -114,6 +132,14 @@ impl FittedScenario<'_> {
              cost_to_serve = 0.0      # not in the log: cost per active customer per {unit_name}\n\n\
              [plans.current]          # spends nothing: the fitted customers on their own\n",
             customers = bgnbd.customers,
+            history_line = match history {
+                Some(file) => format!(
+                    "history = \"{}\"\n\x20   # their histories, in {unit_name}s \
+                     (frequency, recency, T, count)\n",
+                    file.replace(['"', '\\'], "")
+                ),
+                None => String::new(),
+            },
             a_text = significant(a, 6),
             b_text = significant(b, 6),
             a_se = with_error(&bgnbd.a),
@@ -133,6 +159,126 @@ impl FittedScenario<'_> {
             mean_value = significant(gamma_gamma.mean_value(), 4),
             margin_text = format!("{margin:?}"),
         ));
+        text
+    }
+}
+
+/// The customers' histories as the CSV a written scenario names: `frequency,recency,T,count`,
+/// one row per distinct (x, t_x, T), sorted by x, T and t_x, numbers in the shortest form that
+/// reads back to the same value. Millions of customers become a file of their distinct
+/// histories, which the engines simulate group by group.
+pub fn history_csv(customers: &[CustomerSummary]) -> Result<Vec<u8>, csv::Error> {
+    let groups = crate::scenario::merge_histories(
+        customers
+            .iter()
+            .map(|c| crate::scenario::HistoryGroup {
+                frequency: c.frequency,
+                recency: c.recency,
+                age: c.age,
+                count: 1,
+                monetary_value: (c.frequency > 0)
+                    .then(|| c.repeat_average().unwrap_or(0.0).max(0.0)),
+            })
+            .collect(),
+    );
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(["frequency", "recency", "T", "count", "monetary_value"])?;
+    for g in &groups {
+        writer.write_record([
+            g.frequency.to_string(),
+            format!("{}", g.recency),
+            format!("{}", g.age),
+            g.count.to_string(),
+            g.monetary_value.map_or(String::new(), |m| format!("{m}")),
+        ])?;
+    }
+    writer.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The scenario `ceq fit survival --write-scenario` writes (SPEC §14): one sBG cohort per
+/// fitted column, with the column's survivors at their tenure.
+#[derive(Debug, Clone)]
+pub struct SurvivalScenario<'a> {
+    /// The table's file name.
+    pub source: &'a str,
+    pub periods: u32,
+    pub periods_per_year: u32,
+    pub discount_rate: f64,
+    pub cohorts: Vec<SurvivalCohort>,
+}
+
+/// One fitted column of a survival table.
+#[derive(Debug, Clone)]
+pub struct SurvivalCohort {
+    /// The column's name as a cohort name.
+    pub name: String,
+    pub column: String,
+    pub alpha: super::Estimate,
+    pub beta: super::Estimate,
+    /// The last period the column has a count for: the renewals its survivors have made.
+    pub tenure: u32,
+    /// Customers alive at that period, rounded to whole customers.
+    pub survivors: u64,
+    /// Customers at period 0.
+    pub initial: f64,
+}
+
+impl SurvivalScenario<'_> {
+    pub fn to_toml(&self) -> String {
+        let mut text = format!(
+            "# Fitted by `ceq fit survival` from {source}.\n\
+             #\n\
+             # Each cohort is one column of the table: churn follows the shifted-beta-geometric\n\
+             # model (Fader & Hardie 2007) fitted by maximum likelihood, and the customers are\n\
+             # the column's survivors at its last period. A customer who has renewed n times\n\
+             # has churn propensity θ ~ Beta(alpha, beta + n) (Fader & Hardie 2010), so the\n\
+             # survivors churn less than new customers would; `tenure` says how long they have\n\
+             # stayed. Value per period is not in a survival table: order_value = 1 counts\n\
+             # customer-periods (with cash at the start of each period the equity per survivor\n\
+             # is its discounted expected residual lifetime, DERL). Set yours.\n\
+             #\n\
+             #     ceq simulate THIS_FILE\n\n\
+             name = \"fitted from {name}\"\n\n\
+             [time]\n\
+             periods = {periods}\n\
+             periods_per_year = {per_year}   # one period per renewal (--periods-per-year)\n\
+             discount_rate = {rate:?}   # annual (--discount-rate); an assumption, not fitted\n\
+             cash_flow_timing = \"start\"   # a renewal is paid when the period begins\n",
+            source = self.source,
+            name = self.source.replace(['"', '\\'], ""),
+            periods = self.periods,
+            per_year = self.periods_per_year,
+            rate = self.discount_rate,
+        );
+        for c in &self.cohorts {
+            let (a, b) = (c.alpha.value, c.beta.value);
+            text.push_str(&format!(
+                "\n[[cohorts]]\n\
+                 name = \"{name}\"\n\
+                 customers = {survivors}\n\
+                 \x20   # alive at period {tenure} of column '{column}' (of {initial} at period 0)\n\
+                 tenure = {tenure}\n\
+                 \x20   # renewals survived: their churn propensity is Beta(alpha, beta + {tenure})\n\
+                 retention = {{ churn_alpha = {a_text}, churn_beta = {b_text} }}\n\
+                 \x20   # sBG: alpha {a_se}, beta {b_se}; a new customer churns\n\
+                 \x20   # alpha/(alpha + beta) = {new_churn:.1}% a period, these survivors\n\
+                 \x20   # alpha/(alpha + beta + {tenure}) = {tenured_churn:.1}%.\n\
+                 purchases = {{ fixed = 1 }}      # one renewal per period while active\n\
+                 order_value = {{ mean = 1.0 }}   # not in the table: value per renewal\n",
+                name = c.name,
+                survivors = c.survivors,
+                tenure = c.tenure,
+                column = c.column.replace(['\n', '\r'], " "),
+                initial = significant(c.initial, 6),
+                a_text = significant(a, 6),
+                b_text = significant(b, 6),
+                a_se = with_error(&c.alpha),
+                b_se = with_error(&c.beta),
+                new_churn = 100.0 * a / (a + b),
+                tenured_churn = 100.0 * a / (a + b + f64::from(c.tenure)),
+            ));
+        }
+        text.push_str("\n[plans.current]   # spends nothing: the survivors on their own\n");
         text
     }
 }

@@ -22,6 +22,7 @@
 //! an exact Hessian. [`formats`] reads dates and amounts as firms export them, and [`scores`]
 //! turns a fit into per-customer P(alive), expected purchases, order value and CLV.
 
+pub mod base_value;
 pub mod bgnbd;
 pub mod fitted_scenario;
 pub mod formats;

@@ -79,6 +79,7 @@ pub fn build(
             &sim_options,
         )?;
     }
+    summary.existing_base = crate::fit::base_value::value_base(scenario);
     let context = SimulationContext {
         currency: &cur,
         periods_per_year: ppy,
@@ -90,6 +91,28 @@ pub fn build(
             alt: simulation_alt(stem).to_string(),
         });
         charts.push((stem.to_string(), rendered));
+    }
+    let mut base_charts = Vec::new();
+    let unit = format!("{}s", chart::theme::period_name(ppy).to_lowercase());
+    for base in &summary.existing_base {
+        for (stem, rendered) in chart::base::base_charts(base, &cur, &unit)? {
+            let alt = if stem.starts_with("p_alive") {
+                format!(
+                    "Cohort {}: probability a customer is still active by frequency and recency",
+                    base.cohort
+                )
+            } else {
+                format!(
+                    "Cohort {}: value per customer and its Lorenz curve",
+                    base.cohort
+                )
+            };
+            base_charts.push(ChartRef {
+                stem: stem.clone(),
+                alt,
+            });
+            charts.push((stem, rendered));
+        }
     }
 
     // Plan comparison.
@@ -229,6 +252,7 @@ pub fn build(
             frontier,
             sensitivity,
             simulation_charts,
+            base_charts,
         },
         charts,
     })

@@ -35,6 +35,8 @@ pub struct ReportData {
     pub sensitivity: Option<SensitivitySection>,
     /// Chart stems per section.
     pub simulation_charts: Vec<ChartRef>,
+    /// The P(alive) matrix and value distribution of each history-aware cohort.
+    pub base_charts: Vec<ChartRef>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

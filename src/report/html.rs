@@ -106,6 +106,7 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
         cur,
     ));
     h.push_str("</section>\n");
+    h.push_str(&super::base::html(data, &data.base_charts, charts));
 
     // (4) Comparison.
     if let Some(c) = &data.comparison {

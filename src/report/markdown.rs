@@ -74,6 +74,7 @@ pub fn render(data: &ReportData) -> String {
         &data.summary.channels,
         cur,
     ));
+    m.push_str(&super::base::markdown(data, &data.base_charts));
     if let Some(c) = &data.comparison {
         m.push_str("## Plan comparison\n\nPlans are simulated on the same runs (common random numbers).\n\n");
         for chart in &c.charts {

@@ -3,6 +3,7 @@
 //! optimization (when the scenario has `[optimize]`) and the sensitivity once into a plain
 //! [`data::ReportData`] with its charts; [`html`] and [`markdown`] only format it.
 
+pub mod base;
 pub mod build;
 pub mod channels;
 pub mod data;

@@ -12,6 +12,7 @@ mod validate;
 
 pub use error::{Diagnostic, ScenarioError};
 pub use types::*;
+pub use validate::{merge_histories, parse_history_csv};
 
 use std::path::Path;
 

@@ -74,6 +74,80 @@ pub struct Cohort {
     pub extra_value: ExtraValue,
     /// σ_{c,d}, indexed by [`Driver::index`]; default 1.0 each, ≥ 0.
     pub sensitivity: [f64; 3],
+    /// What the existing customers' past says about them (`history` or `tenure`); fresh by
+    /// default.
+    pub existing: ExistingBase,
+}
+
+/// How a cohort's existing customers start (SPEC §2 `history`, `tenure`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExistingBase {
+    /// Every existing customer draws its traits from the cohort's population laws (default).
+    #[default]
+    Fresh,
+    /// BG/NBD customers with an observed history (Fader, Hardie & Lee 2005a): each is alive
+    /// with P(alive | x, t_x, T) and, if alive, has λ ~ Gamma(r + x, rate α + T) and
+    /// p ~ Beta(a, b + x). Groups sum to `customers`.
+    History(HistoryGroups),
+    /// Contractual customers who have renewed n times: θ ~ Beta(α, β + n) (Fader & Hardie
+    /// 2010). Groups sum to `customers`.
+    Tenure(Vec<TenureGroup>),
+}
+
+/// `count` customers with the same BG/NBD history: x repeat purchases, the last at t_x, and
+/// observed for T periods since their first purchase (lifetimes' frequency, recency, T).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HistoryGroup {
+    /// x, repeat purchases.
+    pub frequency: u32,
+    /// t_x, in periods, 0 ≤ t_x ≤ T (0 when x = 0).
+    pub recency: f64,
+    /// T, in periods, ≥ 0.
+    #[serde(rename = "T")]
+    pub age: f64,
+    pub count: u64,
+    /// m_x, the average value of the repeat purchases (Gamma-Gamma cohorts), if known: the
+    /// customer's order-value scale is then ν ~ Gamma(q + p·x, rate γ + x·m_x) (Fader, Hardie
+    /// & Lee 2005b). `None` (or x = 0) keeps the population's ν ~ Gamma(q, γ).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monetary_value: Option<f64>,
+}
+
+/// The history groups of a cohort, shared (not copied) between the clones of a scenario that
+/// runs and plans make.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryGroups(pub std::sync::Arc<Vec<HistoryGroup>>);
+
+impl Serialize for HistoryGroups {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter())
+    }
+}
+
+/// `count` contractual customers who have survived `renewals` renewals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TenureGroup {
+    pub renewals: u32,
+    pub count: u64,
+}
+
+impl ExistingBase {
+    /// The history groups, when the base has a BG/NBD history.
+    pub fn history(&self) -> Option<&[HistoryGroup]> {
+        match self {
+            ExistingBase::History(groups) => Some(groups.0.as_slice()),
+            _ => None,
+        }
+    }
+
+    /// The tenure groups, when the base has tenures.
+    pub fn tenure(&self) -> Option<&[TenureGroup]> {
+        match self {
+            ExistingBase::Tenure(groups) => Some(groups.as_slice()),
+            _ => None,
+        }
+    }
 }
 
 /// How a cohort's customers leave (SPEC §2).
@@ -1014,6 +1088,7 @@ impl Cohort {
             referral_cohort: 0,
             extra_value: ExtraValue::default(),
             sensitivity: [1.0; 3],
+            existing: ExistingBase::Fresh,
         }
     }
 }

@@ -637,7 +637,7 @@ pub fn dropout_strata(
     let chosen = choose_dropout_strata(a, b, law, periods, range, multiplier_high);
     CHOSEN.with(|c| {
         let mut c = c.borrow_mut();
-        if c.len() > 1024 {
+        if c.len() > 8192 {
             c.clear();
         }
         c.insert(key, chosen.clone());

@@ -41,7 +41,7 @@ use crate::model::dist::{
     beta, binomial, binomial_with_log_complement, gamma, multinomial, poisson,
 };
 use crate::model::quadrature::QuadratureRule;
-use crate::scenario::{Cohort, OrderValue, Purchases, Retention, Scenario};
+use crate::scenario::{Cohort, ExistingBase, OrderValue, Purchases, Retention, Scenario};
 use crate::sim::approx::{self, ChurnStrata, DropoutStrata, HazardRange, PurchaseLaw, ValueStrata};
 use crate::sim::period::{EXISTING, GroupTotals, NEW, Population, run_periods};
 use crate::sim::rng::{SimRng, Stream, stream};
@@ -102,18 +102,54 @@ pub fn strata_count(scenario: &Scenario, c: usize) -> usize {
             .len()
         }),
     };
-    traits * values
+    traits * values + posterior_strata(scenario, c).1.round() as usize
+}
+
+/// The strata a cohort's conditioned existing base (`history`, `tenure`) holds at the start
+/// and how many of them are populated: (populated, strata). Point customers of small history
+/// groups are one stratum each, per order-value node.
+pub fn posterior_strata(scenario: &Scenario, c: usize) -> (f64, f64) {
+    let cohort = &scenario.cohorts[c];
+    let values = OrderValues::of(cohort).scales.len() as f64;
+    let (mut populated, mut strata) = (0.0, 0.0);
+    match &cohort.existing {
+        ExistingBase::Fresh => {}
+        ExistingBase::History(_) => {
+            for group in posterior_groups(scenario, c) {
+                let n = group.customers as f64;
+                if group.stratified {
+                    let k = posterior_dropout_strata(scenario, c, group.frequency, group.age)
+                        .map_or(1.0, |d| d.strata.len() as f64);
+                    populated += n.min(k * values);
+                    strata += k * values;
+                } else {
+                    populated += n;
+                    strata += n * values;
+                }
+            }
+        }
+        ExistingBase::Tenure(groups) => {
+            for group in groups {
+                let k = tenure_churn_strata(scenario, c, group.renewals)
+                    .map_or(1.0, |t| t.rule.len() as f64);
+                populated += (group.count as f64).min(k * values);
+                strata += k * values;
+            }
+        }
+    }
+    (populated, strata)
 }
 
 /// The expected number of strata of cohort `c` that hold anyone when `customers` enter it:
 /// Σ_j 1 − (1 − w_j)^N ≈ Σ_j 1 − e^(−N·w_j). Most BG/NBD strata carry tiny weights and stay
 /// empty, costing one comparison a period.
 pub fn populated_strata(scenario: &Scenario, c: usize, customers: f64) -> f64 {
-    Layout::cached(scenario, c)
+    let fresh: f64 = Layout::cached(scenario, c)
         .entry_weights
         .iter()
         .map(|w| -(-customers * w).exp_m1())
-        .sum()
+        .sum();
+    fresh + posterior_strata(scenario, c).0
 }
 
 /// The cohort engine's approximations for `scenario`, each measured (see [`approx`]). An
@@ -162,6 +198,7 @@ pub fn support(scenario: &Scenario) -> Result<Vec<Approximation>, String> {
                 relative_error: Some(d.expected_purchases.max(d.survival.customer_periods)),
             });
         }
+        approximations.extend(posterior_approximation(scenario, c));
         if let Some(strata) = churn_strata(scenario, c) {
             if strata.is_exact() {
                 continue;
@@ -198,6 +235,49 @@ pub fn support(scenario: &Scenario) -> Result<Vec<Approximation>, String> {
         }
     }
     Ok(approximations)
+}
+
+/// How much the strata of a conditioned existing base approximate (the worst of its groups),
+/// if more than [`approx::EXACT_TOLERANCE`]. Point customers of small history groups are exact.
+fn posterior_approximation(scenario: &Scenario, c: usize) -> Option<Approximation> {
+    let cohort = &scenario.cohorts[c];
+    let (mut survival, mut purchases, mut periods, mut groups) = (0.0f64, 0.0f64, 0.0f64, 0);
+    match &cohort.existing {
+        ExistingBase::Fresh => return None,
+        ExistingBase::History(_) => {
+            for group in posterior_groups(scenario, c)
+                .iter()
+                .filter(|g| g.stratified)
+            {
+                let d = posterior_dropout_strata(scenario, c, group.frequency, group.age)?;
+                survival = survival.max(d.survival.max_absolute);
+                purchases = purchases.max(d.expected_purchases);
+                periods = periods.max(d.survival.customer_periods);
+                groups += 1;
+            }
+        }
+        ExistingBase::Tenure(tenures) => {
+            for group in tenures {
+                let t = tenure_churn_strata(scenario, c, group.renewals)?;
+                survival = survival.max(t.overall.max_absolute);
+                periods = periods.max(t.overall.customer_periods);
+                groups += 1;
+            }
+        }
+    }
+    if survival <= approx::EXACT_TOLERANCE && purchases <= approx::EXACT_TOLERANCE {
+        return None;
+    }
+    Some(Approximation {
+        cohort: c,
+        description: format!(
+            "cohort `{}`: the existing customers' posterior laws in strata ({groups} \
+             groups): survival within {survival:.1e} per customer, expected purchases within \
+             {purchases:.1e} and expected customer-periods within {periods:.1e} (relative)",
+            cohort.name
+        ),
+        relative_error: Some(purchases.max(periods)),
+    })
 }
 
 /// Entrants are placed one by one when they number fewer than the strata over this factor.
@@ -363,12 +443,39 @@ impl Layout {
                     .collect()
             }
         };
-        let values = OrderValues::of(cohort);
+        Layout::from_traits(&traits, OrderValues::of(cohort))
+    }
+
+    /// One stratum per customer `(dropout probability, purchase rate, one order's Gamma
+    /// scale)`, each its own order-value node of shape `order_shape`: exact draws for a few
+    /// customers, no quadrature. Customers are placed by the caller, one per stratum.
+    fn from_points(points: &[(f64, f64, f64)], order_shape: f64) -> Self {
+        let n = points.len();
+        let weight = 1.0 / n.max(1) as f64;
+        Layout {
+            propensity: points.iter().map(|p| p.0).collect(),
+            rate_node: points.iter().map(|p| p.1).collect(),
+            value_of: (0..n).collect(),
+            values: OrderValues {
+                shape: Some(order_shape),
+                scales: points.iter().map(|p| p.2).collect(),
+                weights: vec![weight; n],
+            },
+            entry_order: (0..n).collect(),
+            entry_weights: vec![weight; n],
+            entry_cumulative: (1..=n).map(|i| i as f64 * weight).collect(),
+            entry_total: 1.0,
+        }
+    }
+
+    /// Strata over the product of trait strata `(propensity, purchase-rate node, probability)`
+    /// and the order-value nodes of `values`.
+    fn from_traits(traits: &[(f64, f64, f64)], values: OrderValues) -> Self {
         let mut propensity = Vec::new();
         let mut rate_node = Vec::new();
         let mut value_of = Vec::new();
         let mut weights = Vec::new();
-        for &(theta, lambda, wt) in &traits {
+        for &(theta, lambda, wt) in traits {
             for (v, &wv) in values.weights.iter().enumerate() {
                 propensity.push(theta);
                 rate_node.push(lambda);
@@ -429,6 +536,11 @@ struct Strata<'a> {
 
 impl<'a> Strata<'a> {
     fn new(scenario: &'a Scenario, c: usize) -> Self {
+        Strata::with_layout(scenario, c, Layout::cached(scenario, c))
+    }
+
+    /// Cohort `c`'s strata laid out as `layout` (the cohort's own, or a history's posterior).
+    fn with_layout(scenario: &'a Scenario, c: usize, layout: Rc<Layout>) -> Self {
         let cohort = &scenario.cohorts[c];
         let dropout =
             matches!(cohort.retention, Retention::Dropout { .. }).then(|| purchase_law(cohort));
@@ -449,7 +561,6 @@ impl<'a> Strata<'a> {
             })
             .unwrap_or_default();
         let outcomes = migration.len() + 2;
-        let layout = Layout::cached(scenario, c);
         let strata = layout.propensity.len();
         let value_nodes = layout.values.scales.len();
         Strata {
@@ -643,6 +754,51 @@ impl<'a> Strata<'a> {
         }
         totals
     }
+
+    /// Steps 5–6 for every stratum: one multinomial over (leave, move to each destination,
+    /// stay) per stratum and origin; movers are added to `arrivals`.
+    fn churn_and_migrate(&mut self, hazard: f64, rng: &mut SimRng, arrivals: &mut [[u64; 2]]) {
+        let s = self;
+        // BG/NBD dropouts left while purchasing; there is no per-period churn.
+        let churn = s.dropout.is_none();
+        if !churn && s.migration.is_empty() {
+            return;
+        }
+        let nbd = s.nbd();
+        let moves = s.migration.len();
+        for origin in [EXISTING, NEW] {
+            for j in 0..s.layout.propensity.len() {
+                let n = s.count[origin][j];
+                if n == 0 {
+                    continue;
+                }
+                let leave = if churn {
+                    (s.layout.propensity[j] * hazard).min(1.0)
+                } else {
+                    0.0
+                };
+                s.outcome_probs[0] = leave;
+                let mut moving = 0.0;
+                for (d, &(_, p)) in s.migration.iter().enumerate() {
+                    s.outcome_probs[1 + d] = (1.0 - leave) * p;
+                    moving += p;
+                }
+                s.outcome_probs[moves + 1] = ((1.0 - leave) * (1.0 - moving)).max(0.0);
+                multinomial(rng, n, &s.outcome_probs, &mut s.outcome_counts);
+                let stay = s.outcome_counts[moves + 1];
+                for (d, &(to, _)) in s.migration.iter().enumerate() {
+                    arrivals[to][origin] += s.outcome_counts[1 + d];
+                }
+                if let Some((shape, _)) = nbd {
+                    // Gamma–Dirichlet: the stayers are a random subset of the stratum, so
+                    // their total rate is the total × Beta(stay·k, (n − stay)·k).
+                    let share = beta(rng, stay as f64 * shape, (n - stay) as f64 * shape);
+                    s.rate[origin][j] *= share;
+                }
+                s.count[origin][j] = stay;
+            }
+        }
+    }
 }
 
 /// Dropouts' orders beyond the one after which they left, in total over `dropouts` customers
@@ -724,6 +880,9 @@ fn draw_categories(
 /// A run's customers as counts per cohort, stratum and origin.
 pub struct CohortPopulation<'a> {
     strata: Vec<Strata<'a>>,
+    /// Per cohort, the existing customers whose past conditions their traits (`history`,
+    /// `tenure`): strata of their own posterior laws, counted as the existing base.
+    posterior: Vec<Vec<Strata<'a>>>,
     /// Movers waiting to join each cohort, by origin.
     arrivals: Vec<[u64; 2]>,
 }
@@ -733,19 +892,314 @@ impl<'a> CohortPopulation<'a> {
         let mut strata: Vec<Strata<'a>> = (0..scenario.cohorts.len())
             .map(|c| Strata::new(scenario, c))
             .collect();
-        for s in strata.iter_mut() {
-            let n = s.cohort.customers;
-            s.enter(EXISTING, n, rng);
+        let mut posterior = Vec::with_capacity(strata.len());
+        for (c, s) in strata.iter_mut().enumerate() {
+            match &s.cohort.existing {
+                ExistingBase::Fresh => {
+                    let n = s.cohort.customers;
+                    s.enter(EXISTING, n, rng);
+                    posterior.push(Vec::new());
+                }
+                ExistingBase::History(_) => posterior.push(history_strata(scenario, c, rng)),
+                ExistingBase::Tenure(groups) => {
+                    let mut tenured = Vec::with_capacity(groups.len());
+                    for group in groups {
+                        let mut t = Strata::with_layout(
+                            scenario,
+                            c,
+                            tenure_layout(scenario, c, group.renewals),
+                        );
+                        t.enter(EXISTING, group.count, rng);
+                        tenured.push(t);
+                    }
+                    posterior.push(tenured);
+                }
+            }
         }
         let arrivals = vec![[0, 0]; strata.len()];
-        CohortPopulation { strata, arrivals }
+        CohortPopulation {
+            strata,
+            posterior,
+            arrivals,
+        }
     }
+}
+
+/// History groups of one cohort with the same (x, T), and so the same posterior laws of λ and
+/// p (t_x only changes P(alive)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PosteriorGroup {
+    /// Indices into the cohort's history groups.
+    pub groups: std::ops::Range<usize>,
+    /// x and T.
+    pub frequency: u32,
+    pub age: f64,
+    /// m_x, when the histories carry it (their Gamma-Gamma ν posterior depends on it).
+    pub monetary_value: Option<f64>,
+    /// Customers in all, alive or not.
+    pub customers: u64,
+    /// Whether the group is stratified by Gauss rules (else each alive customer's traits are
+    /// drawn exactly, one stratum each).
+    pub stratified: bool,
+}
+
+/// Groups of at most this many customers have their alive customers' traits drawn one by one
+/// (exact, and about as cheap as the hundred or so strata a posterior needs); larger groups get
+/// Gauss strata of their posterior.
+pub const POINT_GROUP_LIMIT: u64 = 256;
+
+/// The (x, T, m_x) groups of cohort `c`'s history, in the history's order (sorted by x, T,
+/// m_x, t_x).
+pub fn posterior_groups(scenario: &Scenario, c: usize) -> Vec<PosteriorGroup> {
+    let Some(history) = scenario.cohorts[c].existing.history() else {
+        return Vec::new();
+    };
+    let mut out: Vec<PosteriorGroup> = Vec::new();
+    for (i, g) in history.iter().enumerate() {
+        match out.last_mut() {
+            Some(last)
+                if last.frequency == g.frequency
+                    && last.age == g.age
+                    && last.monetary_value == g.monetary_value =>
+            {
+                last.groups.end = i + 1;
+                last.customers += g.count;
+            }
+            _ => out.push(PosteriorGroup {
+                groups: i..i + 1,
+                frequency: g.frequency,
+                age: g.age,
+                monetary_value: g.monetary_value,
+                customers: g.count,
+                stratified: false,
+            }),
+        }
+    }
+    for group in &mut out {
+        group.stratified = group.customers > POINT_GROUP_LIMIT;
+    }
+    out
+}
+
+/// The dropout strata of the posterior of an (x, T) group: p ~ Beta(a, b + x),
+/// λ ~ Gamma(r + x, rate α + T), chosen and measured like a cohort's ([`approx::dropout_strata`]).
+pub fn posterior_dropout_strata(
+    scenario: &Scenario,
+    c: usize,
+    frequency: u32,
+    age: f64,
+) -> Option<DropoutStrata> {
+    let [r, alpha, a, b] = crate::sim::setup::bgnbd_parameters(&scenario.cohorts[c])?;
+    let x = f64::from(frequency);
+    Some(approx::dropout_strata(
+        a,
+        b + x,
+        PurchaseLaw::Nbd {
+            r: r + x,
+            alpha: alpha + age,
+        },
+        scenario.time.periods,
+        HazardRange::of(scenario, c),
+        approx::purchase_multiplier_high(scenario, c),
+    ))
+}
+
+/// The churn strata of customers of cohort `c` who have renewed `renewals` times:
+/// θ ~ Beta(α, β + n).
+pub fn tenure_churn_strata(scenario: &Scenario, c: usize, renewals: u32) -> Option<ChurnStrata> {
+    let law = crate::sim::setup::beta_churn(&scenario.cohorts[c])?;
+    let (a, b) = crate::sim::setup::tenured_churn(law, renewals);
+    Some(approx::churn_strata(
+        a,
+        b,
+        scenario.time.periods,
+        HazardRange::of(scenario, c),
+    ))
+}
+
+fn tenure_layout(scenario: &Scenario, c: usize, renewals: u32) -> Rc<Layout> {
+    let cohort = &scenario.cohorts[c];
+    let traits: Vec<(f64, f64, f64)> = match crate::sim::setup::beta_churn(cohort) {
+        Some(law) => {
+            let (a, b) = crate::sim::setup::tenured_churn(law, renewals);
+            let rule = approx::churn_rule(
+                a,
+                b,
+                scenario.time.periods,
+                HazardRange::of(scenario, c).high,
+            );
+            rule.nodes
+                .iter()
+                .zip(&rule.weights)
+                .map(|(&theta, &w)| (theta, 0.0, w))
+                .collect()
+        }
+        None => vec![(0.0, 0.0, 1.0)],
+    };
+    Rc::new(Layout::from_traits(&traits, OrderValues::of(cohort)))
+}
+
+/// The existing base of a history cohort for one run (see [`posterior_groups`]): per group
+/// Binomial(n, P(alive)) alive; a stratified (x, T) group's alive customers enter its posterior
+/// strata by multinomial, the rest get exact draws of (p, λ) and a value node, one stratum
+/// each, gathered in one set of strata.
+fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec<Strata<'a>> {
+    let cohort = &scenario.cohorts[c];
+    let (Some(history), Some(params)) = (
+        cohort.existing.history(),
+        crate::sim::setup::bgnbd_parameters(cohort),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let own_scale = match cohort.order_value {
+        OrderValue::GammaGamma { p, .. } => Some(p),
+        _ => None,
+    };
+    let mut points: Vec<(f64, f64, f64)> = Vec::new();
+    for group in posterior_groups(scenario, c) {
+        let mut alive = 0u64;
+        let mut posterior = None;
+        for g in &history[group.groups.clone()] {
+            let p = crate::sim::setup::history_posterior(params, g, &cohort.order_value);
+            alive += binomial(rng, g.count, p.p_alive);
+            posterior = Some(p);
+        }
+        let Some(posterior) = posterior else { continue };
+        if alive == 0 {
+            continue;
+        }
+        if group.stratified {
+            let Some(layout) = posterior_layout(
+                scenario,
+                c,
+                group.frequency,
+                group.age,
+                posterior.value_scale,
+            ) else {
+                continue;
+            };
+            let mut s = Strata::with_layout(scenario, c, layout);
+            s.enter(EXISTING, alive, rng);
+            out.push(s);
+        } else {
+            let (a, b) = posterior.dropout;
+            // Gamma-Gamma ν from the group's posterior, or the population's Gamma(q, γ).
+            let value_law = match (posterior.value_scale, cohort.order_value) {
+                (Some(law), _) => Some(law),
+                (None, OrderValue::GammaGamma { q, gamma, .. }) => Some((q, gamma)),
+                _ => None,
+            };
+            for _ in 0..alive {
+                let p = beta(rng, a, b);
+                let lambda = gamma(rng, posterior.rate_shape, 1.0 / posterior.rate_rate);
+                // One order's Gamma scale 1/ν for Gamma-Gamma; unused otherwise.
+                let scale =
+                    value_law.map_or(1.0, |(shape, rate)| 1.0 / gamma(rng, shape, 1.0 / rate));
+                points.push((p, lambda, scale));
+            }
+        }
+    }
+    if points.is_empty() {
+        return out;
+    }
+    if let Some(order_shape) = own_scale {
+        // Each customer its own stratum and its own exact order-value scale.
+        let layout = Rc::new(Layout::from_points(&points, order_shape));
+        let mut s = Strata::with_layout(scenario, c, layout);
+        for count in s.count[EXISTING].iter_mut() {
+            *count = 1;
+        }
+        out.push(s);
+        return out;
+    }
+    let traits: Vec<(f64, f64, f64)> = points.iter().map(|&(p, l, _)| (p, l, 1.0)).collect();
+    let values = OrderValues::of(cohort);
+    let nodes = values.weights.len();
+    let cumulative: Vec<f64> = values
+        .weights
+        .iter()
+        .scan(0.0, |sum, w| {
+            *sum += w;
+            Some(*sum)
+        })
+        .collect();
+    let total = cumulative.last().copied().unwrap_or(1.0);
+    let layout = Rc::new(Layout::from_traits(&traits, values));
+    let mut s = Strata::with_layout(scenario, c, layout);
+    for i in 0..traits.len() {
+        let v = if nodes > 1 {
+            let u: f64 = rng.random::<f64>() * total;
+            cumulative.partition_point(|&x| x <= u).min(nodes - 1)
+        } else {
+            0
+        };
+        s.count[EXISTING][i * nodes + v] += 1;
+    }
+    out.push(s);
+    out
+}
+
+/// The layout of the posterior dropout strata of an (x, T) group, remembered per thread by
+/// everything it depends on (a study's runs share it unless `[uncertainty]` redraws the
+/// cohort).
+fn posterior_layout(
+    scenario: &Scenario,
+    c: usize,
+    frequency: u32,
+    age: f64,
+    value_scale: Option<(f64, f64)>,
+) -> Option<Rc<Layout>> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static LAYOUTS: RefCell<HashMap<String, Rc<Layout>>> = RefCell::new(HashMap::new());
+    }
+    let cohort = &scenario.cohorts[c];
+    let key = format!(
+        "{:?}|{:?}|{:?}|{frequency}|{}|{:?}|{}|{:?}|{}",
+        cohort.retention,
+        cohort.purchases,
+        cohort.order_value,
+        age.to_bits(),
+        value_scale.map(|(a, b)| (a.to_bits(), b.to_bits())),
+        scenario.time.periods,
+        HazardRange::of(scenario, c),
+        approx::purchase_multiplier_high(scenario, c).to_bits()
+    );
+    if let Some(found) = LAYOUTS.with(|l| l.borrow().get(&key).cloned()) {
+        return Some(found);
+    }
+    let strata = posterior_dropout_strata(scenario, c, frequency, age)?;
+    let values = match (cohort.order_value, value_scale) {
+        // ν ~ Gamma(q + p·x, γ + x·m_x): the Gamma-Gamma strata of that law.
+        (OrderValue::GammaGamma { p, .. }, Some((shape, rate))) => {
+            ValueStrata::gamma_gamma(p, shape, rate).into()
+        }
+        _ => OrderValues::of(cohort),
+    };
+    let layout = Rc::new(Layout::from_traits(&strata.strata, values));
+    LAYOUTS.with(|l| {
+        let mut l = l.borrow_mut();
+        if l.len() > 65_536 {
+            l.clear();
+        }
+        l.insert(key, Rc::clone(&layout));
+    });
+    Some(layout)
 }
 
 impl Population for CohortPopulation<'_> {
     fn active(&self, c: usize) -> [u64; 2] {
         let s = &self.strata[c];
-        [s.count[EXISTING].iter().sum(), s.count[NEW].iter().sum()]
+        let conditioned: u64 = self.posterior[c]
+            .iter()
+            .map(|p| p.count[EXISTING].iter().sum::<u64>())
+            .sum();
+        [
+            s.count[EXISTING].iter().sum::<u64>() + conditioned,
+            s.count[NEW].iter().sum(),
+        ]
     }
 
     fn enter(&mut self, c: usize, origin: usize, n: u64, rng: &mut SimRng) {
@@ -767,49 +1221,23 @@ impl Population for CohortPopulation<'_> {
                 None => s.purchase_group(origin, multiplier, rng),
             };
         }
+        for p in self.posterior[c].iter_mut() {
+            let group = match p.dropout {
+                Some(law) => p.purchase_dropout(EXISTING, law, multiplier, hazard, rng),
+                None => p.purchase_group(EXISTING, multiplier, rng),
+            };
+            let existing = &mut totals[EXISTING];
+            existing.customers += group.customers;
+            existing.orders += group.orders;
+            existing.revenue += group.revenue;
+        }
         totals
     }
 
     fn churn_and_migrate(&mut self, c: usize, hazard: f64, rng: &mut SimRng) {
-        let s = &mut self.strata[c];
-        // BG/NBD dropouts left while purchasing; there is no per-period churn.
-        let churn = s.dropout.is_none();
-        if !churn && s.migration.is_empty() {
-            return;
-        }
-        let nbd = s.nbd();
-        let moves = s.migration.len();
-        for origin in [EXISTING, NEW] {
-            for j in 0..s.layout.propensity.len() {
-                let n = s.count[origin][j];
-                if n == 0 {
-                    continue;
-                }
-                let leave = if churn {
-                    (s.layout.propensity[j] * hazard).min(1.0)
-                } else {
-                    0.0
-                };
-                s.outcome_probs[0] = leave;
-                let mut moving = 0.0;
-                for (d, &(_, p)) in s.migration.iter().enumerate() {
-                    s.outcome_probs[1 + d] = (1.0 - leave) * p;
-                    moving += p;
-                }
-                s.outcome_probs[moves + 1] = ((1.0 - leave) * (1.0 - moving)).max(0.0);
-                multinomial(rng, n, &s.outcome_probs, &mut s.outcome_counts);
-                let stay = s.outcome_counts[moves + 1];
-                for (d, &(to, _)) in s.migration.iter().enumerate() {
-                    self.arrivals[to][origin] += s.outcome_counts[1 + d];
-                }
-                if let Some((shape, _)) = nbd {
-                    // Gamma–Dirichlet: the stayers are a random subset of the stratum, so
-                    // their total rate is the total × Beta(stay·k, (n − stay)·k).
-                    let share = beta(rng, stay as f64 * shape, (n - stay) as f64 * shape);
-                    s.rate[origin][j] *= share;
-                }
-                s.count[origin][j] = stay;
-            }
+        self.strata[c].churn_and_migrate(hazard, rng, &mut self.arrivals);
+        for s in self.posterior[c].iter_mut() {
+            s.churn_and_migrate(hazard, rng, &mut self.arrivals);
         }
     }
 

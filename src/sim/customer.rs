@@ -10,7 +10,7 @@
 
 use rand::RngExt;
 
-use crate::model::dist::{beta, gamma, poisson};
+use crate::model::dist::{beta, binomial, gamma, poisson};
 use crate::scenario::{Cohort, OrderValue, Purchases, Retention, Scenario};
 use crate::sim::period::{EXISTING, GroupTotals, NEW, Population, run_periods};
 use crate::sim::rng::{SimRng, Stream, stream};
@@ -74,21 +74,44 @@ impl<'a> CohortPlan<'a> {
 
     /// Draws a customer's traits from this cohort (SPEC §2).
     fn draw(&self, rng: &mut SimRng) -> Customer {
-        let churn = match self.cohort.retention {
-            Retention::Rate { rate } => 1.0 - rate,
-            Retention::MeanConcentration {
-                mean,
-                concentration,
-            } => 1.0 - beta(rng, mean * concentration, (1.0 - mean) * concentration),
-            Retention::ShiftedBetaGeometric { alpha, beta: b } => beta(rng, alpha, b),
-            Retention::Dropout { alpha, beta: b } => beta(rng, alpha, b),
+        self.draw_given(rng, None, None, None)
+    }
+
+    /// Draws a customer's traits, with the churn (or dropout) propensity from Beta(`churn`),
+    /// the purchase rate from Gamma(shape, rate) `rate` and the Gamma-Gamma ν from
+    /// Gamma(shape, rate) `value` where the customer's past has conditioned them (`history`,
+    /// `tenure`), else from the cohort's laws.
+    fn draw_given(
+        &self,
+        rng: &mut SimRng,
+        churn: Option<(f64, f64)>,
+        rate: Option<(f64, f64)>,
+        value: Option<(f64, f64)>,
+    ) -> Customer {
+        let churn = match (churn, self.cohort.retention) {
+            (Some((a, b)), _) => beta(rng, a, b),
+            (None, Retention::Rate { rate }) => 1.0 - rate,
+            (
+                None,
+                Retention::MeanConcentration {
+                    mean,
+                    concentration,
+                },
+            ) => 1.0 - beta(rng, mean * concentration, (1.0 - mean) * concentration),
+            (None, Retention::ShiftedBetaGeometric { alpha, beta: b }) => beta(rng, alpha, b),
+            (None, Retention::Dropout { alpha, beta: b }) => beta(rng, alpha, b),
         };
-        let rate = match self.cohort.purchases {
-            Purchases::Fixed { n } => n,
-            Purchases::Poisson { mean } => mean,
-            Purchases::NegativeBinomial { mean, shape } => gamma(rng, shape, mean / shape),
+        let rate = match (rate, self.cohort.purchases) {
+            (Some((shape, rate)), _) => gamma(rng, shape, 1.0 / rate),
+            (None, Purchases::Fixed { n }) => n,
+            (None, Purchases::Poisson { mean }) => mean,
+            (None, Purchases::NegativeBinomial { mean, shape }) => gamma(rng, shape, mean / shape),
         };
         let value_scale = match self.cohort.order_value {
+            OrderValue::GammaGamma { .. } if value.is_some() => {
+                let (shape, rate) = value.unwrap_or((1.0, 1.0));
+                gamma(rng, shape, 1.0 / rate)
+            }
             OrderValue::HeterogeneousGamma {
                 mean, customer_cv, ..
             } => gamma(
@@ -104,6 +127,44 @@ impl<'a> CohortPlan<'a> {
             churn,
             rate,
             value_scale,
+        }
+    }
+
+    /// The existing base of the cohort: fresh draws, or customers conditioned on their past.
+    /// A history group of n customers has Binomial(n, P(alive)) still alive, each with
+    /// λ ~ Gamma(r + x, α + T) and p ~ Beta(a, b + x); those gone are not simulated
+    /// ([`crate::sim::setup::history_posterior`]). A tenure group's customers have
+    /// θ ~ Beta(α, β + n).
+    fn existing_base(&self, rng: &mut SimRng) -> Vec<Customer> {
+        use crate::scenario::ExistingBase;
+        use crate::sim::setup;
+        match &self.cohort.existing {
+            ExistingBase::Fresh => (0..self.cohort.customers).map(|_| self.draw(rng)).collect(),
+            ExistingBase::History(groups) => {
+                let Some(params) = setup::bgnbd_parameters(self.cohort) else {
+                    return Vec::new();
+                };
+                let mut base = Vec::new();
+                for group in groups.0.iter() {
+                    let posterior =
+                        setup::history_posterior(params, group, &self.cohort.order_value);
+                    let alive = binomial(rng, group.count, posterior.p_alive);
+                    let rate = Some((posterior.rate_shape, posterior.rate_rate));
+                    base.extend((0..alive).map(|_| {
+                        self.draw_given(rng, Some(posterior.dropout), rate, posterior.value_scale)
+                    }));
+                }
+                base
+            }
+            ExistingBase::Tenure(groups) => {
+                let prior = setup::beta_churn(self.cohort);
+                let mut base = Vec::new();
+                for group in groups {
+                    let churn = prior.map(|law| setup::tenured_churn(law, group.renewals));
+                    base.extend((0..group.count).map(|_| self.draw_given(rng, churn, None, None)));
+                }
+                base
+            }
         }
     }
 
@@ -156,10 +217,7 @@ impl<'a> CustomerPopulation<'a> {
             .collect();
         let groups = cohorts
             .iter()
-            .map(|plan| {
-                let existing = (0..plan.cohort.customers).map(|_| plan.draw(rng)).collect();
-                [existing, Vec::new()]
-            })
+            .map(|plan| [plan.existing_base(rng), Vec::new()])
             .collect();
         let arrivals = vec![[Vec::new(), Vec::new()]; cohorts.len()];
         CustomerPopulation {

@@ -76,3 +76,83 @@ fn draw_parameters(scenario: &Scenario, seed: u64, run: u64) -> (Cow<'_, Scenari
     });
     (Cow::Owned(drawn), clamped)
 }
+
+/// What one history group's past implies about its customers at the start of period 1
+/// (Fader, Hardie & Lee 2005a): each is still alive with probability `p_alive`, and an alive
+/// customer's purchase rate is λ ~ Gamma(shape `rate_shape`, rate `rate_rate`) = Gamma(r + x,
+/// α + T) and its dropout probability p ~ Beta(`dropout.0`, `dropout.1`) = Beta(a, b + x),
+/// independently. (The likelihood of "alive at T after x purchases, the last at t_x" is
+/// λ^x·e^(−λT)·(1 − p)^x; times the Gamma(r, α) and Beta(a, b) priors it gives these laws, and
+/// the Poisson process restarts at T by memorylessness.)
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryPosterior {
+    pub p_alive: f64,
+    pub rate_shape: f64,
+    pub rate_rate: f64,
+    pub dropout: (f64, f64),
+    /// Gamma-Gamma ν ~ Gamma(shape, rate) = Gamma(q + p·x, γ + x·m_x) when the group has a
+    /// monetary value and the cohort Gamma-Gamma order values (Fader, Hardie & Lee 2005b: the
+    /// x repeat orders, each Gamma(p, ν), update the Gamma(q, γ) prior of ν by conjugacy).
+    pub value_scale: Option<(f64, f64)>,
+}
+
+/// The BG/NBD parameters (r, α, a, b) of a dropout cohort with NBD purchases: λ ~ Gamma(shape
+/// r = `shape`, rate α = shape/mean), p ~ Beta(a, b).
+pub fn bgnbd_parameters(cohort: &crate::scenario::Cohort) -> Option<[f64; 4]> {
+    use crate::scenario::{Purchases, Retention};
+    match (cohort.retention, cohort.purchases) {
+        (Retention::Dropout { alpha, beta }, Purchases::NegativeBinomial { mean, shape }) => {
+            Some([shape, shape / mean.max(f64::MIN_POSITIVE), alpha, beta])
+        }
+        _ => None,
+    }
+}
+
+/// The posterior of `group` at BG/NBD parameters `[r, α, a, b]`.
+pub fn history_posterior(
+    [r, alpha, a, b]: [f64; 4],
+    group: &crate::scenario::HistoryGroup,
+    order_value: &crate::scenario::OrderValue,
+) -> HistoryPosterior {
+    let x = f64::from(group.frequency);
+    let value_scale = match (*order_value, group.monetary_value) {
+        (crate::scenario::OrderValue::GammaGamma { p, q, gamma }, Some(m))
+            if group.frequency > 0 =>
+        {
+            Some((q + p * x, gamma + x * m))
+        }
+        _ => None,
+    };
+    HistoryPosterior {
+        p_alive: crate::fit::scores::p_alive(
+            [r, alpha, a, b],
+            group.frequency,
+            group.recency,
+            group.age,
+        ),
+        rate_shape: r + x,
+        rate_rate: alpha + group.age,
+        dropout: (a, b + x),
+        value_scale,
+    }
+}
+
+/// The Beta(α, β) law of a cohort's churn propensity θ (sBG, or `{ mean, concentration }` as
+/// θ ~ Beta((1 − r̄)c, r̄c)), if it has one.
+pub fn beta_churn(cohort: &crate::scenario::Cohort) -> Option<(f64, f64)> {
+    use crate::scenario::Retention;
+    match cohort.retention {
+        Retention::MeanConcentration {
+            mean,
+            concentration,
+        } if mean > 0.0 && mean < 1.0 => Some(((1.0 - mean) * concentration, mean * concentration)),
+        Retention::ShiftedBetaGeometric { alpha, beta } => Some((alpha, beta)),
+        _ => None,
+    }
+}
+
+/// θ of customers who have renewed n times: Beta(α, β + n) (Fader & Hardie 2010: surviving a
+/// renewal multiplies the density by 1 − θ).
+pub fn tenured_churn((alpha, beta): (f64, f64), renewals: u32) -> (f64, f64) {
+    (alpha, beta + f64::from(renewals))
+}

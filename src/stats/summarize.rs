@@ -105,5 +105,6 @@ pub fn summarize_labelled(labels: &SummaryLabels, simulation: &Simulation) -> Si
         periods,
         approximations: simulation.approximations.clone(),
         channels: Vec::new(),
+        existing_base: Vec::new(),
     }
 }

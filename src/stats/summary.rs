@@ -23,6 +23,10 @@ pub struct SimulationSummary {
     /// [`crate::plans::channels`]; absent for the flat `[acquisition]` block and in merges.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<ChannelSummary>,
+    /// What the history-aware cohorts' existing customers are worth today, in closed form
+    /// (SPEC §12 `existing_base`); absent from the JSON when no cohort has a `history`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub existing_base: Vec<crate::fit::base_value::CohortBaseValue>,
 }
 
 /// One channel's customers, costs and value under one plan; money discounted to period 0.

@@ -128,6 +128,7 @@ fn a_fitted_scenario_simulates_the_bgnbd_expected_purchases() {
         discount_rate: 0.10,
         bgnbd: &purchasing,
         gamma_gamma: &spend,
+        history: None,
     }
     .to_toml();
     let scenario =
@@ -521,7 +522,11 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
     assert_eq!(
         file_names(&out),
         [
+            "clv.png",
+            "clv.svg",
             "fit.json",
+            "p_alive.png",
+            "p_alive.svg",
             "repeat_purchases.png",
             "repeat_purchases.svg",
             "scores.csv"

@@ -8,6 +8,7 @@ mod engines;
 mod exports;
 mod fit;
 mod hessian;
+mod history;
 mod interrupt;
 mod optimizer;
 mod plans;

@@ -24,6 +24,8 @@ const COHORT_KEYS: &[&str] = &[
     "referral_cohort",
     "extra_value",
     "sensitivity",
+    "history",
+    "tenure",
 ];
 
 /// Cohort names by index, for resolving cross-references (mix, migration, …).
@@ -149,20 +151,27 @@ fn name(ctx: &mut Ctx<'_>, item: &Field<'_>, earlier: &[Field<'_>]) -> String {
 
 fn cohort(ctx: &mut Ctx<'_>, item: &Field<'_>, index: usize, names: &Names) -> Option<Cohort> {
     let table = ctx.table(item, COHORT_KEYS)?;
-    let customers = table
-        .required(
+    let grouped_base = table.get("history").is_some()
+        || table
+            .get("tenure")
+            .is_some_and(|f| matches!(f.node.value, crate::scenario::document::Value::Array(_)));
+    let customers_field = if grouped_base {
+        table.get("customers")
+    } else {
+        table.required(
             ctx,
             "customers",
             "active customers at the start, e.g. 20000; 0 for a cohort filled by acquisition",
         )
-        .and_then(|f| {
-            ctx.whole(
-                &f,
-                0,
-                MAX_POPULATION,
-                "larger bases could never be simulated; scale the scenario down",
-            )
-        });
+    };
+    let customers = customers_field.as_ref().and_then(|f| {
+        ctx.whole(
+            f,
+            0,
+            MAX_POPULATION,
+            "larger bases could never be simulated; scale the scenario down",
+        )
+    });
     let retention = table
         .required(ctx, "retention", "e.g. { rate = 0.9 }")
         .and_then(|f| retention(ctx, &f));
@@ -199,12 +208,24 @@ fn cohort(ctx: &mut Ctx<'_>, item: &Field<'_>, index: usize, names: &Names) -> O
     );
     let name = names.0.get(index).cloned().unwrap_or_default();
     let extra = extra?;
+    let retention = retention?;
+    let purchases = purchases?;
+    let order_value = order_value?;
+    let (customers, existing) = existing_base(
+        ctx,
+        &table,
+        customers_field.as_ref(),
+        customers,
+        retention,
+        purchases,
+        order_value,
+    )?;
     Some(Cohort {
         name,
-        customers: customers?,
-        retention: retention?,
-        purchases: purchases?,
-        order_value: order_value?,
+        customers,
+        retention,
+        purchases,
+        order_value,
         margin: margin?,
         cost_to_serve: cost_to_serve?,
         referrals: referrals?,
@@ -215,7 +236,113 @@ fn cohort(ctx: &mut Ctx<'_>, item: &Field<'_>, index: usize, names: &Names) -> O
             transaction: extra[2],
         },
         sensitivity: sensitivity?,
+        existing,
     })
+}
+
+/// `history` or `tenure` with the cohort's size: `customers` may be left out when groups give
+/// it, and must match them when both are written.
+fn existing_base(
+    ctx: &mut Ctx<'_>,
+    table: &Table<'_>,
+    customers_field: Option<&Field<'_>>,
+    customers: Option<u64>,
+    retention: Retention,
+    purchases: Purchases,
+    order_value: OrderValue,
+) -> Option<(u64, ExistingBase)> {
+    let history_field = table.get("history");
+    let tenure_field = table.get("tenure");
+    let customers_given = customers_field.is_some();
+    if customers_given && customers.is_none() {
+        return None;
+    }
+    let (groups_total, existing) = match (&history_field, &tenure_field) {
+        (None, None) => return Some((customers.unwrap_or(0), ExistingBase::Fresh)),
+        (Some(_), Some(t)) => {
+            ctx.error(
+                &t.key_span,
+                &t.path,
+                "a cohort has either `history` (BG/NBD purchase histories) or `tenure` \
+                 (renewals of a contract), not both",
+            );
+            return None;
+        }
+        (Some(h), None) => {
+            let bgnbd = matches!(retention, Retention::Dropout { .. })
+                && matches!(purchases, Purchases::NegativeBinomial { .. });
+            if !bgnbd {
+                ctx.error(
+                    &h.key_span,
+                    &h.path,
+                    "`history` conditions BG/NBD customers on their purchases: it needs \
+                     retention = { dropout_alpha, dropout_beta } and purchases = { mean, shape }",
+                );
+                return None;
+            }
+            let groups = super::history::history(ctx, h)?;
+            if groups.iter().any(|g| g.monetary_value.is_some())
+                && !matches!(order_value, OrderValue::GammaGamma { .. })
+            {
+                ctx.error(
+                    &h.key_span,
+                    &h.path,
+                    "`monetary_value` conditions Gamma-Gamma order values on a customer's spend: \
+                     it needs order_value = { p, q, gamma }, or leave the column out",
+                );
+                return None;
+            }
+            let total: u64 = groups.iter().map(|g| g.count).sum();
+            (total, super::history::shared(groups))
+        }
+        (None, Some(t)) => {
+            let beta_churn = match retention {
+                Retention::ShiftedBetaGeometric { .. } => true,
+                Retention::MeanConcentration { mean, .. } => mean > 0.0 && mean < 1.0,
+                _ => false,
+            };
+            if !beta_churn {
+                ctx.error(
+                    &t.key_span,
+                    &t.path,
+                    "`tenure` conditions a Beta churn propensity on renewals survived: it needs \
+                     retention = { churn_alpha, churn_beta } or { mean, concentration } with \
+                     0 < mean < 1",
+                );
+                return None;
+            }
+            let groups = super::history::tenure(ctx, t, customers)?;
+            let total: u64 = groups.iter().map(|g| g.count).sum();
+            (total, ExistingBase::Tenure(groups))
+        }
+    };
+    if total_too_large(groups_total) {
+        let f = history_field.or(tenure_field)?;
+        ctx.error(
+            &f.key_span,
+            &f.path,
+            format!("{groups_total} customers in all is more than {MAX_POPULATION}"),
+        );
+        return None;
+    }
+    if let (Some(field), Some(n)) = (customers_field, customers)
+        && n != groups_total
+    {
+        ctx.error(
+            &field.node.span,
+            &field.path,
+            format!(
+                "customers = {n}, but the cohort's groups hold {groups_total}; leave \
+                 `customers` out or make it the groups' total"
+            ),
+        );
+        return None;
+    }
+    Some((groups_total, existing))
+}
+
+fn total_too_large(total: u64) -> bool {
+    total > MAX_POPULATION
 }
 
 /// An optional sub-table of three numbers, each with a default.

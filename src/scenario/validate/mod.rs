@@ -12,6 +12,7 @@
 //! - cohorts: see [`cohorts`]; sections: see [`market`], [`plans`], [`uncertainty`].
 
 mod cohorts;
+mod history;
 mod market;
 mod plans;
 mod read;
@@ -21,6 +22,8 @@ use super::document::Node;
 use super::error::Diagnostic;
 use super::types::*;
 use read::{Ctx, Field, Table, nearest};
+
+pub use history::{merge_histories, parse_history_csv};
 
 /// The longest horizon accepted: a run of more periods could never finish in useful time.
 pub const MAX_PERIODS: u64 = 100_000;

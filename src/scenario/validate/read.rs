@@ -50,6 +50,11 @@ impl<'t> Ctx<'t> {
         self.error_at(Some(span), path, message);
     }
 
+    /// The file being validated, as given (relative files it names are read beside it).
+    pub fn file(&self) -> &'t str {
+        self.file
+    }
+
     /// How many problems have been reported so far (to tell whether a check added any).
     pub fn count(&self) -> usize {
         self.found.len()

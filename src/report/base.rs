@@ -1,0 +1,145 @@
+//! The report's "Today's base" section (SPEC §13): for each cohort whose customers carry their
+//! history, what they are worth, split into likely alive and likely gone, how concentrated,
+//! and by frequency × recency segment, with the P(alive) matrix and the value distribution.
+
+use std::fmt::Write;
+
+use super::data::{ChartRef, ReportData};
+use super::{escape_html, escape_markdown, money};
+use crate::chart::theme::{percent, thousands};
+use crate::fit::base_value::CohortBaseValue;
+
+/// The section's sentences, shared by both formats.
+fn sentences(c: &CohortBaseValue, periods: usize, cur: &str) -> Vec<String> {
+    vec![
+        format!(
+            "Cohort `{}`: {} customers with a history, of whom {} are expected to be still \
+             active. Over the {periods} periods they are expected to make {} purchases worth {} \
+             in discounted purchase margin (closed form, Fader, Hardie & Lee 2005).",
+            c.cohort,
+            thousands(c.customers as f64),
+            thousands(c.expected_alive.round()),
+            thousands(c.expected_purchases.round()),
+            money(c.value, cur)
+        ),
+        format!(
+            "{} customers are likely still active (P(alive) ≥ 50%) and hold {} of that value; \
+             the {} likely gone hold {}. The most valuable 10% of customers hold {}.",
+            thousands(c.likely_alive.customers as f64),
+            percent(c.likely_alive.share_of_value),
+            thousands(c.likely_gone.customers as f64),
+            percent(c.likely_gone.share_of_value),
+            percent(c.top_decile_share)
+        ),
+    ]
+}
+
+fn segment_rows(c: &CohortBaseValue, cur: &str) -> Vec<[String; 6]> {
+    c.segments
+        .iter()
+        .map(|s| {
+            [
+                s.frequency.clone(),
+                s.since_last.clone(),
+                thousands(s.customers as f64),
+                format!("{:.2}", s.p_alive),
+                format!("{:.1}", s.expected_purchases),
+                money(s.value, cur),
+            ]
+        })
+        .collect()
+}
+
+const HEADER: [&str; 6] = [
+    "Repeat purchases",
+    "Weeks since last",
+    "Customers",
+    "Mean P(alive)",
+    "Expected purchases",
+    "Value",
+];
+
+/// The section in Markdown, or nothing when no cohort has a history.
+pub fn markdown(data: &ReportData, charts: &[ChartRef]) -> String {
+    let cur = data.currency.as_str();
+    let periods = data.summary.periods.len();
+    let mut m = String::new();
+    if data.summary.existing_base.is_empty() {
+        return m;
+    }
+    m.push_str("## Today's base\n\n");
+    for c in &data.summary.existing_base {
+        for s in sentences(c, periods, cur) {
+            let _ = writeln!(m, "{}\n", escape_markdown(&s));
+        }
+        let _ = writeln!(
+            m,
+            "| {} |\n|---|---|---:|---:|---:|---:|",
+            HEADER.join(" | ")
+        );
+        for row in segment_rows(c, cur) {
+            let cells: Vec<String> = row.iter().map(|x| escape_markdown(x)).collect();
+            let _ = writeln!(m, "| {} |", cells.join(" | "));
+        }
+        m.push('\n');
+    }
+    for chart in charts {
+        let _ = writeln!(
+            m,
+            "![{}]({}.png)\n\n[SVG]({}.svg)\n",
+            escape_markdown(&chart.alt),
+            chart.stem,
+            chart.stem
+        );
+    }
+    m
+}
+
+/// The section in HTML, or nothing when no cohort has a history.
+pub fn html(
+    data: &ReportData,
+    refs: &[ChartRef],
+    charts: &[(String, crate::chart::Rendered)],
+) -> String {
+    use base64::Engine;
+    let cur = data.currency.as_str();
+    let periods = data.summary.periods.len();
+    let mut h = String::new();
+    if data.summary.existing_base.is_empty() {
+        return h;
+    }
+    h.push_str("<section id=\"base\">\n<h2>Today's base</h2>\n");
+    for c in &data.summary.existing_base {
+        for s in sentences(c, periods, cur) {
+            let _ = writeln!(h, "<p>{}</p>", escape_html(&s));
+        }
+        h.push_str("<table class=\"num\">\n<tr>");
+        for cell in HEADER {
+            let _ = write!(h, "<th>{}</th>", escape_html(cell));
+        }
+        h.push_str("</tr>\n");
+        for row in segment_rows(c, cur) {
+            h.push_str("<tr>");
+            for cell in &row {
+                let _ = write!(h, "<td>{}</td>", escape_html(cell));
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n");
+    }
+    for chart in refs {
+        let Some((_, rendered)) = charts.iter().find(|(stem, _)| *stem == chart.stem) else {
+            continue;
+        };
+        let png = base64::engine::general_purpose::STANDARD.encode(&rendered.png);
+        let _ = writeln!(
+            h,
+            "<figure><img src=\"data:image/png;base64,{png}\" alt=\"{}\" width=\"960\" \
+             height=\"540\"><figcaption>{}</figcaption></figure>",
+            escape_html(&chart.alt),
+            escape_html(&chart.alt)
+        );
+    }
+    h.push_str("</section>\n");
+    h
+}
