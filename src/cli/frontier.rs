@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::args::{ChartArgs, OutputArgs, RunArgs, parse_budget_range, parse_objective};
 use super::optimize::settings_of;
 use super::progress::TerminalProgress;
+use super::publish::Entry;
 use super::simulate::resolve_plan;
 use super::{CliError, optimize_error, output, render_plans, with_threads};
 use crate::chart::{self, data::FrontierChart};
@@ -77,6 +78,7 @@ pub struct BudgetRange(pub Vec<f64>);
 
 pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
+    args.output.check()?;
     let budgets: Vec<f64> = match &args.budget_range {
         Some(range) => range.0.clone(),
         None => args.budgets.clone(),
@@ -105,7 +107,13 @@ pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
     .map_err(optimize_error)?;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
+    let engine = crate::sim::EngineKind::from(args.run.engine).name();
+    let entry = Entry::new("frontier")
+        .scenario(&scenario)
+        .input(&args.scenario)
+        .run(args.run.seed, args.run.runs, engine);
     args.output.emit(
+        entry,
         &json,
         || {
             let mut files = vec![

@@ -233,18 +233,29 @@ pub(crate) fn table(align: &[Align], rows: &[Vec<String>], indent: usize) -> Str
         let cells: Vec<String> = row
             .iter()
             .enumerate()
-            .map(
-                |(c, cell)| match align.get(c).copied().unwrap_or(Align::Left) {
-                    Align::Left => format!("{cell:<width$}", width = widths[c]),
-                    Align::Right => format!("{cell:>width$}", width = widths[c]),
-                },
-            )
+            .map(|(c, cell)| {
+                pad(
+                    cell,
+                    widths[c],
+                    align.get(c).copied().unwrap_or(Align::Left),
+                )
+            })
             .collect();
-        let line = format!("{:indent$}{}", "", cells.join(GAP));
+        let line = format!("{}{}", " ".repeat(indent), cells.join(GAP));
         out.push_str(line.trim_end());
         out.push('\n');
     }
     out
+}
+
+/// `cell` padded with spaces to `width` characters. By hand rather than with `{:<width$}`,
+/// whose width is limited to 65,535 and panics past it (a plan name can be longer).
+fn pad(cell: &str, width: usize, align: Align) -> String {
+    let fill = " ".repeat(width.saturating_sub(cell.chars().count()));
+    match align {
+        Align::Left => format!("{cell}{fill}"),
+        Align::Right => format!("{fill}{cell}"),
+    }
 }
 
 /// Whole currency units with thousands separators: `-1,234,568`. Never prints `-0`.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::args::{ChartArgs, EngineArg, OutputArgs};
 use super::progress::TerminalProgress;
+use super::publish::Entry;
 use super::simulate::{resolve_plan, sim_error};
 use super::{CliError, output, render_plans, with_threads};
 use crate::chart::plans::TORNADO_PARAMETERS;
@@ -82,6 +83,7 @@ fn parse_step(text: &str) -> Result<f64, String> {
 
 pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
+    args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
     let settings = Settings {
@@ -101,7 +103,13 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     .map_err(sim_error)?;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
+    let engine = crate::sim::EngineKind::from(args.engine).name();
+    let entry = Entry::new("sensitivity")
+        .scenario(&scenario)
+        .input(&args.scenario)
+        .run(args.seed, args.runs, engine);
     args.output.emit(
+        entry,
         &json,
         || {
             let mut files = vec![

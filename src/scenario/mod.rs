@@ -40,12 +40,52 @@ impl Format {
 /// Reads and validates a scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::io(&display, &e))?;
+    let text = read_bounded(path).map_err(|e| ScenarioError::io(&display, &e))?;
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
     parse_str(&text, &display, stem, Format::from_path(path))
+}
+
+/// The largest scenario file read (SPEC §12.3); a real scenario is a few kilobytes.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// The file's text if it is a regular file of at most [`MAX_SCENARIO_BYTES`]: a device, a FIFO
+/// or a huge file is refused before it is read, not read until memory runs out.
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a folder, a device or a pipe); name a scenario file",
+        ));
+    }
+    let too_large = |size: u64| {
+        std::io::Error::other(format!(
+            "the file is {size} bytes; scenario files are limited to {MAX_SCENARIO_BYTES} bytes"
+        ))
+    };
+    if meta.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..valid];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = valid - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not valid UTF-8 at line {line}, column {column} (byte {valid}); save the file as UTF-8"),
+        )
+    })
 }
 
 /// Parses and validates scenario text. `file` names the source in diagnostics; `default_name`

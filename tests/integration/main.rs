@@ -11,6 +11,7 @@ mod interrupt;
 mod optimizer;
 mod plans;
 mod polish;
+mod reliability;
 mod report;
 mod robustness;
 mod scenario_files;
