@@ -67,6 +67,13 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     };
     let mut progress = TerminalProgress::new(args.quiet);
     let comparison = with_threads(args.run.threads, || {
+        super::simulate::announce_work(
+            &scenario,
+            &scenario.plans[scenario.baseline_plan],
+            args.run.engine.into(),
+            args.run.runs,
+            indices.len(),
+        );
         compare(
             &scenario,
             &indices,

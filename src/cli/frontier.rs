@@ -76,6 +76,9 @@ pub struct FrontierArgs {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetRange(pub Vec<f64>);
 
+/// The most budgets of one frontier, as `--budget-range` allows.
+const MAX_BUDGETS: usize = 1000;
+
 pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
@@ -83,6 +86,12 @@ pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
         Some(range) => range.0.clone(),
         None => args.budgets.clone(),
     };
+    if budgets.len() > MAX_BUDGETS {
+        return Err(CliError::invalid(anyhow::anyhow!(
+            "--budgets lists {} budgets; at most {MAX_BUDGETS} (each is a whole optimization)",
+            budgets.len()
+        )));
+    }
     if let Some(bad) = budgets.iter().find(|b| !(**b >= 0.0 && b.is_finite())) {
         return Err(CliError::invalid(anyhow::anyhow!(
             "--budgets: every budget must be a number ≥ 0, got {bad}"

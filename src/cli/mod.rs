@@ -59,6 +59,11 @@ pub struct Cli {
     /// No progress bars on stderr (they are shown only when stderr is a terminal anyway).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// Refuse a study whose results would need more memory than SIZE (e.g. 512M, 8G; default:
+    /// half of the machine's memory), before any work starts.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = crate::sim::size::parse_memory)]
+    pub max_memory: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +86,9 @@ pub enum Command {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     run_progress::set_quiet(cli.quiet);
+    if let Some(bytes) = cli.max_memory {
+        crate::sim::size::set_memory_limit(bytes);
+    }
     match cli.command {
         Command::Simulate(args) => simulate::run(&args),
         Command::Compare(args) => compare::run(&args),

@@ -260,11 +260,17 @@ pub fn publish(
     fs::create_dir_all(dir)
         .map_err(|e| failed(dir, &format!("cannot create the folder: {e}"), created))?;
     let result = publish_locked(dir, &mut entry, files);
-    if result.is_err() && created {
+    match result {
         // Only the folder this run created, and only if nothing else appeared in it.
-        let _ = fs::remove_dir(dir);
+        Err(error) if created && fs::remove_dir(dir).is_ok() => Err(CliError {
+            code: error.code,
+            error: anyhow::anyhow!(
+                "{}",
+                format!("{:#}", error.error).replace(LEFT_AS_IT_WAS, "nothing was written")
+            ),
+        }),
+        result => result,
     }
-    result
 }
 
 fn publish_locked(
@@ -397,12 +403,15 @@ fn lock(dir: &Path) -> Result<Option<File>, CliError> {
     }
 }
 
+/// What a failed publication says of the folder.
+const LEFT_AS_IT_WAS: &str = "the folder was left as it was (no file of this run was published)";
+
 /// A failure that left the folder as it was.
 fn failed(dir: &Path, what: &str, created: bool) -> CliError {
     let state = if created {
         "nothing was written"
     } else {
-        "the folder was left as it was (no file of this run was published)"
+        LEFT_AS_IT_WAS
     };
     CliError::failed(anyhow::anyhow!(
         "cannot write the results into {}: {what}; {state}",
@@ -415,8 +424,7 @@ fn interrupted(dir: &Path) -> CliError {
     CliError {
         code: crate::cancel::exit_code(),
         error: anyhow::anyhow!(
-            "interrupted by {} while writing {}; the folder was left as it was (no file of this \
-             run was published)",
+            "interrupted by {} while writing {}; {LEFT_AS_IT_WAS}",
             crate::cancel::signal_name(),
             dir.display()
         ),

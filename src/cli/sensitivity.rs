@@ -58,7 +58,7 @@ pub struct SensitivityArgs {
     pub screen: Option<u64>,
 
     /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
 
     #[command(flatten)]

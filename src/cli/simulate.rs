@@ -251,6 +251,7 @@ fn simulate(
     let plan = &scenario.plans[options.plan];
     let total = runs.end - runs.start;
     let go = || {
+        announce_work(scenario, plan, options.engine, total, 1);
         super::run_progress::with_runs(total, || {
             sim::run_plan_range(scenario, plan, options, runs.clone())
         })
@@ -265,6 +266,54 @@ fn simulate(
             .install(go),
     };
     result.map_err(sim_error)
+}
+
+/// Work above this many seconds is announced before it starts.
+const ANNOUNCE_SECONDS: f64 = 5.0;
+
+/// Prints the estimated time of `plans` × `runs` runs when above [`ANNOUNCE_SECONDS`]
+/// ([`sim::estimated_seconds`]; for `auto`, the cheaper engine, which it normally takes).
+pub(super) fn announce_work(
+    scenario: &Scenario,
+    plan: &scenario::Plan,
+    engine: sim::EngineKind,
+    runs: u64,
+    plans: usize,
+) {
+    use sim::EngineKind;
+    let estimate = |engine| sim::estimated_seconds(scenario, plan, engine, runs) * plans as f64;
+    let (engine, seconds) = match engine {
+        EngineKind::Auto => {
+            let customer = estimate(EngineKind::Customer);
+            let cohort = estimate(EngineKind::Cohort);
+            if cohort < customer {
+                (EngineKind::Cohort, cohort)
+            } else {
+                (EngineKind::Customer, customer)
+            }
+        }
+        other => (other, estimate(other)),
+    };
+    if seconds > ANNOUNCE_SECONDS {
+        progress::note(&format!(
+            "note: about {} of work ({} run(s) × {plans} plan(s) on the {} engine, {} thread(s))",
+            duration(seconds),
+            runs,
+            engine.name(),
+            rayon::current_num_threads()
+        ));
+    }
+}
+
+/// "40 s", "12 min", "3.2 h".
+fn duration(seconds: f64) -> String {
+    if seconds < 120.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 7200.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
 }
 
 /// Refusals of the input (too large, an engine that cannot do this scenario) exit 2; any

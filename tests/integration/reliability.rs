@@ -461,3 +461,80 @@ fn user_text_is_escaped_in_csv_terminal_and_markdown() {
     let html = fs::read_to_string(report.join("report.html")).unwrap();
     assert!(!html.contains("<script>"), "raw HTML in report.html");
 }
+
+#[test]
+fn parameters_where_the_engines_lose_accuracy_are_refused_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "retention = { rate = 0.9 }",
+            "retention = { mean = 0.9, concentration = 1e-17 }",
+            "cohorts[0].retention.concentration",
+        ),
+        (
+            "retention = { rate = 0.9 }",
+            "retention = { mean = 0.9, concentration = 1e160 }",
+            "cohorts[0].retention.concentration",
+        ),
+        (
+            "retention = { rate = 0.9 }",
+            "retention = { churn_alpha = 1e300, churn_beta = 1e300 }",
+            "cohorts[0].retention.churn_alpha",
+        ),
+        (
+            "retention = { rate = 0.9 }",
+            "retention = { churn_alpha = 1e-300, churn_beta = 1e-300 }",
+            "cohorts[0].retention.churn_beta",
+        ),
+        (
+            "purchases = { mean = 1.0 }",
+            "purchases = { mean = 1e300 }",
+            "cohorts[0].purchases.mean",
+        ),
+        (
+            "[plans.current]",
+            "[shocks]\ndemand = { sd = 40 }\n\n[plans.current]",
+            "shocks.demand.sd",
+        ),
+    ];
+    for (from, to, key) in cases {
+        let scenario = write(dir.path(), "s.toml", &SCENARIO.replace(from, to));
+        ceq()
+            .arg("validate")
+            .arg(&scenario)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(key))
+            .stderr(predicate::str::contains("internal error").not());
+    }
+}
+
+#[test]
+fn results_past_the_memory_limit_are_refused_before_the_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "s.toml", SCENARIO);
+    let started = Instant::now();
+    ceq()
+        .arg("compare")
+        .arg(&scenario)
+        .args(["--runs", "10000000", "--max-memory", "64M"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "above the memory limit of 0.1 GiB",
+        ));
+    ceq()
+        .arg("simulate")
+        .arg(&scenario)
+        .args(["--runs", "1000", "--max-memory", "64M"])
+        .assert()
+        .success();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // Devices and pipes are not read until memory runs out.
+    #[cfg(unix)]
+    ceq()
+        .args(["validate", "/dev/zero"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a regular file"));
+}

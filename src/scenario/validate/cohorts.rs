@@ -64,6 +64,9 @@ pub struct CohortList {
     pub cohorts: Option<Vec<Cohort>>,
 }
 
+/// The most cohorts a scenario may have (SPEC §12.3).
+pub const MAX_COHORTS: usize = 1000;
+
 pub fn cohorts(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<CohortList> {
     let Some(items) = elements(field) else {
         ctx.wrong_type(
@@ -78,6 +81,18 @@ pub fn cohorts(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<CohortList> {
             &field.key_span,
             &field.path,
             "at least one cohort is needed; add a [[cohorts]] table",
+        );
+        return None;
+    }
+    if items.len() > MAX_COHORTS {
+        ctx.error(
+            &field.key_span,
+            &field.path,
+            format!(
+                "{} cohorts; at most {MAX_COHORTS} (every run holds a result per cohort and \
+                 period): merge similar cohorts",
+                items.len()
+            ),
         );
         return None;
     }
