@@ -375,11 +375,16 @@ pub fn estimated_seconds(scenario: &Scenario, plan: &Plan, engine: EngineKind, r
     per_run_ns * runs as f64 / rayon::current_num_threads().max(1) as f64 * 1e-9
 }
 
-/// Measured nanoseconds per customer-period of the per-customer engine on one core (README
-/// "Performance" gives the commands): constant retention, Beta/sBG churn, BG/NBD dropout.
-const MEASURED_NS_RATE: f64 = 3.0;
-const MEASURED_NS_BETA: f64 = 10.0;
-const MEASURED_NS_DROPOUT: f64 = 40.0;
+/// Nanoseconds per customer-period of the per-customer engine on one core. README
+/// "Performance" measures 2.8 ns (`{ rate }`) and 11 ns (Beta churn) of CPU time on an idle
+/// core; the probe of issue 15 measured BG/NBD at about 25 M customer-periods/s (40 ns). On a
+/// busy 2-core machine (December 2026) `ceq simulate s.toml --engine customer --runs 20
+/// --threads 1` of one cohort of 200,000 customers over 12 months took 10.3, 32.3 and 80.4 ns
+/// of wall time per customer-period for the three forms, start-up included. The constants lie
+/// between, so an estimate is right within a factor of about two either way.
+const MEASURED_NS_RATE: f64 = 5.0;
+const MEASURED_NS_BETA: f64 = 16.0;
+const MEASURED_NS_DROPOUT: f64 = 45.0;
 
 /// Rough nanoseconds per run of the cohort engine: per period about 12 ns for each stratum
 /// that holds customers (a few binomial draws; more for large counts, less for one or two

@@ -443,6 +443,7 @@ fn fit_survival_writes_fit_json_and_a_chart_per_column() {
         file_names(&out),
         [
             "fit.json",
+            "manifest.json",
             "survival_high_end.png",
             "survival_high_end.svg",
             "survival_regular.png",
@@ -486,7 +487,12 @@ fn fit_survival_writes_fit_json_and_a_chart_per_column() {
         .stdout(predicate::str::contains("retention = { churn_alpha"));
     assert_eq!(
         file_names(&all),
-        ["fit.json", "survival_regular.png", "survival_regular.svg"]
+        [
+            "fit.json",
+            "manifest.json",
+            "survival_regular.png",
+            "survival_regular.svg"
+        ]
     );
     let svg = assert_chart(&all, "survival_regular");
     assert!(!svg.contains("End of calibration period"));
@@ -522,6 +528,7 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
         file_names(&out),
         [
             "fit.json",
+            "manifest.json",
             "repeat_purchases.png",
             "repeat_purchases.svg",
             "scores.csv"
@@ -629,7 +636,10 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Customer-base fit of"));
-    assert_eq!(file_names(&json_only), ["fit.json", "scores.csv"]);
+    assert_eq!(
+        file_names(&json_only),
+        ["fit.json", "manifest.json", "scores.csv"]
+    );
     let result = json_of(&std::fs::read(json_only.join("fit.json")).unwrap());
     let tracking = result["tracking"].as_array().unwrap();
     assert_eq!(tracking.last().unwrap()["date"], "1997-09-30");

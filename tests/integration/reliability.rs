@@ -317,6 +317,9 @@ fn write_shard(path: &Path, shard: &ceq::sim::shard::ShardFile, reseal: bool) {
     fs::write(path, serde_json::to_vec(&shard).unwrap()).unwrap();
 }
 
+/// A way to damage a shard's fields.
+type Breakage = fn(&mut ceq::sim::shard::ShardFile);
+
 fn merge_fails(dir: &Path, message: &str) {
     ceq()
         .arg("merge")
@@ -353,7 +356,7 @@ fn merge_refuses_tampered_mismatched_and_malformed_shards() {
     merge_fails(&good, "scenario digest");
 
     // Fields of a usable shape, checked before use.
-    let cases: [(&str, fn(&mut ceq::sim::shard::ShardFile)); 4] = [
+    let cases: [(&str, Breakage); 4] = [
         ("expected I/N with 1 ≤ I ≤ N", |s| s.shard.index = 9),
         ("the list of cohorts is empty", |s| s.cohorts.clear()),
         ("periods where the study has 12", |s| {

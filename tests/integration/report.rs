@@ -102,8 +102,8 @@ fn check_self_contained(dir: &Path) {
     }
     assert!(links >= 12, "charts linked as PNG and SVG, found {links}");
     for stem in ["fan", "distribution", "cohorts", "tornado"] {
-        assert!(dir.join(format!("{stem}.png")).is_file());
-        assert!(dir.join(format!("{stem}.svg")).is_file());
+        assert!(dir.join(format!("report_{stem}.png")).is_file());
+        assert!(dir.join(format!("report_{stem}.svg")).is_file());
     }
 }
 
