@@ -263,6 +263,11 @@ pub(crate) fn money(value: f64) -> String {
     if !value.is_finite() {
         return "n/a".to_string();
     }
+    // Past 10^15 whole units the digits say nothing a reader can use (and 1e300 would print
+    // 301 of them): scientific notation with four significant digits.
+    if value.abs() >= 1e15 {
+        return format!("{value:.3e}");
+    }
     let rounded = format!("{:.0}", value.abs());
     let sign = if rounded != "0" && value < 0.0 {
         "-"
@@ -428,6 +433,7 @@ pub(crate) mod tests {
         assert_eq!(money(-40_432.11), "-40,432");
         assert_eq!(money(123.0), "123");
         assert_eq!(money(f64::NAN), "n/a");
+        assert_eq!(money(-1.23456e300), "-1.235e300");
     }
 
     #[test]

@@ -76,16 +76,36 @@ fn read_bounded(path: &Path) -> std::io::Result<String> {
     if bytes.len() as u64 > MAX_SCENARIO_BYTES {
         return Err(too_large(bytes.len() as u64));
     }
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        let (line, column) = line_column(&bytes, at);
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "a NUL byte at line {line}, column {column} (byte {at}): this is not a text file"
+            ),
+        ));
+    }
+    // A UTF-8 byte-order mark (some Windows editors write one) is not part of the text.
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
-        let before = &e.as_bytes()[..valid];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let column = valid - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        let (line, column) = line_column(e.as_bytes(), valid);
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("not valid UTF-8 at line {line}, column {column} (byte {valid}); save the file as UTF-8"),
         )
     })
+}
+
+/// 1-based line and byte column of byte `at`.
+fn line_column(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = &bytes[..at.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    (line, column)
 }
 
 /// Parses and validates scenario text. `file` names the source in diagnostics; `default_name`

@@ -541,3 +541,27 @@ fn results_past_the_memory_limit_are_refused_before_the_work() {
         .code(2)
         .stderr(predicate::str::contains("not a regular file"));
 }
+
+#[test]
+fn unreadable_text_is_located_and_a_bom_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let bom = dir.path().join("bom.toml");
+    fs::write(&bom, [b"\xEF\xBB\xBF".as_slice(), SCENARIO.as_bytes()].concat()).unwrap();
+    ceq().arg("validate").arg(&bom).assert().success();
+    let nul = dir.path().join("nul.toml");
+    fs::write(&nul, "[time]\nperiods = 1\0\0\n").unwrap();
+    ceq()
+        .arg("validate")
+        .arg(&nul)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("a NUL byte at line 2, column 12"));
+    let latin1 = dir.path().join("latin1.toml");
+    fs::write(&latin1, b"name = \"caf\xE9\"\n").unwrap();
+    ceq()
+        .arg("validate")
+        .arg(&latin1)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not valid UTF-8 at line 1, column 12"));
+}
