@@ -546,7 +546,11 @@ fn results_past_the_memory_limit_are_refused_before_the_work() {
 fn unreadable_text_is_located_and_a_bom_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let bom = dir.path().join("bom.toml");
-    fs::write(&bom, [b"\xEF\xBB\xBF".as_slice(), SCENARIO.as_bytes()].concat()).unwrap();
+    fs::write(
+        &bom,
+        [b"\xEF\xBB\xBF".as_slice(), SCENARIO.as_bytes()].concat(),
+    )
+    .unwrap();
     ceq().arg("validate").arg(&bom).assert().success();
     let nul = dir.path().join("nul.toml");
     fs::write(&nul, "[time]\nperiods = 1\0\0\n").unwrap();
@@ -563,5 +567,7 @@ fn unreadable_text_is_located_and_a_bom_is_accepted() {
         .arg(&latin1)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("not valid UTF-8 at line 1, column 12"));
+        .stderr(predicate::str::contains(
+            "not valid UTF-8 at line 1, column 12",
+        ));
 }
