@@ -571,3 +571,70 @@ fn unreadable_text_is_located_and_a_bom_is_accepted() {
             "not valid UTF-8 at line 1, column 12",
         ));
 }
+
+/// The hazard-capped Beta cohort of `optimizer.rs`: its uncapped optimum spends about 10,100
+/// per period on acquisition.
+const OPTIMIZE: &str = r#"
+name = "Hazard-capped Beta cohort"
+[time]
+periods = 36
+periods_per_year = 12
+discount_rate = 0.10
+
+[[cohorts]]
+name = "members"
+customers = 400
+retention = { mean = 0.85, concentration = 0.8 }
+purchases = { mean = 1.0, shape = 2.0 }
+order_value = { mean = 40.0, cv = 0.5 }
+margin = 0.4
+cost_to_serve = 2.0
+
+[acquisition]
+prospects = 20000
+response = { ceiling = 0.01, half_spend = 0.2 }
+mix = { members = 1.0 }
+
+[retention_program]
+response = { max_churn_reduction = 0.4, half_spend = 3.0 }
+
+[shocks]
+churn = { sd = 0.3, persistence = 0.5 }
+
+[plans.current]
+acquisition = 1000
+retention = 1000
+"#;
+
+#[test]
+fn relaxing_the_budget_cap_never_lowers_the_optimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "capped.toml", OPTIMIZE);
+    let optimum = |budget: &str| {
+        let output = ceq()
+            .arg("optimize")
+            .arg(&scenario)
+            .args(["--budget", budget, "--json", "-q", "--runs", "200"])
+            .args(["--search-runs", "50", "--max-evaluations", "60"])
+            .args(["--mean-field-runs", "10"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let ce = &json["customer_equity"];
+        (
+            ce["mean"].as_f64().unwrap(),
+            ce["std_error"].as_f64().unwrap(),
+        )
+    };
+    let mut previous = optimum("4000");
+    for budget in ["1e308", "none"] {
+        let relaxed = optimum(budget);
+        let se = (previous.1.powi(2) + relaxed.1.powi(2)).sqrt();
+        assert!(
+            relaxed.0 >= previous.0 - 3.0 * se,
+            "budget {budget}: {relaxed:?} below the tighter cap's {previous:?}"
+        );
+        previous = relaxed;
+    }
+}
