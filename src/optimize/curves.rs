@@ -130,6 +130,7 @@ mod tests {
             shares: None,
             scale: vec![budget],
             budget: Some(budget),
+            uncapped_scale: 1.0,
         }
     }
 
