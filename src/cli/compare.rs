@@ -73,6 +73,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
             args.run.engine.into(),
             args.run.runs,
             indices.len(),
+            false,
         );
         compare(
             &scenario,

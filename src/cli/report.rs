@@ -66,6 +66,16 @@ pub fn run(args: &ReportArgs) -> Result<(), CliError> {
     };
     let mut progress = TerminalProgress::new(args.quiet);
     let built = with_threads(args.run.threads, || {
+        // The simulation and the comparison of every plan; the optimization, frontier and
+        // sensitivity come on top (a lower bound, said as one).
+        super::simulate::announce_work(
+            &scenario,
+            &scenario.plans[scenario.baseline_plan],
+            args.run.engine.into(),
+            args.run.runs,
+            scenario.plans.len() + 1,
+            true,
+        );
         report::build(&scenario, &options, &mut progress)
     })?
     .map_err(|e| match e {

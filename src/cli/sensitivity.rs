@@ -98,6 +98,18 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     };
     let mut progress = TerminalProgress::new(args.quiet);
     let result = with_threads(args.threads, || {
+        // Two variants per parameter simulated (or per screened parameter), plus the scenario
+        // as written.
+        let parameters = scenario.parameter_paths().len() as u64;
+        let simulated = args.screen.map_or(parameters, |n| n.min(parameters));
+        super::simulate::announce_work(
+            &scenario,
+            &scenario.plans[plan],
+            args.engine.into(),
+            args.runs,
+            usize::try_from(2 * simulated + 1).unwrap_or(usize::MAX),
+            false,
+        );
         sensitivity(&scenario, &settings, &mut progress)
     })?
     .map_err(sim_error)?;

@@ -251,7 +251,7 @@ fn simulate(
     let plan = &scenario.plans[options.plan];
     let total = runs.end - runs.start;
     let go = || {
-        announce_work(scenario, plan, options.engine, total, 1);
+        announce_work(scenario, plan, options.engine, total, 1, false);
         super::run_progress::with_runs(total, || {
             sim::run_plan_range(scenario, plan, options, runs.clone())
         })
@@ -279,6 +279,7 @@ pub(super) fn announce_work(
     engine: sim::EngineKind,
     runs: u64,
     plans: usize,
+    at_least: bool,
 ) {
     use sim::EngineKind;
     let estimate = |engine| sim::estimated_seconds(scenario, plan, engine, runs) * plans as f64;
@@ -296,7 +297,9 @@ pub(super) fn announce_work(
     };
     if seconds > ANNOUNCE_SECONDS {
         progress::note(&format!(
-            "note: about {} of work ({} run(s) × {plans} plan(s) on the {} engine, {} thread(s))",
+            "note: {} {} of work ({} run(s) × {plans} simulation(s) on the {} engine, {} \
+             thread(s))",
+            if at_least { "at least" } else { "about" },
             duration(seconds),
             runs,
             engine.name(),

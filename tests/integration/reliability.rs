@@ -638,3 +638,28 @@ fn relaxing_the_budget_cap_never_lowers_the_optimum() {
         previous = relaxed;
     }
 }
+
+#[test]
+fn long_work_is_announced_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = SCENARIO.replace("customers = 200", "customers = 200000");
+    let scenario = write(dir.path(), "big.toml", &big);
+    // Announced, then refused by the memory limit before any run, so the test is instant.
+    ceq()
+        .arg("simulate")
+        .arg(&scenario)
+        .args([
+            "--engine",
+            "customer",
+            "--runs",
+            "5000",
+            "--max-memory",
+            "1K",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::is_match(r"note: about \d+ (s|min) of work \(5000 run\(s\)").unwrap(),
+        )
+        .stderr(predicate::str::contains("above the memory limit"));
+}
