@@ -1,75 +1,136 @@
-//! Ctrl-C (SPEC §12): an interrupt asks the work to stop; it does not kill the process.
+//! Stop signals (SPEC §12): SIGINT (Ctrl-C), SIGTERM (what Slurm, Kubernetes and `kill` send)
+//! and SIGHUP (a closed terminal) ask the work to stop; they do not kill the process.
 //!
-//! The signal handler only sets a flag. The engines poll [`requested`] once per run and return
-//! [`crate::sim::SimError::Interrupted`]; the command line then skips every output, removes
-//! any temporary file and exits 130 from the main thread, so an interrupted run leaves no
-//! partial or temporary file behind.
+//! The signal thread only sets a flag. The engines poll [`requested`] once per run and return
+//! [`crate::sim::SimError::Interrupted`]; the output writer polls it between files. The command
+//! line then publishes nothing, removes every temporary file and exits 128 + the signal's
+//! number (130, 143, 129) from the main thread, so a stopped run leaves the output folder as it
+//! was before.
 //!
 //! Work that never polls the flag (a calibration, a chart) must still stop promptly, so the
-//! handler has a fallback: if the process is still running [`GRACE`] after the first
-//! interrupt, or at a second interrupt, it removes the temporary files registered with
-//! [`TempGuard`] and exits 130 itself.
+//! handler has a fallback: if the process is still running [`GRACE`] after the first signal,
+//! or at a second one, it removes the temporary paths registered with [`TempGuard`] and exits
+//! itself — but never in the middle of a publication ([`critical`]), which is a handful of
+//! renames and finishes first, so a folder never holds parts of two runs.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The exit code of a process stopped by SIGINT (128 + 2), as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
-/// How long the work has to notice an interrupt before the handler stops the process itself.
+/// How long the work has to notice a signal before the handler stops the process itself.
 pub const GRACE: Duration = Duration::from_secs(3);
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
-static TEMP_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// The first stop signal received (0: none, or a request from code).
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+static TEMP_PATHS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Held while a publication renames files into place; the fallback exit waits for it.
+static PUBLISHING: Mutex<()> = Mutex::new(());
 
-/// Whether an interrupt has been received.
+const SIGHUP: i32 = 1;
+const SIGTERM: i32 = 15;
+
+/// Whether a stop signal has been received.
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::Relaxed)
 }
 
-/// Marks an interrupt as received, as the handler does (for tests and embedders).
+/// Marks a stop as requested, as the handler does (for tests and embedders).
 pub fn request() {
     REQUESTED.store(true, Ordering::Relaxed);
 }
 
-/// Installs the Ctrl-C handler; call once from `main`. Failure to install (another handler
-/// already there) leaves the default behaviour, which is to die at once.
-pub fn install() {
-    let _ = ctrlc::set_handler(|| {
-        if REQUESTED.swap(true, Ordering::Relaxed) {
-            force_exit();
-        }
-        std::thread::spawn(|| {
-            std::thread::sleep(GRACE);
-            force_exit();
-        });
-    });
+/// The name of the signal that stopped the work ("SIGINT" when none was named).
+pub fn signal_name() -> &'static str {
+    match SIGNAL.load(Ordering::Relaxed) {
+        SIGTERM => "SIGTERM",
+        SIGHUP => "SIGHUP",
+        _ => "SIGINT",
+    }
 }
 
-/// Removes the registered temporary files and exits 130.
+/// 128 + the signal's number, as shells report a process the signal killed: 130 for SIGINT,
+/// 143 for SIGTERM, 129 for SIGHUP.
+pub fn exit_code() -> u8 {
+    match SIGNAL.load(Ordering::Relaxed) {
+        SIGTERM => 128 + 15,
+        SIGHUP => 128 + 1,
+        _ => EXIT_INTERRUPTED,
+    }
+}
+
+/// Installs the handler for SIGINT, SIGTERM and SIGHUP; call once from `main`. Failure to
+/// install leaves the default behaviour, which is to die at once.
+pub fn install() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            for signal in signals.forever() {
+                let _ = SIGNAL.compare_exchange(0, signal, Ordering::Relaxed, Ordering::Relaxed);
+                if REQUESTED.swap(true, Ordering::Relaxed) {
+                    force_exit();
+                }
+                std::thread::spawn(|| {
+                    std::thread::sleep(GRACE);
+                    force_exit();
+                });
+            }
+        });
+    }
+}
+
+/// Waits for a publication in progress, removes the registered temporary paths and exits.
 fn force_exit() -> ! {
-    let files = match TEMP_FILES.lock() {
-        Ok(files) => files.clone(),
+    let _publishing = critical();
+    let paths = match TEMP_PATHS.lock() {
+        Ok(paths) => paths.clone(),
         Err(poisoned) => poisoned.into_inner().clone(),
     };
-    for file in files {
-        let _ = std::fs::remove_file(file);
+    for path in paths {
+        remove_path(&path);
     }
-    std::process::exit(i32::from(EXIT_INTERRUPTED));
+    std::process::exit(i32::from(exit_code()));
 }
 
-/// A temporary file registered for removal should the handler have to stop the process;
-/// dropping the guard unregisters it (the writer has renamed or removed it by then).
+/// A file or a whole folder, whichever `path` is; best effort.
+fn remove_path(path: &Path) {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            let _ = std::fs::remove_dir_all(path);
+        }
+        Ok(_) => {
+            let _ = std::fs::remove_file(path);
+        }
+        Err(_) => {}
+    }
+}
+
+/// The section in which a publication renames its files into place: the fallback exit waits
+/// for it to end.
+pub fn critical() -> MutexGuard<'static, ()> {
+    PUBLISHING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A temporary file or folder registered for removal should the handler have to stop the
+/// process; dropping the guard unregisters it (the writer has renamed or removed it by then).
 pub struct TempGuard {
     path: PathBuf,
 }
 
 impl TempGuard {
     pub fn register(path: &Path) -> TempGuard {
-        if let Ok(mut files) = TEMP_FILES.lock() {
-            files.push(path.to_path_buf());
+        if let Ok(mut paths) = TEMP_PATHS.lock() {
+            paths.push(path.to_path_buf());
         }
         TempGuard {
             path: path.to_path_buf(),
@@ -79,10 +140,10 @@ impl TempGuard {
 
 impl Drop for TempGuard {
     fn drop(&mut self) {
-        if let Ok(mut files) = TEMP_FILES.lock()
-            && let Some(i) = files.iter().position(|p| *p == self.path)
+        if let Ok(mut paths) = TEMP_PATHS.lock()
+            && let Some(i) = paths.iter().position(|p| *p == self.path)
         {
-            files.swap_remove(i);
+            paths.swap_remove(i);
         }
     }
 }

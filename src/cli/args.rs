@@ -25,8 +25,8 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     pub engine: EngineArg,
 
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads (default: one per core; at most 1024). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
 }
 
@@ -34,7 +34,9 @@ pub struct RunArgs {
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// Also write the result files into DIR (the examples below list them; DIR is created
-    /// with its parents; each file is written to a temporary name and renamed into place).
+    /// with its parents). The files appear all together or not at all, with DIR/manifest.json
+    /// naming each command's files; a command's earlier files that it does not rewrite are
+    /// removed, other commands' files are kept.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -47,16 +49,25 @@ pub struct OutputArgs {
 pub type OutputFiles = Vec<(String, Vec<u8>)>;
 
 impl OutputArgs {
+    /// Checks before any work that `--out` can take the results (SPEC §12.1).
+    pub fn check(&self) -> Result<(), super::CliError> {
+        match &self.out {
+            Some(dir) => super::publish::check_out_dir(dir),
+            None => Ok(()),
+        }
+    }
+
     /// What every command does with its result: writes `files()` into `--out` when given
     /// (built only then), then prints `json` with `--json` or else `text()`.
     pub fn emit(
         &self,
+        entry: super::publish::Entry,
         json: &[u8],
         files: impl FnOnce() -> Result<OutputFiles, super::CliError>,
         text: impl FnOnce() -> String,
     ) -> Result<(), super::CliError> {
         if let Some(dir) = &self.out {
-            super::output::write_reported(dir, &files()?)?;
+            super::output::publish_reported(dir, entry, &files()?)?;
         }
         if self.json {
             super::print_stdout(&String::from_utf8_lossy(json))

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::args::{ChartArgs, OutputArgs, RunArgs};
 use super::progress::TerminalProgress;
+use super::publish::Entry;
 use super::simulate::{resolve_plan, sim_error};
 use super::{CliError, output, render_plans, with_threads};
 use crate::chart::{
@@ -26,8 +27,9 @@ Examples:
   ceq compare scenario.toml                      all plans
   ceq compare scenario.toml --plan current --plan growth
   ceq compare scenario.toml --json > compare.json
-  ceq compare scenario.toml --out results/       (compare.json, plans.csv, differences.csv)
-  ceq compare scenario.toml --out results/ --charts   (also compare and fan charts, PNG and SVG)")]
+  ceq compare scenario.toml --out results/       (compare.json, compare_plans.csv,
+                                                  compare_differences.csv, manifest.json)
+  ceq compare scenario.toml --out results/ --charts   (also compare and compare_fan charts)")]
 pub struct CompareArgs {
     /// Scenario file (TOML, or JSON when it ends in .json).
     #[arg(value_name = "SCENARIO")]
@@ -53,6 +55,7 @@ pub struct CompareArgs {
 
 pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
+    args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let indices: Vec<usize> = if args.plans.is_empty() {
         (0..scenario.plans.len()).collect()
@@ -64,6 +67,14 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     };
     let mut progress = TerminalProgress::new(args.quiet);
     let comparison = with_threads(args.run.threads, || {
+        super::simulate::announce_work(
+            &scenario,
+            &scenario.plans[scenario.baseline_plan],
+            args.run.engine.into(),
+            args.run.runs,
+            indices.len(),
+            false,
+        );
         compare(
             &scenario,
             &indices,
@@ -76,17 +87,23 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
     .map_err(sim_error)?;
     drop(progress);
     let json = render_plans::json(&comparison).map_err(CliError::failed)?;
+    let engine = crate::sim::EngineKind::from(args.run.engine).name();
+    let entry = Entry::new("compare")
+        .scenario(&scenario)
+        .input(&args.scenario)
+        .run(args.run.seed, args.run.runs, engine);
     args.output.emit(
+        entry,
         &json,
         || {
             let mut files = vec![
                 ("compare.json".to_string(), json.clone()),
                 (
-                    "plans.csv".to_string(),
+                    "compare_plans.csv".to_string(),
                     render_plans::plans_csv(&comparison).map_err(CliError::failed)?,
                 ),
                 (
-                    "differences.csv".to_string(),
+                    "compare_differences.csv".to_string(),
                     render_plans::differences_csv(&comparison).map_err(CliError::failed)?,
                 ),
             ];
@@ -102,7 +119,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
 }
 
 /// `compare.png` (each plan's mean CE and its paired difference from the baseline) and
-/// `fan.png` (cumulative CE by period, one fan per plan).
+/// `compare_fan.png` (cumulative CE by period, one fan per plan).
 fn comparison_charts(
     comparison: &Comparison,
     scenario: &Scenario,
@@ -115,7 +132,7 @@ fn comparison_charts(
             ))?,
         ),
         (
-            "fan",
+            "compare_fan",
             chart::fan_chart(&FanChart::from_comparison(comparison, scenario))?,
         ),
     ])

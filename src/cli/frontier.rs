@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::args::{ChartArgs, OutputArgs, RunArgs, parse_budget_range, parse_objective};
 use super::optimize::settings_of;
 use super::progress::TerminalProgress;
+use super::publish::Entry;
 use super::simulate::resolve_plan;
 use super::{CliError, optimize_error, output, render_plans, with_threads};
 use crate::chart::{self, data::FrontierChart};
@@ -75,12 +76,22 @@ pub struct FrontierArgs {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetRange(pub Vec<f64>);
 
+/// The most budgets of one frontier, as `--budget-range` allows.
+const MAX_BUDGETS: usize = 1000;
+
 pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
+    args.output.check()?;
     let budgets: Vec<f64> = match &args.budget_range {
         Some(range) => range.0.clone(),
         None => args.budgets.clone(),
     };
+    if budgets.len() > MAX_BUDGETS {
+        return Err(CliError::invalid(anyhow::anyhow!(
+            "--budgets lists {} budgets; at most {MAX_BUDGETS} (each is a whole optimization)",
+            budgets.len()
+        )));
+    }
     if let Some(bad) = budgets.iter().find(|b| !(**b >= 0.0 && b.is_finite())) {
         return Err(CliError::invalid(anyhow::anyhow!(
             "--budgets: every budget must be a number ≥ 0, got {bad}"
@@ -105,7 +116,13 @@ pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
     .map_err(optimize_error)?;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
+    let engine = crate::sim::EngineKind::from(args.run.engine).name();
+    let entry = Entry::new("frontier")
+        .scenario(&scenario)
+        .input(&args.scenario)
+        .run(args.run.seed, args.run.runs, engine);
     args.output.emit(
+        entry,
         &json,
         || {
             let mut files = vec![

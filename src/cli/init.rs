@@ -1,6 +1,5 @@
 //! `ceq init`: write a commented starter scenario, the quickest way to a first result.
 
-use anyhow::anyhow;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -27,18 +26,8 @@ pub struct InitArgs {
 
 pub fn run(args: &InitArgs) -> Result<(), CliError> {
     let path = &args.path;
-    if path.exists() && !args.force {
-        return Err(CliError::invalid(anyhow!(
-            "{} already exists; use --force to overwrite it",
-            path.display()
-        )));
-    }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| anyhow!(e).context(format!("cannot create {}", parent.display())))
-            .map_err(CliError::failed)?;
-    }
-    output::write_atomic(path, TEMPLATE.as_bytes()).map_err(CliError::failed)?;
+    output::check_new_file("ceq init", path, args.force, &[])?;
+    output::write_new_file(path, TEMPLATE.as_bytes()).map_err(CliError::failed)?;
     print_stdout(&format!(
         "wrote {0}\nnext: edit it, then run `ceq validate {0}` and `ceq simulate {0}`\n",
         path.display()

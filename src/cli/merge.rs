@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::CliError;
 use super::args::{ChartArgs, OutputArgs};
+use super::publish::Entry;
 use super::simulate::{emit, warn_about_clamped_draws};
 use crate::sim::shard::{self, ShardFile};
 use crate::stats;
@@ -34,10 +35,11 @@ pub struct MergeArgs {
 
 pub fn run(args: &MergeArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
+    args.output.check()?;
     let mut shards = Vec::new();
-    for path in shard_paths(&args.inputs)? {
-        let text = std::fs::read(&path)
-            .with_context(|| format!("cannot read {}", path.display()))
+    let paths = shard_paths(&args.inputs)?;
+    for path in &paths {
+        let text = super::limits::read_file(path, super::limits::MAX_SHARD_BYTES)
             .map_err(CliError::invalid)?;
         let file: ShardFile = serde_json::from_slice(&text)
             .with_context(|| format!("{} is not a ceq shard file", path.display()))
@@ -47,7 +49,14 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
     let (labels, simulation, study) = shard::merge(shards).map_err(CliError::invalid)?;
     warn_about_clamped_draws(&simulation);
     let summary = stats::summarize_labelled(&labels, &simulation);
+    let mut entry = Entry::new("merge").run(study.seed, study.runs, &study.engine);
+    entry.scenario = Some(study.scenario.clone());
+    entry.scenario_digest = Some(study.scenario_digest.clone());
+    for path in &paths {
+        entry = entry.input(path);
+    }
     emit(
+        entry,
         &summary,
         &simulation,
         &args.output,

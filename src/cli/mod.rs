@@ -14,15 +14,18 @@ mod export;
 mod fit;
 mod frontier;
 mod init;
+mod limits;
 mod merge;
 mod optimize;
 mod output;
 mod progress;
+mod publish;
 mod render;
 mod render_base;
 mod render_plans;
 mod report;
 mod run_progress;
+mod safe_text;
 mod schema;
 mod sensitivity;
 mod simulate;
@@ -57,6 +60,11 @@ pub struct Cli {
     /// No progress bars on stderr (they are shown only when stderr is a terminal anyway).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// Refuse a study whose results would need more memory than SIZE (e.g. 512M, 8G; default:
+    /// half of the machine's memory), before any work starts.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = crate::sim::size::parse_memory)]
+    pub max_memory: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +87,9 @@ pub enum Command {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     run_progress::set_quiet(cli.quiet);
+    if let Some(bytes) = cli.max_memory {
+        crate::sim::size::set_memory_limit(bytes);
+    }
     match cli.command {
         Command::Simulate(args) => simulate::run(&args),
         Command::Compare(args) => compare::run(&args),
@@ -100,19 +111,24 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 /// backtrace reaches a user; the panic hook prints the message once.
 pub fn run_guarded(cli: Cli) -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("error: internal error in ceq: {info}");
-        eprintln!("This is a bug in ceq; please report it with the command you ran.");
+        progress::note(&format!("error: internal error in ceq: {info}"));
+        progress::note("This is a bug in ceq; please report it with the command you ran.");
     }));
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
         Ok(Ok(())) => ExitCode::SUCCESS,
-        // Whatever failed after Ctrl-C (an engine noticing it, a writer refusing to start)
-        // failed because of it.
-        Ok(Err(_)) if crate::cancel::requested() => {
-            eprintln!("{}", CliError::interrupted().report());
-            ExitCode::from(crate::cancel::EXIT_INTERRUPTED)
+        // Whatever failed after a stop signal (an engine noticing it, a writer refusing to
+        // start) failed because of it; a writer's own message says what became of the folder.
+        Ok(Err(error)) if crate::cancel::requested() => {
+            let error = if error.code == crate::cancel::exit_code() {
+                error
+            } else {
+                CliError::interrupted()
+            };
+            progress::note(&error.report());
+            ExitCode::from(crate::cancel::exit_code())
         }
         Ok(Err(error)) => {
-            eprintln!("{}", error.report());
+            progress::note(&error.report());
             ExitCode::from(error.code)
         }
         Err(_) => ExitCode::from(EXIT_FAILURE),
@@ -148,11 +164,15 @@ impl CliError {
         }
     }
 
-    /// Ctrl-C stopped the work: exit code 130, as for a process killed by SIGINT.
+    /// A stop signal stopped the work: exit code 128 + its number (130 for SIGINT, 143 for
+    /// SIGTERM), as for a process the signal killed.
     pub fn interrupted() -> Self {
         CliError {
-            code: crate::cancel::EXIT_INTERRUPTED,
-            error: anyhow::anyhow!("interrupted; no output was written"),
+            code: crate::cancel::exit_code(),
+            error: anyhow::anyhow!(
+                "interrupted by {}; no output was written",
+                crate::cancel::signal_name()
+            ),
         }
     }
 
@@ -194,9 +214,11 @@ fn optimize_error(error: crate::optimize::OptimizeError) -> CliError {
     }
 }
 
-/// Writes `text` to stdout. A closed pipe (`ceq simulate ... | head`) is not an error: the
-/// reader has what it wanted.
+/// Writes `text` to stdout, control and bidi characters made visible
+/// ([`safe_text::terminal`], valid in JSON strings too). A closed pipe (`ceq simulate ... |
+/// head`) is not an error: the reader has what it wanted.
 fn print_stdout(text: &str) -> Result<(), CliError> {
+    let text = safe_text::terminal(text);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::args::{BudgetArg, ChartArgs, OutputArgs, RunArgs, parse_budget, parse_objective};
 use super::progress::TerminalProgress;
+use super::publish::Entry;
 use super::simulate::{resolve_plan, warn_about_clamped_draws};
 use super::{CliError, export, optimize_error, output, render_plans, with_threads};
 use crate::chart::{
@@ -38,9 +39,9 @@ Examples:
   ceq optimize scenario.toml --objective mean_minus_sd=0.5 --json
   ceq optimize scenario.toml --budget none          (no cap: also find how much to spend)
   ceq optimize scenario.toml --out results/         (optimize.json, optimized_plan.toml,
-                                                     periods.csv, runs.csv)
-  ceq optimize scenario.toml --out results/ --charts   (also allocation, response_curves
-                                                         and fan charts, PNG and SVG)")]
+                                                     optimize_periods.csv, optimize_runs.csv)
+  ceq optimize scenario.toml --out results/ --charts   (also optimize_allocation,
+                                 optimize_response_curves and optimize_fan, PNG and SVG)")]
 pub struct OptimizeArgs {
     /// Scenario file (TOML, or JSON when it ends in .json).
     #[arg(value_name = "SCENARIO")]
@@ -168,6 +169,7 @@ pub fn settings_of(scenario: &Scenario) -> Optimize {
 
 pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
+    args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let baseline = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
     let mut optimize_section = settings_of(&scenario);
@@ -242,7 +244,16 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
     }
     let report = render_plans::optimize_report(&scenario, &settings, &result, summary.clone());
     let json = render_plans::json(&report).map_err(CliError::failed)?;
+    let entry = Entry::new("optimize")
+        .scenario(&scenario)
+        .input(&args.scenario)
+        .run(
+            result.fresh_seed,
+            args.run.runs,
+            result.chosen.engine.name(),
+        );
     args.output.emit(
+        entry,
         &json,
         || {
             let mut files = vec![
@@ -252,11 +263,11 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
                     render_plans::plan_toml(&scenario, &settings, &result).into_bytes(),
                 ),
                 (
-                    "periods.csv".to_string(),
+                    "optimize_periods.csv".to_string(),
                     export::periods_csv(&summary).map_err(CliError::failed)?,
                 ),
                 (
-                    "runs.csv".to_string(),
+                    "optimize_runs.csv".to_string(),
                     render_plans::paired_runs_csv(&result).map_err(CliError::failed)?,
                 ),
             ];
@@ -272,8 +283,9 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
     )
 }
 
-/// `allocation.png` (current against optimized spend per lever), `response_curves.png` (the
-/// objective against each lever's spend) and `fan.png` (cumulative CE of the baseline and the
+/// `optimize_allocation.png` (current against optimized spend per lever),
+/// `optimize_response_curves.png` (the objective against each lever's spend) and
+/// `optimize_fan.png` (cumulative CE of the baseline and the
 /// optimized plan on the fresh seeds).
 fn optimization_charts(
     scenario: &Scenario,
@@ -284,7 +296,7 @@ fn optimization_charts(
     let baseline = &scenario.plans[settings.baseline].name;
     Ok(vec![
         (
-            "allocation",
+            "optimize_allocation",
             chart::allocation_chart(&AllocationChart::from_optimization(
                 result,
                 scenario,
@@ -293,7 +305,7 @@ fn optimization_charts(
             ))?,
         ),
         (
-            "response_curves",
+            "optimize_response_curves",
             chart::response_curves_chart(&ResponseCurvesChart::from_curves(
                 curves,
                 scenario,
@@ -302,7 +314,7 @@ fn optimization_charts(
             ))?,
         ),
         (
-            "fan",
+            "optimize_fan",
             chart::fan_chart(&FanChart::from_optimization(
                 result,
                 scenario,

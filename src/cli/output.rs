@@ -1,7 +1,8 @@
 //! Atomic file writing (SPEC §12): every file goes to a temporary name in its target directory,
 //! is flushed to disk, then renamed into place, so an interrupted run never leaves a
 //! half-written file under the real name. The temporary name is in the same directory because
-//! a rename is only atomic within one filesystem.
+//! a rename is only atomic within one filesystem. Whole `--out` folders are published as one
+//! set by [`super::publish`]; files outside `--out` pass [`check_new_file`] first.
 
 use anyhow::Context;
 use std::fs::{self, File};
@@ -13,31 +14,81 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     write_atomic_with(path, |file| file.write_all(bytes))
 }
 
-/// Creates `dir` (with its parents) and writes each `(file name, bytes)` into it atomically.
-/// Returns the paths written, in order.
-pub fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result<Vec<PathBuf>> {
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
-    files
-        .iter()
-        .map(|(name, bytes)| {
-            let path = dir.join(name);
-            write_atomic(&path, bytes).map(|()| path)
-        })
-        .collect()
-}
-
-/// Writes each `(file name, bytes)` into `dir` atomically (see [`write_files`]) and names
+/// Publishes the fit commands' files into `dir` as one set (see [`super::publish`]) and names
 /// each file written on stderr, as every command does with `--out`.
 pub fn write_reported(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), super::CliError> {
-    let files: Vec<(&str, Vec<u8>)> = files
-        .iter()
-        .map(|(name, bytes)| (name.as_str(), bytes.clone()))
-        .collect();
-    for path in write_files(dir, &files).map_err(super::CliError::failed)? {
-        eprintln!("wrote {}", path.display());
+    publish_reported(dir, super::publish::Entry::new("fit"), files)
+}
+
+/// Publishes `files` as `entry`'s run in `dir` and names each file written on stderr.
+pub fn publish_reported(
+    dir: &Path,
+    entry: super::publish::Entry,
+    files: &[(String, Vec<u8>)],
+) -> Result<(), super::CliError> {
+    for path in super::publish::publish(dir, entry, files)? {
+        super::progress::wrote(&path);
     }
     Ok(())
+}
+
+/// Checks, before any work, that a command may write a file at `path` outside `--out` (a
+/// written plan, scenario or scores file, SPEC §12.2): never over one of the command's own
+/// `inputs`, never over anything but a regular file (a folder, a device, a pipe, a link), and
+/// over an existing file only with `--force`. `flag` names the option for the message.
+pub fn check_new_file(
+    flag: &str,
+    path: &Path,
+    force: bool,
+    inputs: &[&Path],
+) -> Result<(), super::CliError> {
+    let refuse =
+        |why: String| super::CliError::invalid(anyhow::anyhow!("{flag} {}: {why}", path.display()));
+    if let Some(input) = inputs.iter().find(|input| same_file(path, input)) {
+        return Err(refuse(format!(
+            "this is also an input of the command ({}); write the result somewhere else",
+            input.display()
+        )));
+    }
+    match fs::symlink_metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(refuse(
+            "exists and is not a regular file; ceq replaces only regular files".to_string(),
+        )),
+        Ok(_) if !force => Err(refuse(
+            "already exists; use --force to replace it".to_string(),
+        )),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(refuse(format!("cannot be checked: {e}"))),
+    }
+}
+
+/// Whether two paths name one file, however they are spelled (`./a.csv`, `d/../a.csv`, a
+/// link): by device and inode where both exist, else by their canonical parent and name.
+pub(super) fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (fs::metadata(a), fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    let canonical = |p: &Path| {
+        let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+        let parent = parent.map_or_else(|| Path::new(".").canonicalize(), fs::canonicalize);
+        parent.ok().zip(p.file_name().map(|n| n.to_os_string()))
+    };
+    matches!((canonical(a), canonical(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Writes a file outside `--out` after [`check_new_file`] accepted it: creates its folder,
+/// then writes it atomically.
+pub fn write_new_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    write_atomic(path, bytes)
 }
 
 /// Each chart as `STEM.png` and `STEM.svg`.
@@ -167,18 +218,46 @@ mod tests {
     }
 
     #[test]
-    fn write_files_creates_nested_directories() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("a/b");
-        let written = write_files(&out, &[("x.txt", b"1".to_vec()), ("y.txt", vec![])]).unwrap();
-        assert_eq!(written, [out.join("x.txt"), out.join("y.txt")]);
-        assert_eq!(names_in(&out), ["x.txt", "y.txt"]);
-    }
-
-    #[test]
     fn temporary_name_is_hidden_and_per_process() {
         let temp = temp_path(Path::new("out/summary.json"));
         let expected = format!("out/.summary.json.tmp-{}", std::process::id());
         assert_eq!(temp, PathBuf::from(expected));
+    }
+}
+
+#[cfg(test)]
+mod new_file_tests {
+    use super::*;
+
+    #[test]
+    fn existing_files_need_force_and_inputs_are_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let existing = dir.path().join("plan.toml");
+        fs::write(&existing, "x").unwrap();
+        let error = check_new_file("--write-plan", &existing, false, &[]).unwrap_err();
+        assert_eq!(error.code, crate::cli::EXIT_INVALID);
+        assert!(
+            error
+                .report()
+                .ends_with("already exists; use --force to replace it")
+        );
+        assert!(check_new_file("--write-plan", &existing, true, &[]).is_ok());
+        let spelled = dir.path().join(".").join("plan.toml");
+        let error = check_new_file("--write-plan", &spelled, true, &[&existing]).unwrap_err();
+        assert!(error.report().contains("also an input of the command"));
+        let fresh = dir.path().join("missing/new.toml");
+        assert!(check_new_file("--write-plan", &fresh, false, &[&existing]).is_ok());
+    }
+
+    #[test]
+    fn non_regular_files_are_refused_even_with_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = check_new_file("PATH", dir.path(), true, &[]).unwrap_err();
+        assert!(error.report().contains("is not a regular file"));
+        #[cfg(unix)]
+        {
+            let error = check_new_file("PATH", Path::new("/dev/null"), true, &[]).unwrap_err();
+            assert!(error.report().contains("is not a regular file"));
+        }
     }
 }

@@ -69,3 +69,16 @@ impl Drop for TerminalProgress {
         }
     }
 }
+
+/// One line on stderr, with control and bidi characters made visible ([`super::safe_text`]).
+/// A failing stderr (a full disk, a closed pipe) is ignored: a note must never abort a run
+/// whose results are already computed, as `eprintln!` would by panicking.
+pub fn note(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{}", super::safe_text::terminal(text));
+}
+
+/// "wrote PATH" for a file written.
+pub fn wrote(path: &std::path::Path) {
+    note(&format!("wrote {}", path.display()));
+}

@@ -292,24 +292,40 @@ pub(crate) fn table(align: &[Align], rows: &[Vec<String>], indent: usize) -> Str
         let cells: Vec<String> = row
             .iter()
             .enumerate()
-            .map(
-                |(c, cell)| match align.get(c).copied().unwrap_or(Align::Left) {
-                    Align::Left => format!("{cell:<width$}", width = widths[c]),
-                    Align::Right => format!("{cell:>width$}", width = widths[c]),
-                },
-            )
+            .map(|(c, cell)| {
+                pad(
+                    cell,
+                    widths[c],
+                    align.get(c).copied().unwrap_or(Align::Left),
+                )
+            })
             .collect();
-        let line = format!("{:indent$}{}", "", cells.join(GAP));
+        let line = format!("{}{}", " ".repeat(indent), cells.join(GAP));
         out.push_str(line.trim_end());
         out.push('\n');
     }
     out
 }
 
+/// `cell` padded with spaces to `width` characters. By hand rather than with `{:<width$}`,
+/// whose width is limited to 65,535 and panics past it (a plan name can be longer).
+fn pad(cell: &str, width: usize, align: Align) -> String {
+    let fill = " ".repeat(width.saturating_sub(cell.chars().count()));
+    match align {
+        Align::Left => format!("{cell}{fill}"),
+        Align::Right => format!("{fill}{cell}"),
+    }
+}
+
 /// Whole currency units with thousands separators: `-1,234,568`. Never prints `-0`.
 pub(crate) fn money(value: f64) -> String {
     if !value.is_finite() {
         return "n/a".to_string();
+    }
+    // Past 10^15 whole units the digits say nothing a reader can use (and 1e300 would print
+    // 301 of them): scientific notation with four significant digits.
+    if value.abs() >= 1e15 {
+        return format!("{value:.3e}");
     }
     let rounded = format!("{:.0}", value.abs());
     let sign = if rounded != "0" && value < 0.0 {
@@ -479,6 +495,7 @@ pub(crate) mod tests {
         assert_eq!(money(-40_432.11), "-40,432");
         assert_eq!(money(123.0), "123");
         assert_eq!(money(f64::NAN), "n/a");
+        assert_eq!(money(-1.23456e300), "-1.235e300");
     }
 
     #[test]

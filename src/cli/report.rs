@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use super::args::RunArgs;
 use super::progress::TerminalProgress;
+use super::publish::{self, Entry};
 use super::simulate::sim_error;
-use super::{CliError, optimize_error, output, with_threads};
+use super::{CliError, optimize_error, with_threads};
 use crate::report::{self, Options, ReportError};
 use crate::scenario;
 
@@ -52,6 +53,7 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: &ReportArgs) -> Result<(), CliError> {
+    super::publish::check_out_dir(&args.out)?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let options = Options {
         runs: args.run.runs,
@@ -64,6 +66,16 @@ pub fn run(args: &ReportArgs) -> Result<(), CliError> {
     };
     let mut progress = TerminalProgress::new(args.quiet);
     let built = with_threads(args.run.threads, || {
+        // The simulation and the comparison of every plan; the optimization, frontier and
+        // sensitivity come on top (a lower bound, said as one).
+        super::simulate::announce_work(
+            &scenario,
+            &scenario.plans[scenario.baseline_plan],
+            args.run.engine.into(),
+            args.run.runs,
+            scenario.plans.len() + 1,
+            true,
+        );
         report::build(&scenario, &options, &mut progress)
     })?
     .map_err(|e| match e {
@@ -72,6 +84,8 @@ pub fn run(args: &ReportArgs) -> Result<(), CliError> {
         ReportError::Chart(e) => CliError::failed(e),
     })?;
     drop(progress);
+    let mut built = built;
+    prefix_charts(&mut built, "report_");
     let html = report::html::render(&built.data, &built.charts);
     let markdown = report::markdown::render(&built.data);
     let mut files: Vec<(String, Vec<u8>)> = vec![
@@ -82,13 +96,42 @@ pub fn run(args: &ReportArgs) -> Result<(), CliError> {
         files.push((format!("{stem}.png"), rendered.png));
         files.push((format!("{stem}.svg"), rendered.svg.into_bytes()));
     }
-    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, c)| (n.as_str(), c.clone())).collect();
-    for path in output::write_files(&args.out, &files).map_err(CliError::failed)? {
+    let entry = Entry::new("report")
+        .scenario(&scenario)
+        .input(&args.scenario)
+        .run(args.run.seed, args.run.runs, &built.data.engine);
+    for path in publish::publish(&args.out, entry, &files)? {
         if !args.quiet {
-            eprintln!("wrote {}", path.display());
+            super::progress::wrote(&path);
         }
     }
     Ok(())
+}
+
+/// Gives the report's charts their own names (`report_fan.png`), so a report and a `simulate`
+/// into one folder keep each other's files (SPEC §12.1).
+fn prefix_charts(report: &mut report::Report, prefix: &str) {
+    let data = &mut report.data;
+    let mut refs: Vec<&mut report::data::ChartRef> = data.simulation_charts.iter_mut().collect();
+    refs.extend(data.base_charts.iter_mut());
+    if let Some(c) = &mut data.comparison {
+        refs.extend(c.charts.iter_mut());
+    }
+    if let Some(o) = &mut data.optimization {
+        refs.extend(o.charts.iter_mut());
+    }
+    if let Some(f) = &mut data.frontier {
+        refs.push(&mut f.chart);
+    }
+    if let Some(s) = &mut data.sensitivity {
+        refs.push(&mut s.chart);
+    }
+    for chart in refs {
+        chart.stem = format!("{prefix}{}", chart.stem);
+    }
+    for (stem, _) in &mut report.charts {
+        *stem = format!("{prefix}{stem}");
+    }
 }
 
 /// The command that re-creates the report, every setting spelled out.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::args::{ChartArgs, EngineArg, OutputArgs};
 use super::progress::TerminalProgress;
+use super::publish::Entry;
 use super::simulate::{resolve_plan, sim_error};
 use super::{CliError, output, render_plans, with_threads};
 use crate::chart::plans::TORNADO_PARAMETERS;
@@ -57,7 +58,7 @@ pub struct SensitivityArgs {
     pub screen: Option<u64>,
 
     /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
 
     #[command(flatten)]
@@ -82,6 +83,7 @@ fn parse_step(text: &str) -> Result<f64, String> {
 
 pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
+    args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
     let settings = Settings {
@@ -96,12 +98,30 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     };
     let mut progress = TerminalProgress::new(args.quiet);
     let result = with_threads(args.threads, || {
+        // Two variants per parameter simulated (or per screened parameter), plus the scenario
+        // as written.
+        let parameters = scenario.parameter_paths().len() as u64;
+        let simulated = args.screen.map_or(parameters, |n| n.min(parameters));
+        super::simulate::announce_work(
+            &scenario,
+            &scenario.plans[plan],
+            args.engine.into(),
+            args.runs,
+            usize::try_from(2 * simulated + 1).unwrap_or(usize::MAX),
+            false,
+        );
         sensitivity(&scenario, &settings, &mut progress)
     })?
     .map_err(sim_error)?;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
+    let engine = crate::sim::EngineKind::from(args.engine).name();
+    let entry = Entry::new("sensitivity")
+        .scenario(&scenario)
+        .input(&args.scenario)
+        .run(args.seed, args.runs, engine);
     args.output.emit(
+        entry,
         &json,
         || {
             let mut files = vec![

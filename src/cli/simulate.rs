@@ -5,10 +5,11 @@ use clap::Args;
 use std::path::PathBuf;
 
 use super::args::{ChartArgs, OutputArgs, RunArgs};
-use super::{CliError, export, output, print_stdout, render};
+use super::publish::{self, Entry};
+use super::{CliError, export, output, print_stdout, progress, render};
 use crate::chart;
 use crate::scenario::{self, Scenario};
-use crate::sim::shard::{ShardFile, ShardSpec};
+use crate::sim::shard::{self, ShardFile, ShardSpec};
 use crate::sim::{self, SimError, SimOptions, Simulation};
 use crate::stats::{self, SimulationSummary, SummaryContext};
 
@@ -24,7 +25,8 @@ Examples:
   ceq simulate scenario.toml
   ceq simulate scenario.toml --plan growth --runs 10000 --seed 7
   ceq simulate scenario.toml --json > summary.json
-  ceq simulate scenario.toml --out results/   (summary.json, periods.csv, runs.csv)
+  ceq simulate scenario.toml --out results/   (summary.json, periods.csv, runs.csv,
+                                               manifest.json)
   ceq simulate scenario.toml --out results/ --charts   (also fan, distribution, cohort and
                                                         waterfall charts as PNG and SVG)
   ceq simulate scenario.toml --runs 100000 --shard 3/10 --out shards/   (then: ceq merge shards/)")]
@@ -55,6 +57,7 @@ pub struct SimulateArgs {
 
 pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
+    args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
     let options = SimOptions {
@@ -84,7 +87,12 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         .map_err(sim_error)?;
     }
     summary.existing_base = crate::fit::base_value::value_base(&scenario);
+    let entry = Entry::new("simulate")
+        .scenario(&scenario)
+        .input(&args.scenario)
+        .run(options.seed, options.runs, simulation.engine.name());
     emit(
+        entry,
         &summary,
         &simulation,
         &args.output,
@@ -97,6 +105,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
 /// Writes the summary's files (and charts when asked) into `--out`, then prints the JSON or
 /// the text report.
 pub(crate) fn emit(
+    entry: Entry,
     summary: &SimulationSummary,
     simulation: &Simulation,
     output_args: &OutputArgs,
@@ -142,7 +151,7 @@ pub(crate) fn emit(
                 files.extend(output::chart_files(charts));
             }
         }
-        output::write_reported(dir, &files)?;
+        output::publish_reported(dir, entry, &files)?;
     }
     if output_args.json {
         print_stdout(&String::from_utf8_lossy(&json))
@@ -200,12 +209,25 @@ fn run_shard(
             "--shard writes raw results for `ceq merge`; ask `ceq merge --json` for the summary"
         )));
     }
+    if shard.count > options.runs {
+        return Err(CliError::invalid(anyhow::anyhow!(
+            "--shard {}/{}: {} shards of {} runs would leave some without runs; use at most {} \
+             shards or more --runs",
+            shard.index,
+            shard.count,
+            shard.count,
+            options.runs,
+            options.runs
+        )));
+    }
     let range = shard.runs(options.runs);
     let simulation = simulate(scenario, options, range.clone(), args.run.threads)?;
     warn_about_clamped_draws(&simulation);
+    let simulation_engine = simulation.engine.name();
     let file = ShardFile {
         ceq_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: scenario.name.clone(),
+        scenario_digest: shard::scenario_digest(scenario),
         cohorts: scenario.cohorts.iter().map(|c| c.name.clone()).collect(),
         currency: scenario.currency.clone(),
         periods_per_year: scenario.time.periods_per_year,
@@ -213,23 +235,26 @@ fn run_shard(
         seed: options.seed,
         runs: options.runs,
         shard,
-        engine: simulation.engine.name().to_string(),
+        engine: simulation_engine.to_string(),
         approximations: simulation.approximations.clone(),
+        results_sha256: shard::results_digest(&simulation.runs),
         results: simulation.runs,
     };
     let bytes = serde_json::to_vec(&file)
         .context("cannot encode the shard")
         .map_err(CliError::failed)?;
-    for path in
-        output::write_files(dir, &[(&shard.file_name(), bytes)]).map_err(CliError::failed)?
-    {
-        eprintln!(
+    let entry = Entry::new(format!("simulate --shard {}/{}", shard.index, shard.count))
+        .scenario(scenario)
+        .input(&args.scenario)
+        .run(options.seed, options.runs, simulation_engine);
+    for path in publish::publish(dir, entry, &[(shard.file_name(), bytes)])? {
+        progress::note(&format!(
             "wrote {} (runs {}..{} of {})",
             path.display(),
             range.start + 1,
             range.end,
             options.runs
-        );
+        ));
     }
     Ok(())
 }
@@ -245,6 +270,7 @@ fn simulate(
     let plan = &scenario.plans[options.plan];
     let total = runs.end - runs.start;
     let go = || {
+        announce_work(scenario, plan, options.engine, total, 1, false);
         super::run_progress::with_runs(total, || {
             sim::run_plan_range(scenario, plan, options, runs.clone())
         })
@@ -259,6 +285,57 @@ fn simulate(
             .install(go),
     };
     result.map_err(sim_error)
+}
+
+/// Work above this many seconds is announced before it starts.
+const ANNOUNCE_SECONDS: f64 = 5.0;
+
+/// Prints the estimated time of `plans` × `runs` runs when above [`ANNOUNCE_SECONDS`]
+/// ([`sim::estimated_seconds`]; for `auto`, the cheaper engine, which it normally takes).
+pub(super) fn announce_work(
+    scenario: &Scenario,
+    plan: &scenario::Plan,
+    engine: sim::EngineKind,
+    runs: u64,
+    plans: usize,
+    at_least: bool,
+) {
+    use sim::EngineKind;
+    let estimate = |engine| sim::estimated_seconds(scenario, plan, engine, runs) * plans as f64;
+    let (engine, seconds) = match engine {
+        EngineKind::Auto => {
+            let customer = estimate(EngineKind::Customer);
+            let cohort = estimate(EngineKind::Cohort);
+            if cohort < customer {
+                (EngineKind::Cohort, cohort)
+            } else {
+                (EngineKind::Customer, customer)
+            }
+        }
+        other => (other, estimate(other)),
+    };
+    if seconds > ANNOUNCE_SECONDS {
+        progress::note(&format!(
+            "note: {} {} of work ({} run(s) × {plans} simulation(s) on the {} engine, {} \
+             thread(s))",
+            if at_least { "at least" } else { "about" },
+            duration(seconds),
+            runs,
+            engine.name(),
+            rayon::current_num_threads()
+        ));
+    }
+}
+
+/// "40 s", "12 min", "3.2 h".
+fn duration(seconds: f64) -> String {
+    if seconds < 120.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 7200.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
 }
 
 /// Refusals of the input (too large, an engine that cannot do this scenario) exit 2; any
@@ -282,10 +359,10 @@ pub(crate) fn warn_about_clamped_draws(simulation: &Simulation) {
         .map(|r| u64::from(r.clamped_draws))
         .sum();
     if clamped > 0 {
-        eprintln!(
+        progress::note(&format!(
             "warning: {clamped} uncertain-parameter draw(s) fell outside the parameter's valid \
              range and were clamped to it; consider narrowing the [uncertainty] distributions"
-        );
+        ));
     }
 }
 

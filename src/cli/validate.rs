@@ -28,7 +28,7 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
             Ok(scenario) => print_stdout(&ok_line(&file.display().to_string(), &scenario))?,
             Err(error) => {
                 invalid += 1;
-                eprintln!("{error}");
+                super::progress::note(&error.to_string());
             }
         }
     }

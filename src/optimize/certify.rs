@@ -326,6 +326,7 @@ mod tests {
             shares: None,
             scale: vec![budget.unwrap_or(1000.0); k],
             budget,
+            uncapped_scale: 1000.0,
         }
     }
 

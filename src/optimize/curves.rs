@@ -132,6 +132,7 @@ mod tests {
             shares: None,
             scale: vec![budget],
             budget: Some(budget),
+            uncapped_scale: 1.0,
         }
     }
 

@@ -195,10 +195,22 @@ pub fn search(
         space: &space,
         objective: &objective,
     };
-    let starts = [
+    let mut starts = vec![
         ("baseline", space.baseline_point(scenario)),
         ("equal split", space.equal_point(scenario)),
     ];
+    // A cap only removes plans, so relaxing it must never make the answer worse (issue 15: a
+    // cap of 1e9 gave the baseline where no cap gave the optimum, because every step is in
+    // proportion to the cap). The uncapped optimum, projected onto the cap, is a third start:
+    // when it is within the cap it is the capped optimum too.
+    if settings.optimize.budget.is_some() {
+        let mut uncapped = settings.clone();
+        uncapped.optimize.budget = None;
+        let (free_space, free) = search(scenario, &uncapped, progress)?;
+        if free_space.dim() == space.dim() {
+            starts.push(("uncapped optimum", space.project(&free.x)));
+        }
+    }
     let mut best: Option<Outcome> = None;
     let mut evaluations = 0;
     for (name, x0) in starts {
@@ -359,6 +371,7 @@ pub fn choose(
     let (mut space, outcome) = search(scenario, settings, progress)?;
     let first_year: f64 = outcome.x[..space.levers.len()].iter().sum();
     space.widen_scale(first_year);
+    space.narrow_scale(first_year);
     let mut starts = vec![space.rounded(&outcome.x)];
     if space.spend_dim() == 0 || settings.search_runs == 0 {
         let x = starts.remove(0);

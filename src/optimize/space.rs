@@ -37,6 +37,8 @@ pub struct PlanSpace {
     pub scale: Vec<f64>,
     /// The budget left for the optimized levers (after the fixed levers), if capped.
     pub budget: Option<f64>,
+    /// The spend scale without a cap: the baseline's spend or the largest finite bound (≥ 1).
+    pub uncapped_scale: f64,
 }
 
 impl PlanSpace {
@@ -123,9 +125,8 @@ impl PlanSpace {
             .map(|b| b.1)
             .filter(|u| u.is_finite())
             .fold(0.0, f64::max);
-        let spend_scale = budget
-            .filter(|b| *b > 0.0)
-            .unwrap_or_else(|| baseline_total.max(finite_upper).max(1.0));
+        let uncapped_scale = baseline_total.max(finite_upper).max(1.0);
+        let spend_scale = budget.filter(|b| *b > 0.0).unwrap_or(uncapped_scale);
         let k = levers.len();
         let mut scale = vec![spend_scale; k * phases];
         if let Some(s) = &shares {
@@ -152,6 +153,7 @@ impl PlanSpace {
             shares,
             scale,
             budget,
+            uncapped_scale,
         })
     }
 
@@ -164,6 +166,23 @@ impl PlanSpace {
         }
         for j in 0..self.spend_dim() {
             self.scale[j] = self.scale[j].max(spend);
+        }
+    }
+
+    /// With a cap far above what the mean-field optimum spends (`spend` per period), steps in
+    /// proportion to the cap would jump past every useful plan: the scale becomes twice that
+    /// spend (or the baseline scale, whichever is larger), never more than the cap. A binding
+    /// cap is left as it is.
+    pub fn narrow_scale(&mut self, spend: f64) {
+        let Some(budget) = self.budget else {
+            return;
+        };
+        if !spend.is_finite() || 4.0 * spend >= budget {
+            return;
+        }
+        let floor = self.uncapped_scale;
+        for j in 0..self.spend_dim() {
+            self.scale[j] = self.scale[j].min((2.0 * spend).max(floor));
         }
     }
 

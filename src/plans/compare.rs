@@ -73,6 +73,7 @@ pub fn compare_reusing(
     known: Option<(usize, &sim::Simulation)>,
     progress: &mut dyn Progress,
 ) -> Result<Comparison, SimError> {
+    crate::sim::size::check_memory(scenario, runs, indices.len())?;
     let mut plans = Vec::with_capacity(indices.len());
     let mut engine_used = engine;
     for (n, &index) in indices.iter().enumerate() {

@@ -13,6 +13,10 @@ use crate::chart::theme::{percent, thousands};
 /// The Markdown text; charts are linked as files in the same directory.
 pub fn render(data: &ReportData) -> String {
     let cur = data.currency.as_str();
+    // The currency label is user text: escaped once where it is printed bare, and inside the
+    // sentences (built with the raw label) by their own `esc`.
+    let cur_md = esc(cur);
+    let cur_md = cur_md.as_str();
     let mut m = String::new();
     let _ = writeln!(m, "# Customer equity report: {}\n", esc(&data.scenario));
     let _ = writeln!(
@@ -30,10 +34,10 @@ pub fn render(data: &ReportData) -> String {
         "Customer equity under the **{}** plan: **{}** (95% CI {}). In 90% of runs it lies \
          between {} and {}; the chance it is negative is {}.\n",
         esc(&data.summary.plan),
-        money(ce.mean, cur),
-        money_interval(ce.ci95, cur),
-        money(ce.p05, cur),
-        money(ce.p95, cur),
+        money(ce.mean, cur_md),
+        money_interval(ce.ci95, cur_md),
+        money(ce.p05, cur_md),
+        money(ce.p95, cur_md),
         percent(ce.prob_negative)
     );
     for s in answer_sentences(data) {
@@ -86,8 +90,8 @@ pub fn render(data: &ReportData) -> String {
                 m,
                 "| {} | {} | {} |",
                 esc(name),
-                money(*mean, cur),
-                money_interval(*ci, cur)
+                money(*mean, cur_md),
+                money_interval(*ci, cur_md)
             );
         }
         m.push('\n');
@@ -101,8 +105,8 @@ pub fn render(data: &ReportData) -> String {
                     "| {} − {} | {} | {} | {} |",
                     esc(&d.a),
                     esc(&d.b),
-                    signed_money(d.mean, cur),
-                    money_interval(d.ci95, cur),
+                    signed_money(d.mean, cur_md),
+                    money_interval(d.ci95, cur_md),
                     percent(d.prob_a_better)
                 );
             }
@@ -125,8 +129,8 @@ pub fn render(data: &ReportData) -> String {
                 m,
                 "| {} | {} | {} | {v} | {ci} |",
                 esc(&row.lever),
-                money(row.current, cur),
-                money(row.optimized, cur)
+                money(row.current, cur_md),
+                money(row.optimized, cur_md)
             );
         }
         m.push('\n');
@@ -164,8 +168,8 @@ pub fn render(data: &ReportData) -> String {
                 "| {} | {} | {} | {} |",
                 esc(&e.label),
                 super::describe::number(e.named_values().0, 4),
-                signed_money(e.low.mean, cur),
-                signed_money(e.high.mean, cur)
+                signed_money(e.low.mean, cur_md),
+                signed_money(e.high.mean, cur_md)
             );
         }
         m.push('\n');

@@ -30,10 +30,19 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// Escapes text for a Markdown table cell or paragraph: characters that would start markup.
+/// Escapes text for a Markdown table cell or paragraph: characters that would start markup
+/// (raw HTML included, `<` and `&`), and line breaks, which would end a table row.
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
+        if ch == '&' {
+            out.push_str("&amp;");
+            continue;
+        }
+        if matches!(ch, '\n' | '\r') {
+            out.push(' ');
+            continue;
+        }
         if matches!(
             ch,
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'

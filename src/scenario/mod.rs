@@ -41,12 +41,77 @@ impl Format {
 /// Reads and validates a scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::io(&display, &e))?;
+    let text = read_bounded(path).map_err(|e| ScenarioError::io(&display, &e))?;
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
     parse_str(&text, &display, stem, Format::from_path(path))
+}
+
+/// The largest scenario file read (SPEC §12.3); a real scenario is a few kilobytes.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// The file's text if it is a regular file of at most [`MAX_SCENARIO_BYTES`]: a device, a FIFO
+/// or a huge file is refused before it is read, not read until memory runs out.
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a folder, a device or a pipe); name a scenario file",
+        ));
+    }
+    let too_large = |size: u64| {
+        std::io::Error::other(format!(
+            "the file is {size} bytes; scenario files are limited to {MAX_SCENARIO_BYTES} bytes"
+        ))
+    };
+    if meta.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        let (line, column) = line_column(&bytes, at);
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "a NUL byte at line {line}, column {column} (byte {at}): this is not a text file"
+            ),
+        ));
+    }
+    // A UTF-8 byte-order mark (some Windows editors write one) is not part of the text.
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let (line, column) = line_column(e.as_bytes(), valid);
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not valid UTF-8 at line {line}, column {column} (byte {valid}); save the file as UTF-8"),
+        )
+    })
+}
+
+/// 1-based line and byte column of byte `at`.
+fn line_column(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = &bytes[..at.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = before.len()
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    (line, column)
 }
 
 /// Parses and validates scenario text. `file` names the source in diagnostics; `default_name`

@@ -2,8 +2,15 @@
 //! slices of the runs and saves its raw per-run results; merging the N slices gives the result
 //! an unsharded run gives, byte for byte, because run k is the same wherever it runs and the
 //! summary is computed over all runs in run order.
+//!
+//! A merge must never combine slices of different studies, nor results edited by hand: every
+//! shard records the SHA-256 of the validated scenario (not just its name), the ceq version, the
+//! engine and a SHA-256 of its results, and [`merge`] checks all of them and every field's shape
+//! before it uses any, naming the shard at fault.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::sim::{EngineKind, RunResult, Simulation};
@@ -54,6 +61,10 @@ impl ShardSpec {
 pub struct ShardFile {
     pub ceq_version: String,
     pub scenario: String,
+    /// SHA-256 of the validated scenario ([`scenario_digest`]); empty in shards of older ceq
+    /// versions, which merge refuses.
+    #[serde(default)]
+    pub scenario_digest: String,
     pub cohorts: Vec<String>,
     pub currency: String,
     pub periods_per_year: u32,
@@ -64,7 +75,31 @@ pub struct ShardFile {
     pub shard: ShardSpec,
     pub engine: String,
     pub approximations: Vec<String>,
+    /// SHA-256 of `results` in their JSON form ([`results_digest`]).
+    #[serde(default)]
+    pub results_sha256: String,
     pub results: Vec<RunResult>,
+}
+
+/// SHA-256 of the validated scenario serialized as JSON: the same for the same numbers whatever
+/// the file's format, comments, spacing or key order, different for any edited value.
+pub fn scenario_digest(scenario: &crate::scenario::Scenario) -> String {
+    sha256_hex(&serde_json::to_vec(scenario).unwrap_or_default())
+}
+
+/// SHA-256 of the runs' results as JSON. JSON numbers round-trip exactly (shortest
+/// representation written, `float_roundtrip` read), so a shard read back gives the same digest
+/// and any edited number a different one.
+pub fn results_digest(results: &[RunResult]) -> String {
+    sha256_hex(&serde_json::to_vec(results).unwrap_or_default())
+}
+
+/// SHA-256 (FIPS 180-4) of `bytes` as 64 lowercase hex digits.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Why shards cannot be merged.
@@ -100,16 +135,44 @@ pub enum MergeError {
     },
     #[error("{file} names an unknown engine '{engine}'")]
     UnknownEngine { file: String, engine: String },
+    #[error("{file} is not a valid shard: {why}")]
+    Malformed { file: String, why: String },
+    #[error(
+        "{file} was changed after it was written: its results do not match the checksum it \
+         records; simulate this shard again"
+    )]
+    Tampered { file: String },
+    #[error(
+        "{file} has no scenario digest (written by an older ceq); simulate the shards again \
+         with this version"
+    )]
+    NoDigest { file: String },
 }
 
 /// The whole study from its shards, given as `(file name, shard)` in any order.
 pub fn merge(
     shards: Vec<(String, ShardFile)>,
 ) -> Result<(SummaryLabels, Simulation, ShardFile), MergeError> {
-    let (first_name, first) = shards.first().cloned().ok_or(MergeError::Empty)?;
+    let (first_name, first) = shards
+        .first()
+        .map(|(name, shard)| {
+            (
+                name.clone(),
+                ShardFile {
+                    results: Vec::new(),
+                    ..shard.clone()
+                },
+            )
+        })
+        .ok_or(MergeError::Empty)?;
     let count = first.shard.count;
-    let mut slots: Vec<Option<(String, ShardFile)>> = vec![None; count as usize];
+    let horizon = shards
+        .iter()
+        .find_map(|(_, s)| s.results.first())
+        .map_or(0, |r| r.periods.len());
+    let mut slots: BTreeMap<u64, (String, ShardFile)> = BTreeMap::new();
     for (name, shard) in shards {
+        check_shape(&name, &shard, horizon)?;
         check_same_study(&first_name, &first, &name, &shard)?;
         let expected = shard.shard.runs(shard.runs);
         if shard.results.len() as u64 != expected.end - expected.start {
@@ -122,8 +185,7 @@ pub fn merge(
                 expected: expected.end - expected.start,
             });
         }
-        let slot = &mut slots[shard.shard.index as usize - 1];
-        if let Some((earlier, _)) = slot {
+        if let Some((earlier, _)) = slots.get(&shard.shard.index) {
             return Err(MergeError::Duplicate {
                 index: shard.shard.index,
                 count,
@@ -131,18 +193,17 @@ pub fn merge(
                 b: name,
             });
         }
-        *slot = Some((name, shard));
+        slots.insert(shard.shard.index, (name, shard));
     }
     let engine = EngineKind::from_name(&first.engine).ok_or_else(|| MergeError::UnknownEngine {
         file: first_name.clone(),
         engine: first.engine.clone(),
     })?;
-    let mut runs = Vec::with_capacity(first.runs as usize);
-    for (i, slot) in slots.into_iter().enumerate() {
-        let (_, shard) = slot.ok_or(MergeError::Missing {
-            index: i as u64 + 1,
-            count,
-        })?;
+    if let Some(index) = (1..=count).find(|i| !slots.contains_key(i)) {
+        return Err(MergeError::Missing { index, count });
+    }
+    let mut runs = Vec::new();
+    for (_, (_, shard)) in slots {
         runs.extend(shard.results);
     }
     let labels = SummaryLabels {
@@ -156,14 +217,66 @@ pub fn merge(
         runs,
         approximations: first.approximations.clone(),
     };
-    Ok((
-        labels,
-        simulation,
-        ShardFile {
-            results: Vec::new(),
-            ..first
-        },
-    ))
+    Ok((labels, simulation, first))
+}
+
+/// Every field of one shard has a usable shape, before any is used: a slice of a positive
+/// count, results that match their checksum, one entry per cohort and per period in every run.
+fn check_shape(name: &str, shard: &ShardFile, horizon: usize) -> Result<(), MergeError> {
+    let malformed = |why: String| MergeError::Malformed {
+        file: name.to_string(),
+        why,
+    };
+    let ShardSpec { index, count } = shard.shard;
+    if count == 0 || index == 0 || index > count {
+        return Err(malformed(format!(
+            "shard {index}/{count}: expected I/N with 1 ≤ I ≤ N"
+        )));
+    }
+    if shard.runs == 0 || count > shard.runs {
+        return Err(malformed(format!(
+            "{count} shards of {} runs: expected at least one run per shard",
+            shard.runs
+        )));
+    }
+    if shard.scenario_digest.is_empty() {
+        return Err(MergeError::NoDigest {
+            file: name.to_string(),
+        });
+    }
+    if shard.cohorts.is_empty() {
+        return Err(malformed("the list of cohorts is empty".to_string()));
+    }
+    if results_digest(&shard.results) != shard.results_sha256 {
+        return Err(MergeError::Tampered {
+            file: name.to_string(),
+        });
+    }
+    for (k, run) in shard.results.iter().enumerate() {
+        let run_number = shard.shard.runs(shard.runs).start + k as u64 + 1;
+        if run.cohorts.len() != shard.cohorts.len() {
+            return Err(malformed(format!(
+                "run {run_number} has {} cohort results for {} cohorts",
+                run.cohorts.len(),
+                shard.cohorts.len()
+            )));
+        }
+        if run.periods.len() != horizon || horizon == 0 {
+            return Err(malformed(format!(
+                "run {run_number} has {} periods where the study has {horizon}",
+                run.periods.len()
+            )));
+        }
+        if let Some(c) = run.cohorts.iter().position(|c| c.active.len() != horizon) {
+            return Err(malformed(format!(
+                "run {run_number}, cohort {}: {} periods of active customers where the study \
+                 has {horizon}",
+                shard.cohorts[c],
+                run.cohorts[c].active.len()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_same_study(
@@ -172,7 +285,23 @@ fn check_same_study(
     name: &str,
     shard: &ShardFile,
 ) -> Result<(), MergeError> {
-    let fields: [(&'static str, String, String); 8] = [
+    let fields: [(&'static str, String, String); 12] = [
+        (
+            "scenario digest (the scenario's contents)",
+            first.scenario_digest.clone(),
+            shard.scenario_digest.clone(),
+        ),
+        ("currency", first.currency.clone(), shard.currency.clone()),
+        (
+            "periods_per_year",
+            first.periods_per_year.to_string(),
+            shard.periods_per_year.to_string(),
+        ),
+        (
+            "approximations",
+            first.approximations.join("; "),
+            shard.approximations.join("; "),
+        ),
         (
             "ceq_version",
             first.ceq_version.clone(),

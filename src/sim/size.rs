@@ -159,3 +159,103 @@ pub fn check_customer_engine(
     }
     Ok(())
 }
+
+/// Bytes the per-run results of one plan take in memory: per run a [`crate::sim::RunResult`]
+/// with one `PeriodRun` (5 × 8 bytes) per period and one `CohortRun` (3 × 8 bytes, a vector
+/// header of 24 and 8 bytes per period) per cohort, plus the run's own fields and vector
+/// headers (about 160 bytes). Counted from the types' layout, not measured.
+pub fn result_bytes_per_run(scenario: &Scenario) -> f64 {
+    let periods = f64::from(scenario.time.periods);
+    let cohorts = scenario.cohorts.len() as f64;
+    160.0 + 40.0 * periods + cohorts * (48.0 + 8.0 * periods)
+}
+
+/// The default memory limit: half the machine's memory (Linux `MemTotal`), or 4 GiB where
+/// it cannot be read.
+pub fn default_memory_limit() -> f64 {
+    let total = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024.0)
+        });
+    total.map_or(4.0 * GIB, |bytes| bytes / 2.0)
+}
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// `--max-memory` in bytes, 0 for the default ([`default_memory_limit`]). One process-wide
+/// setting, like the thread count, set once by the command line before any work.
+static MEMORY_LIMIT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Sets the memory limit (bytes) the checks below refuse past.
+pub fn set_memory_limit(bytes: u64) {
+    MEMORY_LIMIT.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The memory limit in force, in bytes.
+pub fn memory_limit() -> f64 {
+    match MEMORY_LIMIT.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => default_memory_limit(),
+        bytes => bytes as f64,
+    }
+}
+
+/// Refuses a study whose results — `runs` runs of each of `plans` plans held at once, as
+/// `compare` and `report` hold them — would not fit in the memory limit, before any work.
+pub fn check_memory(scenario: &Scenario, runs: u64, plans: usize) -> Result<(), SimError> {
+    let per_run = result_bytes_per_run(scenario);
+    let need = per_run * runs as f64 * plans.max(1) as f64;
+    let limit = memory_limit();
+    if need > limit {
+        let affordable = (limit / (per_run * plans.max(1) as f64)).floor();
+        return Err(SimError::TooLarge(format!(
+            "{runs} runs of {plans} plan(s) × {} periods × {} cohorts need about {:.1} GiB for \
+             their results, above the memory limit of {:.1} GiB (--max-memory; by default half \
+             the machine's memory); use at most {affordable} runs, fewer plans or a shorter \
+             horizon",
+            scenario.time.periods,
+            scenario.cohorts.len(),
+            need / GIB,
+            limit / GIB
+        )));
+    }
+    Ok(())
+}
+
+/// Parses a `--max-memory` size: bytes, or with a suffix K, M, G or T (powers of 1024).
+pub fn parse_memory(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&text[..i], text[i..].to_ascii_uppercase()),
+        None => (text, String::new()),
+    };
+    let scale = match unit.trim_end_matches(['B', 'I']) {
+        "" => 1.0,
+        "K" => 1024.0,
+        "M" => 1024.0 * 1024.0,
+        "G" => GIB,
+        "T" => GIB * 1024.0,
+        _ => return Err(format!("'{text}': expected a size such as 512M or 8G")),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(n) if n > 0.0 && (n * scale) < 1.8e19 => Ok((n * scale) as u64),
+        _ => Err(format!("'{text}': expected a size > 0 such as 512M or 8G")),
+    }
+}
+
+#[cfg(test)]
+mod memory_tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_in_powers_of_1024() {
+        assert_eq!(parse_memory("512M"), Ok(512 << 20));
+        assert_eq!(parse_memory("8G"), Ok(8 << 30));
+        assert_eq!(parse_memory("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_memory("1000"), Ok(1000));
+        assert!(parse_memory("0").is_err());
+        assert!(parse_memory("5X").is_err());
+    }
+}

@@ -60,7 +60,7 @@ fn simulate_charts_writes_every_chart_and_no_temporary_file() {
     let mut expected: Vec<String> = CHARTS
         .iter()
         .flat_map(|stem| [format!("{stem}.png"), format!("{stem}.svg")])
-        .chain(["periods.csv", "runs.csv", "summary.json"].map(String::from))
+        .chain(["manifest.json", "periods.csv", "runs.csv", "summary.json"].map(String::from))
         .collect();
     expected.sort();
     assert_eq!(names, expected, "exactly these files, no temporary ones");
@@ -106,7 +106,7 @@ const PLAN_CHARTS: [PlanCommandCharts; 4] = [
         &["--runs", "20"],
         &[
             ("compare", "Which plan is worth most"),
-            ("fan", "Cumulative customer equity by plan"),
+            ("compare_fan", "Cumulative customer equity by plan"),
         ],
     ),
     (
@@ -120,9 +120,9 @@ const PLAN_CHARTS: [PlanCommandCharts; 4] = [
             "5",
         ],
         &[
-            ("allocation", "Budget split"),
-            ("response_curves", "How the objective responds"),
-            ("fan", "current vs optimized"),
+            ("optimize_allocation", "Budget split"),
+            ("optimize_response_curves", "How the objective responds"),
+            ("optimize_fan", "current vs optimized"),
         ],
     ),
     (

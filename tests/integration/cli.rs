@@ -250,7 +250,7 @@ fn out_dir_gets_exactly_three_files() {
         .stderr(predicate::str::contains("summary.json"));
     assert_eq!(
         file_names(&out),
-        ["periods.csv", "runs.csv", "summary.json"]
+        ["manifest.json", "periods.csv", "runs.csv", "summary.json"]
     );
     let runs = fs::read_to_string(out.join("runs.csv")).unwrap();
     assert_eq!(runs.lines().count(), 31);

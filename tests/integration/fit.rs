@@ -444,6 +444,7 @@ fn fit_survival_writes_fit_json_and_a_chart_per_column() {
         file_names(&out),
         [
             "fit.json",
+            "manifest.json",
             "survival_high_end.png",
             "survival_high_end.svg",
             "survival_regular.png",
@@ -487,7 +488,12 @@ fn fit_survival_writes_fit_json_and_a_chart_per_column() {
         .stdout(predicate::str::contains("retention = { churn_alpha"));
     assert_eq!(
         file_names(&all),
-        ["fit.json", "survival_regular.png", "survival_regular.svg"]
+        [
+            "fit.json",
+            "manifest.json",
+            "survival_regular.png",
+            "survival_regular.svg"
+        ]
     );
     let svg = assert_chart(&all, "survival_regular");
     assert!(!svg.contains("End of calibration period"));
@@ -525,6 +531,7 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
             "clv.png",
             "clv.svg",
             "fit.json",
+            "manifest.json",
             "p_alive.png",
             "p_alive.svg",
             "repeat_purchases.png",
@@ -634,7 +641,10 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Customer-base fit of"));
-    assert_eq!(file_names(&json_only), ["fit.json", "scores.csv"]);
+    assert_eq!(
+        file_names(&json_only),
+        ["fit.json", "manifest.json", "scores.csv"]
+    );
     let result = json_of(&std::fs::read(json_only.join("fit.json")).unwrap());
     let tracking = result["tracking"].as_array().unwrap();
     assert_eq!(tracking.last().unwrap()["date"], "1997-09-30");

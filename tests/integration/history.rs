@@ -598,10 +598,14 @@ fn the_report_has_a_section_on_todays_base() {
         markdown.contains("likely still active (P(alive) ≥ 50%)"),
         "{markdown}"
     );
-    assert!(markdown.contains("](p_alive_base.png)"), "{markdown}");
+    assert!(
+        markdown.contains("](report_p_alive_base.png)"),
+        "{markdown}"
+    );
+    assert!(out.join("report_p_alive_base.png").is_file());
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<section id=\"base\">"));
-    assert!(out.join("base_value_base.png").is_file());
+    assert!(out.join("report_base_value_base.png").is_file());
 }
 
 /// The CDNOW check with ten times the runs (run on request: `cargo test --release --test

@@ -656,7 +656,7 @@ fn the_optimized_plan_block_pastes_into_the_scenario() {
     });
     let plan = &scenario.plans[scenario.plan_index("optimized").unwrap()];
     assert!(plan.retention_allocation.is_some());
-    for file in ["optimize.json", "periods.csv", "runs.csv"] {
+    for file in ["optimize.json", "optimize_periods.csv", "optimize_runs.csv"] {
         assert!(out.join(file).exists(), "{file}");
     }
 }

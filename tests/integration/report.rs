@@ -102,8 +102,8 @@ fn check_self_contained(dir: &Path) {
     }
     assert!(links >= 12, "charts linked as PNG and SVG, found {links}");
     for stem in ["fan", "distribution", "cohorts", "tornado"] {
-        assert!(dir.join(format!("{stem}.png")).is_file());
-        assert!(dir.join(format!("{stem}.svg")).is_file());
+        assert!(dir.join(format!("report_{stem}.png")).is_file());
+        assert!(dir.join(format!("report_{stem}.svg")).is_file());
     }
 }
 
@@ -122,7 +122,7 @@ fn report_with_plans_compares_them() {
     let dir = tempfile::tempdir().unwrap();
     report("b2b_key_accounts.toml", dir.path(), "40");
     check_self_contained(dir.path());
-    assert!(dir.path().join("compare.png").is_file());
+    assert!(dir.path().join("report_compare.png").is_file());
     let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("Plan comparison"));
     assert!(html.contains("The best plan by mean customer equity is"));
@@ -143,7 +143,7 @@ fn report_with_optimize_shows_the_split_its_response_and_the_frontier() {
         "fan_plans",
     ] {
         assert!(
-            dir.path().join(format!("{stem}.png")).is_file(),
+            dir.path().join(format!("report_{stem}.png")).is_file(),
             "{stem}.png"
         );
     }
@@ -157,7 +157,7 @@ fn report_with_optimize_shows_the_split_its_response_and_the_frontier() {
         assert!(html.contains(text), "report.html lacks {text}");
     }
     let markdown = fs::read_to_string(dir.path().join("report.md")).unwrap();
-    assert!(markdown.contains("](frontier.png)"));
+    assert!(markdown.contains("](report_frontier.png)"));
     assert!(markdown.contains("| Budget | Best split spends | Mean CE of the best split |"));
     let without = tempfile::tempdir().unwrap();
     ceq()
@@ -173,7 +173,7 @@ fn report_with_optimize_shows_the_split_its_response_and_the_frontier() {
         ])
         .assert()
         .success();
-    assert!(!without.path().join("frontier.png").exists());
+    assert!(!without.path().join("report_frontier.png").exists());
     let html = fs::read_to_string(without.path().join("report.html")).unwrap();
     assert!(!html.contains("What each budget buys"));
     assert!(

@@ -66,6 +66,9 @@ pub struct CohortList {
     pub cohorts: Option<Vec<Cohort>>,
 }
 
+/// The most cohorts a scenario may have (SPEC §12.3).
+pub const MAX_COHORTS: usize = 1000;
+
 pub fn cohorts(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<CohortList> {
     let Some(items) = elements(field) else {
         ctx.wrong_type(
@@ -80,6 +83,18 @@ pub fn cohorts(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<CohortList> {
             &field.key_span,
             &field.path,
             "at least one cohort is needed; add a [[cohorts]] table",
+        );
+        return None;
+    }
+    if items.len() > MAX_COHORTS {
+        ctx.error(
+            &field.key_span,
+            &field.path,
+            format!(
+                "{} cohorts; at most {MAX_COHORTS} (every run holds a result per cohort and \
+                 period): merge similar cohorts",
+                items.len()
+            ),
         );
         return None;
     }
@@ -362,6 +377,19 @@ fn sub_numbers(
     Some([values[0]?, values[1]?, values[2]?])
 }
 
+/// Where the Beta and shifted-beta-geometric shapes keep their accuracy: past 1e10 the
+/// engines' Beta draws and sBG survival lose precision (and such a concentration is a fixed
+/// rate: write `rate`), below 1e-6 every customer is at 0 or 1 and the cohort engine's
+/// moments underflow (issue 15: ≤ 1e-16 and ≥ 1e160 gave wrong results). Refused, naming the
+/// key, rather than simulated wrongly.
+pub const SHAPE: Domain = Domain::closed(1e-6, 1e10);
+/// Why [`SHAPE`] refuses a value, for the message.
+pub const SHAPE_WHY: &str =
+    "the engines lose accuracy outside it; for a fixed retention rate write `rate` instead";
+/// The most orders a customer places per period on average: more would saturate the order
+/// counts (about 2e22 in issue 15) instead of failing.
+pub const MAX_ORDERS: f64 = 1e6;
+
 const RETENTION_FORMS: &[&[&str]] = &[
     &["rate"],
     &["mean", "concentration"],
@@ -379,36 +407,40 @@ fn retention(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<Retention> {
     }
     let (form, t) = ctx.form(field, RETENTION_FORMS)?;
     let p = Domain::PROBABILITY;
-    let pos = Domain::POSITIVE;
     match form {
         0 => Some(Retention::Rate {
             rate: t.number(ctx, "rate", p, "")?,
         }),
         1 => {
             let mean = t.number(ctx, "mean", p, "");
-            let concentration = t.number(ctx, "concentration", pos, "");
+            let concentration = t.number(ctx, "concentration", SHAPE, SHAPE_WHY);
             Some(Retention::MeanConcentration {
                 mean: mean?,
                 concentration: concentration?,
             })
         }
         2 => {
-            let alpha = t.number(ctx, "churn_alpha", pos, "");
-            let beta = t.number(ctx, "churn_beta", pos, "");
+            let alpha = t.number(ctx, "churn_alpha", SHAPE, SHAPE_WHY);
+            let beta = t.number(ctx, "churn_beta", SHAPE, SHAPE_WHY);
             Some(Retention::ShiftedBetaGeometric {
                 alpha: alpha?,
                 beta: beta?,
             })
         }
         _ => {
-            let alpha = t.number(ctx, "dropout_alpha", pos, "");
-            let beta = t.number(ctx, "dropout_beta", pos, "");
+            let alpha = t.number(ctx, "dropout_alpha", SHAPE, SHAPE_WHY);
+            let beta = t.number(ctx, "dropout_beta", SHAPE, SHAPE_WHY);
             Some(Retention::Dropout {
                 alpha: alpha?,
                 beta: beta?,
             })
         }
     }
+}
+
+/// [0, [`MAX_ORDERS`]].
+fn orders() -> Domain {
+    Domain::closed(0.0, MAX_ORDERS)
 }
 
 const PURCHASE_FORMS: &[&[&str]] = &[&["fixed"], &["mean"], &["mean", "shape"]];
@@ -422,11 +454,16 @@ fn purchases(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<Purchases> {
             Some(Purchases::Fixed { n: n as f64 })
         }
         1 => Some(Purchases::Poisson {
-            mean: t.number(ctx, "mean", Domain::NON_NEGATIVE, "")?,
+            mean: t.number(ctx, "mean", orders(), "orders per customer per period")?,
         }),
         _ => {
-            let mean = t.number(ctx, "mean", Domain::NON_NEGATIVE, "");
-            let shape = t.number(ctx, "shape", Domain::POSITIVE, "");
+            let mean = t.number(ctx, "mean", orders(), "orders per customer per period");
+            let shape = t.number(
+                ctx,
+                "shape",
+                SHAPE,
+                "the Gamma draws lose accuracy outside it",
+            );
             Some(Purchases::NegativeBinomial {
                 mean: mean?,
                 shape: shape?,

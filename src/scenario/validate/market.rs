@@ -403,13 +403,17 @@ pub fn shocks(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<Shocks> {
     })
 }
 
+/// The largest log-multiplier sd of a shock (see [`shock`]).
+pub const MAX_SHOCK_SD: f64 = 10.0;
+
 fn shock(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<Shock> {
     let t = ctx.table(field, &["sd", "persistence"])?;
     let sd = t.number(
         ctx,
         "sd",
-        Domain::NON_NEGATIVE,
-        "the standard deviation of the log multiplier, e.g. 0.05",
+        Domain::closed(0.0, MAX_SHOCK_SD),
+        "the standard deviation of the log multiplier, e.g. 0.05; past 10 the mean-one \
+         multiplier exp(sd·z − sd²/2) is zero in almost every period and underflows at 40",
     );
     let persistence = t.number_or(ctx, "persistence", half_open_unit(), 0.0);
     Some(Shock {

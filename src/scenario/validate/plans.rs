@@ -131,6 +131,9 @@ fn absent_lever(
     );
 }
 
+/// The most plans a scenario may have (SPEC §12.3).
+pub const MAX_PLANS: usize = 1000;
+
 pub fn plans(
     ctx: &mut Ctx<'_>,
     field: &Field<'_>,
@@ -140,6 +143,18 @@ pub fn plans(
     let table = ctx.open_table(field)?;
     if table.entries.is_empty() {
         return Some(vec![Plan::baseline()]);
+    }
+    if table.entries.len() > MAX_PLANS {
+        ctx.error(
+            &field.key_span,
+            &field.path,
+            format!(
+                "{} plans; at most {MAX_PLANS} (compare holds every plan's runs at once): \
+                 split them over several scenario files",
+                table.entries.len()
+            ),
+        );
+        return None;
     }
     let mut result = Some(Vec::new());
     for (name, f) in table.fields() {

@@ -3,7 +3,7 @@
 //! Each reader returns `None` after reporting, so section validators can carry on and collect
 //! the next problem instead of stopping at the first.
 
-use super::super::document::{Node, Span, Value, line_col};
+use super::super::document::{Node, Span, Value};
 use super::super::error::Diagnostic;
 use super::super::types::Domain;
 
@@ -12,7 +12,14 @@ pub struct Ctx<'t> {
     file: &'t str,
     text: &'t str,
     found: Vec<(usize, Diagnostic)>,
+    /// Byte offsets where each line starts, computed at the first problem: locating a problem
+    /// is then a binary search, so validation stays linear in the file's size however many
+    /// problems it has (40,000 unknown keys took 15 s when each scanned the text).
+    line_starts: Option<Vec<usize>>,
 }
+
+/// The most problems listed for one file; the rest are counted in one last line.
+pub const MAX_DIAGNOSTICS: usize = 200;
 
 impl<'t> Ctx<'t> {
     pub fn new(file: &'t str, text: &'t str) -> Self {
@@ -20,6 +27,7 @@ impl<'t> Ctx<'t> {
             file,
             text,
             found: Vec::new(),
+            line_starts: None,
         }
     }
 
@@ -29,7 +37,7 @@ impl<'t> Ctx<'t> {
         diagnostic.key_path = path.to_string();
         let pos = match span {
             Some(span) => {
-                let (line, column, source) = line_col(self.text, span.start);
+                let (line, column, source) = self.locate(span.start);
                 let end = span.end.clamp(span.start, self.text.len());
                 let width = self
                     .text
@@ -65,10 +73,48 @@ impl<'t> Ctx<'t> {
         self.text.get(span.clone()).unwrap_or("")
     }
 
-    /// All problems in file order (problems without a position first).
+    /// All problems in file order (problems without a position first), at most
+    /// [`MAX_DIAGNOSTICS`] of them and then a count of the rest.
     pub fn into_diagnostics(mut self) -> Vec<Diagnostic> {
         self.found.sort_by_key(|(pos, d)| (d.line > 0, *pos));
-        self.found.into_iter().map(|(_, d)| d).collect()
+        let total = self.found.len();
+        let mut list: Vec<Diagnostic> = self
+            .found
+            .into_iter()
+            .take(MAX_DIAGNOSTICS)
+            .map(|(_, d)| d)
+            .collect();
+        if total > MAX_DIAGNOSTICS {
+            list.push(Diagnostic::whole_file(
+                self.file,
+                format!(
+                    "… and {} more problems (only the first {MAX_DIAGNOSTICS} are listed)",
+                    total - MAX_DIAGNOSTICS
+                ),
+            ));
+        }
+        list
+    }
+
+    /// 1-based line and column (in characters) of byte `pos`, and that line's text, as
+    /// [`super::super::document::line_col`] gives them, in logarithmic time.
+    fn locate(&mut self, pos: usize) -> (usize, usize, &'t str) {
+        let text = self.text;
+        let mut pos = pos.min(text.len());
+        while !text.is_char_boundary(pos) {
+            pos -= 1;
+        }
+        let starts = self.line_starts.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|&start| start <= pos);
+        let line_start = starts[line - 1];
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let column = text[line_start..pos].chars().count() + 1;
+        let source = text[line_start..line_end].trim_end_matches('\r');
+        (line, column, source)
     }
 
     // ---- scalars -------------------------------------------------------------------------

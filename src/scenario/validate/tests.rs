@@ -435,3 +435,21 @@ fn typo_inside_a_form_is_reported_once() {
         ]
     );
 }
+
+#[test]
+fn many_problems_are_located_in_linear_time_and_capped() {
+    let mut text = String::from("[time]\nperiods = 12\n\n");
+    for i in 0..40_000 {
+        text.push_str(&format!("unknown_{i} = 1\n"));
+    }
+    let started = std::time::Instant::now();
+    let error = crate::scenario::parse_str(&text, "big.toml", "big", crate::scenario::Format::Toml)
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(error.diagnostics.len(), super::read::MAX_DIAGNOSTICS + 1);
+    assert!(
+        error.diagnostics[super::read::MAX_DIAGNOSTICS]
+            .message
+            .contains("more problems")
+    );
+}

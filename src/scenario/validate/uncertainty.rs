@@ -92,7 +92,12 @@ fn distribution(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<ParameterDistrib
                 ..Domain::closed(0.0, 1.0)
             };
             let mean = d.number(ctx, "mean", open_unit, "");
-            let concentration = d.number(ctx, "concentration", pos, "");
+            let concentration = d.number(
+                ctx,
+                "concentration",
+                super::cohorts::SHAPE,
+                "the Beta draws lose accuracy outside it",
+            );
             Some(ParameterDistribution::Beta {
                 mean: mean?,
                 concentration: concentration?,
