@@ -34,6 +34,7 @@ pub struct FitArgs {
 pub enum FitCommand {
     Survival(SurvivalArgs),
     Transactions(TransactionsArgs),
+    Response(super::fit_response::ResponseArgs),
 }
 
 /// Fit the sBG churn model (Fader & Hardie 2007) to customers alive per period.
@@ -223,6 +224,7 @@ pub fn run(args: &FitArgs) -> Result<(), CliError> {
     match &args.model {
         FitCommand::Survival(args) => survival(args),
         FitCommand::Transactions(args) => transactions(args),
+        FitCommand::Response(args) => super::fit_response::run(args),
     }
 }
 

@@ -12,6 +12,7 @@ mod compare;
 mod completions;
 mod export;
 mod fit;
+mod fit_response;
 mod frontier;
 mod init;
 mod merge;

@@ -6,6 +6,7 @@ mod closed_forms;
 mod engines;
 mod exports;
 mod fit;
+mod fit_response;
 mod hessian;
 mod interrupt;
 mod optimizer;
