@@ -301,7 +301,7 @@ fn charts(fit: &ResponseFit, period_column: &str, source: &str) -> Vec<(String, 
     let chart = |name: &str, actual: &[f64], fitted: &[f64]| CalibrationChart {
         title: format!("New customers from {name}: actual vs fitted"),
         subtitle: format!("{source} · {} form", form_name(fit.form)),
-        x_label: format!("Period (row of {period_column})"),
+        x_label: format!("Period (row of the history; its `{period_column}` column)"),
         y_label: "New customers per period".to_string(),
         fitted_label: "Fitted response curve".to_string(),
         points: actual

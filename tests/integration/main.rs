@@ -17,3 +17,4 @@ mod robustness;
 mod scenario_files;
 mod schema;
 mod scores;
+mod uncertainty_draws;

@@ -24,6 +24,11 @@ impl<'t> Ctx<'t> {
     }
 
     /// Reports a problem at `span` (or for the whole file when `span` is `None`).
+    /// The scenario file as named in diagnostics (its path, for files read from disk).
+    pub fn file(&self) -> &'t str {
+        self.file
+    }
+
     pub fn error_at(&mut self, span: Option<&Span>, path: &str, message: impl Into<String>) {
         let mut diagnostic = Diagnostic::whole_file(self.file, message);
         diagnostic.key_path = path.to_string();
