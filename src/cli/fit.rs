@@ -35,6 +35,7 @@ pub enum FitCommand {
     Survival(SurvivalArgs),
     Transactions(TransactionsArgs),
     Response(super::fit_response::ResponseArgs),
+    RetentionTest(super::fit_retention::RetentionTestArgs),
 }
 
 /// Fit the sBG churn model (Fader & Hardie 2007) to customers alive per period.
@@ -225,6 +226,7 @@ pub fn run(args: &FitArgs) -> Result<(), CliError> {
         FitCommand::Survival(args) => survival(args),
         FitCommand::Transactions(args) => transactions(args),
         FitCommand::Response(args) => super::fit_response::run(args),
+        FitCommand::RetentionTest(args) => super::fit_retention::run(args),
     }
 }
 

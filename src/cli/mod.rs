@@ -13,6 +13,7 @@ mod completions;
 mod export;
 mod fit;
 mod fit_response;
+mod fit_retention;
 mod frontier;
 mod init;
 mod merge;

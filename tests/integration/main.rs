@@ -7,6 +7,7 @@ mod engines;
 mod exports;
 mod fit;
 mod fit_response;
+mod fit_retention;
 mod hessian;
 mod interrupt;
 mod optimizer;
