@@ -71,15 +71,25 @@ fn correlation(pairs: &[(f64, f64)]) -> f64 {
     cov / (va * vb).sqrt()
 }
 
+/// The value of the parameter at `path` in `scenario`.
+fn parameter(scenario: &Scenario, path: &str) -> f64 {
+    let mut copy = scenario.clone();
+    let mut found = None;
+    copy.visit_parameters(&mut |p| {
+        if p.path == path {
+            found = Some(*p.value);
+        }
+    });
+    found.unwrap_or_else(|| panic!("no parameter {path}"))
+}
+
 /// The (ceiling, half_spend) that run `run` uses.
 fn run_parameters(scenario: &Scenario, run: u64) -> (f64, f64) {
     let setup = RunSetup::new(scenario, &scenario.plans[0], 1, run);
-    let acquisition = setup.scenario.acquisition.clone().unwrap();
-    let ceiling = acquisition.ceiling;
-    match acquisition.curve {
-        ceq::scenario::ResponseCurve::HalfSpend { half_spend } => (ceiling, half_spend),
-        other => panic!("{other:?}"),
-    }
+    (
+        parameter(&setup.scenario, "acquisition.response.ceiling"),
+        parameter(&setup.scenario, "acquisition.response.half_spend"),
+    )
 }
 
 #[test]
@@ -106,11 +116,8 @@ fn runs_take_rows_in_turn_and_keep_their_correlation() {
     let retention: Vec<(f64, f64)> = (0..1000)
         .map(|k| {
             let setup = RunSetup::new(&scenario, &scenario.plans[0], 1, k);
-            let ceiling = setup.scenario.acquisition.as_ref().unwrap().ceiling;
-            let mean = match setup.scenario.cohorts[0].retention {
-                ceq::scenario::Retention::MeanConcentration { mean, .. } => mean,
-                ref other => panic!("{other:?}"),
-            };
+            let ceiling = parameter(&setup.scenario, "acquisition.response.ceiling");
+            let mean = parameter(&setup.scenario, "cohorts.gold.retention.mean");
             (ceiling, mean)
         })
         .collect();
