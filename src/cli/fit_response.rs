@@ -397,10 +397,15 @@ fn render_channel(out: &mut String, channel: &ChannelFit) {
             se
         );
     }
-    if channel.parameters.iter().any(|p| p.std_error.is_none()) {
+    if channel
+        .parameters
+        .iter()
+        .any(|p| p.std_error.is_none_or(|se| se > p.value.abs()))
+    {
         let _ = writeln!(
             out,
-            "  The history does not pin every parameter down (a singular information matrix): \
+            "  The history does not pin every parameter down (a standard error unknown or larger \
+             than its estimate): \
              spend that varies more, or comes nearer saturation, would."
         );
     }

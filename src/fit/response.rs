@@ -790,6 +790,12 @@ fn fit_by_channel(
         let spend = &history.spend[c];
         let prospects = settings.prospects[c];
         let y = &counts[c][..fit_periods];
+        if y.iter().all(|v| *v == 0.0) {
+            return Err(FitError::NotEnoughData(format!(
+                "`new_{name}` is 0 in every fitted period: no response to spend is visible, so \
+                 no curve can be fitted; drop the channel or use a longer history"
+            )));
+        }
         let nll = |x: &[f64]| {
             let p = probabilities(form, x, spend, prospects);
             binomial_nll(&p[..fit_periods], y, prospects)
@@ -800,8 +806,9 @@ fn fit_by_channel(
             profile_ceiling(form, start, &spend[..fit_periods], prospects, target);
         }
         let transform = Transform::new(form, 1);
-        let (values, minimum) =
-            minimize(&nll, &transform, candidates, 20_000).map_err(|e| in_channel(name, e))?;
+        let (values, minimum) = minimize(&nll, &transform, candidates, 20_000)
+            .and_then(|fit| check_bounds(form, &fit.0, spend, prospects).map(|()| fit))
+            .map_err(|e| in_channel(name, e))?;
         let covariance = hessian::covariance(nll, &values);
         let fitted = probabilities(form, &values, spend, prospects)
             .iter()
@@ -841,12 +848,59 @@ fn fit_by_channel(
     Ok(fit)
 }
 
+/// Refuses a maximum on the edge of the parameter space, where the history cannot tell the
+/// curve apart from a limit of it (no asymptotic normal law, so no honest standard errors): a
+/// ceiling at 0 or 1, a carryover at 1, a half-spend (or 1/k) far outside the spend per
+/// prospect the history shows, a Hill shape run off to 0 or infinity. A carryover at 0 is a
+/// legitimate answer and stays.
+fn check_bounds(
+    form: ResponseForm,
+    params: &[f64],
+    spend: &[f64],
+    prospects: f64,
+) -> Result<(), FitError> {
+    let positive: Vec<f64> = spend
+        .iter()
+        .filter(|s| **s > 0.0)
+        .map(|s| s / prospects)
+        .collect();
+    let low = positive.iter().copied().fold(f64::INFINITY, f64::min);
+    let carryover = params[form.len() - 1];
+    let high = positive.iter().copied().fold(0.0, f64::max) / (1.0 - carryover).max(1e-9);
+    let scale_ok = |h: f64| h > low * 1e-4 && h < high * 1e4;
+    let problem = form
+        .parameter_names()
+        .iter()
+        .zip(params)
+        .find_map(|(&name, &value)| {
+            let bad = match name {
+                "ceiling" => !(value > 1e-12 && value < 1.0 - 1e-9),
+                "carryover" => value > 1.0 - 1e-6,
+                "half_spend" => !scale_ok(value),
+                "k" => !scale_ok(std::f64::consts::LN_2 / value),
+                _ => !(value > 1e-3 && value < 1e3),
+            };
+            bad.then_some((name, value))
+        });
+    match problem {
+        None => Ok(()),
+        Some((name, value)) => Err(FitError::NotEnoughData(format!(
+            "the history does not identify the curve: {name} ran to the edge of its range \
+             ({value:e}); spend that varies more and comes nearer saturation, or more periods, \
+             would pin it down"
+        ))),
+    }
+}
+
 fn in_channel(name: &str, error: FitError) -> FitError {
     match error {
         FitError::NoMaximum { model, reason } => FitError::NoMaximum {
             model,
             reason: format!("channel `{name}`: {reason}"),
         },
+        FitError::NotEnoughData(reason) => {
+            FitError::NotEnoughData(format!("channel `{name}`: {reason}"))
+        }
         other => other,
     }
 }
@@ -921,6 +975,15 @@ fn fit_total(
         .collect();
     let transform = Transform::new(form, channels);
     let (values, minimum) = minimize(&nll, &transform, candidates, 200_000)?;
+    for (c, name) in history.channels.iter().enumerate() {
+        check_bounds(
+            form,
+            &values[c * k..(c + 1) * k],
+            &history.spend[c],
+            prospects[c],
+        )
+        .map_err(|e| in_channel(name, e))?;
+    }
     let covariance = hessian::covariance(nll, &values);
     let channel_fits: Vec<ChannelFit> = history
         .channels

@@ -334,6 +334,21 @@ pub fn fit_retention_test(
     half_spend: Option<f64>,
 ) -> Result<RetentionTestFit, FitError> {
     let risk = risk_sets(groups);
+    let churned = |keep: &dyn Fn(&TestGroup) -> bool| -> f64 {
+        groups
+            .iter()
+            .zip(&risk)
+            .filter(|(g, _)| keep(g))
+            .flat_map(|(_, r)| r.iter().map(|cell| cell.1))
+            .sum()
+    };
+    if churned(&|g| g.spend == 0.0) == 0.0 {
+        return Err(FitError::NotEnoughData(
+            "the control group(s) lost no customers: there is no churn for the programme to \
+             reduce; run the test longer or on more customers"
+                .to_string(),
+        ));
+    }
     let mut levels: Vec<f64> = groups
         .iter()
         .map(|g| g.spend)
@@ -341,6 +356,14 @@ pub fn fit_retention_test(
         .collect();
     levels.sort_by(f64::total_cmp);
     levels.dedup();
+    for &spend in &levels {
+        if churned(&|g| g.spend == spend) == 0.0 {
+            return Err(FitError::NotEnoughData(format!(
+                "the group(s) at spend {spend} lost no customers: their churn reduction would be \
+                 1 with no interval; run the test longer or on more customers"
+            )));
+        }
+    }
     let level_of: Vec<Option<usize>> = groups
         .iter()
         .map(|g| levels.iter().position(|s| *s == g.spend))

@@ -413,6 +413,9 @@ mod cli {
         run("week,spend_search,new_search\n1,0,3\n2,5,4\n").stderr(predicate::str::contains(
             "line 2: `new_search` is 3 before any spend",
         ));
+        run("week,spend_search,new_search\n1,10,0\n2,20,0\n3,0,0\n4,30,0\n5,5,0\n6,7,0\n").stderr(
+            predicate::str::contains("`new_search` is 0 in every fitted period"),
+        );
         run("week,spend_search\n1,10\n").stderr(predicate::str::contains("missing `new_search`"));
         run("week,spend_search,new_search\n1,10,3\n2,5,4\n")
             .stderr(predicate::str::contains("leave 2 to fit 3 parameters"));

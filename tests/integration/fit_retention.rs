@@ -241,6 +241,12 @@ mod cli {
                 .assert()
                 .code(2)
         };
+        run("group,spend,period,active\nc,0,0,100\nc,0,1,100\nt,5,0,100\nt,5,1,90\n").stderr(
+            predicate::str::contains("the control group(s) lost no customers"),
+        );
+        run("group,spend,period,active\nc,0,0,100\nc,0,1,90\nt,5,0,100\nt,5,1,100\n").stderr(
+            predicate::str::contains("the group(s) at spend 5 lost no customers"),
+        );
         run("group,spend,period,active\nc,0,0,100\nc,0,2,90\n").stderr(predicate::str::contains(
             "line 3: group `c`: expected period 1 next, found 2",
         ));
