@@ -52,6 +52,11 @@ pub struct ResponseArgs {
     #[arg(long, value_enum, default_value_t = FormArg::HalfSpend)]
     pub form: FormArg,
 
+    /// The count law: binomial out of the prospects, or negbin (negative binomial, for counts
+    /// that vary more from period to period than a binomial's; needs new_<channel> columns).
+    #[arg(long, value_enum, default_value_t = CountsArg::Binomial)]
+    pub counts: CountsArg,
+
     /// Leave the last N periods out of the fit and check their predictions.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub holdout: usize,
@@ -103,6 +108,13 @@ impl From<FormArg> for ResponseForm {
             FormArg::Hill => ResponseForm::Hill,
         }
     }
+}
+
+/// The `--counts` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CountsArg {
+    Binomial,
+    Negbin,
 }
 
 /// `--prospects`: channel names with their prospects per period, in the order given.
@@ -177,6 +189,10 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
         form: args.form.into(),
         prospects,
         holdout: args.holdout,
+        counts: match args.counts {
+            CountsArg::Binomial => response::Counts::Binomial,
+            CountsArg::Negbin => response::Counts::NegativeBinomial,
+        },
     };
     let fit = response::fit_response(&history, &settings).map_err(|e| fit_error(file, e))?;
     let source = file_name(file);
@@ -343,6 +359,7 @@ fn render(fit: &ResponseFit, file: &Path) -> String {
     let mut out = String::new();
     let counts = match fit.counts {
         response::CountModel::Binomial => "binomial counts per channel",
+        response::CountModel::NegativeBinomial => "negative-binomial counts per channel",
         response::CountModel::NormalTotal => {
             "one total of all channels (normal approximation to a sum of binomials)"
         }
@@ -382,7 +399,7 @@ fn render_channel(out: &mut String, channel: &ChannelFit) {
         "  {:<12} {:>12} {:>12}   95% interval",
         "parameter", "estimate", "std. error"
     );
-    for p in &channel.parameters {
+    for p in channel.parameters.iter().chain(&channel.overdispersion) {
         let se = p
             .std_error
             .map_or_else(|| "unknown".to_string(), |s| significant(s, 3));

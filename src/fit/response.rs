@@ -365,6 +365,21 @@ pub enum CountModel {
     Binomial,
     /// One total, the normal approximation to a sum of binomials.
     NormalTotal,
+    /// New customers per channel, negative binomial (`--counts negbin`).
+    NegativeBinomial,
+}
+
+/// The count law asked for (`--counts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Counts {
+    /// Binomial out of the prospects (a total: the normal approximation to the sum).
+    Binomial,
+    /// Negative binomial with the binomial's mean P·p and variance μ + ω·μ² (ω the
+    /// overdispersion), for week-to-week noise beyond the binomial's: a Poisson count whose
+    /// rate varies by a Gamma factor of mean 1 and variance ω (Greenwood & Yule 1920; Cameron &
+    /// Trivedi 2013 §3.3, "NB2"). Needs counts per channel.
+    NegativeBinomial,
 }
 
 /// One fitted parameter.
@@ -384,6 +399,8 @@ pub struct ChannelFit {
     pub form: ResponseForm,
     /// In [`ResponseForm::parameter_names`] order.
     pub parameters: Vec<FittedParameter>,
+    /// ω of the negative binomial (variance μ + ω·μ²), with `--counts negbin`.
+    pub overdispersion: Option<FittedParameter>,
     /// The channel's maximized log-likelihood (binomial counts); for a fit of a total, the
     /// joint log-likelihood of the total.
     pub log_likelihood: f64,
@@ -425,6 +442,11 @@ impl Serialize for ChannelFit {
         map.serialize_entry("name", &self.name)?;
         map.serialize_entry("prospects", &self.prospects)?;
         for p in &self.parameters {
+            map.serialize_entry(p.name, &p.value)?;
+            map.serialize_entry(&format!("{}_se", p.name), &p.std_error)?;
+            map.serialize_entry(&format!("{}_ci95", p.name), &p.ci95)?;
+        }
+        if let Some(p) = &self.overdispersion {
             map.serialize_entry(p.name, &p.value)?;
             map.serialize_entry(&format!("{}_se", p.name), &p.std_error)?;
             map.serialize_entry(&format!("{}_ci95", p.name), &p.ci95)?;
@@ -503,6 +525,7 @@ pub struct ResponseSettings {
     pub prospects: Vec<f64>,
     /// Periods at the end left out of the fit and predicted.
     pub holdout: usize,
+    pub counts: Counts,
 }
 
 /// Fits every channel's response curve and carryover (see the module docs).
@@ -530,6 +553,15 @@ pub fn fit_response(
         )));
     }
     check_history(history, &settings.prospects)?;
+    if settings.counts == Counts::NegativeBinomial
+        && matches!(history.new_customers, NewCustomers::Total(_))
+    {
+        return Err(FitError::NotEnoughData(
+            "negative-binomial counts need one `new_<channel>` column per channel; a \
+             `new_customers` total is fitted with binomial counts"
+                .to_string(),
+        ));
+    }
     let fitted_params = match &history.new_customers {
         NewCustomers::ByChannel(_) => form.len(),
         NewCustomers::Total(_) => form.len() * channels,
@@ -809,7 +841,20 @@ fn fit_by_channel(
         let (values, minimum) = minimize(&nll, &transform, candidates, 20_000)
             .and_then(|fit| check_bounds(form, &fit.0, spend, prospects).map(|()| fit))
             .map_err(|e| in_channel(name, e))?;
-        let covariance = hessian::covariance(nll, &values);
+        let (values, minimum, covariance, overdispersion) = match settings.counts {
+            Counts::Binomial => {
+                let covariance = hessian::covariance(nll, &values);
+                let minimum = minimum - ln_binomial_coefficients(y, prospects);
+                (values, minimum, covariance, None)
+            }
+            Counts::NegativeBinomial => {
+                let (values, minimum, covariance, omega) =
+                    fit_negative_binomial(form, &values, spend, prospects, y, fit_periods)
+                        .and_then(|fit| check_bounds(form, &fit.0, spend, prospects).map(|()| fit))
+                        .map_err(|e| in_channel(name, e))?;
+                (values, minimum, covariance, Some(omega))
+            }
+        };
         let fitted = probabilities(form, &values, spend, prospects)
             .iter()
             .map(|p| p * prospects)
@@ -819,7 +864,8 @@ fn fit_by_channel(
             prospects,
             form,
             parameters: fitted_parameters(form, &values, covariance.as_ref(), 0),
-            log_likelihood: ln_binomial_coefficients(y, prospects) - minimum,
+            overdispersion,
+            log_likelihood: -minimum,
             fitted,
             actual: Some(counts[c].clone()),
         });
@@ -890,6 +936,118 @@ fn check_bounds(
              would pin it down"
         ))),
     }
+}
+
+/// A channel's negative-binomial fit: the curve's parameters, the minimum (with constants),
+/// the curve's block of the covariance and the overdispersion ω.
+type NegativeBinomialFit = (Vec<f64>, f64, Option<DMatrix<f64>>, FittedParameter);
+
+/// −ln P(y) of the negative binomial with mean μ and variance μ + ω·μ² (NB2):
+/// P(y) = Γ(y + r)/(Γ(r)·y!)·(r/(r + μ))^r·(μ/(r + μ))^y with r = 1/ω.
+fn negative_binomial_nll(means: &[f64], counts: &[f64], omega: f64) -> f64 {
+    if omega.is_nan() || omega <= 0.0 {
+        return f64::INFINITY;
+    }
+    let r = 1.0 / omega;
+    let mut sum = NeumaierSum::default();
+    for (&mu, &y) in means.iter().zip(counts) {
+        if mu <= 0.0 {
+            if y > 0.0 {
+                return f64::INFINITY;
+            }
+            continue;
+        }
+        let spread = (omega * mu).ln_1p();
+        let term = ln_gamma(y + r) - ln_gamma(r) - ln_gamma(y + 1.0) - r * spread
+            + y * ((omega * mu).ln() - spread);
+        sum.add(-term);
+    }
+    sum.total()
+}
+
+/// The negative-binomial fit of one channel from its binomial estimate: the overdispersion
+/// starts at its moment estimate Σ((y − μ)² − μ)/Σμ² and the curve at the binomial maximum.
+/// Returns the curve's parameters, the minimum (with constants), the curve's block of the
+/// covariance and ω with its standard error. A history with no overdispersion (ω running to
+/// 0) is refused with the advice to use binomial counts.
+fn fit_negative_binomial(
+    form: ResponseForm,
+    binomial: &[f64],
+    spend: &[f64],
+    prospects: f64,
+    counts: &[f64],
+    fit_periods: usize,
+) -> Result<NegativeBinomialFit, FitError> {
+    let k = form.len();
+    let means = |x: &[f64]| -> Vec<f64> {
+        probabilities(form, &x[..k], spend, prospects)[..fit_periods]
+            .iter()
+            .map(|p| p * prospects)
+            .collect()
+    };
+    let mu = means(binomial);
+    let mean_count = mu.iter().sum::<f64>() / mu.len() as f64;
+    // Below ω·μ̄ = 1e-6 the negative binomial is the Poisson limit to within a millionth of
+    // the variance and the likelihood is flat in ω: a wall there lets the search converge
+    // when the counts show no overdispersion (checked below).
+    let nll = |x: &[f64]| {
+        if x[k] * mean_count < 1e-6 {
+            return f64::INFINITY;
+        }
+        negative_binomial_nll(&means(x), counts, x[k])
+    };
+    // Overdispersion first on a grid, the curve held at its binomial estimate: when the best
+    // ω makes the variance exceed the mean by under 0.01%, the counts are binomial (the search
+    // would only drift along the flat likelihood toward ω = 0).
+    let mut start = binomial.to_vec();
+    start.push(0.0);
+    let mut best = (f64::INFINITY, 1e-5);
+    for step in 0..=48 {
+        let relative = 10f64.powf(-5.0 + f64::from(step) / 8.0);
+        start[k] = relative / mean_count;
+        let value = nll(&start);
+        if value < best.0 {
+            best = (value, relative);
+        }
+    }
+    if best.1 < 1e-4 {
+        return Err(FitError::NotEnoughData(
+            "the counts show no overdispersion (the best negative binomial has a variance \
+             within 0.01% of its mean): fit them with binomial counts (the default)"
+                .to_string(),
+        ));
+    }
+    start[k] = best.1 / mean_count;
+    let mut scales = Transform::new(form, 1).scales;
+    scales.push(Scale::Log);
+    let transform = Transform { scales };
+    let (x, minimum) = minimize(&nll, &transform, vec![start], 40_000).map_err(|e| match e {
+        FitError::NoMaximum { model, reason } => FitError::NoMaximum {
+            model,
+            reason: format!("{reason}; with little overdispersion, binomial counts fit better"),
+        },
+        other => other,
+    })?;
+    if x[k] * mean_count < 1e-4 {
+        return Err(FitError::NotEnoughData(format!(
+            "the counts show no overdispersion (ω = {:e}, the variance exceeds the mean by \
+             under 0.01%): fit them with binomial counts (the default)",
+            x[k]
+        )));
+    }
+    let full = hessian::covariance(nll, &x);
+    let se = full
+        .as_ref()
+        .map(|c| c[(k, k)].sqrt())
+        .filter(|s| s.is_finite());
+    let omega = FittedParameter {
+        name: "overdispersion",
+        value: x[k],
+        std_error: se,
+        ci95: se.and_then(|se| interval("overdispersion", x[k], se)),
+    };
+    let curve = full.map(|c| c.view((0, 0), (k, k)).into_owned());
+    Ok((x[..k].to_vec(), minimum, curve, omega))
 }
 
 fn in_channel(name: &str, error: FitError) -> FitError {
@@ -996,6 +1154,7 @@ fn fit_total(
                 prospects: prospects[c],
                 form,
                 parameters: fitted_parameters(form, own, covariance.as_ref(), c * k),
+                overdispersion: None,
                 log_likelihood: -minimum,
                 fitted: probabilities(form, own, &history.spend[c], prospects[c])
                     .iter()
@@ -1044,10 +1203,10 @@ fn assemble(
     });
     ResponseFit {
         form: settings.form,
-        counts: if total.is_some() {
-            CountModel::NormalTotal
-        } else {
-            CountModel::Binomial
+        counts: match (total.is_some(), settings.counts) {
+            (true, _) => CountModel::NormalTotal,
+            (false, Counts::Binomial) => CountModel::Binomial,
+            (false, Counts::NegativeBinomial) => CountModel::NegativeBinomial,
         },
         periods: history.periods.len(),
         fit_periods,
@@ -1116,7 +1275,11 @@ fn holdout(
                             |x: &[f64]| n * probabilities(form, x, &history.spend[c][..=t], n)[t];
                         let mean = mean_of(&own);
                         let p = mean / n;
-                        let variance = n * p * (1.0 - p) + spread(&gradient(mean_of, &own), c * k);
+                        let count_variance = match &channel.overdispersion {
+                            Some(omega) => mean + omega.value * mean * mean,
+                            None => n * p * (1.0 - p),
+                        };
+                        let variance = count_variance + spread(&gradient(mean_of, &own), c * k);
                         point(t, counts[c][t], mean, variance)
                     })
                     .collect();
@@ -1259,6 +1422,7 @@ pub fn channels_toml(fit: &ResponseFit, source: &str) -> String {
         match fit.counts {
             CountModel::Binomial => "binomial",
             CountModel::NormalTotal => "total (normal approximation)",
+            CountModel::NegativeBinomial => "negative-binomial",
         },
         fit.fit_periods,
         fit.periods

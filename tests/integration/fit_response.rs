@@ -7,7 +7,7 @@ use rand::RngExt;
 use rand_distr::{Binomial, Distribution};
 
 use ceq::fit::response::{
-    self, NewCustomers, ResponseFit, ResponseForm, ResponseSettings, SpendHistory,
+    self, Counts, NewCustomers, ResponseFit, ResponseForm, ResponseSettings, SpendHistory,
 };
 use ceq::sim::rng::{Stream, stream};
 
@@ -101,6 +101,7 @@ fn fit(
         form,
         prospects: truths.iter().map(|t| t.prospects).collect(),
         holdout,
+        counts: Counts::Binomial,
     };
     response::fit_response(history, &settings).unwrap()
 }
@@ -430,4 +431,76 @@ mod cli {
                 "channel `search` has no prospects",
             ));
     }
+}
+
+/// Counts with more period-to-period noise than a binomial's: Poisson(P·p_t·G_t) with
+/// G_t ~ Gamma(1/ω, ω) (mean 1, variance ω), which is negative binomial with mean P·p_t and
+/// variance μ + ω·μ².
+fn overdispersed(history: &mut SpendHistory, truths: &[Truth], form: ResponseForm, omega: f64) {
+    use rand_distr::{Gamma, Poisson};
+    let mut rng = stream(99, 0, Stream::Scores);
+    let NewCustomers::ByChannel(counts) = &mut history.new_customers else {
+        unreachable!()
+    };
+    let gamma = Gamma::new(1.0 / omega, omega).unwrap();
+    for (c, truth) in truths.iter().enumerate() {
+        let p = response::probabilities(form, &truth.params, &history.spend[c], truth.prospects);
+        for (t, p) in p.iter().enumerate() {
+            let rate = truth.prospects * p * gamma.sample(&mut rng);
+            counts[c][t] = if rate > 0.0 {
+                Poisson::new(rate).unwrap().sample(&mut rng)
+            } else {
+                0.0
+            };
+        }
+    }
+}
+
+#[test]
+fn negative_binomial_counts_widen_the_intervals_of_noisy_histories() {
+    let form = ResponseForm::HalfSpend;
+    let truths = two_channels(form);
+    let mut history = simulate(form, &truths, 156, 31, false);
+    let omega = 0.01;
+    overdispersed(&mut history, &truths, form, omega);
+    let settings = |counts| ResponseSettings {
+        form,
+        prospects: truths.iter().map(|t| t.prospects).collect(),
+        holdout: 0,
+        counts,
+    };
+    let negbin = response::fit_response(&history, &settings(Counts::NegativeBinomial)).unwrap();
+    assert_recovered(&negbin, &truths);
+    let binomial = response::fit_response(&history, &settings(Counts::Binomial)).unwrap();
+    for (nb, bin) in negbin.channels.iter().zip(&binomial.channels) {
+        let w = nb.overdispersion.as_ref().unwrap();
+        let se = w.std_error.unwrap();
+        assert!((w.value - omega).abs() < 3.0 * se, "ω {} ± {se}", w.value);
+        // With variance μ + ωμ² at μ in the hundreds, the binomial standard errors are too
+        // small by a factor of about √(1 + ωμ) ≥ 1.5.
+        for (a, b) in nb.parameters.iter().zip(&bin.parameters) {
+            assert!(
+                a.std_error.unwrap() > 1.5 * b.std_error.unwrap(),
+                "{} {}: {a:?} vs {b:?}",
+                nb.name,
+                a.name
+            );
+        }
+    }
+    // Binomial counts show no overdispersion, and the negative binomial says so.
+    let plain = simulate(form, &truths, 104, 5, false);
+    let error = response::fit_response(&plain, &settings(Counts::NegativeBinomial)).unwrap_err();
+    assert!(
+        error.to_string().contains("show no overdispersion"),
+        "{error}"
+    );
+    // A total cannot be fitted with negative-binomial counts.
+    let mut total = simulate(form, &truths, 60, 3, true);
+    total.channels.truncate(2);
+    let error = response::fit_response(&total, &settings(Counts::NegativeBinomial)).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("need one `new_<channel>` column")
+    );
 }
