@@ -34,6 +34,8 @@ pub struct FitArgs {
 pub enum FitCommand {
     Survival(SurvivalArgs),
     Transactions(TransactionsArgs),
+    Response(super::fit_response::ResponseArgs),
+    RetentionTest(super::fit_retention::RetentionTestArgs),
 }
 
 /// Fit the sBG churn model (Fader & Hardie 2007) to customers alive per period.
@@ -251,6 +253,8 @@ pub fn run(args: &FitArgs) -> Result<(), CliError> {
     match &args.model {
         FitCommand::Survival(args) => survival(args),
         FitCommand::Transactions(args) => transactions(args),
+        FitCommand::Response(args) => super::fit_response::run(args),
+        FitCommand::RetentionTest(args) => super::fit_retention::run(args),
     }
 }
 

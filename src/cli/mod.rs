@@ -12,6 +12,8 @@ mod compare;
 mod completions;
 mod export;
 mod fit;
+mod fit_response;
+mod fit_retention;
 mod frontier;
 mod init;
 mod limits;

@@ -389,6 +389,7 @@ mod tests {
             migration: vec![],
             shocks: Shocks::default(),
             uncertainty: vec![],
+            uncertainty_draws: None,
             plans: names
                 .iter()
                 .map(|name| Plan {

@@ -29,9 +29,12 @@ pub mod formats;
 pub mod gamma_gamma;
 pub mod hessian;
 pub mod optimizer;
+pub mod response;
+pub mod retention_test;
 pub mod sbg;
 pub mod scores;
 pub mod sum;
+pub mod table;
 pub mod tracking;
 pub mod transactions;
 
@@ -146,7 +149,11 @@ pub(crate) fn maximize_positive<const N: usize>(
 /// while the Hessian is positive definite, the step is under 0.1 (10% in every parameter) and
 /// the value does not rise beyond rounding, so a point that is not near a maximum is returned
 /// unchanged.
-fn newton_polish(f: &impl Fn(&[f64]) -> f64, x: Vec<f64>, value: f64) -> (Vec<f64>, f64) {
+pub(crate) fn newton_polish(
+    f: &impl Fn(&[f64]) -> f64,
+    x: Vec<f64>,
+    value: f64,
+) -> (Vec<f64>, f64) {
     let steps = vec![hessian::RELATIVE_STEP; x.len()];
     let (mut x, mut value) = (x, value);
     for _ in 0..4 {

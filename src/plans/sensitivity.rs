@@ -214,12 +214,27 @@ fn location(dist: &ParameterDistribution) -> f64 {
     }
 }
 
+/// The mean of a column of joint draws (its reported base value).
+fn draws_mean(joint: &crate::scenario::JointDraws, column: usize) -> f64 {
+    joint.rows.iter().map(|r| r[column]).sum::<f64>() / joint.rows.len() as f64
+}
+
 /// A copy of `scenario` with `path` moved by `factor`; returns it with the new value.
 fn with_moved(scenario: &Scenario, path: &str, factor: f64) -> (Scenario, f64) {
     let mut copy = scenario.clone();
     if let Some(u) = copy.uncertainty.iter_mut().find(|u| u.path == path) {
         u.distribution = move_distribution(u.distribution, &|v| moved(path, v, factor));
         let value = location(&u.distribution);
+        return (copy, value);
+    }
+    if let Some(joint) = copy.uncertainty_draws.as_mut()
+        && let Some(column) = joint.paths.iter().position(|p| p == path)
+    {
+        // A column of joint draws moves as a whole: every draw by the same factor.
+        for row in &mut joint.rows {
+            row[column] = moved(path, row[column], factor);
+        }
+        let value = draws_mean(joint, column);
         return (copy, value);
     }
     let mut new_value = f64::NAN;
@@ -329,7 +344,12 @@ fn candidates(scenario: &Scenario) -> (Vec<Candidate>, Vec<String>) {
     let mut not_moved = Vec::new();
     for (path, value) in parameters {
         let uncertain = scenario.uncertainty.iter().find(|u| u.path == path);
+        let drawn = scenario.uncertainty_draws.as_ref().and_then(|joint| {
+            let column = joint.paths.iter().position(|p| *p == path)?;
+            Some(draws_mean(joint, column))
+        });
         let value = uncertain.map_or(value, |u| location(&u.distribution));
+        let value = drawn.unwrap_or(value);
         let moves = if is_retention(&path) {
             1.0 - value
         } else {
@@ -339,7 +359,7 @@ fn candidates(scenario: &Scenario) -> (Vec<Candidate>, Vec<String>) {
             not_moved.push(path);
             continue;
         }
-        let moved = if uncertain.is_some() {
+        let moved = if uncertain.is_some() || drawn.is_some() {
             "distribution"
         } else if is_retention(&path) {
             "churn"

@@ -26,6 +26,8 @@ pub struct Scenario {
     pub migration: Vec<Vec<(usize, f64)>>,
     pub shocks: Shocks,
     pub uncertainty: Vec<UncertainParameter>,
+    /// `[uncertainty] draws`: joint draws of several parameters, row k mod n in run k.
+    pub uncertainty_draws: Option<JointDraws>,
     /// At least one plan: the file's plans in file order, or the implicit `baseline`.
     pub plans: Vec<Plan>,
     /// Index into `plans` of the baseline: `current` if present, else the first plan.
@@ -351,6 +353,29 @@ pub struct UncertainParameter {
     /// [`Scenario::visit_parameters`] yields.
     pub path: String,
     pub distribution: ParameterDistribution,
+}
+
+/// `[uncertainty] draws = "FILE.csv"` (SPEC §8): one column per parameter path, one row per
+/// joint draw; run k uses row k mod n, so parameters drawn together (a posterior, or a fit's
+/// sampling distribution) keep their correlation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JointDraws {
+    /// The file as written in the scenario.
+    pub file: String,
+    /// Column paths, each one [`Scenario::visit_parameters`] yields and none also given a
+    /// distribution.
+    pub paths: Vec<String>,
+    /// At least one row, each with one finite value per path.
+    #[serde(skip)]
+    pub rows: Vec<Vec<f64>>,
+}
+
+impl JointDraws {
+    /// The row run `run` uses: row `run` mod n.
+    pub fn row(&self, run: u64) -> &[f64] {
+        let n = self.rows.len() as u64;
+        &self.rows[(run % n.max(1)) as usize]
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -1109,6 +1134,7 @@ impl Scenario {
             migration: vec![Vec::new(); n],
             shocks: Shocks::default(),
             uncertainty: Vec::new(),
+            uncertainty_draws: None,
             plans: vec![Plan::baseline()],
             baseline_plan: 0,
             optimize: None,

@@ -21,6 +21,9 @@ pub enum Stream {
     /// Posterior draws of per-customer scores (`ceq fit transactions --scores`); the "run"
     /// is the score group.
     Scores = 4,
+    /// Draws from a fit's sampling distribution (`ceq fit response --draws`,
+    /// `ceq fit retention-test --draws`); the "run" is 0.
+    FitDraws = 5,
 }
 
 /// What a stream of one period (and one cohort) is used for. The period loop draws each

@@ -52,17 +52,28 @@ impl<'a> RunSetup<'a> {
     }
 }
 
-/// Replaces each uncertain parameter by one draw, clamped into its domain (SPEC §8).
+/// Replaces each uncertain parameter by one draw, clamped into its domain (SPEC §8): the
+/// per-parameter distributions from the run's own stream, and the joint draws' row
+/// `run` mod n, so parameters drawn together keep their correlation in every run.
 fn draw_parameters(scenario: &Scenario, seed: u64, run: u64) -> (Cow<'_, Scenario>, u32) {
-    if scenario.uncertainty.is_empty() {
+    if scenario.uncertainty.is_empty() && scenario.uncertainty_draws.is_none() {
         return (Cow::Borrowed(scenario), 0);
     }
     let mut rng = stream(seed, run, Stream::Parameters);
-    let draws: Vec<(String, f64)> = scenario
+    let mut draws: Vec<(String, f64)> = scenario
         .uncertainty
         .iter()
         .map(|u| (u.path.clone(), u.distribution.sample(&mut rng)))
         .collect();
+    if let Some(joint) = &scenario.uncertainty_draws {
+        draws.extend(
+            joint
+                .paths
+                .iter()
+                .cloned()
+                .zip(joint.row(run).iter().copied()),
+        );
+    }
     let mut drawn = scenario.clone();
     let mut clamped = 0u32;
     drawn.visit_parameters(&mut |parameter| {

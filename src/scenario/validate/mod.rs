@@ -155,6 +155,7 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
             migration: migration?,
             shocks: shocks?,
             uncertainty: Vec::new(),
+            uncertainty_draws: None,
             plans: plan_list,
             baseline_plan,
             optimize: optimize?,
@@ -163,8 +164,9 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
     if let Some(field) = uncertainty_field {
         let paths = scenario.as_ref().map(Scenario::parameter_paths);
         let entries = uncertainty::uncertainty(ctx, &field, paths.as_deref());
-        if let (Some(scenario), Some(entries)) = (scenario.as_mut(), entries) {
+        if let (Some(scenario), Some((entries, draws))) = (scenario.as_mut(), entries) {
             scenario.uncertainty = entries;
+            scenario.uncertainty_draws = draws;
         }
     }
     scenario

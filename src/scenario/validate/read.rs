@@ -31,6 +31,12 @@ impl<'t> Ctx<'t> {
         }
     }
 
+    /// The scenario file as named in diagnostics (its path, for files read from disk;
+    /// relative files it names are read beside it).
+    pub fn file(&self) -> &'t str {
+        self.file
+    }
+
     /// Reports a problem at `span` (or for the whole file when `span` is `None`).
     pub fn error_at(&mut self, span: Option<&Span>, path: &str, message: impl Into<String>) {
         let mut diagnostic = Diagnostic::whole_file(self.file, message);
@@ -56,11 +62,6 @@ impl<'t> Ctx<'t> {
 
     pub fn error(&mut self, span: &Span, path: &str, message: impl Into<String>) {
         self.error_at(Some(span), path, message);
-    }
-
-    /// The file being validated, as given (relative files it names are read beside it).
-    pub fn file(&self) -> &'t str {
-        self.file
     }
 
     /// How many problems have been reported so far (to tell whether a check added any).

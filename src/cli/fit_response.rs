@@ -1,0 +1,491 @@
+//! `ceq fit response`: acquisition response curves and carryover from a spend history
+//! (SPEC §14). The fitting is in [`crate::fit::response`]; this file reads the file, checks the
+//! output paths before any work, writes the channel blocks, the draws, `fit.json` and the
+//! charts atomically, and renders what a strategist reads.
+
+use anyhow::anyhow;
+use clap::{Args, ValueEnum};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::args::{ChartArgs, OutputArgs};
+use super::{CliError, output};
+use crate::chart::{self, data::CalibrationChart};
+use crate::fit::FitError;
+use crate::fit::fitted_scenario::significant;
+use crate::fit::response::{
+    self, ChannelFit, Holdout, ResponseFit, ResponseForm, ResponseSettings,
+};
+
+/// Fit each channel's acquisition response curve and carryover to a spend history.
+///
+/// HISTORY has a header and one row per period: a period column (`period`, else the first),
+/// one `spend_<channel>` column per channel (money per period) and either one
+/// `new_<channel>` column per channel or one `new_customers` column with the total. The
+/// counts are binomial out of each channel's prospects (a total: the normal approximation to
+/// their sum). Prints each channel's ceiling, half_spend (or k, or half_spend and shape) and
+/// carryover with standard errors and 95% intervals, the holdout check, and the
+/// `[[acquisition.channels]]` blocks to paste into a scenario.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  ceq fit response history.csv --prospects search=200000,social=50000
+  ceq fit response history.csv --prospects search=200000,social=50000 --holdout 8
+  ceq fit response history.csv --prospects search=200000,social=50000 --form hill --json
+  ceq fit response history.csv --prospects search=200000,social=50000 \\
+      --write-channels channels.toml --draws channel_draws.csv
+  ceq fit response history.csv --prospects search=200000,social=50000 --holdout 8 \\
+      --out fit/ --charts   (fit.json and, per channel, response_<channel>.png/.svg:
+                             new customers per period, actual vs fitted)")]
+pub struct ResponseArgs {
+    /// The spend history (CSV; comma, semicolon or tab).
+    #[arg(value_name = "HISTORY")]
+    pub history: PathBuf,
+
+    /// Prospects reachable per period by each channel, as channel=N pairs separated by
+    /// commas (every channel of the history needs one).
+    #[arg(long, value_name = "CHANNEL=N,...", value_parser = parse_prospects, required = true)]
+    pub prospects: Prospects,
+
+    /// The saturation form: half_spend C·(1 − 2^(−s/h)), k C·(1 − e^(−k·s)), or hill
+    /// C·s^γ/(s^γ + h^γ), s the adstocked spend per prospect.
+    #[arg(long, value_enum, default_value_t = FormArg::HalfSpend)]
+    pub form: FormArg,
+
+    /// The count law: binomial out of the prospects, or negbin (negative binomial, for counts
+    /// that vary more from period to period than a binomial's; needs new_<channel> columns).
+    #[arg(long, value_enum, default_value_t = CountsArg::Binomial)]
+    pub counts: CountsArg,
+
+    /// Leave the last N periods out of the fit and check their predictions.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub holdout: usize,
+
+    /// Write the fitted `[[acquisition.channels]]` blocks to FILE (TOML to paste into a
+    /// scenario). An existing FILE is kept unless --force; the history is never replaced.
+    #[arg(long, value_name = "FILE")]
+    pub write_channels: Option<PathBuf>,
+
+    /// Write joint draws of all parameters from the estimate's sampling distribution to FILE
+    /// (CSV, one column per scenario path), for `[uncertainty] draws = "FILE"`.
+    #[arg(long, value_name = "FILE")]
+    pub draws: Option<PathBuf>,
+
+    /// How many rows --draws writes.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub draw_count: u32,
+
+    /// Seed of --draws; the same fit and seed give the same file byte for byte.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Replace existing --write-channels and --draws files.
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub charts: ChartArgs,
+}
+
+/// The `--form` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormArg {
+    #[value(name = "half_spend")]
+    HalfSpend,
+    K,
+    Hill,
+}
+
+impl From<FormArg> for ResponseForm {
+    fn from(form: FormArg) -> Self {
+        match form {
+            FormArg::HalfSpend => ResponseForm::HalfSpend,
+            FormArg::K => ResponseForm::K,
+            FormArg::Hill => ResponseForm::Hill,
+        }
+    }
+}
+
+/// The `--counts` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CountsArg {
+    Binomial,
+    Negbin,
+}
+
+/// `--prospects`: channel names with their prospects per period, in the order given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prospects(pub Vec<(String, f64)>);
+
+fn parse_prospects(text: &str) -> Result<Prospects, String> {
+    let help = "expected channel=N pairs separated by commas, e.g. search=200000,social=50000";
+    let mut pairs: Vec<(String, f64)> = Vec::new();
+    for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+        let Some((name, value)) = part.split_once('=') else {
+            return Err(format!("'{part}': {help}"));
+        };
+        let name = name.trim().to_ascii_lowercase();
+        let count = value
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| *n >= 1.0 && n.fract() == 0.0 && n.is_finite())
+            .ok_or_else(|| format!("'{part}': prospects must be a whole number ≥ 1; {help}"))?;
+        if pairs.iter().any(|(n, _)| *n == name) {
+            return Err(format!("channel '{name}' is given twice"));
+        }
+        pairs.push((name, count));
+    }
+    if pairs.is_empty() {
+        return Err(help.to_string());
+    }
+    Ok(Prospects(pairs))
+}
+
+pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
+    args.charts.check(args.output.out.as_deref())?;
+    check_output_paths(args)?;
+    let file = &args.history;
+    let text = std::fs::read(file)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .map_err(|e| CliError::invalid(anyhow!("{}: cannot read the file: {e}", file.display())))?;
+    let history = response::read_history(&text).map_err(|e| fit_error(file, e))?;
+    let prospects = history
+        .channels
+        .iter()
+        .map(|name| {
+            args.prospects
+                .0
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, p)| *p)
+                .ok_or_else(|| {
+                    CliError::invalid(anyhow!(
+                        "{}: channel `{name}` has no prospects; add {name}=N to --prospects \
+                         (the prospects it reaches per period)",
+                        file.display()
+                    ))
+                })
+        })
+        .collect::<Result<Vec<f64>, CliError>>()?;
+    if let Some((unknown, _)) = args
+        .prospects
+        .0
+        .iter()
+        .find(|(n, _)| !history.channels.contains(n))
+    {
+        return Err(CliError::invalid(anyhow!(
+            "--prospects names `{unknown}`, which has no spend_{unknown} column in {}; the \
+             history's channels are {}",
+            file.display(),
+            history.channels.join(", ")
+        )));
+    }
+    let settings = ResponseSettings {
+        form: args.form.into(),
+        prospects,
+        holdout: args.holdout,
+        counts: match args.counts {
+            CountsArg::Binomial => response::Counts::Binomial,
+            CountsArg::Negbin => response::Counts::NegativeBinomial,
+        },
+    };
+    let fit = response::fit_response(&history, &settings).map_err(|e| fit_error(file, e))?;
+    let source = file_name(file);
+    let draws = match &args.draws {
+        Some(_) => Some(
+            response::sample_draws(&fit, args.draw_count as usize, args.seed)
+                .map_err(|e| fit_error(file, e))?,
+        ),
+        None => None,
+    };
+    if let Some(path) = &args.write_channels {
+        output::write_atomic(path, response::channels_toml(&fit, &source).as_bytes())
+            .map_err(CliError::failed)?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let (Some(path), Some(draws)) = (&args.draws, &draws) {
+        output::write_atomic(path, draws.to_csv().as_bytes()).map_err(CliError::failed)?;
+        eprintln!(
+            "wrote {} ({} draws, seed {})",
+            path.display(),
+            draws.rows.len(),
+            args.seed
+        );
+        if draws.clamped > 0 {
+            eprintln!(
+                "note: {} drawn value(s) fell outside their parameter's range (a ceiling above \
+                 1, a negative carryover, …) and were clamped into it",
+                draws.clamped
+            );
+        }
+    }
+    let json = serde_json::to_string_pretty(&fit)
+        .map(|t| t + "\n")
+        .map_err(|e| CliError::failed(anyhow!("cannot serialize the result as JSON: {e}")))?;
+    args.output.emit(
+        super::publish::Entry::new("fit response").input(&args.history),
+        json.as_bytes(),
+        || {
+            let mut files = vec![("fit.json".to_string(), json.clone().into_bytes())];
+            if args.charts.charts {
+                for (stem, data) in charts(&fit, &history.period_column, &source) {
+                    let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
+                    files.extend(output::chart_files(vec![(stem.as_str(), rendered)]));
+                }
+            }
+            Ok(files)
+        },
+        || render(&fit, file),
+    )
+}
+
+/// Bad data and data that cannot identify the curve are the input's fault (exit 2); a
+/// maximizer that fails on good data is ours (exit 1).
+fn fit_error(file: &Path, error: FitError) -> CliError {
+    let with_file = anyhow!("{}: {error}", file.display());
+    match error {
+        FitError::NoMaximum { .. } | FitError::ClosedForm(_) => CliError::failed(with_file),
+        _ => CliError::invalid(with_file),
+    }
+}
+
+fn file_name(file: &Path) -> String {
+    file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Before any work: no output may be the history itself (not even with --force), two outputs
+/// may not share a file, and an existing --write-channels or --draws file is kept unless
+/// --force.
+fn check_output_paths(args: &ResponseArgs) -> Result<(), CliError> {
+    let mut outputs: Vec<(&str, PathBuf)> = Vec::new();
+    if let Some(path) = &args.write_channels {
+        outputs.push(("--write-channels", path.clone()));
+    }
+    if let Some(path) = &args.draws {
+        outputs.push(("--draws", path.clone()));
+    }
+    let files = outputs.len();
+    if let Some(dir) = &args.output.out {
+        outputs.push(("--out (fit.json)", dir.join("fit.json")));
+    }
+    for (flag, path) in &outputs {
+        if same_file(path, &args.history) {
+            return Err(CliError::invalid(anyhow!(
+                "{flag} {} is the spend history itself; write the output to another file",
+                path.display()
+            )));
+        }
+    }
+    if let [(_, a), (_, b), ..] = outputs.as_slice()
+        && files == 2
+        && same_file(a, b)
+    {
+        return Err(CliError::invalid(anyhow!(
+            "--write-channels and --draws name the same file {}; give each its own",
+            a.display()
+        )));
+    }
+    for (flag, path) in &outputs[..files] {
+        if path.exists() && !args.force {
+            return Err(CliError::invalid(anyhow!(
+                "{} already exists; use --force to replace it, or choose another {flag} file",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One chart per channel with counts (or one of the total): new customers per period, actual
+/// against fitted, the end of the fit marked when the rest is a holdout.
+fn charts(fit: &ResponseFit, period_column: &str, source: &str) -> Vec<(String, CalibrationChart)> {
+    let end = (fit.fit_periods < fit.periods).then_some(fit.fit_periods as f64);
+    let chart = |name: &str, actual: &[f64], fitted: &[f64]| CalibrationChart {
+        title: format!("New customers from {name}: actual vs fitted"),
+        subtitle: format!("{source} · {} form", form_name(fit.form)),
+        x_label: format!("Period (row of the history; its `{period_column}` column)"),
+        y_label: "New customers per period".to_string(),
+        fitted_label: "Fitted response curve".to_string(),
+        points: actual
+            .iter()
+            .zip(fitted)
+            .enumerate()
+            .map(|(t, (a, f))| ((t + 1) as f64, *a, *f))
+            .collect(),
+        calibration_end: end,
+    };
+    match &fit.total {
+        Some(total) => vec![(
+            "response_total".to_string(),
+            chart("all channels", &total.actual, &total.fitted),
+        )],
+        None => fit
+            .channels
+            .iter()
+            .filter_map(|c| {
+                let actual = c.actual.as_ref()?;
+                Some((
+                    format!("response_{}", c.name),
+                    chart(&c.name, actual, &c.fitted),
+                ))
+            })
+            .collect(),
+    }
+}
+
+fn form_name(form: ResponseForm) -> &'static str {
+    match form {
+        ResponseForm::HalfSpend => "half_spend",
+        ResponseForm::K => "k",
+        ResponseForm::Hill => "hill",
+    }
+}
+
+fn render(fit: &ResponseFit, file: &Path) -> String {
+    let mut out = String::new();
+    let counts = match fit.counts {
+        response::CountModel::Binomial => "binomial counts per channel",
+        response::CountModel::NegativeBinomial => "negative-binomial counts per channel",
+        response::CountModel::NormalTotal => {
+            "one total of all channels (normal approximation to a sum of binomials)"
+        }
+    };
+    let _ = writeln!(
+        out,
+        "Response curves fitted to {} ({} form, {counts}), periods 1–{} of {}; \
+         log-likelihood {}",
+        file.display(),
+        form_name(fit.form),
+        fit.fit_periods,
+        fit.periods,
+        significant(fit.log_likelihood, 8)
+    );
+    for channel in &fit.channels {
+        render_channel(&mut out, channel);
+    }
+    if let Some(holdout) = &fit.holdout {
+        render_holdout(&mut out, holdout);
+    }
+    let _ = writeln!(
+        out,
+        "\nPaste into a scenario (or write it with --write-channels FILE; fill in each mix):"
+    );
+    out.push_str(&response::channels_toml(fit, &file_name(file)));
+    out
+}
+
+fn render_channel(out: &mut String, channel: &ChannelFit) {
+    let _ = writeln!(
+        out,
+        "\nChannel {} ({} prospects per period)",
+        channel.name, channel.prospects
+    );
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>12} {:>12}   95% interval",
+        "parameter", "estimate", "std. error"
+    );
+    for p in channel.parameters.iter().chain(&channel.overdispersion) {
+        let se = p
+            .std_error
+            .map_or_else(|| "unknown".to_string(), |s| significant(s, 3));
+        let interval = p.ci95.map_or_else(String::new, |[lo, hi]| {
+            format!("{} – {}", significant(lo, 4), significant(hi, 4))
+        });
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>12} {:>12}   {interval}",
+            p.name,
+            significant(p.value, 4),
+            se
+        );
+    }
+    if channel
+        .parameters
+        .iter()
+        .any(|p| p.std_error.is_none_or(|se| se > p.value.abs()))
+    {
+        let _ = writeln!(
+            out,
+            "  The history does not pin every parameter down (a standard error unknown or larger \
+             than its estimate): \
+             spend that varies more, or comes nearer saturation, would."
+        );
+    }
+}
+
+fn render_holdout(out: &mut String, holdout: &Holdout) {
+    let _ = writeln!(
+        out,
+        "\nHoldout: the last {} period(s), predicted from the fit (95% intervals{}):",
+        holdout.periods,
+        if holdout.parameter_uncertainty {
+            " include parameter uncertainty"
+        } else {
+            " without parameter uncertainty"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  {:<10} {:<10} {:>10} {:>10}   95% interval",
+        "channel", "period", "actual", "predicted"
+    );
+    for series in &holdout.series {
+        for p in &series.points {
+            let flag = if p.ci95[0] <= p.actual && p.actual <= p.ci95[1] {
+                ""
+            } else {
+                "  outside"
+            };
+            let _ = writeln!(
+                out,
+                "  {:<10} {:<10} {:>10} {:>10}   {} – {}{flag}",
+                series.name,
+                p.period,
+                p.actual,
+                significant(p.predicted, 4),
+                significant(p.ci95[0], 4),
+                significant(p.ci95[1], 4)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  {} of {} held-out counts inside their 95% interval.",
+        holdout.inside, holdout.total
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prospects_parse() {
+        assert_eq!(
+            parse_prospects("search=200000, Social=50000"),
+            Ok(Prospects(vec![
+                ("search".to_string(), 200000.0),
+                ("social".to_string(), 50000.0)
+            ]))
+        );
+        assert!(parse_prospects("search").is_err());
+        assert!(parse_prospects("search=0").is_err());
+        assert!(parse_prospects("a=1,a=2").is_err());
+    }
+}

@@ -1,0 +1,249 @@
+//! `ceq fit retention-test`: the retention programme's effect from an experiment (SPEC §14).
+//! The fitting is in [`crate::fit::retention_test`]; this file reads the file, checks the
+//! output paths first, writes the draws and `fit.json` atomically and renders the result.
+
+use anyhow::anyhow;
+use clap::Args;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::args::OutputArgs;
+use super::{CliError, output};
+use crate::fit::FitError;
+use crate::fit::fitted_scenario::significant;
+use crate::fit::retention_test::{self, Fitted, RetentionTestFit};
+
+/// Estimate the retention programme's churn reduction from a test against a control group.
+///
+/// TEST has the columns group, spend (retention spend per customer per period; 0 for a
+/// control), period (0, 1, 2, … per group) and active (the group's customers still active).
+/// Prints the churn reduction at each tested spend with its 95% interval and, with two or
+/// more spend levels (or --half-spend), the `response = { max_churn_reduction, half_spend }`
+/// line of `[retention_program]`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  ceq fit retention-test test.csv
+  ceq fit retention-test test.csv --json
+  ceq fit retention-test test.csv --draws retention_draws.csv   (two or more spend levels)
+  ceq fit retention-test test.csv --half-spend 4 --draws retention_draws.csv   (one level)")]
+pub struct RetentionTestArgs {
+    /// The experiment (CSV; comma, semicolon or tab).
+    #[arg(value_name = "TEST")]
+    pub test: PathBuf,
+
+    /// Fix the curve's half_spend (spend per customer per period for half the maximum
+    /// reduction), e.g. from an earlier test: one spend level then gives max_churn_reduction.
+    #[arg(long, value_name = "H", value_parser = parse_half_spend)]
+    pub half_spend: Option<f64>,
+
+    /// Write joint draws of the curve's parameters to FILE (CSV) for
+    /// `[uncertainty] draws = "FILE"`.
+    #[arg(long, value_name = "FILE")]
+    pub draws: Option<PathBuf>,
+
+    /// How many rows --draws writes.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub draw_count: u32,
+
+    /// Seed of --draws.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Replace an existing --draws file.
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn parse_half_spend(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(h) if h > 0.0 && h.is_finite() => Ok(h),
+        _ => Err(format!(
+            "expected a spend per customer per period > 0, got '{text}'"
+        )),
+    }
+}
+
+pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
+    let file = &args.test;
+    check_output_paths(args)?;
+    let text = std::fs::read(file)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .map_err(|e| CliError::invalid(anyhow!("{}: cannot read the file: {e}", file.display())))?;
+    let groups = retention_test::read_test(&text).map_err(|e| fit_error(file, e))?;
+    let fit = retention_test::fit_retention_test(&groups, args.half_spend)
+        .map_err(|e| fit_error(file, e))?;
+    if let Some(path) = &args.draws {
+        let Some(curve) = &fit.curve else {
+            return Err(CliError::invalid(anyhow!(
+                "{}: one spend level identifies the churn reduction at that spend, not the \
+                 curve's max_churn_reduction and half_spend; give --half-spend H (from another \
+                 test or a judgement) to write --draws",
+                file.display()
+            )));
+        };
+        let draws = retention_test::sample_draws(curve, args.draw_count as usize, args.seed)
+            .map_err(|e| fit_error(file, e))?;
+        output::write_atomic(path, draws.to_csv().as_bytes()).map_err(CliError::failed)?;
+        eprintln!(
+            "wrote {} ({} draws, seed {})",
+            path.display(),
+            draws.rows.len(),
+            args.seed
+        );
+        if draws.clamped > 0 {
+            eprintln!(
+                "note: {} drawn value(s) fell outside their parameter's range and were clamped \
+                 into it",
+                draws.clamped
+            );
+        }
+    }
+    let json = serde_json::to_string_pretty(&fit)
+        .map(|t| t + "\n")
+        .map_err(|e| CliError::failed(anyhow!("cannot serialize the result as JSON: {e}")))?;
+    args.output.emit(
+        super::publish::Entry::new("fit retention-test").input(&args.test),
+        json.as_bytes(),
+        || Ok(vec![("fit.json".to_string(), json.clone().into_bytes())]),
+        || render(&fit, file),
+    )
+}
+
+fn fit_error(file: &Path, error: FitError) -> CliError {
+    let with_file = anyhow!("{}: {error}", file.display());
+    match error {
+        FitError::NoMaximum { .. } | FitError::ClosedForm(_) => CliError::failed(with_file),
+        _ => CliError::invalid(with_file),
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// The test file is never an output; an existing --draws file is kept unless --force.
+fn check_output_paths(args: &RetentionTestArgs) -> Result<(), CliError> {
+    let mut outputs: Vec<(&str, PathBuf)> = Vec::new();
+    if let Some(path) = &args.draws {
+        outputs.push(("--draws", path.clone()));
+    }
+    if let Some(dir) = &args.output.out {
+        outputs.push(("--out (fit.json)", dir.join("fit.json")));
+    }
+    for (flag, path) in &outputs {
+        if same_file(path, &args.test) {
+            return Err(CliError::invalid(anyhow!(
+                "{flag} {} is the test file itself; write the output to another file",
+                path.display()
+            )));
+        }
+    }
+    if let Some(path) = &args.draws
+        && path.exists()
+        && !args.force
+    {
+        return Err(CliError::invalid(anyhow!(
+            "{} already exists; use --force to replace it, or choose another --draws file",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+fn row(out: &mut String, name: &str, f: &Fitted) {
+    let se = f
+        .std_error
+        .map_or_else(|| "unknown".to_string(), |s| significant(s, 3));
+    let interval = f.ci95.map_or_else(String::new, |[lo, hi]| {
+        format!("{} – {}", significant(lo, 4), significant(hi, 4))
+    });
+    let _ = writeln!(
+        out,
+        "  {name:<22} {:>10} {se:>12}   {interval}",
+        significant(f.value, 4)
+    );
+}
+
+fn render(fit: &RetentionTestFit, file: &Path) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Retention test {}: {} groups",
+        file.display(),
+        fit.groups.len()
+    );
+    for g in &fit.groups {
+        let _ = writeln!(
+            out,
+            "  {:<12} spend {:>8} per customer per period, {} customers, {} active after {} \
+             period(s)",
+            g.name,
+            g.spend,
+            g.active[0],
+            g.active.last().copied().unwrap_or(0.0),
+            g.active.len() - 1
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nChurn reduction at each tested spend (the share of the control's churn hazard \
+         removed):"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<22} {:>10} {:>12}   95% interval",
+        "spend", "reduction", "std. error"
+    );
+    for level in &fit.levels {
+        row(
+            &mut out,
+            &format!("{}", level.spend),
+            &level.churn_reduction,
+        );
+    }
+    match &fit.curve {
+        Some(curve) => {
+            let _ = writeln!(
+                out,
+                "\nCurve L(s) = max_churn_reduction·(1 − 2^(−s/half_spend)){}:",
+                if curve.half_spend_fixed {
+                    " with half_spend given"
+                } else {
+                    ""
+                }
+            );
+            row(&mut out, "max_churn_reduction", &curve.max_churn_reduction);
+            row(&mut out, "half_spend", &curve.half_spend);
+            if let Some(r) = curve.correlation {
+                let _ = writeln!(
+                    out,
+                    "  correlation of the two estimates: {}",
+                    significant(r, 3)
+                );
+            }
+            let _ = writeln!(out, "\nPaste into a scenario:\n[retention_program]");
+            let _ = writeln!(
+                out,
+                "response = {{ max_churn_reduction = {}, half_spend = {} }}",
+                significant(curve.max_churn_reduction.value, 6),
+                significant(curve.half_spend.value, 6)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "\nOne spend level gives the reduction at that spend only; a test with two or \
+                 more spend levels (or --half-spend H) gives max_churn_reduction and half_spend."
+            );
+        }
+    }
+    out
+}
