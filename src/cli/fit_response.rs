@@ -206,7 +206,7 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
     if let Some(path) = &args.write_channels {
         output::write_atomic(path, response::channels_toml(&fit, &source).as_bytes())
             .map_err(CliError::failed)?;
-        eprintln!("wrote {}", path.display());
+        super::progress::wrote(path);
     }
     if let (Some(path), Some(draws)) = (&args.draws, &draws) {
         output::write_atomic(path, draws.to_csv().as_bytes()).map_err(CliError::failed)?;

@@ -59,7 +59,8 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// No progress bars on stderr (they are shown only when stderr is a terminal anyway).
+    /// No progress on stderr and no "wrote FILE" lines; warnings and errors still show. The
+    /// same before or after the subcommand (`ceq -q report …` = `ceq report … -q`).
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
@@ -88,7 +89,17 @@ pub enum Command {
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    run_progress::set_quiet(cli.quiet);
+    // A subcommand's own `--quiet` and the global one are one switch: clap fills only the one
+    // written, so `-q` before the subcommand used to be lost.
+    let own_quiet = match &cli.command {
+        Command::Compare(a) => a.quiet,
+        Command::Optimize(a) => a.quiet,
+        Command::Frontier(a) => a.quiet,
+        Command::Sensitivity(a) => a.quiet,
+        Command::Report(a) => a.quiet,
+        _ => false,
+    };
+    run_progress::set_quiet(cli.quiet || own_quiet);
     if let Some(bytes) = cli.max_memory {
         crate::sim::size::set_memory_limit(bytes);
     }

@@ -18,6 +18,7 @@ pub struct TerminalProgress {
 
 impl TerminalProgress {
     pub fn new(quiet: bool) -> Self {
+        let quiet = quiet || super::run_progress::is_quiet();
         TerminalProgress {
             enabled: !quiet && std::io::stderr().is_terminal(),
             log_stages: !quiet && !std::io::stderr().is_terminal(),
@@ -80,5 +81,7 @@ pub fn note(text: &str) {
 
 /// "wrote PATH" for a file written.
 pub fn wrote(path: &std::path::Path) {
-    note(&format!("wrote {}", path.display()));
+    if !super::run_progress::is_quiet() {
+        note(&format!("wrote {}", path.display()));
+    }
 }

@@ -15,9 +15,14 @@ use crate::sim::RUNS_DONE;
 
 static QUIET: AtomicBool = AtomicBool::new(false);
 
-/// `--quiet`: no progress bars.
+/// `--quiet`: no progress bars and no "wrote" lines.
 pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether `--quiet` was given, before or after the subcommand.
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
 }
 
 /// Runs `work`, showing a bar of `total` runs while it runs when that is wanted.

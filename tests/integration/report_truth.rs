@@ -160,3 +160,33 @@ fn report_logs_its_stages_when_not_on_a_terminal() {
         "no in-place redraws in a log:\n{stderr:?}"
     );
 }
+
+/// One `--quiet`, wherever it is written: before the subcommand it used to be lost to the
+/// subcommand's own flag. Quiet means no stage lines and no "wrote FILE" lines.
+#[test]
+fn quiet_before_the_subcommand_silences_stages_and_wrote_lines() {
+    for (args, command) in [
+        (vec!["-q", "report"], "report"),
+        (vec!["report", "-q"], "report"),
+        (vec!["-q", "simulate"], "simulate"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = ceq();
+        cmd.args(&args).arg(awkward()).arg("--out").arg(dir.path());
+        cmd.args(["--runs", "20"]);
+        if command == "report" {
+            cmd.args(["--sensitivity-runs", "0"]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            !stderr.contains("wrote ") && !stderr.contains("simulating the baseline"),
+            "{args:?} printed:\n{stderr}"
+        );
+    }
+}
