@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::args::{ChartArgs, OutputArgs};
-use super::{CliError, output, print_stdout};
+use super::render::{Align, pad};
+use super::{CliError, output, print_stdout, progress};
 use crate::chart::{self, data::CalibrationChart};
 use crate::fit::fitted_scenario::{self, FittedScenario, significant};
 use crate::fit::formats::DateFormat;
@@ -386,12 +387,12 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
         let counted;
         let s = match (s.scale_problem(), args.cohort_size) {
             (None, Some(_)) => {
-                eprintln!(
+                progress::note(&format!(
                     "warning: {}: column '{}' already holds counts of customers; --cohort-size \
                      is ignored for it",
                     file.display(),
                     s.name
-                );
+                ));
                 s
             }
             (None, None) => s,
@@ -403,13 +404,13 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
             }
             (Some(_), Some(size)) => {
                 counted = s.as_counts(size);
-                eprintln!(
+                progress::note(&format!(
                     "note: {}: column '{}' scaled to a cohort of {} customers \
                      (--cohort-size)",
                     file.display(),
                     s.name,
                     count(size)
-                );
+                ));
                 &counted
             }
         };
@@ -809,7 +810,7 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
     })?;
     drop(text);
     for note in &log.notes {
-        eprintln!("note: {}: {note}", file.display());
+        progress::note(&format!("note: {}: {note}", file.display()));
     }
     warn_bad_rows(file, &log.bad_rows);
     let last_day = log.last_day().unwrap_or_default();
@@ -827,11 +828,11 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
                 )));
             }
             if end > last_day {
-                eprintln!(
+                progress::note(&format!(
                     "warning: --holdout-end {text} is after the log's last day {}; the \
                      holdout check counts purchases that cannot be in the log yet",
                     format_day(last_day)
-                );
+                ));
             }
             Some(end)
         }
@@ -846,28 +847,28 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         )));
     }
     if summaries.later_customers > 0 {
-        eprintln!(
+        progress::note(&format!(
             "warning: {} customer(s) first bought after the calibration end {} and are not in \
              the fit",
             summaries.later_customers,
             format_day(calibration_end)
-        );
+        ));
     }
     let customers = &summaries.customers;
     let purchasing = bgnbd::fit(customers).map_err(|e| fit_error(file, e))?;
     let spend = gamma_gamma::fit(customers).map_err(|e| fit_error(file, e))?;
     if spend.non_positive > 0 {
-        eprintln!(
+        progress::note(&format!(
             "warning: {} repeat buyer(s) with an average order value ≤ 0 (returns or refunds \
              larger than purchases) are left out of the Gamma-Gamma fit",
             spend.non_positive
-        );
+        ));
     }
     let scored = score_customers(args, file, &log, &summaries, &purchasing, &spend, unit)?;
     if let (Some(path), Some(scored)) = (&args.scores, &scored) {
         let csv = scores_csv(scored)?;
         output::write_atomic(path, &csv).map_err(CliError::failed)?;
-        eprintln!("wrote {}", path.display());
+        progress::note(&format!("wrote {}", path.display()));
     }
     let holdout = match holdout_end {
         Some(end) => Some(holdout_check(
@@ -910,7 +911,7 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         let csv = fitted_scenario::history_csv(customers)
             .map_err(|e| CliError::failed(anyhow!("cannot write the histories as CSV: {e}")))?;
         output::write_atomic(&history, &csv).map_err(CliError::failed)?;
-        eprintln!("wrote {}", history.display());
+        progress::note(&format!("wrote {}", history.display()));
         write_scenario(path, &scenario_text)?;
     }
     let mut result = transactions_json(
@@ -1112,7 +1113,9 @@ fn score_customers(
         Ok(scored) => Ok(Some(scored)),
         Err(error) if args.scores.is_some() => Err(fit_error(file, error)),
         Err(error) => {
-            eprintln!("warning: no scores.csv: the customers cannot be scored ({error})");
+            progress::note(&format!(
+                "warning: no scores.csv: the customers cannot be scored ({error})"
+            ));
             Ok(None)
         }
     }
@@ -1224,14 +1227,20 @@ fn render_scores(out: &mut String, scored: &Scores, args: &TransactionsArgs, uni
         out,
         "\n  The five customers with the highest clv (repeats: repeat purchases so far; expected:\n  \
          purchases in the next {} {unit_name}s):\n  \
-         {:<width$} {:>7} {:>8} {:>9} {:>11} {:>9}   90% interval",
-        settings.horizon, "customer", "repeats", "P(alive)", "expected", "order value", "clv"
+         {} {:>7} {:>8} {:>9} {:>11} {:>9}   90% interval",
+        settings.horizon,
+        pad("customer", width, Align::Left),
+        "repeats",
+        "P(alive)",
+        "expected",
+        "order value",
+        "clv"
     );
     for c in ranked.iter().take(5) {
         let _ = writeln!(
             out,
-            "  {:<width$} {:>7} {:>8.3} {:>9.2} {:>11.2} {:>9.2}   {:.2} – {:.2}",
-            c.customer_id,
+            "  {} {:>7} {:>8.3} {:>9.2} {:>11.2} {:>9.2}   {:.2} – {:.2}",
+            pad(&c.customer_id, width, Align::Left),
             c.frequency,
             c.p_alive,
             c.expected_purchases,
@@ -1267,10 +1276,10 @@ fn track_cohort(
             "cannot draw the cumulative repeat purchases chart: {error}"
         ))),
         Err(error) => {
-            eprintln!(
+            progress::note(&format!(
                 "warning: the cumulative repeat purchases of the model cannot be computed \
                  ({error}); the JSON has no tracking curve"
-            );
+            ));
             Ok(None)
         }
     }
@@ -1315,19 +1324,19 @@ fn warn_bad_rows(file: &Path, bad_rows: &[transactions::BadRow]) {
     if bad_rows.is_empty() {
         return;
     }
-    eprintln!(
+    progress::note(&format!(
         "warning: {}: {} row(s) could not be read and are left out:",
         file.display(),
         bad_rows.len()
-    );
+    ));
     for row in bad_rows.iter().take(10) {
-        eprintln!("  line {}: {}", row.line, row.message);
+        progress::note(&format!("  line {}: {}", row.line, row.message));
     }
     if bad_rows.len() > 10 {
-        eprintln!(
+        progress::note(&format!(
             "  … and {} more (all listed with --json)",
             bad_rows.len() - 10
-        );
+        ));
     }
 }
 
@@ -1342,7 +1351,7 @@ fn write_scenario(path: &Path, text: &str) -> Result<(), CliError> {
         ))
     })?;
     output::write_atomic(path, text.as_bytes()).map_err(CliError::failed)?;
-    eprintln!("wrote {display}");
+    progress::note(&format!("wrote {display}"));
     Ok(())
 }
 

@@ -309,7 +309,7 @@ pub(crate) fn table(align: &[Align], rows: &[Vec<String>], indent: usize) -> Str
 
 /// `cell` padded with spaces to `width` characters. By hand rather than with `{:<width$}`,
 /// whose width is limited to 65,535 and panics past it (a plan name can be longer).
-fn pad(cell: &str, width: usize, align: Align) -> String {
+pub(crate) fn pad(cell: &str, width: usize, align: Align) -> String {
     let fill = " ".repeat(width.saturating_sub(cell.chars().count()));
     match align {
         Align::Left => format!("{cell}{fill}"),

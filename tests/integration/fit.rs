@@ -677,3 +677,44 @@ fn fit_charts_without_out_is_a_usage_error() {
             .stderr("error: --charts writes files and needs an output directory: add --out DIR\n");
     }
 }
+
+#[test]
+fn a_customer_id_of_70000_characters_is_printed_without_a_panic() {
+    // Rust's `{:<width$}` panics past a width of 65,535; the top-customers table pads by hand.
+    // The long-named customer buys often and much, so the table (printed with --scores) lists it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.csv");
+    let mut text = std::fs::read_to_string(data("cdnow_sample_transactions.csv")).unwrap();
+    let id = "x".repeat(70_000);
+    for month in 1..=9 {
+        text.push_str(&format!("{id},1997-0{month}-15,1,900.00\r\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let output = ceq()
+        .args(["fit", "transactions"])
+        .arg(&path)
+        .args(["--calibration-end", "1997-09-30"])
+        .arg("--scores")
+        .arg(dir.path().join("scores.csv"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let row = stdout
+        .lines()
+        .find(|line| line.contains(&id))
+        .expect("the long-named customer is among the top five");
+    // The header and every row are padded to the id's width: the repeats column (right-aligned
+    // in 7 characters after the id's column) is at the same place in both.
+    let header = stdout
+        .lines()
+        .find(|line| line.starts_with("  customer "))
+        .unwrap();
+    let repeats = 2 + id.len() + 1..2 + id.len() + 8;
+    assert!(row.starts_with(&format!("  {id} ")));
+    assert_eq!(&header[repeats.clone()], "repeats");
+    // Nine purchases on nine days: eight repeats.
+    assert_eq!(row[repeats].trim(), "8");
+}

@@ -13,6 +13,7 @@ mod fuzz;
 mod hessian;
 mod history;
 mod interrupt;
+mod levers_from_data;
 mod optimizer;
 mod plans;
 mod polish;
