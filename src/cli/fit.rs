@@ -868,7 +868,7 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
     if let (Some(path), Some(scored)) = (&args.scores, &scored) {
         let csv = scores_csv(scored)?;
         output::write_atomic(path, &csv).map_err(CliError::failed)?;
-        progress::note(&format!("wrote {}", path.display()));
+        progress::wrote(path);
     }
     let holdout = match holdout_end {
         Some(end) => Some(holdout_check(
@@ -911,7 +911,7 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         let csv = fitted_scenario::history_csv(customers)
             .map_err(|e| CliError::failed(anyhow!("cannot write the histories as CSV: {e}")))?;
         output::write_atomic(&history, &csv).map_err(CliError::failed)?;
-        progress::note(&format!("wrote {}", history.display()));
+        progress::wrote(&history);
         write_scenario(path, &scenario_text)?;
     }
     let mut result = transactions_json(
@@ -1351,7 +1351,7 @@ fn write_scenario(path: &Path, text: &str) -> Result<(), CliError> {
         ))
     })?;
     output::write_atomic(path, text.as_bytes()).map_err(CliError::failed)?;
-    progress::note(&format!("wrote {display}"));
+    progress::wrote(path);
     Ok(())
 }
 

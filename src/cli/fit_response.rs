@@ -210,18 +210,18 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
     }
     if let (Some(path), Some(draws)) = (&args.draws, &draws) {
         output::write_atomic(path, draws.to_csv().as_bytes()).map_err(CliError::failed)?;
-        eprintln!(
+        super::progress::note(&format!(
             "wrote {} ({} draws, seed {})",
             path.display(),
             draws.rows.len(),
             args.seed
-        );
+        ));
         if draws.clamped > 0 {
-            eprintln!(
+            super::progress::note(&format!(
                 "note: {} drawn value(s) fell outside their parameter's range (a ceiling above \
                  1, a negative carryover, …) and were clamped into it",
                 draws.clamped
-            );
+            ));
         }
     }
     let json = serde_json::to_string_pretty(&fit)

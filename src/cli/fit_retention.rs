@@ -89,18 +89,18 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
         let draws = retention_test::sample_draws(curve, args.draw_count as usize, args.seed)
             .map_err(|e| fit_error(file, e))?;
         output::write_atomic(path, draws.to_csv().as_bytes()).map_err(CliError::failed)?;
-        eprintln!(
+        super::progress::note(&format!(
             "wrote {} ({} draws, seed {})",
             path.display(),
             draws.rows.len(),
             args.seed
-        );
+        ));
         if draws.clamped > 0 {
-            eprintln!(
+            super::progress::note(&format!(
                 "note: {} drawn value(s) fell outside their parameter's range and were clamped \
                  into it",
                 draws.clamped
-            );
+            ));
         }
     }
     let json = serde_json::to_string_pretty(&fit)
