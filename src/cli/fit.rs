@@ -23,8 +23,9 @@ use crate::fit::{Estimate, FitError, bgnbd, gamma_gamma, sbg};
 use crate::model::closed_form::bgnbd_expected_purchases;
 use crate::scenario;
 
-/// Fit scenario parameters from your data: churn from a retention table, or purchasing,
-/// dropout and order values from a transaction log.
+/// Fit scenario parameters from your data: churn from a retention table, purchasing, dropout
+/// and order values from a transaction log, acquisition response curves from a spend history,
+/// or a retention programme's effect from an experiment.
 #[derive(Debug, Args)]
 pub struct FitArgs {
     #[command(subcommand)]

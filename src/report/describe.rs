@@ -375,14 +375,31 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
             });
         }
     }
-    if !scenario.uncertainty.is_empty() {
+    let draws = scenario.uncertainty_draws.as_ref();
+    if !scenario.uncertainty.is_empty() || draws.is_some() {
+        let mut rows: Vec<(String, String)> = scenario
+            .uncertainty
+            .iter()
+            .map(|u| (u.path.clone(), distribution(&u.distribution)))
+            .collect();
+        // Joint draws (SPEC §8): the reader must see that these parameters come from a file,
+        // together, and which run takes which row.
+        if let Some(d) = draws {
+            rows.extend(d.paths.iter().map(|path| {
+                (
+                    path.clone(),
+                    format!(
+                        "joint draws from {} ({} rows; run k takes row k mod {})",
+                        d.file,
+                        d.rows.len(),
+                        d.rows.len()
+                    ),
+                )
+            }));
+        }
         groups.push(AssumptionGroup {
             title: "Uncertain parameters (drawn anew in every run)".to_string(),
-            rows: scenario
-                .uncertainty
-                .iter()
-                .map(|u| (u.path.clone(), distribution(&u.distribution)))
-                .collect(),
+            rows,
         });
     }
     let plan_rows = scenario

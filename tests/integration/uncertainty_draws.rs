@@ -201,3 +201,34 @@ fn bad_draws_files_are_reported_with_file_line_and_column() {
         "{message}"
     );
 }
+
+/// The report's assumptions say that drawn parameters come from the file, jointly.
+#[test]
+fn the_assumptions_name_the_draws_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(
+        dir.path(),
+        "draws = \"draws.csv\"\n",
+        Some(&csv(&correlated_rows(40))),
+    );
+    let scenario = scenario::load_file(&path).unwrap();
+    let groups = ceq::report::describe::assumptions(&scenario);
+    let uncertain = groups
+        .iter()
+        .find(|g| g.title.starts_with("Uncertain parameters"))
+        .expect("an uncertainty group");
+    for path in [
+        "acquisition.response.ceiling",
+        "acquisition.response.half_spend",
+    ] {
+        let (_, words) = uncertain
+            .rows
+            .iter()
+            .find(|(p, _)| p == path)
+            .unwrap_or_else(|| panic!("no row for {path}: {uncertain:?}"));
+        assert_eq!(
+            words,
+            "joint draws from draws.csv (40 rows; run k takes row k mod 40)"
+        );
+    }
+}
