@@ -1362,48 +1362,73 @@ pub fn sample_draws(
                 .to_string(),
         ));
     };
-    let factor = covariance
-        .clone()
-        .cholesky()
-        .ok_or_else(|| {
-            FitError::NotEnoughData("the covariance is not positive definite".to_string())
-        })?
-        .l();
     let center: Vec<f64> = fit.channels.iter().flat_map(ChannelFit::values).collect();
     let domains: Vec<Domain> = fit
         .channels
         .iter()
         .flat_map(|c| c.parameters.iter().map(|p| domain_of(p.name)))
         .collect();
-    let mut rng = stream(seed, 0, Stream::FitDraws);
-    let mut clamped = 0;
-    let rows = (0..count)
-        .map(|_| {
-            let z = DVector::from_iterator(
-                center.len(),
-                (0..center.len()).map(|_| StandardNormal.sample(&mut rng)),
-            );
-            let offset = &factor * z;
-            center
-                .iter()
-                .zip(offset.iter())
-                .zip(&domains)
-                .map(|((c, o), domain)| {
-                    let value = c + o;
-                    let inside = domain.clamp(value);
-                    if inside != value {
-                        clamped += 1;
-                    }
-                    inside
-                })
-                .collect()
+    ParameterDraws::normal(
+        fit.parameters.clone(),
+        &center,
+        covariance,
+        &domains,
+        count,
+        (seed, 0),
+    )
+}
+
+impl ParameterDraws {
+    /// `count` draws θ̂ + L·z from N(θ̂, Σ), L the Cholesky factor of `covariance` and z
+    /// standard normal (Casella & Berger §10.1: the asymptotic sampling distribution of a
+    /// maximum-likelihood estimate), each value clamped into its domain and counted. `stream`
+    /// is the (seed, index) of the [`Stream::FitDraws`] generator, so each fit that draws has
+    /// its own sequence and the same fit and seed give the same rows.
+    pub(crate) fn normal(
+        paths: Vec<String>,
+        center: &[f64],
+        covariance: &DMatrix<f64>,
+        domains: &[Domain],
+        count: usize,
+        (seed, index): (u64, u64),
+    ) -> Result<Self, FitError> {
+        let factor = covariance
+            .clone()
+            .cholesky()
+            .ok_or_else(|| {
+                FitError::NotEnoughData("the covariance is not positive definite".to_string())
+            })?
+            .l();
+        let mut rng = stream(seed, index, Stream::FitDraws);
+        let mut clamped = 0;
+        let rows = (0..count)
+            .map(|_| {
+                let z = DVector::from_iterator(
+                    center.len(),
+                    (0..center.len()).map(|_| StandardNormal.sample(&mut rng)),
+                );
+                let offset = &factor * z;
+                center
+                    .iter()
+                    .zip(offset.iter())
+                    .zip(domains)
+                    .map(|((c, o), domain)| {
+                        let value = c + o;
+                        let inside = domain.clamp(value);
+                        if inside != value {
+                            clamped += 1;
+                        }
+                        inside
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(ParameterDraws {
+            paths,
+            rows,
+            clamped,
         })
-        .collect();
-    Ok(ParameterDraws {
-        paths: fit.parameters.clone(),
-        rows,
-        clamped,
-    })
+    }
 }
 
 /// The `[[acquisition.channels]]` blocks to paste into a scenario, with the fit in comments.

@@ -31,8 +31,6 @@
 //! test (the treated group keeps more of its churn-prone customers), so the estimate is the
 //! test's average hazard reduction; it is exact when churn is homogeneous within each period.
 
-use nalgebra::DVector;
-use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
 use super::response::ParameterDraws;
@@ -40,7 +38,6 @@ use super::sum::NeumaierSum;
 use super::table::CsvTable;
 use super::{FitError, hessian, newton_polish, optimizer};
 use crate::scenario::Domain;
-use crate::sim::rng::{Stream, stream};
 
 const Z95: f64 = 1.959_963_984_540_054;
 
@@ -532,13 +529,6 @@ pub fn sample_draws(curve: &CurveFit, count: usize, seed: u64) -> Result<Paramet
                 .to_string(),
         )
     })?;
-    let factor = covariance
-        .clone()
-        .cholesky()
-        .ok_or_else(|| {
-            FitError::NotEnoughData("the covariance is not positive definite".to_string())
-        })?
-        .l();
     let mut paths = vec!["retention_program.response.max_churn_reduction".to_string()];
     let mut center = vec![curve.max_churn_reduction.value];
     let mut domains = vec![Domain::PROBABILITY];
@@ -547,35 +537,7 @@ pub fn sample_draws(curve: &CurveFit, count: usize, seed: u64) -> Result<Paramet
         center.push(curve.half_spend.value);
         domains.push(Domain::POSITIVE);
     }
-    let mut rng = stream(seed, 1, Stream::FitDraws);
-    let mut clamped = 0;
-    let rows = (0..count)
-        .map(|_| {
-            let z = DVector::from_iterator(
-                center.len(),
-                (0..center.len()).map(|_| StandardNormal.sample(&mut rng)),
-            );
-            let offset = &factor * z;
-            center
-                .iter()
-                .zip(offset.iter())
-                .zip(&domains)
-                .map(|((c, o), d)| {
-                    let value = c + o;
-                    let inside = d.clamp(value);
-                    if inside != value {
-                        clamped += 1;
-                    }
-                    inside
-                })
-                .collect()
-        })
-        .collect();
-    Ok(ParameterDraws {
-        paths,
-        rows,
-        clamped,
-    })
+    ParameterDraws::normal(paths, &center, covariance, &domains, count, (seed, 1))
 }
 
 #[cfg(test)]
