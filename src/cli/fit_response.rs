@@ -209,20 +209,7 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
         super::progress::wrote(path);
     }
     if let (Some(path), Some(draws)) = (&args.draws, &draws) {
-        output::write_atomic(path, draws.to_csv().as_bytes()).map_err(CliError::failed)?;
-        super::progress::note(&format!(
-            "wrote {} ({} draws, seed {})",
-            path.display(),
-            draws.rows.len(),
-            args.seed
-        ));
-        if draws.clamped > 0 {
-            super::progress::note(&format!(
-                "note: {} drawn value(s) fell outside their parameter's range (a ceiling above \
-                 1, a negative carryover, …) and were clamped into it",
-                draws.clamped
-            ));
-        }
+        write_draws(path, draws, args.seed)?;
     }
     let json = serde_json::to_string_pretty(&fit)
         .map(|t| t + "\n")
@@ -469,6 +456,32 @@ fn render_holdout(out: &mut String, holdout: &Holdout) {
         "  {} of {} held-out counts inside their 95% interval.",
         holdout.inside, holdout.total
     );
+}
+
+/// Writes `--draws` and says so: the rows, the seed, and how many values were clamped into
+/// their parameter's range (a ceiling above 1, a negative carryover, …). Shared by every fit
+/// that writes joint draws.
+pub(super) fn write_draws(
+    path: &Path,
+    draws: &response::ParameterDraws,
+    seed: u64,
+) -> Result<(), CliError> {
+    output::write_atomic(path, draws.to_csv().as_bytes()).map_err(CliError::failed)?;
+    if !super::run_progress::is_quiet() {
+        super::progress::note(&format!(
+            "wrote {} ({} draws, seed {seed})",
+            path.display(),
+            draws.rows.len()
+        ));
+    }
+    if draws.clamped > 0 {
+        super::progress::note(&format!(
+            "note: {} drawn value(s) fell outside their parameter's range and were clamped into \
+             it",
+            draws.clamped
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

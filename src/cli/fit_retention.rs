@@ -7,8 +7,8 @@ use clap::Args;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::CliError;
 use super::args::OutputArgs;
-use super::{CliError, output};
 use crate::fit::FitError;
 use crate::fit::fitted_scenario::significant;
 use crate::fit::retention_test::{self, Fitted, RetentionTestFit};
@@ -88,20 +88,7 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
         };
         let draws = retention_test::sample_draws(curve, args.draw_count as usize, args.seed)
             .map_err(|e| fit_error(file, e))?;
-        output::write_atomic(path, draws.to_csv().as_bytes()).map_err(CliError::failed)?;
-        super::progress::note(&format!(
-            "wrote {} ({} draws, seed {})",
-            path.display(),
-            draws.rows.len(),
-            args.seed
-        ));
-        if draws.clamped > 0 {
-            super::progress::note(&format!(
-                "note: {} drawn value(s) fell outside their parameter's range and were clamped \
-                 into it",
-                draws.clamped
-            ));
-        }
+        super::fit_response::write_draws(path, &draws, args.seed)?;
     }
     let json = serde_json::to_string_pretty(&fit)
         .map(|t| t + "\n")
