@@ -11,6 +11,7 @@
 //! - [`stats`]: per-run results → [`stats::SimulationSummary`]
 //! - [`chart`]: plain chart data → PNG and SVG (plotters, embedded font)
 //! - [`optimize`]: budget splits (sees only an objective: plan → per-run CE)
+//! - [`format`]: one set of number formatters (money, percent, as given) and JSON/CSV writers
 //! - [`narrative`]: one sentence per paired result, shared by the text and the report
 //! - [`plans`]: comparing plans on common random numbers, the budget frontier, sensitivity
 //! - [`cancel`]: Ctrl-C as a flag the engines poll, so an interrupt leaves no partial file
@@ -21,6 +22,7 @@ pub mod cancel;
 pub mod chart;
 pub mod cli;
 pub mod fit;
+pub mod format;
 pub mod model;
 pub mod narrative;
 pub mod optimize;

@@ -160,17 +160,6 @@ pub fn money_axis_title(quantity: &str, currency: &str) -> String {
     }
 }
 
-/// Money with thousands separators and the currency: `USD 1,234,568` (the amount alone when
-/// there is no currency).
-pub fn money(value: f64, currency: &str) -> String {
-    let amount = thousands(value);
-    if currency.is_empty() {
-        amount
-    } else {
-        format!("{currency} {amount}")
-    }
-}
-
 /// The name of a period for axis titles, from the number of periods per year.
 pub fn period_name(periods_per_year: u32) -> &'static str {
     match periods_per_year {
@@ -184,173 +173,14 @@ pub fn period_name(periods_per_year: u32) -> &'static str {
     }
 }
 
-/// Short money or count for axis ticks and bar labels: `950`, `12k`, `1.25M`, `-3.4B`. The minus
-/// is ASCII: the embedded Noto Sans has no U+2212 glyph.
-/// At most three significant digits after scaling, trailing zeros dropped.
-pub fn short_number(value: f64) -> String {
-    if !value.is_finite() {
-        return "n/a".to_string();
-    }
-    let magnitude = value.abs();
-    let (scaled, suffix) = if magnitude >= 1e12 {
-        (magnitude / 1e12, "T")
-    } else if magnitude >= 1e9 {
-        (magnitude / 1e9, "B")
-    } else if magnitude >= 1e6 {
-        (magnitude / 1e6, "M")
-    } else if magnitude >= 1e3 {
-        (magnitude / 1e3, "k")
-    } else {
-        (magnitude, "")
-    };
-    let decimals = if scaled >= 100.0 {
-        0
-    } else if scaled >= 10.0 {
-        1
-    } else {
-        2
-    };
-    let text = format!("{scaled:.decimals$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    if text == "0" {
-        return "0".to_string();
-    }
-    let sign = if value < 0.0 { "-" } else { "" };
-    format!("{sign}{text}{suffix}")
-}
-
-/// Whole units with thousands separators, for values spelled out in a legend or a label:
-/// `1,234,568`, `-40,432`.
-pub fn thousands(value: f64) -> String {
-    if !value.is_finite() {
-        return "n/a".to_string();
-    }
-    let rounded = format!("{:.0}", value.abs());
-    let mut grouped = String::with_capacity(rounded.len() + rounded.len() / 3);
-    for (i, ch) in rounded.chars().enumerate() {
-        if i > 0 && (rounded.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    let sign = if rounded != "0" && value < 0.0 {
-        "-"
-    } else {
-        ""
-    };
-    format!("{sign}{grouped}")
-}
-
-/// A number exactly as a scenario file would state it: the shortest decimal that reads back as
-/// the same `f64` (Rust's `Display`), with thousands separators: `0.42`, `41.5`, `1,234.5`,
-/// `-0.08`. Assumptions are printed this way so that a reader can check them against the file —
-/// rounding to whole units turned a cost to serve of 1.55 into "2".
-pub fn as_given(value: f64) -> String {
-    if !value.is_finite() {
-        return "n/a".to_string();
-    }
-    // Twelve significant digits drop the noise of arithmetic such as 0.985 × 100 without
-    // hiding any digit a person types.
-    let cleaned: f64 = format!("{value:.11e}").parse().unwrap_or(value);
-    let text = format!("{}", cleaned.abs());
-    let (whole, fraction) = match text.split_once('.') {
-        Some((w, f)) => (w.to_string(), Some(f.to_string())),
-        None => (text, None),
-    };
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    let sign = if cleaned < 0.0 { "-" } else { "" };
-    match fraction {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
-
-/// An amount of money as the scenario states it: [`as_given`] with cents kept to two places
-/// when there are any (`USD 2.50`, `USD 0.425`, `USD 15`).
-pub fn money_as_given(value: f64, currency: &str) -> String {
-    let mut amount = as_given(value);
-    if let Some((_, fraction)) = amount.split_once('.')
-        && fraction.len() == 1
-    {
-        amount.push('0');
-    }
-    if currency.is_empty() {
-        amount
-    } else {
-        format!("{currency} {amount}")
-    }
-}
-
-/// A share as the scenario states it, as a percentage: `98.5%`, `0.35%`, `12%`.
-pub fn percent_as_given(share: f64) -> String {
-    if !share.is_finite() {
-        return "n/a".to_string();
-    }
-    format!("{}%", as_given(share * 100.0))
-}
-
-/// A share as a percentage with at most one decimal: `12.5%`, `0%`.
-pub fn percent(share: f64) -> String {
-    if !share.is_finite() {
-        return "n/a".to_string();
-    }
-    let text = format!("{:.1}", share * 100.0);
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text}%")
-}
+/// The formatters of every output live in [`crate::format`]; charts use them from here.
+pub use crate::format::{
+    as_given, money, money_as_given, percent, percent_as_given, short_number, whole as thousands,
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn inputs_are_printed_as_given() {
-        assert_eq!(as_given(0.42), "0.42");
-        assert_eq!(as_given(41.5), "41.5");
-        assert_eq!(as_given(1234.5), "1,234.5");
-        assert_eq!(as_given(-0.08), "-0.08");
-        assert_eq!(as_given(400000.0), "400,000");
-        assert_eq!(as_given(1e-7), "0.0000001");
-        assert_eq!(money_as_given(2.5, "EUR"), "EUR 2.50");
-        assert_eq!(money_as_given(1.55, "EUR"), "EUR 1.55");
-        assert_eq!(money_as_given(0.425, ""), "0.425");
-        assert_eq!(money_as_given(15.0, "USD"), "USD 15");
-        assert_eq!(percent_as_given(0.985), "98.5%");
-        assert_eq!(percent_as_given(0.0035), "0.35%");
-        assert_eq!(percent_as_given(0.07), "7%");
-    }
-
-    #[test]
-    fn short_numbers_scale_and_trim() {
-        assert_eq!(short_number(0.0), "0");
-        assert_eq!(short_number(-0.001), "0");
-        assert_eq!(short_number(950.0), "950");
-        assert_eq!(short_number(12_000.0), "12k");
-        assert_eq!(short_number(2_500.0), "2.5k");
-        assert_eq!(short_number(1_250_000.0), "1.25M");
-        assert_eq!(short_number(1_200_000.0), "1.2M");
-        assert_eq!(short_number(-3_400_000_000.0), "-3.4B");
-        assert_eq!(short_number(0.25), "0.25");
-        assert_eq!(short_number(f64::NAN), "n/a");
-    }
-
-    #[test]
-    fn thousands_group_digits() {
-        assert_eq!(thousands(1_234_567.89), "1,234,568");
-        assert_eq!(thousands(-40_432.11), "-40,432");
-        assert_eq!(thousands(-0.2), "0");
-        assert_eq!(thousands(999.0), "999");
-    }
 
     #[test]
     fn axis_titles_carry_the_currency() {

@@ -46,13 +46,7 @@ pub fn runs_csv(simulation: &Simulation) -> anyhow::Result<Vec<u8>> {
 }
 
 fn to_csv<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        writer.serialize(row)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("{}", e.error()))
+    Ok(crate::format::csv_bytes(rows)?)
 }
 
 #[cfg(test)]

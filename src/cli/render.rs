@@ -317,57 +317,9 @@ pub(crate) fn pad(cell: &str, width: usize, align: Align) -> String {
     }
 }
 
-/// Whole currency units with thousands separators: `-1,234,568`. Never prints `-0`.
-pub(crate) fn money(value: f64) -> String {
-    if !value.is_finite() {
-        return "n/a".to_string();
-    }
-    // Past 10^15 whole units the digits say nothing a reader can use (and 1e300 would print
-    // 301 of them): scientific notation with four significant digits.
-    if value.abs() >= 1e15 {
-        return format!("{value:.3e}");
-    }
-    let rounded = format!("{:.0}", value.abs());
-    let sign = if rounded != "0" && value < 0.0 {
-        "-"
-    } else {
-        ""
-    };
-    format!("{sign}{}", group_digits(&rounded))
-}
-
-/// A mean number of customers: whole numbers with separators, but one decimal below 100 so
-/// that small cohorts do not round to nothing.
-fn count(value: f64) -> String {
-    if !value.is_finite() {
-        return "n/a".to_string();
-    }
-    if value.abs() >= 100.0 {
-        return money(value);
-    }
-    let text = format!("{value:.1}");
-    if text == "-0.0" {
-        "0.0".to_string()
-    } else {
-        text
-    }
-}
-
-pub(crate) fn percent(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
-}
-
-/// Inserts a comma every three digits from the right of a string of ASCII digits.
-pub(crate) fn group_digits(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+pub(crate) use crate::format::{
+    group_digits, mean_count as count, percent_one_decimal as percent, whole as money,
+};
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -484,25 +436,6 @@ pub(crate) mod tests {
         assert_eq!(years.len(), 3);
         assert_eq!(years[2].revenue, periods[2].revenue_mean);
         assert!(per_year(&[], 12).is_empty());
-    }
-
-    #[test]
-    fn money_rounds_and_groups_digits() {
-        assert_eq!(money(0.0), "0");
-        assert_eq!(money(-0.4), "0");
-        assert_eq!(money(999.5), "1,000");
-        assert_eq!(money(1_234_567.89), "1,234,568");
-        assert_eq!(money(-40_432.11), "-40,432");
-        assert_eq!(money(123.0), "123");
-        assert_eq!(money(f64::NAN), "n/a");
-        assert_eq!(money(-1.23456e300), "-1.235e300");
-    }
-
-    #[test]
-    fn counts_keep_a_decimal_when_small() {
-        assert_eq!(count(12.34), "12.3");
-        assert_eq!(count(-0.01), "0.0");
-        assert_eq!(count(8_123.4), "8,123");
     }
 
     #[test]

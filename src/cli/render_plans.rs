@@ -17,44 +17,14 @@ use crate::stats::{Distribution, SimulationSummary};
 
 /// Pretty JSON with a final newline.
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
-    let mut bytes = serde_json::to_vec_pretty(value).context("cannot serialize as JSON")?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    crate::format::json_bytes(value).context("cannot serialize as JSON")
 }
 
 fn to_csv<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        writer.serialize(row)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("{}", e.error()))
+    Ok(crate::format::csv_bytes(rows)?)
 }
 
-fn signed(value: f64) -> String {
-    let text = money(value);
-    if text != "0" && !text.starts_with('-') {
-        format!("+{text}")
-    } else {
-        text
-    }
-}
-
-fn interval(ci: [f64; 2]) -> String {
-    format!("{} to {}", money(ci[0]), money(ci[1]))
-}
-
-/// A marginal return: small numbers keep two decimals.
-fn rate(value: f64) -> String {
-    if !value.is_finite() {
-        "n/a".to_string()
-    } else if value.abs() >= 100.0 {
-        money(value)
-    } else {
-        format!("{value:.2}")
-    }
-}
+use crate::format::{rate, signed_whole as signed, whole_interval as interval};
 
 fn schedule(s: &SpendSchedule) -> String {
     s.0.iter()

@@ -12,21 +12,7 @@ pub fn period_word(periods_per_year: u32) -> String {
     period_name(periods_per_year).to_lowercase()
 }
 
-/// A number with at most `digits` decimals, trailing zeros dropped.
-pub fn number(value: f64, digits: usize) -> String {
-    if !value.is_finite() {
-        return "n/a".to_string();
-    }
-    if value.abs() >= 1000.0 {
-        return crate::chart::theme::thousands(value);
-    }
-    let text = format!("{value:.digits$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
-}
+pub use crate::format::number;
 
 /// Retention in words: "92% retained per month on average (Beta, concentration 12)".
 pub fn retention(form: &Retention, period: &str) -> String {

@@ -54,21 +54,8 @@ pub fn escape_markdown(text: &str) -> String {
     out
 }
 
-pub use crate::chart::theme::money;
+pub use crate::format::{money, money_interval, signed_money};
 
-/// A signed money amount: `+USD 1,234` / `-USD 1,234`.
-pub fn signed_money(value: f64, currency: &str) -> String {
-    let text = money(value.abs(), currency);
-    if crate::chart::theme::thousands(value) == "0" {
-        text
-    } else if value < 0.0 {
-        format!("-{text}")
-    } else {
-        format!("+{text}")
-    }
-}
-
-/// A 95% interval of money: `USD 1,000 to USD 1,200`.
 /// The phasing sentence of the optimization section, for every format.
 pub fn phasing_sentence(p: &data::PhasingRow, currency: &str) -> String {
     let paths: Vec<String> = p
@@ -89,10 +76,6 @@ pub fn phasing_sentence(p: &data::PhasingRow, currency: &str) -> String {
     )
 }
 
-pub fn money_interval(ci: [f64; 2], currency: &str) -> String {
-    format!("{} to {}", money(ci[0], currency), money(ci[1], currency))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,14 +92,5 @@ mod tests {
     #[test]
     fn markdown_escaping_neutralizes_tables_and_links() {
         assert_eq!(escape_markdown("a|b [x](y) *z*"), r"a\|b \[x\](y) \*z\*");
-    }
-
-    #[test]
-    fn money_has_separators_and_currency() {
-        assert_eq!(money(1_234_567.6, "USD"), "USD 1,234,568");
-        assert_eq!(signed_money(-40_432.0, "EUR"), "-EUR 40,432");
-        assert_eq!(signed_money(5.0, "EUR"), "+EUR 5");
-        assert_eq!(money(12.0, ""), "12");
-        assert_eq!(money_interval([1.0, 2000.0], "USD"), "USD 1 to USD 2,000");
     }
 }
