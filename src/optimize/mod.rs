@@ -28,6 +28,7 @@ pub mod marginal;
 pub mod mean_field;
 pub mod objective;
 pub mod projection;
+pub mod report;
 pub mod saa;
 pub mod solver;
 pub mod space;
