@@ -15,7 +15,6 @@ use crate::chart::{
 use crate::optimize::curves::{LeverResponse, response_curves};
 use crate::optimize::{Optimization, Progress, Settings, optimize};
 use crate::scenario::{self, Objective, Optimize, Scenario, Target};
-use crate::stats::{self, SummaryContext};
 
 /// Find the split of a budget across acquisition, retention and the equity drivers that
 /// maximizes the objective (SPEC §10).
@@ -218,30 +217,10 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
     .map_err(optimize_error)?;
     drop(progress);
     warn_about_clamped_draws(&result.chosen);
-    let context = SummaryContext {
-        scenario: &scenario,
-        plan: "optimized",
-        seed: result.fresh_seed,
-    };
-    let mut summary = stats::summarize(&context, &result.chosen);
-    if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
-        // What each channel buys under the optimized plan, on its fresh runs.
-        let options = crate::sim::SimOptions {
-            plan: settings.baseline,
-            runs: result.chosen.runs.len() as u64,
-            seed: result.fresh_seed,
-            engine: settings.engine,
-        };
-        summary.channels = with_threads(args.run.threads, || {
-            crate::plans::channels::channel_summaries(
-                &scenario,
-                &result.plan,
-                &result.chosen,
-                &options,
-            )
-        })?
-        .map_err(super::simulate::sim_error)?;
-    }
+    let summary = with_threads(args.run.threads, || {
+        crate::optimize::report::optimized_summary(&scenario, &settings, &result)
+    })?
+    .map_err(super::simulate::sim_error)?;
     let report = render_plans::optimize_report(&scenario, &settings, &result, summary.clone());
     let json = render_plans::json(&report).map_err(CliError::failed)?;
     let entry = Entry::new("optimize")

@@ -470,3 +470,38 @@ fn explain(
     words
 }
 
+/// The summary keys of `ceq simulate` for the chosen plan on its fresh runs, with what each
+/// acquisition channel buys under it: the first part of [`OptimizeReport`] (its `summary`).
+pub fn optimized_summary(
+    scenario: &Scenario,
+    settings: &Settings,
+    result: &Optimization,
+) -> Result<SimulationSummary, crate::sim::SimError> {
+    let context = crate::stats::SummaryContext {
+        scenario,
+        plan: "optimized",
+        seed: result.fresh_seed,
+    };
+    let mut summary = crate::stats::summarize(&context, &result.chosen);
+    summary.channels = channels_under_optimum(scenario, settings, result)?;
+    Ok(summary)
+}
+
+/// What each acquisition channel buys under the optimized plan, on its fresh runs; empty for a
+/// single acquisition block or none.
+pub fn channels_under_optimum(
+    scenario: &Scenario,
+    settings: &Settings,
+    result: &Optimization,
+) -> Result<Vec<crate::stats::ChannelSummary>, crate::sim::SimError> {
+    if !scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
+        return Ok(Vec::new());
+    }
+    let options = crate::sim::SimOptions {
+        plan: settings.baseline,
+        runs: result.chosen.runs.len() as u64,
+        seed: result.fresh_seed,
+        engine: settings.engine,
+    };
+    crate::plans::channels::channel_summaries(scenario, &result.plan, &result.chosen, &options)
+}

@@ -343,13 +343,7 @@ fn optimization_section(
         .collect();
     let channels = if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
         progress.message("valuing each channel's customers under the optimized plan");
-        let options = SimOptions {
-            plan: settings.baseline,
-            runs: result.chosen.runs.len() as u64,
-            seed: result.fresh_seed,
-            engine: settings.engine,
-        };
-        crate::plans::channels::channel_summaries(scenario, &result.plan, &result.chosen, &options)?
+        optimize::report::channels_under_optimum(scenario, settings, &result)?
     } else {
         Vec::new()
     };
