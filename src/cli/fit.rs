@@ -16,6 +16,10 @@ use super::{CliError, output, print_stdout, progress};
 use crate::chart::{self, data::CalibrationChart};
 use crate::fit::fitted_scenario::{self, FittedScenario, significant};
 use crate::fit::formats::DateFormat;
+use crate::fit::report::{
+    HoldoutCheck, ScoresBlock, SurvivalFit, TrackedDay, TransactionsFit, holdout_check,
+    survival_fit, transactions_fit,
+};
 use crate::fit::scores::{self, ScoreSettings, Scores};
 use crate::fit::tracking::{self, Tracking};
 use crate::fit::transactions::{self, Columns, CustomerSummary, TimeUnit, format_day};
@@ -322,39 +326,6 @@ fn parameter_header(out: &mut String) {
 // ---------------------------------------------------------------------------------------------
 // ceq fit survival
 
-#[derive(Debug, Serialize)]
-struct SbgJson {
-    model: &'static str,
-    column: String,
-    alpha: f64,
-    beta: f64,
-    std_errors: SbgErrors,
-    log_likelihood: f64,
-    through: usize,
-    table: Vec<SbgRow>,
-    retention_rates: Vec<RetentionRate>,
-}
-
-#[derive(Debug, Serialize)]
-struct SbgErrors {
-    alpha: Option<f64>,
-    beta: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct SbgRow {
-    period: usize,
-    actual: f64,
-    fitted: f64,
-    in_fit: bool,
-}
-
-#[derive(Debug, Serialize)]
-struct RetentionRate {
-    period: u32,
-    rate: f64,
-}
-
 fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     let file = &args.table;
@@ -417,7 +388,7 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
         };
         let fitted = sbg::fit(&s.alive, args.through)
             .map_err(|e| fit_error(file, prefix_column(e, &s.name)))?;
-        results.push(sbg_json(s, &fitted));
+        results.push(survival_fit(s, &fitted));
         survivors.push(fitted_scenario::SurvivalCohort {
             name: column_stem(&s.name, index, &mut stems),
             column: s.name.clone(),
@@ -508,7 +479,7 @@ fn column_stem(column: &str, index: usize, used: &mut HashSet<String>) -> String
 /// Actual against fitted customers alive by period, the end of the fitted periods marked when
 /// later periods are a holdout (sBG, Fader & Hardie 2007: S(t) = B(α, β + t)/B(α, β), the
 /// fitted counts of [`sbg::SbgFit::fitted_alive`]).
-fn survival_chart(source: &str, period_column: &str, result: &SbgJson) -> CalibrationChart {
+fn survival_chart(source: &str, period_column: &str, result: &SurvivalFit) -> CalibrationChart {
     let points = result
         .table
         .iter()
@@ -551,43 +522,7 @@ fn prefix_column(error: FitError, column: &str) -> FitError {
     }
 }
 
-fn sbg_json(series: &sbg::SurvivalSeries, fitted: &sbg::SbgFit) -> SbgJson {
-    let initial = series.alive[0];
-    let table = series
-        .alive
-        .iter()
-        .enumerate()
-        .map(|(period, &actual)| SbgRow {
-            period,
-            actual,
-            fitted: fitted.fitted_alive(initial, period as u32),
-            in_fit: period <= fitted.through,
-        })
-        .collect();
-    let last = (series.alive.len() - 1).max(fitted.through + 5) as u32;
-    let retention_rates = (1..=last)
-        .map(|period| RetentionRate {
-            period,
-            rate: fitted.retention_rate(period),
-        })
-        .collect();
-    SbgJson {
-        model: "sbg",
-        column: series.name.clone(),
-        alpha: fitted.alpha.value,
-        beta: fitted.beta.value,
-        std_errors: SbgErrors {
-            alpha: fitted.alpha.std_error,
-            beta: fitted.beta.std_error,
-        },
-        log_likelihood: fitted.log_likelihood,
-        through: fitted.through,
-        table,
-        retention_rates,
-    }
-}
-
-fn render_sbg(out: &mut String, file: &Path, result: &SbgJson) {
+fn render_sbg(out: &mut String, file: &Path, result: &SurvivalFit) {
     let alpha = Estimate {
         value: result.alpha,
         std_error: result.std_errors.alpha,
@@ -661,121 +596,6 @@ fn render_sbg(out: &mut String, file: &Path, result: &SbgJson) {
 
 // ---------------------------------------------------------------------------------------------
 // ceq fit transactions
-
-#[derive(Debug, Serialize)]
-struct TransactionsJson {
-    customers: usize,
-    repeat_buyers: usize,
-    later_customers: usize,
-    rows: usize,
-    bad_rows: BadRowsJson,
-    /// How the log was read where the file had to decide (date order, a guessed decimal mark).
-    notes: Vec<String>,
-    calibration_end: String,
-    time_unit: TimeUnit,
-    bgnbd: BgNbdJson,
-    gamma_gamma: GammaGammaJson,
-    holdout: Option<HoldoutJson>,
-    scenario: Option<String>,
-    /// What the per-customer scores add up to, when they were computed (--scores or --out).
-    scores: Option<ScoresJson>,
-    /// Cumulative repeat purchases of the fitted customers, actual and BG/NBD, at each whole
-    /// time unit since the first purchase day, to the holdout end (else the calibration end);
-    /// None (with a warning) when the model curve cannot be evaluated.
-    tracking: Option<Vec<TrackingJson>>,
-}
-
-/// The `scores` block of `fit transactions --json`.
-#[derive(Debug, Serialize)]
-struct ScoresJson {
-    /// The --scores file, if one was written.
-    file: Option<String>,
-    #[serde(flatten)]
-    summary: scores::ScoresSummary,
-}
-
-/// One point of [`tracking::cumulative_repeat_purchases`].
-#[derive(Debug, Serialize)]
-struct TrackingJson {
-    /// The last day counted, inclusive.
-    date: String,
-    /// Time units from the first customer's first purchase day to the end of `date`.
-    time: f64,
-    actual: f64,
-    model: f64,
-}
-
-#[derive(Debug, Serialize)]
-struct BadRowsJson {
-    count: usize,
-    /// The first 100, with their lines.
-    rows: Vec<BadRowJson>,
-}
-
-#[derive(Debug, Serialize)]
-struct BadRowJson {
-    line: u64,
-    message: String,
-}
-
-#[derive(Debug, Serialize)]
-struct BgNbdJson {
-    r: f64,
-    alpha: f64,
-    a: f64,
-    b: f64,
-    log_likelihood: f64,
-    std_errors: BgNbdErrors,
-}
-
-#[derive(Debug, Serialize)]
-struct BgNbdErrors {
-    r: Option<f64>,
-    alpha: Option<f64>,
-    a: Option<f64>,
-    b: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct GammaGammaJson {
-    p: f64,
-    q: f64,
-    gamma: f64,
-    customers: usize,
-    non_positive: usize,
-    log_likelihood: f64,
-    std_errors: GammaGammaErrors,
-}
-
-#[derive(Debug, Serialize)]
-struct GammaGammaErrors {
-    p: Option<f64>,
-    q: Option<f64>,
-    gamma: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct HoldoutJson {
-    end: String,
-    length: f64,
-    groups: Vec<HoldoutGroup>,
-    total: HoldoutTotal,
-}
-
-#[derive(Debug, Serialize)]
-struct HoldoutGroup {
-    /// Repeat purchases in the calibration period: "0" … "6", "7+".
-    repeat_purchases: String,
-    customers: usize,
-    actual: f64,
-    predicted: f64,
-}
-
-#[derive(Debug, Serialize)]
-struct HoldoutTotal {
-    actual: f64,
-    predicted: f64,
-}
 
 fn parse_date_arg(flag: &str, text: &str) -> Result<i64, CliError> {
     transactions::parse_date(text).ok_or_else(|| {
@@ -872,13 +692,10 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         progress::wrote(path);
     }
     let holdout = match holdout_end {
-        Some(end) => Some(holdout_check(
-            customers,
-            &purchasing,
-            calibration_end,
-            end,
-            unit,
-        )?),
+        Some(end) => Some(
+            holdout_check(customers, &purchasing, calibration_end, end, unit)
+                .map_err(|e| CliError::failed(anyhow!("holdout prediction: {e}")))?,
+        ),
         None => None,
     };
     let source = file_name(file);
@@ -915,7 +732,7 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         progress::wrote(&history);
         write_scenario(path, &scenario_text)?;
     }
-    let mut result = transactions_json(
+    let mut result = transactions_fit(
         &log,
         &summaries,
         &purchasing,
@@ -925,18 +742,10 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         holdout,
         args.write_scenario.as_deref(),
     );
-    result.tracking = tracked.as_ref().map(|t| {
-        t.points
-            .iter()
-            .map(|p| TrackingJson {
-                date: format_day(p.day),
-                time: p.time,
-                actual: p.actual,
-                model: p.model,
-            })
-            .collect()
-    });
-    result.scores = scored.as_ref().map(|s| ScoresJson {
+    result.tracking = tracked
+        .as_ref()
+        .map(|t| t.points.iter().map(TrackedDay::from).collect());
+    result.scores = scored.as_ref().map(|s| ScoresBlock {
         file: args.scores.as_ref().map(|p| p.display().to_string()),
         summary: s.summary(),
     });
@@ -1291,7 +1100,7 @@ fn track_cohort(
 /// calibration end marked when a holdout follows it.
 fn repeat_purchases_chart(
     source: &str,
-    result: &TransactionsJson,
+    result: &TransactionsFit,
     purchasing: &bgnbd::BgNbdFit,
     tracked: &Tracking,
     holdout: bool,
@@ -1356,121 +1165,9 @@ fn write_scenario(path: &Path, text: &str) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Predicted (Fader, Hardie & Lee 2005a, eq. 10) against actual transaction days in the
-/// holdout, by the number of calibration repeat purchases 0..6 and 7+.
-fn holdout_check(
-    customers: &[CustomerSummary],
-    fitted: &bgnbd::BgNbdFit,
-    calibration_end: i64,
-    holdout_end: i64,
-    unit: TimeUnit,
-) -> Result<HoldoutJson, CliError> {
-    let length = (holdout_end - calibration_end) as f64 / unit.days();
-    let params = fitted.params();
-    let mut groups: Vec<HoldoutGroup> = (0..8)
-        .map(|i| HoldoutGroup {
-            repeat_purchases: if i == 7 {
-                "7+".to_string()
-            } else {
-                i.to_string()
-            },
-            customers: 0,
-            actual: 0.0,
-            predicted: 0.0,
-        })
-        .collect();
-    for c in customers {
-        let predicted =
-            bgnbd::conditional_expected_purchases(params, c.frequency, c.recency, c.age, length)
-                .map_err(|e| CliError::failed(anyhow!("holdout prediction: {e}")))?;
-        let group = &mut groups[(c.frequency as usize).min(7)];
-        group.customers += 1;
-        group.actual += f64::from(c.holdout_purchases);
-        group.predicted += predicted;
-    }
-    let total = HoldoutTotal {
-        actual: groups.iter().map(|g| g.actual).sum(),
-        predicted: groups.iter().map(|g| g.predicted).sum(),
-    };
-    Ok(HoldoutJson {
-        end: format_day(holdout_end),
-        length,
-        groups,
-        total,
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn transactions_json(
-    log: &transactions::TransactionLog,
-    summaries: &transactions::Summaries,
-    purchasing: &bgnbd::BgNbdFit,
-    spend: &gamma_gamma::GammaGammaFit,
-    calibration_end: String,
-    time_unit: TimeUnit,
-    holdout: Option<HoldoutJson>,
-    scenario: Option<&Path>,
-) -> TransactionsJson {
-    TransactionsJson {
-        customers: summaries.customers.len(),
-        repeat_buyers: summaries
-            .customers
-            .iter()
-            .filter(|c| c.frequency > 0)
-            .count(),
-        later_customers: summaries.later_customers,
-        rows: log.rows,
-        bad_rows: BadRowsJson {
-            count: log.bad_rows.len(),
-            rows: log
-                .bad_rows
-                .iter()
-                .take(100)
-                .map(|b| BadRowJson {
-                    line: b.line,
-                    message: b.message.clone(),
-                })
-                .collect(),
-        },
-        notes: log.notes.clone(),
-        calibration_end,
-        time_unit,
-        bgnbd: BgNbdJson {
-            r: purchasing.r.value,
-            alpha: purchasing.alpha.value,
-            a: purchasing.a.value,
-            b: purchasing.b.value,
-            log_likelihood: purchasing.log_likelihood,
-            std_errors: BgNbdErrors {
-                r: purchasing.r.std_error,
-                alpha: purchasing.alpha.std_error,
-                a: purchasing.a.std_error,
-                b: purchasing.b.std_error,
-            },
-        },
-        gamma_gamma: GammaGammaJson {
-            p: spend.p.value,
-            q: spend.q.value,
-            gamma: spend.gamma.value,
-            customers: spend.customers,
-            non_positive: spend.non_positive,
-            log_likelihood: spend.log_likelihood,
-            std_errors: GammaGammaErrors {
-                p: spend.p.std_error,
-                q: spend.q.std_error,
-                gamma: spend.gamma.std_error,
-            },
-        },
-        holdout,
-        scenario: scenario.map(|p| p.display().to_string()),
-        scores: None,
-        tracking: None,
-    }
-}
-
 fn render_transactions(
     file: &Path,
-    result: &TransactionsJson,
+    result: &TransactionsFit,
     purchasing: &bgnbd::BgNbdFit,
     spend: &gamma_gamma::GammaGammaFit,
     unit: TimeUnit,
@@ -1591,7 +1288,7 @@ fn render_transactions(
     out
 }
 
-fn render_holdout(out: &mut String, result: &TransactionsJson, holdout: &HoldoutJson, unit: &str) {
+fn render_holdout(out: &mut String, result: &TransactionsFit, holdout: &HoldoutCheck, unit: &str) {
     let _ = writeln!(
         out,
         "\nHoldout check: purchases after {} up to {} ({} {unit}s), predicted from the\n\

@@ -29,6 +29,7 @@ pub mod formats;
 pub mod gamma_gamma;
 pub mod hessian;
 pub mod optimizer;
+pub mod report;
 pub mod response;
 pub mod retention_test;
 pub mod sbg;
