@@ -4,7 +4,6 @@ use clap::Args;
 use std::path::PathBuf;
 
 use super::args::{ChartArgs, OutputArgs, RunArgs, parse_budget_range, parse_objective};
-use super::optimize::settings_of;
 use super::progress::TerminalProgress;
 use super::publish::Entry;
 use super::simulate::resolve_plan;
@@ -99,7 +98,7 @@ pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
     }
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let baseline = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
-    let mut section = settings_of(&scenario);
+    let mut section = crate::scenario::Optimize::of(&scenario);
     if let Some(objective) = args.objective {
         section.objective = objective;
     }

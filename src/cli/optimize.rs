@@ -151,27 +151,12 @@ fn parse_target(text: &str) -> Result<Target, String> {
     }
 }
 
-/// `[optimize]` of the scenario, or its defaults (SPEC §10): no cap, mean, every lever present.
-pub fn settings_of(scenario: &Scenario) -> Optimize {
-    scenario.optimize.clone().unwrap_or_else(|| Optimize {
-        budget: None,
-        objective: Objective::Mean,
-        bounds: [None; 5],
-        channel_bounds: Vec::new(),
-        levers: scenario.present_levers(),
-        optimize_retention_allocation: false,
-        phases: false,
-        hurdle: None,
-        target: None,
-    })
-}
-
 pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let baseline = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
-    let mut optimize_section = settings_of(&scenario);
+    let mut optimize_section = Optimize::of(&scenario);
     if let Some(BudgetArg(budget)) = args.budget {
         optimize_section.budget = budget;
     }

@@ -1081,6 +1081,22 @@ fn visit_curve(
 }
 
 impl Optimize {
+    /// The scenario's `[optimize]`, or its defaults (SPEC §10): no cap, the mean, every lever
+    /// present in the scenario, no bounds, no phasing, no hurdle, no target.
+    pub fn of(scenario: &Scenario) -> Optimize {
+        scenario.optimize.clone().unwrap_or_else(|| Optimize {
+            budget: None,
+            objective: Objective::Mean,
+            bounds: Default::default(),
+            channel_bounds: Vec::new(),
+            levers: scenario.present_levers(),
+            optimize_retention_allocation: false,
+            phases: false,
+            hurdle: None,
+            target: None,
+        })
+    }
+
     /// The `[min, max]` of `lever`, if bounded.
     pub fn bound(&self, lever: Lever) -> Option<(f64, f64)> {
         match lever {
