@@ -184,6 +184,12 @@ pub fn short_number(value: f64) -> String {
     format!("{sign}{text}{suffix}")
 }
 
+/// [`short_number`] with a `+` on positive values, for bars that show a change: `+12k`, `-3.4M`.
+pub fn signed_short(value: f64) -> String {
+    let sign = if value > 0.0 { "+" } else { "" };
+    format!("{sign}{}", short_number(value))
+}
+
 /// A number exactly as a scenario file would state it: the shortest decimal that reads back as
 /// the same `f64` (Rust's `Display`), with thousands separators: `0.42`, `41.5`, `1,234.5`,
 /// `-0.08`. Assumptions are printed this way so that a reader can check them against the file —

@@ -26,10 +26,7 @@ pub(super) fn sorted(effects: &[SensitivityEffect]) -> Vec<&SensitivityEffect> {
     sorted
 }
 
-fn signed(value: f64) -> String {
-    let sign = if value > 0.0 { "+" } else { "" };
-    format!("{sign}{}", theme::short_number(value))
-}
+use crate::format::signed_short as signed;
 
 impl Draw for TornadoChart {
     fn draw<DB: DrawingBackend>(

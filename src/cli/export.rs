@@ -11,10 +11,7 @@ use crate::stats::SimulationSummary;
 /// The summary as pretty JSON (2-space indent), ending in a newline. The same bytes go to
 /// stdout with `--json` and to summary.json.
 pub fn summary_json(summary: &SimulationSummary) -> anyhow::Result<Vec<u8>> {
-    let mut bytes =
-        serde_json::to_vec_pretty(summary).context("cannot serialize the summary as JSON")?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    crate::format::json_bytes(summary).context("cannot serialize the summary as JSON")
 }
 
 /// One row per period with the columns of SPEC §13's `periods` entries, in that order.
@@ -45,7 +42,7 @@ pub fn runs_csv(simulation: &Simulation) -> anyhow::Result<Vec<u8>> {
     to_csv(&rows).context("cannot write runs.csv")
 }
 
-fn to_csv<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<u8>> {
+pub(super) fn to_csv<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<u8>> {
     Ok(crate::format::csv_bytes(rows)?)
 }
 

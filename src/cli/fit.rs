@@ -284,9 +284,10 @@ fn read_text(file: &Path) -> Result<String, CliError> {
         .map_err(|e| CliError::invalid(anyhow!("{}: cannot read the file: {e}", file.display())))
 }
 
-fn json_text(value: &impl Serialize) -> Result<String, CliError> {
-    serde_json::to_string_pretty(value)
-        .map(|text| text + "\n")
+/// A result as pretty JSON with a final newline ([`crate::format::json_bytes`]).
+pub(super) fn json_text(value: &impl Serialize) -> Result<String, CliError> {
+    crate::format::json_bytes(value)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .map_err(|e| CliError::failed(anyhow!("cannot serialize the result as JSON: {e}")))
 }
 

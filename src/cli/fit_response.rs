@@ -211,9 +211,7 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
     if let (Some(path), Some(draws)) = (&args.draws, &draws) {
         write_draws(path, draws, args.seed)?;
     }
-    let json = serde_json::to_string_pretty(&fit)
-        .map(|t| t + "\n")
-        .map_err(|e| CliError::failed(anyhow!("cannot serialize the result as JSON: {e}")))?;
+    let json = super::fit::json_text(&fit)?;
     args.output.emit(
         super::publish::Entry::new("fit response").input(&args.history),
         json.as_bytes(),

@@ -90,9 +90,7 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
             .map_err(|e| fit_error(file, e))?;
         super::fit_response::write_draws(path, &draws, args.seed)?;
     }
-    let json = serde_json::to_string_pretty(&fit)
-        .map(|t| t + "\n")
-        .map_err(|e| CliError::failed(anyhow!("cannot serialize the result as JSON: {e}")))?;
+    let json = super::fit::json_text(&fit)?;
     args.output.emit(
         super::publish::Entry::new("fit retention-test").input(&args.test),
         json.as_bytes(),

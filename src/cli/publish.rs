@@ -333,9 +333,8 @@ fn publish_locked(
         })
         .map(|record| record.name)
         .collect();
-    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)
+    let manifest_bytes = crate::format::json_bytes(&manifest)
         .map_err(|e| CliError::failed(anyhow::anyhow!("cannot encode the manifest: {e}")))?;
-    manifest_bytes.push(b'\n');
 
     let staging = Staging::create(dir)?;
     for (name, bytes) in files

@@ -17,9 +17,7 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
     crate::format::json_bytes(value).context("cannot serialize as JSON")
 }
 
-fn to_csv<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<u8>> {
-    Ok(crate::format::csv_bytes(rows)?)
-}
+use super::export::to_csv;
 
 use crate::format::{rate, signed_whole as signed, whole_interval as interval};
 
