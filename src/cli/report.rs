@@ -86,7 +86,8 @@ pub fn run(args: &ReportArgs) -> Result<(), CliError> {
     drop(progress);
     let mut built = built;
     prefix_charts(&mut built, "report_");
-    let html = report::html::render(&built.data, &built.charts);
+    let html = report::html::render(&built.data, &built.charts)
+        .map_err(|e| CliError::failed(anyhow::anyhow!("cannot lay out report.html: {e}")))?;
     let markdown = report::markdown::render(&built.data);
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("report.html".to_string(), html.into_bytes()),

@@ -5,12 +5,12 @@
 use std::fmt::Write;
 
 use super::data::{ChartRef, ReportData};
-use super::{escape_html, escape_markdown, money};
+use super::{escape_markdown, money};
 use crate::chart::theme::{percent, thousands};
 use crate::fit::base_value::CohortBaseValue;
 
 /// The section's sentences, shared by both formats.
-fn sentences(c: &CohortBaseValue, periods: usize, cur: &str) -> Vec<String> {
+pub(super) fn sentences(c: &CohortBaseValue, periods: usize, cur: &str) -> Vec<String> {
     vec![
         format!(
             "Cohort `{}`: {} customers with a history, of whom {} are expected to be still \
@@ -34,7 +34,7 @@ fn sentences(c: &CohortBaseValue, periods: usize, cur: &str) -> Vec<String> {
     ]
 }
 
-fn segment_rows(c: &CohortBaseValue, cur: &str) -> Vec<[String; 6]> {
+pub(super) fn segment_rows(c: &CohortBaseValue, cur: &str) -> Vec<[String; 6]> {
     c.segments
         .iter()
         .map(|s| {
@@ -50,7 +50,7 @@ fn segment_rows(c: &CohortBaseValue, cur: &str) -> Vec<[String; 6]> {
         .collect()
 }
 
-const HEADER: [&str; 6] = [
+pub(super) const HEADER: [&str; 6] = [
     "Repeat purchases",
     "Weeks since last",
     "Customers",
@@ -93,53 +93,4 @@ pub fn markdown(data: &ReportData, charts: &[ChartRef]) -> String {
         );
     }
     m
-}
-
-/// The section in HTML, or nothing when no cohort has a history.
-pub fn html(
-    data: &ReportData,
-    refs: &[ChartRef],
-    charts: &[(String, crate::chart::Rendered)],
-) -> String {
-    use base64::Engine;
-    let cur = data.currency.as_str();
-    let periods = data.summary.periods.len();
-    let mut h = String::new();
-    if data.summary.existing_base.is_empty() {
-        return h;
-    }
-    h.push_str("<section id=\"base\">\n<h2>Today's base</h2>\n");
-    for c in &data.summary.existing_base {
-        for s in sentences(c, periods, cur) {
-            let _ = writeln!(h, "<p>{}</p>", escape_html(&s));
-        }
-        h.push_str("<table class=\"num\">\n<tr>");
-        for cell in HEADER {
-            let _ = write!(h, "<th>{}</th>", escape_html(cell));
-        }
-        h.push_str("</tr>\n");
-        for row in segment_rows(c, cur) {
-            h.push_str("<tr>");
-            for cell in &row {
-                let _ = write!(h, "<td>{}</td>", escape_html(cell));
-            }
-            h.push_str("</tr>\n");
-        }
-        h.push_str("</table>\n");
-    }
-    for chart in refs {
-        let Some((_, rendered)) = charts.iter().find(|(stem, _)| *stem == chart.stem) else {
-            continue;
-        };
-        let png = base64::engine::general_purpose::STANDARD.encode(&rendered.png);
-        let _ = writeln!(
-            h,
-            "<figure><img src=\"data:image/png;base64,{png}\" alt=\"{}\" width=\"960\" \
-             height=\"540\"><figcaption>{}</figcaption></figure>",
-            escape_html(&chart.alt),
-            escape_html(&chart.alt)
-        );
-    }
-    h.push_str("</section>\n");
-    h
 }

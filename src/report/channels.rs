@@ -91,32 +91,6 @@ pub fn sentence(channels: &[ChannelSummary], currency: &str) -> Option<String> {
     })
 }
 
-/// The channels as an HTML table under a heading, with the sentence; empty without channels.
-pub fn html(title: &str, channels: &[ChannelSummary], currency: &str) -> String {
-    use super::escape_html as esc;
-    if channels.is_empty() {
-        return String::new();
-    }
-    let mut h = format!("<h3>{}</h3>\n<table class=\"num\">\n<tr>", esc(title));
-    for header in HEADERS {
-        h.push_str(&format!("<th>{}</th>", esc(header)));
-    }
-    h.push_str("</tr>\n");
-    for row in rows(channels, currency) {
-        h.push_str("<tr>");
-        for cell in row {
-            h.push_str(&format!("<td>{}</td>", esc(&cell)));
-        }
-        h.push_str("</tr>\n");
-    }
-    h.push_str("</table>\n");
-    h.push_str(&format!("<p>{}</p>\n", esc(NOTE)));
-    if let Some(text) = sentence(channels, currency) {
-        h.push_str(&format!("<p>{}</p>\n", esc(&text)));
-    }
-    h
-}
-
 /// The channels as a Markdown table under a heading, with the sentence; empty without channels.
 pub fn markdown(title: &str, channels: &[ChannelSummary], currency: &str) -> String {
     use super::escape_markdown as esc;
@@ -142,7 +116,7 @@ pub fn markdown(title: &str, channels: &[ChannelSummary], currency: &str) -> Str
 }
 
 /// How the value of a channel's customers is measured.
-const NOTE: &str = "Money is discounted. A channel's value is the customer equity of the plan \
+pub(super) const NOTE: &str = "Money is discounted. A channel's value is the customer equity of the plan \
      minus that of the same plan without the channel's spend, plus the channel's spend and \
      onboarding, on the same runs: what its customers contribute over the horizon, referrals \
      included. Cost per customer and value per customer are per discounted customer acquired.";

@@ -2,274 +2,310 @@
 //! scripts and no network fetches, so it opens offline and survives being e-mailed.
 
 use base64::Engine;
-use std::fmt::Write;
+use serde::Serialize;
 
 use super::data::*;
-use super::{escape_html as esc, money, money_interval, signed_money};
+use super::{escape_html, money, money_interval, signed_money};
 use crate::chart::theme::{percent, thousands};
 use crate::narrative::{Gain, gain_sentence};
 
 const CSS: &str = include_str!("report.css");
 
-/// The page. `charts` gives the PNG of each chart stem.
-pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) -> String {
-    let cur = data.currency.as_str();
-    let mut h = String::new();
-    let title = format!("Customer equity report: {}", data.scenario);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
-        esc(&title),
-        esc(&title)
-    );
-    let _ = writeln!(
-        h,
-        "<p class=\"meta\">ceq {} · {} runs · seed {} · engine {}</p>",
-        esc(&data.ceq_version),
-        thousands(data.runs as f64),
-        data.seed,
-        esc(&data.engine)
-    );
+/// The page's layout: a minijinja template whose every `{{ value }}` is escaped with
+/// [`escape_html`] unless marked safe (only the stylesheet and the template's own macros are).
+const TEMPLATE: &str = include_str!("report.html.j2");
 
-    // (1) The answer.
-    h.push_str("<section id=\"answer\">\n<h2>The answer</h2>\n<div class=\"answer\">\n");
-    let ce = &data.summary.customer_equity;
-    let _ = writeln!(
-        h,
-        "<p class=\"headline\">Customer equity under the <b>{}</b> plan: <b>{}</b></p>\n\
-         <p>95% confidence interval of the mean: {}. In 90% of runs it lies between {} and {}; \
-         the chance it is negative is {}.</p>",
-        esc(&data.summary.plan),
-        esc(&money(ce.mean, cur)),
-        esc(&money_interval(ce.ci95, cur)),
-        esc(&money(ce.p05, cur)),
-        esc(&money(ce.p95, cur)),
-        percent(ce.prob_negative)
-    );
-    for sentence in answer_sentences(data) {
-        let _ = writeln!(h, "<p>{}</p>", esc(&sentence));
-    }
-    h.push_str("</div>\n</section>\n");
-
-    // (2) Assumptions.
-    h.push_str("<section id=\"assumptions\">\n<h2>Assumptions</h2>\n");
-    for group in &data.assumptions {
-        let _ = writeln!(h, "<h3>{}</h3>\n<table class=\"kv\">", esc(&group.title));
-        for (k, v) in &group.rows {
-            let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
-        }
-        h.push_str("</table>\n");
-    }
-    h.push_str("</section>\n");
-
-    // (3) Simulation.
-    h.push_str("<section id=\"simulation\">\n<h2>Simulation</h2>\n");
-    let _ = writeln!(
-        h,
-        "<p>{} Monte Carlo runs of the <b>{}</b> plan.</p>",
-        thousands(data.runs as f64),
-        esc(&data.summary.plan)
-    );
-    h.push_str("<table class=\"num\">\n<tr><th>Statistic</th><th>Value</th></tr>\n");
-    for (k, v) in summary_rows(data) {
-        let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&k), esc(&v));
-    }
-    h.push_str("</table>\n");
-    for chart in &data.simulation_charts {
-        figure(&mut h, chart, charts);
-    }
-    h.push_str("<h3>Components</h3>\n<table class=\"num\">\n<tr><th>Component</th><th>Discounted mean</th></tr>\n");
-    for (k, v) in component_rows(data) {
-        let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&k), esc(&v));
-    }
-    h.push_str("</table>\n");
-    h.push_str("<h3>By cohort</h3>\n<table class=\"num\">\n<tr><th>Cohort</th><th>Discounted mean</th></tr>\n");
-    for (k, v, total) in cohort_rows(data) {
-        let (open, close) = if total {
-            ("<strong>", "</strong>")
-        } else {
-            ("", "")
-        };
-        let _ = writeln!(
-            h,
-            "<tr><td>{open}{}{close}</td><td>{open}{}{close}</td></tr>",
-            esc(&k),
-            esc(&v)
-        );
-    }
-    h.push_str("</table>\n");
-    h.push_str(&super::channels::html(
-        &format!("Acquisition channels under {}", data.summary.plan),
-        &data.summary.channels,
-        cur,
-    ));
-    h.push_str("</section>\n");
-    h.push_str(&super::base::html(data, &data.base_charts, charts));
-
-    // (4) Comparison.
-    if let Some(c) = &data.comparison {
-        h.push_str("<section id=\"comparison\">\n<h2>Plan comparison</h2>\n");
-        h.push_str(
-            "<p>Every plan is simulated on the same runs (common random numbers), so each \
-             difference is measured run by run.</p>\n",
-        );
-        for chart in &c.charts {
-            figure(&mut h, chart, charts);
-        }
-        h.push_str(
-            "<table class=\"num\">\n<tr><th>Plan</th><th>Mean CE</th><th>95% CI</th></tr>\n",
-        );
-        for (name, mean, ci) in &c.plans {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(name),
-                esc(&money(*mean, cur)),
-                esc(&money_interval(*ci, cur))
-            );
-        }
-        h.push_str("</table>\n");
-        if !c.differences.is_empty() {
-            h.push_str("<table class=\"num\">\n<tr><th>A − B</th><th>Mean difference</th><th>95% CI</th><th>P(A better)</th></tr>\n");
-            for d in &c.differences {
-                let _ = writeln!(
-                    h,
-                    "<tr><td>{} − {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&d.a),
-                    esc(&d.b),
-                    esc(&signed_money(d.mean, cur)),
-                    esc(&money_interval(d.ci95, cur)),
-                    percent(d.prob_a_better)
-                );
-            }
-            h.push_str("</table>\n");
-        }
-        h.push_str("</section>\n");
-    }
-
-    // (5) Optimization.
-    if let Some(o) = &data.optimization {
-        h.push_str("<section id=\"optimization\">\n<h2>Optimization</h2>\n");
-        let _ = writeln!(
-            h,
-            "<p>{}</p>",
-            esc(&optimization_intro(o, cur, &data.period))
-        );
-        for chart in &o.charts {
-            figure(&mut h, chart, charts);
-        }
-        h.push_str(
-            "<table class=\"num\">\n<tr><th>Lever</th><th>Current</th><th>Optimized</th>\
-             <th>Return per extra 1</th><th>95% CI</th></tr>\n",
-        );
-        for row in &o.levers {
-            let (m, ci) = match row.marginal {
-                Some((v, ci)) => (format!("{v:.2}"), format!("{:.2} to {:.2}", ci[0], ci[1])),
-                None => ("n/a".to_string(), String::new()),
-            };
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&row.lever),
-                esc(&money(row.current, cur)),
-                esc(&money(row.optimized, cur)),
-                esc(&m),
-                esc(&ci)
-            );
-        }
-        h.push_str("</table>\n");
-        h.push_str(&super::channels::html(
-            "What each channel buys under the optimized plan",
-            &o.channels,
-            cur,
-        ));
-        if let Some(p) = &o.phasing {
-            let _ = writeln!(h, "<p>{}</p>", esc(&super::phasing_sentence(p, cur)));
-        }
-        let _ = writeln!(
-            h,
-            "<p>The search stopped: {}.</p>\n</section>",
-            esc(&o.termination)
-        );
-    }
-
-    // (5b) Budget frontier.
-    if let Some(f) = &data.frontier {
-        h.push_str("<section id=\"frontier\">\n<h2>What each budget buys</h2>\n");
-        let _ = writeln!(h, "<p>{}</p>", esc(&frontier_intro(f, cur, &data.period)));
-        figure(&mut h, &f.chart, charts);
-        h.push_str(
-            "<table class=\"num\">\n<tr><th>Budget</th><th>Best split spends</th>\
-             <th>Mean CE of the best split</th><th>95% CI</th><th>Extra CE per extra 1</th>\
-             <th>95% CI</th></tr>\n",
-        );
-        for row in frontier_rows(f, cur) {
-            let cells: String = row.iter().map(|c| format!("<td>{}</td>", esc(c))).collect();
-            let _ = writeln!(h, "<tr>{cells}</tr>");
-        }
-        h.push_str("</table>\n</section>\n");
-    }
-
-    // (6) Sensitivity.
-    if let Some(s) = &data.sensitivity {
-        h.push_str("<section id=\"sensitivity\">\n<h2>Sensitivity</h2>\n");
-        let _ = writeln!(h, "<p>{}</p>", esc(&sensitivity_intro(s)));
-        figure(&mut h, &s.chart, charts);
-        h.push_str("<table class=\"num\">\n<tr><th>Parameter</th><th>Value</th><th>CE change, 10% lower</th><th>CE change, 10% higher</th></tr>\n");
-        for e in &s.effects {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&e.label),
-                esc(&super::describe::number(e.named_values().0, 4)),
-                esc(&signed_money(e.low.mean, cur)),
-                esc(&signed_money(e.high.mean, cur))
-            );
-        }
-        h.push_str("</table>\n</section>\n");
-    }
-
-    // (7) Method.
-    h.push_str("<section id=\"method\">\n<h2>Method</h2>\n");
-    for paragraph in METHOD {
-        let _ = writeln!(h, "<p>{}</p>", esc(paragraph));
-    }
-    h.push_str("<ul class=\"refs\">\n");
-    for reference in REFERENCES {
-        let _ = writeln!(h, "<li>{}</li>", esc(reference));
-    }
-    h.push_str("</ul>\n</section>\n");
-
-    // (8) Footer.
-    let _ = writeln!(
-        h,
-        "<footer>\n<p>Made by ceq {} · scenario {} · seed {} · {} runs · engine {}</p>\n\
-         <p>Re-create this report with:</p>\n<pre><code>{}</code></pre>\n</footer>",
-        esc(&data.ceq_version),
-        esc(&data.scenario),
-        data.seed,
-        thousands(data.runs as f64),
-        esc(&data.engine),
-        esc(&data.command)
-    );
-    h.push_str("</main>\n</body>\n</html>\n");
-    h
+/// The page. `charts` gives the PNG of each chart stem. Fails only if the template (part of
+/// the binary) is broken, which every report test would catch.
+pub fn render(
+    data: &ReportData,
+    charts: &[(String, crate::chart::Rendered)],
+) -> Result<String, minijinja::Error> {
+    environment()?
+        .get_template("report.html")?
+        .render(page(data, charts))
 }
 
-fn figure(h: &mut String, chart: &ChartRef, charts: &[(String, crate::chart::Rendered)]) {
-    let Some((_, rendered)) = charts.iter().find(|(stem, _)| *stem == chart.stem) else {
-        return;
+/// The template environment: HTML auto-escaping through [`escape_html`] (minijinja's own escaper
+/// also rewrites `/`), block tags on a line of their own leave no line.
+fn environment() -> Result<minijinja::Environment<'static>, minijinja::Error> {
+    let mut env = minijinja::Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_keep_trailing_newline(true);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.set_formatter(|out, _state, value| {
+        let text = value.to_string();
+        let written = if value.is_safe() {
+            out.write_str(&text)
+        } else {
+            out.write_str(&escape_html(&text))
+        };
+        written.map_err(|_| {
+            minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write the page")
+        })
+    });
+    env.add_template("report.html", TEMPLATE)?;
+    Ok(env)
+}
+
+/// What the template shows: every string already in words, escaped on output.
+#[derive(Serialize)]
+struct Page<'a> {
+    css: minijinja::Value,
+    title: String,
+    version: &'a str,
+    runs: String,
+    seed: u64,
+    engine: &'a str,
+    scenario: &'a str,
+    command: &'a str,
+    plan: &'a str,
+    ce: Headline,
+    answer: Vec<String>,
+    assumptions: Vec<Group<'a>>,
+    summary_rows: Vec<(String, String)>,
+    simulation_figures: Vec<Figure>,
+    components: Vec<(String, String)>,
+    cohorts: Vec<(String, String, bool)>,
+    channels: Option<ChannelTable>,
+    base: Option<Base>,
+    comparison: Option<Comparison>,
+    optimization: Option<Optimization>,
+    frontier: Option<Frontier>,
+    sensitivity: Option<Sensitivity>,
+    method: &'static [&'static str],
+    references: &'static [&'static str],
+}
+
+#[derive(Serialize)]
+struct Headline {
+    mean: String,
+    ci95: String,
+    p05: String,
+    p95: String,
+    prob_negative: String,
+}
+
+#[derive(Serialize)]
+struct Group<'a> {
+    title: &'a str,
+    rows: &'a [(String, String)],
+}
+
+/// A chart embedded as a `data:` PNG URI.
+#[derive(Serialize)]
+struct Figure {
+    png: String,
+    alt: String,
+}
+
+#[derive(Serialize)]
+struct ChannelTable {
+    title: String,
+    header: [&'static str; 6],
+    rows: Vec<[String; 6]>,
+    note: &'static str,
+    sentence: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Base {
+    header: [&'static str; 6],
+    cohorts: Vec<BaseCohort>,
+    figures: Vec<Figure>,
+}
+
+#[derive(Serialize)]
+struct BaseCohort {
+    sentences: Vec<String>,
+    rows: Vec<[String; 6]>,
+}
+
+#[derive(Serialize)]
+struct Comparison {
+    figures: Vec<Figure>,
+    plans: Vec<[String; 3]>,
+    differences: Vec<[String; 5]>,
+}
+
+#[derive(Serialize)]
+struct Optimization {
+    intro: String,
+    figures: Vec<Figure>,
+    levers: Vec<[String; 5]>,
+    channels: Option<ChannelTable>,
+    phasing: Option<String>,
+    termination: String,
+}
+
+#[derive(Serialize)]
+struct Frontier {
+    intro: String,
+    figures: Vec<Figure>,
+    rows: Vec<[String; 6]>,
+}
+
+#[derive(Serialize)]
+struct Sensitivity {
+    intro: String,
+    figures: Vec<Figure>,
+    rows: Vec<[String; 4]>,
+}
+
+fn page<'a>(data: &'a ReportData, charts: &[(String, crate::chart::Rendered)]) -> Page<'a> {
+    let cur = data.currency.as_str();
+    let ce = &data.summary.customer_equity;
+    let figures = |refs: &[ChartRef]| -> Vec<Figure> {
+        refs.iter().filter_map(|r| figure(r, charts)).collect()
     };
-    let data = base64::engine::general_purpose::STANDARD.encode(&rendered.png);
-    let _ = writeln!(
-        h,
-        "<figure><img src=\"data:image/png;base64,{data}\" alt=\"{}\" width=\"960\" height=\"540\">\
-         <figcaption>{}</figcaption></figure>",
-        esc(&chart.alt),
-        esc(&chart.alt)
-    );
+    Page {
+        css: minijinja::Value::from_safe_string(CSS.to_string()),
+        title: format!("Customer equity report: {}", data.scenario),
+        version: &data.ceq_version,
+        runs: thousands(data.runs as f64),
+        seed: data.seed,
+        engine: &data.engine,
+        scenario: &data.scenario,
+        command: &data.command,
+        plan: &data.summary.plan,
+        ce: Headline {
+            mean: money(ce.mean, cur),
+            ci95: money_interval(ce.ci95, cur),
+            p05: money(ce.p05, cur),
+            p95: money(ce.p95, cur),
+            prob_negative: percent(ce.prob_negative),
+        },
+        answer: answer_sentences(data),
+        assumptions: data
+            .assumptions
+            .iter()
+            .map(|g| Group {
+                title: &g.title,
+                rows: &g.rows,
+            })
+            .collect(),
+        summary_rows: summary_rows(data),
+        simulation_figures: figures(&data.simulation_charts),
+        components: component_rows(data),
+        cohorts: cohort_rows(data),
+        channels: channel_table(
+            format!("Acquisition channels under {}", data.summary.plan),
+            &data.summary.channels,
+            cur,
+        ),
+        base: (!data.summary.existing_base.is_empty()).then(|| Base {
+            header: super::base::HEADER,
+            cohorts: data
+                .summary
+                .existing_base
+                .iter()
+                .map(|c| BaseCohort {
+                    sentences: super::base::sentences(c, data.summary.periods.len(), cur),
+                    rows: super::base::segment_rows(c, cur),
+                })
+                .collect(),
+            figures: figures(&data.base_charts),
+        }),
+        comparison: data.comparison.as_ref().map(|c| Comparison {
+            figures: figures(&c.charts),
+            plans: c
+                .plans
+                .iter()
+                .map(|(name, mean, ci)| [name.clone(), money(*mean, cur), money_interval(*ci, cur)])
+                .collect(),
+            differences: c
+                .differences
+                .iter()
+                .map(|d| {
+                    [
+                        d.a.clone(),
+                        d.b.clone(),
+                        signed_money(d.mean, cur),
+                        money_interval(d.ci95, cur),
+                        percent(d.prob_a_better),
+                    ]
+                })
+                .collect(),
+        }),
+        optimization: data.optimization.as_ref().map(|o| Optimization {
+            intro: optimization_intro(o, cur, &data.period),
+            figures: figures(&o.charts),
+            levers: o
+                .levers
+                .iter()
+                .map(|row| {
+                    let (m, ci) = match row.marginal {
+                        Some((v, ci)) => {
+                            (format!("{v:.2}"), format!("{:.2} to {:.2}", ci[0], ci[1]))
+                        }
+                        None => ("n/a".to_string(), String::new()),
+                    };
+                    [
+                        row.lever.clone(),
+                        money(row.current, cur),
+                        money(row.optimized, cur),
+                        m,
+                        ci,
+                    ]
+                })
+                .collect(),
+            channels: channel_table(
+                "What each channel buys under the optimized plan".to_string(),
+                &o.channels,
+                cur,
+            ),
+            phasing: o.phasing.as_ref().map(|p| super::phasing_sentence(p, cur)),
+            termination: o.termination.clone(),
+        }),
+        frontier: data.frontier.as_ref().map(|f| Frontier {
+            intro: frontier_intro(f, cur, &data.period),
+            figures: figures(std::slice::from_ref(&f.chart)),
+            rows: frontier_rows(f, cur),
+        }),
+        sensitivity: data.sensitivity.as_ref().map(|s| Sensitivity {
+            intro: sensitivity_intro(s),
+            figures: figures(std::slice::from_ref(&s.chart)),
+            rows: s
+                .effects
+                .iter()
+                .map(|e| {
+                    [
+                        e.label.clone(),
+                        super::describe::number(e.named_values().0, 4),
+                        signed_money(e.low.mean, cur),
+                        signed_money(e.high.mean, cur),
+                    ]
+                })
+                .collect(),
+        }),
+        method: &METHOD,
+        references: &REFERENCES,
+    }
+}
+
+/// The channel table of a section, or nothing without channels.
+fn channel_table(
+    title: String,
+    channels: &[crate::stats::ChannelSummary],
+    currency: &str,
+) -> Option<ChannelTable> {
+    (!channels.is_empty()).then(|| ChannelTable {
+        title,
+        header: super::channels::HEADERS,
+        rows: super::channels::rows(channels, currency),
+        note: super::channels::NOTE,
+        sentence: super::channels::sentence(channels, currency),
+    })
+}
+
+/// The chart of `chart.stem` as a figure, when it was drawn.
+fn figure(chart: &ChartRef, charts: &[(String, crate::chart::Rendered)]) -> Option<Figure> {
+    let (_, rendered) = charts.iter().find(|(stem, _)| *stem == chart.stem)?;
+    Some(Figure {
+        png: base64::engine::general_purpose::STANDARD.encode(&rendered.png),
+        alt: chart.alt.clone(),
+    })
 }
 
 /// The sentences after the headline: best plan and optimization.
