@@ -23,6 +23,16 @@ pub fn group_digits(digits: &str) -> String {
     out
 }
 
+/// `text` without the trailing zeros of its decimals, nor a point left bare: `1.50` → `1.5`,
+/// `2.00` → `2`; a number without a point is left as it is (`100`).
+pub fn trim_zeros(text: &str) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text.to_string()
+    }
+}
+
 /// Whole units with thousands separators: `-1,234,568`. Never prints `-0`.
 pub fn whole(value: f64) -> String {
     if !value.is_finite() {
@@ -122,12 +132,7 @@ pub fn number(value: f64, digits: usize) -> String {
     if value.abs() >= 1000.0 {
         return whole(value);
     }
-    let text = format!("{value:.digits$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
+    trim_zeros(&format!("{value:.digits$}"))
 }
 
 /// A share as a percentage with at most one decimal: `12.5%`, `0%`.
@@ -135,9 +140,7 @@ pub fn percent(share: f64) -> String {
     if !share.is_finite() {
         return "n/a".to_string();
     }
-    let text = format!("{:.1}", share * 100.0);
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text}%")
+    format!("{}%", trim_zeros(&format!("{:.1}", share * 100.0)))
 }
 
 /// A share as a percentage with exactly one decimal, for columns that line up: `12.0%`.
@@ -171,12 +174,7 @@ pub fn short_number(value: f64) -> String {
     } else {
         2
     };
-    let text = format!("{scaled:.decimals$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
+    let text = trim_zeros(&format!("{scaled:.decimals$}"));
     if text == "0" {
         return "0".to_string();
     }

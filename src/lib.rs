@@ -7,10 +7,12 @@
 //! - [`scenario`]: file text → validated, typed [`scenario::Scenario`]
 //! - [`model`]: distributions, response curves, discounting and closed forms
 //! - [`sim`]: the Monte Carlo engines; run k draws from its own stream (seed, k)
-//! - [`fit`]: calibration of sBG, BG/NBD and Gamma-Gamma parameters from a company's data
+//! - [`fit`]: calibration of sBG, BG/NBD and Gamma-Gamma parameters from a company's data; the
+//!   results as documents in [`fit::report`]
 //! - [`stats`]: per-run results → [`stats::SimulationSummary`]
 //! - [`chart`]: plain chart data → PNG and SVG (plotters, embedded font)
-//! - [`optimize`]: budget splits (sees only an objective: plan → per-run CE)
+//! - [`optimize`]: budget splits (sees only an objective: plan → per-run CE); the result as a
+//!   document, [`optimize::report::OptimizeReport`]
 //! - [`format`]: one set of number formatters (money, percent, as given) and JSON/CSV writers
 //! - [`narrative`]: one sentence per paired result, shared by the text and the report
 //! - [`plans`]: comparing plans on common random numbers, the budget frontier, sensitivity

@@ -282,12 +282,7 @@ pub(super) fn ticks(range: &Range<f64>) -> impl Fn(&f64) -> String + use<> {
         if divisor == 1.0 && value.abs() >= 1_000.0 {
             return theme::thousands(*value);
         }
-        let text = format!("{:.decimals$}", value.abs() / divisor);
-        let text = if text.contains('.') {
-            text.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            text
-        };
+        let text = crate::format::trim_zeros(&format!("{:.decimals$}", value.abs() / divisor));
         if text == "0" {
             return "0".to_string();
         }

@@ -997,7 +997,7 @@ fn scores_csv(scored: &Scores) -> Result<Vec<u8>, CliError> {
 /// A share as a percentage without trailing zeros: 0.3 → "30", 0.125 → "12.5".
 fn percent(share: f64) -> String {
     let text = format!("{:.2}", 100.0 * share);
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
+    crate::format::trim_zeros(&text)
 }
 
 /// What the scores say about the base, and the five most valuable customers.

@@ -727,15 +727,9 @@ pub fn sensitivity_csv(result: &Sensitivity) -> anyhow::Result<Vec<u8>> {
     to_csv(&rows).context("cannot write sensitivity.csv")
 }
 
+/// A parameter value: four decimals at most, whole units from 1,000 up.
 fn short(value: f64) -> String {
-    if value.abs() >= 1000.0 {
-        money(value)
-    } else {
-        format!("{value:.4}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
-    }
+    crate::format::number(value, 4)
 }
 
 pub fn render_sensitivity(result: &Sensitivity, currency: &str) -> String {
