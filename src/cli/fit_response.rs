@@ -465,7 +465,7 @@ pub(super) fn write_draws(
     seed: u64,
 ) -> Result<(), CliError> {
     output::write_atomic(path, draws.to_csv().as_bytes()).map_err(CliError::failed)?;
-    if !super::run_progress::is_quiet() {
+    if !super::progress::is_quiet() {
         super::progress::note(&format!(
             "wrote {} ({} draws, seed {seed})",
             path.display(),

@@ -26,7 +26,6 @@ mod render;
 mod render_base;
 mod render_plans;
 mod report;
-mod run_progress;
 mod safe_text;
 mod schema;
 mod sensitivity;
@@ -99,7 +98,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Report(a) => a.quiet,
         _ => false,
     };
-    run_progress::set_quiet(cli.quiet || own_quiet);
+    progress::set_quiet(cli.quiet || own_quiet);
     if let Some(bytes) = cli.max_memory {
         crate::sim::size::set_memory_limit(bytes);
     }

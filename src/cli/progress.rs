@@ -1,32 +1,64 @@
-//! Progress on stderr for long searches: on a terminal one line redrawn in place; elsewhere (a
-//! log, a batch job) one plain line per stage, so a long report is never silent; nothing with
-//! `--quiet`.
+//! Progress on stderr, one system for every command (SPEC §12). On a terminal, indicatif draws
+//! in place: a bar of the runs done while a simulation runs ([`with_runs`]), a spinner with the
+//! current stage of a search or a report ([`TerminalProgress`]). Elsewhere (a log, a batch job)
+//! there is no bar, and each stage is one plain line, so a long report is never silent. With
+//! `--quiet`, nothing but warnings and errors ([`note`]); "wrote FILE" lines ([`wrote`]) follow
+//! `--quiet` too.
+//!
+//! The engine counts finished runs in [`crate::sim::RUNS_DONE`]; a thread here polls the counter,
+//! so the engines know nothing about terminals.
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::optimize::Progress;
+use crate::sim::RUNS_DONE;
 
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `--quiet`: no progress and no "wrote" lines.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether `--quiet` was given, before or after the subcommand.
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// The stages of a search or a report: a spinner on a terminal, one line per stage elsewhere.
 pub struct TerminalProgress {
-    enabled: bool,
+    /// The spinner on a terminal.
+    spinner: Option<ProgressBar>,
     /// Stage lines for a non-terminal stderr.
     log_stages: bool,
     started: Instant,
-    last: Option<Instant>,
-    drawn: bool,
 }
 
 impl TerminalProgress {
     pub fn new(quiet: bool) -> Self {
-        let quiet = quiet || super::run_progress::is_quiet();
+        let quiet = quiet || is_quiet();
+        let terminal = std::io::stderr().is_terminal();
         TerminalProgress {
-            enabled: !quiet && std::io::stderr().is_terminal(),
-            log_stages: !quiet && !std::io::stderr().is_terminal(),
+            spinner: (!quiet && terminal).then(spinner),
+            log_stages: !quiet && !terminal,
             started: Instant::now(),
-            last: None,
-            drawn: false,
         }
     }
+}
+
+/// A spinner with the elapsed time and the current message, redrawn ten times a second.
+fn spinner() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
 }
 
 impl Progress for TerminalProgress {
@@ -34,7 +66,11 @@ impl Progress for TerminalProgress {
         if self.log_stages {
             let elapsed = self.started.elapsed().as_secs_f64();
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "[{elapsed:6.1}s] {text}");
+            let _ = writeln!(
+                stderr,
+                "[{elapsed:6.1}s] {}",
+                super::safe_text::terminal(text)
+            );
             let _ = stderr.flush();
         } else {
             self.message(text);
@@ -42,31 +78,16 @@ impl Progress for TerminalProgress {
     }
 
     fn message(&mut self, text: &str) {
-        if !self.enabled {
-            return;
+        if let Some(spinner) = &self.spinner {
+            spinner.set_message(super::safe_text::terminal(text).into_owned());
         }
-        let now = Instant::now();
-        if self
-            .last
-            .is_some_and(|t| now.duration_since(t) < Duration::from_millis(100))
-        {
-            return;
-        }
-        self.last = Some(now);
-        let elapsed = now.duration_since(self.started).as_secs_f64();
-        let mut stderr = std::io::stderr().lock();
-        let _ = write!(stderr, "\r\x1b[K[{elapsed:6.1}s] {text}");
-        let _ = stderr.flush();
-        self.drawn = true;
     }
 }
 
 impl Drop for TerminalProgress {
     fn drop(&mut self) {
-        if self.drawn {
-            let mut stderr = std::io::stderr().lock();
-            let _ = write!(stderr, "\r\x1b[K");
-            let _ = stderr.flush();
+        if let Some(spinner) = &self.spinner {
+            spinner.finish_and_clear();
         }
     }
 }
@@ -81,7 +102,60 @@ pub fn note(text: &str) {
 
 /// "wrote PATH" for a file written.
 pub fn wrote(path: &std::path::Path) {
-    if !super::run_progress::is_quiet() {
+    if !is_quiet() {
         note(&format!("wrote {}", path.display()));
+    }
+}
+
+/// Runs `work`, showing a bar of `total` runs while it runs when that is wanted (a terminal,
+/// no `--quiet`, more than one run).
+pub fn with_runs<T>(total: u64, work: impl FnOnce() -> T) -> T {
+    let show = !is_quiet() && std::io::stderr().is_terminal() && total > 1;
+    if !show {
+        return work();
+    }
+    let bar = RunsBar::start(total);
+    let result = work();
+    bar.finish();
+    result
+}
+
+struct RunsBar {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
+impl RunsBar {
+    fn start(total: u64) -> RunsBar {
+        let stop = Arc::new(AtomicBool::new(false));
+        let start = RUNS_DONE.load(Ordering::Relaxed);
+        let thread = std::thread::spawn({
+            let stop = Arc::clone(&stop);
+            move || {
+                // Short simulations finish before the bar would be worth drawing.
+                std::thread::sleep(Duration::from_millis(300));
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+                let style = ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs (eta {eta})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+                bar.set_style(style);
+                while !stop.load(Ordering::Relaxed) {
+                    let done = RUNS_DONE.load(Ordering::Relaxed).saturating_sub(start);
+                    bar.set_position(done.min(total));
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                bar.finish_and_clear();
+            }
+        });
+        RunsBar { stop, thread }
+    }
+
+    fn finish(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
     }
 }

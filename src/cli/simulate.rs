@@ -271,7 +271,7 @@ fn simulate(
     let total = runs.end - runs.start;
     let go = || {
         announce_work(scenario, plan, options.engine, total, 1, false);
-        super::run_progress::with_runs(total, || {
+        super::progress::with_runs(total, || {
             sim::run_plan_range(scenario, plan, options, runs.clone())
         })
     };
