@@ -494,7 +494,7 @@ pub fn channels_under_optimum(
     settings: &Settings,
     result: &Optimization,
 ) -> Result<Vec<crate::stats::ChannelSummary>, crate::sim::SimError> {
-    if !scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
+    if scenario.acquisition.as_ref().is_none_or(|a| a.single) {
         return Ok(Vec::new());
     }
     let options = crate::sim::SimOptions {
