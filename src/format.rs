@@ -6,10 +6,33 @@
 //! Two families: *results* are rounded for reading ([`whole`], [`money`], [`percent`],
 //! [`short_number`]); *inputs* are printed exactly as the scenario states them ([`as_given`],
 //! [`money_as_given`], [`percent_as_given`]) so a reader can check an assumption against the
-//! file. The writers ([`json_bytes`], [`csv_bytes`]) turn plain `Serialize` data into the bytes
+//! file. Text writes a negative number with the true minus sign `−` (U+2212), as typeset
+//! numbers are; chart labels turn it back into `-` with [`ascii_minus`] because the embedded
+//! font has no glyph for it. The writers ([`json_bytes`], [`csv_bytes`]) turn plain `Serialize` data into the bytes
 //! of a file (STYLE.md §7: exporters return bytes, the command line writes them).
 
 use serde::Serialize;
+
+/// The minus sign of text (U+2212), wider than a hyphen and never broken from its number.
+pub const MINUS: char = '\u{2212}';
+
+/// `text` with every `-` written as [`MINUS`].
+fn true_minus(text: String) -> String {
+    if text.contains('-') {
+        text.replace('-', "\u{2212}")
+    } else {
+        text
+    }
+}
+
+/// `text` with every [`MINUS`] written as an ASCII hyphen, for the chart font.
+pub fn ascii_minus(text: String) -> String {
+    if text.contains(MINUS) {
+        text.replace(MINUS, "-")
+    } else {
+        text
+    }
+}
 
 /// Inserts a comma every three digits from the right of a string of ASCII digits.
 pub fn group_digits(digits: &str) -> String {
@@ -33,7 +56,7 @@ pub fn trim_zeros(text: &str) -> String {
     }
 }
 
-/// Whole units with thousands separators: `-1,234,568`. Never prints `-0`.
+/// Whole units with thousands separators: `−1,234,568`. Never prints `−0`.
 pub fn whole(value: f64) -> String {
     if !value.is_finite() {
         return "n/a".to_string();
@@ -41,11 +64,11 @@ pub fn whole(value: f64) -> String {
     // Past 10^15 whole units the digits say nothing a reader can use (and 1e300 would print
     // 301 of them): scientific notation with four significant digits.
     if value.abs() >= 1e15 {
-        return format!("{value:.3e}");
+        return true_minus(format!("{value:.3e}"));
     }
     let rounded = format!("{:.0}", value.abs());
     let sign = if rounded != "0" && value < 0.0 {
-        "-"
+        "\u{2212}"
     } else {
         ""
     };
@@ -63,23 +86,23 @@ pub fn money(value: f64, currency: &str) -> String {
     }
 }
 
-/// Whole units with an explicit sign: `+1,234`, `-1,234`, `0`.
+/// Whole units with an explicit sign: `+1,234`, `−1,234`, `0`.
 pub fn signed_whole(value: f64) -> String {
     let text = whole(value);
-    if text != "0" && !text.starts_with('-') {
+    if text != "0" && !text.starts_with(MINUS) {
         format!("+{text}")
     } else {
         text
     }
 }
 
-/// A signed money amount: `+USD 1,234` / `-USD 1,234`.
+/// A signed money amount: `+USD 1,234` / `−USD 1,234`.
 pub fn signed_money(value: f64, currency: &str) -> String {
     let text = money(value.abs(), currency);
     if whole(value) == "0" {
         text
     } else if value < 0.0 {
-        format!("-{text}")
+        format!("{MINUS}{text}")
     } else {
         format!("+{text}")
     }
@@ -102,7 +125,7 @@ pub fn rate(value: f64) -> String {
     } else if value.abs() >= 100.0 {
         whole(value)
     } else {
-        format!("{value:.2}")
+        true_minus(format!("{value:.2}"))
     }
 }
 
@@ -119,7 +142,7 @@ pub fn mean_count(value: f64) -> String {
     if text == "-0.0" {
         "0.0".to_string()
     } else {
-        text
+        true_minus(text)
     }
 }
 
@@ -132,7 +155,12 @@ pub fn number(value: f64, digits: usize) -> String {
     if value.abs() >= 1000.0 {
         return whole(value);
     }
-    trim_zeros(&format!("{value:.digits$}"))
+    let text = trim_zeros(&format!("{value:.digits$}"));
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        true_minus(text)
+    }
 }
 
 /// A share as a percentage with at most one decimal: `12.5%`, `0%`.
@@ -140,12 +168,12 @@ pub fn percent(share: f64) -> String {
     if !share.is_finite() {
         return "n/a".to_string();
     }
-    format!("{}%", trim_zeros(&format!("{:.1}", share * 100.0)))
+    true_minus(format!("{}%", trim_zeros(&format!("{:.1}", share * 100.0))))
 }
 
 /// A share as a percentage with exactly one decimal, for columns that line up: `12.0%`.
 pub fn percent_one_decimal(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
+    true_minus(format!("{:.1}%", share * 100.0))
 }
 
 /// Short money or count for axis ticks and bar labels: `950`, `12k`, `1.25M`, `-3.4B`. The minus
@@ -205,7 +233,7 @@ pub fn as_given(value: f64) -> String {
         None => (text, None),
     };
     let grouped = group_digits(&whole_part);
-    let sign = if cleaned < 0.0 { "-" } else { "" };
+    let sign = if cleaned < 0.0 { "\u{2212}" } else { "" };
     match fraction {
         Some(f) => format!("{sign}{grouped}.{f}"),
         None => format!("{sign}{grouped}"),
@@ -263,10 +291,10 @@ mod tests {
         assert_eq!(whole(-0.4), "0");
         assert_eq!(whole(999.5), "1,000");
         assert_eq!(whole(1_234_567.89), "1,234,568");
-        assert_eq!(whole(-40_432.11), "-40,432");
+        assert_eq!(whole(-40_432.11), "−40,432");
         assert_eq!(whole(123.0), "123");
         assert_eq!(whole(f64::NAN), "n/a");
-        assert_eq!(whole(-1.23456e300), "-1.235e300");
+        assert_eq!(whole(-1.23456e300), "−1.235e300");
     }
 
     #[test]
@@ -281,7 +309,7 @@ mod tests {
         assert_eq!(as_given(0.42), "0.42");
         assert_eq!(as_given(41.5), "41.5");
         assert_eq!(as_given(1234.5), "1,234.5");
-        assert_eq!(as_given(-0.08), "-0.08");
+        assert_eq!(as_given(-0.08), "−0.08");
         assert_eq!(as_given(400000.0), "400,000");
         assert_eq!(as_given(1e-7), "0.0000001");
         assert_eq!(money_as_given(2.5, "EUR"), "EUR 2.50");
@@ -310,14 +338,26 @@ mod tests {
     #[test]
     fn money_has_separators_signs_and_currency() {
         assert_eq!(money(1_234_567.6, "USD"), "USD 1,234,568");
-        assert_eq!(signed_money(-40_432.0, "EUR"), "-EUR 40,432");
+        assert_eq!(signed_money(-40_432.0, "EUR"), "−EUR 40,432");
         assert_eq!(signed_money(5.0, "EUR"), "+EUR 5");
         assert_eq!(signed_money(-0.2, "EUR"), "EUR 0");
         assert_eq!(money(12.0, ""), "12");
         assert_eq!(money_interval([1.0, 2000.0], "USD"), "USD 1 to USD 2,000");
         assert_eq!(signed_whole(1234.0), "+1,234");
         assert_eq!(signed_whole(-0.3), "0");
-        assert_eq!(whole_interval([-5.0, 10.0]), "-5 to 10");
+        assert_eq!(whole_interval([-5.0, 10.0]), "−5 to 10");
+    }
+
+    #[test]
+    fn text_has_the_true_minus_and_charts_the_ascii_one() {
+        assert_eq!(rate(-0.25), "−0.25");
+        assert_eq!(number(-1.5, 2), "−1.5");
+        assert_eq!(number(-0.0001, 2), "0");
+        assert_eq!(mean_count(-12.0), "−12.0");
+        assert_eq!(percent(-0.125), "−12.5%");
+        assert_eq!(ascii_minus(money(-40_432.0, "EUR")), "EUR -40,432");
+        assert_eq!(short_number(-1_500.0), "-1.5k");
+        assert!(!whole(-0.4).contains(MINUS), "no minus on a zero");
     }
 
     #[test]

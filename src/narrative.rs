@@ -57,7 +57,7 @@ pub fn gain_sentence(gain: &Gain<'_>, money: &dyn Fn(f64) -> String) -> String {
         runs,
     } = *gain;
     let interval = format!("{} to {}", money(ci95[0]), money(ci95[1]));
-    let share = crate::chart::theme::percent(prob_better);
+    let share = crate::format::percent(prob_better);
     match Verdict::of(ci95) {
         Verdict::Higher => format!(
             "{subject} raises mean customer equity by {} over {against} (95% CI {interval}, \

@@ -966,7 +966,7 @@ fn score_charts(
         title: "Customer lifetime value over the horizon and how concentrated it is".into(),
         subtitle: format!(
             "{} customers · clv over {} {unit_name} at a margin of {}% and {}% a year",
-            chart::theme::thousands(groups.len() as f64),
+            crate::format::whole(groups.len() as f64),
             settings.horizon,
             percent(settings.margin),
             percent(settings.discount_rate)
@@ -1019,11 +1019,11 @@ fn render_scores(out: &mut String, scored: &Scores, args: &TransactionsArgs, uni
         settings.horizon,
         percent(settings.margin),
         percent(settings.discount_rate),
-        chart::theme::thousands(totals.expected_alive.round()),
-        chart::theme::thousands(totals.customers as f64),
-        chart::theme::thousands(totals.expected_purchases.round()),
+        crate::format::whole(totals.expected_alive.round()),
+        crate::format::whole(totals.customers as f64),
+        crate::format::whole(totals.expected_purchases.round()),
         settings.horizon,
-        chart::theme::thousands(totals.clv.round()),
+        crate::format::whole(totals.clv.round()),
     );
     let mut ranked: Vec<&scores::CustomerScore> = scored.customers.iter().collect();
     ranked.sort_by(|a, b| b.clv.total_cmp(&a.clv));
@@ -1118,7 +1118,7 @@ fn repeat_purchases_chart(
     let mut data = CalibrationChart::repeat_purchases(points, &x_label);
     data.subtitle = format!(
         "{source} · {} customers who first bought by {} · r = {}, α = {}, a = {}, b = {}",
-        chart::theme::thousands(result.customers as f64),
+        crate::format::whole(result.customers as f64),
         result.calibration_end,
         significant(purchasing.r.value, 4),
         significant(purchasing.alpha.value, 4),

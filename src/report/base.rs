@@ -6,8 +6,8 @@ use std::fmt::Write;
 
 use super::data::{ChartRef, ReportData};
 use super::{escape_markdown, money};
-use crate::chart::theme::{percent, thousands};
 use crate::fit::base_value::CohortBaseValue;
+use crate::format::{percent, whole as thousands};
 
 /// The section's sentences, shared by both formats.
 pub(super) fn sentences(c: &CohortBaseValue, periods: usize, cur: &str) -> Vec<String> {

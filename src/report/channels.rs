@@ -23,7 +23,7 @@ pub fn rows(channels: &[ChannelSummary], currency: &str) -> Vec<[String; 6]> {
         .map(|c| {
             [
                 c.name.clone(),
-                crate::chart::theme::thousands(c.acquired),
+                crate::format::whole(c.acquired),
                 optional(c.cost_per_customer),
                 optional(c.value_per_customer),
                 format!(

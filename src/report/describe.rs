@@ -1,8 +1,7 @@
 //! The scenario's parameters in plain words, for the assumptions table of the report.
 
-use crate::chart::theme::{
-    as_given, money, money_as_given, percent, percent_as_given, period_name,
-};
+use crate::chart::theme::period_name;
+use crate::format::{as_given, money, money_as_given, percent, percent_as_given};
 use crate::scenario::{
     OrderValue, ParameterDistribution, Purchases, ResponseCurve, Retention, Scenario,
 };
@@ -205,7 +204,7 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
         let mut rows = vec![
             (
                 "Customers today".to_string(),
-                crate::chart::theme::thousands(cohort.customers as f64),
+                crate::format::whole(cohort.customers as f64),
             ),
             (
                 "Retention".to_string(),
@@ -271,7 +270,7 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
         let mut rows = vec![
             (
                 "Prospects".to_string(),
-                crate::chart::theme::thousands(a.prospects as f64),
+                crate::format::whole(a.prospects as f64),
             ),
             (
                 "Ceiling".to_string(),

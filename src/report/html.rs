@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::data::*;
 use super::{escape_html, money, money_interval, signed_money};
-use crate::chart::theme::{percent, thousands};
+use crate::format::{percent, whole as thousands};
 use crate::narrative::{Gain, gain_sentence};
 
 const CSS: &str = include_str!("report.css");

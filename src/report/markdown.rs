@@ -8,7 +8,7 @@ use super::html::{
     frontier_rows, optimization_intro, sensitivity_intro, summary_rows,
 };
 use super::{escape_markdown as esc, money, money_interval, signed_money};
-use crate::chart::theme::{percent, thousands};
+use crate::format::{percent, whole as thousands};
 
 /// The Markdown text; charts are linked as files in the same directory.
 pub fn render(data: &ReportData) -> String {

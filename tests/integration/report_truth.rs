@@ -42,7 +42,11 @@ fn row<'a>(markdown: &'a str, first: &str) -> Vec<&'a str> {
 /// "+EUR 1,234" / "-EUR 1,234" / "**+EUR 1**" → 1234.0 with its sign.
 fn amount(cell: &str) -> f64 {
     let cell = cell.trim_matches('*');
-    let negative = cell.starts_with('-');
+    assert!(
+        !cell.starts_with('-'),
+        "a hyphen for a minus sign in {cell:?}: text writes U+2212"
+    );
+    let negative = cell.starts_with('\u{2212}');
     let digits: String = cell
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == '.')
