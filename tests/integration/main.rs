@@ -4,6 +4,7 @@ mod channels;
 mod charts;
 mod cli;
 mod closed_forms;
+mod documents;
 mod engines;
 mod exports;
 mod fit;
