@@ -1,26 +1,13 @@
 //! Results are documents of the library (issue 14): a Rust user who builds a result with the
 //! library gets the same bytes the command line prints, without the command line.
 
-use assert_cmd::Command;
 use std::path::Path;
 
 use ceq::optimize::report::{optimize_report, optimized_summary};
 use ceq::optimize::{Settings, Silent, optimize};
 use ceq::scenario::{self, Optimize};
 
-fn stdout_of(args: &[&str]) -> Vec<u8> {
-    let output = Command::cargo_bin("ceq")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "ceq {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
-}
+use crate::plans::stdout_of;
 
 #[test]
 fn the_optimize_report_built_by_the_library_is_the_json_the_command_prints() {

@@ -568,7 +568,7 @@ fn allocated(json: &serde_json::Value) -> f64 {
         .sum()
 }
 
-fn stdout_of(args: &[&str]) -> Vec<u8> {
+pub(crate) fn stdout_of(args: &[&str]) -> Vec<u8> {
     let output = ceq().args(args).output().unwrap();
     assert!(
         output.status.success(),
