@@ -157,9 +157,10 @@ pub fn settings_of(scenario: &Scenario) -> Optimize {
     scenario.optimize.clone().unwrap_or_else(|| Optimize {
         budget: None,
         objective: Objective::Mean,
-        bounds: [None; 5],
+        bounds: [None; crate::scenario::LEVER_KINDS],
         channel_bounds: Vec::new(),
         levers: scenario.present_levers(),
+        offboard_bounds: Vec::new(),
         optimize_retention_allocation: false,
         phases: false,
         hurdle: None,

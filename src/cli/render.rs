@@ -423,6 +423,7 @@ pub(crate) mod tests {
                 onboarding: -60_000.0,
                 retention: -150_000.0,
                 drivers: -40_432.11,
+                ..Components::default()
             },
             origin: Origin {
                 existing: 900_000.0,

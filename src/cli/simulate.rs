@@ -385,6 +385,8 @@ mod tests {
             cohorts: vec![],
             acquisition: None,
             retention_program: None,
+            development_program: None,
+            winback: None,
             drivers: [None; 3],
             migration: vec![],
             shocks: Shocks::default(),

@@ -128,6 +128,12 @@ pub struct Components {
     pub onboarding: f64,
     pub retention: f64,
     pub drivers: f64,
+    /// Development programme spend (SPEC §5a); absent from results without it.
+    #[serde(default, skip_serializing_if = "crate::sim::is_zero")]
+    pub development: f64,
+    /// Win-back spend (SPEC §5b); reactivated customers' onboarding is in `onboarding`.
+    #[serde(default, skip_serializing_if = "crate::sim::is_zero")]
+    pub winback: f64,
 }
 
 /// Discounted mean CE by origin. `existing` is the value the initial base generates (margin,

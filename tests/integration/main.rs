@@ -14,6 +14,7 @@ mod hessian;
 mod history;
 mod interrupt;
 mod levers_from_data;
+mod levers_seed;
 mod optimizer;
 mod plans;
 mod polish;
