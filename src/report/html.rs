@@ -109,6 +109,7 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
     h.push_str(&super::base::html(data, &data.base_charts, charts));
 
     // (4) Comparison.
+    h.push_str(&super::seed_levers::html(data));
     if let Some(c) = &data.comparison {
         h.push_str("<section id=\"comparison\">\n<h2>Plan comparison</h2>\n");
         h.push_str(

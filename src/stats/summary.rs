@@ -27,6 +27,11 @@ pub struct SimulationSummary {
     /// (SPEC §12 `existing_base`); absent from the JSON when no cohort has a `history`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub existing_base: Vec<crate::fit::base_value::CohortBaseValue>,
+    /// Per cohort the plan off-boards (SPEC §7, §13): what serving a customer earns or loses
+    /// and what releasing them adds ([`crate::plans::levers_seed`]); absent without
+    /// off-boarding and in merges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offboarding: Vec<crate::plans::levers_seed::OffboardingValue>,
 }
 
 /// One channel's customers, costs and value under one plan; money discounted to period 0.
@@ -93,6 +98,9 @@ impl SimulationSummary {
         }
         if c.drivers != 0.0 {
             rows.push(row("driver spend (no cohort)", c.drivers, false));
+        }
+        if c.winback != 0.0 {
+            rows.push(row("win-back spend (no cohort)", c.winback, false));
         }
         rows.push(row("customer equity", self.customer_equity.mean, true));
         rows
