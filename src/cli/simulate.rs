@@ -90,7 +90,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
     summary.offboarding = crate::plans::levers_seed::offboarding_values(
         &scenario,
         &scenario.plans[plan],
-        &simulation,
+        &crate::plans::run_values(&simulation),
         &options,
     )
     .map_err(sim_error)?;

@@ -304,11 +304,11 @@ pub fn expected_ce(
                     _ => (0.0, 0.0),
                 };
             let program = scenario.development_program.as_ref();
-            let row = match program {
+            let row: std::borrow::Cow<'_, [(usize, f64)]> = match program {
                 Some(p) if develop_fraction > 0.0 => {
-                    p.row(&scenario.migration[c], c, develop_fraction)
+                    p.row(&scenario.migration[c], c, develop_fraction).into()
                 }
-                _ => scenario.migration[c].clone(),
+                _ => scenario.migration[c].as_slice().into(),
             };
             let (rate, fixed) = orders[c];
             let purchase_multiplier = if fixed {
@@ -391,7 +391,7 @@ pub fn expected_ce(
                 vintage.customers = survivors * kept * (1.0 - moving).max(0.0);
                 staying_total += survivors * kept;
             }
-            for &(to, p) in &row {
+            for &(to, p) in row.iter() {
                 arriving[to] += staying_total * p;
             }
             vintages[c].retain(|v| v.customers > 1e-12);

@@ -422,13 +422,16 @@ fn initial_shares(scenario: &Scenario, plan: &Plan) -> Vec<f64> {
 }
 
 /// Every lever a plan of `scenario` can spend on: the acquisition levers (`acquisition` or
-/// one per channel) and the other four kinds.
+/// one per channel), retention and the three drivers, and the development and win-back levers
+/// when their sections exist (a plan cannot spend on them otherwise).
 pub fn all_levers(scenario: &Scenario) -> Vec<Lever> {
     let mut levers = match &scenario.acquisition {
         Some(a) => a.levers(),
         None => vec![Lever::Acquisition],
     };
-    levers.extend_from_slice(&Lever::ALL[1..]);
+    levers.extend(Lever::ALL[1..].iter().copied().filter(|l| {
+        !matches!(l, Lever::Development | Lever::Winback) || lever_present(scenario, *l)
+    }));
     levers
 }
 

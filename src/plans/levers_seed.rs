@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::{OrderValue, Plan, Purchases, Scenario};
-use crate::sim::{self, SimError, SimOptions, Simulation};
+use crate::sim::{self, SimError, SimOptions};
 use crate::stats::Components;
 use crate::stats::paired::PairedDifference;
 
@@ -58,15 +58,15 @@ fn expected_revenue(purchases: Purchases, order_value: OrderValue) -> f64 {
 }
 
 /// For each cohort `plan` off-boards, its per-customer value and the paired gain of
-/// off-boarding; `simulation` is `plan`'s own on `options` (its seed and runs are reused).
+/// off-boarding; `with` is the CE of each of `plan`'s runs on `options` (its seed and runs are
+/// reused for the plan keeping the cohort).
 pub fn offboarding_values(
     scenario: &Scenario,
     plan: &Plan,
-    simulation: &Simulation,
+    with: &[f64],
     options: &SimOptions,
 ) -> Result<Vec<OffboardingValue>, SimError> {
     let mut values = Vec::new();
-    let with: Vec<f64> = crate::plans::run_values(simulation);
     for (c, cohort) in scenario.cohorts.iter().enumerate() {
         let share = plan.offboard_share(c);
         if share <= 0.0 {
@@ -82,7 +82,7 @@ pub fn offboarding_values(
                 * expected_revenue(cohort.purchases, cohort.order_value)
                 + cohort.extra_value.total()
                 - cohort.cost_to_serve,
-            gain: PairedDifference::new(&with, &without),
+            gain: PairedDifference::new(with, &without),
             runs: options.runs,
         });
     }
@@ -166,6 +166,39 @@ mod tests {
         assert!(unclear.contains("earns USD 2.00"), "{unclear}");
         assert!(unclear.contains("cannot be told from zero"), "{unclear}");
     }
+}
+
+/// "Off-boarding (share of the cohort's active customers released per month): clear_out:
+/// lead 20%" — for the plan comparison, when any plan off-boards.
+pub fn offboard_line(scenario: &Scenario) -> Option<String> {
+    let period = crate::report::describe::period_word(scenario.time.periods_per_year);
+    let plans: Vec<String> = scenario
+        .plans
+        .iter()
+        .filter(|p| p.offboard.iter().any(|s| *s > 0.0))
+        .map(|p| {
+            let cohorts: Vec<String> = p
+                .offboard
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| **s > 0.0)
+                .map(|(c, s)| {
+                    format!(
+                        "{} {}",
+                        scenario.cohorts[c].name,
+                        crate::chart::theme::percent_as_given(*s)
+                    )
+                })
+                .collect();
+            format!("  {}: {}\n", p.name, cohorts.join(", "))
+        })
+        .collect();
+    (!plans.is_empty()).then(|| {
+        format!(
+            "Off-boarding (share of a cohort's active customers released per {period})\n{}",
+            plans.concat()
+        )
+    })
 }
 
 /// The text section of `ceq simulate`: one sentence per off-boarded cohort.

@@ -127,7 +127,7 @@ pub fn build(
         progress,
     )?;
     drop(simulation);
-    let offboarding = offboarding(scenario, options, progress)?;
+    let offboarding = offboarding(scenario, options, &comparison, progress)?;
     let best = best_plan(&comparison, &baseline_name);
     let comparison_section = if scenario.plans.len() > 1 {
         charts.push((
@@ -260,11 +260,13 @@ pub fn build(
     })
 }
 
-/// Each plan that off-boards a cohort, simulated with and without it on the report's runs
-/// ([`crate::plans::levers_seed::offboarding_values`]).
+/// Each plan that off-boards a cohort against the same plan keeping it, on the report's runs
+/// ([`crate::plans::levers_seed::offboarding_values`]); the plan's own runs come from the
+/// comparison.
 fn offboarding(
     scenario: &Scenario,
     options: &Options,
+    comparison: &compare::Comparison,
     progress: &mut dyn Progress,
 ) -> Result<Vec<(String, crate::plans::levers_seed::OffboardingValue)>, ReportError> {
     let mut rows = Vec::new();
@@ -272,6 +274,9 @@ fn offboarding(
         if !plan.offboard.iter().any(|s| *s > 0.0) {
             continue;
         }
+        let Some(known) = comparison.plans.iter().find(|p| p.name == plan.name) else {
+            continue;
+        };
         progress.message(&format!("valuing the off-boarding of plan {}", plan.name));
         let sim_options = SimOptions {
             plan: index,
@@ -279,11 +284,10 @@ fn offboarding(
             seed: options.seed,
             engine: options.engine,
         };
-        let simulation = sim::run_plan(scenario, plan, &sim_options)?;
         for value in crate::plans::levers_seed::offboarding_values(
             scenario,
             plan,
-            &simulation,
+            &known.runs,
             &sim_options,
         )? {
             rows.push((plan.name.clone(), value));
