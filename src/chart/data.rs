@@ -400,6 +400,8 @@ impl WaterfallChart {
             ("Onboarding", c.onboarding),
             ("Retention", c.retention),
             ("Drivers", c.drivers),
+            ("Development", c.development),
+            ("Win-back", c.winback),
         ];
         WaterfallChart {
             title: "Where customer equity comes from".to_string(),

@@ -22,6 +22,13 @@ pub fn render_summary(
     if !summary.cohorts.is_empty() {
         sections.push(cohorts(summary, currency));
     }
+    if !summary.offboarding.is_empty() {
+        sections.push(crate::plans::levers_seed::render_text(
+            &summary.offboarding,
+            periods_per_year,
+            currency,
+        ));
+    }
     if !summary.channels.is_empty() {
         sections.push(channels(&summary.channels, currency));
     }
@@ -165,7 +172,7 @@ fn equity(ce: &Distribution, currency: &str) -> String {
 }
 
 fn components(parts: &Components, mean: f64, currency: &str) -> String {
-    let rows = [
+    let mut rows = vec![
         ("purchase margin", parts.purchase_margin),
         ("extra value", parts.extra_value),
         ("cost to serve", parts.cost_to_serve),
@@ -173,9 +180,13 @@ fn components(parts: &Components, mean: f64, currency: &str) -> String {
         ("onboarding", parts.onboarding),
         ("retention", parts.retention),
         ("drivers", parts.drivers),
-        ("customer equity", mean),
-    ]
-    .map(|(label, value)| vec![label.to_string(), money(value)]);
+    ];
+    rows.extend(crate::plans::levers_seed::component_rows(parts));
+    rows.push(("customer equity", mean));
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|(label, value)| vec![label.to_string(), money(value)])
+        .collect();
     titled(
         &format!("Components ({currency}, discounted means; costs negative)"),
         table(&[Align::Left, Align::Right], &rows, 2),
@@ -375,6 +386,7 @@ pub(crate) mod tests {
                 onboarding: -60_000.0,
                 retention: -150_000.0,
                 drivers: -40_432.11,
+                ..Components::default()
             },
             origin: Origin {
                 existing: 900_000.0,
@@ -398,6 +410,7 @@ pub(crate) mod tests {
             approximations: Vec::new(),
             channels: Vec::new(),
             existing_base: Vec::new(),
+            offboarding: Vec::new(),
         }
     }
 

@@ -144,6 +144,7 @@ pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String
         &format!("Spend per period ({currency}; a → b → c: per-year amounts, the last repeating)"),
         table(&align, &rows, 2),
     ));
+    sections.extend(crate::plans::levers_seed::offboard_line(scenario));
     let mut rows = vec![
         ["plan", "mean", "95% CI", "p05", "p95", "P(CE < 0)"]
             .map(str::to_string)

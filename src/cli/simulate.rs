@@ -87,6 +87,13 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         .map_err(sim_error)?;
     }
     summary.existing_base = crate::fit::base_value::value_base(&scenario);
+    summary.offboarding = crate::plans::levers_seed::offboarding_values(
+        &scenario,
+        &scenario.plans[plan],
+        &crate::plans::run_values(&simulation),
+        &options,
+    )
+    .map_err(sim_error)?;
     let entry = Entry::new("simulate")
         .scenario(&scenario)
         .input(&args.scenario)
@@ -385,6 +392,8 @@ mod tests {
             cohorts: vec![],
             acquisition: None,
             retention_program: None,
+            development_program: None,
+            winback: None,
             drivers: [None; 3],
             migration: vec![],
             shocks: Shocks::default(),

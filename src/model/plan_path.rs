@@ -3,13 +3,13 @@
 //! Deterministic given the scenario and plan, so it is computed once per run's scenario and
 //! shared by every customer.
 
-use crate::scenario::{Driver, Lever, Plan, Scenario};
+use crate::scenario::{Driver, LEVER_KINDS, Lever, Plan, Scenario};
 
 /// Spend and driver lifts of one plan for periods 1..=H (index t − 1).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanPath {
     /// Spend per period on each lever, indexed by [`Lever::index`].
-    pub spend: Vec<[f64; 5]>,
+    pub spend: Vec<[f64; LEVER_KINDS]>,
     /// Driver rating lifts L_{d,t}, indexed by [`Driver::index`].
     pub lifts: Vec<[f64; 3]>,
     /// Spend per period on each acquisition channel (empty rows without acquisition).
@@ -36,7 +36,7 @@ impl PlanPath {
         let mut channel_spend = Vec::with_capacity(periods as usize);
         let mut channel_adstock: Vec<Vec<f64>> = Vec::with_capacity(periods as usize);
         for t in 1..=periods {
-            let amounts: [f64; 5] =
+            let amounts: [f64; LEVER_KINDS] =
                 std::array::from_fn(|i| plan.spend_at(Lever::ALL[i], t, per_year));
             let mut lift = [0.0; 3];
             for driver in Driver::ALL {

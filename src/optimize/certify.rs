@@ -324,6 +324,7 @@ mod tests {
             phase_periods: 12,
             annuity: vec![10.0; k],
             shares: None,
+            offboard: Vec::new(),
             scale: vec![budget.unwrap_or(1000.0); k],
             budget,
             uncapped_scale: 1000.0,

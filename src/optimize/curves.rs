@@ -130,6 +130,7 @@ mod tests {
             phase_periods: 12,
             annuity: vec![10.0],
             shares: None,
+            offboard: Vec::new(),
             scale: vec![budget],
             budget: Some(budget),
             uncapped_scale: 1.0,

@@ -210,11 +210,40 @@ pub fn expected_ce(
             .map_or(0.0, |p| p.effect.acquisition)
     });
     let mut ce = 0.0;
+    // Win-back (SPEC §5b): expected lapsed customers by the cohort they lapsed from.
+    let mut lapsed: Vec<f64> = (0..n)
+        .map(|c| {
+            scenario
+                .winback
+                .as_ref()
+                .map_or(0.0, |w| w.pool.get(c).copied().unwrap_or(0) as f64)
+        })
+        .collect();
+    let mut churned = vec![0.0; n];
     for t in 1..=scenario.time.periods {
         let i = t as usize - 1;
         let spend = path.spend[i];
         let mut entering = std::mem::replace(&mut arriving, vec![0.0; n]);
         let mut onboarding = 0.0;
+        let mut winback_spend = 0.0;
+        if let Some(winback) = &scenario.winback {
+            let spent = expected_split(
+                spend[Lever::Winback.index()],
+                winback.allocation.as_deref(),
+                &lapsed,
+            );
+            for c in 0..n {
+                if lapsed[c] <= 0.0 {
+                    continue;
+                }
+                let share = winback.max_reactivation * winback.curve.fraction(spent[c] / lapsed[c]);
+                let back = lapsed[c] * share.clamp(0.0, 1.0);
+                lapsed[c] -= back;
+                entering[winback.reenter.unwrap_or(c)] += back;
+                onboarding += winback.onboarding_cost * back;
+                winback_spend += spent[c];
+            }
+        }
         if let Some(acquisition) = &scenario.acquisition {
             let multiplier = path.multiplier(t, acquisition_effects);
             for (ch, channel) in acquisition.channels.iter().enumerate() {
@@ -244,6 +273,13 @@ pub fn expected_ce(
             .collect();
         let retention_spent =
             retention_spend(scenario, plan, spend[Lever::Retention.index()], &active);
+        let development_spent = scenario.development_program.as_ref().map(|p| {
+            expected_split(
+                spend[Lever::Development.index()],
+                p.allocation.as_deref(),
+                &active,
+            )
+        });
         let mut period_value = 0.0;
         for c in 0..n {
             let cohort = &scenario.cohorts[c];
@@ -258,20 +294,43 @@ pub fn expected_ce(
                         .map_or(0.0, |p| sensitivity[d] * pick(&p.effect))
                 })
             };
+            // The development programme (SPEC §5a) at the expected spend per head.
+            let (develop_per_head, develop_fraction) =
+                match (&scenario.development_program, &development_spent) {
+                    (Some(p), Some(spent)) if spent[c] > 0.0 => {
+                        let per_head = spent[c] / active[c];
+                        (per_head, p.curve.fraction(per_head))
+                    }
+                    _ => (0.0, 0.0),
+                };
+            let program = scenario.development_program.as_ref();
+            let row: std::borrow::Cow<'_, [(usize, f64)]> = match program {
+                Some(p) if develop_fraction > 0.0 => {
+                    p.row(&scenario.migration[c], c, develop_fraction).into()
+                }
+                _ => scenario.migration[c].as_slice().into(),
+            };
             let (rate, fixed) = orders[c];
             let purchase_multiplier = if fixed {
                 1.0
             } else {
-                demand[i] * path.multiplier(t, effects(|e| e.purchases))
+                demand[i]
+                    * path.multiplier(t, effects(|e| e.purchases))
+                    * (1.0 + program.map_or(0.0, |p| p.max_purchase_lift) * develop_fraction)
             };
             let per_head = retention_spent[c] / active[c];
             let lift = scenario
                 .retention_program
                 .as_ref()
                 .map_or(0.0, |p| p.max_churn_reduction * p.curve.fraction(per_head));
-            let hazard = (1.0 - lift) * churn[i] * path.multiplier(t, effects(|e| -e.retention));
+            let hazard = (1.0 - lift)
+                * churn[i]
+                * path.multiplier(t, effects(|e| -e.retention))
+                * (1.0 - program.map_or(0.0, |p| p.max_churn_reduction) * develop_fraction);
             let expected_orders = rate * purchase_multiplier;
-            let moving: f64 = scenario.migration[c].iter().map(|(_, p)| p).sum();
+            // Off-boarding (SPEC §7) releases a share of those who did not churn.
+            let kept = 1.0 - plan.offboard_share(c).clamp(0.0, 1.0);
+            let moving: f64 = row.iter().map(|(_, p)| p).sum();
             let mut cohort_orders = 0.0;
             let mut staying_total = 0.0;
             if let Churn::Beta(alpha, beta) = models[c] {
@@ -296,15 +355,16 @@ pub fn expected_ce(
                     }
                 }
                 let survivors: f64 = next.iter().sum();
+                churned[c] += active[c] - survivors;
                 for w in &mut next {
-                    *w *= (1.0 - moving).max(0.0);
+                    *w *= kept * (1.0 - moving).max(0.0);
                 }
                 while next.len() > 1 && next.last() == Some(&0.0) {
                     next.pop();
                 }
                 *weights = next;
                 cohort_orders = active[c] * expected_orders;
-                staying_total = survivors;
+                staying_total = survivors * kept;
             }
             for vintage in &mut vintages[c] {
                 let (survival, placed) = match models[c] {
@@ -327,22 +387,58 @@ pub fn expected_ce(
                 };
                 cohort_orders += vintage.customers * placed;
                 let survivors = vintage.customers * survival;
-                vintage.customers = survivors * (1.0 - moving).max(0.0);
-                staying_total += survivors;
+                churned[c] += vintage.customers - survivors;
+                vintage.customers = survivors * kept * (1.0 - moving).max(0.0);
+                staying_total += survivors * kept;
             }
-            for &(to, p) in &scenario.migration[c] {
+            for &(to, p) in row.iter() {
                 arriving[to] += staying_total * p;
             }
             vintages[c].retain(|v| v.customers > 1e-12);
             let margin = cohort.margin * cohort_orders * value[c];
             let extra = active[c] * (cohort.extra_value.total() - cohort.cost_to_serve);
-            period_value += margin + extra - retention_spent[c];
+            period_value += margin + extra - retention_spent[c] - develop_per_head * active[c];
             arriving[cohort.referral_cohort] += cohort.referrals * active[c];
         }
+        if let Some(winback) = &scenario.winback {
+            for c in 0..n {
+                lapsed[c] = lapsed[c] * (1.0 - winback.decay) + churned[c];
+            }
+        }
+        churned.iter_mut().for_each(|x| *x = 0.0);
         let acquisition_spend = spend[Lever::Acquisition.index()];
-        ce += discount[i] * (period_value - acquisition_spend - onboarding - path.driver_spend(t));
+        ce += discount[i]
+            * (period_value
+                - acquisition_spend
+                - onboarding
+                - path.driver_spend(t)
+                - winback_spend);
     }
     ce
+}
+
+/// Expected spend of each cohort when `budget` is split by `shares` (a share is spent only
+/// when the cohort has anyone, probability ≈ 1 − e^(−expected count)) or in proportion to
+/// the expected `counts` (SPEC §5a, §5b).
+fn expected_split(budget: f64, shares: Option<&[f64]>, counts: &[f64]) -> Vec<f64> {
+    if budget <= 0.0 {
+        return vec![0.0; counts.len()];
+    }
+    let nonempty = |n: f64| -(-n).exp_m1();
+    match shares {
+        Some(shares) => shares
+            .iter()
+            .zip(counts)
+            .map(|(share, &n)| budget * share * nonempty(n))
+            .collect(),
+        None => {
+            let total: f64 = counts.iter().sum();
+            counts
+                .iter()
+                .map(|&n| if total > 0.0 { budget * n / total } else { 0.0 })
+                .collect()
+        }
+    }
 }
 
 /// Expected retention spend of each cohort (SPEC §5): the budget split by the plan's or the

@@ -33,6 +33,10 @@ pub struct PlanSpace {
     pub annuity: Vec<f64>,
     /// The retention shares' simplex, when they are optimized.
     pub shares: Option<BoxBudget>,
+    /// Off-boarding shares the optimizer chooses (SPEC §7, §10): `(cohort, lo, hi)`, one
+    /// coordinate each after the retention shares, within [lo, hi] ⊆ [0, 1] and outside the
+    /// budget (releasing customers costs nothing).
+    pub offboard: Vec<(usize, f64, f64)>,
     /// Natural size of each coordinate (the budget for spend, 1 for shares), for step sizes.
     pub scale: Vec<f64>,
     /// The budget left for the optimized levers (after the fixed levers), if capped.
@@ -85,7 +89,13 @@ impl PlanSpace {
         let allocate = optimize.optimize_retention_allocation
             && scenario.retention_program.is_some()
             && scenario.cohorts.len() > 1;
-        if levers.is_empty() && !allocate {
+        let offboard: Vec<(usize, f64, f64)> = optimize
+            .offboard_bounds
+            .iter()
+            .enumerate()
+            .filter_map(|(c, b)| b.map(|(lo, hi)| (c, lo, hi)))
+            .collect();
+        if levers.is_empty() && !allocate && offboard.is_empty() {
             return Err(OptimizeError::NoLevers);
         }
         let mut template = baseline.clone();
@@ -132,6 +142,7 @@ impl PlanSpace {
         if let Some(s) = &shares {
             scale.extend(std::iter::repeat_n(1.0, s.lower.len()));
         }
+        scale.extend(std::iter::repeat_n(1.0, offboard.len()));
         let factors = Discounting::new(time).factors(time.periods);
         let annuity = (0..k * phases)
             .map(|j| {
@@ -151,10 +162,39 @@ impl PlanSpace {
             phase_periods,
             annuity,
             shares,
+            offboard,
             scale,
             budget,
             uncapped_scale,
         })
+    }
+
+    /// Retention-share coordinates (0 when they are not optimized).
+    pub fn shares_dim(&self) -> usize {
+        self.shares.as_ref().map_or(0, |s| s.lower.len())
+    }
+
+    /// The first off-boarding coordinate.
+    fn offboard_start(&self) -> usize {
+        self.spend_dim() + self.shares_dim()
+    }
+
+    /// The off-boarding coordinates of `x`, clamped to their bounds.
+    fn offboard_point(&self, x: &[f64]) -> Vec<f64> {
+        let start = self.offboard_start();
+        self.offboard
+            .iter()
+            .enumerate()
+            .map(|(k, &(_, lo, hi))| x.get(start + k).copied().unwrap_or(lo).clamp(lo, hi))
+            .collect()
+    }
+
+    /// The template's off-boarding shares of the optimized cohorts, clamped to their bounds.
+    fn template_offboard(&self) -> Vec<f64> {
+        self.offboard
+            .iter()
+            .map(|&(c, lo, hi)| self.template.offboard_share(c).clamp(lo, hi))
+            .collect()
     }
 
     /// Without a budget the spend scale comes from the baseline and the bounds, which may say
@@ -225,7 +265,18 @@ impl PlanSpace {
             plan.set(*lever, SpendSchedule(path), self.channels);
         }
         if self.shares.is_some() {
-            plan.retention_allocation = Some(x[self.spend_dim()..].to_vec());
+            let k = self.spend_dim();
+            plan.retention_allocation = Some(x[k..k + self.shares_dim()].to_vec());
+        }
+        if !self.offboard.is_empty() {
+            let n = plan
+                .offboard
+                .len()
+                .max(self.offboard.iter().map(|o| o.0 + 1).max().unwrap_or(0));
+            plan.offboard.resize(n, 0.0);
+            for (&(c, _, _), share) in self.offboard.iter().zip(self.offboard_point(x)) {
+                plan.offboard[c] = share;
+            }
         }
         plan
     }
@@ -237,14 +288,20 @@ impl PlanSpace {
             y.extend(self.spend.project(&x[self.phase_range(phase)]));
         }
         if let Some(shares) = &self.shares {
-            y.extend(shares.project(&x[self.spend_dim()..]));
+            let k = self.spend_dim();
+            y.extend(shares.project(&x[k..k + self.shares_dim()]));
         }
+        y.extend(self.offboard_point(x));
         y
     }
 
     /// The bounds of coordinate `i`.
     pub fn bounds(&self, i: usize) -> (f64, f64) {
         let n = self.spend_dim();
+        if i >= self.offboard_start() {
+            let (_, lo, hi) = self.offboard[i - self.offboard_start()];
+            return (lo, hi);
+        }
         match &self.shares {
             Some(s) if i >= n => (s.lower[i - n], s.upper[i - n]),
             _ => {
@@ -268,6 +325,7 @@ impl PlanSpace {
         if self.shares.is_some() {
             x.extend(initial_shares(scenario, &self.template));
         }
+        x.extend(self.template_offboard());
         self.project(&x)
     }
 
@@ -282,6 +340,8 @@ impl PlanSpace {
         if self.shares.is_some() {
             x.extend(initial_shares(scenario, &self.template));
         }
+        // Off-boarding starts half-way, so the search sees both directions.
+        x.extend(self.offboard.iter().map(|&(_, lo, hi)| 0.5 * (lo + hi)));
         self.project(&x)
     }
 
@@ -310,7 +370,10 @@ impl PlanSpace {
             }
         }
         if self.shares.is_some() {
-            let mut shares: Vec<f64> = x[k..].iter().map(|s| (s * 1e6).round() / 1e6).collect();
+            let mut shares: Vec<f64> = x[k..k + self.shares_dim()]
+                .iter()
+                .map(|s| (s * 1e6).round() / 1e6)
+                .collect();
             let largest = (0..shares.len())
                 .max_by(|&a, &b| shares[a].total_cmp(&shares[b]))
                 .unwrap_or(0);
@@ -321,6 +384,13 @@ impl PlanSpace {
             shares[largest] = 1.0 - others;
             y.extend(shares);
         }
+        // Off-boarding shares to four decimals (0.01 % of a cohort a period).
+        y.extend(
+            self.offboard_point(x)
+                .into_iter()
+                .zip(&self.offboard)
+                .map(|(v, &(_, lo, hi))| ((v * 1e4).round() / 1e4).clamp(lo, hi)),
+        );
         y
     }
     /// The name of `lever` as written, if it is one of the space's.
@@ -352,13 +422,16 @@ fn initial_shares(scenario: &Scenario, plan: &Plan) -> Vec<f64> {
 }
 
 /// Every lever a plan of `scenario` can spend on: the acquisition levers (`acquisition` or
-/// one per channel) and the other four kinds.
+/// one per channel), retention and the three drivers, and the development and win-back levers
+/// when their sections exist (a plan cannot spend on them otherwise).
 pub fn all_levers(scenario: &Scenario) -> Vec<Lever> {
     let mut levers = match &scenario.acquisition {
         Some(a) => a.levers(),
         None => vec![Lever::Acquisition],
     };
-    levers.extend_from_slice(&Lever::ALL[1..]);
+    levers.extend(Lever::ALL[1..].iter().copied().filter(|l| {
+        !matches!(l, Lever::Development | Lever::Winback) || lever_present(scenario, *l)
+    }));
     levers
 }
 
@@ -371,6 +444,8 @@ pub fn lever_present(scenario: &Scenario, lever: Lever) -> bool {
             .as_ref()
             .is_some_and(|a| !a.single && (i as usize) < a.channels.len()),
         Lever::Retention => scenario.retention_program.is_some(),
+        Lever::Development => scenario.development_program.is_some(),
+        Lever::Winback => scenario.winback.is_some(),
         other => other
             .driver()
             .is_some_and(|d| scenario.drivers[d.index()].is_some()),

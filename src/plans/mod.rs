@@ -5,6 +5,7 @@
 pub mod channels;
 pub mod compare;
 pub mod frontier;
+pub mod levers_seed;
 pub mod parameter_words;
 pub mod sensitivity;
 

@@ -27,6 +27,15 @@ pub fn parameter_label(path: &str, moved: &str) -> String {
         ["retention_program", "response", field] => {
             format!("retention programme: {}", response_words(field))
         }
+        ["development_program", "response", field] => {
+            format!("development programme: {}", response_words(field))
+        }
+        ["development_program", "upgrades", from, to] => {
+            format!("development programme: most extra {from} to {to} upgrades")
+        }
+        ["development_program", field] => format!("development programme: {}", spaced(field)),
+        ["winback", "response", field] => format!("win-back: {}", response_words(field)),
+        ["winback", field] => format!("win-back: {}", spaced(field)),
         ["drivers", driver, rest @ ..] => format!("{driver} driver: {}", driver_words(rest)),
         ["migration", from, to] => format!("migration {from} to {to}"),
         ["shocks", kind, field] => format!("{kind} shocks: {}", spaced(field)),

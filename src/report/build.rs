@@ -127,6 +127,7 @@ pub fn build(
         progress,
     )?;
     drop(simulation);
+    let offboarding = offboarding(scenario, options, &comparison, progress)?;
     let best = best_plan(&comparison, &baseline_name);
     let comparison_section = if scenario.plans.len() > 1 {
         charts.push((
@@ -253,9 +254,46 @@ pub fn build(
             sensitivity,
             simulation_charts,
             base_charts,
+            offboarding,
         },
         charts,
     })
+}
+
+/// Each plan that off-boards a cohort against the same plan keeping it, on the report's runs
+/// ([`crate::plans::levers_seed::offboarding_values`]); the plan's own runs come from the
+/// comparison.
+fn offboarding(
+    scenario: &Scenario,
+    options: &Options,
+    comparison: &compare::Comparison,
+    progress: &mut dyn Progress,
+) -> Result<Vec<(String, crate::plans::levers_seed::OffboardingValue)>, ReportError> {
+    let mut rows = Vec::new();
+    for (index, plan) in scenario.plans.iter().enumerate() {
+        if !plan.offboard.iter().any(|s| *s > 0.0) {
+            continue;
+        }
+        let Some(known) = comparison.plans.iter().find(|p| p.name == plan.name) else {
+            continue;
+        };
+        progress.message(&format!("valuing the off-boarding of plan {}", plan.name));
+        let sim_options = SimOptions {
+            plan: index,
+            runs: options.runs,
+            seed: options.seed,
+            engine: options.engine,
+        };
+        for value in crate::plans::levers_seed::offboarding_values(
+            scenario,
+            plan,
+            &known.runs,
+            &sim_options,
+        )? {
+            rows.push((plan.name.clone(), value));
+        }
+    }
+    Ok(rows)
 }
 
 /// The relative move of the report's sensitivity analysis.

@@ -37,6 +37,8 @@ pub struct ReportData {
     pub simulation_charts: Vec<ChartRef>,
     /// The P(alive) matrix and value distribution of each history-aware cohort.
     pub base_charts: Vec<ChartRef>,
+    /// Per plan and cohort it off-boards, what releasing them is worth ([`super::seed_levers`]).
+    pub offboarding: Vec<(String, crate::plans::levers_seed::OffboardingValue)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -324,6 +324,11 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
             ],
         });
     }
+    groups.extend(super::seed_levers::assumptions(
+        scenario,
+        &period,
+        &|c, p, per| response_curve(c, cur, p, per),
+    ));
     for driver in crate::scenario::Driver::ALL {
         if let Some(d) = &scenario.drivers[driver.index()] {
             groups.push(AssumptionGroup {

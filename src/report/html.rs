@@ -70,6 +70,8 @@ struct Page<'a> {
     cohorts: Vec<(String, String, bool)>,
     channels: Option<ChannelTable>,
     base: Option<Base>,
+    /// The "keep or clear out" sentences, one per plan and off-boarded cohort.
+    offboarding: Vec<String>,
     comparison: Option<Comparison>,
     optimization: Option<Optimization>,
     frontier: Option<Frontier>,
@@ -207,6 +209,7 @@ fn page<'a>(data: &'a ReportData, charts: &[(String, crate::chart::Rendered)]) -
                 .collect(),
             figures: figures(&data.base_charts),
         }),
+        offboarding: super::seed_levers::sentences(data),
         comparison: data.comparison.as_ref().map(|c| Comparison {
             figures: figures(&c.charts),
             plans: c

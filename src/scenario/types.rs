@@ -20,6 +20,10 @@ pub struct Scenario {
     pub cohorts: Vec<Cohort>,
     pub acquisition: Option<Acquisition>,
     pub retention_program: Option<RetentionProgram>,
+    /// `[development_program]` (SPEC §5a): spend that moves customers up the pyramid.
+    pub development_program: Option<DevelopmentProgram>,
+    /// `[winback]` (SPEC §5b): the lapsed pool and the spend that reactivates it.
+    pub winback: Option<Winback>,
     /// Indexed by [`Driver::index`]: value, brand, relationship.
     pub drivers: [Option<DriverParams>; 3],
     /// `migration[from]` lists `(to, probability)` pairs; probabilities of a row sum to ≤ 1.
@@ -287,6 +291,64 @@ pub struct RetentionProgram {
     pub allocation: Option<Vec<f64>>,
 }
 
+/// SPEC §5a: the development programme (the seeds' 发展: cross-selling and add-on selling that
+/// grow iron customers into gold). Its budget is split across cohorts by `allocation` and
+/// evenly over each cohort's active customers; spend s per customer raises each upgrade
+/// migration by `max_extra` × f(s), purchases by `max_purchase_lift` × f(s) (relative) and cuts
+/// churn by `max_churn_reduction` × f(s), f the response curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DevelopmentProgram {
+    pub curve: ResponseCurve,
+    /// Shares of the budget by cohort index (summing to 1), or `None` for "in proportion to
+    /// active customers".
+    pub allocation: Option<Vec<f64>>,
+    /// `upgrades[from]` lists `(to, max_extra)`: the most the programme adds to the per-period
+    /// probability of moving from `from` to `to`; with `[migration]`, each row sums to ≤ 1.
+    pub upgrades: Vec<Vec<(usize, f64)>>,
+    /// Largest relative rise of purchases, ≥ 0 (0 = no cross-selling effect).
+    pub max_purchase_lift: f64,
+    /// Largest fractional cut of churn hazards, in [0, 1] (0 = none).
+    pub max_churn_reduction: f64,
+}
+
+impl DevelopmentProgram {
+    /// The migration row of cohort `from` at response fraction `fraction` = f(s): the base
+    /// `[migration]` row with each upgrade raised by max_extra × fraction (upgrades to cohorts
+    /// the base row lacks are appended, in the order written).
+    pub fn row(&self, base: &[(usize, f64)], from: usize, fraction: f64) -> Vec<(usize, f64)> {
+        let mut row = base.to_vec();
+        for &(to, extra) in self.upgrades.get(from).map_or(&[][..], Vec::as_slice) {
+            match row.iter_mut().find(|(k, _)| *k == to) {
+                Some(entry) => entry.1 += extra * fraction,
+                None => row.push((to, extra * fraction)),
+            }
+        }
+        row
+    }
+}
+
+/// SPEC §5b: win-back of lapsed customers (the seeds' 流失客户). Customers who churn join a
+/// pool per cohort and origin; the budget, split by `allocation` and evenly over each
+/// cohort's pool, reactivates a share `max_reactivation` × f(s) of it per period (s the spend
+/// per lapsed customer); the rest of the pool forgets the brand at rate `decay`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Winback {
+    /// Largest share of a pool reactivated per period, in [0, 1].
+    pub max_reactivation: f64,
+    pub curve: ResponseCurve,
+    /// Shares of the budget by the cohort customers lapsed from (summing to 1), or `None` for
+    /// "in proportion to the pools".
+    pub allocation: Option<Vec<f64>>,
+    /// The cohort reactivated customers re-enter, or `None` for the one they lapsed from.
+    pub reenter: Option<usize>,
+    /// Per reactivated customer, ≥ 0.
+    pub onboarding_cost: f64,
+    /// Share of the pool that forgets the brand (leaves it for good) per period, in [0, 1].
+    pub decay: f64,
+    /// Lapsed customers of each cohort at the start (existing origin); all 0 by default.
+    pub pool: Vec<u64>,
+}
+
 /// The three equity drivers of Rust, Lemon & Zeithaml (2004).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -407,16 +469,25 @@ pub enum Lever {
     Value,
     Brand,
     Relationship,
+    /// `[development_program]` (SPEC §5a).
+    Development,
+    /// `[winback]` (SPEC §5b).
+    Winback,
 }
 
+/// How many lever kinds there are (the length of [`Lever::ALL`], `Plan::spend`, bounds).
+pub const LEVER_KINDS: usize = 7;
+
 impl Lever {
-    /// The five kinds; channels are listed by [`Acquisition::levers`].
-    pub const ALL: [Lever; 5] = [
+    /// The kinds; channels are listed by [`Acquisition::levers`].
+    pub const ALL: [Lever; LEVER_KINDS] = [
         Lever::Acquisition,
         Lever::Retention,
         Lever::Value,
         Lever::Brand,
         Lever::Relationship,
+        Lever::Development,
+        Lever::Winback,
     ];
 
     /// The lever's slot in per-kind arrays (`Plan::spend`, `Optimize::bounds`): every channel
@@ -429,6 +500,8 @@ impl Lever {
             Lever::Value => 2,
             Lever::Brand => 3,
             Lever::Relationship => 4,
+            Lever::Development => 5,
+            Lever::Winback => 6,
         }
     }
 
@@ -441,6 +514,8 @@ impl Lever {
             Lever::Value => "value",
             Lever::Brand => "brand",
             Lever::Relationship => "relationship",
+            Lever::Development => "development",
+            Lever::Winback => "winback",
         }
     }
 
@@ -505,7 +580,7 @@ pub struct Plan {
     pub name: String,
     /// The acquisition slot holds all acquisition spend (the sum of `channels` when those
     /// are given).
-    pub spend: [SpendSchedule; 5],
+    pub spend: [SpendSchedule; LEVER_KINDS],
     /// Per-plan override of `[retention_program].allocation` (used by the optimizer).
     pub retention_allocation: Option<Vec<f64>>,
     /// Spend on each acquisition channel, in channel order; empty means all acquisition spend
@@ -513,9 +588,18 @@ pub struct Plan {
     /// acquisition slot equal to the sum.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<SpendSchedule>,
+    /// `offboard = { cohort = share }` (SPEC §7): the share of each cohort's active customers
+    /// released per period, by cohort index, each in [0, 1]; empty for none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offboard: Vec<f64>,
 }
 
 impl Plan {
+    /// The share of cohort `c` the plan releases per period (0 when it off-boards none).
+    pub fn offboard_share(&self, c: usize) -> f64 {
+        self.offboard.get(c).copied().unwrap_or(0.0)
+    }
+
     /// The implicit plan of a scenario with no `[plans]`: spends nothing.
     pub fn baseline() -> Self {
         Plan {
@@ -523,6 +607,7 @@ impl Plan {
             spend: std::array::from_fn(|_| SpendSchedule::constant(0.0)),
             retention_allocation: None,
             channels: Vec::new(),
+            offboard: Vec::new(),
         }
     }
 
@@ -589,13 +674,18 @@ pub struct Optimize {
     pub objective: Objective,
     /// Per-lever `[min, max]`, indexed by [`Lever::index`]; `None` = `[0, budget or ∞]`.
     /// The acquisition slot bounds the flat block's lever; channels have `channel_bounds`.
-    pub bounds: [Option<(f64, f64)>; 5],
+    pub bounds: [Option<(f64, f64)>; LEVER_KINDS],
     /// Per-channel `[min, max]` (`bounds = { "acquisition.search" = [a, b] }`), in channel
     /// order, or empty for none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channel_bounds: Vec<Option<(f64, f64)>>,
     /// Levers the optimizer may move (default: all present in the scenario).
     pub levers: Vec<Lever>,
+    /// `bounds = { "offboard.<cohort>" = [lo, hi] }`: per cohort, the range of the share
+    /// off-boarded per period that the optimizer may choose (within [0, 1]); `None` keeps the
+    /// baseline plan's share. Empty when no cohort is bounded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offboard_bounds: Vec<Option<(f64, f64)>>,
     pub optimize_retention_allocation: bool,
     /// `phases = "yearly"`: one level per lever per year instead of one constant level.
     pub phases: bool,
@@ -944,6 +1034,53 @@ impl Scenario {
             );
             visit_curve("retention_program.response", &mut program.curve, &mut emit);
         }
+        if let Some(program) = &mut self.development_program {
+            visit_curve(
+                "development_program.response",
+                &mut program.curve,
+                &mut emit,
+            );
+            for (from, row) in program.upgrades.iter_mut().enumerate() {
+                for (to, extra) in row.iter_mut() {
+                    emit(
+                        format!(
+                            "development_program.upgrades.{}.{}",
+                            cohort_names[from], cohort_names[*to]
+                        ),
+                        extra,
+                        Domain::PROBABILITY,
+                    );
+                }
+            }
+            emit(
+                "development_program.max_purchase_lift".into(),
+                &mut program.max_purchase_lift,
+                Domain::NON_NEGATIVE,
+            );
+            emit(
+                "development_program.max_churn_reduction".into(),
+                &mut program.max_churn_reduction,
+                Domain::PROBABILITY,
+            );
+        }
+        if let Some(winback) = &mut self.winback {
+            emit(
+                "winback.response.max_reactivation".into(),
+                &mut winback.max_reactivation,
+                Domain::PROBABILITY,
+            );
+            visit_curve("winback.response", &mut winback.curve, &mut emit);
+            emit(
+                "winback.onboarding_cost".into(),
+                &mut winback.onboarding_cost,
+                Domain::NON_NEGATIVE,
+            );
+            emit(
+                "winback.decay".into(),
+                &mut winback.decay,
+                Domain::PROBABILITY,
+            );
+        }
         for driver in Driver::ALL {
             if let Some(params) = &mut self.drivers[driver.index()] {
                 let base = format!("drivers.{}", driver.name());
@@ -1046,6 +1183,12 @@ impl Scenario {
                 });
             }
         }
+        if self.development_program.is_some() {
+            levers.push(Lever::Development);
+        }
+        if self.winback.is_some() {
+            levers.push(Lever::Winback);
+        }
         levers
     }
 
@@ -1090,6 +1233,7 @@ impl Optimize {
             bounds: Default::default(),
             channel_bounds: Vec::new(),
             levers: scenario.present_levers(),
+            offboard_bounds: Vec::new(),
             optimize_retention_allocation: false,
             phases: false,
             hurdle: None,
@@ -1146,6 +1290,8 @@ impl Scenario {
             cohorts,
             acquisition: None,
             retention_program: None,
+            development_program: None,
+            winback: None,
             drivers: [None, None, None],
             migration: vec![Vec::new(); n],
             shocks: Shocks::default(),

@@ -38,8 +38,8 @@ pub fn exact_strata(periods: u32) -> usize {
 
 /// The range of the churn hazard multiplier h_{c,t} (SPEC §3 step 5) a scenario plausibly
 /// reaches for one cohort: churn shocks four standard deviations either way, the retention
-/// programme's full churn reduction, and every driver at full lift in whichever direction its
-/// retention effect moves churn.
+/// and development programmes' full churn reductions, and every driver at full lift in
+/// whichever direction its retention effect moves churn.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HazardRange {
     pub low: f64,
@@ -65,7 +65,11 @@ impl HazardRange {
         let programme = scenario
             .retention_program
             .as_ref()
-            .map_or(1.0, |p| (1.0 - p.max_churn_reduction).max(0.0));
+            .map_or(1.0, |p| (1.0 - p.max_churn_reduction).max(0.0))
+            * scenario
+                .development_program
+                .as_ref()
+                .map_or(1.0, |p| (1.0 - p.max_churn_reduction).max(0.0));
         HazardRange {
             low: programme * (down - shock).exp(),
             high: (up + shock).exp(),

@@ -43,7 +43,7 @@ use crate::model::dist::{
 use crate::model::quadrature::QuadratureRule;
 use crate::scenario::{Cohort, ExistingBase, OrderValue, Purchases, Retention, Scenario};
 use crate::sim::approx::{self, ChurnStrata, DropoutStrata, HazardRange, PurchaseLaw, ValueStrata};
-use crate::sim::period::{EXISTING, GroupTotals, NEW, Population, run_periods};
+use crate::sim::period::{Departure, EXISTING, GroupTotals, Leavers, NEW, Population, run_periods};
 use crate::sim::rng::{SimRng, Stream, stream};
 use crate::sim::setup::RunSetup;
 use crate::sim::{RunResult, SimError};
@@ -520,8 +520,9 @@ struct Strata<'a> {
     touched: Vec<usize>,
     count: [Vec<u64>; 2],
     rate: [Vec<f64>; 2],
-    /// `(destination, per-period probability)`; the rest stay.
-    migration: Vec<(usize, f64)>,
+    /// BG/NBD dropouts of this period's purchases, by origin, until the churn step counts
+    /// them.
+    dropped: [u64; 2],
     /// Scratch, reused every period: probabilities of [leave, move to each destination,
     /// stay]; entry counts; per value node customers, rates, orders and Poisson means; the
     /// categories of dropouts' orders.
@@ -544,23 +545,6 @@ impl<'a> Strata<'a> {
         let cohort = &scenario.cohorts[c];
         let dropout =
             matches!(cohort.retention, Retention::Dropout { .. }).then(|| purchase_law(cohort));
-        let mut cumulative = 0.0;
-        let migration: Vec<(usize, f64)> = scenario
-            .migration
-            .get(c)
-            .map(|row| {
-                row.iter()
-                    .map(|&(to, p)| {
-                        // Rows drawn under [uncertainty] may exceed one; cap like the customer
-                        // engine's cumulative thresholds.
-                        let capped = p.min(1.0 - cumulative).max(0.0);
-                        cumulative += capped;
-                        (to, capped)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let outcomes = migration.len() + 2;
         let strata = layout.propensity.len();
         let value_nodes = layout.values.scales.len();
         Strata {
@@ -570,9 +554,9 @@ impl<'a> Strata<'a> {
             touched: Vec::new(),
             count: [vec![0; strata], vec![0; strata]],
             rate: [vec![0.0; strata], vec![0.0; strata]],
-            migration,
-            outcome_probs: vec![0.0; outcomes],
-            outcome_counts: vec![0; outcomes],
+            dropped: [0, 0],
+            outcome_probs: Vec::new(),
+            outcome_counts: Vec::new(),
             entry_counts: vec![0; strata],
             by_value: vec![(0, 0.0); value_nodes],
             orders_by_value: vec![0; value_nodes],
@@ -746,6 +730,7 @@ impl<'a> Strata<'a> {
             };
             self.orders_by_value[l] += placed;
             self.count[origin][j] = n - dropouts;
+            self.dropped[origin] += dropouts;
         }
         for l in 0..self.orders_by_value.len() {
             let orders = self.orders_by_value[l] + poisson(rng, self.by_value[l].1);
@@ -755,17 +740,46 @@ impl<'a> Strata<'a> {
         totals
     }
 
-    /// Steps 5–6 for every stratum: one multinomial over (leave, move to each destination,
-    /// stay) per stratum and origin; movers are added to `arrivals`.
-    fn churn_and_migrate(&mut self, hazard: f64, rng: &mut SimRng, arrivals: &mut [[u64; 2]]) {
+    /// Steps 5–6 for every stratum: one multinomial over (churn, move to each destination,
+    /// stay, release) per stratum and origin, with probabilities q, (1 − q)(1 − r)·p_k,
+    /// (1 − q)(1 − r)(1 − Σp) and (1 − q)·r for churn probability q, release share r and the
+    /// period's migration row p; movers are added to `arrivals`. Returns who left (BG/NBD
+    /// dropouts of the period's purchases count as churned). Without release the last
+    /// category has probability 0 and the draws are those of (churn, moves, stay).
+    fn churn_and_migrate(
+        &mut self,
+        departure: Departure<'_>,
+        rng: &mut SimRng,
+        arrivals: &mut [[u64; 2]],
+    ) -> Leavers {
         let s = self;
+        let mut leavers = Leavers {
+            churned: std::mem::take(&mut s.dropped),
+            ..Leavers::default()
+        };
+        // Rows drawn under [uncertainty] may exceed one; cap like the customer engine's
+        // cumulative thresholds.
+        let mut cumulative = 0.0;
+        let migration: Vec<(usize, f64)> = departure
+            .migration
+            .iter()
+            .map(|&(to, p)| {
+                let capped = p.min(1.0 - cumulative).max(0.0);
+                cumulative += capped;
+                (to, capped)
+            })
+            .collect();
+        let release = departure.release.clamp(0.0, 1.0);
         // BG/NBD dropouts left while purchasing; there is no per-period churn.
         let churn = s.dropout.is_none();
-        if !churn && s.migration.is_empty() {
-            return;
+        if !churn && migration.is_empty() && release == 0.0 {
+            return leavers;
         }
         let nbd = s.nbd();
-        let moves = s.migration.len();
+        let moves = migration.len();
+        s.outcome_probs.resize(moves + 3, 0.0);
+        s.outcome_counts.resize(moves + 3, 0);
+        let moving: f64 = migration.iter().map(|(_, p)| p).sum();
         for origin in [EXISTING, NEW] {
             for j in 0..s.layout.propensity.len() {
                 let n = s.count[origin][j];
@@ -773,22 +787,24 @@ impl<'a> Strata<'a> {
                     continue;
                 }
                 let leave = if churn {
-                    (s.layout.propensity[j] * hazard).min(1.0)
+                    (s.layout.propensity[j] * departure.hazard).min(1.0)
                 } else {
                     0.0
                 };
+                let kept = (1.0 - leave) * (1.0 - release);
                 s.outcome_probs[0] = leave;
-                let mut moving = 0.0;
-                for (d, &(_, p)) in s.migration.iter().enumerate() {
-                    s.outcome_probs[1 + d] = (1.0 - leave) * p;
-                    moving += p;
+                for (d, &(_, p)) in migration.iter().enumerate() {
+                    s.outcome_probs[1 + d] = kept * p;
                 }
-                s.outcome_probs[moves + 1] = ((1.0 - leave) * (1.0 - moving)).max(0.0);
+                s.outcome_probs[moves + 1] = (kept * (1.0 - moving)).max(0.0);
+                s.outcome_probs[moves + 2] = (1.0 - leave) * release;
                 multinomial(rng, n, &s.outcome_probs, &mut s.outcome_counts);
                 let stay = s.outcome_counts[moves + 1];
-                for (d, &(to, _)) in s.migration.iter().enumerate() {
+                for (d, &(to, _)) in migration.iter().enumerate() {
                     arrivals[to][origin] += s.outcome_counts[1 + d];
                 }
+                leavers.churned[origin] += s.outcome_counts[0];
+                leavers.released[origin] += s.outcome_counts[moves + 2];
                 if let Some((shape, _)) = nbd {
                     // Gamma–Dirichlet: the stayers are a random subset of the stratum, so
                     // their total rate is the total × Beta(stay·k, (n − stay)·k).
@@ -798,6 +814,7 @@ impl<'a> Strata<'a> {
                 s.count[origin][j] = stay;
             }
         }
+        leavers
     }
 }
 
@@ -1234,11 +1251,21 @@ impl Population for CohortPopulation<'_> {
         totals
     }
 
-    fn churn_and_migrate(&mut self, c: usize, hazard: f64, rng: &mut SimRng) {
-        self.strata[c].churn_and_migrate(hazard, rng, &mut self.arrivals);
+    fn churn_and_migrate(
+        &mut self,
+        c: usize,
+        departure: Departure<'_>,
+        rng: &mut SimRng,
+    ) -> Leavers {
+        let mut leavers = self.strata[c].churn_and_migrate(departure, rng, &mut self.arrivals);
         for s in self.posterior[c].iter_mut() {
-            s.churn_and_migrate(hazard, rng, &mut self.arrivals);
+            let more = s.churn_and_migrate(departure, rng, &mut self.arrivals);
+            for origin in [EXISTING, NEW] {
+                leavers.churned[origin] += more.churned[origin];
+                leavers.released[origin] += more.released[origin];
+            }
         }
+        leavers
     }
 
     fn settle_migration(&mut self, rng: &mut SimRng) -> Vec<u64> {

@@ -12,7 +12,7 @@ use rand::RngExt;
 
 use crate::model::dist::{beta, binomial, gamma, poisson};
 use crate::scenario::{Cohort, OrderValue, Purchases, Retention, Scenario};
-use crate::sim::period::{EXISTING, GroupTotals, NEW, Population, run_periods};
+use crate::sim::period::{Departure, EXISTING, GroupTotals, Leavers, NEW, Population, run_periods};
 use crate::sim::rng::{SimRng, Stream, stream};
 use crate::sim::setup::RunSetup;
 use crate::sim::{RunResult, SimError};
@@ -41,26 +41,23 @@ struct CohortPlan<'a> {
     dropout: bool,
     /// Order values need each customer's own scale (customer_cv or Gamma-Gamma).
     own_value_scale: bool,
-    /// Cumulative migration thresholds `(destination, cumulative probability)`.
-    migration: Vec<(usize, f64)>,
+}
+
+/// Cumulative migration thresholds `(destination, cumulative probability)` of a row, each
+/// capped at one (rows drawn under `[uncertainty]` may exceed it).
+fn cumulative_row(row: &[(usize, f64)]) -> Vec<(usize, f64)> {
+    let mut cumulative = 0.0;
+    row.iter()
+        .map(|&(to, p)| {
+            cumulative = (cumulative + p).min(1.0);
+            (to, cumulative)
+        })
+        .collect()
 }
 
 impl<'a> CohortPlan<'a> {
     fn new(scenario: &'a Scenario, index: usize) -> Self {
         let cohort = &scenario.cohorts[index];
-        let mut cumulative = 0.0;
-        let migration = scenario
-            .migration
-            .get(index)
-            .map(|row| {
-                row.iter()
-                    .map(|&(to, p)| {
-                        cumulative = (cumulative + p).min(1.0);
-                        (to, cumulative)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         CohortPlan {
             cohort,
             dropout: matches!(cohort.retention, Retention::Dropout { .. }),
@@ -68,7 +65,6 @@ impl<'a> CohortPlan<'a> {
                 cohort.order_value,
                 OrderValue::HeterogeneousGamma { .. } | OrderValue::GammaGamma { .. }
             ),
-            migration,
         }
     }
 
@@ -258,30 +254,44 @@ impl Population for CustomerPopulation<'_> {
         totals
     }
 
-    fn churn_and_migrate(&mut self, c: usize, hazard: f64, rng: &mut SimRng) {
+    fn churn_and_migrate(
+        &mut self,
+        c: usize,
+        departure: Departure<'_>,
+        rng: &mut SimRng,
+    ) -> Leavers {
+        let migration = cumulative_row(departure.migration);
+        let mut leavers = Leavers::default();
         for origin in [EXISTING, NEW] {
-            if let Retention::Rate { rate } = self.cohorts[c].cohort.retention {
+            let step = Step {
+                migration: &migration,
+                release: departure.release.clamp(0.0, 1.0),
+                origin,
+            };
+            let left = if let Retention::Rate { rate } = self.cohorts[c].cohort.retention {
                 churn_and_migrate_homogeneous(
                     &self.cohorts,
-                    c,
-                    origin,
-                    ((1.0 - rate) * hazard).min(1.0),
+                    ((1.0 - rate) * departure.hazard).min(1.0),
+                    &step,
                     &mut self.groups[c][origin],
                     &mut self.arrivals,
                     rng,
-                );
-                continue;
-            }
-            churn_and_migrate(
-                &self.cohorts,
-                c,
-                origin,
-                &mut self.groups[c][origin],
-                &mut self.arrivals,
-                rng,
-                hazard,
-            );
+                )
+            } else {
+                churn_and_migrate(
+                    &self.cohorts[c],
+                    &self.cohorts,
+                    &step,
+                    &mut self.groups[c][origin],
+                    &mut self.arrivals,
+                    rng,
+                    departure.hazard,
+                )
+            };
+            leavers.churned[origin] = left[0];
+            leavers.released[origin] = left[1];
         }
+        leavers
     }
 
     fn settle_migration(&mut self, _rng: &mut SimRng) -> Vec<u64> {
@@ -376,33 +386,51 @@ fn purchases(
     totals
 }
 
-/// Churn and migration of a group whose customers all leave with the same probability `leave`
-/// (`{ rate }` retention): the gaps between customers to whom something happens (leaving or
-/// moving, probability e = leave + (1 − leave)·Σ migration) are i.i.d. Geometric(e), so the
-/// engine jumps from one such customer to the next with one draw (inversion,
-/// ⌊ln U / ln(1 − e)⌋) and decides what happens with one more. Exact, and far cheaper than a
-/// uniform per customer when e is small.
+/// One origin group's step 5–6 of a period: the cumulative migration row, the share of
+/// stayers released, and the origin movers keep.
+struct Step<'m> {
+    migration: &'m [(usize, f64)],
+    release: f64,
+    origin: usize,
+}
+
+/// Churn, release and migration of a group whose customers all churn with the same
+/// probability `churn` (`{ rate }` retention): a customer leaves with probability
+/// leave = churn + (1 − churn)·release, and the gaps between customers to whom something
+/// happens (leaving or moving, probability e = leave + (1 − leave)·Σ migration) are i.i.d.
+/// Geometric(e), so the engine jumps from one such customer to the next with one draw
+/// (inversion, ⌊ln U / ln(1 − e)⌋) and decides what happens with one more: u·e below churn
+/// churns, below leave is released, else moves. Exact, and far cheaper than a uniform per
+/// customer when e is small. Returns [churned, released].
 fn churn_and_migrate_homogeneous(
     cohorts: &[CohortPlan<'_>],
-    c: usize,
-    origin: usize,
-    leave: f64,
+    churn: f64,
+    step: &Step<'_>,
     customers: &mut Vec<Customer>,
     arrivals: &mut Groups,
     rng: &mut SimRng,
-) {
-    let plan = &cohorts[c];
-    let moving = plan
+) -> [u64; 2] {
+    let moving = step
         .migration
         .last()
         .map_or(0.0, |&(_, cumulative)| cumulative);
+    let leave = churn + (1.0 - churn) * step.release;
     let event = leave + (1.0 - leave) * moving;
+    let mut left = [0u64; 2];
     if event <= 0.0 {
-        return;
+        return left;
     }
     if leave >= 1.0 {
+        let n = customers.len() as u64;
+        if churn >= 1.0 {
+            left[0] = n;
+        } else {
+            // Every stayer is released; who churned first is one binomial.
+            left[0] = binomial(rng, n, churn);
+            left[1] = n - left[0];
+        }
         customers.clear();
-        return;
+        return left;
     }
     let log_no_event = (-event).ln_1p();
     let n = customers.len();
@@ -425,42 +453,48 @@ fn churn_and_migrate_homogeneous(
         if next >= n {
             break;
         }
-        // Something happens to customer `next`: leave, or move.
+        // Something happens to customer `next`: churn, release, or move.
         let u = rng.random::<f64>() * event;
-        if u >= leave {
+        if u < churn {
+            left[0] += 1;
+        } else if u < leave {
+            left[1] += 1;
+        } else {
             let v = (u - leave) / (1.0 - leave);
-            let to = plan
+            let to = step
                 .migration
                 .iter()
                 .find(|(_, cumulative)| v < *cumulative)
-                .or(plan.migration.last())
+                .or(step.migration.last())
                 .map(|&(to, _)| to);
             if let Some(to) = to {
-                arrivals[to][origin].push(cohorts[to].draw(rng));
+                arrivals[to][step.origin].push(cohorts[to].draw(rng));
             }
         }
         read = next + 1;
     }
     customers.truncate(write);
+    left
 }
 
-/// Churn (step 5) and migration (6) of one origin group, with one uniform per customer: a
-/// customer with churn probability q = min(1, θ·h) leaves when u < q; otherwise (u − q)/(1 − q) is again
-/// uniform on [0, 1) and chooses the migration destination, if any.
+/// Churn (step 5), release and migration (6) of one origin group, with one uniform per
+/// customer: a customer with churn probability q = min(1, θ·h) churns when u < q, is released
+/// when u < leave = q + (1 − q)·release; otherwise (u − leave)/(1 − leave) is again uniform on
+/// [0, 1) and chooses the migration destination, if any. Returns [churned, released].
 fn churn_and_migrate(
+    plan: &CohortPlan<'_>,
     cohorts: &[CohortPlan<'_>],
-    c: usize,
-    origin: usize,
+    step: &Step<'_>,
     customers: &mut Vec<Customer>,
     arrivals: &mut Groups,
     rng: &mut SimRng,
     hazard: f64,
-) {
-    let plan = &cohorts[c];
+) -> [u64; 2] {
     let mut kept = 0;
+    let mut left = [0u64; 2];
     for index in 0..customers.len() {
         let customer = customers[index];
-        let leave = if plan.dropout {
+        let churn = if plan.dropout {
             // Dropout was decided at purchase time (marked +∞); no per-period churn.
             if customer.churn.is_infinite() {
                 1.0
@@ -470,18 +504,21 @@ fn churn_and_migrate(
         } else {
             (customer.churn * hazard).min(1.0)
         };
-        if leave >= 1.0 {
+        if churn >= 1.0 {
+            left[0] += 1;
             continue;
         }
-        let needs_draw = leave > 0.0 || !plan.migration.is_empty();
+        let leave = churn + (1.0 - churn) * step.release;
+        let needs_draw = leave > 0.0 || !step.migration.is_empty();
         let u: f64 = if needs_draw { rng.random() } else { 1.0 };
         if u < leave {
+            left[usize::from(u >= churn)] += 1;
             continue;
         }
-        if !plan.migration.is_empty() {
+        if !step.migration.is_empty() {
             let v = (u - leave) / (1.0 - leave);
-            if let Some(&(to, _)) = plan.migration.iter().find(|(_, cum)| v < *cum) {
-                arrivals[to][origin].push(cohorts[to].draw(rng));
+            if let Some(&(to, _)) = step.migration.iter().find(|(_, cum)| v < *cum) {
+                arrivals[to][step.origin].push(cohorts[to].draw(rng));
                 continue;
             }
         }
@@ -489,6 +526,7 @@ fn churn_and_migrate(
         kept += 1;
     }
     customers.truncate(kept);
+    left
 }
 
 #[cfg(test)]

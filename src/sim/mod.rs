@@ -7,6 +7,7 @@
 pub mod approx;
 pub mod cohort;
 pub mod customer;
+pub mod levers;
 pub mod period;
 pub mod rng;
 pub mod setup;
@@ -104,6 +105,20 @@ pub struct PeriodRun {
     pub revenue: f64,
     /// Discounted CE of periods 1..=t.
     pub cumulative_ce: f64,
+    /// Lapsed customers in the win-back pool at the start of the period (SPEC §5b).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lapsed: f64,
+    /// Customers reactivated from the pool in the period.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reactivated: f64,
+    /// Customers released by off-boarding at the end of the period (SPEC §7).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub released: f64,
+}
+
+/// For `skip_serializing_if`: fields of the pyramid levers stay out of results that lack them.
+pub fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// The runs of one simulation, in run order, with the engine that made them.

@@ -5,6 +5,7 @@
 
 use crate::model::dist::{binomial_by_inversion, multinomial_by_inversion, poisson};
 use crate::scenario::{DriverEffect, Lever, Scenario};
+use crate::sim::levers::{LapsedPool, development};
 use crate::sim::rng::{Event, SimRng, event_stream, run_key};
 use crate::sim::setup::RunSetup;
 use crate::sim::{ChannelRun, CohortRun, PeriodRun, RunResult, SimError};
@@ -22,6 +23,28 @@ pub struct GroupTotals {
     pub revenue: f64,
 }
 
+/// What steps 5–6 do to one cohort in one period.
+#[derive(Debug, Clone, Copy)]
+pub struct Departure<'r> {
+    /// The churn hazard multiplier h_{c,t}.
+    pub hazard: f64,
+    /// The share of customers who did not churn that the plan releases (off-boards, SPEC §7)
+    /// before migration, in [0, 1].
+    pub release: f64,
+    /// The period's migration row `(to, probability)` (SPEC §3, raised by the development
+    /// programme, §5a).
+    pub migration: &'r [(usize, f64)],
+}
+
+/// Who left a cohort in one period, by origin.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Leavers {
+    /// Churned (or, under BG/NBD, dropped out): they join the lapsed pool (SPEC §5b).
+    pub churned: [u64; 2],
+    /// Released by off-boarding: gone for good.
+    pub released: [u64; 2],
+}
+
 /// How an engine holds a run's customers.
 pub trait Population {
     /// Active customers of cohort `c`, by origin.
@@ -37,9 +60,16 @@ pub trait Population {
         hazard: f64,
         rng: &mut SimRng,
     ) -> [GroupTotals; 2];
-    /// Steps 5–6: churn with hazard multiplier `hazard`, then migration. Movers are held until
-    /// [`Population::settle_migration`].
-    fn churn_and_migrate(&mut self, c: usize, hazard: f64, rng: &mut SimRng);
+    /// Steps 5–6: churn with hazard multiplier `departure.hazard`, release of a share of those
+    /// who stay, then migration by `departure.migration`. Movers are held until
+    /// [`Population::settle_migration`]. Returns who left, counting BG/NBD dropouts of this
+    /// period's purchases as churned.
+    fn churn_and_migrate(
+        &mut self,
+        c: usize,
+        departure: Departure<'_>,
+        rng: &mut SimRng,
+    ) -> Leavers;
     /// Movers join their destinations; returns how many entered each cohort.
     fn settle_migration(&mut self, rng: &mut SimRng) -> Vec<u64>;
     /// Refuses to go on when the population has outgrown the engine.
@@ -68,6 +98,8 @@ pub fn run_periods<P: Population>(
         ..RunResult::default()
     };
     let mut referred_next = vec![0u64; n_cohorts];
+    let mut lapsed = LapsedPool::new(scenario);
+    let mut churned = vec![[0u64; 2]; n_cohorts];
     let mut cumulative = 0.0;
     let headcount = |p: &P, c: usize| p.active(c).iter().sum::<u64>();
 
@@ -88,12 +120,33 @@ pub fn run_periods<P: Population>(
                 population.enter(c, NEW, n, &mut rng);
             }
         }
+        // 1c. Win-back of the lapsed pool (SPEC §5b).
+        let lapsed_before = lapsed.total();
+        let reactivation = match &scenario.winback {
+            Some(winback) => {
+                let mut entered = vec![0.0; n_cohorts];
+                let done = lapsed.reactivate(
+                    winback,
+                    spend[Lever::Winback.index()],
+                    t,
+                    key,
+                    population,
+                    &mut entered,
+                );
+                for (cohort, n) in result.cohorts.iter_mut().zip(entered) {
+                    cohort.entered += n;
+                }
+                done
+            }
+            None => Default::default(),
+        };
         population.check_size(run, t)?;
         let active: Vec<u64> = (0..n_cohorts).map(|c| headcount(population, c)).collect();
         for (cohort, &n) in result.cohorts.iter_mut().zip(&active) {
             cohort.active.push(n as f64);
         }
         let retention_spent = retention_allocation(setup, spend[Lever::Retention.index()], &active);
+        let developed = development(setup, spend[Lever::Development.index()], &active);
 
         let mut period = PeriodRun {
             active: active.iter().sum::<u64>() as f64,
@@ -112,14 +165,18 @@ pub fn run_periods<P: Population>(
                         .map_or(0.0, |p| cohort.sensitivity[d] * pick(&p.effect))
                 })
             };
-            let purchase_multiplier =
-                setup.demand[i] * setup.path.multiplier(t, effects(|e| e.purchases));
+            let develop = &developed[c];
+            let purchase_multiplier = setup.demand[i]
+                * setup.path.multiplier(t, effects(|e| e.purchases))
+                * develop.purchases;
             let spend_per_customer = retention_spent[c] / active[c] as f64;
             let lift = scenario.retention_program.as_ref().map_or(0.0, |p| {
                 p.max_churn_reduction * p.curve.fraction(spend_per_customer)
             });
-            let hazard =
-                (1.0 - lift) * setup.churn[i] * setup.path.multiplier(t, effects(|e| -e.retention));
+            let hazard = (1.0 - lift)
+                * setup.churn[i]
+                * setup.path.multiplier(t, effects(|e| -e.retention))
+                * develop.hazard;
 
             // 2. Purchases, 3. value.
             let groups = population.purchase(
@@ -137,11 +194,13 @@ pub fn run_periods<P: Population>(
                 let customers = group.customers as f64;
                 let margin = cohort.margin * group.revenue;
                 let retention = customers * spend_per_customer;
-                let value = margin + customers * net_extra - retention;
+                let developing = customers * develop.per_customer;
+                let value = margin + customers * net_extra - retention - developing;
                 result.components.purchase_margin += disc * margin;
                 result.components.extra_value += disc * customers * cohort.extra_value.total();
                 result.components.cost_to_serve -= disc * customers * cohort.cost_to_serve;
                 result.components.retention -= disc * retention;
+                result.components.development -= disc * developing;
                 if origin == EXISTING {
                     result.origin.existing += disc * value;
                 } else {
@@ -160,8 +219,26 @@ pub fn run_periods<P: Population>(
                     cohort.referrals * active[c] as f64,
                 );
             }
-            // 5. Churn, 6. migration.
-            population.churn_and_migrate(c, hazard, &mut event_stream(key, Event::Churn, t, c));
+            // 5. Churn, release (off-boarding), 6. migration.
+            let departure = Departure {
+                hazard,
+                release: setup.plan.offboard_share(c),
+                migration: develop
+                    .migration
+                    .as_deref()
+                    .unwrap_or(&scenario.migration[c]),
+            };
+            let leavers = population.churn_and_migrate(
+                c,
+                departure,
+                &mut event_stream(key, Event::Churn, t, c),
+            );
+            churned[c] = leavers.churned;
+            period.released += (leavers.released[0] + leavers.released[1]) as f64;
+        }
+        if let Some(winback) = &scenario.winback {
+            lapsed.settle(winback, &churned, t, key);
+            churned.iter_mut().for_each(|n| *n = [0, 0]);
         }
         let mut migration_rng = event_stream(key, Event::Migration, t, 0);
         for (c, moved) in population
@@ -178,7 +255,22 @@ pub fn run_periods<P: Population>(
         result.components.onboarding -= disc * onboarding;
         result.components.drivers -= disc * driver_spend;
         result.origin.new -= disc * (acquisition_spend + onboarding);
-        cumulative += disc * (period_value - acquisition_spend - onboarding - driver_spend);
+        let [back_existing, back_new] =
+            [EXISTING, NEW].map(|o| reactivation.spend[o] + reactivation.onboarding[o]);
+        result.components.winback -= disc * (reactivation.spend[0] + reactivation.spend[1]);
+        result.components.onboarding -=
+            disc * (reactivation.onboarding[0] + reactivation.onboarding[1]);
+        result.origin.existing -= disc * back_existing;
+        result.origin.new -= disc * back_new;
+        period.lapsed = lapsed_before as f64;
+        period.reactivated = reactivation.customers as f64;
+        cumulative += disc
+            * (period_value
+                - acquisition_spend
+                - onboarding
+                - driver_spend
+                - back_existing
+                - back_new);
         period.cumulative_ce = cumulative;
         result.periods.push(period);
     }

@@ -48,6 +48,12 @@ pub enum Event {
     Churn = 21,
     /// Traits of the customers who migrated into their new cohorts at the end of period t.
     Migration = 22,
+    /// Win-back: reactivations from cohort c's lapsed pool in period t (SPEC §5b).
+    Winback = 23,
+    /// Traits of the customers reactivated from cohort c's pool in period t.
+    WinbackTraits = 24,
+    /// Win-back: the decay of cohort c's lapsed pool at the end of period t.
+    LapsedDecay = 25,
 }
 
 /// The key of run `run` under `seed`, from which its event streams are derived.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::describe::{Z95, mean, sample_sd};
 
 /// The paired difference A − B over runs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct PairedDifference {
     /// Mean of the per-run differences A − B.
     pub mean: f64,

@@ -56,6 +56,8 @@ pub fn summarize_labelled(labels: &SummaryLabels, simulation: &Simulation) -> Si
         onboarding: component(&|c| c.onboarding),
         retention: component(&|c| c.retention),
         drivers: component(&|c| c.drivers),
+        development: component(&|c| c.development),
+        winback: component(&|c| c.winback),
     };
     let origin = Origin {
         existing: mean(&column(&|r| r.origin.existing)),
@@ -106,5 +108,6 @@ pub fn summarize_labelled(labels: &SummaryLabels, simulation: &Simulation) -> Si
         approximations: simulation.approximations.clone(),
         channels: Vec::new(),
         existing_base: Vec::new(),
+        offboarding: Vec::new(),
     }
 }

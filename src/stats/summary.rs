@@ -27,6 +27,11 @@ pub struct SimulationSummary {
     /// (SPEC §12 `existing_base`); absent from the JSON when no cohort has a `history`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub existing_base: Vec<crate::fit::base_value::CohortBaseValue>,
+    /// Per cohort the plan off-boards (SPEC §7, §13): what serving a customer earns or loses
+    /// and what releasing them adds ([`crate::plans::levers_seed`]); absent without
+    /// off-boarding and in merges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offboarding: Vec<crate::plans::levers_seed::OffboardingValue>,
 }
 
 /// One channel's customers, costs and value under one plan; money discounted to period 0.
@@ -94,6 +99,9 @@ impl SimulationSummary {
         if c.drivers != 0.0 {
             rows.push(row("driver spend (no cohort)", c.drivers, false));
         }
+        if c.winback != 0.0 {
+            rows.push(row("win-back spend (no cohort)", c.winback, false));
+        }
         rows.push(row("customer equity", self.customer_equity.mean, true));
         rows
     }
@@ -128,6 +136,12 @@ pub struct Components {
     pub onboarding: f64,
     pub retention: f64,
     pub drivers: f64,
+    /// Development programme spend (SPEC §5a); absent from results without it.
+    #[serde(default, skip_serializing_if = "crate::sim::is_zero")]
+    pub development: f64,
+    /// Win-back spend (SPEC §5b); reactivated customers' onboarding is in `onboarding`.
+    #[serde(default, skip_serializing_if = "crate::sim::is_zero")]
+    pub winback: f64,
 }
 
 /// Discounted mean CE by origin. `existing` is the value the initial base generates (margin,

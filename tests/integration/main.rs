@@ -15,6 +15,7 @@ mod hessian;
 mod history;
 mod interrupt;
 mod levers_from_data;
+mod levers_seed;
 mod optimizer;
 mod plans;
 mod polish;

@@ -73,7 +73,8 @@ fn bd_scenario() -> Scenario {
     scenario.optimize = Some(Optimize {
         budget: Some(BUDGET),
         objective: Objective::Mean,
-        bounds: [None; 5],
+        bounds: [None; ceq::scenario::LEVER_KINDS],
+        offboard_bounds: Vec::new(),
         channel_bounds: Vec::new(),
         levers: vec![Lever::Acquisition, Lever::Retention],
         optimize_retention_allocation: false,

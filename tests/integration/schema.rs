@@ -124,6 +124,11 @@ fn matches(pattern: &str, text: &str) -> bool {
         "^(acquisition\\.)?[A-Za-z0-9_-]+$" => {
             name_like(text.strip_prefix("acquisition.").unwrap_or(text))
         }
+        "^((acquisition|offboard)\\.)?[A-Za-z0-9_-]+$" => name_like(
+            text.strip_prefix("acquisition.")
+                .or_else(|| text.strip_prefix("offboard."))
+                .unwrap_or(text),
+        ),
         other => panic!("pattern {other} not supported"),
     }
 }

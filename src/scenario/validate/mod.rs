@@ -13,6 +13,7 @@
 
 mod cohorts;
 mod history;
+mod levers_seed;
 mod market;
 mod plans;
 mod read;
@@ -38,6 +39,8 @@ const TOP_KEYS: &[&str] = &[
     "cohorts",
     "acquisition",
     "retention_program",
+    "development_program",
+    "winback",
     "drivers",
     "migration",
     "shocks",
@@ -110,6 +113,10 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
         Some(f) => market::migration(ctx, &f, &names),
         None => Some(vec![Vec::new(); names.0.len()]),
     };
+    let development_program = optional(&top, "development_program", |f| {
+        levers_seed::development_program(ctx, f, &names, migration.as_deref())
+    });
+    let winback = optional(&top, "winback", |f| levers_seed::winback(ctx, f, &names));
     let shocks = match top.get("shocks") {
         Some(f) => market::shocks(ctx, &f),
         None => Some(Shocks::default()),
@@ -125,6 +132,8 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
             None => plans::Channels::Unknown,
         },
         retention: top.get("retention_program").is_some(),
+        development: top.get("development_program").is_some(),
+        winback: top.get("winback").is_some(),
         drivers: Driver::ALL.map(|d| {
             drivers.as_ref().is_some_and(|ds| ds[d.index()].is_some()) || driver_written(&top, d)
         }),
@@ -133,7 +142,9 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
         Some(f) => plans::plans(ctx, &f, &names, &present),
         None => Some(vec![Plan::baseline()]),
     };
-    let optimize = optional(&top, "optimize", |f| plans::optimize(ctx, f, &present));
+    let optimize = optional(&top, "optimize", |f| {
+        plans::optimize(ctx, f, &present, &names)
+    });
 
     // The uncertainty paths are checked against the scenario they would modify, so build it
     // first (when everything else is valid).
@@ -151,6 +162,8 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
             cohorts: cohort_list?.cohorts?,
             acquisition: acquisition?,
             retention_program: retention_program?,
+            development_program: development_program?,
+            winback: winback?,
             drivers: drivers?,
             migration: migration?,
             shocks: shocks?,

@@ -17,6 +17,8 @@ pub struct Present {
     /// How acquisition spend is written in plans and `[optimize]`.
     pub channels: Channels,
     pub retention: bool,
+    pub development: bool,
+    pub winback: bool,
     pub drivers: [bool; 3],
 }
 
@@ -29,6 +31,8 @@ impl Present {
                 _ => false,
             },
             Lever::Retention => self.retention,
+            Lever::Development => self.development,
+            Lever::Winback => self.winback,
             other => other.driver().is_some_and(|d| self.drivers[d.index()]),
         }
     }
@@ -38,6 +42,8 @@ impl Present {
         match lever {
             Lever::Acquisition | Lever::Channel(_) => "[acquisition]".to_string(),
             Lever::Retention => "[retention_program]".to_string(),
+            Lever::Development => "[development_program]".to_string(),
+            Lever::Winback => "[winback]".to_string(),
             other => format!("[drivers.{}]", other.name()),
         }
     }
@@ -87,7 +93,15 @@ pub enum Channels {
     Unknown,
 }
 
-const LEVER_NAMES: [&str; 5] = ["acquisition", "retention", "value", "brand", "relationship"];
+const LEVER_NAMES: [&str; LEVER_KINDS] = [
+    "acquisition",
+    "retention",
+    "value",
+    "brand",
+    "relationship",
+    "development",
+    "winback",
+];
 
 fn lever_named(name: &str) -> Option<Lever> {
     Lever::ALL.into_iter().find(|l| l.name() == name)
@@ -176,9 +190,11 @@ fn plan(
 ) -> Option<Plan> {
     let mut keys: Vec<&str> = LEVER_NAMES.to_vec();
     keys.push("retention_allocation");
+    keys.push("offboard");
     let t = ctx.table(field, &keys)?;
     let before = ctx.count();
-    let mut spend: [SpendSchedule; 5] = std::array::from_fn(|_| SpendSchedule::constant(0.0));
+    let mut spend: [SpendSchedule; LEVER_KINDS] =
+        std::array::from_fn(|_| SpendSchedule::constant(0.0));
     let mut channels = Vec::new();
     for lever in Lever::ALL {
         let Some(f) = t.get(lever.name()) else {
@@ -209,11 +225,16 @@ fn plan(
         }
         None => None,
     };
+    let offboard = match t.get("offboard") {
+        Some(f) => super::levers_seed::offboard(ctx, &f, names).unwrap_or_default(),
+        None => Vec::new(),
+    };
     (ctx.count() == before).then(|| Plan {
         name: name.to_string(),
         spend,
         retention_allocation,
         channels,
+        offboard,
     })
 }
 
@@ -313,7 +334,12 @@ fn schedule(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<SpendSchedule> {
 const OBJECTIVE_HELP: &str =
     "\"mean\", { mean_minus_sd = λ }, { cvar = α } or { prob_above = target }";
 
-pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Option<Optimize> {
+pub fn optimize(
+    ctx: &mut Ctx<'_>,
+    field: &Field<'_>,
+    present: &Present,
+    names: &Names,
+) -> Option<Optimize> {
     let t = ctx.table(
         field,
         &[
@@ -336,7 +362,8 @@ pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Opti
         Some(f) => objective(ctx, &f),
         None => Some(Objective::Mean),
     };
-    let mut bounds: [Option<(f64, f64)>; 5] = [None; 5];
+    let mut bounds: [Option<(f64, f64)>; LEVER_KINDS] = [None; LEVER_KINDS];
+    let mut offboard_bounds: Vec<Option<(f64, f64)>> = vec![None; names.0.len()];
     let n_channels = match &present.channels {
         Channels::Named(names) => names.len(),
         _ => 0,
@@ -348,20 +375,28 @@ pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Opti
         let mut entries: Vec<(String, Field<'_>)> = Vec::new();
         for (name, b) in table.fields() {
             // `acquisition.search = [..]` unquoted is the nested table { search = [..] }.
-            let nested = name == "acquisition"
-                && n_channels > 0
+            let nested = (name == "acquisition" && n_channels > 0 || name == "offboard")
                 && matches!(b.node.value, crate::scenario::document::Value::Table(_));
             let inner = if nested { ctx.open_table(&b) } else { None };
             match inner {
                 Some(inner) => entries.extend(
                     inner
                         .fields()
-                        .map(|(channel, g)| (format!("acquisition.{channel}"), g)),
+                        .map(|(channel, g)| (format!("{name}.{channel}"), g)),
                 ),
                 None => entries.push((name.to_string(), b)),
             }
         }
         for (name, b) in entries {
+            // `offboard.<cohort>`: the share released per period, a variable in [0, 1].
+            if let Some(cohort) = name.strip_prefix("offboard.") {
+                let index = names.resolve(ctx, &b.key_span, &b.path, cohort);
+                let range = super::levers_seed::offboard_bound(ctx, &b);
+                if let (Some(i), Some(range)) = (index, range) {
+                    offboard_bounds[i] = Some(range);
+                }
+                continue;
+            }
             let Some(lever) = present.lever_named(&name) else {
                 unknown_lever(ctx, &b.key_span, &b.path, &name, present);
                 continue;
@@ -463,6 +498,11 @@ pub fn optimize(ctx: &mut Ctx<'_>, field: &Field<'_>, present: &Present) -> Opti
         bounds,
         channel_bounds,
         levers: levers?,
+        offboard_bounds: if offboard_bounds.iter().any(Option::is_some) {
+            offboard_bounds
+        } else {
+            Vec::new()
+        },
         optimize_retention_allocation: optimize_retention_allocation?,
         phases: phases?,
         hurdle: hurdle?,
