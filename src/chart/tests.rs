@@ -478,6 +478,7 @@ fn simulation_charts_are_the_five_of_simulate() {
         approximations: Vec::new(),
         channels: Vec::new(),
         existing_base: Vec::new(),
+        payback: Vec::new(),
     };
     let context = SimulationContext {
         currency: "USD",

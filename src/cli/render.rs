@@ -38,6 +38,13 @@ pub fn render_summary(
             currency,
         ));
     }
+    if !summary.payback.is_empty() {
+        sections.push(super::render_payback::render_payback(
+            &summary.payback,
+            summary.periods.len(),
+            currency,
+        ));
+    }
     sections.join("\n")
 }
 
@@ -446,6 +453,7 @@ pub(crate) mod tests {
             approximations: Vec::new(),
             channels: Vec::new(),
             existing_base: Vec::new(),
+            payback: Vec::new(),
         }
     }
 

@@ -87,6 +87,9 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         .map_err(sim_error)?;
     }
     summary.existing_base = crate::fit::base_value::value_base(&scenario);
+    summary.payback =
+        crate::plans::payback::payback(&scenario, &scenario.plans[plan], &simulation, &options)
+            .map_err(sim_error)?;
     let entry = Entry::new("simulate")
         .scenario(&scenario)
         .input(&args.scenario)

@@ -6,6 +6,7 @@ pub mod channels;
 pub mod compare;
 pub mod frontier;
 pub mod parameter_words;
+pub mod payback;
 pub mod sensitivity;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};

@@ -106,5 +106,6 @@ pub fn summarize_labelled(labels: &SummaryLabels, simulation: &Simulation) -> Si
         approximations: simulation.approximations.clone(),
         channels: Vec::new(),
         existing_base: Vec::new(),
+        payback: Vec::new(),
     }
 }

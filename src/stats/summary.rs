@@ -27,6 +27,11 @@ pub struct SimulationSummary {
     /// (SPEC §12 `existing_base`); absent from the JSON when no cohort has a `history`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub existing_base: Vec<crate::fit::base_value::CohortBaseValue>,
+    /// Break-even duration and simulated payback per acquisition channel and per cohort that
+    /// receives acquired customers (SPEC §9.1, §13), by [`crate::plans::payback`]; absent
+    /// without acquisition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payback: Vec<crate::plans::payback::Payback>,
 }
 
 /// One channel's customers, costs and value under one plan; money discounted to period 0.
