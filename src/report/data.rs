@@ -37,6 +37,8 @@ pub struct ReportData {
     pub simulation_charts: Vec<ChartRef>,
     /// The P(alive) matrix and value distribution of each history-aware cohort.
     pub base_charts: Vec<ChartRef>,
+    /// The payback charts of the acquisition channels and cohorts (SPEC §9.1).
+    pub payback_charts: Vec<ChartRef>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

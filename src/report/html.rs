@@ -107,6 +107,7 @@ pub fn render(data: &ReportData, charts: &[(String, crate::chart::Rendered)]) ->
     ));
     h.push_str("</section>\n");
     h.push_str(&super::base::html(data, &data.base_charts, charts));
+    h.push_str(&super::payback::html(data, &data.payback_charts, charts));
 
     // (4) Comparison.
     if let Some(c) = &data.comparison {
