@@ -176,7 +176,10 @@ impl Draw for PaybackChart {
             // line) a dot on the curve; the words are in the legend, where they cover no line.
             if let Some(p) = s.payback {
                 chart.draw_series(DashedLineSeries::new(
-                    vec![(f64::from(p), y.start), (f64::from(p), s.mean[p as usize - 1])],
+                    vec![
+                        (f64::from(p), y.start),
+                        (f64::from(p), s.mean[p as usize - 1]),
+                    ],
                     theme.px(2.0),
                     theme.px(4.0),
                     color.stroke_width(theme.thin_line()),

@@ -153,8 +153,9 @@ pub(crate) fn emit(
                     chart::base::base_charts(base, currency, &unit).map_err(CliError::failed)?;
                 files.extend(output::chart_files(charts));
             }
-            let charts = chart::payback::payback_charts(&summary.payback, currency, periods_per_year)
-                .map_err(CliError::failed)?;
+            let charts =
+                chart::payback::payback_charts(&summary.payback, currency, periods_per_year)
+                    .map_err(CliError::failed)?;
             files.extend(output::chart_files(charts));
         }
         output::publish_reported(dir, entry, &files)?;

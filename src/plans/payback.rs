@@ -107,11 +107,26 @@ pub fn payback(
     for (ch, channel) in acquisition.channels.iter().enumerate() {
         let costs: Vec<Option<f64>> = runs
             .iter()
-            .map(|r| per_customer(r.channels[ch].spend + r.channels[ch].onboarding, r.channels[ch].acquired_discounted))
+            .map(|r| {
+                per_customer(
+                    r.channels[ch].spend + r.channels[ch].onboarding,
+                    r.channels[ch].acquired_discounted,
+                )
+            })
             .collect();
         let mean_cost = per_customer(
-            mean(&runs.iter().map(|r| r.channels[ch].spend + r.channels[ch].onboarding).collect::<Vec<_>>()),
-            mean(&runs.iter().map(|r| r.channels[ch].acquired_discounted).collect::<Vec<_>>()),
+            mean(
+                &runs
+                    .iter()
+                    .map(|r| r.channels[ch].spend + r.channels[ch].onboarding)
+                    .collect::<Vec<_>>(),
+            ),
+            mean(
+                &runs
+                    .iter()
+                    .map(|r| r.channels[ch].acquired_discounted)
+                    .collect::<Vec<_>>(),
+            ),
         );
         let run_curves: Vec<Vec<f64>> = (0..runs.len())
             .map(|k| mix_curve(&curves, &channel.mix, k, scenario.time.periods as usize))
@@ -130,13 +145,17 @@ pub fn payback(
     for c in (0..n_cohorts).filter(|&c| entry[c]) {
         // Cohort c's customers come from the channels in proportion to mix × acquired.
         let blend = |r: &RunResult| -> (f64, f64) {
-            acquisition.channels.iter().enumerate().fold((0.0, 0.0), |(cost, n), (ch, channel)| {
-                let own = &r.channels[ch];
-                (
-                    cost + channel.mix[c] * (own.spend + own.onboarding),
-                    n + channel.mix[c] * own.acquired_discounted,
-                )
-            })
+            acquisition
+                .channels
+                .iter()
+                .enumerate()
+                .fold((0.0, 0.0), |(cost, n), (ch, channel)| {
+                    let own = &r.channels[ch];
+                    (
+                        cost + channel.mix[c] * (own.spend + own.onboarding),
+                        n + channel.mix[c] * own.acquired_discounted,
+                    )
+                })
         };
         let costs: Vec<Option<f64>> = runs
             .iter()

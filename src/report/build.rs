@@ -127,7 +127,11 @@ pub fn build(
             stem: stem.clone(),
             alt: format!(
                 "Cumulative discounted value per acquired customer against its cost, by {}",
-                if stem.ends_with("channels") { "channel" } else { "cohort" }
+                if stem.ends_with("channels") {
+                    "channel"
+                } else {
+                    "cohort"
+                }
             ),
         });
         charts.push((stem, rendered));

@@ -15,6 +15,7 @@ mod history;
 mod interrupt;
 mod levers_from_data;
 mod optimizer;
+mod payback;
 mod plans;
 mod polish;
 mod reliability;
