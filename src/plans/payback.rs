@@ -80,61 +80,125 @@ pub struct Payback {
     pub cumulative_value_p95: Vec<f64>,
 }
 
+/// What describing the payback needs from the scenario, apart from the runs: carried by each
+/// shard so that `ceq merge` describes the merged runs as the unsharded study does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaybackFrame {
+    /// (name, mix by cohort) of each acquisition channel.
+    pub channels: Vec<(String, Vec<f64>)>,
+    pub cohorts: Vec<String>,
+    /// [`cash_flow`] of each cohort.
+    pub cash_flows: Vec<f64>,
+    pub periods_per_year: u32,
+}
+
+impl PaybackFrame {
+    /// The frame of `scenario`, or `None` without acquisition.
+    pub fn new(scenario: &Scenario) -> Option<Self> {
+        let acquisition = scenario.acquisition.as_ref()?;
+        Some(PaybackFrame {
+            channels: acquisition
+                .channels
+                .iter()
+                .map(|c| (c.name.clone(), c.mix.clone()))
+                .collect(),
+            cohorts: scenario.cohorts.iter().map(|c| c.name.clone()).collect(),
+            cash_flows: scenario.cohorts.iter().map(cash_flow).collect(),
+            periods_per_year: scenario.time.periods_per_year,
+        })
+    }
+
+    /// Whether some channel sends customers to cohort `c`.
+    fn is_entry(&self, c: usize) -> bool {
+        self.channels.iter().any(|(_, mix)| mix[c] > 0.0)
+    }
+}
+
 /// Break-even and payback of every channel, then of every cohort some channel brings customers
-/// to, for `plan`'s `simulation` made with `options`. Empty without acquisition.
+/// to, for `plan`'s `simulation` (runs 0..n) made with `options`. Empty without acquisition.
 pub fn payback(
     scenario: &Scenario,
     plan: &Plan,
     simulation: &Simulation,
     options: &SimOptions,
 ) -> Result<Vec<Payback>, SimError> {
-    let Some(acquisition) = &scenario.acquisition else {
+    let Some(frame) = PaybackFrame::new(scenario) else {
         return Ok(Vec::new());
     };
+    let mut measured = simulation.clone();
+    measure_vintages(scenario, plan, &mut measured, options, 0)?;
+    Ok(describe(&frame, &measured.runs))
+}
+
+/// Sets `vintages` of every run of `simulation`, whose runs are the study's runs `first_run`,
+/// `first_run + 1`, … (a shard's slice): V_{c,k}(t) for each cohort c some channel feeds
+/// (empty for the others).
+pub fn measure_vintages(
+    scenario: &Scenario,
+    plan: &Plan,
+    simulation: &mut Simulation,
+    options: &SimOptions,
+    first_run: u64,
+) -> Result<(), SimError> {
+    let Some(frame) = PaybackFrame::new(scenario) else {
+        return Ok(());
+    };
     let n_cohorts = scenario.cohorts.len();
-    let entry: Vec<bool> = (0..n_cohorts)
-        .map(|c| acquisition.channels.iter().any(|ch| ch.mix[c] > 0.0))
-        .collect();
-    // curves[c][k][t]: cohort c's vintage in run k.
-    let mut curves: Vec<Vec<Vec<f64>>> = vec![Vec::new(); n_cohorts];
-    for c in (0..n_cohorts).filter(|&c| entry[c]) {
-        curves[c] = vintage_curves(scenario, plan, simulation, options, c)?;
+    for run in simulation.runs.iter_mut() {
+        run.vintages = vec![Vec::new(); n_cohorts];
     }
-    let runs = &simulation.runs;
-    let periods_per_year = f64::from(scenario.time.periods_per_year);
-    let flows: Vec<f64> = scenario.cohorts.iter().map(cash_flow).collect();
+    for c in (0..n_cohorts).filter(|&c| frame.is_entry(c)) {
+        let curves = vintage_curves(scenario, plan, simulation, options, c, first_run)?;
+        for (run, curve) in simulation.runs.iter_mut().zip(curves) {
+            run.vintages[c] = curve;
+        }
+    }
+    Ok(())
+}
+
+/// The payback rows (channels, then cohorts fed by some channel) of runs whose `vintages` are
+/// measured.
+pub fn describe(frame: &PaybackFrame, runs: &[RunResult]) -> Vec<Payback> {
+    let n_cohorts = frame.cohorts.len();
+    let periods = runs.first().map_or(0, |r| r.periods.len());
+    let periods_per_year = f64::from(frame.periods_per_year);
+    let curve_of = |r: &RunResult, c: usize, t: usize| -> f64 {
+        r.vintages
+            .get(c)
+            .and_then(|v| v.get(t))
+            .copied()
+            .unwrap_or(0.0)
+    };
     let mut out = Vec::new();
-    for (ch, channel) in acquisition.channels.iter().enumerate() {
+    for (ch, (name, mix)) in frame.channels.iter().enumerate() {
+        let cost = |r: &RunResult| r.channels[ch].spend + r.channels[ch].onboarding;
+        let customers = |r: &RunResult| r.channels[ch].acquired_discounted;
         let costs: Vec<Option<f64>> = runs
             .iter()
-            .map(|r| {
-                per_customer(
-                    r.channels[ch].spend + r.channels[ch].onboarding,
-                    r.channels[ch].acquired_discounted,
-                )
-            })
+            .map(|r| per_customer(cost(r), customers(r)))
             .collect();
         let mean_cost = per_customer(
-            mean(
-                &runs
-                    .iter()
-                    .map(|r| r.channels[ch].spend + r.channels[ch].onboarding)
-                    .collect::<Vec<_>>(),
-            ),
-            mean(
-                &runs
-                    .iter()
-                    .map(|r| r.channels[ch].acquired_discounted)
-                    .collect::<Vec<_>>(),
-            ),
+            mean(&runs.iter().map(cost).collect::<Vec<_>>()),
+            mean(&runs.iter().map(customers).collect::<Vec<_>>()),
         );
-        let run_curves: Vec<Vec<f64>> = (0..runs.len())
-            .map(|k| mix_curve(&curves, &channel.mix, k, scenario.time.periods as usize))
+        let run_curves: Vec<Vec<f64>> = runs
+            .iter()
+            .map(|r| {
+                (0..periods)
+                    .map(|t| {
+                        mix.iter()
+                            .enumerate()
+                            .filter(|(_, m)| **m > 0.0)
+                            .map(|(c, m)| m * curve_of(r, c, t))
+                            .sum()
+                    })
+                    .collect()
+            })
             .collect();
-        let flow: f64 = channel.mix.iter().zip(&flows).map(|(m, f)| m * f).sum();
+        let flow: f64 = mix.iter().zip(&frame.cash_flows).map(|(m, f)| m * f).sum();
         out.push(describe_payback(
             "channel",
-            &channel.name,
+            name,
             mean_cost,
             flow,
             periods_per_year,
@@ -142,61 +206,46 @@ pub fn payback(
             &run_curves,
         ));
     }
-    for c in (0..n_cohorts).filter(|&c| entry[c]) {
+    for c in (0..n_cohorts).filter(|&c| frame.is_entry(c)) {
         // Cohort c's customers come from the channels in proportion to mix × acquired.
         let blend = |r: &RunResult| -> (f64, f64) {
-            acquisition
+            frame
                 .channels
                 .iter()
                 .enumerate()
-                .fold((0.0, 0.0), |(cost, n), (ch, channel)| {
+                .fold((0.0, 0.0), |(cost, n), (ch, (_, mix))| {
                     let own = &r.channels[ch];
                     (
-                        cost + channel.mix[c] * (own.spend + own.onboarding),
-                        n + channel.mix[c] * own.acquired_discounted,
+                        cost + mix[c] * (own.spend + own.onboarding),
+                        n + mix[c] * own.acquired_discounted,
                     )
                 })
         };
-        let costs: Vec<Option<f64>> = runs
-            .iter()
-            .map(|r| {
-                let (cost, n) = blend(r);
-                per_customer(cost, n)
-            })
-            .collect();
         let blended: Vec<(f64, f64)> = runs.iter().map(blend).collect();
+        let costs: Vec<Option<f64>> = blended.iter().map(|b| per_customer(b.0, b.1)).collect();
         let mean_cost = per_customer(
             mean(&blended.iter().map(|b| b.0).collect::<Vec<_>>()),
             mean(&blended.iter().map(|b| b.1).collect::<Vec<_>>()),
         );
+        let run_curves: Vec<Vec<f64>> = runs
+            .iter()
+            .map(|r| (0..periods).map(|t| curve_of(r, c, t)).collect())
+            .collect();
         out.push(describe_payback(
             "cohort",
-            &scenario.cohorts[c].name,
+            &frame.cohorts[c],
             mean_cost,
-            flows[c],
+            frame.cash_flows[c],
             periods_per_year,
             &costs,
-            &curves[c],
+            &run_curves,
         ));
     }
-    Ok(out)
+    out
 }
 
 fn per_customer(cost: f64, customers: f64) -> Option<f64> {
     (customers > 0.0).then(|| cost / customers)
-}
-
-/// Σ_c mix_c·V_{c,k}(t) for every t.
-fn mix_curve(curves: &[Vec<Vec<f64>>], mix: &[f64], k: usize, periods: usize) -> Vec<f64> {
-    (0..periods)
-        .map(|t| {
-            mix.iter()
-                .enumerate()
-                .filter(|(_, m)| **m > 0.0)
-                .map(|(c, m)| m * curves[c][k][t])
-                .sum()
-        })
-        .collect()
 }
 
 /// The first period (1-based) in which `curve` reaches `cost`.
@@ -307,6 +356,7 @@ fn vintage_curves(
     simulation: &Simulation,
     options: &SimOptions,
     c: usize,
+    first_run: u64,
 ) -> Result<Vec<Vec<f64>>, SimError> {
     use rayon::prelude::*;
     // The vintage's own customer and event streams, apart from the run's and other cohorts'.
@@ -315,11 +365,12 @@ fn vintage_curves(
         .runs
         .par_iter()
         .enumerate()
-        .map(|(k, run)| {
-            let setup = vintage_setup(scenario, plan, options.seed, k as u64, run, c);
+        .map(|(i, run)| {
+            let k = first_run + i as u64;
+            let setup = vintage_setup(scenario, plan, options.seed, k, run, c);
             let result = match simulation.engine {
-                EngineKind::Cohort => sim::cohort::simulate_run(&setup, vintage_seed, k as u64),
-                _ => sim::customer::simulate_run(&setup, vintage_seed, k as u64),
+                EngineKind::Cohort => sim::cohort::simulate_run(&setup, vintage_seed, k),
+                _ => sim::customer::simulate_run(&setup, vintage_seed, k),
             }?;
             let first = setup.discount.first().copied().unwrap_or(1.0);
             let scale = VINTAGE_CUSTOMERS as f64 * first;

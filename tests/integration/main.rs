@@ -14,6 +14,7 @@ mod hessian;
 mod history;
 mod interrupt;
 mod levers_from_data;
+mod merge;
 mod optimizer;
 mod payback;
 mod plans;
