@@ -176,6 +176,9 @@ impl Draw for ValueDistribution {
         let range = padded_range(values.iter().copied().chain([0.0]), 0.0);
         let bins = 30usize;
         let bin_width = (range.end - range.start) / bins as f64;
+        // The axis runs one bin past the last, so the last bar (the most valuable customers)
+        // stands whole inside the plot instead of against its right edge, where it was cut.
+        let axis = range.start..(range.end + bin_width.max(f64::MIN_POSITIVE));
         let mut counts = vec![0u64; bins];
         for &(v, n) in &self.groups {
             if !v.is_finite() || bin_width <= 0.0 {
@@ -190,7 +193,7 @@ impl Draw for ValueDistribution {
             .margin_top(theme.px(6.0))
             .x_label_area_size(theme.x_label_area())
             .y_label_area_size(theme.y_label_area())
-            .build_cartesian_2d(range.clone(), 0.0..top * 1.08)?;
+            .build_cartesian_2d(axis, 0.0..top * 1.08)?;
         mesh!(
             histogram,
             theme,

@@ -479,6 +479,7 @@ fn simulation_charts_are_the_five_of_simulate() {
         channels: Vec::new(),
         existing_base: Vec::new(),
         offboarding: Vec::new(),
+        payback: Vec::new(),
     };
     let context = SimulationContext {
         currency: "USD",

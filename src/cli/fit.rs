@@ -1,6 +1,6 @@
 //! `ceq fit survival` and `ceq fit transactions`: calibration from a company's own data
 //! (SPEC §14). The fitting is in [`crate::fit`]; this file reads the files, maps errors to exit
-//! codes, writes the scenario, `fit.json` and the calibration charts atomically and renders what
+//! codes, writes the scenario, `fit_<kind>.json` and the calibration charts atomically and renders what
 //! a strategist reads.
 
 use anyhow::anyhow;
@@ -58,7 +58,7 @@ Examples:
   ceq fit survival retention.csv --column regular --through 7
   ceq fit survival retention.csv --json
   ceq fit survival retention.csv --write-scenario survivors.toml --horizon 20
-  ceq fit survival retention.csv --through 7 --out fit/ --charts   (fit.json and, per column,
+  ceq fit survival retention.csv --through 7 --out fit/ --charts   (fit_survival.json and, per column,
                                          survival_<column>.png/.svg: actual vs fitted alive)")]
 pub struct SurvivalArgs {
     /// The survival table (CSV; comma, semicolon or tab).
@@ -126,7 +126,7 @@ Examples:
   ceq fit transactions orders.csv --calibration-end 2024-06-30 --scores scores.csv \\
       --horizon 52 --margin 0.3 --discount-rate 0.10
   ceq fit transactions orders.csv --calibration-end 1997-09-30 --holdout-end 1998-06-30 \\
-      --out fit/ --charts   (fit.json and repeat_purchases.png/.svg: cumulative repeat
+      --out fit/ --charts   (fit_transactions.json and repeat_purchases.png/.svg: cumulative repeat
                              purchases of the cohort, actual vs BG/NBD, week by week)
   ceq fit transactions export.csv --customer-col Kunde --date-col Datum --amount-col Betrag")]
 pub struct TransactionsArgs {
@@ -416,7 +416,7 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
         many => json_text(&many)?,
     };
     if let Some(dir) = &args.output.out {
-        let mut files = vec![("fit.json".to_string(), json.clone().into_bytes())];
+        let mut files = vec![("fit_survival.json".to_string(), json.clone().into_bytes())];
         if args.charts.charts {
             let source = file_name(file);
             let mut stems = HashSet::new();
@@ -752,7 +752,10 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
     });
     let json = json_text(&result)?;
     if let Some(dir) = &args.output.out {
-        let mut files = vec![("fit.json".to_string(), json.clone().into_bytes())];
+        let mut files = vec![(
+            "fit_transactions.json".to_string(),
+            json.clone().into_bytes(),
+        )];
         if let Some(scored) = &scored {
             files.push(("scores.csv".to_string(), scores_csv(scored)?));
         }
@@ -806,7 +809,7 @@ fn check_output_paths(args: &TransactionsArgs) -> Result<(), CliError> {
         outputs.push(("--write-scenario".to_string(), path.clone()));
     }
     if let Some(dir) = &args.output.out {
-        for name in ["fit.json", "scores.csv"] {
+        for name in ["fit_transactions.json", "scores.csv"] {
             outputs.push((format!("--out ({name})"), dir.join(name)));
         }
     }

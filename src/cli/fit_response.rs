@@ -1,6 +1,6 @@
 //! `ceq fit response`: acquisition response curves and carryover from a spend history
 //! (SPEC §14). The fitting is in [`crate::fit::response`]; this file reads the file, checks the
-//! output paths before any work, writes the channel blocks, the draws, `fit.json` and the
+//! output paths before any work, writes the channel blocks, the draws, `fit_response.json` and the
 //! charts atomically, and renders what a strategist reads.
 
 use anyhow::anyhow;
@@ -35,7 +35,7 @@ Examples:
   ceq fit response history.csv --prospects search=200000,social=50000 \\
       --write-channels channels.toml --draws channel_draws.csv
   ceq fit response history.csv --prospects search=200000,social=50000 --holdout 8 \\
-      --out fit/ --charts   (fit.json and, per channel, response_<channel>.png/.svg:
+      --out fit/ --charts   (fit_response.json and, per channel, response_<channel>.png/.svg:
                              new customers per period, actual vs fitted)")]
 pub struct ResponseArgs {
     /// The spend history (CSV; comma, semicolon or tab).
@@ -216,7 +216,7 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
         super::publish::Entry::new("fit response").input(&args.history),
         json.as_bytes(),
         || {
-            let mut files = vec![("fit.json".to_string(), json.clone().into_bytes())];
+            let mut files = vec![("fit_response.json".to_string(), json.clone().into_bytes())];
             if args.charts.charts {
                 for (stem, data) in charts(&fit, &history.period_column, &source) {
                     let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
@@ -266,7 +266,7 @@ fn check_output_paths(args: &ResponseArgs) -> Result<(), CliError> {
     }
     let files = outputs.len();
     if let Some(dir) = &args.output.out {
-        outputs.push(("--out (fit.json)", dir.join("fit.json")));
+        outputs.push(("--out (fit_response.json)", dir.join("fit_response.json")));
     }
     for (flag, path) in &outputs {
         if same_file(path, &args.history) {

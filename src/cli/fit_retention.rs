@@ -1,6 +1,6 @@
 //! `ceq fit retention-test`: the retention programme's effect from an experiment (SPEC §14).
 //! The fitting is in [`crate::fit::retention_test`]; this file reads the file, checks the
-//! output paths first, writes the draws and `fit.json` atomically and renders the result.
+//! output paths first, writes the draws and `fit_retention_test.json` atomically and renders the result.
 
 use anyhow::anyhow;
 use clap::Args;
@@ -94,7 +94,12 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
     args.output.emit(
         super::publish::Entry::new("fit retention-test").input(&args.test),
         json.as_bytes(),
-        || Ok(vec![("fit.json".to_string(), json.clone().into_bytes())]),
+        || {
+            Ok(vec![(
+                "fit_retention_test.json".to_string(),
+                json.clone().into_bytes(),
+            )])
+        },
         || render(&fit, file),
     )
 }
@@ -121,7 +126,10 @@ fn check_output_paths(args: &RetentionTestArgs) -> Result<(), CliError> {
         outputs.push(("--draws", path.clone()));
     }
     if let Some(dir) = &args.output.out {
-        outputs.push(("--out (fit.json)", dir.join("fit.json")));
+        outputs.push((
+            "--out (fit_retention_test.json)",
+            dir.join("fit_retention_test.json"),
+        ));
     }
     for (flag, path) in &outputs {
         if same_file(path, &args.test) {

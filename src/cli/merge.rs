@@ -48,7 +48,13 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
     }
     let (labels, simulation, study) = shard::merge(shards).map_err(CliError::invalid)?;
     warn_about_clamped_draws(&simulation);
-    let summary = stats::summarize_labelled(&labels, &simulation);
+    let mut summary = stats::summarize_labelled(&labels, &simulation);
+    summary.channels =
+        crate::plans::channels::describe_channels(&study.channel_names, &simulation.runs);
+    summary.existing_base = study.existing_base.iter().map(Into::into).collect();
+    if let Some(frame) = &study.payback_frame {
+        summary.payback = crate::plans::payback::describe(frame, &simulation.runs);
+    }
     let mut entry = Entry::new("merge").run(study.seed, study.runs, &study.engine);
     entry.scenario = Some(study.scenario.clone());
     entry.scenario_digest = Some(study.scenario_digest.clone());

@@ -24,6 +24,7 @@ mod progress;
 mod publish;
 mod render;
 mod render_base;
+mod render_payback;
 mod render_plans;
 mod report;
 mod safe_text;

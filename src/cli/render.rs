@@ -45,6 +45,13 @@ pub fn render_summary(
             currency,
         ));
     }
+    if !summary.payback.is_empty() {
+        sections.push(super::render_payback::render_payback(
+            &summary.payback,
+            summary.periods.len(),
+            currency,
+        ));
+    }
     sections.join("\n")
 }
 
@@ -411,6 +418,7 @@ pub(crate) mod tests {
             channels: Vec::new(),
             existing_base: Vec::new(),
             offboarding: Vec::new(),
+            payback: Vec::new(),
         }
     }
 

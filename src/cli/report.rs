@@ -115,6 +115,7 @@ fn prefix_charts(report: &mut report::Report, prefix: &str) {
     let data = &mut report.data;
     let mut refs: Vec<&mut report::data::ChartRef> = data.simulation_charts.iter_mut().collect();
     refs.extend(data.base_charts.iter_mut());
+    refs.extend(data.payback_charts.iter_mut());
     if let Some(c) = &mut data.comparison {
         refs.extend(c.charts.iter_mut());
     }

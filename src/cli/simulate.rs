@@ -77,7 +77,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         seed: options.seed,
     };
     let mut summary = stats::summarize(&context, &simulation);
-    if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
+    if !measured_channels(&scenario).is_empty() {
         summary.channels = crate::plans::channels::channel_summaries(
             &scenario,
             &scenario.plans[plan],
@@ -94,6 +94,9 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         &options,
     )
     .map_err(sim_error)?;
+    summary.payback =
+        crate::plans::payback::payback(&scenario, &scenario.plans[plan], &simulation, &options)
+            .map_err(sim_error)?;
     let entry = Entry::new("simulate")
         .scenario(&scenario)
         .input(&args.scenario)
@@ -107,6 +110,15 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         scenario.time.periods_per_year,
         &scenario.currency,
     )
+}
+
+/// The channels whose customers' value `simulate` reports: those of `[[acquisition.channels]]`
+/// (the flat `[acquisition]` block reports none, SPEC §13).
+fn measured_channels(scenario: &Scenario) -> Vec<String> {
+    match &scenario.acquisition {
+        Some(a) if !a.single => a.channels.iter().map(|c| c.name.clone()).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Writes the summary's files (and charts when asked) into `--out`, then prints the JSON or
@@ -157,6 +169,10 @@ pub(crate) fn emit(
                     chart::base::base_charts(base, currency, &unit).map_err(CliError::failed)?;
                 files.extend(output::chart_files(charts));
             }
+            let charts =
+                chart::payback::payback_charts(&summary.payback, currency, periods_per_year)
+                    .map_err(CliError::failed)?;
+            files.extend(output::chart_files(charts));
         }
         output::publish_reported(dir, entry, &files)?;
     }
@@ -228,8 +244,22 @@ fn run_shard(
         )));
     }
     let range = shard.runs(options.runs);
-    let simulation = simulate(scenario, options, range.clone(), args.run.threads)?;
+    let mut simulation = simulate(scenario, options, range.clone(), args.run.threads)?;
     warn_about_clamped_draws(&simulation);
+    let plan = &scenario.plans[options.plan];
+    let channel_names = measured_channels(scenario);
+    if !channel_names.is_empty() {
+        crate::plans::channels::measure_channel_values(
+            scenario,
+            plan,
+            &mut simulation,
+            options,
+            range.start,
+        )
+        .map_err(sim_error)?;
+    }
+    crate::plans::payback::measure_vintages(scenario, plan, &mut simulation, options, range.start)
+        .map_err(sim_error)?;
     let simulation_engine = simulation.engine.name();
     let file = ShardFile {
         ceq_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -246,6 +276,12 @@ fn run_shard(
         approximations: simulation.approximations.clone(),
         results_sha256: shard::results_digest(&simulation.runs),
         results: simulation.runs,
+        channel_names,
+        payback_frame: crate::plans::payback::PaybackFrame::new(scenario),
+        existing_base: crate::fit::base_value::value_base(scenario)
+            .iter()
+            .map(shard::ShardBase::from)
+            .collect(),
     };
     let bytes = serde_json::to_vec(&file)
         .context("cannot encode the shard")

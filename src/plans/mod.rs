@@ -7,6 +7,7 @@ pub mod compare;
 pub mod frontier;
 pub mod levers_seed;
 pub mod parameter_words;
+pub mod payback;
 pub mod sensitivity;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};

@@ -80,6 +80,12 @@ pub fn build(
         )?;
     }
     summary.existing_base = crate::fit::base_value::value_base(scenario);
+    summary.payback = crate::plans::payback::payback(
+        scenario,
+        &scenario.plans[baseline],
+        &simulation,
+        &sim_options,
+    )?;
     let context = SimulationContext {
         currency: &cur,
         periods_per_year: ppy,
@@ -113,6 +119,22 @@ pub fn build(
             });
             charts.push((stem, rendered));
         }
+    }
+
+    let mut payback_charts = Vec::new();
+    for (stem, rendered) in chart::payback::payback_charts(&summary.payback, &cur, ppy)? {
+        payback_charts.push(ChartRef {
+            stem: stem.clone(),
+            alt: format!(
+                "Cumulative discounted value per acquired customer against its cost, by {}",
+                if stem.ends_with("channels") {
+                    "channel"
+                } else {
+                    "cohort"
+                }
+            ),
+        });
+        charts.push((stem, rendered));
     }
 
     // Plan comparison.
@@ -255,6 +277,7 @@ pub fn build(
             simulation_charts,
             base_charts,
             offboarding,
+            payback_charts,
         },
         charts,
     })

@@ -39,6 +39,8 @@ pub struct ReportData {
     pub base_charts: Vec<ChartRef>,
     /// Per plan and cohort it off-boards, what releasing them is worth ([`super::seed_levers`]).
     pub offboarding: Vec<(String, crate::plans::levers_seed::OffboardingValue)>,
+    /// The payback charts of the acquisition channels and cohorts (SPEC §9.1).
+    pub payback_charts: Vec<ChartRef>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -70,6 +70,7 @@ struct Page<'a> {
     cohorts: Vec<(String, String, bool)>,
     channels: Option<ChannelTable>,
     base: Option<Base>,
+    payback: Option<PaybackSection>,
     /// The "keep or clear out" sentences, one per plan and off-boarded cohort.
     offboarding: Vec<String>,
     comparison: Option<Comparison>,
@@ -115,6 +116,15 @@ struct ChannelTable {
 struct Base {
     header: [&'static str; 6],
     cohorts: Vec<BaseCohort>,
+    figures: Vec<Figure>,
+}
+
+/// The break-even and payback section ([`super::payback`]).
+#[derive(Serialize)]
+struct PaybackSection {
+    sentences: Vec<String>,
+    header: [&'static str; 7],
+    rows: Vec<[String; 7]>,
     figures: Vec<Figure>,
 }
 
@@ -208,6 +218,12 @@ fn page<'a>(data: &'a ReportData, charts: &[(String, crate::chart::Rendered)]) -
                 })
                 .collect(),
             figures: figures(&data.base_charts),
+        }),
+        payback: (!data.summary.payback.is_empty()).then(|| PaybackSection {
+            sentences: super::payback::sentences(data),
+            header: super::payback::HEADER,
+            rows: super::payback::rows(&data.summary.payback, cur),
+            figures: figures(&data.payback_charts),
         }),
         offboarding: super::seed_levers::sentences(data),
         comparison: data.comparison.as_ref().map(|c| Comparison {

@@ -80,6 +80,7 @@ pub fn render(data: &ReportData) -> String {
     ));
     m.push_str(&super::base::markdown(data, &data.base_charts));
     m.push_str(&super::seed_levers::markdown(data));
+    m.push_str(&super::payback::markdown(data, &data.payback_charts));
     if let Some(c) = &data.comparison {
         m.push_str("## Plan comparison\n\nPlans are simulated on the same runs (common random numbers).\n\n");
         for chart in &c.charts {

@@ -10,6 +10,7 @@ pub mod data;
 pub mod describe;
 pub mod html;
 pub mod markdown;
+pub mod payback;
 pub mod seed_levers;
 
 pub use build::{Options, ReportError, build};

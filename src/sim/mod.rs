@@ -71,6 +71,16 @@ pub struct RunResult {
     /// Indexed like the scenario's acquisition channels (empty without acquisition).
     #[serde(default)]
     pub channels: Vec<ChannelRun>,
+    /// Per acquisition channel, the discounted value of the customers it brought in this run
+    /// (SPEC §4), measured after the run by [`crate::plans::channels::measure_channel_values`];
+    /// empty unless measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channel_values: Vec<f64>,
+    /// Per cohort, V(t) of a vintage acquired into it in this run's world (SPEC §9.1), by
+    /// [`crate::plans::payback::measure_vintages`]; empty for cohorts no channel feeds and
+    /// unless measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vintages: Vec<Vec<f64>>,
 }
 
 /// One acquisition channel's customers and costs in one run (SPEC §4, §9); money discounted.

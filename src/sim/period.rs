@@ -169,7 +169,10 @@ pub fn run_periods<P: Population>(
             let purchase_multiplier = setup.demand[i]
                 * setup.path.multiplier(t, effects(|e| e.purchases))
                 * develop.purchases;
-            let spend_per_customer = retention_spent[c] / active[c] as f64;
+            let spend_per_customer = match &setup.retention_per_customer {
+                Some(fixed) => fixed[i][c],
+                None => retention_spent[c] / active[c] as f64,
+            };
             let lift = scenario.retention_program.as_ref().map_or(0.0, |p| {
                 p.max_churn_reduction * p.curve.fraction(spend_per_customer)
             });

@@ -23,6 +23,11 @@ pub struct RunSetup<'a> {
     pub discount: Vec<f64>,
     /// Draws that fell outside their parameter's domain and were clamped.
     pub clamped_draws: u32,
+    /// Retention spend per active customer by period (index t − 1) and cohort, fixed in
+    /// advance instead of the plan's budget split over the run's own customers: the vintage
+    /// runs of [`crate::plans::payback`] give an acquired vintage the spend per customer its
+    /// customers get in the whole run. `None` in every ordinary run.
+    pub retention_per_customer: Option<Vec<Vec<f64>>>,
 }
 
 impl<'a> RunSetup<'a> {
@@ -48,6 +53,7 @@ impl<'a> RunSetup<'a> {
             churn,
             discount,
             clamped_draws,
+            retention_per_customer: None,
         }
     }
 }

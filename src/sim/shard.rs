@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use crate::fit::base_value::CohortBaseValue;
 use crate::sim::{EngineKind, RunResult, Simulation};
 use crate::stats::SummaryLabels;
 
@@ -79,6 +80,51 @@ pub struct ShardFile {
     #[serde(default)]
     pub results_sha256: String,
     pub results: Vec<RunResult>,
+    /// The channels whose values the runs carry (`channel_values`, SPEC §4); empty for the
+    /// flat `[acquisition]` block and without acquisition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channel_names: Vec<String>,
+    /// What describing the runs' `vintages` needs (SPEC §9.1); absent without acquisition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payback_frame: Option<crate::plans::payback::PaybackFrame>,
+    /// Today's base of the history-aware cohorts, in closed form from the scenario (SPEC §12).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub existing_base: Vec<ShardBase>,
+}
+
+/// One history-aware cohort's base as a shard keeps it: the summary's fields and those only
+/// its charts use (which the summary's JSON leaves out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardBase {
+    pub summary: CohortBaseValue,
+    pub groups: Vec<(f64, f64, u64)>,
+    pub params: [f64; 4],
+    pub max_frequency: u32,
+    pub max_age: f64,
+}
+
+impl From<&CohortBaseValue> for ShardBase {
+    fn from(base: &CohortBaseValue) -> Self {
+        ShardBase {
+            summary: base.clone(),
+            groups: base.groups.clone(),
+            params: base.params,
+            max_frequency: base.max_frequency,
+            max_age: base.max_age,
+        }
+    }
+}
+
+impl From<&ShardBase> for CohortBaseValue {
+    fn from(base: &ShardBase) -> Self {
+        CohortBaseValue {
+            groups: base.groups.clone(),
+            params: base.params,
+            max_frequency: base.max_frequency,
+            max_age: base.max_age,
+            ..base.summary.clone()
+        }
+    }
 }
 
 /// SHA-256 of the validated scenario serialized as JSON: the same for the same numbers whatever
@@ -252,8 +298,27 @@ fn check_shape(name: &str, shard: &ShardFile, horizon: usize) -> Result<(), Merg
             file: name.to_string(),
         });
     }
+    let channels = shard.payback_frame.as_ref().map(|f| f.channels.len());
+    if let Some(frame) = &shard.payback_frame {
+        let cohorts = shard.cohorts.len();
+        if frame.cohorts.len() != cohorts
+            || frame.cash_flows.len() != cohorts
+            || frame.channels.iter().any(|(_, mix)| mix.len() != cohorts)
+        {
+            return Err(malformed(format!(
+                "the payback frame does not have one entry per cohort ({cohorts})"
+            )));
+        }
+    }
     for (k, run) in shard.results.iter().enumerate() {
         let run_number = shard.shard.runs(shard.runs).start + k as u64 + 1;
+        let wanted = channels.unwrap_or(0).max(shard.channel_names.len());
+        if run.channels.len() < wanted || run.channel_values.len() < shard.channel_names.len() {
+            return Err(malformed(format!(
+                "run {run_number} has {} channel results for {wanted} channels",
+                run.channels.len()
+            )));
+        }
         if run.cohorts.len() != shard.cohorts.len() {
             return Err(malformed(format!(
                 "run {run_number} has {} cohort results for {} cohorts",
@@ -285,7 +350,10 @@ fn check_same_study(
     name: &str,
     shard: &ShardFile,
 ) -> Result<(), MergeError> {
-    let fields: [(&'static str, String, String); 12] = [
+    fn json<T: Serialize>(value: &T) -> String {
+        serde_json::to_string(value).unwrap_or_default()
+    }
+    let fields: [(&'static str, String, String); 15] = [
         (
             "scenario digest (the scenario's contents)",
             first.scenario_digest.clone(),
@@ -318,6 +386,21 @@ fn check_same_study(
         ),
         ("engine", first.engine.clone(), shard.engine.clone()),
         ("cohorts", first.cohorts.join(","), shard.cohorts.join(",")),
+        (
+            "channel_names",
+            first.channel_names.join(","),
+            shard.channel_names.join(","),
+        ),
+        (
+            "payback_frame",
+            json(&first.payback_frame),
+            json(&shard.payback_frame),
+        ),
+        (
+            "existing_base",
+            json(&first.existing_base),
+            json(&shard.existing_base),
+        ),
     ];
     for (field, a, b) in fields {
         if a != b {

@@ -109,5 +109,6 @@ pub fn summarize_labelled(labels: &SummaryLabels, simulation: &Simulation) -> Si
         channels: Vec::new(),
         existing_base: Vec::new(),
         offboarding: Vec::new(),
+        payback: Vec::new(),
     }
 }

@@ -32,6 +32,11 @@ pub struct SimulationSummary {
     /// off-boarding and in merges.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offboarding: Vec<crate::plans::levers_seed::OffboardingValue>,
+    /// Break-even duration and simulated payback per acquisition channel and per cohort that
+    /// receives acquired customers (SPEC §9.1, §13), by [`crate::plans::payback`]; absent
+    /// without acquisition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payback: Vec<crate::plans::payback::Payback>,
 }
 
 /// One channel's customers, costs and value under one plan; money discounted to period 0.

@@ -443,7 +443,7 @@ fn fit_survival_writes_fit_json_and_a_chart_per_column() {
     assert_eq!(
         file_names(&out),
         [
-            "fit.json",
+            "fit_survival.json",
             "manifest.json",
             "survival_high_end.png",
             "survival_high_end.svg",
@@ -453,9 +453,9 @@ fn fit_survival_writes_fit_json_and_a_chart_per_column() {
         "exactly these files, no temporary ones"
     );
     assert_eq!(
-        std::fs::read(out.join("fit.json")).unwrap(),
+        std::fs::read(out.join("fit_survival.json")).unwrap(),
         stdout,
-        "fit.json is what --json prints"
+        "fit_survival.json is what --json prints"
     );
     for (column, alpha, beta) in [
         ("regular", "0.7041", "1.182"),
@@ -489,7 +489,7 @@ fn fit_survival_writes_fit_json_and_a_chart_per_column() {
     assert_eq!(
         file_names(&all),
         [
-            "fit.json",
+            "fit_survival.json",
             "manifest.json",
             "survival_regular.png",
             "survival_regular.svg"
@@ -497,7 +497,7 @@ fn fit_survival_writes_fit_json_and_a_chart_per_column() {
     );
     let svg = assert_chart(&all, "survival_regular");
     assert!(!svg.contains("End of calibration period"));
-    let one = json_of(&std::fs::read(all.join("fit.json")).unwrap());
+    let one = json_of(&std::fs::read(all.join("fit_survival.json")).unwrap());
     assert_eq!(one["column"], "regular", "one column, one object");
 }
 
@@ -530,7 +530,7 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
         [
             "clv.png",
             "clv.svg",
-            "fit.json",
+            "fit_transactions.json",
             "manifest.json",
             "p_alive.png",
             "p_alive.svg",
@@ -540,7 +540,10 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
         ],
         "exactly these files, no temporary ones"
     );
-    assert_eq!(std::fs::read(out.join("fit.json")).unwrap(), stdout);
+    assert_eq!(
+        std::fs::read(out.join("fit_transactions.json")).unwrap(),
+        stdout
+    );
     let svg = assert_chart(&out, "repeat_purchases");
     assert!(svg.contains("Cumulative repeat purchases: actual vs BG/NBD"));
     assert!(svg.contains("Weeks since 1997-01-01"));
@@ -615,7 +618,7 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
     );
 
     // Without a holdout the curve ends at the calibration end and nothing is marked; without
-    // --charts, --out writes fit.json and scores.csv only.
+    // --charts, --out writes fit_transactions.json and scores.csv only.
     let calibration_only = dir.path().join("calibration_only");
     ceq()
         .args([
@@ -643,9 +646,9 @@ fn fit_transactions_tracks_cumulative_repeat_purchases() {
         .stdout(predicate::str::contains("Customer-base fit of"));
     assert_eq!(
         file_names(&json_only),
-        ["fit.json", "manifest.json", "scores.csv"]
+        ["fit_transactions.json", "manifest.json", "scores.csv"]
     );
-    let result = json_of(&std::fs::read(json_only.join("fit.json")).unwrap());
+    let result = json_of(&std::fs::read(json_only.join("fit_transactions.json")).unwrap());
     let tracking = result["tracking"].as_array().unwrap();
     assert_eq!(tracking.last().unwrap()["date"], "1997-09-30");
     assert_eq!(tracking.last().unwrap()["actual"], 2457.0);

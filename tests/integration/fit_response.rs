@@ -431,6 +431,45 @@ mod cli {
                 "channel `search` has no prospects",
             ));
     }
+
+    /// Each fit writes its own JSON name (SPEC §12.1), so a transactions fit and a response
+    /// fit into one `--out` folder keep both results, and the manifest names both.
+    #[test]
+    fn two_fits_into_one_folder_keep_both_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = history_csv(dir.path());
+        let out = dir.path().join("fit");
+        ceq()
+            .args([
+                "fit",
+                "transactions",
+                "tests/data/cdnow_sample_transactions.csv",
+            ])
+            .args(["--calibration-end", "1997-09-30", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        ceq()
+            .args(["fit", "response"])
+            .arg(&history)
+            .args(["--prospects", "search=200000,social=50000", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let read = |name: &str| -> serde_json::Value {
+            serde_json::from_slice(&std::fs::read(out.join(name)).unwrap()).unwrap()
+        };
+        assert!(read("fit_transactions.json").get("tracking").is_some());
+        assert!(read("fit_response.json").get("channels").is_some());
+        assert!(!out.join("fit.json").exists());
+        let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+        for name in ["fit_transactions.json", "fit_response.json"] {
+            assert!(
+                manifest.contains(name),
+                "the manifest names {name}: {manifest}"
+            );
+        }
+    }
 }
 
 /// Counts with more period-to-period noise than a binomial's: Poisson(P·p_t·G_t) with

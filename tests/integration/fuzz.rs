@@ -53,6 +53,9 @@ fn shard_bytes() -> Vec<Vec<u8>> {
                 approximations: simulation.approximations.clone(),
                 results_sha256: shard::results_digest(&simulation.runs),
                 results: simulation.runs,
+                channel_names: Vec::new(),
+                payback_frame: None,
+                existing_base: Vec::new(),
             };
             serde_json::to_vec(&file).unwrap()
         })

@@ -438,7 +438,8 @@ fn out_dir_gets_scores_csv_and_bad_money_flags_are_usage_errors() {
     assert_eq!(header, scores::CSV_HEADER);
     assert_eq!(rows.len(), 2357);
     let fit: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("fit.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.path().join("fit_transactions.json")).unwrap())
+            .unwrap();
     assert_eq!(fit["scores"]["margin"], 0.3);
     assert_eq!(fit["scores"]["file"], serde_json::Value::Null);
     // The money flags reach the written scenario too.
