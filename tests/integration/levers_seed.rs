@@ -77,11 +77,12 @@ fn markov_ce(n0: &[f64], q: &[Vec<f64>], v: &[f64], delta: f64, horizon: u32) ->
             .max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))
             .unwrap();
         a.swap(col, pivot);
-        for row in 0..k {
+        let pivot_row = a[col].clone();
+        for (row, r) in a.iter_mut().enumerate() {
             if row != col {
-                let factor = a[row][col] / a[col][col];
-                for j in col..=k {
-                    a[row][j] -= factor * a[col][j];
+                let factor = r[col] / pivot_row[col];
+                for (x, p) in r.iter_mut().zip(&pivot_row).skip(col) {
+                    *x -= factor * p;
                 }
             }
         }
