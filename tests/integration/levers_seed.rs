@@ -590,3 +590,59 @@ fn new_levers_give_identical_runs_at_one_and_two_threads() {
         );
     }
 }
+
+#[test]
+fn bad_lever_sections_are_refused_with_file_line_and_key() {
+    let text = r#"
+[time]
+periods = 12
+
+[[cohorts]]
+name = "iron"
+customers = 10
+retention = { rate = 0.9 }
+purchases = { mean = 1.0 }
+order_value = { mean = 10.0 }
+
+[[cohorts]]
+name = "gold"
+customers = 10
+retention = { rate = 0.9 }
+purchases = { mean = 1.0 }
+order_value = { mean = 10.0 }
+
+[migration]
+iron = { gold = 0.9 }
+
+[development_program]
+response = { half_spend = 3.0 }
+upgrades = { iron = { gold = 0.2 }, gold = { gold = 0.1 } }
+
+[winback]
+response = { max_reactivation = 1.5, half_spend = 1.0 }
+reenter = "silver"
+
+[plans.current]
+offboard = { iron = 2.0 }
+
+[optimize]
+bounds = { "offboard.gld" = [0, 1] }
+"#;
+    let error = parse_str(text, "bad.toml", "bad", Format::Toml).unwrap_err();
+    let messages: Vec<String> = error.diagnostics.iter().map(|d| d.to_string()).collect();
+    let has = |needle: &str| {
+        assert!(
+            messages.iter().any(|m| m.contains(needle)),
+            "no problem mentions {needle:?}: {messages:#?}"
+        )
+    };
+    has("bad.toml:24:");
+    has("development_program.upgrades.iron");
+    has("add up to 1.1");
+    has("development_program.upgrades.gold.gold");
+    has("winback.response.max_reactivation");
+    has("unknown cohort `silver`");
+    has("plans.current.offboard.iron");
+    has("optimize.bounds.\"offboard.gld\"");
+    has("did you mean `gold`?");
+}
