@@ -133,41 +133,6 @@ pub fn sentence(value: &OffboardingValue, period: &str, money: &dyn Fn(f64) -> S
     format!("{serving}; {effect}.")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn value(mean: f64, ci95: [f64; 2], per_customer: f64) -> OffboardingValue {
-        OffboardingValue {
-            cohort: "lead".into(),
-            share: 0.2,
-            value_per_customer: per_customer,
-            gain: PairedDifference {
-                mean,
-                ci95,
-                std_error: 1.0,
-                prob_a_better: 0.9,
-            },
-            runs: 100,
-        }
-    }
-
-    #[test]
-    fn the_sentence_says_what_serving_loses_and_what_releasing_adds() {
-        let money = |x: f64| format!("USD {x:.2}");
-        assert_eq!(
-            sentence(&value(1000.0, [900.0, 1100.0], -0.4), "month", &money),
-            "Serving lead customers loses USD 0.40 per customer per month; off-boarding 20% a \
-             month adds USD 1000.00 to mean customer equity (95% CI USD 900.00 to USD 1100.00)."
-        );
-        let lower = sentence(&value(-50.0, [-60.0, -40.0], -0.4), "month", &money);
-        assert!(lower.contains("costs USD 50.00"), "{lower}");
-        let unclear = sentence(&value(5.0, [-6.0, 16.0], 2.0), "month", &money);
-        assert!(unclear.contains("earns USD 2.00"), "{unclear}");
-        assert!(unclear.contains("cannot be told from zero"), "{unclear}");
-    }
-}
-
 /// "Off-boarding (share of the cohort's active customers released per month): clear_out:
 /// lead 20%" — for the plan comparison, when any plan off-boards.
 pub fn offboard_line(scenario: &Scenario) -> Option<String> {
@@ -222,5 +187,40 @@ pub fn sentence_money(x: f64, currency: &str) -> String {
         crate::chart::theme::money(x, currency)
     } else {
         crate::chart::theme::money_as_given((x * 100.0).round() / 100.0, currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(mean: f64, ci95: [f64; 2], per_customer: f64) -> OffboardingValue {
+        OffboardingValue {
+            cohort: "lead".into(),
+            share: 0.2,
+            value_per_customer: per_customer,
+            gain: PairedDifference {
+                mean,
+                ci95,
+                std_error: 1.0,
+                prob_a_better: 0.9,
+            },
+            runs: 100,
+        }
+    }
+
+    #[test]
+    fn the_sentence_says_what_serving_loses_and_what_releasing_adds() {
+        let money = |x: f64| format!("USD {x:.2}");
+        assert_eq!(
+            sentence(&value(1000.0, [900.0, 1100.0], -0.4), "month", &money),
+            "Serving lead customers loses USD 0.40 per customer per month; off-boarding 20% a \
+             month adds USD 1000.00 to mean customer equity (95% CI USD 900.00 to USD 1100.00)."
+        );
+        let lower = sentence(&value(-50.0, [-60.0, -40.0], -0.4), "month", &money);
+        assert!(lower.contains("costs USD 50.00"), "{lower}");
+        let unclear = sentence(&value(5.0, [-6.0, 16.0], 2.0), "month", &money);
+        assert!(unclear.contains("earns USD 2.00"), "{unclear}");
+        assert!(unclear.contains("cannot be told from zero"), "{unclear}");
     }
 }

@@ -77,11 +77,12 @@ fn markov_ce(n0: &[f64], q: &[Vec<f64>], v: &[f64], delta: f64, horizon: u32) ->
             .max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))
             .unwrap();
         a.swap(col, pivot);
-        for row in 0..k {
+        let pivot_row = a[col].clone();
+        for (row, r) in a.iter_mut().enumerate() {
             if row != col {
-                let factor = a[row][col] / a[col][col];
-                for j in col..=k {
-                    a[row][j] -= factor * a[col][j];
+                let factor = r[col] / pivot_row[col];
+                for (x, p) in r.iter_mut().zip(&pivot_row).skip(col) {
+                    *x -= factor * p;
                 }
             }
         }
@@ -588,4 +589,60 @@ fn new_levers_give_identical_runs_at_one_and_two_threads() {
             "{engine:?}: 1 and 2 threads must give identical runs"
         );
     }
+}
+
+#[test]
+fn bad_lever_sections_are_refused_with_file_line_and_key() {
+    let text = r#"
+[time]
+periods = 12
+
+[[cohorts]]
+name = "iron"
+customers = 10
+retention = { rate = 0.9 }
+purchases = { mean = 1.0 }
+order_value = { mean = 10.0 }
+
+[[cohorts]]
+name = "gold"
+customers = 10
+retention = { rate = 0.9 }
+purchases = { mean = 1.0 }
+order_value = { mean = 10.0 }
+
+[migration]
+iron = { gold = 0.9 }
+
+[development_program]
+response = { half_spend = 3.0 }
+upgrades = { iron = { gold = 0.2 }, gold = { gold = 0.1 } }
+
+[winback]
+response = { max_reactivation = 1.5, half_spend = 1.0 }
+reenter = "silver"
+
+[plans.current]
+offboard = { iron = 2.0 }
+
+[optimize]
+bounds = { "offboard.gld" = [0, 1] }
+"#;
+    let error = parse_str(text, "bad.toml", "bad", Format::Toml).unwrap_err();
+    let messages: Vec<String> = error.diagnostics.iter().map(|d| d.to_string()).collect();
+    let has = |needle: &str| {
+        assert!(
+            messages.iter().any(|m| m.contains(needle)),
+            "no problem mentions {needle:?}: {messages:#?}"
+        )
+    };
+    has("bad.toml:24:");
+    has("development_program.upgrades.iron");
+    has("add up to 1.1");
+    has("development_program.upgrades.gold.gold");
+    has("winback.response.max_reactivation");
+    has("unknown cohort `silver`");
+    has("plans.current.offboard.iron");
+    has("optimize.bounds.\"offboard.gld\"");
+    has("did you mean `gold`?");
 }
