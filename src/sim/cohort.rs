@@ -425,9 +425,15 @@ impl Layout {
             Retention::Rate { rate } => vec![(1.0 - rate, 0.0, 1.0)],
             Retention::MeanConcentration { mean, .. } if mean >= 1.0 => vec![(0.0, 0.0, 1.0)],
             Retention::MeanConcentration { mean, .. } if mean <= 0.0 => vec![(1.0, 0.0, 1.0)],
-            Retention::Dropout { .. } => {
-                dropout_strata(scenario, c).map_or_else(|| vec![(0.0, 0.0, 1.0)], |d| d.strata)
-            }
+            // The strata only: their error is measured once per study by `support`.
+            Retention::Dropout { alpha, beta } => approx::dropout_strata_nodes(
+                alpha,
+                beta,
+                purchase_law(cohort),
+                scenario.time.periods,
+                HazardRange::of(scenario, c),
+                approx::purchase_multiplier_high(scenario, c),
+            ),
             _ => {
                 let rule = beta_churn(cohort).map_or_else(
                     || QuadratureRule::point(0.0),
