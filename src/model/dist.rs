@@ -59,12 +59,59 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
         return n;
     }
     let (small, flipped) = if p > 0.5 { (1.0 - p, true) } else { (p, false) };
-    if n as f64 * small < INVERSION_MAX_MEAN {
-        let x = binomial_inversion(rng, n, small);
-        return if flipped { n - x } else { x };
-    }
-    let x = binomial_btrd(rng, n, small);
+    let x = if n as f64 * small < INVERSION_MAX_MEAN {
+        binomial_inversion(rng, n, small, || (-small).ln_1p())
+    } else {
+        binomial_btrd(rng, n, small)
+    };
     if flipped { n - x } else { x }
+}
+
+/// A binomial success probability with its set-up done once, for a p that many counts are
+/// drawn with (the conditional probabilities of a fixed multinomial): [`BinomialProbability::draw`]
+/// gives exactly [`binomial`]'s count for the same uniforms, without its logarithm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BinomialProbability {
+    /// min(p, 1 − p), 0 at the ends.
+    small: f64,
+    /// Whether the count is n minus a count of probability `small`.
+    flipped: bool,
+    /// ln(1 − small).
+    ln_keep: f64,
+}
+
+impl BinomialProbability {
+    pub fn new(p: f64) -> Self {
+        if p <= 0.0 || p.is_nan() || p >= 1.0 {
+            return BinomialProbability {
+                small: 0.0,
+                flipped: p >= 1.0,
+                ln_keep: 0.0,
+            };
+        }
+        let (small, flipped) = if p > 0.5 { (1.0 - p, true) } else { (p, false) };
+        BinomialProbability {
+            small,
+            flipped,
+            ln_keep: (-small).ln_1p(),
+        }
+    }
+
+    /// Binomial(n, p).
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R, n: u64) -> u64 {
+        if n == 0 {
+            return 0;
+        }
+        if self.small <= 0.0 {
+            return if self.flipped { n } else { 0 };
+        }
+        let x = if n as f64 * self.small < INVERSION_MAX_MEAN {
+            binomial_inversion(rng, n, self.small, || self.ln_keep)
+        } else {
+            binomial_btrd(rng, n, self.small)
+        };
+        if self.flipped { n - x } else { x }
+    }
 }
 
 /// ln k! − [(k + ½) ln(k + 1) − (k + 1) + ½ ln 2π], the Stirling remainder at k + 1: tabulated
@@ -94,7 +141,9 @@ fn stirling_tail(k: f64) -> f64 {
 /// Simul. 46), for p ≤ ½ and n·p ≥ 10: a transformed-rejection proposal
 /// k = ⌊(2a/(½ − |u|) + b)·u + c⌋ that is accepted at once in the central box (about 86% of
 /// draws), else by the exact ratio of binomial probabilities f(k)/f(m) at the mode m: by
-/// recursion when |k − m| ≤ 15, else after a squeeze, with [`stirling_tail`].
+/// recursion when |k − m| ≤ 15, else after a squeeze, with [`stirling_tail`]. The set-up of
+/// the slower test is made only when a draw needs it, and ⌊x⌋ of a non-negative x is a
+/// truncation (no call to `floor`).
 fn binomial_btrd<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     let nf = n as f64;
     let spq = (nf * p * (1.0 - p)).sqrt();
@@ -102,62 +151,68 @@ fn binomial_btrd<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     let a = -0.0873 + 0.0248 * b + 0.01 * p;
     let c = nf * p + 0.5;
     let v_r = 0.92 - 4.2 / b;
-    let r = p / (1.0 - p);
-    let alpha = (2.83 + 5.1 / b) * spq;
-    let m = ((nf + 1.0) * p).floor();
     loop {
         let u = rng.random::<f64>() - 0.5;
         let v: f64 = rng.random();
         let us = 0.5 - u.abs();
-        let k = ((2.0 * a / us + b) * u + c).floor();
-        if k < 0.0 || k > nf {
+        let x = (2.0 * a / us + b) * u + c;
+        // ⌊x⌋ < 0 or ⌊x⌋ > n: outside the support (NaN cannot arise: us > 0 or x = −∞).
+        if x < 0.0 || x >= nf + 1.0 {
             continue;
         }
+        let k = (x as u64) as f64;
         if us >= 0.07 && v <= v_r {
             return k as u64;
         }
-        let mut v = v * alpha / (a / (us * us) + b);
-        let km = (k - m).abs();
-        if km <= 15.0 {
-            // Hörmann's step 3.1: f(k)/f(m) by the recursion f(i)/f(i − 1) = (n + 1)r/i − r.
-            let nr = (nf + 1.0) * r;
-            let mut f = 1.0;
-            let mut i = k.min(m);
-            while i < k.max(m) {
-                i += 1.0;
-                if m < k {
-                    f *= nr / i - r;
-                } else {
-                    v *= nr / i - r;
-                }
-            }
-            if v <= f {
-                return k as u64;
-            }
-            continue;
-        }
-        // Step 3.2, the squeeze: t ± ρ bound ln f(k)/f(m) (Hörmann 1993, eq. 3.3).
-        let v = v.ln();
-        let npq = spq * spq;
-        let rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5);
-        let t = -km * km / (2.0 * npq);
-        if v < t - rho {
-            return k as u64;
-        }
-        if v > t + rho {
-            continue;
-        }
-        let bound = (m + 0.5) * ((m + 1.0) / (r * (nf - m + 1.0))).ln()
-            + (nf + 1.0) * ((nf - m + 1.0) / (nf - k + 1.0)).ln()
-            + (k + 0.5) * (r * (nf - k + 1.0) / (k + 1.0)).ln()
-            + stirling_tail(m)
-            + stirling_tail(nf - m)
-            - stirling_tail(k)
-            - stirling_tail(nf - k);
-        if v <= bound {
+        if btrd_accepts(nf, p, spq, a, b, us, v, k) {
             return k as u64;
         }
     }
+}
+
+/// Steps 2–3 of BTRD: whether the proposal k with variates (us, v) outside the central box
+/// is accepted, by the exact ratio f(k)/f(m) (Hörmann 1993).
+#[allow(clippy::too_many_arguments)]
+fn btrd_accepts(nf: f64, p: f64, spq: f64, a: f64, b: f64, us: f64, v: f64, k: f64) -> bool {
+    let r = p / (1.0 - p);
+    let alpha = (2.83 + 5.1 / b) * spq;
+    let m = (((nf + 1.0) * p) as u64) as f64;
+    let mut v = v * alpha / (a / (us * us) + b);
+    let km = (k - m).abs();
+    if km <= 15.0 {
+        // Hörmann's step 3.1: f(k)/f(m) by the recursion f(i)/f(i − 1) = (n + 1)r/i − r.
+        let nr = (nf + 1.0) * r;
+        let mut f = 1.0;
+        let mut i = k.min(m);
+        while i < k.max(m) {
+            i += 1.0;
+            if m < k {
+                f *= nr / i - r;
+            } else {
+                v *= nr / i - r;
+            }
+        }
+        return v <= f;
+    }
+    // Step 3.2, the squeeze: t ± ρ bound ln f(k)/f(m) (Hörmann 1993, eq. 3.3).
+    let v = v.ln();
+    let npq = spq * spq;
+    let rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5);
+    let t = -km * km / (2.0 * npq);
+    if v < t - rho {
+        return true;
+    }
+    if v > t + rho {
+        return false;
+    }
+    let bound = (m + 0.5) * ((m + 1.0) / (r * (nf - m + 1.0))).ln()
+        + (nf + 1.0) * ((nf - m + 1.0) / (nf - k + 1.0)).ln()
+        + (k + 0.5) * (r * (nf - k + 1.0) / (k + 1.0)).ln()
+        + stirling_tail(m)
+        + stirling_tail(nf - m)
+        - stirling_tail(k)
+        - stirling_tail(nf - k);
+    v <= bound
 }
 
 /// [`binomial`] for a p whose ln(1 − p) the caller already has (BG/NBD dropout: p = 1 − e^(−μq),
@@ -173,25 +228,32 @@ pub fn binomial_with_log_complement<R: Rng + ?Sized>(
         return 0;
     }
     if p < 0.5 && (n as f64) * p < INVERSION_MAX_MEAN {
-        return binomial_inversion_from(rng, n, p, (n as f64 * ln_complement).exp());
+        return binomial_inversion(rng, n, p, || ln_complement);
     }
     binomial(rng, n, p)
 }
 
-/// BINV (Kachitvichyanukul & Schmeiser 1988) for p ≤ 1/2 and a small mean. Rounding can leave
-/// the search past n with the uniform unspent (probability of order 1e-16); it then starts
-/// again with a fresh uniform, as BINV does.
-fn binomial_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
-    binomial_inversion_from(rng, n, p, (n as f64 * (-p).ln_1p()).exp())
-}
-
-/// BINV given P(X = 0) = (1 − p)^n.
-fn binomial_inversion_from<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, first: f64) -> u64 {
+/// BINV (Kachitvichyanukul & Schmeiser 1988) for p ≤ 1/2 and a small mean, given how to get
+/// ln(1 − p). P(X = 0) = (1 − p)^n is at least 1 − np (Bernoulli's inequality), so a uniform
+/// below 1 − np is a zero at once, without the power: most draws of a small mean. Rounding
+/// can leave the search past n with the uniform unspent (probability of order 1e-16); it then
+/// starts again with a fresh uniform, as BINV does.
+fn binomial_inversion<R: Rng + ?Sized>(
+    rng: &mut R,
+    n: u64,
+    p: f64,
+    ln_keep: impl FnOnce() -> f64,
+) -> u64 {
+    let nf = n as f64;
+    let mut u: f64 = rng.random();
+    if u < 1.0 - nf * p {
+        return 0;
+    }
+    let first = (nf * ln_keep()).exp();
     let q = 1.0 - p;
     let s = p / q;
-    let a = (n as f64 + 1.0) * s;
+    let a = (nf + 1.0) * s;
     loop {
-        let mut u: f64 = rng.random();
         let mut r = first;
         let mut x = 0u64;
         loop {
@@ -205,6 +267,7 @@ fn binomial_inversion_from<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, first: 
             }
             r *= a / x as f64 - s;
         }
+        u = rng.random();
     }
 }
 
@@ -216,6 +279,11 @@ fn binomial_inversion_from<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, first: 
 /// the mode m = ⌊(n + 1)p⌋ with the recurrence pmf(k + 1) = pmf(k)·(n − k)/(k + 1)·p/(1 − p),
 /// stopping where the pmf falls below 10⁻¹⁸ of the mode's (the mass left out is far below
 /// f64 resolution) and normalized by what was summed; cost O(√(np(1 − p))), no allocation.
+///
+/// A study draws the same (n, p) in every run (an acquisition count: the same prospects and
+/// probability each period of every run of a plan), so wide distributions keep their running
+/// sums per thread ([`InversionTable`]) and a draw is a binary search. The table holds the
+/// very sums the sequential search adds up, so a draw is the same count either way.
 pub fn binomial_by_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     if n == 0 || p <= 0.0 || p.is_nan() {
         return 0;
@@ -224,62 +292,275 @@ pub fn binomial_by_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u6
         return n;
     }
     let u: f64 = rng.random();
-    let q = 1.0 - p;
-    let ratio = p / q;
-    let nf = n as f64;
-    let mode = (((nf + 1.0) * p).floor() as u64).min(n);
-    let mf = mode as f64;
-    let ln_mode = crate::model::closed_form::ln_gamma(nf + 1.0)
-        - crate::model::closed_form::ln_gamma(mf + 1.0)
-        - crate::model::closed_form::ln_gamma(nf - mf + 1.0)
-        + mf * p.ln()
-        + (nf - mf) * q.ln();
-    let at_mode = ln_mode.exp();
-    let floor = 1e-18 * at_mode;
-    // Walk left to where the pmf vanishes, summing the left mass.
-    let (mut k, mut pmf, mut total) = (mode, at_mode, at_mode);
-    while k > 0 {
-        let next = pmf * k as f64 / ((nf - k as f64 + 1.0) * ratio);
-        if next < floor {
-            break;
-        }
-        k -= 1;
-        pmf = next;
-        total += pmf;
+    if n as f64 * p * (1.0 - p) < TABLE_MIN_VARIANCE {
+        let window = InversionWindow::new(n, p);
+        return window.search(u * window.total);
     }
-    let (lowest, pmf_lowest) = (k, pmf);
-    // Walk right from the mode.
-    let (mut k, mut pmf) = (mode, at_mode);
-    while k < n {
-        let next = pmf * (nf - k as f64) / (k as f64 + 1.0) * ratio;
-        if next < floor {
-            break;
-        }
-        k += 1;
-        pmf = next;
-        total += pmf;
-    }
-    let highest = k;
-    // Invert from the lowest count upward.
-    let target = u * total;
-    let (mut k, mut pmf, mut cumulative) = (lowest, pmf_lowest, pmf_lowest);
-    while cumulative < target && k < highest {
-        pmf *= (nf - k as f64) / (k as f64 + 1.0) * ratio;
-        k += 1;
-        cumulative += pmf;
-    }
-    k
+    InversionTable::with(n, p, |table| table.search(u))
 }
 
-/// [`multinomial`] with every conditional binomial drawn by [`binomial_by_inversion`], so each
-/// category's count is monotone in `n` on a shared stream (common random numbers).
+/// [`binomial_by_inversion`] for an (n, p) that is not drawn again (a split of a count that
+/// differs by run): no table, and the search starts at the mode
+/// ([`InversionWindow::search_from_mode`]).
+pub fn binomial_by_inversion_once<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    if n == 0 || p <= 0.0 || p.is_nan() {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let u: f64 = rng.random();
+    let window = InversionWindow::new(n, p);
+    if n as f64 * p * (1.0 - p) < TABLE_MIN_VARIANCE {
+        return window.search(u * window.total);
+    }
+    window.search_from_mode(u * window.total)
+}
+
+/// Distributions with a variance below this are searched afresh: their windows span a few
+/// dozen counts, cheaper to walk than to look up.
+const TABLE_MIN_VARIANCE: f64 = 16.0;
+
+/// The counts of Binomial(n, p) with a pmf of at least 10⁻¹⁸ of the mode's,
+/// [lowest, highest], the pmf at the lowest and the pmf's sum over them.
+struct InversionWindow {
+    n: u64,
+    ratio: f64,
+    lowest: u64,
+    pmf_lowest: f64,
+    highest: u64,
+    total: f64,
+    mode: u64,
+    at_mode: f64,
+    /// The pmf's sum over [lowest, mode].
+    left: f64,
+}
+
+impl InversionWindow {
+    fn new(n: u64, p: f64) -> Self {
+        let q = 1.0 - p;
+        let ratio = p / q;
+        let nf = n as f64;
+        let mode = (((nf + 1.0) * p).floor() as u64).min(n);
+        let mf = mode as f64;
+        let ln_mode = crate::model::closed_form::ln_gamma(nf + 1.0)
+            - crate::model::closed_form::ln_gamma(mf + 1.0)
+            - crate::model::closed_form::ln_gamma(nf - mf + 1.0)
+            + mf * p.ln()
+            + (nf - mf) * q.ln();
+        let at_mode = ln_mode.exp();
+        let floor = 1e-18 * at_mode;
+        // Walk left to where the pmf vanishes, summing the left mass.
+        let (mut k, mut pmf, mut total) = (mode, at_mode, at_mode);
+        while k > 0 {
+            let next = pmf * (k as f64 / ((nf - k as f64 + 1.0) * ratio));
+            if next < floor {
+                break;
+            }
+            k -= 1;
+            pmf = next;
+            total += pmf;
+        }
+        let (lowest, pmf_lowest, left) = (k, pmf, total);
+        // Walk right from the mode.
+        let (mut k, mut pmf) = (mode, at_mode);
+        while k < n {
+            let next = pmf * ((nf - k as f64) / (k as f64 + 1.0) * ratio);
+            if next < floor {
+                break;
+            }
+            k += 1;
+            pmf = next;
+            total += pmf;
+        }
+        InversionWindow {
+            n,
+            ratio,
+            lowest,
+            pmf_lowest,
+            highest: k,
+            total,
+            mode,
+            at_mode,
+            left,
+        }
+    }
+
+    /// [`InversionWindow::search`] starting at the mode, whose running sum the left walk
+    /// already has: about √(np(1 − p)) steps instead of the window's width. The sums differ
+    /// from the upward ones only by rounding (a count moves only when the target falls within
+    /// a few ulps of a sum).
+    fn search_from_mode(&self, target: f64) -> u64 {
+        let nf = self.n as f64;
+        let (mut k, mut pmf, mut cumulative) = (self.mode, self.at_mode, self.left);
+        if target <= cumulative {
+            // Down: F(k − 1) = F(k) − pmf(k), while it still reaches the target.
+            while k > self.lowest {
+                let below = cumulative - pmf;
+                if below < target {
+                    break;
+                }
+                pmf *= k as f64 / ((nf - k as f64 + 1.0) * self.ratio);
+                k -= 1;
+                cumulative = below;
+            }
+            return k;
+        }
+        while cumulative < target && k < self.highest {
+            pmf *= (nf - k as f64) / (k as f64 + 1.0) * self.ratio;
+            k += 1;
+            cumulative += pmf;
+        }
+        k
+    }
+
+    /// The pmf's running sums from the lowest count upward, as [`InversionWindow::search`]
+    /// adds them.
+    fn running_sums(&self) -> impl Iterator<Item = f64> + '_ {
+        let nf = self.n as f64;
+        let (mut k, mut pmf, mut cumulative) = (self.lowest, self.pmf_lowest, self.pmf_lowest);
+        std::iter::once(cumulative).chain(std::iter::from_fn(move || {
+            if k >= self.highest {
+                return None;
+            }
+            pmf *= (nf - k as f64) / (k as f64 + 1.0) * self.ratio;
+            k += 1;
+            cumulative += pmf;
+            Some(cumulative)
+        }))
+    }
+
+    /// The smallest count whose running sum reaches `target` (the highest if none does).
+    fn search(&self, target: f64) -> u64 {
+        (self.lowest..)
+            .zip(self.running_sums())
+            .find(|&(_, cumulative)| cumulative >= target)
+            .map_or(self.highest, |(k, _)| k)
+    }
+}
+
+/// The running sums of one [`InversionWindow`], kept per thread for (n, p) drawn again.
+struct InversionTable {
+    lowest: u64,
+    cumulative: Vec<f64>,
+    total: f64,
+}
+
+/// Tables by (n, bits of p).
+type Tables = std::collections::HashMap<(u64, u64), InversionTable>;
+
+/// Tables kept per thread hold at most this many sums in all (16 MiB); past it they are
+/// dropped and rebuilt as needed.
+const TABLE_CACHE_SUMS: usize = 1 << 21;
+
+impl InversionTable {
+    /// Runs `f` on the table of (n, p), built on first use.
+    fn with<T>(n: u64, p: f64, f: impl FnOnce(&InversionTable) -> T) -> T {
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+        thread_local! {
+            static TABLES: RefCell<(Tables, usize)> = RefCell::new((HashMap::new(), 0));
+        }
+        TABLES.with(|tables| {
+            let mut tables = tables.borrow_mut();
+            let (map, held) = &mut *tables;
+            let key = (n, p.to_bits());
+            if let Some(table) = map.get(&key) {
+                return f(table);
+            }
+            let window = InversionWindow::new(n, p);
+            let table = InversionTable {
+                lowest: window.lowest,
+                cumulative: window.running_sums().collect(),
+                total: window.total,
+            };
+            let size = table.cumulative.len();
+            if size > TABLE_CACHE_SUMS / 4 {
+                return f(&table);
+            }
+            if *held + size > TABLE_CACHE_SUMS {
+                map.clear();
+                *held = 0;
+            }
+            *held += size;
+            f(map.entry(key).or_insert(table))
+        })
+    }
+
+    /// The count of uniform `u`: the first running sum at or above u·total, by bisection.
+    fn search(&self, u: f64) -> u64 {
+        let target = u * self.total;
+        let i = self
+            .cumulative
+            .partition_point(|&c| c < target)
+            .min(self.cumulative.len() - 1);
+        self.lowest + i as u64
+    }
+}
+
+/// [`multinomial`] with every conditional binomial drawn by inversion
+/// ([`binomial_by_inversion_once`]: the count split differs by run), so each category's count
+/// is monotone in `n` on a shared stream (common random numbers).
 pub fn multinomial_by_inversion<R: Rng + ?Sized>(
     rng: &mut R,
     n: u64,
     probs: &[f64],
     out: &mut [u64],
 ) {
-    sequential_binomials(rng, n, probs, out, binomial_by_inversion);
+    sequential_binomials(rng, n, probs, out, binomial_by_inversion_once);
+}
+
+/// A multinomial's probabilities with the set-up of its sequential conditional binomials done
+/// once ([`BinomialProbability`]), for a split drawn many times (customers entering a cohort's
+/// strata): [`PreparedMultinomial::draw`] gives exactly [`multinomial`]'s counts for the same
+/// uniforms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedMultinomial {
+    /// Per category: `None` where it takes the remainder, else its conditional binomial.
+    steps: Vec<Option<BinomialProbability>>,
+}
+
+impl PreparedMultinomial {
+    pub fn new(probs: &[f64]) -> Self {
+        let last = probs.iter().rposition(|&p| p > 0.0);
+        let mut remaining_mass = 1.0;
+        let steps = probs
+            .iter()
+            .enumerate()
+            .map(|(k, &p)| {
+                let step = if Some(k) == last || p >= remaining_mass {
+                    None
+                } else {
+                    Some(BinomialProbability::new(p / remaining_mass))
+                };
+                remaining_mass -= p;
+                step
+            })
+            .collect();
+        PreparedMultinomial { steps }
+    }
+
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Splits `n` into the categories (`out` has one slot per category).
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R, n: u64, out: &mut [u64]) {
+        out.iter_mut().for_each(|x| *x = 0);
+        let mut remaining = n;
+        for (step, slot) in self.steps.iter().zip(out.iter_mut()) {
+            if remaining == 0 {
+                break;
+            }
+            let count = step.map_or(remaining, |b| b.draw(rng, remaining));
+            *slot = count;
+            remaining -= count;
+        }
+    }
 }
 
 /// Splits `n` into categories with probabilities `probs` (summing to 1) by sequential
@@ -316,6 +597,63 @@ fn sequential_binomials<R: Rng + ?Sized>(
     }
 }
 
+/// Walker's alias table (Walker 1977; construction of Vose 1991, "A linear algorithm for
+/// generating random numbers with a given distribution", IEEE TSE 17): a category of a fixed
+/// discrete law in O(1) — a uniform slot i of K, kept with probability `keep[i]`, else its
+/// alias — where inverting the cumulative weights takes a binary search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AliasTable {
+    keep: Vec<f64>,
+    alias: Vec<u32>,
+}
+
+impl AliasTable {
+    /// The table of categories with `weights` (non-negative, not all zero; any total).
+    pub fn new(weights: &[f64]) -> Self {
+        let k = weights.len();
+        let total: f64 = weights.iter().sum();
+        let mut scaled: Vec<f64> = weights
+            .iter()
+            .map(|&w| {
+                if total > 0.0 {
+                    w * k as f64 / total
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let mut keep = vec![1.0; k];
+        let mut alias: Vec<u32> = (0..k as u32).collect();
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+            (0..k).partition(|&i| scaled[i] < 1.0);
+        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+            small.pop();
+            keep[s] = scaled[s];
+            alias[s] = l as u32;
+            scaled[l] -= 1.0 - scaled[s];
+            if scaled[l] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        // What is left holds probability one up to rounding.
+        AliasTable { keep, alias }
+    }
+
+    /// One category: the slot from the high bits of one 64-bit draw (Lemire's multiply-shift,
+    /// bias below K/2⁶⁴), the coin from a second uniform.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
+        let k = self.keep.len() as u64;
+        let slot = ((u128::from(rng.next_u64()) * u128::from(k)) >> 64) as usize;
+        let coin: f64 = rng.random();
+        if coin < self.keep[slot] {
+            slot
+        } else {
+            self.alias[slot] as usize
+        }
+    }
+}
+
 /// Gamma(shape, scale) draw; 0 for a zero shape or scale (the empty sum).
 pub fn gamma<R: Rng + ?Sized>(rng: &mut R, shape: f64, scale: f64) -> f64 {
     if shape <= 0.0 || scale <= 0.0 {
@@ -338,6 +676,26 @@ pub fn beta<R: Rng + ?Sized>(rng: &mut R, alpha: f64, beta: f64) -> f64 {
     match Beta::new(alpha, beta) {
         Ok(d) => d.sample(rng),
         Err(_) => alpha / (alpha + beta),
+    }
+}
+
+/// Beta(α, β) as X/(X + Y) with X ~ Gamma(α), Y ~ Gamma(β) independent (the definition of
+/// the Beta law as a Gamma ratio, e.g. Devroye 1986, §IX.4): two Marsaglia–Tsang Gamma draws
+/// cost about half of rand_distr's Cheng sampler for the large shapes of the cohort engine's
+/// rate thinning. The degenerate limits are those of [`beta`].
+pub fn beta_by_gammas<R: Rng + ?Sized>(rng: &mut R, alpha: f64, beta: f64) -> f64 {
+    if alpha <= 0.0 {
+        return 0.0;
+    }
+    if beta <= 0.0 {
+        return 1.0;
+    }
+    let x = gamma(rng, alpha, 1.0);
+    let y = gamma(rng, beta, 1.0);
+    if x + y > 0.0 {
+        x / (x + y)
+    } else {
+        alpha / (alpha + beta)
     }
 }
 
@@ -554,6 +912,114 @@ mod tests {
             assert!(
                 (zeros - expected).abs() < 4.0 * se0 + 1e-12,
                 "n={n} x={x}: P(0)"
+            );
+        }
+    }
+
+    /// The prepared samplers are the plain ones with their set-up moved out: on the same
+    /// stream they give the same counts, draw for draw.
+    #[test]
+    fn prepared_binomials_and_multinomials_give_the_plain_draws() {
+        for p in [0.0, 1e-7, 0.003, 0.2, 0.5, 0.7, 0.999, 1.0] {
+            let prepared = BinomialProbability::new(p);
+            let (mut a, mut b) = (
+                stream(3, 1, Stream::Customers),
+                stream(3, 1, Stream::Customers),
+            );
+            for n in [0u64, 1, 7, 300, 5_000, 2_000_000] {
+                assert_eq!(
+                    prepared.draw(&mut a, n),
+                    binomial(&mut b, n, p),
+                    "n {n} p {p}"
+                );
+            }
+        }
+        let probs = [0.4, 0.0, 0.3, 0.2, 0.1, 0.0];
+        let prepared = PreparedMultinomial::new(&probs);
+        let (mut a, mut b) = (
+            stream(5, 1, Stream::Customers),
+            stream(5, 1, Stream::Customers),
+        );
+        let (mut x, mut y) = ([0u64; 6], [0u64; 6]);
+        for n in [0u64, 3, 40, 10_000, 3_000_000] {
+            prepared.draw(&mut a, n, &mut x);
+            multinomial(&mut b, n, &probs, &mut y);
+            assert_eq!(x, y, "n {n}");
+            assert_eq!(x.iter().sum::<u64>(), n);
+        }
+    }
+
+    /// Tabled inversion is the sequential search (the same count for every uniform), the
+    /// search from the mode differs from it by rounding only, and both have the binomial mean.
+    #[test]
+    fn tabled_and_mode_started_inversion_are_the_sequential_search() {
+        for (n, p) in [(3_000_000u64, 0.0101), (30_000, 0.05), (500, 0.5)] {
+            let window = InversionWindow::new(n, p);
+            let mut rng = stream(9, n, Stream::Customers);
+            let mut moved = 0;
+            let mut sum = 0.0;
+            let draws = 20_000;
+            for _ in 0..draws {
+                let u: f64 = rng.random();
+                let sequential = window.search(u * window.total);
+                let tabled = InversionTable::with(n, p, |t| t.search(u));
+                assert_eq!(tabled, sequential, "n {n} p {p} u {u}");
+                let from_mode = window.search_from_mode(u * window.total);
+                moved += usize::from(from_mode != sequential);
+                sum += from_mode as f64;
+            }
+            assert_eq!(
+                moved, 0,
+                "n {n} p {p}: rounding moved {moved} of {draws} counts"
+            );
+            let mean = sum / draws as f64;
+            let se = (n as f64 * p * (1.0 - p) / draws as f64).sqrt();
+            assert!(
+                (mean - n as f64 * p).abs() < 4.0 * se,
+                "n {n} p {p}: {mean}"
+            );
+        }
+    }
+
+    /// Alias draws have the category frequencies (χ² against the weights) and Gamma-ratio Beta
+    /// draws the Beta mean and variance.
+    #[test]
+    fn alias_tables_and_gamma_ratio_betas_have_their_laws() {
+        let weights = [5.0, 0.5, 0.0, 2.5, 1e-3, 2.0];
+        let table = AliasTable::new(&weights);
+        let mut rng = stream(21, 0, Stream::Customers);
+        let draws = 200_000;
+        let mut counts = [0.0; 6];
+        for _ in 0..draws {
+            counts[table.sample(&mut rng)] += 1.0;
+        }
+        assert_eq!(counts[2], 0.0, "a zero weight is never drawn");
+        let total: f64 = weights.iter().sum();
+        let chi2: f64 = weights
+            .iter()
+            .zip(&counts)
+            .filter(|(w, _)| **w > 0.0)
+            .map(|(w, o)| {
+                let e = draws as f64 * w / total;
+                (o - e) * (o - e) / e
+            })
+            .sum();
+        // Four degrees of freedom: mean 4, sd √8.
+        assert!(chi2 < 4.0 + 5.0 * 8f64.sqrt(), "χ² = {chi2}");
+        for (a, b) in [(60_000.0, 300.0), (6.0, 2.0), (0.4, 0.7)] {
+            let x: Vec<f64> = (0..100_000)
+                .map(|_| beta_by_gammas(&mut rng, a, b))
+                .collect();
+            let (m, se) = mean_and_se(&x);
+            assert!(
+                (m - a / (a + b)).abs() < 4.0 * se,
+                "Beta({a}, {b}): {m} ± {se}"
+            );
+            let var = x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() - 1) as f64;
+            let expected = a * b / ((a + b) * (a + b) * (a + b + 1.0));
+            assert!(
+                (var / expected - 1.0).abs() < 0.05,
+                "Beta({a}, {b}): var {var}"
             );
         }
     }

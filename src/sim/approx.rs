@@ -649,6 +649,22 @@ pub fn dropout_strata(
     chosen
 }
 
+/// The strata [`dropout_strata`] chooses, without measuring their error at the horizon: what
+/// a run needs to lay out its strata. A run whose parameters `[uncertainty]` redraws gets
+/// its own strata, and the measurement (the survival of every stratum at every period and
+/// hazard probe) is most of the cost of choosing; `auto` measures the scenario's own
+/// parameters once per study ([`dropout_strata`]).
+pub fn dropout_strata_nodes(
+    a: f64,
+    b: f64,
+    law: PurchaseLaw,
+    periods: u32,
+    range: HazardRange,
+    multiplier_high: f64,
+) -> Vec<(f64, f64, f64)> {
+    choose_dropout_nodes(a, b, law, periods, range, multiplier_high).0
+}
+
 fn choose_dropout_strata(
     a: f64,
     b: f64,
@@ -657,6 +673,19 @@ fn choose_dropout_strata(
     range: HazardRange,
     multiplier_high: f64,
 ) -> DropoutStrata {
+    let (strata, dropout_nodes) = choose_dropout_nodes(a, b, law, periods, range, multiplier_high);
+    measure_dropout_strata(a, b, law, periods, range, strata, dropout_nodes)
+}
+
+/// Steps 1–2 of [`dropout_strata`]: the strata and the number of p-nodes.
+fn choose_dropout_nodes(
+    a: f64,
+    b: f64,
+    law: PurchaseLaw,
+    periods: u32,
+    range: HazardRange,
+    multiplier_high: f64,
+) -> (Vec<(f64, f64, f64)>, usize) {
     let stretch = (multiplier_high * range.high).max(1.0);
     let long = (f64::from(periods) * stretch).ceil().max(1.0) as u32;
     let exposures: Vec<f64> = (1..=long).map(f64::from).collect();
@@ -732,7 +761,19 @@ fn choose_dropout_strata(
             strata.push((p, lambda, w * v));
         }
     }
-    // Measure at the horizon, on every hazard probe.
+    (strata, p_rule.len())
+}
+
+/// The errors of dropout strata at the horizon, on every hazard probe.
+fn measure_dropout_strata(
+    a: f64,
+    b: f64,
+    law: PurchaseLaw,
+    periods: u32,
+    range: HazardRange,
+    strata: Vec<(f64, f64, f64)>,
+    dropout_nodes: usize,
+) -> DropoutStrata {
     let horizon: Vec<f64> = (0..=periods).map(f64::from).collect();
     let mut survival = SurvivalError::default();
     for h in range.probes() {
@@ -758,7 +799,7 @@ fn choose_dropout_strata(
         .fold(0.0, f64::max);
     DropoutStrata {
         strata,
-        dropout_nodes: p_rule.len(),
+        dropout_nodes,
         survival,
         expected_purchases,
     }

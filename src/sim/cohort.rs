@@ -38,7 +38,8 @@ use std::rc::Rc;
 use rand::RngExt;
 
 use crate::model::dist::{
-    beta, binomial, binomial_with_log_complement, gamma, multinomial, poisson,
+    AliasTable, BinomialProbability, PreparedMultinomial, beta, beta_by_gammas, binomial,
+    binomial_with_log_complement, gamma, multinomial, poisson,
 };
 use crate::model::quadrature::QuadratureRule;
 use crate::scenario::{Cohort, ExistingBase, OrderValue, Purchases, Retention, Scenario};
@@ -280,8 +281,10 @@ fn posterior_approximation(scenario: &Scenario, c: usize) -> Option<Approximatio
     })
 }
 
-/// Entrants are placed one by one when they number fewer than the strata over this factor.
-const INDIVIDUAL_ENTRY_FACTOR: u64 = 8;
+/// Entrants are placed one by one when they number fewer than this many times the strata: an
+/// alias draw costs a few nanoseconds, a multinomial's conditional binomial some tens
+/// (measured on benches/scenarios/large_bank.toml).
+const INDIVIDUAL_ENTRY_FACTOR: u64 = 4;
 
 /// How a cohort's order values are drawn: revenue of n orders at value node l is
 /// Gamma(n·shape, scales[l]), or n·scales[l] for a constant value (`shape` = `None`).
@@ -377,9 +380,10 @@ struct Layout {
     /// sequential binomials of the entry multinomial stop as soon as every entrant is placed.
     entry_order: Vec<usize>,
     entry_weights: Vec<f64>,
-    /// Running sums of `entry_weights` and their total, for placing entrants one by one.
-    entry_cumulative: Vec<f64>,
-    entry_total: f64,
+    /// The entry multinomial over `entry_weights`, set up once.
+    entry: PreparedMultinomial,
+    /// The alias table of `entry_weights`, for placing entrants one by one.
+    entry_alias: AliasTable,
 }
 
 impl Layout {
@@ -421,9 +425,15 @@ impl Layout {
             Retention::Rate { rate } => vec![(1.0 - rate, 0.0, 1.0)],
             Retention::MeanConcentration { mean, .. } if mean >= 1.0 => vec![(0.0, 0.0, 1.0)],
             Retention::MeanConcentration { mean, .. } if mean <= 0.0 => vec![(1.0, 0.0, 1.0)],
-            Retention::Dropout { .. } => {
-                dropout_strata(scenario, c).map_or_else(|| vec![(0.0, 0.0, 1.0)], |d| d.strata)
-            }
+            // The strata only: their error is measured once per study by `support`.
+            Retention::Dropout { alpha, beta } => approx::dropout_strata_nodes(
+                alpha,
+                beta,
+                purchase_law(cohort),
+                scenario.time.periods,
+                HazardRange::of(scenario, c),
+                approx::purchase_multiplier_high(scenario, c),
+            ),
             _ => {
                 let rule = beta_churn(cohort).map_or_else(
                     || QuadratureRule::point(0.0),
@@ -462,9 +472,9 @@ impl Layout {
                 weights: vec![weight; n],
             },
             entry_order: (0..n).collect(),
+            entry: PreparedMultinomial::new(&vec![weight; n]),
+            entry_alias: AliasTable::new(&vec![weight; n]),
             entry_weights: vec![weight; n],
-            entry_cumulative: (1..=n).map(|i| i as f64 * weight).collect(),
-            entry_total: 1.0,
         }
     }
 
@@ -487,25 +497,45 @@ impl Layout {
         let mut entry_order: Vec<usize> = (0..strata).collect();
         entry_order.sort_by(|&i, &j| weights[j].total_cmp(&weights[i]).then(i.cmp(&j)));
         let entry_weights: Vec<f64> = entry_order.iter().map(|&j| weights[j]).collect();
-        let entry_cumulative: Vec<f64> = entry_weights
-            .iter()
-            .scan(0.0, |sum, w| {
-                *sum += w;
-                Some(*sum)
-            })
-            .collect();
-        let entry_total = entry_cumulative.last().copied().unwrap_or(1.0);
         Layout {
             propensity,
             rate_node,
             value_of,
             values,
             entry_order,
+            entry: PreparedMultinomial::new(&entry_weights),
+            entry_alias: AliasTable::new(&entry_weights),
             entry_weights,
-            entry_cumulative,
-            entry_total,
         }
     }
+}
+
+/// A migration row with each probability capped so the row sums to at most one: rows drawn
+/// under `[uncertainty]` (or raised by a development programme) may exceed one, and the
+/// customer engine caps its cumulative thresholds the same way.
+fn capped_row(row: &[(usize, f64)]) -> Vec<(usize, f64)> {
+    let mut cumulative = 0.0;
+    row.iter()
+        .map(|&(to, p)| {
+            let capped = p.min(1.0 - cumulative).max(0.0);
+            cumulative += capped;
+            (to, capped)
+        })
+        .collect()
+}
+
+/// The samplers of a migration row: whether a survivor moves (probability Σ_d p_d) and where a
+/// mover goes (p_d / Σ p_d).
+fn prepared_moves(row: &[(usize, f64)]) -> (BinomialProbability, PreparedMultinomial) {
+    let moving: f64 = row.iter().map(|&(_, p)| p).sum();
+    let shares: Vec<f64> = row
+        .iter()
+        .map(|&(_, p)| if moving > 0.0 { p / moving } else { 0.0 })
+        .collect();
+    (
+        BinomialProbability::new(moving),
+        PreparedMultinomial::new(&shares),
+    )
 }
 
 /// One cohort's strata — the product of its churn (or dropout) propensity nodes, its purchase
@@ -523,10 +553,15 @@ struct Strata<'a> {
     /// BG/NBD dropouts of this period's purchases, by origin, until the churn step counts
     /// them.
     dropped: [u64; 2],
-    /// Scratch, reused every period: probabilities of [leave, move to each destination,
-    /// stay]; entry counts; per value node customers, rates, orders and Poisson means; the
-    /// categories of dropouts' orders.
-    outcome_probs: Vec<f64>,
+    /// The migration row `(destination, per-period probability)` the samplers below were
+    /// prepared for; rebuilt when the period's row differs (a development programme raises it).
+    migration: Vec<(usize, f64)>,
+    /// A surviving customer moves with probability Σ_d p_d, and a mover goes to destination d
+    /// with probability p_d / Σ p_d.
+    moving: BinomialProbability,
+    destinations: PreparedMultinomial,
+    /// Scratch, reused every period: movers by destination; entry counts; per value node
+    /// customers, rates, orders and Poisson means; the categories of dropouts' orders.
     outcome_counts: Vec<u64>,
     entry_counts: Vec<u64>,
     by_value: Vec<(u64, f64)>,
@@ -545,6 +580,9 @@ impl<'a> Strata<'a> {
         let cohort = &scenario.cohorts[c];
         let dropout =
             matches!(cohort.retention, Retention::Dropout { .. }).then(|| purchase_law(cohort));
+        let migration = capped_row(scenario.migration.get(c).map_or(&[][..], |r| &r[..]));
+        let (moving, destinations) = prepared_moves(&migration);
+        let outcomes = migration.len();
         let strata = layout.propensity.len();
         let value_nodes = layout.values.scales.len();
         Strata {
@@ -555,8 +593,10 @@ impl<'a> Strata<'a> {
             count: [vec![0; strata], vec![0; strata]],
             rate: [vec![0.0; strata], vec![0.0; strata]],
             dropped: [0, 0],
-            outcome_probs: Vec::new(),
-            outcome_counts: Vec::new(),
+            migration,
+            moving,
+            destinations,
+            outcome_counts: vec![0; outcomes],
             entry_counts: vec![0; strata],
             by_value: vec![(0, 0.0); value_nodes],
             orders_by_value: vec![0; value_nodes],
@@ -578,25 +618,20 @@ impl<'a> Strata<'a> {
     /// `n` customers enter with `origin`: strata by multinomial on the product weights, NBD
     /// rates as one Gamma(n_j·k, m/k) per stratum (a sum of i.i.d. Gamma rates).
     ///
-    /// A few entrants into many strata (acquisition into BG/NBD strata) are placed one by one,
-    /// each by inversion of the cumulative weights with one uniform (a binary search), instead
-    /// of a multinomial's sequential binomials over every stratum: the same law, O(n log K)
-    /// instead of O(K).
+    /// Fewer entrants than [`INDIVIDUAL_ENTRY_FACTOR`] times the strata (migrants, most
+    /// acquisition into BG/NBD strata) are placed one by one, each by the layout's alias table
+    /// (two draws, no search), instead of a multinomial's sequential binomials over the
+    /// strata: the same law, O(n) instead of O(K) binomials.
     fn enter(&mut self, origin: usize, n: u64, rng: &mut SimRng) {
         if n == 0 {
             return;
         }
         let nbd = self.nbd();
         let strata = self.layout.entry_weights.len();
-        if n.saturating_mul(INDIVIDUAL_ENTRY_FACTOR) < strata as u64 {
+        if n < INDIVIDUAL_ENTRY_FACTOR.saturating_mul(strata as u64) {
             self.touched.clear();
             for _ in 0..n {
-                let u: f64 = rng.random::<f64>() * self.layout.entry_total;
-                let position = self
-                    .layout
-                    .entry_cumulative
-                    .partition_point(|&c| c <= u)
-                    .min(strata - 1);
+                let position = self.layout.entry_alias.sample(rng);
                 if self.entry_counts[position] == 0 {
                     self.touched.push(position);
                 }
@@ -614,7 +649,7 @@ impl<'a> Strata<'a> {
             }
             return;
         }
-        multinomial(rng, n, &self.layout.entry_weights, &mut self.entry_counts);
+        self.layout.entry.draw(rng, n, &mut self.entry_counts);
         for (position, entering) in self.entry_counts.iter_mut().enumerate() {
             if *entering == 0 {
                 continue;
@@ -740,12 +775,15 @@ impl<'a> Strata<'a> {
         totals
     }
 
-    /// Steps 5–6 for every stratum: one multinomial over (churn, move to each destination,
-    /// stay, release) per stratum and origin, with probabilities q, (1 − q)(1 − r)·p_k,
-    /// (1 − q)(1 − r)(1 − Σp) and (1 − q)·r for churn probability q, release share r and the
-    /// period's migration row p; movers are added to `arrivals`. Returns who left (BG/NBD
-    /// dropouts of the period's purchases count as churned). Without release the last
-    /// category has probability 0 and the draws are those of (churn, moves, stay).
+    /// Steps 5–6 for every stratum: leavers L ~ Binomial(n, min(1, θ·h)); of the n − L
+    /// survivors the plan releases R ~ Binomial(n − L, r) (off-boarding share r, SPEC §7); of
+    /// the rest movers M ~ Binomial(n − L − R, Σ_d p_d); the others stay. Where movers go does
+    /// not depend on their stratum, so the movers of all strata of an origin are split across
+    /// destinations by one multinomial on p_d / Σ p_d (a sum of independent multinomials with
+    /// the same probabilities is one multinomial of the summed count) and added to `arrivals`.
+    /// This is the per-customer law exactly: each customer churns with probability q, is
+    /// released with (1 − q)·r and moves to d with (1 − q)(1 − r)·p_d. Returns who left (BG/NBD
+    /// dropouts of the period's purchases count as churned).
     fn churn_and_migrate(
         &mut self,
         departure: Departure<'_>,
@@ -757,61 +795,54 @@ impl<'a> Strata<'a> {
             churned: std::mem::take(&mut s.dropped),
             ..Leavers::default()
         };
-        // Rows drawn under [uncertainty] may exceed one; cap like the customer engine's
-        // cumulative thresholds.
-        let mut cumulative = 0.0;
-        let migration: Vec<(usize, f64)> = departure
-            .migration
-            .iter()
-            .map(|&(to, p)| {
-                let capped = p.min(1.0 - cumulative).max(0.0);
-                cumulative += capped;
-                (to, capped)
-            })
-            .collect();
+        let migration = capped_row(departure.migration);
+        if migration != s.migration {
+            (s.moving, s.destinations) = prepared_moves(&migration);
+            s.outcome_counts.resize(migration.len(), 0);
+            s.migration = migration;
+        }
         let release = departure.release.clamp(0.0, 1.0);
         // BG/NBD dropouts left while purchasing; there is no per-period churn.
         let churn = s.dropout.is_none();
-        if !churn && migration.is_empty() && release == 0.0 {
+        if !churn && s.migration.is_empty() && release == 0.0 {
             return leavers;
         }
         let nbd = s.nbd();
-        let moves = migration.len();
-        s.outcome_probs.resize(moves + 3, 0.0);
-        s.outcome_counts.resize(moves + 3, 0);
-        let moving: f64 = migration.iter().map(|(_, p)| p).sum();
         for origin in [EXISTING, NEW] {
+            let mut movers = 0u64;
             for j in 0..s.layout.propensity.len() {
                 let n = s.count[origin][j];
                 if n == 0 {
                     continue;
                 }
                 let leave = if churn {
-                    (s.layout.propensity[j] * departure.hazard).min(1.0)
+                    binomial(rng, n, (s.layout.propensity[j] * departure.hazard).min(1.0))
                 } else {
-                    0.0
+                    0
                 };
-                let kept = (1.0 - leave) * (1.0 - release);
-                s.outcome_probs[0] = leave;
-                for (d, &(_, p)) in migration.iter().enumerate() {
-                    s.outcome_probs[1 + d] = kept * p;
-                }
-                s.outcome_probs[moves + 1] = (kept * (1.0 - moving)).max(0.0);
-                s.outcome_probs[moves + 2] = (1.0 - leave) * release;
-                multinomial(rng, n, &s.outcome_probs, &mut s.outcome_counts);
-                let stay = s.outcome_counts[moves + 1];
-                for (d, &(to, _)) in migration.iter().enumerate() {
-                    arrivals[to][origin] += s.outcome_counts[1 + d];
-                }
-                leavers.churned[origin] += s.outcome_counts[0];
-                leavers.released[origin] += s.outcome_counts[moves + 2];
+                let released = if release > 0.0 {
+                    binomial(rng, n - leave, release)
+                } else {
+                    0
+                };
+                let moved = s.moving.draw(rng, n - leave - released);
+                movers += moved;
+                let stay = n - leave - released - moved;
+                leavers.churned[origin] += leave;
+                leavers.released[origin] += released;
                 if let Some((shape, _)) = nbd {
                     // Gamma–Dirichlet: the stayers are a random subset of the stratum, so
                     // their total rate is the total × Beta(stay·k, (n − stay)·k).
-                    let share = beta(rng, stay as f64 * shape, (n - stay) as f64 * shape);
+                    let share = beta_by_gammas(rng, stay as f64 * shape, (n - stay) as f64 * shape);
                     s.rate[origin][j] *= share;
                 }
                 s.count[origin][j] = stay;
+            }
+            if movers > 0 {
+                s.destinations.draw(rng, movers, &mut s.outcome_counts);
+                for (d, &(to, _)) in s.migration.iter().enumerate() {
+                    arrivals[to][origin] += s.outcome_counts[d];
+                }
             }
         }
         leavers
