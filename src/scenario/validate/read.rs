@@ -247,8 +247,10 @@ impl<'t> Ctx<'t> {
             entries,
             allowed: None,
         };
-        for (i, entry) in entries.iter().enumerate() {
-            if entries[..i].iter().any(|e| e.key == entry.key) {
+        // A set, not a scan of the earlier keys: a table of n keys is checked in O(n).
+        let mut seen = std::collections::HashSet::with_capacity(entries.len());
+        for entry in entries.iter() {
+            if !seen.insert(entry.key.as_str()) {
                 self.error(
                     &entry.key_span,
                     &join(&field.path, &entry.key),
