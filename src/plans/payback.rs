@@ -397,13 +397,16 @@ fn vintage_setup<'a>(
     let mut setup = RunSetup::new(scenario, plan, seed, k);
     let periods = scenario.time.periods as usize;
     let retention = crate::scenario::Lever::Retention.index();
+    let development = crate::scenario::Lever::Development.index();
+    let active_in = |i: usize| -> Vec<u64> {
+        run.cohorts
+            .iter()
+            .map(|cohort| cohort.active.get(i).copied().unwrap_or(0.0) as u64)
+            .collect()
+    };
     let per_customer: Vec<Vec<f64>> = (0..periods)
         .map(|i| {
-            let active: Vec<u64> = run
-                .cohorts
-                .iter()
-                .map(|cohort| cohort.active.get(i).copied().unwrap_or(0.0) as u64)
-                .collect();
+            let active = active_in(i);
             let budget = setup.path.spend[i][retention];
             crate::sim::period::retention_allocation(&setup, budget, &active)
                 .iter()
@@ -412,6 +415,19 @@ fn vintage_setup<'a>(
                 .collect()
         })
         .collect();
+    let development_per_customer: Option<Vec<Vec<f64>>> =
+        scenario.development_program.as_ref().map(|_| {
+            (0..periods)
+                .map(|i| {
+                    let active = active_in(i);
+                    let budget = setup.path.spend[i][development];
+                    crate::sim::levers::development(&setup, i, budget, &active)
+                        .iter()
+                        .map(|d| d.per_customer)
+                        .collect()
+                })
+                .collect()
+        });
     let mut vintage = setup.scenario.as_ref().clone();
     vintage.acquisition = None;
     for (i, cohort) in vintage.cohorts.iter_mut().enumerate() {
@@ -424,5 +440,6 @@ fn vintage_setup<'a>(
         spend.iter_mut().for_each(|s| *s = 0.0);
     }
     setup.retention_per_customer = Some(per_customer);
+    setup.development_per_customer = development_per_customer;
     setup
 }

@@ -39,18 +39,31 @@ impl Development {
 /// in proportion to active customers, like the retention programme, SPEC §5) and evenly over
 /// each cohort's active customers, whose spend s moves each effect by its ceiling × f(s),
 /// f the response curve of SPEC §5 (Blattberg & Deighton 1996 for the exponential form).
-pub fn development(setup: &RunSetup<'_>, budget: f64, active: &[u64]) -> Vec<Development> {
+///
+/// `period` is t − 1; a run with [`RunSetup::development_per_customer`] (a payback vintage)
+/// takes its spend per customer from there instead.
+pub fn development(
+    setup: &RunSetup<'_>,
+    period: usize,
+    budget: f64,
+    active: &[u64],
+) -> Vec<Development> {
     let scenario = setup.scenario.as_ref();
     let Some(program) = &scenario.development_program else {
         return vec![Development::NONE; active.len()];
     };
+    let fixed = setup.development_per_customer.as_ref();
     let spent = split(budget, program.allocation.as_deref(), active);
     (0..active.len())
         .map(|c| {
-            if active[c] == 0 || spent[c] <= 0.0 {
+            let per_customer = match fixed {
+                Some(fixed) => fixed[period][c],
+                None if spent[c] > 0.0 && active[c] > 0 => spent[c] / active[c] as f64,
+                None => 0.0,
+            };
+            if active[c] == 0 || per_customer <= 0.0 {
                 return Development::NONE;
             }
-            let per_customer = spent[c] / active[c] as f64;
             let fraction = program.curve.fraction(per_customer);
             let upgrades = program.upgrades.get(c).is_some_and(|u| !u.is_empty());
             Development {

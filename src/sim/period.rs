@@ -146,7 +146,7 @@ pub fn run_periods<P: Population>(
             cohort.active.push(n as f64);
         }
         let retention_spent = retention_allocation(setup, spend[Lever::Retention.index()], &active);
-        let developed = development(setup, spend[Lever::Development.index()], &active);
+        let developed = development(setup, i, spend[Lever::Development.index()], &active);
 
         let mut period = PeriodRun {
             active: active.iter().sum::<u64>() as f64,

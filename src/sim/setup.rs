@@ -28,6 +28,9 @@ pub struct RunSetup<'a> {
     /// runs of [`crate::plans::payback`] give an acquired vintage the spend per customer its
     /// customers get in the whole run. `None` in every ordinary run.
     pub retention_per_customer: Option<Vec<Vec<f64>>>,
+    /// Development spend per active customer by period and cohort, fixed the same way for
+    /// the vintage runs (SPEC §5a, §9.1); `None` in every ordinary run.
+    pub development_per_customer: Option<Vec<Vec<f64>>>,
 }
 
 impl<'a> RunSetup<'a> {
@@ -54,6 +57,7 @@ impl<'a> RunSetup<'a> {
             discount,
             clamped_draws,
             retention_per_customer: None,
+            development_per_customer: None,
         }
     }
 }

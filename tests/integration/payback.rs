@@ -210,3 +210,41 @@ fn simulate_reports_payback_byte_identically_at_one_and_two_threads() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("Break-even and payback"), "{text}");
 }
+
+#[test]
+fn a_vintage_gets_the_development_programme_its_cohort_gets_in_the_run() {
+    // The same cohort with a development programme that halves churn at full response: a
+    // budget of 0.01 a month over hundreds of customers is ~2e-5 a customer, 20,000 times the
+    // half-saturation spend, so f ≈ 1 and retention is 1 − 0.2·(1 − 0.5) = 0.9 at a cost far
+    // below a cent. Were the vintage's development spend zero (as its own budget is), its
+    // customers would keep retention 0.8 and the mean curve would miss the closed form by
+    // many standard errors from period 3 on.
+    let text = format!(
+        "{SCENARIO}development = 0.01\n\n[development_program]\n\
+         response = {{ half_spend = 1e-9 }}\nmax_churn_reduction = 0.5\n"
+    );
+    let scenario = parse_str(&text, "payback.toml", "payback", Format::Toml).expect("valid");
+    let d = Discounting::new(&scenario.time).factors(scenario.time.periods);
+    let retention = 0.9;
+    let mut total = 0.0;
+    let curve: Vec<f64> = (0..d.len())
+        .map(|s| {
+            total += CASH_FLOW * f64::powi(retention, s as i32) * d[s] / d[0];
+            total
+        })
+        .collect();
+    for engine in [EngineKind::Customer, EngineKind::Cohort] {
+        let rows = paybacks(&scenario, engine);
+        let p = rows.iter().find(|p| p.of == "cohort").expect("the cohort");
+        for (t, expected) in curve.iter().enumerate() {
+            let sd = (p.cumulative_value_p95[t] - p.cumulative_value_p05[t]) / 3.29;
+            let se = sd / (RUNS as f64).sqrt();
+            assert!(
+                (p.cumulative_value[t] - expected).abs() <= 4.0 * se + 0.01,
+                "{engine:?} period {}: {} vs {expected} (se {se})",
+                t + 1,
+                p.cumulative_value[t],
+            );
+        }
+    }
+}
