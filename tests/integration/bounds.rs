@@ -107,7 +107,7 @@ fn a_run_that_grows_without_bound_stops_at_its_share_of_memory() {
     assert!(stderr.contains("would grow to"), "{stderr}");
     assert!(stderr.contains("share of the memory limit"), "{stderr}");
     assert!(
-        stderr.contains("cohorts.base.referrals (drawn per run in [uncertainty])"),
+        stderr.contains("cohorts.base.referrals = 0.05 (drawn per run in [uncertainty])"),
         "{stderr}"
     );
     // 64 MiB over 2 threads at 48 bytes a customer: about 700,000 customers, a fraction of a
@@ -506,4 +506,41 @@ fn estimates_match_measured_times() {
             measured / work.seconds
         );
     }
+}
+
+/// `ceq merge DIR` reads the folder's manifest and refuses a shard whose bytes are no longer the
+/// ones ceq published there, naming it; the shard files named one by one merge as they are.
+#[test]
+fn merge_verifies_the_manifest_of_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "s.toml", &growing(200, "0.0", ""));
+    let shards = dir.path().join("shards");
+    for shard in ["1/2", "2/2"] {
+        ceq()
+            .arg("simulate")
+            .arg(&scenario)
+            .args(["--runs", "20", "--shard", shard, "-q", "--out"])
+            .arg(&shards)
+            .assert()
+            .success();
+    }
+    ceq().arg("merge").arg(&shards).arg("-q").assert().success();
+    let first = shards.join("shard-1-of-2.json");
+    let mut bytes = fs::read(&first).unwrap();
+    bytes.extend_from_slice(b"\n");
+    fs::write(&first, bytes).unwrap();
+    ceq()
+        .arg("merge")
+        .arg(&shards)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("manifest.json: shard-1-of-2.json"))
+        .stderr(predicate::str::contains("was changed after it was written"));
+    ceq()
+        .arg("merge")
+        .arg(&first)
+        .arg(shards.join("shard-2-of-2.json"))
+        .arg("-q")
+        .assert()
+        .success();
 }
