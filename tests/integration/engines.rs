@@ -1838,16 +1838,23 @@ fn engines_size_guard_names_the_engine_that_would_run() {
         // A churn-raising driver pushes θ·h far above one: an approximation auto will not take.
         scenario.drivers[Driver::Value.index()] = Some(driver(1.0, 1000.0, 0.0, [-1.0, 0.0, 0.0]));
         let scenario = with_plan(scenario, plan(&[(Lever::Value, 100_000.0)]));
-        run(
-            &scenario,
-            &SimOptions {
-                plan: 0,
-                runs: 20_000,
-                seed: 501,
-                engine,
-                limits: Default::default(),
-            },
-        )
+        // One thread, so the estimated hours (and the refusal) do not depend on the machine.
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| {
+                run(
+                    &scenario,
+                    &SimOptions {
+                        plan: 0,
+                        runs: 200_000,
+                        seed: 501,
+                        engine,
+                        limits: Default::default(),
+                    },
+                )
+            })
     };
     match big(EngineKind::Customer) {
         Err(SimError::TooLarge(message)) => {
