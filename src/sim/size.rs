@@ -309,8 +309,10 @@ const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// "512 MiB", "1.5 GiB": bytes in the unit a reader compares with `--max-memory`.
 pub fn bytes_words(bytes: f64) -> String {
-    if bytes < GIB {
-        format!("{:.0} MiB", (bytes / (1024.0 * 1024.0)).max(0.0))
+    if bytes < 1024.0 * 1024.0 {
+        format!("{:.0} KiB", (bytes / 1024.0).max(0.0))
+    } else if bytes < GIB {
+        format!("{:.0} MiB", bytes / (1024.0 * 1024.0))
     } else {
         format!("{:.1} GiB", bytes / GIB)
     }
