@@ -23,6 +23,7 @@ fn engine_options(runs: u64, engine: EngineKind) -> SimOptions {
         runs,
         seed: 1,
         engine,
+        limits: Default::default(),
     }
 }
 

@@ -53,7 +53,7 @@ pub struct CompareArgs {
     pub quiet: bool,
 }
 
-pub fn run(args: &CompareArgs) -> Result<(), CliError> {
+pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
@@ -66,25 +66,18 @@ pub fn run(args: &CompareArgs) -> Result<(), CliError> {
             .collect::<Result<_, _>>()?
     };
     let mut progress = TerminalProgress::new(args.quiet);
+    let options = crate::sim::SimOptions {
+        plan: scenario.baseline_plan,
+        runs: args.run.runs,
+        seed: args.run.seed,
+        engine: args.run.engine.into(),
+        limits,
+    };
     let comparison = with_threads(args.run.threads, || {
-        super::simulate::announce_work(
-            &scenario,
-            &scenario.plans[scenario.baseline_plan],
-            args.run.engine.into(),
-            args.run.runs,
-            indices.len(),
-            false,
-        );
-        compare(
-            &scenario,
-            &indices,
-            args.run.runs,
-            args.run.seed,
-            args.run.engine.into(),
-            &mut progress,
-        )
-    })?
-    .map_err(sim_error)?;
+        let runs = args.run.runs as f64 * indices.len() as f64;
+        super::estimate::announce("compare", &scenario, &options, runs, args.run.runs)?;
+        compare(&scenario, &indices, &options, &mut progress).map_err(sim_error)
+    })??;
     drop(progress);
     let json = render_plans::json(&comparison).map_err(CliError::failed)?;
     let engine = crate::sim::EngineKind::from(args.run.engine).name();

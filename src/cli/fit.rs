@@ -278,10 +278,10 @@ fn fit_error(file: &Path, error: FitError) -> CliError {
     }
 }
 
-fn read_text(file: &Path) -> Result<String, CliError> {
-    std::fs::read(file)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .map_err(|e| CliError::invalid(anyhow!("{}: cannot read the file: {e}", file.display())))
+/// A data file's text: a regular file of bounded size (`/dev/zero` or a FIFO is refused before
+/// it is read, [`super::limits::read_data_text`]), invalid UTF-8 replaced.
+pub(super) fn read_text(file: &Path) -> Result<String, CliError> {
+    super::limits::read_data_text(file).map_err(CliError::invalid)
 }
 
 /// A result as pretty JSON with a final newline ([`crate::format::json_bytes`]).

@@ -150,9 +150,7 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     check_output_paths(args)?;
     let file = &args.history;
-    let text = std::fs::read(file)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .map_err(|e| CliError::invalid(anyhow!("{}: cannot read the file: {e}", file.display())))?;
+    let text = super::fit::read_text(file)?;
     let history = response::read_history(&text).map_err(|e| fit_error(file, e))?;
     let prospects = history
         .channels

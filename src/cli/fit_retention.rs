@@ -71,9 +71,7 @@ fn parse_half_spend(text: &str) -> Result<f64, String> {
 pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
     let file = &args.test;
     check_output_paths(args)?;
-    let text = std::fs::read(file)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .map_err(|e| CliError::invalid(anyhow!("{}: cannot read the file: {e}", file.display())))?;
+    let text = super::fit::read_text(file)?;
     let groups = retention_test::read_test(&text).map_err(|e| fit_error(file, e))?;
     let fit = retention_test::fit_retention_test(&groups, args.half_spend)
         .map_err(|e| fit_error(file, e))?;

@@ -78,7 +78,7 @@ pub struct BudgetRange(pub Vec<f64>);
 /// The most budgets of one frontier, as `--budget-range` allows.
 const MAX_BUDGETS: usize = 1000;
 
-pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
+pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let budgets: Vec<f64> = match &args.budget_range {
@@ -108,6 +108,19 @@ pub fn run(args: &FrontierArgs) -> Result<(), CliError> {
     settings.engine = args.run.engine.into();
     settings.mean_field_runs = args.mean_field_runs;
     settings.marginal = false;
+    settings.limits = limits;
+    with_threads(args.run.threads, || {
+        let runs = crate::optimize::estimate::frontier_runs(&scenario, &settings, budgets.len())
+            .map_err(optimize_error)?;
+        let options = crate::sim::SimOptions {
+            plan: settings.baseline,
+            runs: settings.runs,
+            seed: settings.seed,
+            engine: settings.engine,
+            limits,
+        };
+        super::estimate::announce("frontier", &scenario, &options, runs, settings.search_runs)
+    })??;
     let mut progress = TerminalProgress::new(args.quiet);
     let result = with_threads(args.run.threads, || {
         frontier(&scenario, &settings, &budgets, &mut progress)

@@ -91,6 +91,7 @@ fn shard_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
                     input.display()
                 )));
             }
+            check_manifest(input)?;
             paths.extend(found);
         } else if input.is_file() {
             paths.push(input.clone());
@@ -108,4 +109,30 @@ fn is_shard_file(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.starts_with("shard-") && n.contains("-of-") && n.ends_with(".json"))
+}
+
+/// A folder ceq published lists its files in `manifest.json` (SPEC §12.1); merge trusts the
+/// folder's shards only if their bytes are still the ones listed. A folder without a manifest
+/// (shards copied by hand) is read as it is: each shard's own checksum still guards its results.
+fn check_manifest(dir: &Path) -> Result<(), CliError> {
+    let Some(manifest) =
+        super::publish::Manifest::read(dir).map_err(|e| CliError::invalid(anyhow::anyhow!(e)))?
+    else {
+        return Ok(());
+    };
+    let problems: Vec<String> = manifest
+        .verify(dir)
+        .into_iter()
+        // A missing shard is named by merge's own check ("shard 2/3 is missing").
+        .filter(|p| p.starts_with("shard-") && p.contains("was changed"))
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::invalid(anyhow::anyhow!(
+        "{}: {}; re-run those shards into the folder, or name the shard files themselves to \
+         merge them as they are",
+        dir.join("manifest.json").display(),
+        problems.join("; ")
+    )))
 }

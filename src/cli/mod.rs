@@ -10,6 +10,7 @@
 mod args;
 mod compare;
 mod completions;
+mod estimate;
 mod export;
 mod fit;
 mod fit_response;
@@ -100,15 +101,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         _ => false,
     };
     progress::set_quiet(cli.quiet || own_quiet);
-    if let Some(bytes) = cli.max_memory {
-        crate::sim::size::set_memory_limit(bytes);
-    }
+    // `--max-memory` travels with the settings of each command that simulates.
+    let limits = cli
+        .max_memory
+        .map_or_else(crate::sim::size::Limits::default, |bytes| {
+            crate::sim::size::Limits::with_memory(bytes)
+        });
     match cli.command {
-        Command::Simulate(args) => simulate::run(&args),
-        Command::Compare(args) => compare::run(&args),
-        Command::Optimize(args) => optimize::run(&args),
-        Command::Frontier(args) => frontier::run(&args),
-        Command::Sensitivity(args) => sensitivity::run(&args),
+        Command::Simulate(args) => simulate::run(&args, limits),
+        Command::Compare(args) => compare::run(&args, limits),
+        Command::Optimize(args) => optimize::run(&args, limits),
+        Command::Frontier(args) => frontier::run(&args, limits),
+        Command::Sensitivity(args) => sensitivity::run(&args, limits),
         Command::Validate(args) => validate::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Merge(args) => merge::run(&args),
@@ -116,7 +120,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
         Command::Schema(args) => schema::run(&args),
-        Command::Report(args) => report::run(&args),
+        Command::Report(args) => report::run(&args, limits),
     }
 }
 

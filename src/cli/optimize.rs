@@ -151,7 +151,7 @@ fn parse_target(text: &str) -> Result<Target, String> {
     }
 }
 
-pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
+pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
@@ -167,6 +167,7 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
     settings.runs = args.run.runs;
     settings.seed = args.run.seed;
     settings.engine = args.run.engine.into();
+    settings.limits = limits;
     settings.search_runs = args.search_runs;
     settings.mean_field_runs = args.mean_field_runs;
     settings.max_iterations = args.max_iterations;
@@ -188,6 +189,29 @@ pub fn run(args: &OptimizeArgs) -> Result<(), CliError> {
         }
         settings.optimize.hurdle = Some(hurdle);
     }
+    with_threads(args.run.threads, || {
+        let runs = crate::optimize::estimate::optimize_runs(&scenario, &settings)
+            .map_err(optimize_error)?;
+        let options = crate::sim::SimOptions {
+            plan: settings.baseline,
+            runs: settings.runs,
+            seed: settings.seed,
+            engine: settings.engine,
+            limits,
+        };
+        let curves = if args.charts.charts {
+            crate::optimize::estimate::curves_runs(&scenario, &settings).map_err(optimize_error)?
+        } else {
+            0.0
+        };
+        super::estimate::announce(
+            "optimize",
+            &scenario,
+            &options,
+            runs + curves,
+            settings.search_runs,
+        )
+    })??;
     let mut progress = TerminalProgress::new(args.quiet);
     let (result, curves) = with_threads(args.run.threads, || {
         let result = optimize(&scenario, &settings, &mut progress)?;

@@ -147,7 +147,6 @@ impl Manifest {
     }
 
     /// Every listed file of `dir` that is missing or whose bytes differ from the manifest.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn verify(&self, dir: &Path) -> Vec<String> {
         let mut problems = Vec::new();
         for entry in self.commands.values() {

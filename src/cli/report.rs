@@ -52,7 +52,7 @@ pub struct ReportArgs {
     pub quiet: bool,
 }
 
-pub fn run(args: &ReportArgs) -> Result<(), CliError> {
+pub fn run(args: &ReportArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
     super::publish::check_out_dir(&args.out)?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let options = Options {
@@ -63,26 +63,26 @@ pub fn run(args: &ReportArgs) -> Result<(), CliError> {
         frontier: !args.no_frontier,
         engine: args.run.engine.into(),
         command: command_line(args),
+        limits,
     };
     let mut progress = TerminalProgress::new(args.quiet);
     let built = with_threads(args.run.threads, || {
-        // The simulation and the comparison of every plan; the optimization, frontier and
-        // sensitivity come on top (a lower bound, said as one).
-        super::simulate::announce_work(
-            &scenario,
-            &scenario.plans[scenario.baseline_plan],
-            args.run.engine.into(),
-            args.run.runs,
-            scenario.plans.len() + 1,
-            true,
-        );
-        report::build(&scenario, &options, &mut progress)
-    })?
-    .map_err(|e| match e {
-        ReportError::Sim(e) => sim_error(e),
-        ReportError::Optimize(e) => optimize_error(e),
-        ReportError::Chart(e) => CliError::failed(e),
-    })?;
+        let runs = crate::report::estimate::report_runs(&scenario, &options)
+            .map_err(super::optimize_error)?;
+        let sim_options = crate::sim::SimOptions {
+            plan: scenario.baseline_plan,
+            runs: options.runs,
+            seed: options.seed,
+            engine: options.engine,
+            limits,
+        };
+        super::estimate::announce("report", &scenario, &sim_options, runs, options.runs)?;
+        report::build(&scenario, &options, &mut progress).map_err(|e| match e {
+            ReportError::Sim(e) => sim_error(e),
+            ReportError::Optimize(e) => optimize_error(e),
+            ReportError::Chart(e) => CliError::failed(e),
+        })
+    })??;
     drop(progress);
     let mut built = built;
     prefix_charts(&mut built, "report_");

@@ -81,7 +81,7 @@ fn parse_step(text: &str) -> Result<f64, String> {
     }
 }
 
-pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
+pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
@@ -92,6 +92,7 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
         runs: args.runs,
         seed: args.seed,
         engine: args.engine.into(),
+        limits,
         screen: args
             .screen
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
@@ -102,17 +103,17 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
         // as written.
         let parameters = scenario.parameter_paths().len() as u64;
         let simulated = args.screen.map_or(parameters, |n| n.min(parameters));
-        super::simulate::announce_work(
-            &scenario,
-            &scenario.plans[plan],
-            args.engine.into(),
-            args.runs,
-            usize::try_from(2 * simulated + 1).unwrap_or(usize::MAX),
-            false,
-        );
-        sensitivity(&scenario, &settings, &mut progress)
-    })?
-    .map_err(sim_error)?;
+        let options = crate::sim::SimOptions {
+            plan,
+            runs: args.runs,
+            seed: args.seed,
+            engine: args.engine.into(),
+            limits,
+        };
+        let runs = args.runs as f64 * (2 * simulated + 1) as f64;
+        super::estimate::announce("sensitivity", &scenario, &options, runs, args.runs)?;
+        sensitivity(&scenario, &settings, &mut progress).map_err(sim_error)
+    })??;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
     let engine = crate::sim::EngineKind::from(args.engine).name();

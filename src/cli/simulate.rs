@@ -55,7 +55,7 @@ pub struct SimulateArgs {
     pub shard: Option<ShardSpec>,
 }
 
-pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
+pub fn run(args: &SimulateArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
@@ -65,6 +65,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         runs: args.run.runs,
         seed: args.run.seed,
         engine: args.run.engine.into(),
+        limits,
     };
     if let Some(shard) = args.shard {
         return run_shard(args, &scenario, &options, shard);
@@ -313,12 +314,13 @@ fn simulate(
     let plan = &scenario.plans[options.plan];
     let total = runs.end - runs.start;
     let go = || {
-        announce_work(scenario, plan, options.engine, total, 1, false);
+        super::estimate::announce("simulate", scenario, options, total as f64, total)?;
         super::progress::with_runs(total, || {
             sim::run_plan_range(scenario, plan, options, runs.clone())
         })
+        .map_err(sim_error)
     };
-    let result = match threads {
+    match threads {
         None => go(),
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(n))
@@ -326,58 +328,6 @@ fn simulate(
             .context("cannot start the worker threads")
             .map_err(CliError::failed)?
             .install(go),
-    };
-    result.map_err(sim_error)
-}
-
-/// Work above this many seconds is announced before it starts.
-const ANNOUNCE_SECONDS: f64 = 5.0;
-
-/// Prints the estimated time of `plans` × `runs` runs when above [`ANNOUNCE_SECONDS`]
-/// ([`sim::estimated_seconds`]; for `auto`, the cheaper engine, which it normally takes).
-pub(super) fn announce_work(
-    scenario: &Scenario,
-    plan: &scenario::Plan,
-    engine: sim::EngineKind,
-    runs: u64,
-    plans: usize,
-    at_least: bool,
-) {
-    use sim::EngineKind;
-    let estimate = |engine| sim::estimated_seconds(scenario, plan, engine, runs) * plans as f64;
-    let (engine, seconds) = match engine {
-        EngineKind::Auto => {
-            let customer = estimate(EngineKind::Customer);
-            let cohort = estimate(EngineKind::Cohort);
-            if cohort < customer {
-                (EngineKind::Cohort, cohort)
-            } else {
-                (EngineKind::Customer, customer)
-            }
-        }
-        other => (other, estimate(other)),
-    };
-    if seconds > ANNOUNCE_SECONDS {
-        progress::note(&format!(
-            "note: {} {} of work ({} run(s) × {plans} simulation(s) on the {} engine, {} \
-             thread(s))",
-            if at_least { "at least" } else { "about" },
-            duration(seconds),
-            runs,
-            engine.name(),
-            rayon::current_num_threads()
-        ));
-    }
-}
-
-/// "40 s", "12 min", "3.2 h".
-fn duration(seconds: f64) -> String {
-    if seconds < 120.0 {
-        format!("{seconds:.0} s")
-    } else if seconds < 7200.0 {
-        format!("{:.0} min", seconds / 60.0)
-    } else {
-        format!("{:.1} h", seconds / 3600.0)
     }
 }
 

@@ -375,11 +375,17 @@ pub(crate) fn open_csv(text: &str) -> Result<OpenedCsv<'_>, FitError> {
     Ok((text, delimiter, reader, header))
 }
 
+/// The largest amount one row may hold. Beyond it an amount is a typing or export error (1e300
+/// in a log once failed the Gamma-Gamma fit with no row named, issue 15), and sums of up to 10⁹
+/// such rows stay far from overflow, so every later sum and likelihood stays finite.
+pub const MAX_AMOUNT: f64 = 1e15;
+
 /// Reads a transaction log from CSV text.
 ///
 /// Fatal errors: an empty file, a missing column, no readable row at all (the message lists
-/// the first bad rows). Rows with a bad date, a non-numeric amount, a missing customer or the
-/// wrong number of fields are collected in `bad_rows` with their line numbers.
+/// the first bad rows), an amount beyond [`MAX_AMOUNT`] (named by line and column). Rows with
+/// a bad date, a non-numeric amount, a missing customer or the wrong number of fields are
+/// collected in `bad_rows` with their line numbers.
 pub fn read_transactions(text: &str, columns: &Columns) -> Result<TransactionLog, FitError> {
     let (text, delimiter, mut reader, header) = open_csv(text)?;
     let [customer_column, date_column, amount_column] = find_columns(&header, columns, delimiter)?;
@@ -449,11 +455,23 @@ pub fn read_transactions(text: &str, columns: &Columns) -> Result<TransactionLog
     notes.extend(amounts.guess_note(mark));
     let mut rows: Vec<TransactionDay> = Vec::with_capacity(pending.len());
     for row in pending {
+        let amount = resolve_amount(row.amount, mark);
+        if !amount.is_finite() || amount.abs() > MAX_AMOUNT {
+            return Err(FitError::Line {
+                line: row.line,
+                message: format!(
+                    "column {} ('{}'): the amount {amount:e} is beyond ±{MAX_AMOUNT:e}, more than \
+                     any one order is worth; correct or remove the row",
+                    amount_column + 1,
+                    header.get(amount_column).unwrap_or("")
+                ),
+            });
+        }
         match resolve_date(row.date, order) {
             Some(day) => rows.push(TransactionDay {
                 customer: row.customer,
                 day,
-                amount: resolve_amount(row.amount, mark),
+                amount,
             }),
             None => bad_rows.push(BadRow {
                 line: row.line,

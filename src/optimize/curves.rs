@@ -46,6 +46,7 @@ pub fn response_curves(
         runs: settings.search_runs,
         seed: settings.seed,
         engine: settings.engine,
+        limits: settings.limits,
         criterion: settings.optimize.objective,
         hurdle: None,
     };

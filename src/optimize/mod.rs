@@ -24,6 +24,7 @@
 
 pub mod certify;
 pub mod curves;
+pub mod estimate;
 pub mod marginal;
 pub mod mean_field;
 pub mod objective;
@@ -55,13 +56,20 @@ use termination::Termination;
 pub enum OptimizeError {
     #[error(transparent)]
     Sim(#[from] SimError),
+    /// Not a `#[source]`: the message already says why, and an error chain would say it twice.
     #[error("the constraints cannot all hold: {0}; widen the bounds or raise the budget")]
-    Infeasible(#[from] InfeasibleError),
+    Infeasible(InfeasibleError),
     #[error(
         "there is nothing to optimize: none of the levers has its section in the scenario \
          ([acquisition], [retention_program], [drivers.*])"
     )]
     NoLevers,
+}
+
+impl From<InfeasibleError> for OptimizeError {
+    fn from(error: InfeasibleError) -> Self {
+        OptimizeError::Infeasible(error)
+    }
 }
 
 /// How to optimize. [`Settings::new`] gives the defaults of `ceq optimize`.
@@ -92,6 +100,8 @@ pub struct Settings {
     pub refine_steps: u32,
     /// Certify the answer with marginal returns on fresh runs; off for the frontier.
     pub marginal: bool,
+    /// The memory limit every simulation of the search is checked against.
+    pub limits: crate::sim::size::Limits,
 }
 
 impl Settings {
@@ -112,6 +122,7 @@ impl Settings {
             tolerance: 1e-6,
             refine_steps: 40,
             marginal: true,
+            limits: crate::sim::size::Limits::default(),
         }
     }
 
@@ -343,6 +354,7 @@ fn monte_carlo<'a>(
         runs,
         seed,
         engine: settings.engine,
+        limits: settings.limits,
         criterion: settings.optimize.objective,
         hurdle: settings.optimize.hurdle,
     }
@@ -536,6 +548,7 @@ pub fn optimize(
         runs: settings.runs,
         seed: fresh_seed,
         engine: settings.engine,
+        limits: settings.limits,
     };
     let chosen = sim::run_plan(scenario, &plan, &options)?;
     progress.message("final evaluation on fresh seeds: baseline");

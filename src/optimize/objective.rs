@@ -116,6 +116,7 @@ pub struct MonteCarloObjective<'a> {
     pub runs: u64,
     pub seed: u64,
     pub engine: EngineKind,
+    pub limits: crate::sim::size::Limits,
     pub criterion: Criterion,
     /// `[optimize].hurdle` h: each run's value is CE − h·(present value of the plan's spend),
     /// so the optimum spends while the next unit returns at least h on top of itself.
@@ -138,6 +139,7 @@ impl Objective for MonteCarloObjective<'_> {
             runs: self.runs,
             seed: self.seed,
             engine: self.engine,
+            limits: self.limits,
         };
         let simulation = sim::run_plan(self.scenario, plan, &options)?;
         let penalty = self

@@ -502,6 +502,7 @@ pub fn channels_under_optimum(
         runs: result.chosen.runs.len() as u64,
         seed: result.fresh_seed,
         engine: settings.engine,
+        limits: settings.limits,
     };
     crate::plans::channels::channel_summaries(scenario, &result.plan, &result.chosen, &options)
 }

@@ -6,7 +6,7 @@ use super::run_values;
 use crate::chart::data::FanSeries;
 use crate::optimize::Progress;
 use crate::scenario::Scenario;
-use crate::sim::{self, EngineKind, SimError, SimOptions};
+use crate::sim::{self, SimError, SimOptions};
 use crate::stats::Distribution;
 use crate::stats::describe::describe;
 use crate::stats::paired::PairedDifference;
@@ -49,16 +49,15 @@ pub struct Comparison {
     pub differences: Vec<Difference>,
 }
 
-/// Simulates the plans `indices` of `scenario` on the same `runs` runs of `seed`.
+/// Simulates the plans `indices` of `scenario` on the same runs: `options.runs` runs of
+/// `options.seed` on `options.engine` (`options.plan` is ignored), within `options.limits`.
 pub fn compare(
     scenario: &Scenario,
     indices: &[usize],
-    runs: u64,
-    seed: u64,
-    engine: EngineKind,
+    options: &SimOptions,
     progress: &mut dyn Progress,
 ) -> Result<Comparison, SimError> {
-    compare_reusing(scenario, indices, runs, seed, engine, None, progress)
+    compare_reusing(scenario, indices, options, None, progress)
 }
 
 /// [`compare`], taking plan `known.0`'s results from `known.1` instead of simulating it again:
@@ -67,13 +66,12 @@ pub fn compare(
 pub fn compare_reusing(
     scenario: &Scenario,
     indices: &[usize],
-    runs: u64,
-    seed: u64,
-    engine: EngineKind,
+    options: &SimOptions,
     known: Option<(usize, &sim::Simulation)>,
     progress: &mut dyn Progress,
 ) -> Result<Comparison, SimError> {
-    crate::sim::size::check_memory(scenario, runs, indices.len())?;
+    let (runs, seed, engine) = (options.runs, options.seed, options.engine);
+    crate::sim::size::check_memory(scenario, runs, indices.len(), &options.limits)?;
     let mut plans = Vec::with_capacity(indices.len());
     let mut engine_used = engine;
     for (n, &index) in indices.iter().enumerate() {
@@ -89,9 +87,7 @@ pub fn compare_reusing(
         ));
         let options = SimOptions {
             plan: index,
-            runs,
-            seed,
-            engine,
+            ..options.clone()
         };
         let simulated;
         let simulation = match known {

@@ -99,6 +99,7 @@ pub fn frontier(
             runs: settings.runs,
             seed,
             engine: settings.engine,
+            limits: settings.limits,
         };
         let values = run_values(&sim::run_plan(scenario, &plan, &options)?);
         let annuity: f64 = crate::model::discount::Discounting::new(&scenario.time)
@@ -158,6 +159,7 @@ pub fn frontier(
         runs: settings.runs,
         seed,
         engine: settings.engine,
+        limits: settings.limits,
     };
     let baseline = BaselinePoint {
         plan: base_plan.name.clone(),

@@ -359,6 +359,8 @@ fn vintage_curves(
     first_run: u64,
 ) -> Result<Vec<Vec<f64>>, SimError> {
     use rayon::prelude::*;
+    let threads = rayon::current_num_threads();
+    let cap = crate::sim::size::population_cap(scenario, plan, &options.limits, threads);
     // The vintage's own customer and event streams, apart from the run's and other cohorts'.
     let vintage_seed = splitmix64(options.seed ^ splitmix64(0x7061_7962_6163_6b00 ^ c as u64));
     simulation
@@ -370,7 +372,7 @@ fn vintage_curves(
             let setup = vintage_setup(scenario, plan, options.seed, k, run, c);
             let result = match simulation.engine {
                 EngineKind::Cohort => sim::cohort::simulate_run(&setup, vintage_seed, k),
-                _ => sim::customer::simulate_run(&setup, vintage_seed, k),
+                _ => sim::customer::simulate_run(&setup, vintage_seed, k, &cap),
             }?;
             let first = setup.discount.first().copied().unwrap_or(1.0);
             let scale = VINTAGE_CUSTOMERS as f64 * first;

@@ -99,6 +99,7 @@ pub struct Settings {
     pub engine: EngineKind,
     /// Simulate only this many parameters, those with the largest mean-field effects.
     pub screen: Option<usize>,
+    pub limits: crate::sim::size::Limits,
 }
 
 impl Effect {
@@ -269,6 +270,7 @@ pub fn sensitivity(
         runs: settings.runs,
         seed: settings.seed,
         engine: settings.engine,
+        limits: settings.limits,
     };
     let simulate = |s: &Scenario| -> Result<Vec<f64>, SimError> {
         Ok(run_values(&sim::run_plan(s, &s.plans[plan], &options)?))

@@ -28,6 +28,7 @@ pub struct Options {
     pub engine: EngineKind,
     /// The command line that re-creates the report, for the footer.
     pub command: String,
+    pub limits: crate::sim::size::Limits,
 }
 
 /// Why the report could not be built.
@@ -60,6 +61,7 @@ pub fn build(
         runs: options.runs,
         seed: options.seed,
         engine: options.engine,
+        limits: options.limits,
     };
     let simulation = sim::run_plan(scenario, &scenario.plans[baseline], &sim_options)?;
     let mut summary = stats::summarize(
@@ -142,9 +144,7 @@ pub fn build(
     let comparison = compare::compare_reusing(
         scenario,
         &indices,
-        options.runs,
-        options.seed,
-        options.engine,
+        &sim_options,
         Some((baseline, &simulation)),
         progress,
     )?;
@@ -202,6 +202,7 @@ pub fn build(
             settings.runs = options.runs;
             settings.seed = options.seed;
             settings.engine = options.engine;
+            settings.limits = options.limits;
             // The report's optimization is one section of several: the search and its
             // certification use runs in proportion to the report's, within 30..100 and
             // 100..400.
@@ -232,6 +233,7 @@ pub fn build(
                 seed: options.seed,
                 engine: options.engine,
                 screen: Some(SENSITIVITY_SCREEN),
+                limits: options.limits,
             },
             progress,
         )?;
@@ -306,6 +308,7 @@ fn offboarding(
             runs: options.runs,
             seed: options.seed,
             engine: options.engine,
+            limits: options.limits,
         };
         for value in crate::plans::levers_seed::offboarding_values(
             scenario,
@@ -327,18 +330,18 @@ pub const SENSITIVITY_SCREEN: usize = 20;
 
 /// Budgets of the report's frontier, as multiples of the optimization budget (or, uncapped,
 /// of the baseline plan's spend).
-const FRONTIER_MULTIPLES: [f64; 5] = [0.5, 0.75, 1.0, 1.25, 1.5];
+pub(crate) const FRONTIER_MULTIPLES: [f64; 5] = [0.5, 0.75, 1.0, 1.25, 1.5];
 
 /// The most Monte Carlo evaluations of the search at each budget of the report's frontier.
-const FRONTIER_EVALUATIONS: u64 = 12;
+pub(crate) const FRONTIER_EVALUATIONS: u64 = 12;
 
 /// Runs per evaluation of the search at each budget of the report's frontier.
-const FRONTIER_SEARCH_RUNS: u64 = 30;
+pub(crate) const FRONTIER_SEARCH_RUNS: u64 = 30;
 
 /// The most runs per budget of the report's frontier: six simulations (five budgets and the
 /// baseline) at the report's full runs would double its time, and a curve's shape, with paired
 /// differences between budgets, needs fewer runs than a headline figure.
-const FRONTIER_RUNS: u64 = 300;
+pub(crate) const FRONTIER_RUNS: u64 = 300;
 
 fn chart_ref(stem: &str, alt: &str) -> ChartRef {
     ChartRef {

@@ -8,6 +8,7 @@ pub mod build;
 pub mod channels;
 pub mod data;
 pub mod describe;
+pub mod estimate;
 pub mod html;
 pub mod markdown;
 pub mod payback;

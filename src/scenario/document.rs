@@ -83,7 +83,10 @@ fn parse_toml(text: &str) -> Result<Node, SyntaxError> {
             })
         }
         Err(error) => {
-            let span = error.span().unwrap_or(0..0);
+            let span = error
+                .span()
+                .or_else(|| deep_dotted_key(text))
+                .unwrap_or(0..0);
             // The toml crate's messages may span several lines ("invalid table header\n
             // expected …"); one line reads better after `error:`.
             let message = error
@@ -99,6 +102,69 @@ fn parse_toml(text: &str) -> Result<Node, SyntaxError> {
             })
         }
     }
+}
+
+/// Dotted keys with more parts than this are refused by the `toml` crate ("recursion limit",
+/// `toml::de::parser::LIMIT` = 80 in toml 1.2).
+const TOML_KEY_DEPTH: usize = 80;
+
+/// Where the first dotted key of [`TOML_KEY_DEPTH`] parts or more starts (`a.b.c… = 1` or
+/// `[a.b.c…]`). The `toml` crate reports its key-depth limit without a span, which would
+/// point at line 1, column 1; this finds the key it refused. Strings and comments are skipped;
+/// bare and quoted key parts are counted.
+fn deep_dotted_key(text: &str) -> Option<Span> {
+    let bytes = text.as_bytes();
+    let is_key_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    // The start of the current run of dotted key parts and the dots it has so far, and
+    // whether a dot has just been read (so the next part continues the run).
+    let mut run: Option<(usize, usize)> = None;
+    let mut after_dot = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let in_word = i > 0 && is_key_byte(bytes[i - 1]) && is_key_byte(b);
+        let part_end = match b {
+            b'"' | b'\'' => Some(
+                text[i + 1..]
+                    .find(b as char)
+                    .map_or(bytes.len(), |e| i + 2 + e),
+            ),
+            _ if is_key_byte(b) => Some(i + 1),
+            _ => None,
+        };
+        match (b, part_end) {
+            (_, Some(end)) => {
+                if !in_word && !after_dot {
+                    run = Some((i, 0));
+                }
+                after_dot = false;
+                i = end;
+                continue;
+            }
+            (b'.', None) if run.is_some() && !after_dot => {
+                if let Some((start, dots)) = run.as_mut() {
+                    *dots += 1;
+                    if *dots + 1 >= TOML_KEY_DEPTH {
+                        return Some(*start..i + 1);
+                    }
+                }
+                after_dot = true;
+            }
+            (b' ' | b'\t', None) => {}
+            (b'#', None) => {
+                i = text[i..].find('\n').map_or(bytes.len(), |e| i + e);
+                run = None;
+                after_dot = false;
+                continue;
+            }
+            _ => {
+                run = None;
+                after_dot = false;
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 fn toml_table(table: &toml::de::DeTable<'_>) -> Value {
@@ -294,5 +360,20 @@ mod tests {
         assert_eq!(line_col(text, 7), (2, 4, "cé = 1"));
         assert_eq!(line_col(text, 0), (1, 1, "ab"));
         assert_eq!(line_col(text, 999), (3, 1, ""));
+    }
+
+    #[test]
+    fn a_key_too_deep_is_found_where_it_starts() {
+        let deep = format!("x{}", ".y".repeat(100));
+        let text = format!("name = \"a.b\" # c.d\n[t]\nv = 1.5\n  {deep} = 1\n");
+        let error = parse(&text, Format::Toml).unwrap_err();
+        assert!(
+            error.message.contains("recursion limit"),
+            "{}",
+            error.message
+        );
+        assert_eq!(line_col(&text, error.span.start).0, 4);
+        assert_eq!(line_col(&text, error.span.start).1, 3);
+        assert_eq!(deep_dotted_key("a.b.c = 1\n"), None);
     }
 }

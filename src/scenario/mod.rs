@@ -52,31 +52,44 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
 /// The largest scenario file read (SPEC §12.3); a real scenario is a few kilobytes.
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
-/// The file's text if it is a regular file of at most [`MAX_SCENARIO_BYTES`]: a device, a FIFO
-/// or a huge file is refused before it is read, not read until memory runs out.
-fn read_bounded(path: &Path) -> std::io::Result<String> {
+/// The largest data file that a scenario names (a `history` or `draws` CSV) or that `ceq fit`
+/// reads (a transaction log, a spend history, a retention test), SPEC §12.3: about 60 million
+/// rows of a transaction log, whose rows then take a few GB in memory.
+pub const MAX_DATA_BYTES: u64 = 4 << 30;
+
+/// The bytes of `path` if it is a regular file of at most `max` bytes. A device (`/dev/zero`),
+/// a FIFO or a folder is refused before anything is read, and a file that grows while it is
+/// read is refused at `max + 1` bytes, so no input is read until memory runs out.
+pub fn read_regular_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
         return Err(std::io::Error::other(
-            "not a regular file (a folder, a device or a pipe); name a scenario file",
+            "not a regular file (a folder, a device or a pipe); name a file",
         ));
     }
     let too_large = |size: u64| {
         std::io::Error::other(format!(
-            "the file is {size} bytes; scenario files are limited to {MAX_SCENARIO_BYTES} bytes"
+            "the file is {size} bytes; the limit is {max} bytes"
         ))
     };
-    if meta.len() > MAX_SCENARIO_BYTES {
+    if meta.len() > max {
         return Err(too_large(meta.len()));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)?
-        .take(MAX_SCENARIO_BYTES + 1)
+        .take(max + 1)
         .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+    if bytes.len() as u64 > max {
         return Err(too_large(bytes.len() as u64));
     }
+    Ok(bytes)
+}
+
+/// The file's text if it is a regular file of at most [`MAX_SCENARIO_BYTES`]
+/// ([`read_regular_file`]), without NUL bytes and in UTF-8 (a byte-order mark is dropped).
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    let bytes = read_regular_file(path, MAX_SCENARIO_BYTES)?;
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         let (line, column) = line_column(&bytes, at);
         return Err(std::io::Error::new(

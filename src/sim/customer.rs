@@ -15,10 +15,11 @@ use crate::scenario::{Cohort, OrderValue, Purchases, Retention, Scenario};
 use crate::sim::period::{Departure, EXISTING, GroupTotals, Leavers, NEW, Population, run_periods};
 use crate::sim::rng::{SimRng, Stream, stream};
 use crate::sim::setup::RunSetup;
+use crate::sim::size::PopulationCap;
 use crate::sim::{RunResult, SimError};
 
-/// The most customers one run may hold at once before the engine stops with an error (about
-/// 1.6 GB of customer records per thread).
+/// The most customers one run may ever hold at once (about 2.4 GB of customer records per
+/// thread); a run is normally stopped far earlier, at its [`crate::sim::size::PopulationCap`].
 pub const MAX_POPULATION: usize = 50_000_000;
 
 /// One customer's traits, drawn on entry to a cohort (SPEC §2).
@@ -203,11 +204,16 @@ pub struct CustomerPopulation<'a> {
     cohorts: Vec<CohortPlan<'a>>,
     groups: Groups,
     arrivals: Groups,
+    /// The most customers the run may hold; entries past it are refused before they are
+    /// allocated.
+    cap: &'a PopulationCap,
+    /// The headcount an entry would have reached past the cap.
+    refused: Option<u64>,
 }
 
 impl<'a> CustomerPopulation<'a> {
     /// The existing base of every cohort, each customer with its traits drawn.
-    pub fn new(scenario: &'a Scenario, rng: &mut SimRng) -> Self {
+    pub fn new(scenario: &'a Scenario, rng: &mut SimRng, cap: &'a PopulationCap) -> Self {
         let cohorts: Vec<CohortPlan<'a>> = (0..scenario.cohorts.len())
             .map(|c| CohortPlan::new(scenario, c))
             .collect();
@@ -220,7 +226,18 @@ impl<'a> CustomerPopulation<'a> {
             cohorts,
             groups,
             arrivals,
+            cap,
+            refused: None,
         }
+    }
+
+    /// Customers held now, movers included.
+    fn headcount(&self) -> u64 {
+        self.groups
+            .iter()
+            .chain(&self.arrivals)
+            .map(|g| (g[0].len() + g[1].len()) as u64)
+            .sum()
     }
 }
 
@@ -233,6 +250,12 @@ impl Population for CustomerPopulation<'_> {
     }
 
     fn enter(&mut self, c: usize, origin: usize, n: u64, rng: &mut SimRng) {
+        let after = self.headcount().saturating_add(n);
+        if self.refused.is_some() || after > self.cap.customers {
+            // Nothing is allocated; check_size stops the run before its next step.
+            self.refused = Some(self.refused.unwrap_or(0).max(after));
+            return;
+        }
         let plan = &self.cohorts[c];
         self.groups[c][origin].extend((0..n).map(|_| plan.draw(rng)));
     }
@@ -309,12 +332,14 @@ impl Population for CustomerPopulation<'_> {
     }
 
     fn check_size(&self, run: u64, t: u32) -> Result<(), SimError> {
-        let total: usize = self.groups.iter().map(|g| g[0].len() + g[1].len()).sum();
-        if total > MAX_POPULATION {
+        let total = self.refused.unwrap_or(0).max(self.headcount());
+        if self.refused.is_some() || total > self.cap.customers {
             return Err(SimError::TooLarge(format!(
-                "run {run} grew to {total} customers in period {t}; the per-customer engine \
-                 holds at most {MAX_POPULATION}. Lower referrals or acquisition, or shorten the \
-                 horizon"
+                "run {run} would grow to {total} customers in period {t}, past the {} the \
+                 per-customer engine may hold in this study ({}); lower them, shorten the \
+                 horizon, or use the cohort engine (--engine cohort) where it can run the \
+                 scenario",
+                self.cap.customers, self.cap.why
             )));
         }
         Ok(())
@@ -322,9 +347,17 @@ impl Population for CustomerPopulation<'_> {
 }
 
 /// Simulates run `run` of `setup` customer by customer.
-pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResult, SimError> {
+///
+/// The run stops with [`SimError::TooLarge`] as soon as its customers would pass `cap`
+/// ([`crate::sim::size::population_cap`]), before the customers past it are allocated.
+pub fn simulate_run(
+    setup: &RunSetup<'_>,
+    seed: u64,
+    run: u64,
+    cap: &PopulationCap,
+) -> Result<RunResult, SimError> {
     let mut rng = stream(seed, run, Stream::Customers);
-    let mut population = CustomerPopulation::new(setup.scenario.as_ref(), &mut rng);
+    let mut population = CustomerPopulation::new(setup.scenario.as_ref(), &mut rng, cap);
     run_periods(setup, &mut population, seed, run)
 }
 
@@ -561,6 +594,7 @@ mod tests {
                 runs: 200,
                 seed: 1,
                 engine: EngineKind::Customer,
+                limits: Default::default(),
             },
         )
         .unwrap();

@@ -7,6 +7,7 @@
 pub mod approx;
 pub mod cohort;
 pub mod customer;
+pub mod estimate;
 pub mod levers;
 pub mod period;
 pub mod rng;
@@ -54,6 +55,8 @@ pub struct SimOptions {
     pub runs: u64,
     pub seed: u64,
     pub engine: EngineKind,
+    /// The memory limit (`--max-memory`) the study is checked against before it starts.
+    pub limits: size::Limits,
 }
 
 /// One run's totals; money is discounted to period 0.
@@ -192,12 +195,25 @@ pub fn run_plan_range(
     use rayon::prelude::*;
     let choice = choose_engine(scenario, plan, options)?;
     let engine = choice.engine;
+    let threads = rayon::current_num_threads();
+    let count = range.end.saturating_sub(range.start);
+    // Time first: a study that could never finish is refused as such whatever the memory.
+    size::check_run_periods(scenario, options.runs)?;
+    estimate::Work::new(
+        "the simulation",
+        scenario,
+        plan,
+        choice.clone(),
+        count as f64,
+        count,
+        threads,
+    )
+    .check()?;
     if engine == EngineKind::Customer {
-        size::check_customer_engine(scenario, plan, options.runs, &choice)?;
-    } else {
-        size::check_run_periods(scenario, options.runs)?;
+        size::check_customer_engine(scenario, plan, &choice, &options.limits, threads)?;
     }
-    size::check_memory(scenario, range.end.saturating_sub(range.start), 1)?;
+    size::check_memory(scenario, count, 1, &options.limits)?;
+    let cap = size::population_cap(scenario, plan, &options.limits, threads);
     let runs = range
         .into_par_iter()
         .map(|k| {
@@ -207,7 +223,7 @@ pub fn run_plan_range(
             let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
             let result = match engine {
                 EngineKind::Cohort => cohort::simulate_run(&setup, options.seed, k),
-                _ => customer::simulate_run(&setup, options.seed, k),
+                _ => customer::simulate_run(&setup, options.seed, k, &cap),
             };
             RUNS_DONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             result
@@ -388,44 +404,6 @@ fn customer_cost(scenario: &Scenario, customer_periods: &[f64]) -> f64 {
         })
         .sum()
 }
-
-/// Estimated wall-clock seconds of `runs` runs of `plan` on `engine` (as [`choose_engine`]
-/// resolves it) over the current thread pool, from measured costs per unit of work (README
-/// "Performance": nanoseconds per customer-period on one core of the per-customer engine, by
-/// retention form, and the cohort engine's cost model below). Printed by the command line when
-/// above a few seconds, so an accepted job announces how long it takes.
-pub fn estimated_seconds(scenario: &Scenario, plan: &Plan, engine: EngineKind, runs: u64) -> f64 {
-    let per_run_ns = match engine {
-        EngineKind::Cohort => cohort_cost(scenario, plan),
-        _ => {
-            let by_cohort = size::projected_customer_periods(scenario, plan);
-            scenario
-                .cohorts
-                .iter()
-                .zip(&by_cohort)
-                .map(|(cohort, n)| {
-                    n * match cohort.retention {
-                        crate::scenario::Retention::Rate { .. } => MEASURED_NS_RATE,
-                        crate::scenario::Retention::Dropout { .. } => MEASURED_NS_DROPOUT,
-                        _ => MEASURED_NS_BETA,
-                    }
-                })
-                .sum()
-        }
-    };
-    per_run_ns * runs as f64 / rayon::current_num_threads().max(1) as f64 * 1e-9
-}
-
-/// Nanoseconds per customer-period of the per-customer engine on one core. README
-/// "Performance" measures 2.8 ns (`{ rate }`) and 11 ns (Beta churn) of CPU time on an idle
-/// core; the probe of issue 15 measured BG/NBD at about 25 M customer-periods/s (40 ns). On a
-/// busy 2-core machine (December 2026) `ceq simulate s.toml --engine customer --runs 20
-/// --threads 1` of one cohort of 200,000 customers over 12 months took 10.3, 32.3 and 80.4 ns
-/// of wall time per customer-period for the three forms, start-up included. The constants lie
-/// between, so an estimate is right within a factor of about two either way.
-const MEASURED_NS_RATE: f64 = 5.0;
-const MEASURED_NS_BETA: f64 = 16.0;
-const MEASURED_NS_DROPOUT: f64 = 45.0;
 
 /// Rough nanoseconds per run of the cohort engine: per period about 12 ns for each stratum
 /// that holds customers (a few binomial draws; more for large counts, less for one or two

@@ -8,8 +8,6 @@ use crate::scenario::{Plan, Purchases, Retention, Scenario};
 use crate::sim::customer::MAX_POPULATION;
 use crate::sim::{EngineChoice, SimError};
 
-/// More customer-periods than this (over all runs) would take hours on a laptop.
-pub const MAX_CUSTOMER_PERIODS: f64 = 1e12;
 /// More runs × periods than this would not fit the per-period results in memory.
 pub const MAX_RUN_PERIODS: f64 = 5e7;
 
@@ -113,7 +111,7 @@ pub fn check_run_periods(scenario: &Scenario, runs: u64) -> Result<(), SimError>
 }
 
 /// What else could run a study the per-customer engine cannot: the cohort engine, or why not.
-fn alternative(choice: &EngineChoice) -> String {
+pub(crate) fn alternative(choice: &EngineChoice) -> String {
     match &choice.cohort_unsupported {
         Some(reason) => format!(" (the cohort engine cannot run this scenario: {reason})"),
         None => "; the cohort engine (--engine cohort) runs it at a cost that does not grow \
@@ -122,42 +120,166 @@ fn alternative(choice: &EngineChoice) -> String {
     }
 }
 
-/// Refuses a per-customer study that could not finish or fit in memory, naming the engine that
-/// would have run (and why `auto` chose it) and what would make the study fit.
+/// Refuses a per-customer study whose customers could not fit in memory, before any work: the
+/// projected peak must stay within [`MAX_POPULATION`] and, held on every one of `threads`
+/// threads at [`BYTES_PER_CUSTOMER`], within the memory limit. The message names the engine
+/// that would have run (and why `auto` chose it), the scenario keys that make the base grow and
+/// what would make the study fit. The time the study takes is checked apart
+/// ([`crate::sim::estimate`]).
 pub fn check_customer_engine(
     scenario: &Scenario,
     plan: &Plan,
-    runs: u64,
     choice: &EngineChoice,
+    limits: &Limits,
+    threads: usize,
 ) -> Result<(), SimError> {
-    check_run_periods(scenario, runs)?;
-    let runs_f = runs as f64;
     let population = projected_population(scenario, plan);
     let peak = population.iter().cloned().fold(0.0, f64::max);
-    let engine = if choice.reason == "as requested" {
-        "the per-customer engine (as requested)".to_string()
-    } else {
-        format!("the per-customer engine (auto chose it: {})", choice.reason)
-    };
+    let engine = engine_words(choice);
     if !peak.is_finite() || peak > MAX_POPULATION as f64 {
         return Err(SimError::TooLarge(format!(
             "the customer base is projected to reach about {peak:.3e} customers at once; \
-             {engine} holds at most {MAX_POPULATION}. It fits with scaled-down customer counts \
-             and prospects, or lower referrals{}",
+             {engine} holds at most {MAX_POPULATION}. It grows through {}; it fits with \
+             scaled-down customer counts and prospects, or lower referrals{}",
+            growth_keys(scenario),
             alternative(choice)
         )));
     }
-    let work = population.iter().sum::<f64>() * runs_f;
-    if work > MAX_CUSTOMER_PERIODS {
-        let affordable = (MAX_CUSTOMER_PERIODS / population.iter().sum::<f64>()).floor();
+    let threads = threads.max(1) as f64;
+    let need = peak * BYTES_PER_CUSTOMER * threads;
+    if need > limits.memory_bytes {
+        let affordable = (limits.memory_bytes / (BYTES_PER_CUSTOMER * threads)).floor();
         return Err(SimError::TooLarge(format!(
-            "{runs} runs need about {work:.2e} customer-periods on {engine}, which would take \
-             hours; it fits with at most {affordable} runs, a shorter horizon or scaled-down \
-             customer counts{}",
+            "the customer base is projected to reach about {peak:.3e} customers at once, about \
+             {} of customer records on {threads} thread(s) of {engine}, above the memory limit \
+             of {} (--max-memory; by default half the machine's memory). It grows through {}; \
+             it fits with at most {affordable} customers at once (scaled-down customer counts \
+             and prospects, or lower referrals), fewer threads (--threads){}",
+            bytes_words(need),
+            bytes_words(limits.memory_bytes),
+            growth_keys(scenario),
             alternative(choice)
         )));
     }
     Ok(())
+}
+
+/// "the per-customer engine (as requested)" or "… (auto chose it: …)".
+pub(crate) fn engine_words(choice: &EngineChoice) -> String {
+    let name = match choice.engine {
+        crate::sim::EngineKind::Cohort => "the cohort engine",
+        _ => "the per-customer engine",
+    };
+    if choice.reason == "as requested" {
+        format!("{name} (as requested)")
+    } else {
+        format!("{name} (auto chose it: {})", choice.reason)
+    }
+}
+
+/// Bytes one customer takes in the per-customer engine: its 24-byte record (three `f64`
+/// traits), doubled because a growing vector may hold twice its length while it reallocates.
+pub const BYTES_PER_CUSTOMER: f64 = 48.0;
+
+/// A run whose customers outgrow the mean-field projection's peak by this factor (and
+/// [`GROWTH_FLOOR`]) is stopped: it is growing without bound (drawn referrals above churn, say),
+/// and stopping it there keeps it to a few hundred MB instead of gigabytes per thread.
+pub const GROWTH_FACTOR: f64 = 100.0;
+
+/// The least customers a run may always hold (about 480 MB per thread), however small the
+/// projection.
+pub const GROWTH_FLOOR: f64 = 1e7;
+
+/// The most customers one run of the per-customer engine may hold at once, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationCap {
+    pub customers: u64,
+    /// What sets the cap and what makes the base grow, for the engine's message.
+    pub why: String,
+}
+
+/// The population cap of a run of `plan` with `threads` runs at once: the least of
+/// [`MAX_POPULATION`], the memory limit's share per thread at [`BYTES_PER_CUSTOMER`], and
+/// [`GROWTH_FACTOR`] × the projected peak (at least [`GROWTH_FLOOR`]).
+pub fn population_cap(
+    scenario: &Scenario,
+    plan: &Plan,
+    limits: &Limits,
+    threads: usize,
+) -> PopulationCap {
+    let peak = projected_population(scenario, plan)
+        .into_iter()
+        .fold(0.0, f64::max);
+    let share = limits.memory_bytes / (threads.max(1) as f64 * BYTES_PER_CUSTOMER);
+    let growth = (GROWTH_FACTOR * peak).max(GROWTH_FLOOR);
+    let bounds = [
+        (
+            MAX_POPULATION as f64,
+            "the most the per-customer engine holds".to_string(),
+        ),
+        (
+            share,
+            format!(
+                "its share of the memory limit of {} on {threads} thread(s) (--max-memory)",
+                bytes_words(limits.memory_bytes)
+            ),
+        ),
+        (
+            growth,
+            format!(
+                "{GROWTH_FACTOR}× the {peak:.3e} customers projected at the scenario's mean \
+                 parameters, so the run was growing without bound"
+            ),
+        ),
+    ];
+    let (customers, why) = bounds
+        .into_iter()
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap_or((MAX_POPULATION as f64, String::new()));
+    PopulationCap {
+        customers: customers.floor().max(0.0) as u64,
+        why: format!("{why}; the base grows through {}", growth_keys(scenario)),
+    }
+}
+
+/// The scenario keys that make a customer base grow, with their values: acquisition prospects,
+/// referrals, and the uncertain parameters among them or the retentions.
+pub fn growth_keys(scenario: &Scenario) -> String {
+    let mut keys = Vec::new();
+    if let Some(acquisition) = &scenario.acquisition {
+        for channel in &acquisition.channels {
+            let key = if acquisition.single {
+                "acquisition.prospects".to_string()
+            } else {
+                format!("acquisition.channels.{}.prospects", channel.name)
+            };
+            keys.push(format!("{key} = {}", channel.prospects));
+        }
+    }
+    let drawn = |path: &str| scenario.uncertainty.iter().any(|p| p.path == path);
+    for cohort in &scenario.cohorts {
+        let path = format!("cohorts.{}.referrals", cohort.name);
+        if cohort.referrals > 0.0 || drawn(&path) {
+            keys.push(format!("{path} = {}", cohort.referrals));
+        }
+    }
+    for key in &mut keys {
+        let path = key.split(" = ").next().unwrap_or("").to_string();
+        if drawn(&path) {
+            key.push_str(" (drawn per run in [uncertainty])");
+        }
+    }
+    for parameter in &scenario.uncertainty {
+        let path = &parameter.path;
+        if path.contains(".retention") {
+            keys.push(format!("{path} (drawn per run in [uncertainty])"));
+        }
+    }
+    if keys.is_empty() {
+        "its existing customers only (no acquisition or referrals)".to_string()
+    } else {
+        keys.join(", ")
+    }
 }
 
 /// Bytes the per-run results of one plan take in memory: per run a [`crate::sim::RunResult`]
@@ -185,29 +307,55 @@ pub fn default_memory_limit() -> f64 {
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
-/// `--max-memory` in bytes, 0 for the default ([`default_memory_limit`]). One process-wide
-/// setting, like the thread count, set once by the command line before any work.
-static MEMORY_LIMIT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// Sets the memory limit (bytes) the checks below refuse past.
-pub fn set_memory_limit(bytes: u64) {
-    MEMORY_LIMIT.store(bytes, std::sync::atomic::Ordering::Relaxed);
+/// "512 MiB", "1.5 GiB": bytes in the unit a reader compares with `--max-memory`.
+pub fn bytes_words(bytes: f64) -> String {
+    if bytes < 1024.0 * 1024.0 {
+        format!("{:.0} KiB", (bytes / 1024.0).max(0.0))
+    } else if bytes < GIB {
+        format!("{:.0} MiB", bytes / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} GiB", bytes / GIB)
+    }
 }
 
-/// The memory limit in force, in bytes.
-pub fn memory_limit() -> f64 {
-    match MEMORY_LIMIT.load(std::sync::atomic::Ordering::Relaxed) {
-        0 => default_memory_limit(),
-        bytes => bytes as f64,
+/// Resource limits of a study (SPEC §12.3), passed in by the caller with its other options
+/// (the command line's `--max-memory`), never read from a process-wide setting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Bytes a study may hold at once: its per-run results, and the per-customer engine's
+    /// customers on every thread.
+    pub memory_bytes: f64,
+}
+
+impl Limits {
+    /// A memory limit of `bytes`.
+    pub fn with_memory(bytes: u64) -> Self {
+        Limits {
+            memory_bytes: bytes as f64,
+        }
+    }
+}
+
+impl Default for Limits {
+    /// [`default_memory_limit`].
+    fn default() -> Self {
+        Limits {
+            memory_bytes: default_memory_limit(),
+        }
     }
 }
 
 /// Refuses a study whose results — `runs` runs of each of `plans` plans held at once, as
 /// `compare` and `report` hold them — would not fit in the memory limit, before any work.
-pub fn check_memory(scenario: &Scenario, runs: u64, plans: usize) -> Result<(), SimError> {
+pub fn check_memory(
+    scenario: &Scenario,
+    runs: u64,
+    plans: usize,
+    limits: &Limits,
+) -> Result<(), SimError> {
     let per_run = result_bytes_per_run(scenario);
     let need = per_run * runs as f64 * plans.max(1) as f64;
-    let limit = memory_limit();
+    let limit = limits.memory_bytes;
     if need > limit {
         let affordable = (limit / (per_run * plans.max(1) as f64)).floor();
         return Err(SimError::TooLarge(format!(

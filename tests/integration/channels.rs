@@ -47,6 +47,7 @@ fn split(scenario: &Scenario, partners: f64, budget: f64) -> Plan {
 
 fn mean_ce(scenario: &Scenario, plan: &Plan, runs: u64, seed: u64) -> f64 {
     MonteCarloObjective {
+        limits: Default::default(),
         scenario,
         runs,
         seed,
@@ -72,6 +73,7 @@ fn the_channel_with_the_higher_cost_per_customer_is_funded_for_what_its_customer
         runs: 200,
         seed: GRID_SEED,
         engine: EngineKind::Auto,
+        limits: Default::default(),
     };
     let simulation = sim::run_plan(&scenario, &even, &options).unwrap();
     let rows = channel_summaries(&scenario, &even, &simulation, &options).unwrap();
@@ -147,6 +149,7 @@ fn both_engines_agree_on_the_channels() {
             runs,
             seed,
             engine,
+            limits: Default::default(),
         };
         let simulation = sim::run_plan(&scenario, &plan, &options).unwrap();
         assert_eq!(simulation.engine, engine);
@@ -268,6 +271,7 @@ fn one_channel_written_as_a_channel_equals_the_flat_block() {
             runs: 20,
             seed: 5,
             engine,
+            limits: Default::default(),
         };
         let a = sim::run(&flat, &options).unwrap();
         let b = sim::run(&channel, &options).unwrap();
@@ -327,6 +331,7 @@ acquisition = { tv = [8000, 0] }
                 runs,
                 seed: 3,
                 engine,
+                limits: Default::default(),
             },
         )
         .unwrap();

@@ -85,6 +85,7 @@ fn simulate(scenario: &Scenario, runs: u64, seed: u64) -> Vec<RunResult> {
             runs,
             seed,
             engine: EngineKind::Customer,
+            limits: Default::default(),
         },
     )
     .expect("the simulation runs")

@@ -223,6 +223,7 @@ fn simulate(
             runs,
             seed,
             engine,
+            limits: Default::default(),
         },
     )
     .unwrap_or_else(|e| panic!("the {} engine runs: {e}", engine.name()));
@@ -407,6 +408,7 @@ fn options(engine: EngineKind) -> SimOptions {
         runs: 1000,
         seed: 1,
         engine,
+        limits: Default::default(),
     }
 }
 
@@ -1328,6 +1330,7 @@ fn engines_auto_takes_the_cohort_engine_for_a_large_exact_scenario() {
             runs: 20,
             seed: 301,
             engine: EngineKind::Auto,
+            limits: Default::default(),
         },
     )
     .expect("runs");
@@ -1389,6 +1392,7 @@ fn engines_auto_takes_the_customer_engine_for_a_small_dropout_cohort() {
             runs: 10,
             seed: 302,
             engine: EngineKind::Auto,
+            limits: Default::default(),
         },
     )
     .expect("runs");
@@ -1436,6 +1440,7 @@ fn engines_auto_takes_the_cohort_engine_for_a_large_dropout_cohort_and_says_why(
             runs: 10,
             seed: 303,
             engine: EngineKind::Cohort,
+            limits: Default::default(),
         },
     )
     .expect("the cohort engine runs BG/NBD dropout");
@@ -1796,6 +1801,7 @@ fn engines_cohort_dropout_and_value_strata_are_reproducible_and_shardable() {
         runs: 12,
         seed: 405,
         engine: EngineKind::Cohort,
+        limits: Default::default(),
     };
     let in_pool = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
@@ -1832,15 +1838,23 @@ fn engines_size_guard_names_the_engine_that_would_run() {
         // A churn-raising driver pushes θ·h far above one: an approximation auto will not take.
         scenario.drivers[Driver::Value.index()] = Some(driver(1.0, 1000.0, 0.0, [-1.0, 0.0, 0.0]));
         let scenario = with_plan(scenario, plan(&[(Lever::Value, 100_000.0)]));
-        run(
-            &scenario,
-            &SimOptions {
-                plan: 0,
-                runs: 20_000,
-                seed: 501,
-                engine,
-            },
-        )
+        // One thread, so the estimated hours (and the refusal) do not depend on the machine.
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| {
+                run(
+                    &scenario,
+                    &SimOptions {
+                        plan: 0,
+                        runs: 200_000,
+                        seed: 501,
+                        engine,
+                        limits: Default::default(),
+                    },
+                )
+            })
     };
     match big(EngineKind::Customer) {
         Err(SimError::TooLarge(message)) => {

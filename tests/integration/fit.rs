@@ -140,6 +140,7 @@ fn a_fitted_scenario_simulates_the_bgnbd_expected_purchases() {
         runs,
         seed: 11,
         engine: EngineKind::Auto,
+        limits: Default::default(),
     };
     let simulation = sim::run(&scenario, &options).unwrap();
     let [r, alpha, a, b] = purchasing.params();

@@ -31,6 +31,7 @@ fn shard_bytes() -> Vec<Vec<u8>> {
         runs: 6,
         seed: 3,
         engine: EngineKind::Cohort,
+        limits: Default::default(),
     };
     (1..=2)
         .map(|index| {

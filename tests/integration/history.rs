@@ -25,6 +25,7 @@ fn simulate(scenario: &Scenario, engine: EngineKind, runs: u64, seed: u64) -> Si
             runs,
             seed,
             engine,
+            limits: Default::default(),
         },
     )
     .unwrap()

@@ -27,6 +27,7 @@ fn simulate(scenario: &Scenario, runs: u64, seed: u64, engine: EngineKind) -> Ve
             runs,
             seed,
             engine,
+            limits: Default::default(),
         },
     )
     .expect("the simulation runs")
@@ -436,6 +437,7 @@ fn the_optimizer_funds_cheap_upgrades_and_offboards_loss_making_customers() {
             engine: EngineKind::Auto,
             criterion: ceq::scenario::Objective::Mean,
             hurdle: None,
+            limits: Default::default(),
         }
         .score(plan)
         .unwrap()

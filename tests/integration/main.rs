@@ -1,5 +1,6 @@
 //! ceq integration tests: one binary, one module per area.
 
+mod bounds;
 mod channels;
 mod charts;
 mod cli;

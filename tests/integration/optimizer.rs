@@ -28,6 +28,7 @@ fn plan_with(spend: &[(Lever, Vec<f64>)]) -> Plan {
 /// Mean CE of `plan` on `runs` runs of the grid seed.
 fn grid_value(scenario: &Scenario, plan: &Plan, runs: u64) -> f64 {
     MonteCarloObjective {
+        limits: Default::default(),
         scenario,
         runs,
         seed: GRID_SEED,

@@ -66,6 +66,7 @@ fn paybacks(scenario: &Scenario, engine: EngineKind) -> Vec<Payback> {
         runs: RUNS,
         seed: 17,
         engine,
+        limits: Default::default(),
     };
     let simulation = sim::run(scenario, &options).expect("simulates");
     payback(scenario, &scenario.plans[0], &simulation, &options).expect("paybacks")

@@ -130,6 +130,7 @@ fn retention_programme_on_zero_base_retention_is_blattberg_deighton_curve() {
         runs: 200,
         seed: 3,
         engine: EngineKind::Customer,
+        limits: Default::default(),
     };
     let sim = run_plan(&scenario, &p, &options).unwrap();
     let second: Vec<f64> = sim.runs.iter().map(|r| r.periods[1].active).collect();
@@ -203,6 +204,7 @@ fn mean_field_agrees_with_monte_carlo_on_the_examples() {
                 runs,
                 seed: 1,
                 engine: EngineKind::Customer,
+                limits: Default::default(),
             };
             let sim = run_plan(&scenario, plan, &options).unwrap();
             let ce: Vec<f64> = sim.runs.iter().map(|r| r.customer_equity).collect();
@@ -318,6 +320,7 @@ fn the_frontier_marks_the_baseline_on_its_own_runs() {
         runs: 40,
         seed: result.seed,
         engine: EngineKind::Customer,
+        limits: Default::default(),
     };
     let again = run_plan(&scenario, &scenario.plans[0], &options).unwrap();
     let values: Vec<f64> = again.runs.iter().map(|r| r.customer_equity).collect();
@@ -339,6 +342,7 @@ fn response_curves_peak_at_an_uncapped_optimum_and_pass_through_it() {
     let curves = response_curves(&scenario, &settings, &result).unwrap();
     assert_eq!(curves.len(), 2);
     let objective = ceq::optimize::objective::MonteCarloObjective {
+        limits: Default::default(),
         scenario: &scenario,
         runs: settings.search_runs,
         seed: settings.seed,
@@ -393,6 +397,7 @@ fn screened_sensitivity_measures_the_largest_effects_exactly() {
         seed: 4,
         engine: EngineKind::Customer,
         screen: None,
+        limits: Default::default(),
     };
     let full = sensitivity(&scenario, &study, &mut Silent).unwrap();
     assert!(full.screening.is_none());
@@ -434,19 +439,12 @@ fn a_comparison_reusing_a_simulated_plan_is_the_same_comparison() {
         runs: 25,
         seed: 8,
         engine: EngineKind::Customer,
+        limits: Default::default(),
     };
     let known = run_plan(&scenario, &scenario.plans[1], &options).unwrap();
-    let fresh = compare(&scenario, &[0, 1], 25, 8, EngineKind::Customer, &mut Silent).unwrap();
-    let reused = compare_reusing(
-        &scenario,
-        &[0, 1],
-        25,
-        8,
-        EngineKind::Customer,
-        Some((1, &known)),
-        &mut Silent,
-    )
-    .unwrap();
+    let fresh = compare(&scenario, &[0, 1], &options, &mut Silent).unwrap();
+    let reused =
+        compare_reusing(&scenario, &[0, 1], &options, Some((1, &known)), &mut Silent).unwrap();
     assert_eq!(fresh, reused);
 }
 
@@ -459,24 +457,8 @@ fn compare_differences_are_antisymmetric() {
     scenario
         .plans
         .push(plan("retain", &[(Lever::Retention, 90_000.0)]));
-    let forward = compare(
-        &scenario,
-        &[0, 1, 2],
-        30,
-        5,
-        EngineKind::Customer,
-        &mut Silent,
-    )
-    .unwrap();
-    let backward = compare(
-        &scenario,
-        &[2, 1, 0],
-        30,
-        5,
-        EngineKind::Customer,
-        &mut Silent,
-    )
-    .unwrap();
+    let forward = compare(&scenario, &[0, 1, 2], &customer_options(30, 5), &mut Silent).unwrap();
+    let backward = compare(&scenario, &[2, 1, 0], &customer_options(30, 5), &mut Silent).unwrap();
     assert_eq!(forward.differences.len(), 3);
     for d in &forward.differences {
         let r = backward
@@ -763,4 +745,15 @@ fn budget_flag_overrides_the_scenario_budget_or_lifts_the_cap() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("expected a budget per period"));
+}
+
+/// Customer-engine options of `runs` runs of `seed` (the plan is set by the caller).
+fn customer_options(runs: u64, seed: u64) -> SimOptions {
+    SimOptions {
+        plan: 0,
+        runs,
+        seed,
+        engine: EngineKind::Customer,
+        limits: Default::default(),
+    }
 }

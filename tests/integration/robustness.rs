@@ -277,6 +277,7 @@ fn simulate_valid(text: &str) {
                 runs: 3,
                 seed: 7,
                 engine,
+                limits: Default::default(),
             };
             let simulation = match sim::run(&scenario, &options) {
                 Ok(simulation) => simulation,
@@ -436,6 +437,7 @@ fn simulate_small(scenario: &ceq::scenario::Scenario) {
             runs: 2,
             seed: 1,
             engine,
+            limits: Default::default(),
         };
         if let Ok(simulation) = sim::run(scenario, &options) {
             let context = SummaryContext {

@@ -118,8 +118,8 @@ fn history_file(ctx: &mut Ctx<'_>, field: &Field<'_>, name: &str) -> Option<Vec<
     let base = Path::new(ctx.file()).parent().unwrap_or(Path::new(""));
     let path = base.join(name);
     let span = field.node.span.clone();
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
+    let text = match crate::scenario::read_regular_file(&path, crate::scenario::MAX_DATA_BYTES) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => {
             ctx.error(
                 &span,

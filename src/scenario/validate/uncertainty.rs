@@ -94,7 +94,8 @@ fn joint_draws(
         .unwrap_or(Path::new(""))
         .join(written);
     let span = &field.node.span;
-    let text = match std::fs::read(&resolved) {
+    let text = match crate::scenario::read_regular_file(&resolved, crate::scenario::MAX_DATA_BYTES)
+    {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => {
             ctx.error(

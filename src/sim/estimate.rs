@@ -1,0 +1,344 @@
+//! Work estimates before a study starts (SPEC §12.3): how long each command will take, from
+//! measured costs per run of each engine path, so that an accepted job finishes in about the
+//! time it announces and a job that could not finish in reasonable time is refused before it
+//! starts, with advice that is true.
+//!
+//! A command's work is counted in *runs*: simulate makes `runs`, compare `runs` per plan,
+//! sensitivity `runs` per variant, and optimize and frontier the runs their searches
+//! typically make ([`crate::optimize::estimate`]). Each run costs what one run of the scenario's
+//! baseline plan costs on the engine that will run it ([`cpu_seconds_per_run`]), and runs are
+//! spread over the thread pool.
+
+use crate::scenario::{Plan, Retention, Scenario};
+use crate::sim::{EngineChoice, EngineKind, SimError, size};
+
+/// Work estimated above this many seconds of wall time is announced before it starts.
+pub const ANNOUNCE_SECONDS: f64 = 5.0;
+
+/// Work estimated above this many seconds of wall time (four hours) is refused before it
+/// starts: a study that long belongs split into shards (`ceq simulate --shard I/N`) or scaled
+/// down. It replaces the earlier limit of 10¹² customer-periods, which assumed the fastest
+/// engine path (BG/NBD is six times slower per customer-period than `{ rate }` retention).
+pub const MAX_WORK_SECONDS: f64 = 4.0 * 3600.0;
+
+/// CPU nanoseconds per customer-period of the per-customer engine on one core, by retention
+/// form: `{ rate }` (geometric jumps between leavers), Beta churn `{ mean, concentration }`,
+/// sBG `{ churn_alpha, churn_beta }` (one uniform per customer-period), and BG/NBD dropout
+/// (per-customer orders and dropout draws, Gamma-Gamma values).
+///
+/// Provenance (December 2026, this 2-core machine at load average 5): `/usr/bin/time ceq
+/// simulate S --engine customer --threads 1 -q` of one cohort over 24 months, 20 runs of
+/// 200,000 customers and 2 runs of 5,000,000 (user + system CPU over the projected
+/// customer-periods, start-up included): `{ rate = 0.97 }` 2.2 / 3.7 ns, Beta
+/// `{ mean = 0.97, concentration = 50 }` 6.7 / 7.6 ns, sBG `{ churn_alpha = 0.7, churn_beta =
+/// 20 }` 6.9 / 8.5 ns, BG/NBD with CDNOW's estimates 13.8 / 16.6 ns (the large bases are
+/// slower: their customers do not fit in cache). The constants are the large-base figures,
+/// rounded up.
+pub const CUSTOMER_NS_RATE: f64 = 4.0;
+/// See [`CUSTOMER_NS_RATE`].
+pub const CUSTOMER_NS_BETA: f64 = 8.5;
+/// See [`CUSTOMER_NS_RATE`].
+pub const CUSTOMER_NS_DROPOUT: f64 = 17.0;
+
+/// CPU nanoseconds of the cohort engine per stratum-period that holds customers (a few binomial
+/// draws, BTRD for large counts, a Gamma–Dirichlet draw for migration) and per empty one.
+///
+/// Provenance (December 2026, this machine at load average 9, CPU time ÷ threads against the
+/// estimate, test `estimates_match_measured_times`): with the cost model `auto` uses (12 and 1
+/// units, `sim::cohort_cost`) at 1 ns a unit, pyramid, full and the large bank
+/// measured 16, 12 and 23 times their estimate, the BG/NBD million (mostly empty strata) 3
+/// times; README "Performance" gives about 240 ns of CPU per stratum-period for the large bank.
+/// Populated strata therefore cost about 200 ns. At 200 and 4 ns the same runs measured 1.56,
+/// 0.97, 2.06 and 0.34 times the estimate (the BG/NBD million's empty strata are cheaper than
+/// 4 ns, and its populated ones fewer than projected), hence 1.5 ns for an empty one.
+pub const COHORT_NS_POPULATED: f64 = 200.0;
+/// See [`COHORT_NS_POPULATED`].
+pub const COHORT_NS_EMPTY: f64 = 1.5;
+
+/// CPU nanoseconds of one run of the cohort engine: [`COHORT_NS_POPULATED`] per populated and
+/// [`COHORT_NS_EMPTY`] per empty stratum-period, for each origin that can hold customers.
+fn cohort_ns_per_run(scenario: &Scenario, plan: &Plan) -> f64 {
+    use crate::sim::cohort;
+    let peaks = size::projected_peaks(scenario, plan);
+    let periods = f64::from(scenario.time.periods);
+    let arrivals = scenario.acquisition.is_some()
+        || scenario.cohorts.iter().any(|c| c.referrals > 0.0)
+        || scenario.migration.iter().any(|row| !row.is_empty());
+    let origins = if arrivals { 2.0 } else { 1.0 };
+    (0..scenario.cohorts.len())
+        .map(|c| {
+            let strata = cohort::strata_count(scenario, c) as f64;
+            let populated = cohort::populated_strata(scenario, c, peaks[c].max(1.0)).min(strata);
+            origins
+                * periods
+                * (COHORT_NS_POPULATED * populated + COHORT_NS_EMPTY * (strata - populated))
+        })
+        .sum()
+}
+
+/// Fixed CPU seconds of one run besides its customer-periods or strata: drawing the run's
+/// parameters and shocks, the plan path and the result vectors (about 20 µs for a small
+/// scenario, measured as the time of 1,000 runs of a 12-period cohort of 10 customers).
+pub const SECONDS_PER_RUN_OVERHEAD: f64 = 20e-6;
+
+/// CPU seconds of one run of `plan` on `engine` (Customer or Cohort) on one core.
+pub fn cpu_seconds_per_run(scenario: &Scenario, plan: &Plan, engine: EngineKind) -> f64 {
+    let nanoseconds = match engine {
+        EngineKind::Cohort => cohort_ns_per_run(scenario, plan),
+        _ => size::projected_customer_periods(scenario, plan)
+            .iter()
+            .zip(&scenario.cohorts)
+            .map(|(n, cohort)| {
+                n * match cohort.retention {
+                    Retention::Rate { .. } => CUSTOMER_NS_RATE,
+                    Retention::Dropout { .. } => CUSTOMER_NS_DROPOUT,
+                    Retention::MeanConcentration { .. }
+                    | Retention::ShiftedBetaGeometric { .. } => CUSTOMER_NS_BETA,
+                }
+            })
+            .sum(),
+    };
+    nanoseconds * 1e-9 + SECONDS_PER_RUN_OVERHEAD
+}
+
+/// The estimated work of a command before it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Work {
+    /// What the command does, for the messages ("simulate", "optimize", …).
+    pub command: String,
+    /// The engine that will run and why (as [`crate::sim::choose_engine`] decided).
+    pub choice: EngineChoice,
+    /// Runs of the baseline plan the command makes in all (a run-equivalent count).
+    pub runs: f64,
+    /// Runs of one simulation (the runs a smaller study would scale down).
+    pub runs_per_simulation: u64,
+    /// Threads the runs are spread over.
+    pub threads: usize,
+    /// CPU seconds of one run on the chosen engine.
+    pub seconds_per_run: f64,
+    /// Estimated wall-clock seconds.
+    pub seconds: f64,
+    /// CPU seconds of one run on the cohort engine, when the per-customer engine was chosen
+    /// and the cohort engine could run the scenario: the advice of a refusal.
+    pub cohort_seconds_per_run: Option<f64>,
+}
+
+impl Work {
+    /// The work of `runs` run-equivalents of `plan`, `runs_per_simulation` per simulation, on
+    /// the engine of `choice`, spread over `threads` threads.
+    pub fn new(
+        command: &str,
+        scenario: &Scenario,
+        plan: &Plan,
+        choice: EngineChoice,
+        runs: f64,
+        runs_per_simulation: u64,
+        threads: usize,
+    ) -> Self {
+        let threads = threads.max(1);
+        let seconds_per_run = cpu_seconds_per_run(scenario, plan, choice.engine);
+        let cohort_seconds_per_run = (choice.engine == EngineKind::Customer
+            && choice.cohort_unsupported.is_none())
+        .then(|| cpu_seconds_per_run(scenario, plan, EngineKind::Cohort));
+        Work {
+            command: command.to_string(),
+            seconds: wall_seconds(seconds_per_run, runs, runs_per_simulation, threads),
+            choice,
+            runs,
+            runs_per_simulation,
+            threads,
+            seconds_per_run,
+            cohort_seconds_per_run,
+        }
+    }
+
+    /// The note printed before work above [`ANNOUNCE_SECONDS`], or `None`.
+    pub fn announcement(&self) -> Option<String> {
+        (self.seconds > ANNOUNCE_SECONDS).then(|| {
+            format!(
+                "note: {} about {} of work ({} run(s) on the {} engine, {} thread(s))",
+                self.command,
+                duration(self.seconds),
+                group_thousands(self.runs.round()),
+                self.choice.engine.name(),
+                self.threads
+            )
+        })
+    }
+
+    /// Refuses work above [`MAX_WORK_SECONDS`], naming the engine that would run (and why
+    /// `auto` chose it) and what would make it fit: fewer runs, the cohort engine with its own
+    /// estimate, or shards for `simulate`.
+    pub fn check(&self) -> Result<(), SimError> {
+        if self.seconds <= MAX_WORK_SECONDS {
+            return Ok(());
+        }
+        let scale = MAX_WORK_SECONDS / self.seconds;
+        let affordable = ((self.runs_per_simulation as f64 * scale).floor() as u64).max(1);
+        let mut ways = vec![format!(
+            "at most {} runs (--runs)",
+            group_thousands(affordable as f64)
+        )];
+        if let Some(cohort) = self.cohort_seconds_per_run {
+            let seconds = wall_seconds(cohort, self.runs, self.runs_per_simulation, self.threads);
+            ways.push(format!(
+                "the cohort engine (--engine cohort), about {}{}",
+                duration(seconds),
+                if seconds > MAX_WORK_SECONDS {
+                    ", itself above the limit"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if self.command == "simulate" {
+            let shards = (1.0 / scale).ceil();
+            ways.push(format!(
+                "{shards} or more shards (--shard I/{shards}) on separate machines, merged with \
+                 ceq merge"
+            ));
+        }
+        if self.choice.engine == EngineKind::Customer {
+            ways.push("scaled-down customer counts and prospects".to_string());
+        }
+        Err(SimError::TooLarge(format!(
+            "{} would take about {} ({} run(s) at {} each on {}, {} thread(s)), above the limit \
+             of {}; it fits with {}{}",
+            self.command,
+            duration(self.seconds),
+            group_thousands(self.runs.round()),
+            duration_fine(self.seconds_per_run),
+            size::engine_words(&self.choice),
+            self.threads,
+            duration(MAX_WORK_SECONDS),
+            ways.join(", or "),
+            match &self.choice.cohort_unsupported {
+                Some(reason) if self.choice.engine == EngineKind::Customer =>
+                    format!(" (the cohort engine cannot run this scenario: {reason})"),
+                _ => String::new(),
+            }
+        )))
+    }
+}
+
+/// Wall seconds of `runs` run-equivalents at `per_run` CPU seconds each, in simulations of
+/// `runs_per_simulation` runs spread over `threads`: a simulation of fewer runs than threads
+/// keeps only that many busy.
+pub fn wall_seconds(per_run: f64, runs: f64, runs_per_simulation: u64, threads: usize) -> f64 {
+    let busy = (threads.max(1) as u64).min(runs_per_simulation.max(1)) as f64;
+    per_run * runs / busy
+}
+
+/// "40 s", "12 min", "3.2 h".
+pub fn duration(seconds: f64) -> String {
+    if seconds < 120.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 7200.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
+}
+
+/// A short duration with its unit: "35 µs", "2.1 ms", "1.4 s", or [`duration`] above a minute.
+fn duration_fine(seconds: f64) -> String {
+    if seconds < 1e-3 {
+        format!("{:.0} µs", seconds * 1e6)
+    } else if seconds < 1.0 {
+        format!("{:.1} ms", seconds * 1e3)
+    } else if seconds < 60.0 {
+        format!("{seconds:.1} s")
+    } else {
+        duration(seconds)
+    }
+}
+
+/// 1234567 → "1,234,567"; beyond 10¹⁵ in scientific notation.
+fn group_thousands(n: f64) -> String {
+    if !n.is_finite() || n.abs() >= 1e15 {
+        return format!("{n:.2e}");
+    }
+    let digits = format!("{}", n.abs() as u64);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choice(engine: EngineKind, reason: &str) -> EngineChoice {
+        EngineChoice {
+            engine,
+            approximations: Vec::new(),
+            reason: reason.to_string(),
+            cohort_unsupported: None,
+        }
+    }
+
+    #[test]
+    fn wall_time_spreads_runs_over_the_threads_a_simulation_can_use() {
+        assert_eq!(wall_seconds(2.0, 100.0, 100, 4), 50.0);
+        assert_eq!(wall_seconds(2.0, 100.0, 1, 4), 200.0);
+    }
+
+    #[test]
+    fn a_refusal_is_true_about_its_advice() {
+        let scenario = Scenario::new(
+            "s",
+            crate::scenario::Time {
+                periods: 120,
+                periods_per_year: 12,
+                discount_rate: 0.1,
+                cash_flow_timing: crate::scenario::CashFlowTiming::End,
+            },
+            vec![crate::scenario::Cohort::new(
+                "c",
+                10_000_000,
+                Retention::Rate { rate: 0.99 },
+                crate::scenario::Purchases::Fixed { n: 1.0 },
+                crate::scenario::OrderValue::Constant { mean: 10.0 },
+            )],
+        );
+        let plan = &scenario.plans[0];
+        let work = Work::new(
+            "simulate",
+            &scenario,
+            plan,
+            choice(EngineKind::Customer, "as requested"),
+            100_000.0,
+            100_000,
+            2,
+        );
+        let message = work.check().unwrap_err().to_string();
+        assert!(
+            message.contains("per-customer engine (as requested)"),
+            "{message}"
+        );
+        // The advised run count fits the limit.
+        let runs: f64 = message
+            .split("at most ")
+            .nth(1)
+            .and_then(|rest| rest.split(" runs").next())
+            .map(|n| n.replace(',', "").parse().unwrap())
+            .unwrap();
+        let advised = Work::new(
+            "simulate",
+            &scenario,
+            plan,
+            choice(EngineKind::Customer, "as requested"),
+            runs,
+            runs as u64,
+            2,
+        );
+        assert!(advised.check().is_ok());
+        assert!(advised.seconds > 0.99 * MAX_WORK_SECONDS);
+        assert!(message.contains("--engine cohort") && message.contains("--shard"));
+    }
+}
