@@ -6,9 +6,8 @@
 //! Two families: *results* are rounded for reading ([`whole`], [`money`], [`percent`],
 //! [`short_number`]); *inputs* are printed exactly as the scenario states them ([`as_given`],
 //! [`money_as_given`], [`percent_as_given`]) so a reader can check an assumption against the
-//! file. Text writes a negative number with the true minus sign `−` (U+2212), as typeset
-//! numbers are; chart labels turn it back into `-` with [`ascii_minus`] because the embedded
-//! font has no glyph for it. The writers ([`json_bytes`], [`csv_bytes`]) turn plain `Serialize` data into the bytes
+//! file. Text and chart labels write a negative number with the true minus sign `−` (U+2212),
+//! as typeset numbers are (the embedded chart font has the glyph). The writers ([`json_bytes`], [`csv_bytes`]) turn plain `Serialize` data into the bytes
 //! of a file (STYLE.md §7: exporters return bytes, the command line writes them).
 
 use serde::Serialize;
@@ -20,15 +19,6 @@ pub const MINUS: char = '\u{2212}';
 fn true_minus(text: String) -> String {
     if text.contains('-') {
         text.replace('-', "\u{2212}")
-    } else {
-        text
-    }
-}
-
-/// `text` with every [`MINUS`] written as an ASCII hyphen, for the chart font.
-pub fn ascii_minus(text: String) -> String {
-    if text.contains(MINUS) {
-        text.replace(MINUS, "-")
     } else {
         text
     }
@@ -206,11 +196,11 @@ pub fn short_number(value: f64) -> String {
     if text == "0" {
         return "0".to_string();
     }
-    let sign = if value < 0.0 { "-" } else { "" };
+    let sign = if value < 0.0 { "\u{2212}" } else { "" };
     format!("{sign}{text}{suffix}")
 }
 
-/// [`short_number`] with a `+` on positive values, for bars that show a change: `+12k`, `-3.4M`.
+/// [`short_number`] with a `+` on positive values, for bars that show a change: `+12k`, `−3.4M`.
 pub fn signed_short(value: f64) -> String {
     let sign = if value > 0.0 { "+" } else { "" };
     format!("{sign}{}", short_number(value))
@@ -330,7 +320,7 @@ mod tests {
         assert_eq!(short_number(2_500.0), "2.5k");
         assert_eq!(short_number(1_250_000.0), "1.25M");
         assert_eq!(short_number(1_200_000.0), "1.2M");
-        assert_eq!(short_number(-3_400_000_000.0), "-3.4B");
+        assert_eq!(short_number(-3_400_000_000.0), "−3.4B");
         assert_eq!(short_number(0.25), "0.25");
         assert_eq!(short_number(f64::NAN), "n/a");
     }
@@ -349,14 +339,13 @@ mod tests {
     }
 
     #[test]
-    fn text_has_the_true_minus_and_charts_the_ascii_one() {
+    fn text_and_charts_have_the_true_minus() {
         assert_eq!(rate(-0.25), "−0.25");
         assert_eq!(number(-1.5, 2), "−1.5");
         assert_eq!(number(-0.0001, 2), "0");
         assert_eq!(mean_count(-12.0), "−12.0");
         assert_eq!(percent(-0.125), "−12.5%");
-        assert_eq!(ascii_minus(money(-40_432.0, "EUR")), "EUR -40,432");
-        assert_eq!(short_number(-1_500.0), "-1.5k");
+        assert_eq!(short_number(-1_500.0), "−1.5k");
         assert!(!whole(-0.4).contains(MINUS), "no minus on a zero");
     }
 

@@ -286,7 +286,7 @@ pub(super) fn ticks(range: &Range<f64>) -> impl Fn(&f64) -> String + use<> {
         if text == "0" {
             return "0".to_string();
         }
-        let sign = if *value < 0.0 { "-" } else { "" };
+        let sign = if *value < 0.0 { "\u{2212}" } else { "" };
         format!("{sign}{text}{suffix}")
     }
 }
@@ -322,11 +322,11 @@ mod tests {
         let unit = ticks(&(0.0..5.0));
         assert_eq!([unit(&0.25), unit(&3.0)], ["0.25", "3"]);
         let large = ticks(&(-20_000.0..2e6));
-        assert_eq!([large(&-20_000.0), large(&1.5e6)], ["-0.02M", "1.5M"]);
+        assert_eq!([large(&-20_000.0), large(&1.5e6)], ["−0.02M", "1.5M"]);
         let thousands = ticks(&(-20_000.0..20_000.0));
         assert_eq!(
             [thousands(&2_500.0), thousands(&-15_000.0)],
-            ["2.5k", "-15k"]
+            ["2.5k", "−15k"]
         );
     }
 

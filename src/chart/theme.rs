@@ -173,24 +173,14 @@ pub fn period_name(periods_per_year: u32) -> &'static str {
     }
 }
 
-/// The formatters of every output live in [`crate::format`]; charts use them from here, with
-/// an ASCII minus where the embedded font has no U+2212.
-pub use crate::format::{as_given, money_as_given, percent_as_given, short_number};
+/// The formatters of every output live in [`crate::format`]; charts use them from here. The
+/// embedded font has the true minus sign (added to Noto Sans by `assets/fonts/add_minus.py`),
+/// so chart labels read `−USD 40` like the text.
+pub use crate::format::{as_given, money, money_as_given, percent, percent_as_given, short_number};
 
-/// Money with thousands separators and the currency for a chart label: `USD 1,234,568`,
-/// `-USD 40` ([`crate::format::money`] with an ASCII minus).
-pub fn money(value: f64, currency: &str) -> String {
-    crate::format::ascii_minus(crate::format::money(value, currency))
-}
-
-/// Whole units with thousands separators for a chart label: `1,234,568`, `-40,432`.
+/// Whole units with thousands separators for a chart label: `1,234,568`, `−40,432`.
 pub fn thousands(value: f64) -> String {
-    crate::format::ascii_minus(crate::format::whole(value))
-}
-
-/// A share as a percentage with at most one decimal for a chart label: `12.5%`, `0%`.
-pub fn percent(share: f64) -> String {
-    crate::format::ascii_minus(crate::format::percent(share))
+    crate::format::whole(value)
 }
 
 #[cfg(test)]
