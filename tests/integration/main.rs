@@ -21,6 +21,7 @@ mod merge;
 mod optimizer;
 mod payback;
 mod plans;
+mod readme;
 mod polish;
 mod reliability;
 mod report;
