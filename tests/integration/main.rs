@@ -30,5 +30,6 @@ mod robustness;
 mod scenario_files;
 mod schema;
 mod scores;
+mod spec_json;
 mod uncertainty_draws;
 mod value_stability;
