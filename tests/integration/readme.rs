@@ -65,12 +65,16 @@ fn parse(lines: &[&str]) -> Result<Vec<Example>, String> {
         let marker = if let Some(rest) = line.strip_prefix(MARK_STDERR) {
             Some((rest, Shown::Stderr))
         } else {
-            line.strip_prefix(MARK_STDOUT).map(|rest| (rest, Shown::Stdout))
+            line.strip_prefix(MARK_STDOUT)
+                .map(|rest| (rest, Shown::Stdout))
         };
         if let Some((rest, shown)) = marker {
             let args = rest
                 .strip_suffix("-->")
-                .ok_or(format!("README.md line {}: marker must end with -->", i + 1))?
+                .ok_or(format!(
+                    "README.md line {}: marker must end with -->",
+                    i + 1
+                ))?
                 .trim()
                 .to_string();
             if args.contains(['"', '\'']) {
@@ -88,7 +92,10 @@ fn parse(lines: &[&str]) -> Result<Vec<Example>, String> {
             }
             let close = (open + 1..lines.len())
                 .find(|&j| is_fence(lines[j]))
-                .ok_or(format!("README.md line {}: fenced block not closed", open + 1))?;
+                .ok_or(format!(
+                    "README.md line {}: fenced block not closed",
+                    open + 1
+                ))?;
             examples.push(Example {
                 marker_line: i + 1,
                 args,
@@ -99,7 +106,9 @@ fn parse(lines: &[&str]) -> Result<Vec<Example>, String> {
             continue;
         }
         if is_fence(lines[i]) {
-            let close = (i + 1..lines.len()).find(|&j| is_fence(lines[j])).unwrap_or(lines.len());
+            let close = (i + 1..lines.len())
+                .find(|&j| is_fence(lines[j]))
+                .unwrap_or(lines.len());
             if lines.get(i + 1).is_some_and(|l| l.starts_with("$ ")) {
                 return Err(format!(
                     "README.md line {}: a block showing a command's output has no ceq-example \
@@ -224,7 +233,10 @@ fn readme_examples_are_what_ceq_prints() {
             new_text.push('\n');
         }
         std::fs::write(&path, new_text).unwrap();
-        eprintln!("rewrote {} example block(s) in README.md", replacements.len());
+        eprintln!(
+            "rewrote {} example block(s) in README.md",
+            replacements.len()
+        );
         failures.retain(|f| !f.contains("prints something else"));
     }
     assert!(
@@ -240,7 +252,10 @@ fn readme_examples_are_what_ceq_prints() {
 fn unmarked_output_blocks_are_refused() {
     let lines = ["text", "```", "$ ceq simulate x.toml", "Scenario x", "```"];
     let err = parse(&lines).unwrap_err();
-    assert!(err.contains("line 2") && err.contains("no ceq-example marker"), "{err}");
+    assert!(
+        err.contains("line 2") && err.contains("no ceq-example marker"),
+        "{err}"
+    );
 
     let marked = [
         "<!-- ceq-example: simulate x.toml --runs 5 -->",

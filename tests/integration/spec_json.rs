@@ -41,7 +41,9 @@ fn json_of(args: &[&str]) -> Value {
 fn keys(value: &Value, path: &str, out: &mut BTreeSet<(String, String)>) {
     match value {
         Value::Object(map) => {
-            let by_name = KEYED_BY_NAME.iter().any(|k| path.ends_with(&format!(".{k}")));
+            let by_name = KEYED_BY_NAME
+                .iter()
+                .any(|k| path.ends_with(&format!(".{k}")));
             for (k, v) in map {
                 let here = format!("{path}.{k}");
                 if !by_name {
@@ -63,7 +65,9 @@ fn spec_section_13() -> String {
     let spec = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/SPEC.md"))
         .unwrap();
     let start = spec.find("## 13. JSON output").expect("SPEC has §13");
-    let end = spec[start..].find("\n## 14.").map_or(spec.len(), |e| start + e);
+    let end = spec[start..]
+        .find("\n## 14.")
+        .map_or(spec.len(), |e| start + e);
     spec[start..end].to_string()
 }
 
@@ -72,14 +76,40 @@ fn every_json_field_is_listed_in_spec_section_13() {
     let section = spec_section_13();
     let commands: [&[&str]; 9] = [
         &["simulate", "scenarios/pyramid.toml", "--runs", "50"],
-        &["simulate", "scenarios/pyramid.toml", "--plan", "clear_out", "--runs", "50"],
+        &[
+            "simulate",
+            "scenarios/pyramid.toml",
+            "--plan",
+            "clear_out",
+            "--runs",
+            "50",
+        ],
         &["simulate", "scenarios/channels.toml", "--runs", "50"],
         &["simulate", "scenarios/existing_base.toml", "--runs", "50"],
         &["compare", "scenarios/pyramid.toml", "--runs", "50"],
         &["optimize", "scenarios/channels.toml", "--runs", "50"],
-        &["optimize", "benches/scenarios/optimize_phased_five_years.toml", "--runs", "50"],
-        &["frontier", "scenarios/channels.toml", "--budgets", "10000,14000", "--runs", "50"],
-        &["sensitivity", "scenarios/subscription_sbg.toml", "--runs", "50", "--screen", "4"],
+        &[
+            "optimize",
+            "benches/scenarios/optimize_phased_five_years.toml",
+            "--runs",
+            "50",
+        ],
+        &[
+            "frontier",
+            "scenarios/channels.toml",
+            "--budgets",
+            "10000,14000",
+            "--runs",
+            "50",
+        ],
+        &[
+            "sensitivity",
+            "scenarios/subscription_sbg.toml",
+            "--runs",
+            "50",
+            "--screen",
+            "4",
+        ],
     ];
     let mut missing = Vec::new();
     let mut seen = 0;
