@@ -29,7 +29,7 @@ pub(super) fn announce(
         runs_per_simulation,
         rayon::current_num_threads(),
     );
-    if let Some(note) = work.announcement() {
+    if let Some(note) = work.announcement().filter(|_| !progress::is_quiet()) {
         progress::note(&note);
     }
     work.check().map_err(sim_error)?;
