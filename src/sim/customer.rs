@@ -530,6 +530,22 @@ fn churn_and_migrate_homogeneous(
     left
 }
 
+/// A factor f such that a stayer with (u − leave) ≥ (1 − leave)·f, both sides rounded, is
+/// certain not to move: its v = (u − leave)/(1 − leave), rounded, is at least every
+/// cumulative threshold m of the row. f = m_max·(1 + 4ε) covers the three roundings (each
+/// relative error ≤ ε/2, Higham 2002, §2.2): then (u − leave)/(1 − leave) ≥ m_max·(1 + 2ε)
+/// before the division's rounding, so v ≥ m_max after it. The common case (most customers
+/// stay) then costs a multiplication instead of a division and a search, with exactly the
+/// outcome of the full test. None (always test in full) for an empty row, or one whose
+/// thresholds are so small the products could lose precision in subnormal range.
+fn certain_stay_factor(migration: &[(usize, f64)]) -> Option<f64> {
+    let most = migration
+        .iter()
+        .map(|&(_, cumulative)| cumulative)
+        .fold(0.0, f64::max);
+    (!migration.is_empty() && most > 1e-200).then(|| most * (1.0 + 4.0 * f64::EPSILON))
+}
+
 /// Churn (step 5), release and migration (6) of one origin group, with one uniform per
 /// customer: a customer with churn probability q = min(1, θ·h) churns when u < q, is released
 /// when u < leave = q + (1 − q)·release; otherwise (u − leave)/(1 − leave) is again uniform on
@@ -545,6 +561,8 @@ fn churn_and_migrate(
 ) -> [u64; 2] {
     let mut kept = 0;
     let mut left = [0u64; 2];
+    let migrates = !step.migration.is_empty();
+    let stay_above = certain_stay_factor(step.migration);
     for index in 0..customers.len() {
         let customer = customers[index];
         let churn = if plan.dropout {
@@ -562,13 +580,14 @@ fn churn_and_migrate(
             continue;
         }
         let leave = churn + (1.0 - churn) * step.release;
-        let needs_draw = leave > 0.0 || !step.migration.is_empty();
+        let needs_draw = leave > 0.0 || migrates;
         let u: f64 = if needs_draw { rng.random() } else { 1.0 };
         if u < leave {
             left[usize::from(u >= churn)] += 1;
             continue;
         }
-        if !step.migration.is_empty() {
+        let certainly_stays = stay_above.is_some_and(|f| u - leave >= (1.0 - leave) * f);
+        if migrates && !certainly_stays {
             let v = (u - leave) / (1.0 - leave);
             if let Some(&(to, _)) = step.migration.iter().find(|(_, cum)| v < *cum) {
                 arrivals[to][step.origin].push(cohorts[to].draw(rng));
