@@ -82,9 +82,7 @@ impl<'a> CohortPlan<'a> {
         let rate_law = match cohort.purchases {
             Purchases::Fixed { n } => PreparedLaw::Fixed(n),
             Purchases::Poisson { mean } => PreparedLaw::Fixed(mean),
-            Purchases::NegativeBinomial { mean, shape } => {
-                PreparedLaw::gamma(shape, mean / shape)
-            }
+            Purchases::NegativeBinomial { mean, shape } => PreparedLaw::gamma(shape, mean / shape),
         };
         let value_law = match cohort.order_value {
             OrderValue::HeterogeneousGamma {
@@ -543,7 +541,7 @@ fn certain_stay_factor(migration: &[(usize, f64)]) -> Option<f64> {
         .iter()
         .map(|&(_, cumulative)| cumulative)
         .fold(0.0, f64::max);
-    (!migration.is_empty() && most > 1e-200).then(|| most * (1.0 + 4.0 * f64::EPSILON))
+    (!migration.is_empty() && most > 1e-200).then_some(most * (1.0 + 4.0 * f64::EPSILON))
 }
 
 /// Churn (step 5), release and migration (6) of one origin group, with one uniform per
