@@ -62,12 +62,24 @@ fn poisson_gamma_with(customers: u64) -> Scenario {
     Scenario::new("poisson-gamma", time, vec![cohort])
 }
 
+/// The same base with Beta-distributed churn (`{ mean = 0.98, concentration = 50 }`): one
+/// uniform per customer-period, the per-customer engine's Beta-churn path (issue 12 item 4).
+fn beta_churn() -> Scenario {
+    let mut scenario = poisson_gamma();
+    scenario.cohorts[0].retention = Retention::MeanConcentration {
+        mean: 0.98,
+        concentration: 50.0,
+    };
+    scenario
+}
+
 fn bench_engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("customer_engine");
     group.sample_size(10);
     let pyramid = load_file(Path::new("scenarios/pyramid.toml")).expect("pyramid scenario");
     let cases = [
         ("poisson_gamma_100k_60", poisson_gamma(), 4),
+        ("beta_churn_100k_60", beta_churn(), 4),
         ("pyramid", pyramid, 20),
     ];
     for (name, scenario, runs) in cases {

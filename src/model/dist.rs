@@ -679,6 +679,57 @@ pub fn beta<R: Rng + ?Sized>(rng: &mut R, alpha: f64, beta: f64) -> f64 {
     }
 }
 
+/// A Beta or Gamma law whose sampler set-up is done once, for the many draws of one
+/// cohort's traits. Each draw is bit for bit the draw [`beta`] or [`gamma`] would make with
+/// the same parameters and generator (rand_distr's samplers keep no state between draws;
+/// only their set-up — Cheng 1978's constants for the Beta, Marsaglia & Tsang 2000's for the
+/// Gamma — is hoisted), so the per-customer engine's draws do not change.
+#[derive(Debug, Clone, Copy)]
+pub enum PreparedLaw {
+    /// A degenerate law (or parameters the sampler refuses): always this value, as the
+    /// one-shot functions return it.
+    Fixed(f64),
+    Beta(Beta<f64>),
+    Gamma(Gamma<f64>),
+}
+
+impl PreparedLaw {
+    /// The law [`beta`] draws from with these parameters.
+    pub fn beta(alpha: f64, beta: f64) -> Self {
+        if alpha <= 0.0 {
+            return PreparedLaw::Fixed(0.0);
+        }
+        if beta <= 0.0 {
+            return PreparedLaw::Fixed(1.0);
+        }
+        match Beta::new(alpha, beta) {
+            Ok(d) => PreparedLaw::Beta(d),
+            Err(_) => PreparedLaw::Fixed(alpha / (alpha + beta)),
+        }
+    }
+
+    /// The law [`gamma`] draws from with these parameters.
+    pub fn gamma(shape: f64, scale: f64) -> Self {
+        if shape <= 0.0 || scale <= 0.0 {
+            return PreparedLaw::Fixed(0.0);
+        }
+        match Gamma::new(shape, scale) {
+            Ok(d) => PreparedLaw::Gamma(d),
+            Err(_) => PreparedLaw::Fixed(shape * scale),
+        }
+    }
+
+    /// One draw.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            PreparedLaw::Fixed(x) => *x,
+            PreparedLaw::Beta(d) => d.sample(rng),
+            PreparedLaw::Gamma(d) => d.sample(rng),
+        }
+    }
+}
+
 /// Beta(α, β) as X/(X + Y) with X ~ Gamma(α), Y ~ Gamma(β) independent (the definition of
 /// the Beta law as a Gamma ratio, e.g. Devroye 1986, §IX.4): two Marsaglia–Tsang Gamma draws
 /// cost about half of rand_distr's Cheng sampler for the large shapes of the cohort engine's
@@ -1086,5 +1137,38 @@ mod tests {
         // most 5×, so allow 4·√5 standard errors.
         let (m, se) = mean_and_se(&draws);
         assert!((m - 1.0).abs() < 4.0 * 5f64.sqrt() * se, "{m} ± {se}");
+    }
+
+    #[test]
+    fn prepared_laws_draw_what_the_one_shot_samplers_draw() {
+        // Same generator state → same value, bit for bit, including the degenerate limits
+        // and the small-shape branches of both samplers.
+        let cases: [(bool, f64, f64); 8] = [
+            (true, 58.8, 0.9),
+            (true, 0.4, 0.7),
+            (true, 0.0, 2.0),
+            (true, 3.0, 0.0),
+            (false, 4.0, 0.6),
+            (false, 0.3, 2.0),
+            (false, 0.0, 1.0),
+            (false, 2.0, -1.0),
+        ];
+        for (is_beta, a, b) in cases {
+            let law = if is_beta {
+                PreparedLaw::beta(a, b)
+            } else {
+                PreparedLaw::gamma(a, b)
+            };
+            let mut once = stream(11, 0, Stream::Customers);
+            let mut prepared = once.clone();
+            for _ in 0..2_000 {
+                let x = if is_beta {
+                    beta(&mut once, a, b)
+                } else {
+                    gamma(&mut once, a, b)
+                };
+                assert_eq!(x.to_bits(), law.sample(&mut prepared).to_bits(), "{a} {b}");
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@
 
 use rand::RngExt;
 
-use crate::model::dist::{beta, binomial, gamma, poisson};
+use crate::model::dist::{PreparedLaw, beta, binomial, gamma, poisson};
 use crate::scenario::{Cohort, OrderValue, Purchases, Retention, Scenario};
 use crate::sim::period::{Departure, EXISTING, GroupTotals, Leavers, NEW, Population, run_periods};
 use crate::sim::rng::{SimRng, Stream, stream};
@@ -42,6 +42,14 @@ struct CohortPlan<'a> {
     dropout: bool,
     /// Order values need each customer's own scale (customer_cv or Gamma-Gamma).
     own_value_scale: bool,
+    /// The cohort's own trait laws with their samplers set up once per run, not once per
+    /// customer (the draws are those of [`beta`] and [`gamma`], bit for bit): the churn
+    /// propensity (the complement of a Beta retention probability where `churn_complement`),
+    /// the purchase rate and the own order-value scale.
+    churn_law: PreparedLaw,
+    churn_complement: bool,
+    rate_law: PreparedLaw,
+    value_law: PreparedLaw,
 }
 
 /// Cumulative migration thresholds `(destination, cumulative probability)` of a row, each
@@ -59,8 +67,40 @@ fn cumulative_row(row: &[(usize, f64)]) -> Vec<(usize, f64)> {
 impl<'a> CohortPlan<'a> {
     fn new(scenario: &'a Scenario, index: usize) -> Self {
         let cohort = &scenario.cohorts[index];
+        let (churn_law, churn_complement) = match cohort.retention {
+            Retention::Rate { rate } => (PreparedLaw::Fixed(1.0 - rate), false),
+            Retention::MeanConcentration {
+                mean,
+                concentration,
+            } => (
+                PreparedLaw::beta(mean * concentration, (1.0 - mean) * concentration),
+                true,
+            ),
+            Retention::ShiftedBetaGeometric { alpha, beta: b }
+            | Retention::Dropout { alpha, beta: b } => (PreparedLaw::beta(alpha, b), false),
+        };
+        let rate_law = match cohort.purchases {
+            Purchases::Fixed { n } => PreparedLaw::Fixed(n),
+            Purchases::Poisson { mean } => PreparedLaw::Fixed(mean),
+            Purchases::NegativeBinomial { mean, shape } => PreparedLaw::gamma(shape, mean / shape),
+        };
+        let value_law = match cohort.order_value {
+            OrderValue::HeterogeneousGamma {
+                mean, customer_cv, ..
+            } => PreparedLaw::gamma(
+                1.0 / (customer_cv * customer_cv),
+                mean * customer_cv * customer_cv,
+            ),
+            // ν_i ~ Gamma(shape q, rate γ).
+            OrderValue::GammaGamma { q, gamma: g, .. } => PreparedLaw::gamma(q, 1.0 / g),
+            _ => PreparedLaw::Fixed(0.0),
+        };
         CohortPlan {
             cohort,
+            churn_law,
+            churn_complement,
+            rate_law,
+            value_law,
             dropout: matches!(cohort.retention, Retention::Dropout { .. }),
             own_value_scale: matches!(
                 cohort.order_value,
@@ -85,40 +125,18 @@ impl<'a> CohortPlan<'a> {
         rate: Option<(f64, f64)>,
         value: Option<(f64, f64)>,
     ) -> Customer {
-        let churn = match (churn, self.cohort.retention) {
-            (Some((a, b)), _) => beta(rng, a, b),
-            (None, Retention::Rate { rate }) => 1.0 - rate,
-            (
-                None,
-                Retention::MeanConcentration {
-                    mean,
-                    concentration,
-                },
-            ) => 1.0 - beta(rng, mean * concentration, (1.0 - mean) * concentration),
-            (None, Retention::ShiftedBetaGeometric { alpha, beta: b }) => beta(rng, alpha, b),
-            (None, Retention::Dropout { alpha, beta: b }) => beta(rng, alpha, b),
+        let churn = match churn {
+            Some((a, b)) => beta(rng, a, b),
+            None if self.churn_complement => 1.0 - self.churn_law.sample(rng),
+            None => self.churn_law.sample(rng),
         };
-        let rate = match (rate, self.cohort.purchases) {
-            (Some((shape, rate)), _) => gamma(rng, shape, 1.0 / rate),
-            (None, Purchases::Fixed { n }) => n,
-            (None, Purchases::Poisson { mean }) => mean,
-            (None, Purchases::NegativeBinomial { mean, shape }) => gamma(rng, shape, mean / shape),
+        let rate = match rate {
+            Some((shape, rate)) => gamma(rng, shape, 1.0 / rate),
+            None => self.rate_law.sample(rng),
         };
-        let value_scale = match self.cohort.order_value {
-            OrderValue::GammaGamma { .. } if value.is_some() => {
-                let (shape, rate) = value.unwrap_or((1.0, 1.0));
-                gamma(rng, shape, 1.0 / rate)
-            }
-            OrderValue::HeterogeneousGamma {
-                mean, customer_cv, ..
-            } => gamma(
-                rng,
-                1.0 / (customer_cv * customer_cv),
-                mean * customer_cv * customer_cv,
-            ),
-            // ν_i ~ Gamma(shape q, rate γ).
-            OrderValue::GammaGamma { q, gamma: g, .. } => gamma(rng, q, 1.0 / g),
-            _ => 0.0,
+        let value_scale = match (self.cohort.order_value, value) {
+            (OrderValue::GammaGamma { .. }, Some((shape, rate))) => gamma(rng, shape, 1.0 / rate),
+            _ => self.value_law.sample(rng),
         };
         Customer {
             churn,
@@ -510,6 +528,22 @@ fn churn_and_migrate_homogeneous(
     left
 }
 
+/// A factor f such that a stayer with (u − leave) ≥ (1 − leave)·f, both sides rounded, is
+/// certain not to move: its v = (u − leave)/(1 − leave), rounded, is at least every
+/// cumulative threshold m of the row. f = m_max·(1 + 4ε) covers the three roundings (each
+/// relative error ≤ ε/2, Higham 2002, §2.2): then (u − leave)/(1 − leave) ≥ m_max·(1 + 2ε)
+/// before the division's rounding, so v ≥ m_max after it. The common case (most customers
+/// stay) then costs a multiplication instead of a division and a search, with exactly the
+/// outcome of the full test. None (always test in full) for an empty row, or one whose
+/// thresholds are so small the products could lose precision in subnormal range.
+fn certain_stay_factor(migration: &[(usize, f64)]) -> Option<f64> {
+    let most = migration
+        .iter()
+        .map(|&(_, cumulative)| cumulative)
+        .fold(0.0, f64::max);
+    (!migration.is_empty() && most > 1e-200).then_some(most * (1.0 + 4.0 * f64::EPSILON))
+}
+
 /// Churn (step 5), release and migration (6) of one origin group, with one uniform per
 /// customer: a customer with churn probability q = min(1, θ·h) churns when u < q, is released
 /// when u < leave = q + (1 − q)·release; otherwise (u − leave)/(1 − leave) is again uniform on
@@ -525,6 +559,8 @@ fn churn_and_migrate(
 ) -> [u64; 2] {
     let mut kept = 0;
     let mut left = [0u64; 2];
+    let migrates = !step.migration.is_empty();
+    let stay_above = certain_stay_factor(step.migration);
     for index in 0..customers.len() {
         let customer = customers[index];
         let churn = if plan.dropout {
@@ -542,13 +578,14 @@ fn churn_and_migrate(
             continue;
         }
         let leave = churn + (1.0 - churn) * step.release;
-        let needs_draw = leave > 0.0 || !step.migration.is_empty();
+        let needs_draw = leave > 0.0 || migrates;
         let u: f64 = if needs_draw { rng.random() } else { 1.0 };
         if u < leave {
             left[usize::from(u >= churn)] += 1;
             continue;
         }
-        if !step.migration.is_empty() {
+        let certainly_stays = stay_above.is_some_and(|f| u - leave >= (1.0 - leave) * f);
+        if migrates && !certainly_stays {
             let v = (u - leave) / (1.0 - leave);
             if let Some(&(to, _)) = step.migration.iter().find(|(_, cum)| v < *cum) {
                 arrivals[to][step.origin].push(cohorts[to].draw(rng));
