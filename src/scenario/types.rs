@@ -37,6 +37,10 @@ pub struct Scenario {
     /// Index into `plans` of the baseline: `current` if present, else the first plan.
     pub baseline_plan: usize,
     pub optimize: Option<Optimize>,
+    /// Top-level `sample_fraction` f in (0, 1], default 1 (SPEC §9.2): the cohorts, prospects
+    /// and spends describe a 1:(1/f) sample of the business, and text outputs report money
+    /// totals and customer counts of the full base (sample values ÷ f).
+    pub sample_fraction: f64,
 }
 
 /// SPEC §1.
@@ -1300,6 +1304,7 @@ impl Scenario {
             plans: vec![Plan::baseline()],
             baseline_plan: 0,
             optimize: None,
+            sample_fraction: 1.0,
         }
     }
 }
