@@ -263,4 +263,33 @@ fn without_the_key_or_at_one_the_outputs_are_unchanged() {
         assert_eq!(a, o.replace("\"o\"", "\"a\""), "{args:?}");
         assert!(!a.contains("full base") && !a.contains("full_base"));
     }
+    // The validated scenario, and so the digest in the manifest, is the same too.
+    let digest = |file: &Path, stem: &str| -> Value {
+        let out = dir.path().join(stem);
+        ceq()
+            .arg("simulate")
+            .arg(file)
+            .args(["--runs", "50", "--quiet", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let manifest: Value =
+            serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+        find_key(&manifest, "scenario_digest").expect("a scenario digest in the manifest")
+    };
+    assert_eq!(digest(&absent, "out_a"), digest(&one, "out_o"));
+    let sample = write(dir.path(), "s", "sample_fraction = 0.5");
+    assert_ne!(digest(&absent, "out_a2"), digest(&sample, "out_s"));
+}
+
+/// The first value named `key` anywhere in `value`.
+fn find_key(value: &Value, key: &str) -> Option<Value> {
+    match value {
+        Value::Object(map) => map
+            .get(key)
+            .cloned()
+            .or_else(|| map.values().find_map(|v| find_key(v, key))),
+        Value::Array(items) => items.iter().find_map(|v| find_key(v, key)),
+        _ => None,
+    }
 }
