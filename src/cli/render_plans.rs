@@ -280,6 +280,11 @@ pub fn render_optimization(
         scaled.improvement.mean *= k;
         scaled.improvement.std_error *= k;
         scaled.improvement.ci95 = report.improvement.ci95.map(|x| x * k);
+        // Mean, mean − λ·sd and CVaR are amounts of CE; a probability is not.
+        if !matches!(settings.optimize.objective, Objective::ProbAbove(_)) {
+            scaled.objective_value.optimized *= k;
+            scaled.objective_value.baseline *= k;
+        }
         let text = render_optimization(&whole, settings, result, &scaled);
         return format!(
             "{} {}\n\n{text}",
