@@ -480,6 +480,8 @@ fn simulation_charts_are_the_five_of_simulate() {
         existing_base: Vec::new(),
         offboarding: Vec::new(),
         payback: Vec::new(),
+        sample_fraction: None,
+        full_base: None,
     };
     let context = SimulationContext {
         currency: "USD",

@@ -226,10 +226,14 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
     .map_err(optimize_error)?;
     drop(progress);
     warn_about_clamped_draws(&result.chosen);
-    let summary = with_threads(args.run.threads, || {
+    let mut summary = with_threads(args.run.threads, || {
         crate::optimize::report::optimized_summary(&scenario, &settings, &result)
     })?
     .map_err(super::simulate::sim_error)?;
+    if scenario.sample_fraction < 1.0 {
+        summary.sample_fraction = Some(scenario.sample_fraction);
+        summary.full_base = Some(crate::stats::full_base(&summary, scenario.sample_fraction));
+    }
     let report = render_plans::optimize_report(&scenario, &settings, &result, summary.clone());
     let json = render_plans::json(&report).map_err(CliError::failed)?;
     let entry = Entry::new("optimize")

@@ -13,6 +13,18 @@ pub fn render_summary(
     periods_per_year: u32,
     currency: &str,
 ) -> String {
+    if let Some(fraction) = summary.sample_fraction {
+        // SPEC §9.2: the text shows the full base and says so; the JSON keeps the sample.
+        let mut scaled = crate::stats::scaled_summary(summary, fraction);
+        scaled.sample_fraction = None;
+        let text = render_summary(&scaled, periods_per_year, currency);
+        return format!(
+            "{}
+
+{text}",
+            crate::stats::sample_note(fraction)
+        );
+    }
     let mut sections = vec![
         header(summary),
         equity(&summary.customer_equity, currency),
@@ -419,6 +431,8 @@ pub(crate) mod tests {
             existing_base: Vec::new(),
             offboarding: Vec::new(),
             payback: Vec::new(),
+            sample_fraction: None,
+            full_base: None,
         }
     }
 

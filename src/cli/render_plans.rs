@@ -110,6 +110,20 @@ fn header(rows: &[(&str, String)]) -> String {
 }
 
 pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String {
+    if scenario.sample_fraction < 1.0 {
+        // SPEC §9.2: customer equity of the full base, spends as the file states them.
+        let f = scenario.sample_fraction;
+        let whole = Scenario {
+            sample_fraction: 1.0,
+            ..scenario.clone()
+        };
+        let text = render_comparison(&comparison.scaled_to_full_base(f), &whole);
+        return format!(
+            "{} {}\n\n{text}",
+            crate::stats::sample_note(f),
+            crate::stats::spend_note(f)
+        );
+    }
     let currency = &scenario.currency;
     let mut sections = vec![header(&[
         ("Scenario", comparison.scenario.clone()),
@@ -251,6 +265,33 @@ pub fn render_optimization(
     result: &Optimization,
     report: &OptimizeReport,
 ) -> String {
+    if scenario.sample_fraction < 1.0 {
+        // SPEC §9.2: customer equity of the full base, spends as the file states them.
+        let f = scenario.sample_fraction;
+        let k = 1.0 / f;
+        let whole = Scenario {
+            sample_fraction: 1.0,
+            ..scenario.clone()
+        };
+        let mut scaled = report.clone();
+        scaled.summary = crate::stats::scaled_summary(&report.summary, f);
+        scaled.baseline.customer_equity =
+            crate::stats::scale_distribution(&report.baseline.customer_equity, k);
+        scaled.improvement.mean *= k;
+        scaled.improvement.std_error *= k;
+        scaled.improvement.ci95 = report.improvement.ci95.map(|x| x * k);
+        // Mean, mean − λ·sd and CVaR are amounts of CE; a probability is not.
+        if !matches!(settings.optimize.objective, Objective::ProbAbove(_)) {
+            scaled.objective_value.optimized *= k;
+            scaled.objective_value.baseline *= k;
+        }
+        let text = render_optimization(&whole, settings, result, &scaled);
+        return format!(
+            "{} {}\n\n{text}",
+            crate::stats::sample_note(f),
+            crate::stats::spend_note(f)
+        );
+    }
     let currency = &scenario.currency;
     let baseline_plan: &Plan = &scenario.plans[settings.baseline];
     let budget = settings.optimize.budget.map_or("no cap".to_string(), |b| {

@@ -98,6 +98,10 @@ pub fn run(args: &SimulateArgs, limits: crate::sim::size::Limits) -> Result<(), 
     summary.payback =
         crate::plans::payback::payback(&scenario, &scenario.plans[plan], &simulation, &options)
             .map_err(sim_error)?;
+    if scenario.sample_fraction < 1.0 {
+        summary.sample_fraction = Some(scenario.sample_fraction);
+        summary.full_base = Some(stats::full_base(&summary, scenario.sample_fraction));
+    }
     let entry = Entry::new("simulate")
         .scenario(&scenario)
         .input(&args.scenario)
@@ -394,6 +398,7 @@ mod tests {
                 .collect(),
             baseline_plan: baseline,
             optimize: None,
+            sample_fraction: 1.0,
         }
     }
 

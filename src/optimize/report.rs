@@ -274,7 +274,8 @@ fn explain(
     let base_mean = summary.customer_equity.mean - d.mean;
     let runs = settings.runs;
     let against = format!("`{baseline}`");
-    let amount = |v: f64| format!("{} {currency}", money(v));
+    // SPEC §9.2: the words speak of the full base (÷ 1 for a scenario of the whole base).
+    let amount = |v: f64| format!("{} {currency}", money(v / scenario.sample_fraction));
     let verdict = crate::narrative::Verdict::of(d.ci95);
     let mut first = crate::narrative::gain_sentence(
         &crate::narrative::Gain {

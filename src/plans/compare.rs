@@ -49,6 +49,25 @@ pub struct Comparison {
     pub differences: Vec<Difference>,
 }
 
+impl Comparison {
+    /// The comparison of a 1:(1/`fraction`) sample as the full base's (SPEC §9.2): every CE
+    /// quantile and paired difference times 1/`fraction`; probabilities unchanged. The runs and
+    /// fans (not serialized) are left as the sample's.
+    pub fn scaled_to_full_base(&self, fraction: f64) -> Comparison {
+        let k = 1.0 / fraction;
+        let mut c = self.clone();
+        for p in &mut c.plans {
+            p.customer_equity = crate::stats::scale_distribution(&p.customer_equity, k);
+        }
+        for d in &mut c.differences {
+            d.mean *= k;
+            d.std_error *= k;
+            d.ci95 = d.ci95.map(|x| x * k);
+        }
+        c
+    }
+}
+
 /// Simulates the plans `indices` of `scenario` on the same runs: `options.runs` runs of
 /// `options.seed` on `options.engine` (`options.plan` is ignored), within `options.limits`.
 pub fn compare(

@@ -280,8 +280,15 @@ pub fn build(
             base_charts,
             offboarding,
             payback_charts,
+            sample_fraction: (scenario.sample_fraction < 1.0).then_some(scenario.sample_fraction),
         },
         charts,
+    })
+    .map(|mut report| {
+        if let Some(fraction) = report.data.sample_fraction {
+            super::sample::scale(&mut report.data, fraction);
+        }
+        report
     })
 }
 

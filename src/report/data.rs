@@ -41,6 +41,9 @@ pub struct ReportData {
     pub offboarding: Vec<(String, crate::plans::levers_seed::OffboardingValue)>,
     /// The payback charts of the acquisition channels and cohorts (SPEC §9.1).
     pub payback_charts: Vec<ChartRef>,
+    /// The scenario's `sample_fraction` when below 1: the results above are scaled to the
+    /// full base by [`super::sample::scale`] and the answer says so (SPEC §9.2).
+    pub sample_fraction: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -330,7 +330,11 @@ fn figure(chart: &ChartRef, charts: &[(String, crate::chart::Rendered)]) -> Opti
 /// The sentences after the headline: best plan and optimization.
 pub(super) fn answer_sentences(data: &ReportData) -> Vec<String> {
     let cur = data.currency.as_str();
-    let mut out = Vec::new();
+    let mut out: Vec<String> = data
+        .sample_fraction
+        .map(super::sample::note)
+        .into_iter()
+        .collect();
     let amount = |v: f64| money(v, cur);
     if let Some(best) = &data.best {
         match &best.gain {

@@ -12,6 +12,7 @@ pub mod estimate;
 pub mod html;
 pub mod markdown;
 pub mod payback;
+pub mod sample;
 pub mod seed_levers;
 
 pub use build::{Options, ReportError, build};

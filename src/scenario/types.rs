@@ -37,6 +37,16 @@ pub struct Scenario {
     /// Index into `plans` of the baseline: `current` if present, else the first plan.
     pub baseline_plan: usize,
     pub optimize: Option<Optimize>,
+    /// Top-level `sample_fraction` f in (0, 1], default 1 (SPEC §9.2): the cohorts, prospects
+    /// and spends describe a 1:(1/f) sample of the business, and text outputs report money
+    /// totals and customer counts of the full base (sample values ÷ f). Left out of the
+    /// serialized scenario at 1, so the scenario digest of a file without it is unchanged.
+    #[serde(skip_serializing_if = "is_one")]
+    pub sample_fraction: f64,
+}
+
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
 }
 
 /// SPEC §1.
@@ -1300,6 +1310,7 @@ impl Scenario {
             plans: vec![Plan::baseline()],
             baseline_plan: 0,
             optimize: None,
+            sample_fraction: 1.0,
         }
     }
 }

@@ -110,5 +110,7 @@ pub fn summarize_labelled(labels: &SummaryLabels, simulation: &Simulation) -> Si
         existing_base: Vec::new(),
         offboarding: Vec::new(),
         payback: Vec::new(),
+        sample_fraction: None,
+        full_base: None,
     }
 }

@@ -37,6 +37,14 @@ pub struct SimulationSummary {
     /// without acquisition.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub payback: Vec<crate::plans::payback::Payback>,
+    /// The scenario's `sample_fraction` (SPEC §9.2) when it is below 1; every value above is
+    /// the sample's. Absent for a scenario of the whole base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_fraction: Option<f64>,
+    /// The headline figures scaled to the full base (sample values / `sample_fraction`);
+    /// present exactly when `sample_fraction` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_base: Option<super::FullBase>,
 }
 
 /// One channel's customers, costs and value under one plan; money discounted to period 0.

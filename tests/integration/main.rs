@@ -27,6 +27,7 @@ mod reliability;
 mod report;
 mod report_truth;
 mod robustness;
+mod sample_fraction;
 mod scenario_files;
 mod schema;
 mod scores;

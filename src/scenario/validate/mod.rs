@@ -6,7 +6,7 @@
 //! (`cohorts[0].retention.mean`), like the list they are written in.
 //!
 //! Defaults (documented here because they are the file format's contract):
-//! - top level: `name` = the file stem, `currency` = "USD";
+//! - top level: `name` = the file stem, `currency` = "USD", `sample_fraction` = 1;
 //! - `[time]`: `periods` is required (1 to 100 000); `periods_per_year` = 12;
 //!   `discount_rate` = 0; `cash_flow_timing` = "end";
 //! - cohorts: see [`cohorts`]; sections: see [`market`], [`plans`], [`uncertainty`].
@@ -47,7 +47,16 @@ const TOP_KEYS: &[&str] = &[
     "uncertainty",
     "plans",
     "optimize",
+    "sample_fraction",
 ];
+
+/// `sample_fraction` (SPEC §9.2): a share of the business, more than 0 and at most 1.
+const SAMPLE_FRACTION: Domain = Domain {
+    low: 0.0,
+    high: 1.0,
+    low_open: true,
+    high_open: false,
+};
 
 /// Validates a parsed document. `file` and `text` are for diagnostics; `default_name` is the
 /// scenario name when the file has none.
@@ -85,6 +94,7 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
         Some(field) => non_empty_string(ctx, &field),
         None => Some("USD".to_string()),
     };
+    let sample_fraction = top.number_or(ctx, "sample_fraction", SAMPLE_FRACTION, 1.0);
     let time = top
         .required(ctx, "time", "the horizon, e.g. [time] periods = 60")
         .and_then(|f| time(ctx, &f));
@@ -172,6 +182,7 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
             plans: plan_list,
             baseline_plan,
             optimize: optimize?,
+            sample_fraction: sample_fraction?,
         })
     })();
     if let Some(field) = uncertainty_field {
