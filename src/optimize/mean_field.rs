@@ -220,6 +220,7 @@ pub fn expected_ce(
         })
         .collect();
     let mut churned = vec![0.0; n];
+    let mut mixture_scratch: Vec<f64> = Vec::new();
     for t in 1..=scenario.time.periods {
         let i = t as usize - 1;
         let spend = path.spend[i];
@@ -339,7 +340,12 @@ pub fn expected_ce(
                 // keeps weight (1 − h)·w_K at K and moves h·w_K·(β + K)/(α + β + K) to K + 1.
                 let weights = &mut mixtures[c];
                 let h = hazard;
-                let mut next = vec![0.0; weights.len() + 1];
+                // Into a buffer kept across periods and cohorts (swapped with the weights
+                // below), not a new vector: this loop runs once per cohort, period and
+                // evaluation of the optimizer.
+                let next = &mut mixture_scratch;
+                next.clear();
+                next.resize(weights.len() + 1, 0.0);
                 for (k, &w) in weights.iter().enumerate() {
                     if w == 0.0 {
                         continue;
@@ -356,13 +362,13 @@ pub fn expected_ce(
                 }
                 let survivors: f64 = next.iter().sum();
                 churned[c] += active[c] - survivors;
-                for w in &mut next {
+                for w in next.iter_mut() {
                     *w *= kept * (1.0 - moving).max(0.0);
                 }
                 while next.len() > 1 && next.last() == Some(&0.0) {
                     next.pop();
                 }
-                *weights = next;
+                std::mem::swap(weights, next);
                 cohort_orders = active[c] * expected_orders;
                 staying_total = survivors * kept;
             }
