@@ -365,33 +365,13 @@ fn acquire<P: Population>(
 /// programme's allocation, or in proportion to active customers. A cohort with no active
 /// customers spends nothing.
 pub fn retention_allocation(setup: &RunSetup<'_>, budget: f64, active: &[u64]) -> Vec<f64> {
-    let program = setup.scenario.retention_program.as_ref();
-    if budget <= 0.0 || program.is_none() {
+    let Some(program) = setup.scenario.retention_program.as_ref() else {
         return vec![0.0; active.len()];
-    }
+    };
     let allocation = setup
         .plan
         .retention_allocation
-        .as_ref()
-        .or_else(|| program?.allocation.as_ref());
-    match allocation {
-        Some(shares) => shares
-            .iter()
-            .zip(active)
-            .map(|(share, &n)| if n > 0 { budget * share } else { 0.0 })
-            .collect(),
-        None => {
-            let total: u64 = active.iter().sum();
-            active
-                .iter()
-                .map(|&n| {
-                    if total > 0 {
-                        budget * n as f64 / total as f64
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        }
-    }
+        .as_deref()
+        .or(program.allocation.as_deref());
+    crate::sim::levers::split(budget, allocation, active)
 }
