@@ -269,31 +269,10 @@ pub fn offboard(ctx: &mut Ctx<'_>, field: &Field<'_>, names: &Names) -> Option<V
 /// `bounds = { "offboard.<cohort>" = [lo, hi] }` (or the nested `offboard = { cohort = [lo,
 /// hi] }`): the off-boarding share the optimizer may choose, 0 ≤ lo ≤ hi ≤ 1.
 pub fn offboard_bound(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<(f64, f64)> {
-    let items = match super::read::elements(field) {
-        Some(items) if items.len() == 2 => items,
-        _ => {
-            ctx.error(
-                &field.node.span,
-                &field.path,
-                "expected [min, max], two shares released per period with 0 ≤ min ≤ max ≤ 1",
-            );
-            return None;
-        }
-    };
-    let lo = ctx.number(&items[0], Domain::PROBABILITY);
-    let hi = ctx.number(&items[1], Domain::PROBABILITY);
-    let (lo, hi) = (lo?, hi?);
-    if lo > hi {
-        ctx.error(
-            &field.node.span,
-            &field.path,
-            format!(
-                "the minimum {} is above the maximum {}; expected [min, max]",
-                show(lo),
-                show(hi)
-            ),
-        );
-        return None;
-    }
-    Some((lo, hi))
+    super::plans::min_max(
+        ctx,
+        field,
+        Domain::PROBABILITY,
+        "expected [min, max], two shares released per period with 0 ≤ min ≤ max ≤ 1",
+    )
 }

@@ -512,19 +512,31 @@ pub fn optimize(
 
 /// `[min, max]` with 0 ≤ min ≤ max.
 fn bound(ctx: &mut Ctx<'_>, field: &Field<'_>) -> Option<(f64, f64)> {
+    min_max(
+        ctx,
+        field,
+        Domain::NON_NEGATIVE,
+        "expected [min, max], two spends per period with 0 ≤ min ≤ max",
+    )
+}
+
+/// `[min, max]` of two numbers in `domain` with min ≤ max; `expected` words the form for an
+/// error. Shared by spend bounds and off-boarding bounds ([`super::levers_seed`]).
+pub(super) fn min_max(
+    ctx: &mut Ctx<'_>,
+    field: &Field<'_>,
+    domain: Domain,
+    expected: &str,
+) -> Option<(f64, f64)> {
     let items = match elements(field) {
         Some(items) if items.len() == 2 => items,
         _ => {
-            ctx.error(
-                &field.node.span,
-                &field.path,
-                "expected [min, max], two spends per period with 0 ≤ min ≤ max",
-            );
+            ctx.error(&field.node.span, &field.path, expected);
             return None;
         }
     };
-    let lo = ctx.number(&items[0], Domain::NON_NEGATIVE);
-    let hi = ctx.number(&items[1], Domain::NON_NEGATIVE);
+    let lo = ctx.number(&items[0], domain);
+    let hi = ctx.number(&items[1], domain);
     let (lo, hi) = (lo?, hi?);
     if lo > hi {
         ctx.error(
