@@ -247,6 +247,9 @@ impl CalibrationChart {
 pub struct SimulationContext<'a> {
     pub currency: &'a str,
     pub periods_per_year: u32,
+    /// The scenario's `sample_fraction` (SPEC §9.2): below 1 the charts are drawn for the
+    /// full base ([`super::full_base`]).
+    pub sample_fraction: f64,
 }
 
 /// "scenario · plan current · 1,000 runs · seed 1".

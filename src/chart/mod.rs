@@ -9,6 +9,7 @@
 
 pub mod base;
 pub mod data;
+pub mod full_base;
 pub mod payback;
 pub mod plans;
 pub mod theme;
@@ -42,6 +43,7 @@ use std::sync::OnceLock;
 use crate::sim::Simulation;
 use crate::stats::SimulationSummary;
 use data::{CohortActivityChart, DistributionChart, FanChart, SimulationContext, WaterfallChart};
+use full_base::for_full_base;
 use theme::Theme;
 
 /// One chart in both formats.
@@ -77,30 +79,39 @@ pub fn simulation_charts(
     simulation: &Simulation,
     context: &SimulationContext<'_>,
 ) -> Result<Vec<(&'static str, Rendered)>, ChartError> {
+    let f = context.sample_fraction;
     Ok(vec![
         (
             "fan",
-            fan_chart(&FanChart::from_simulation(summary, simulation, context))?,
+            fan_chart(&for_full_base(
+                FanChart::from_simulation(summary, simulation, context),
+                f,
+            ))?,
         ),
         (
             "distribution",
-            distribution_chart(&DistributionChart::from_simulation(
-                summary, simulation, context,
+            distribution_chart(&for_full_base(
+                DistributionChart::from_simulation(summary, simulation, context),
+                f,
             ))?,
         ),
         (
             "cohorts",
-            cohort_activity_chart(&CohortActivityChart::from_summary(
-                summary, simulation, context,
+            cohort_activity_chart(&for_full_base(
+                CohortActivityChart::from_summary(summary, simulation, context),
+                f,
             ))?,
         ),
         (
             "waterfall_components",
-            waterfall_chart(&WaterfallChart::components(summary, context))?,
+            waterfall_chart(&for_full_base(
+                WaterfallChart::components(summary, context),
+                f,
+            ))?,
         ),
         (
             "waterfall_origin",
-            waterfall_chart(&WaterfallChart::origin(summary, context))?,
+            waterfall_chart(&for_full_base(WaterfallChart::origin(summary, context), f))?,
         ),
     ])
 }

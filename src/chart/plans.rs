@@ -6,6 +6,7 @@ use super::data::{
     PairedDifference, PlanComparisonChart, PlanEstimate, ResponseCurve, ResponseCurvesChart,
     SensitivityEffect, TornadoChart,
 };
+use super::full_base::for_full_base;
 use super::theme::{money, period_name, thousands};
 use crate::optimize::Optimization;
 use crate::optimize::curves::LeverResponse;
@@ -63,7 +64,7 @@ impl PlanComparisonChart {
                 .collect(),
             None => Vec::new(),
         };
-        PlanComparisonChart {
+        let chart = PlanComparisonChart {
             title: "Which plan is worth most".to_string(),
             subtitle: format!(
                 "{} · paired on the same seeds",
@@ -80,20 +81,22 @@ impl PlanComparisonChart {
                 })
                 .collect(),
             differences,
-        }
+        };
+        for_full_base(chart, scenario.sample_fraction)
     }
 }
 
 impl FanChart {
     /// One fan per compared plan.
     pub fn from_comparison(comparison: &Comparison, scenario: &Scenario) -> Self {
-        FanChart {
+        let chart = FanChart {
             title: "Cumulative customer equity by plan".to_string(),
             subtitle: runs_subtitle(scenario, comparison.runs, comparison.seed),
             currency: scenario.currency.clone(),
             period_label: period_name(scenario.time.periods_per_year).to_string(),
             plans: comparison.plans.iter().map(|p| p.fan.clone()).collect(),
-        }
+        };
+        for_full_base(chart, scenario.sample_fraction)
     }
 
     /// The baseline's and the optimized plan's fans, on the fresh seeds of the final
@@ -105,7 +108,7 @@ impl FanChart {
         baseline: &str,
         seed: u64,
     ) -> Self {
-        FanChart {
+        let chart = FanChart {
             title: "Cumulative customer equity: current vs optimized".to_string(),
             subtitle: format!(
                 "{} (fresh, derived from --seed {seed}; independent of the search)",
@@ -119,7 +122,8 @@ impl FanChart {
                 FanSeries::from_runs("optimized", &result.chosen),
                 FanSeries::from_runs(baseline, &result.baseline),
             ],
-        }
+        };
+        for_full_base(chart, scenario.sample_fraction)
     }
 }
 
@@ -171,7 +175,7 @@ impl ResponseCurvesChart {
         search_runs: u64,
     ) -> Self {
         let (label, currency) = objective_axis(objective, &scenario.currency);
-        ResponseCurvesChart {
+        let chart = ResponseCurvesChart {
             title: "How the objective responds to each lever".to_string(),
             subtitle: format!(
                 "{} · others at the optimized plan · Monte Carlo, {} runs a point · spend {} · \
@@ -192,7 +196,8 @@ impl ResponseCurvesChart {
                     optimal_spend: c.optimal,
                 })
                 .collect(),
-        }
+        };
+        for_full_base(chart, scenario.sample_fraction)
     }
 }
 
@@ -217,7 +222,7 @@ impl FrontierChart {
     /// Mean CE of the best split at each budget with its 95% CI; the baseline plan's total
     /// spend marked as today's budget and its CE as today's point.
     pub fn from_frontier(frontier: &Frontier, scenario: &Scenario) -> Self {
-        FrontierChart {
+        let chart = FrontierChart {
             title: "What each budget buys".to_string(),
             subtitle: format!(
                 "{} · best split at each budget, all evaluated on the same fresh seeds",
@@ -240,13 +245,14 @@ impl FrontierChart {
                 mean: frontier.baseline.customer_equity.mean,
                 ci95: frontier.baseline.customer_equity.ci95,
             }),
-        }
+        };
+        for_full_base(chart, scenario.sample_fraction)
     }
 }
 
 impl TornadoChart {
-    /// The `top` largest effects of a sensitivity analysis.
-    pub fn from_sensitivity(sensitivity: &Sensitivity, currency: &str, top: usize) -> Self {
+    /// The `top` largest effects of a sensitivity analysis of `scenario`.
+    pub fn from_sensitivity(sensitivity: &Sensitivity, scenario: &Scenario, top: usize) -> Self {
         let effects: Vec<SensitivityEffect> = sensitivity
             .merged()
             .iter()
@@ -257,7 +263,7 @@ impl TornadoChart {
                 plus: e.high.mean,
             })
             .collect();
-        TornadoChart {
+        let chart = TornadoChart {
             title: format!("What moves customer equity most (top {})", effects.len()),
             subtitle: format!(
                 "{} · plan {} · {} runs per variant · seed {}",
@@ -266,10 +272,11 @@ impl TornadoChart {
                 thousands(sensitivity.runs as f64),
                 sensitivity.seed
             ),
-            currency: currency.to_string(),
+            currency: scenario.currency.clone(),
             base_mean: sensitivity.base_customer_equity,
             step_label: super::theme::percent(sensitivity.step),
             effects,
-        }
+        };
+        for_full_base(chart, scenario.sample_fraction)
     }
 }

@@ -486,6 +486,7 @@ fn simulation_charts_are_the_five_of_simulate() {
     let context = SimulationContext {
         currency: "USD",
         periods_per_year: 12,
+        sample_fraction: 1.0,
     };
     let charts = simulation_charts(&summary, &simulation, &context).unwrap();
     let stems: Vec<&str> = charts.iter().map(|c| c.0).collect();

@@ -109,20 +109,30 @@ fn header(rows: &[(&str, String)]) -> String {
     table(&[Align::Left, Align::Left], &rows, 0)
 }
 
+/// For a scenario of a sample (SPEC §9.2), the same scenario as its full base, which the
+/// renderers print scaled results for; `None` for a scenario of the whole base.
+fn whole_base(scenario: &Scenario) -> Option<Scenario> {
+    (scenario.sample_fraction < 1.0).then(|| Scenario {
+        sample_fraction: 1.0,
+        ..scenario.clone()
+    })
+}
+
+/// The two sentences above full-base results that show spends or budgets.
+fn sample_notes(fraction: f64) -> String {
+    format!(
+        "{} {}",
+        crate::stats::sample_note(fraction),
+        crate::stats::spend_note(fraction)
+    )
+}
+
 pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String {
-    if scenario.sample_fraction < 1.0 {
+    if let Some(whole) = whole_base(scenario) {
         // SPEC §9.2: customer equity of the full base, spends as the file states them.
         let f = scenario.sample_fraction;
-        let whole = Scenario {
-            sample_fraction: 1.0,
-            ..scenario.clone()
-        };
         let text = render_comparison(&comparison.scaled_to_full_base(f), &whole);
-        return format!(
-            "{} {}\n\n{text}",
-            crate::stats::sample_note(f),
-            crate::stats::spend_note(f)
-        );
+        return format!("{}\n\n{text}", sample_notes(f));
     }
     let currency = &scenario.currency;
     let mut sections = vec![header(&[
@@ -265,32 +275,12 @@ pub fn render_optimization(
     result: &Optimization,
     report: &OptimizeReport,
 ) -> String {
-    if scenario.sample_fraction < 1.0 {
+    if let Some(whole) = whole_base(scenario) {
         // SPEC §9.2: customer equity of the full base, spends as the file states them.
         let f = scenario.sample_fraction;
-        let k = 1.0 / f;
-        let whole = Scenario {
-            sample_fraction: 1.0,
-            ..scenario.clone()
-        };
-        let mut scaled = report.clone();
-        scaled.summary = crate::stats::scaled_summary(&report.summary, f);
-        scaled.baseline.customer_equity =
-            crate::stats::scale_distribution(&report.baseline.customer_equity, k);
-        scaled.improvement.mean *= k;
-        scaled.improvement.std_error *= k;
-        scaled.improvement.ci95 = report.improvement.ci95.map(|x| x * k);
-        // Mean, mean − λ·sd and CVaR are amounts of CE; a probability is not.
-        if !matches!(settings.optimize.objective, Objective::ProbAbove(_)) {
-            scaled.objective_value.optimized *= k;
-            scaled.objective_value.baseline *= k;
-        }
+        let scaled = report.scaled_to_full_base(f);
         let text = render_optimization(&whole, settings, result, &scaled);
-        return format!(
-            "{} {}\n\n{text}",
-            crate::stats::sample_note(f),
-            crate::stats::spend_note(f)
-        );
+        return format!("{}\n\n{text}", sample_notes(f));
     }
     let currency = &scenario.currency;
     let baseline_plan: &Plan = &scenario.plans[settings.baseline];
@@ -635,6 +625,12 @@ fn today_on_the_frontier(frontier: &Frontier, currency: &str) -> String {
 }
 
 pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
+    if let Some(whole) = whole_base(scenario) {
+        // SPEC §9.2: customer equity of the full base, budgets as the file states them.
+        let f = scenario.sample_fraction;
+        let text = render_frontier(&frontier.scaled_to_full_base(f), &whole);
+        return format!("{}\n\n{text}", sample_notes(f));
+    }
     let currency = &scenario.currency;
     let mut sections = vec![header(&[
         ("Scenario", frontier.scenario.clone()),
@@ -774,7 +770,17 @@ fn short(value: f64) -> String {
     crate::format::number(value, 4)
 }
 
-pub fn render_sensitivity(result: &Sensitivity, currency: &str) -> String {
+pub fn render_sensitivity(result: &Sensitivity, scenario: &Scenario) -> String {
+    if whole_base(scenario).is_some() {
+        // SPEC §9.2: customer equity of the full base, parameter values as the file states them.
+        let f = scenario.sample_fraction;
+        let text = render_sensitivity_of(&result.scaled_to_full_base(f), &scenario.currency);
+        return format!("{}\n\n{text}", crate::stats::sample_note(f));
+    }
+    render_sensitivity_of(result, &scenario.currency)
+}
+
+fn render_sensitivity_of(result: &Sensitivity, currency: &str) -> String {
     let step = format!("{}%", result.step * 100.0);
     let mut sections = vec![header(&[
         ("Scenario", result.scenario.clone()),

@@ -134,12 +134,12 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
             ];
             if args.charts.charts {
                 let tornado =
-                    TornadoChart::from_sensitivity(&result, &scenario.currency, TORNADO_PARAMETERS);
+                    TornadoChart::from_sensitivity(&result, &scenario, TORNADO_PARAMETERS);
                 let rendered = chart::tornado_chart(&tornado).map_err(CliError::failed)?;
                 files.extend(output::chart_files(vec![("tornado", rendered)]));
             }
             Ok(files)
         },
-        || render_plans::render_sensitivity(&result, &scenario.currency),
+        || render_plans::render_sensitivity(&result, &scenario),
     )
 }

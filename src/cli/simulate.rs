@@ -161,6 +161,7 @@ pub(crate) fn emit(
             let context = chart::data::SimulationContext {
                 currency,
                 periods_per_year,
+                sample_fraction: summary.sample_fraction.unwrap_or(1.0),
             };
             let charts = chart::simulation_charts(summary, simulation, &context)
                 .map_err(CliError::failed)?;

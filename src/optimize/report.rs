@@ -135,6 +135,28 @@ pub struct OptimizeReport {
     pub explanation: Vec<String>,
 }
 
+impl OptimizeReport {
+    /// The report of a 1:(1/`fraction`) sample as the full base's (SPEC §9.2): the summary,
+    /// the baseline's CE, the improvement and the objective values (mean, mean − λ·sd and CVaR
+    /// are amounts of CE; a probability is not) times 1/`fraction`. Spends, the budget and the
+    /// returns per extra unit stay as they are.
+    pub fn scaled_to_full_base(&self, fraction: f64) -> OptimizeReport {
+        let k = 1.0 / fraction;
+        let mut scaled = self.clone();
+        scaled.summary = crate::stats::scaled_summary(&self.summary, fraction);
+        scaled.baseline.customer_equity =
+            crate::stats::scale_distribution(&self.baseline.customer_equity, k);
+        scaled.improvement.mean *= k;
+        scaled.improvement.std_error *= k;
+        scaled.improvement.ci95 = self.improvement.ci95.map(|x| x * k);
+        if !matches!(self.objective, Objective::ProbAbove(_)) {
+            scaled.objective_value.optimized *= k;
+            scaled.objective_value.baseline *= k;
+        }
+        scaled
+    }
+}
+
 pub fn optimize_report(
     scenario: &Scenario,
     settings: &Settings,

@@ -56,6 +56,24 @@ pub struct Frontier {
     pub baseline: BaselinePoint,
 }
 
+impl Frontier {
+    /// The frontier of a 1:(1/`fraction`) sample as the full base's (SPEC §9.2): CE at every
+    /// budget and the baseline's times 1/`fraction`. Budgets, allocations and spends are
+    /// inputs and stay the sample's; the returns per extra unit of budget are ratios and stay
+    /// as they are (the full base spends 1/`fraction` times as much for 1/`fraction` times
+    /// the CE).
+    pub fn scaled_to_full_base(&self, fraction: f64) -> Frontier {
+        let k = 1.0 / fraction;
+        let mut f = self.clone();
+        for p in &mut f.points {
+            p.customer_equity = crate::stats::scale_distribution(&p.customer_equity, k);
+        }
+        f.baseline.customer_equity =
+            crate::stats::scale_distribution(&f.baseline.customer_equity, k);
+        f
+    }
+}
+
 /// The frontier's mean CE at `budget`, read off linearly between the two budgets that bracket
 /// it, with those budgets; `None` outside the budgets. `points` are (budget, mean CE),
 /// ascending in budget.

@@ -73,6 +73,25 @@ pub struct Sensitivity {
     pub screening: Option<Screening>,
 }
 
+impl Sensitivity {
+    /// The analysis of a 1:(1/`fraction`) sample as the full base's (SPEC §9.2): the base CE,
+    /// the CE at each parameter's low and high value and the effects times 1/`fraction`; the
+    /// parameters' values are the file's and stay as they are.
+    pub fn scaled_to_full_base(&self, fraction: f64) -> Sensitivity {
+        let k = 1.0 / fraction;
+        let mut s = self.clone();
+        s.base_customer_equity *= k;
+        for e in &mut s.effects {
+            e.ce_low *= k;
+            e.ce_high *= k;
+            e.low = e.low.scaled(k);
+            e.high = e.high.scaled(k);
+            e.size *= k;
+        }
+        s
+    }
+}
+
 /// What the mean-field screen left out.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Screening {

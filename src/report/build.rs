@@ -91,6 +91,7 @@ pub fn build(
     let context = SimulationContext {
         currency: &cur,
         periods_per_year: ppy,
+        sample_fraction: scenario.sample_fraction,
     };
     let mut simulation_charts = Vec::new();
     for (stem, rendered) in chart::simulation_charts(&summary, &simulation, &context)? {
@@ -237,7 +238,7 @@ pub fn build(
             },
             progress,
         )?;
-        let tornado = TornadoChart::from_sensitivity(&result, &cur, TORNADO_PARAMETERS);
+        let tornado = TornadoChart::from_sensitivity(&result, scenario, TORNADO_PARAMETERS);
         charts.push(("tornado".to_string(), chart::tornado_chart(&tornado)?));
         Some(SensitivitySection {
             runs: options.sensitivity_runs,

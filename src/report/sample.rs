@@ -5,16 +5,14 @@
 
 use super::data::ReportData;
 use crate::plans::compare::Difference;
-use crate::stats::paired::PairedDifference;
 
-/// The sentence at the top of the answer: what was scaled, and that the charts were not.
+/// The sentence at the top of the answer: what was scaled, and that the charts were too.
 pub fn note(fraction: f64) -> String {
     format!(
-        "{} {} The assumptions are the sample's, as the file states them; the charts are \
-         drawn in the sample's units (multiply by {} for the full base).",
+        "{} {} The assumptions are the sample's, as the file states them; the charts show the \
+         full base like the tables (budgets and spends on their axes are the sample's).",
         crate::stats::sample_note(fraction),
         crate::stats::spend_note(fraction),
-        crate::stats::full_base_ratio(fraction)
     )
 }
 
@@ -28,11 +26,6 @@ pub fn scale(data: &mut ReportData, fraction: f64) {
     data.summary = crate::stats::scaled_summary(&data.summary, fraction);
     data.summary.sample_fraction = None;
     let difference = |d: &mut Difference| {
-        d.mean *= k;
-        d.std_error *= k;
-        d.ci95 = d.ci95.map(|x| x * k);
-    };
-    let paired = |d: &mut PairedDifference| {
         d.mean *= k;
         d.std_error *= k;
         d.ci95 = d.ci95.map(|x| x * k);
@@ -75,12 +68,12 @@ pub fn scale(data: &mut ReportData, fraction: f64) {
         for e in &mut s.effects {
             e.ce_low *= k;
             e.ce_high *= k;
-            paired(&mut e.low);
-            paired(&mut e.high);
+            e.low = e.low.scaled(k);
+            e.high = e.high.scaled(k);
             e.size *= k;
         }
     }
     for (_, o) in &mut data.offboarding {
-        paired(&mut o.gain);
+        o.gain = o.gain.scaled(k);
     }
 }

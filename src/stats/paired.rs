@@ -23,6 +23,17 @@ pub struct PairedDifference {
 }
 
 impl PairedDifference {
+    /// The difference of totals `k` times as large (a sample's difference for its full base,
+    /// SPEC §9.2): mean, interval and standard error times `k`; the probability unchanged.
+    pub fn scaled(&self, k: f64) -> Self {
+        PairedDifference {
+            mean: self.mean * k,
+            ci95: self.ci95.map(|x| x * k),
+            std_error: self.std_error * k,
+            prob_a_better: self.prob_a_better,
+        }
+    }
+
     /// A − B run by run; `a` and `b` must have the same length (the same runs).
     pub fn new(a: &[f64], b: &[f64]) -> Self {
         let differences: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();

@@ -228,8 +228,129 @@ fn the_report_states_the_full_base() {
     for page in [&markdown, &html] {
         assert!(page.contains("Results are for the full base"));
         assert!(page.contains("1:100 sample"));
-        assert!(page.contains("the charts are drawn in the sample"));
+        assert!(page.contains("the charts show the full base like the tables"));
     }
+}
+
+/// The line of `text` that starts (after spaces) with `start`.
+fn line_starting<'a>(text: &'a str, start: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.trim_start().starts_with(start))
+        .unwrap_or_else(|| panic!("no line starting {start:?} in\n{text}"))
+}
+
+#[test]
+fn frontier_and_sensitivity_text_speak_of_the_full_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = write(dir.path(), "s", "sample_fraction = 0.01");
+    let args = ["frontier", "--budgets", "1000,2000", "--runs", "100"];
+    let text = stdout(&args, &sample);
+    let j = json(&[&args[..], &["--json"]].concat(), &sample);
+    assert!(text.starts_with("Results are for the full base"), "{text}");
+    assert!(text.contains("the sample's, as the file states them"));
+    for p in j["points"].as_array().unwrap() {
+        // Budgets as the file states them, CE for the full base.
+        let budget = ceq::format::whole(p["budget"].as_f64().unwrap());
+        let row = line_starting(&text, &budget);
+        let ce = ceq::format::whole(p["customer_equity"]["mean"].as_f64().unwrap() / 0.01);
+        assert!(row.contains(&ce), "budget {budget}: {ce} not in {row}");
+    }
+    let args = ["sensitivity", "--runs", "50"];
+    let text = stdout(&args, &sample);
+    let j = json(&[&args[..], &["--json"]].concat(), &sample);
+    assert!(text.starts_with("Results are for the full base"), "{text}");
+    let base = j["base_customer_equity"].as_f64().unwrap();
+    let shown = amount_after(&text, "Base CE");
+    assert!(
+        (shown - base / 0.01).abs() <= 0.5,
+        "{shown} against {base} / 0.01"
+    );
+    let first = &j["effects"][0];
+    let row = line_starting(&text, "1 ");
+    let low = ceq::format::whole(first["low"]["mean"].as_f64().unwrap().abs() / 0.01);
+    assert!(row.contains(&low), "{low} not in {row}");
+}
+
+#[test]
+fn optimize_of_a_sample_chooses_what_the_same_scenario_chooses_and_prints_the_full_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = write(dir.path(), "s", "sample_fraction = 0.01");
+    let whole = write(dir.path(), "w", "");
+    let args = ["optimize", "--runs", "200", "--json"];
+    let mut s = json(&args, &sample);
+    let mut w = json(&args, &whole);
+    let full = s.as_object_mut().unwrap().remove("full_base").unwrap();
+    assert_eq!(
+        s.as_object_mut().unwrap().remove("sample_fraction"),
+        Some(0.01.into())
+    );
+    // The explanation sentences speak of the full base (SPEC §9.2).
+    let gain = w["improvement"]["mean"].as_f64().unwrap() / 0.01;
+    let said = s["explanation"][0].as_str().unwrap().to_string();
+    assert!(said.contains(&ceq::format::whole(gain)), "{said}");
+    // The search does not see the fraction: the same split, the same runs, the same numbers.
+    for v in [&mut s, &mut w] {
+        v.as_object_mut().unwrap().remove("scenario");
+        v.as_object_mut().unwrap().remove("explanation");
+    }
+    assert_eq!(s, w);
+    let text = stdout(&["optimize", "--runs", "200"], &sample);
+    assert!(text.starts_with("Results are for the full base"), "{text}");
+    let mean = full["customer_equity"]["mean"].as_f64().unwrap();
+    assert!(close(
+        mean,
+        w["customer_equity"]["mean"].as_f64().unwrap() / 0.01
+    ));
+    let optimized = amount_after(&text, "optimized ");
+    assert!(
+        (optimized - mean).abs() <= 0.5,
+        "text {optimized}, full base {mean}"
+    );
+    // Spends are the sample's: the optimized acquisition spend is the JSON's.
+    let spend = ceq::format::whole(w["allocation"]["acquisition"].as_f64().unwrap());
+    assert!(line_starting(&text, "acquisition").contains(&spend));
+}
+
+#[test]
+fn every_chart_of_a_sample_is_drawn_for_the_full_base_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = write(dir.path(), "s", "sample_fraction = 0.01");
+    let out = dir.path().join("out");
+    for command in [
+        &["simulate", "--runs", "50"][..],
+        &["compare", "--runs", "50"],
+        &["optimize", "--runs", "50"],
+        &["frontier", "--budgets", "1000,2000", "--runs", "50"],
+        &["sensitivity", "--runs", "20"],
+    ] {
+        ceq()
+            .arg(command[0])
+            .arg(&sample)
+            .args(&command[1..])
+            .args(["--quiet", "--charts", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+    }
+    let mut charts = 0;
+    for entry in fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "svg") {
+            let svg = fs::read_to_string(&path).unwrap();
+            // Allocation charts show spends only, which stay the sample's; payback charts
+            // show amounts per customer, the same for the sample and the base.
+            let name = path.to_string_lossy();
+            let money_chart = !name.contains("allocation") && !name.contains("payback");
+            assert_eq!(
+                svg.contains("full base: the 1:100 sample ×100"),
+                money_chart,
+                "{}",
+                path.display()
+            );
+            charts += 1;
+        }
+    }
+    assert!(charts >= 10, "{charts} charts");
 }
 
 #[test]
