@@ -1,6 +1,6 @@
 //! SPEC §13 lists every JSON field (issue 14, item 5): the `--json` documents of simulate
 //! (the pyramid with and without off-boarding, channels, today's base), compare, optimize,
-//! frontier and sensitivity are walked key by key, and each key must appear, quoted, in
+//! frontier, sensitivity and the four fits are walked key by key, and each key must appear, quoted, in
 //! docs/SPEC.md §13. A field added to a document without its line in the SPEC fails here.
 
 use assert_cmd::Command;
@@ -111,9 +111,50 @@ fn every_json_field_is_listed_in_spec_section_13() {
             "4",
         ],
     ];
+    let scores = tempfile::tempdir().unwrap();
+    let scores_file = scores.path().join("scores.csv");
+    let written = scores.path().join("fitted.toml");
+    let fits: [&[&str]; 4] = [
+        &[
+            "fit",
+            "transactions",
+            "tests/data/cdnow_sample_transactions.csv",
+            "--calibration-end",
+            "1997-09-30",
+            "--holdout-end",
+            "1998-06-30",
+            "--scores",
+            scores_file.to_str().unwrap(),
+            "--write-scenario",
+            written.to_str().unwrap(),
+        ],
+        &[
+            "fit",
+            "survival",
+            "tests/data/fader_hardie_2007_survival.csv",
+            "--through",
+            "7",
+            "--column",
+            "regular",
+        ],
+        &[
+            "fit",
+            "response",
+            "tests/data/levers/spend_history.csv",
+            "--prospects",
+            "search=200000,social=50000",
+            "--holdout",
+            "8",
+        ],
+        &[
+            "fit",
+            "retention-test",
+            "tests/data/levers/retention_test.csv",
+        ],
+    ];
     let mut missing = Vec::new();
     let mut seen = 0;
-    for args in commands {
+    for args in commands.into_iter().chain(fits) {
         let mut found = BTreeSet::new();
         keys(&json_of(args), "", &mut found);
         seen += found.len();
