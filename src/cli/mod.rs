@@ -11,7 +11,6 @@ mod args;
 mod compare;
 mod completions;
 mod estimate;
-mod export;
 mod fit;
 mod fit_response;
 mod fit_retention;
@@ -23,9 +22,6 @@ mod optimize;
 mod output;
 mod progress;
 mod publish;
-mod render;
-mod render_base;
-mod render_payback;
 mod render_plans;
 mod report;
 mod safe_text;
@@ -34,7 +30,9 @@ mod sensitivity;
 mod simulate;
 mod validate;
 
-pub use render::{YearRow, per_year, render_summary};
+pub use crate::export::text::simulate::{YearRow, per_year, render_summary};
+// The renderers moved to the export layer; the old paths stay for code written against them.
+pub(crate) use crate::export::{files as export, text as render};
 
 use clap::{Parser, Subcommand};
 use std::io::Write;

@@ -17,7 +17,9 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
     crate::format::json_bytes(value).context("cannot serialize as JSON")
 }
 
-use super::export::to_csv;
+fn to_csv<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<u8>> {
+    Ok(crate::format::csv_bytes(rows)?)
+}
 
 use crate::format::{rate, signed_whole as signed, whole_interval as interval};
 
@@ -451,7 +453,10 @@ pub fn render_optimization(
         ));
     }
     if !report.summary.channels.is_empty() {
-        sections.push(super::render::channels(&report.summary.channels, currency));
+        sections.push(crate::export::text::simulate::channels(
+            &report.summary.channels,
+            currency,
+        ));
     }
     let words: Vec<String> = report
         .explanation

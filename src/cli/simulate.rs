@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::args::{ChartArgs, OutputArgs, RunArgs};
 use super::publish::{self, Entry};
-use super::{CliError, export, output, print_stdout, progress, render};
+use super::{CliError, export, output, print_stdout, progress, render_summary};
 use crate::chart;
 use crate::scenario::{self, Scenario};
 use crate::sim::shard::{self, ShardFile, ShardSpec};
@@ -184,7 +184,7 @@ pub(crate) fn emit(
     if output_args.json {
         print_stdout(&String::from_utf8_lossy(&json))
     } else {
-        print_stdout(&render::render_summary(summary, periods_per_year, currency))
+        print_stdout(&render_summary(summary, periods_per_year, currency))
     }
 }
 
