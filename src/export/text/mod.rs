@@ -7,6 +7,7 @@
 
 pub mod base;
 pub mod payback;
+pub mod plans;
 pub mod simulate;
 
 /// A section: its title line, then its body.

@@ -86,7 +86,9 @@ pub struct YearRow {
     /// Mean discounted CE from period 1 through the year's last period, with its 5% and 95%
     /// quantiles over runs.
     pub cumulative_ce_mean: f64,
+    /// 5% quantile over runs of the cumulative discounted CE.
     pub cumulative_ce_p05: f64,
+    /// 95% quantile over runs of the cumulative discounted CE.
     pub cumulative_ce_p95: f64,
 }
 

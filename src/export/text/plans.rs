@@ -2,10 +2,10 @@
 //! functions over plain data (STYLE.md §7). The text says in words what to do, how sure ceq is
 //! and why.
 
-use anyhow::Context;
 use serde::Serialize;
 
-use super::render::{Align, money, percent, table, titled};
+use super::{Align, money, percent, table, titled};
+use crate::export::{ExportError, to_csv};
 use crate::optimize::{Optimization, Settings, describe_criterion};
 use crate::plans::compare::Comparison;
 use crate::plans::frontier::{Frontier, read_off};
@@ -13,12 +13,8 @@ use crate::plans::sensitivity::Sensitivity;
 use crate::scenario::{Lever, Objective, Plan, Scenario, SpendSchedule};
 
 /// Pretty JSON with a final newline.
-pub fn json<T: Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
-    crate::format::json_bytes(value).context("cannot serialize as JSON")
-}
-
-fn to_csv<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<u8>> {
-    Ok(crate::format::csv_bytes(rows)?)
+pub fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, ExportError> {
+    crate::format::json_bytes(value).map_err(|e| ExportError::json("the result", e))
 }
 
 use crate::format::{rate, signed_whole as signed, whole_interval as interval};
@@ -50,7 +46,8 @@ struct PlanRow<'a> {
     prob_negative: f64,
 }
 
-pub fn plans_csv(comparison: &Comparison) -> anyhow::Result<Vec<u8>> {
+/// compare_plans.csv: one row per plan with its CE mean, spread and interval.
+pub fn plans_csv(comparison: &Comparison) -> Result<Vec<u8>, ExportError> {
     let rows: Vec<PlanRow<'_>> = comparison
         .plans
         .iter()
@@ -72,7 +69,7 @@ pub fn plans_csv(comparison: &Comparison) -> anyhow::Result<Vec<u8>> {
             }
         })
         .collect();
-    to_csv(&rows).context("cannot write plans.csv")
+    to_csv(&rows, "plans.csv")
 }
 
 #[derive(Serialize)]
@@ -86,7 +83,8 @@ struct DifferenceRow<'a> {
     prob_a_better: f64,
 }
 
-pub fn differences_csv(comparison: &Comparison) -> anyhow::Result<Vec<u8>> {
+/// compare_differences.csv: one row per plan against the baseline, paired on the same runs.
+pub fn differences_csv(comparison: &Comparison) -> Result<Vec<u8>, ExportError> {
     let rows: Vec<DifferenceRow<'_>> = comparison
         .differences
         .iter()
@@ -100,7 +98,7 @@ pub fn differences_csv(comparison: &Comparison) -> anyhow::Result<Vec<u8>> {
             prob_a_better: d.prob_a_better,
         })
         .collect();
-    to_csv(&rows).context("cannot write differences.csv")
+    to_csv(&rows, "differences.csv")
 }
 
 fn header(rows: &[(&str, String)]) -> String {
@@ -111,6 +109,8 @@ fn header(rows: &[(&str, String)]) -> String {
     table(&[Align::Left, Align::Left], &rows, 0)
 }
 
+/// The text report of `ceq compare`: every plan against the baseline, and in words which
+/// differences the runs can tell apart.
 pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String {
     if scenario.sample_fraction < 1.0 {
         // SPEC §9.2: customer equity of the full base, spends as the file states them.
@@ -133,7 +133,7 @@ pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String
             "Runs",
             format!(
                 "{} (seed {}; every plan on the same runs)",
-                super::render::group_digits(&comparison.runs.to_string()),
+                super::group_digits(&comparison.runs.to_string()),
                 comparison.seed
             ),
         ),
@@ -261,6 +261,8 @@ pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String
 
 pub use crate::optimize::report::{OptimizeReport, optimize_report};
 
+/// The text report of `ceq optimize`: the split found, its CE against the baseline on fresh
+/// runs, how the search ended and why it can be trusted.
 pub fn render_optimization(
     scenario: &Scenario,
     settings: &Settings,
@@ -308,7 +310,7 @@ pub fn render_optimization(
             "Runs",
             format!(
                 "{} on fresh seed {} (search: seed {}, {} Monte Carlo runs, mean field over {} runs)",
-                super::render::group_digits(&settings.runs.to_string()),
+                super::group_digits(&settings.runs.to_string()),
                 result.fresh_seed,
                 settings.seed,
                 settings.search_runs,
@@ -453,7 +455,7 @@ pub fn render_optimization(
         ));
     }
     if !report.summary.channels.is_empty() {
-        sections.push(crate::export::text::simulate::channels(
+        sections.push(super::simulate::channels(
             &report.summary.channels,
             currency,
         ));
@@ -536,7 +538,7 @@ struct PairedRun {
 }
 
 /// CE of every fresh run for the chosen plan and the baseline, side by side.
-pub fn paired_runs_csv(result: &Optimization) -> anyhow::Result<Vec<u8>> {
+pub fn paired_runs_csv(result: &Optimization) -> Result<Vec<u8>, ExportError> {
     let rows: Vec<PairedRun> = result
         .chosen
         .runs
@@ -549,14 +551,24 @@ pub fn paired_runs_csv(result: &Optimization) -> anyhow::Result<Vec<u8>> {
             baseline: b.customer_equity,
         })
         .collect();
-    to_csv(&rows).context("cannot write runs.csv")
+    to_csv(&rows, "runs.csv")
 }
 
 // ---------------------------------------------------------------------------------------------
 // frontier
 // ---------------------------------------------------------------------------------------------
 
-pub fn frontier_csv(frontier: &Frontier) -> anyhow::Result<Vec<u8>> {
+/// frontier.csv: one row per budget with its optimal split and CE; the columns depend on the
+/// levers of the scenario.
+pub fn frontier_csv(frontier: &Frontier) -> Result<Vec<u8>, ExportError> {
+    frontier_records(frontier).map_err(|source| ExportError::Csv {
+        file: "frontier.csv",
+        source,
+    })
+}
+
+/// The rows of [`frontier_csv`]: written record by record, the columns depend on the levers.
+fn frontier_records(frontier: &Frontier) -> csv::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let Some(first) = frontier.points.first() else {
         return Ok(Vec::new());
@@ -599,9 +611,7 @@ pub fn frontier_csv(frontier: &Frontier) -> anyhow::Result<Vec<u8>> {
         row.push(p.termination.code().to_string());
         writer.write_record(&row)?;
     }
-    writer
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("{}", e.error()))
+    writer.into_inner().map_err(|e| e.into_error().into())
 }
 
 /// Where the baseline plan stands against the frontier: its spend and CE on the same runs,
@@ -639,6 +649,8 @@ fn today_on_the_frontier(frontier: &Frontier, currency: &str) -> String {
     text
 }
 
+/// The text report of `ceq frontier`: the optimal split and CE of each budget, the return of
+/// an extra unit, and where the baseline plan stands.
 pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
     let currency = &scenario.currency;
     let mut sections = vec![header(&[
@@ -648,7 +660,7 @@ pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
             "Runs",
             format!(
                 "{} per budget on seed {} (the same runs for every budget; search seed {})",
-                super::render::group_digits(&frontier.runs.to_string()),
+                super::group_digits(&frontier.runs.to_string()),
                 frontier.seed,
                 frontier.search_seed
             ),
@@ -747,7 +759,8 @@ struct SensitivityRow<'a> {
     effect_high_ci95_high: f64,
 }
 
-pub fn sensitivity_csv(result: &Sensitivity) -> anyhow::Result<Vec<u8>> {
+/// sensitivity.csv: one row per parameter with its CE at the low and high value.
+pub fn sensitivity_csv(result: &Sensitivity) -> Result<Vec<u8>, ExportError> {
     let rows: Vec<SensitivityRow<'_>> = result
         .effects
         .iter()
@@ -771,7 +784,7 @@ pub fn sensitivity_csv(result: &Sensitivity) -> anyhow::Result<Vec<u8>> {
             effect_high_ci95_high: e.high.ci95[1],
         })
         .collect();
-    to_csv(&rows).context("cannot write sensitivity.csv")
+    to_csv(&rows, "sensitivity.csv")
 }
 
 /// A parameter value: four decimals at most, whole units from 1,000 up.
@@ -779,6 +792,7 @@ fn short(value: f64) -> String {
     crate::format::number(value, 4)
 }
 
+/// The text report of `ceq sensitivity`: parameters ranked by their effect on mean CE.
 pub fn render_sensitivity(result: &Sensitivity, currency: &str) -> String {
     let step = format!("{}%", result.step * 100.0);
     let mut sections = vec![header(&[
