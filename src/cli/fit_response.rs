@@ -5,17 +5,14 @@
 
 use anyhow::anyhow;
 use clap::{Args, ValueEnum};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::args::{ChartArgs, OutputArgs};
 use super::{CliError, output};
 use crate::chart::{self, data::CalibrationChart};
+use crate::export::text::fit::{file_name, form_name, render_response};
 use crate::fit::FitError;
-use crate::fit::fitted_scenario::significant;
-use crate::fit::response::{
-    self, ChannelFit, Holdout, ResponseFit, ResponseForm, ResponseSettings,
-};
+use crate::fit::response::{self, ResponseFit, ResponseForm, ResponseSettings};
 
 /// Fit each channel's acquisition response curve and carryover to a spend history.
 ///
@@ -223,7 +220,7 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
             }
             Ok(files)
         },
-        || render(&fit, file),
+        || render_response(&fit, file),
     )
 }
 
@@ -235,13 +232,6 @@ fn fit_error(file: &Path, error: FitError) -> CliError {
         FitError::NoMaximum { .. } | FitError::ClosedForm(_) => CliError::failed(with_file),
         _ => CliError::invalid(with_file),
     }
-}
-
-fn file_name(file: &Path) -> String {
-    file.file_name().map_or_else(
-        || file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -329,129 +319,6 @@ fn charts(fit: &ResponseFit, period_column: &str, source: &str) -> Vec<(String, 
             })
             .collect(),
     }
-}
-
-fn form_name(form: ResponseForm) -> &'static str {
-    match form {
-        ResponseForm::HalfSpend => "half_spend",
-        ResponseForm::K => "k",
-        ResponseForm::Hill => "hill",
-    }
-}
-
-fn render(fit: &ResponseFit, file: &Path) -> String {
-    let mut out = String::new();
-    let counts = match fit.counts {
-        response::CountModel::Binomial => "binomial counts per channel",
-        response::CountModel::NegativeBinomial => "negative-binomial counts per channel",
-        response::CountModel::NormalTotal => {
-            "one total of all channels (normal approximation to a sum of binomials)"
-        }
-    };
-    let _ = writeln!(
-        out,
-        "Response curves fitted to {} ({} form, {counts}), periods 1–{} of {}; \
-         log-likelihood {}",
-        file.display(),
-        form_name(fit.form),
-        fit.fit_periods,
-        fit.periods,
-        significant(fit.log_likelihood, 8)
-    );
-    for channel in &fit.channels {
-        render_channel(&mut out, channel);
-    }
-    if let Some(holdout) = &fit.holdout {
-        render_holdout(&mut out, holdout);
-    }
-    let _ = writeln!(
-        out,
-        "\nPaste into a scenario (or write it with --write-channels FILE; fill in each mix):"
-    );
-    out.push_str(&response::channels_toml(fit, &file_name(file)));
-    out
-}
-
-fn render_channel(out: &mut String, channel: &ChannelFit) {
-    let _ = writeln!(
-        out,
-        "\nChannel {} ({} prospects per period)",
-        channel.name, channel.prospects
-    );
-    let _ = writeln!(
-        out,
-        "  {:<12} {:>12} {:>12}   95% interval",
-        "parameter", "estimate", "std. error"
-    );
-    for p in channel.parameters.iter().chain(&channel.overdispersion) {
-        let se = p
-            .std_error
-            .map_or_else(|| "unknown".to_string(), |s| significant(s, 3));
-        let interval = p.ci95.map_or_else(String::new, |[lo, hi]| {
-            format!("{} – {}", significant(lo, 4), significant(hi, 4))
-        });
-        let _ = writeln!(
-            out,
-            "  {:<12} {:>12} {:>12}   {interval}",
-            p.name,
-            significant(p.value, 4),
-            se
-        );
-    }
-    if channel
-        .parameters
-        .iter()
-        .any(|p| p.std_error.is_none_or(|se| se > p.value.abs()))
-    {
-        let _ = writeln!(
-            out,
-            "  The history does not pin every parameter down (a standard error unknown or larger \
-             than its estimate): \
-             spend that varies more, or comes nearer saturation, would."
-        );
-    }
-}
-
-fn render_holdout(out: &mut String, holdout: &Holdout) {
-    let _ = writeln!(
-        out,
-        "\nHoldout: the last {} period(s), predicted from the fit (95% intervals{}):",
-        holdout.periods,
-        if holdout.parameter_uncertainty {
-            " include parameter uncertainty"
-        } else {
-            " without parameter uncertainty"
-        }
-    );
-    let _ = writeln!(
-        out,
-        "  {:<10} {:<10} {:>10} {:>10}   95% interval",
-        "channel", "period", "actual", "predicted"
-    );
-    for series in &holdout.series {
-        for p in &series.points {
-            let flag = if p.ci95[0] <= p.actual && p.actual <= p.ci95[1] {
-                ""
-            } else {
-                "  outside"
-            };
-            let _ = writeln!(
-                out,
-                "  {:<10} {:<10} {:>10} {:>10}   {} – {}{flag}",
-                series.name,
-                p.period,
-                p.actual,
-                significant(p.predicted, 4),
-                significant(p.ci95[0], 4),
-                significant(p.ci95[1], 4)
-            );
-        }
-    }
-    let _ = writeln!(
-        out,
-        "  {} of {} held-out counts inside their 95% interval.",
-        holdout.inside, holdout.total
-    );
 }
 
 /// Writes `--draws` and says so: the rows, the seed, and how many values were clamped into

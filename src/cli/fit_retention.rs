@@ -4,14 +4,13 @@
 
 use anyhow::anyhow;
 use clap::Args;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::CliError;
 use super::args::OutputArgs;
+use crate::export::text::fit::render_retention_test;
 use crate::fit::FitError;
-use crate::fit::fitted_scenario::significant;
-use crate::fit::retention_test::{self, Fitted, RetentionTestFit};
+use crate::fit::retention_test;
 
 /// Estimate the retention programme's churn reduction from a test against a control group.
 ///
@@ -98,7 +97,7 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
                 json.clone().into_bytes(),
             )])
         },
-        || render(&fit, file),
+        || render_retention_test(&fit, file),
     )
 }
 
@@ -147,94 +146,4 @@ fn check_output_paths(args: &RetentionTestArgs) -> Result<(), CliError> {
         )));
     }
     Ok(())
-}
-
-fn row(out: &mut String, name: &str, f: &Fitted) {
-    let se = f
-        .std_error
-        .map_or_else(|| "unknown".to_string(), |s| significant(s, 3));
-    let interval = f.ci95.map_or_else(String::new, |[lo, hi]| {
-        format!("{} – {}", significant(lo, 4), significant(hi, 4))
-    });
-    let _ = writeln!(
-        out,
-        "  {name:<22} {:>10} {se:>12}   {interval}",
-        significant(f.value, 4)
-    );
-}
-
-fn render(fit: &RetentionTestFit, file: &Path) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Retention test {}: {} groups",
-        file.display(),
-        fit.groups.len()
-    );
-    for g in &fit.groups {
-        let _ = writeln!(
-            out,
-            "  {:<12} spend {:>8} per customer per period, {} customers, {} active after {} \
-             period(s)",
-            g.name,
-            g.spend,
-            g.active[0],
-            g.active.last().copied().unwrap_or(0.0),
-            g.active.len() - 1
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nChurn reduction at each tested spend (the share of the control's churn hazard \
-         removed):"
-    );
-    let _ = writeln!(
-        out,
-        "  {:<22} {:>10} {:>12}   95% interval",
-        "spend", "reduction", "std. error"
-    );
-    for level in &fit.levels {
-        row(
-            &mut out,
-            &format!("{}", level.spend),
-            &level.churn_reduction,
-        );
-    }
-    match &fit.curve {
-        Some(curve) => {
-            let _ = writeln!(
-                out,
-                "\nCurve L(s) = max_churn_reduction·(1 − 2^(−s/half_spend)){}:",
-                if curve.half_spend_fixed {
-                    " with half_spend given"
-                } else {
-                    ""
-                }
-            );
-            row(&mut out, "max_churn_reduction", &curve.max_churn_reduction);
-            row(&mut out, "half_spend", &curve.half_spend);
-            if let Some(r) = curve.correlation {
-                let _ = writeln!(
-                    out,
-                    "  correlation of the two estimates: {}",
-                    significant(r, 3)
-                );
-            }
-            let _ = writeln!(out, "\nPaste into a scenario:\n[retention_program]");
-            let _ = writeln!(
-                out,
-                "response = {{ max_churn_reduction = {}, half_spend = {} }}",
-                significant(curve.max_churn_reduction.value, 6),
-                significant(curve.half_spend.value, 6)
-            );
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "\nOne spend level gives the reduction at that spend only; a test with two or \
-                 more spend levels (or --half-spend H) gives max_churn_reduction and half_spend."
-            );
-        }
-    }
-    out
 }

@@ -31,7 +31,7 @@ mod validate;
 
 pub use crate::export::text::simulate::{YearRow, per_year, render_summary};
 // The renderers moved to the export layer; the old paths stay for code written against them.
-pub(crate) use crate::export::{files as export, text as render, text::plans as render_plans};
+use crate::export::{files as export, text::plans as render_plans};
 
 use clap::{Parser, Subcommand};
 use std::io::Write;

@@ -6,6 +6,7 @@
 //! through [`crate::format`], the one set of formatters.
 
 pub mod base;
+pub mod fit;
 pub mod payback;
 pub mod plans;
 pub mod simulate;
