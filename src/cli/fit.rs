@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::args::{ChartArgs, OutputArgs};
+use super::output::same_file;
 use super::{CliError, output, print_stdout, progress};
 use crate::chart::{self, data::CalibrationChart};
 use crate::export::text::fit::{
@@ -265,8 +266,8 @@ pub fn run(args: &FitArgs) -> Result<(), CliError> {
 }
 
 /// Bad data and data that cannot identify the model are the input's fault (exit 2); a
-/// maximizer or closed form that fails on good data is ours (exit 1).
-fn fit_error(file: &Path, error: FitError) -> CliError {
+/// maximizer or closed form that fails on good data is ours (exit 1). Shared by every fit.
+pub(super) fn fit_error(file: &Path, error: FitError) -> CliError {
     let error_with_file = anyhow!("{}: {error}", file.display());
     match error {
         FitError::NoMaximum { .. } | FitError::ClosedForm(_) => CliError::failed(error_with_file),
@@ -773,14 +774,6 @@ fn check_new_file(flag: &str, path: &Path, inputs: &[&Path], force: bool) -> Res
 /// The history CSV written beside a scenario: `fitted.toml` → `fitted.history.csv`.
 fn history_path(scenario: &Path) -> PathBuf {
     scenario.with_extension("history.csv")
-}
-
-/// Whether two paths name one existing file (after resolving links and `..`).
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// The per-customer scores when --scores or --out asks for them. Scores that cannot be

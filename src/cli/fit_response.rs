@@ -11,7 +11,6 @@ use super::args::{ChartArgs, OutputArgs};
 use super::{CliError, output};
 use crate::chart::{self, data::CalibrationChart};
 use crate::export::text::fit::{file_name, form_name, render_response};
-use crate::fit::FitError;
 use crate::fit::response::{self, ResponseFit, ResponseForm, ResponseSettings};
 
 /// Fit each channel's acquisition response curve and carryover to a spend history.
@@ -63,19 +62,8 @@ pub struct ResponseArgs {
     #[arg(long, value_name = "FILE")]
     pub write_channels: Option<PathBuf>,
 
-    /// Write joint draws of all parameters from the estimate's sampling distribution to FILE
-    /// (CSV, one column per scenario path), for `[uncertainty] draws = "FILE"`.
-    #[arg(long, value_name = "FILE")]
-    pub draws: Option<PathBuf>,
-
-    /// How many rows --draws writes.
-    #[arg(long, value_name = "N", default_value_t = 1000,
-          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub draw_count: u32,
-
-    /// Seed of --draws; the same fit and seed give the same file byte for byte.
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub draws: super::args::DrawArgs,
 
     /// Replace existing --write-channels and --draws files.
     #[arg(long)]
@@ -148,7 +136,7 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
     check_output_paths(args)?;
     let file = &args.history;
     let text = super::fit::read_text(file)?;
-    let history = response::read_history(&text).map_err(|e| fit_error(file, e))?;
+    let history = response::read_history(&text).map_err(|e| super::fit::fit_error(file, e))?;
     let prospects = history
         .channels
         .iter()
@@ -189,12 +177,13 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
             CountsArg::Negbin => response::Counts::NegativeBinomial,
         },
     };
-    let fit = response::fit_response(&history, &settings).map_err(|e| fit_error(file, e))?;
+    let fit =
+        response::fit_response(&history, &settings).map_err(|e| super::fit::fit_error(file, e))?;
     let source = file_name(file);
-    let draws = match &args.draws {
+    let draws = match &args.draws.file {
         Some(_) => Some(
-            response::sample_draws(&fit, args.draw_count as usize, args.seed)
-                .map_err(|e| fit_error(file, e))?,
+            response::sample_draws(&fit, args.draws.count as usize, args.draws.seed)
+                .map_err(|e| super::fit::fit_error(file, e))?,
         ),
         None => None,
     };
@@ -203,8 +192,8 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
             .map_err(CliError::failed)?;
         super::progress::wrote(path);
     }
-    if let (Some(path), Some(draws)) = (&args.draws, &draws) {
-        write_draws(path, draws, args.seed)?;
+    if let (Some(path), Some(draws)) = (&args.draws.file, &draws) {
+        write_draws(path, draws, args.draws.seed)?;
     }
     let json = super::fit::json_text(&fit)?;
     args.output.emit(
@@ -224,23 +213,6 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
     )
 }
 
-/// Bad data and data that cannot identify the curve are the input's fault (exit 2); a
-/// maximizer that fails on good data is ours (exit 1).
-fn fit_error(file: &Path, error: FitError) -> CliError {
-    let with_file = anyhow!("{}: {error}", file.display());
-    match error {
-        FitError::NoMaximum { .. } | FitError::ClosedForm(_) => CliError::failed(with_file),
-        _ => CliError::invalid(with_file),
-    }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
-
 /// Before any work: no output may be the history itself (not even with --force), two outputs
 /// may not share a file, and an existing --write-channels or --draws file is kept unless
 /// --force.
@@ -249,7 +221,7 @@ fn check_output_paths(args: &ResponseArgs) -> Result<(), CliError> {
     if let Some(path) = &args.write_channels {
         outputs.push(("--write-channels", path.clone()));
     }
-    if let Some(path) = &args.draws {
+    if let Some(path) = &args.draws.file {
         outputs.push(("--draws", path.clone()));
     }
     let files = outputs.len();
@@ -257,7 +229,7 @@ fn check_output_paths(args: &ResponseArgs) -> Result<(), CliError> {
         outputs.push(("--out (fit_response.json)", dir.join("fit_response.json")));
     }
     for (flag, path) in &outputs {
-        if same_file(path, &args.history) {
+        if super::output::same_file(path, &args.history) {
             return Err(CliError::invalid(anyhow!(
                 "{flag} {} is the spend history itself; write the output to another file",
                 path.display()
@@ -266,7 +238,7 @@ fn check_output_paths(args: &ResponseArgs) -> Result<(), CliError> {
     }
     if let [(_, a), (_, b), ..] = outputs.as_slice()
         && files == 2
-        && same_file(a, b)
+        && super::output::same_file(a, b)
     {
         return Err(CliError::invalid(anyhow!(
             "--write-channels and --draws name the same file {}; give each its own",

@@ -4,12 +4,11 @@
 
 use anyhow::anyhow;
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::CliError;
 use super::args::OutputArgs;
 use crate::export::text::fit::render_retention_test;
-use crate::fit::FitError;
 use crate::fit::retention_test;
 
 /// Estimate the retention programme's churn reduction from a test against a control group.
@@ -36,19 +35,8 @@ pub struct RetentionTestArgs {
     #[arg(long, value_name = "H", value_parser = parse_half_spend)]
     pub half_spend: Option<f64>,
 
-    /// Write joint draws of the curve's parameters to FILE (CSV) for
-    /// `[uncertainty] draws = "FILE"`.
-    #[arg(long, value_name = "FILE")]
-    pub draws: Option<PathBuf>,
-
-    /// How many rows --draws writes.
-    #[arg(long, value_name = "N", default_value_t = 1000,
-          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub draw_count: u32,
-
-    /// Seed of --draws.
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub draws: super::args::DrawArgs,
 
     /// Replace an existing --draws file.
     #[arg(long)]
@@ -71,10 +59,10 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
     let file = &args.test;
     check_output_paths(args)?;
     let text = super::fit::read_text(file)?;
-    let groups = retention_test::read_test(&text).map_err(|e| fit_error(file, e))?;
+    let groups = retention_test::read_test(&text).map_err(|e| super::fit::fit_error(file, e))?;
     let fit = retention_test::fit_retention_test(&groups, args.half_spend)
-        .map_err(|e| fit_error(file, e))?;
-    if let Some(path) = &args.draws {
+        .map_err(|e| super::fit::fit_error(file, e))?;
+    if let Some(path) = &args.draws.file {
         let Some(curve) = &fit.curve else {
             return Err(CliError::invalid(anyhow!(
                 "{}: one spend level identifies the churn reduction at that spend, not the \
@@ -83,9 +71,9 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
                 file.display()
             )));
         };
-        let draws = retention_test::sample_draws(curve, args.draw_count as usize, args.seed)
-            .map_err(|e| fit_error(file, e))?;
-        super::fit_response::write_draws(path, &draws, args.seed)?;
+        let draws = retention_test::sample_draws(curve, args.draws.count as usize, args.draws.seed)
+            .map_err(|e| super::fit::fit_error(file, e))?;
+        super::fit_response::write_draws(path, &draws, args.draws.seed)?;
     }
     let json = super::fit::json_text(&fit)?;
     args.output.emit(
@@ -101,25 +89,10 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
     )
 }
 
-fn fit_error(file: &Path, error: FitError) -> CliError {
-    let with_file = anyhow!("{}: {error}", file.display());
-    match error {
-        FitError::NoMaximum { .. } | FitError::ClosedForm(_) => CliError::failed(with_file),
-        _ => CliError::invalid(with_file),
-    }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
-
 /// The test file is never an output; an existing --draws file is kept unless --force.
 fn check_output_paths(args: &RetentionTestArgs) -> Result<(), CliError> {
     let mut outputs: Vec<(&str, PathBuf)> = Vec::new();
-    if let Some(path) = &args.draws {
+    if let Some(path) = &args.draws.file {
         outputs.push(("--draws", path.clone()));
     }
     if let Some(dir) = &args.output.out {
@@ -129,14 +102,14 @@ fn check_output_paths(args: &RetentionTestArgs) -> Result<(), CliError> {
         ));
     }
     for (flag, path) in &outputs {
-        if same_file(path, &args.test) {
+        if super::output::same_file(path, &args.test) {
             return Err(CliError::invalid(anyhow!(
                 "{flag} {} is the test file itself; write the output to another file",
                 path.display()
             )));
         }
     }
-    if let Some(path) = &args.draws
+    if let Some(path) = &args.draws.file
         && path.exists()
         && !args.force
     {

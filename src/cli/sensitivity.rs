@@ -3,7 +3,7 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use super::args::{ChartArgs, EngineArg, OutputArgs};
+use super::args::{ChartArgs, EngineArg, OutputArgs, study_files};
 use super::progress::TerminalProgress;
 use super::publish::Entry;
 use super::simulate::{resolve_plan, sim_error};
@@ -116,22 +116,18 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
     })??;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
-    let engine = crate::sim::EngineKind::from(args.engine).name();
-    let entry = Entry::new("sensitivity")
-        .scenario(&scenario)
-        .input(&args.scenario)
-        .run(args.seed, args.runs, engine);
+    let entry = Entry::study(
+        "sensitivity",
+        &scenario,
+        &args.scenario,
+        (args.seed, args.runs, args.engine),
+    );
     args.output.emit(
         entry,
         &json,
         || {
-            let mut files = vec![
-                ("sensitivity.json".to_string(), json.clone()),
-                (
-                    "sensitivity.csv".to_string(),
-                    render_plans::sensitivity_csv(&result).map_err(CliError::failed)?,
-                ),
-            ];
+            let csv = [("sensitivity.csv", render_plans::sensitivity_csv(&result))];
+            let mut files = study_files("sensitivity", &json, csv)?;
             if args.charts.charts {
                 let tornado =
                     TornadoChart::from_sensitivity(&result, &scenario.currency, TORNADO_PARAMETERS);
