@@ -7,12 +7,9 @@ use super::args::{ChartArgs, OutputArgs, RunArgs, study_files};
 use super::progress::TerminalProgress;
 use super::simulate::{resolve_plan, sim_error};
 use super::{CliError, output, render_plans, with_threads};
-use crate::chart::{
-    self,
-    data::{FanChart, PlanComparisonChart},
-};
-use crate::plans::compare::{Comparison, compare};
-use crate::scenario::{self, Scenario};
+use crate::chart;
+use crate::plans::compare::compare;
+use crate::scenario;
 
 /// Compare plans of a scenario, paired on the same seeds (common random numbers).
 ///
@@ -94,31 +91,12 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
             let mut files = study_files("compare", &json, csv)?;
             if args.charts.charts {
                 files.extend(output::chart_files(
-                    comparison_charts(&comparison, &scenario).map_err(CliError::failed)?,
+                    chart::plans::comparison_charts(&comparison, &scenario)
+                        .map_err(CliError::failed)?,
                 ));
             }
             Ok(files)
         },
         || render_plans::render_comparison(&comparison, &scenario),
     )
-}
-
-/// `compare.png` (each plan's mean CE and its paired difference from the baseline) and
-/// `compare_fan.png` (cumulative CE by period, one fan per plan).
-fn comparison_charts(
-    comparison: &Comparison,
-    scenario: &Scenario,
-) -> Result<Vec<(&'static str, chart::Rendered)>, chart::ChartError> {
-    Ok(vec![
-        (
-            "compare",
-            chart::plan_comparison_chart(&PlanComparisonChart::from_comparison(
-                comparison, scenario,
-            ))?,
-        ),
-        (
-            "compare_fan",
-            chart::fan_chart(&FanChart::from_comparison(comparison, scenario))?,
-        ),
-    ])
 }

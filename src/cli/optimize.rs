@@ -8,13 +8,10 @@ use super::progress::TerminalProgress;
 use super::publish::Entry;
 use super::simulate::{resolve_plan, warn_about_clamped_draws};
 use super::{CliError, export, optimize_error, output, render_plans, with_threads};
-use crate::chart::{
-    self,
-    data::{AllocationChart, FanChart, ResponseCurvesChart},
-};
-use crate::optimize::curves::{LeverResponse, response_curves};
-use crate::optimize::{Optimization, Progress, Settings, optimize};
-use crate::scenario::{self, Objective, Optimize, Scenario, Target};
+use crate::chart;
+use crate::optimize::curves::response_curves;
+use crate::optimize::{Progress, Settings, optimize};
+use crate::scenario::{self, Objective, Optimize, Target};
 
 /// Find the split of a budget across acquisition, retention and the equity drivers that
 /// maximizes the objective (SPEC §10).
@@ -265,7 +262,7 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
             ];
             if let Some(curves) = &curves {
                 files.extend(output::chart_files(
-                    optimization_charts(&scenario, &settings, &result, curves)
+                    chart::plans::optimization_charts(&scenario, &settings, &result, curves)
                         .map_err(CliError::failed)?,
                 ));
             }
@@ -273,46 +270,4 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
         },
         || render_plans::render_optimization(&scenario, &settings, &result, &report),
     )
-}
-
-/// `optimize_allocation.png` (current against optimized spend per lever),
-/// `optimize_response_curves.png` (the objective against each lever's spend) and
-/// `optimize_fan.png` (cumulative CE of the baseline and the
-/// optimized plan on the fresh seeds).
-fn optimization_charts(
-    scenario: &Scenario,
-    settings: &Settings,
-    result: &Optimization,
-    curves: &[LeverResponse],
-) -> Result<Vec<(&'static str, chart::Rendered)>, chart::ChartError> {
-    let baseline = &scenario.plans[settings.baseline].name;
-    Ok(vec![
-        (
-            "optimize_allocation",
-            chart::allocation_chart(&AllocationChart::from_optimization(
-                result,
-                scenario,
-                settings.baseline,
-                settings.optimize.budget,
-            ))?,
-        ),
-        (
-            "optimize_response_curves",
-            chart::response_curves_chart(&ResponseCurvesChart::from_curves(
-                curves,
-                scenario,
-                settings.optimize.objective,
-                settings.search_runs,
-            ))?,
-        ),
-        (
-            "optimize_fan",
-            chart::fan_chart(&FanChart::from_optimization(
-                result,
-                scenario,
-                baseline,
-                settings.seed,
-            ))?,
-        ),
-    ])
 }
