@@ -9,6 +9,7 @@
 
 pub mod base;
 pub mod data;
+pub mod fit;
 pub mod payback;
 pub mod plans;
 pub mod theme;

@@ -12,19 +12,16 @@ use std::path::{Path, PathBuf};
 use super::args::{ChartArgs, OutputArgs};
 use super::output::same_file;
 use super::{CliError, output, print_stdout, progress};
-use crate::chart::{self, data::CalibrationChart};
+use crate::chart;
 use crate::export::text::fit::{
-    count, file_name, percent, render_scores, render_survival, render_transactions,
+    count, file_name, render_scores, render_survival, render_transactions,
 };
-use crate::fit::fitted_scenario::{self, FittedScenario, significant};
+use crate::fit::fitted_scenario::{self, FittedScenario};
 use crate::fit::formats::DateFormat;
-use crate::fit::report::{
-    ScoresBlock, SurvivalFit, TrackedDay, TransactionsFit, holdout_check, survival_fit,
-    transactions_fit,
-};
+use crate::fit::report::{ScoresBlock, TrackedDay, holdout_check, survival_fit, transactions_fit};
 use crate::fit::scores::{self, ScoreSettings, Scores};
 use crate::fit::tracking::{self, Tracking};
-use crate::fit::transactions::{self, Columns, CustomerSummary, TimeUnit, format_day};
+use crate::fit::transactions::{self, Columns, TimeUnit, format_day};
 use crate::fit::{FitError, bgnbd, gamma_gamma, sbg};
 use crate::scenario;
 
@@ -393,7 +390,7 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
                     "survival_{}",
                     column_stem(&result.column, index, &mut stems)
                 );
-                let data = survival_chart(&source, &table.period_column, result);
+                let data = chart::fit::survival_chart(&source, &table.period_column, result);
                 let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
                 files.extend(output::chart_files(vec![(stem.as_str(), rendered)]));
             }
@@ -435,43 +432,6 @@ fn column_stem(column: &str, index: usize, used: &mut HashSet<String>) -> String
         suffix += 1;
     }
     stem
-}
-
-/// Actual against fitted customers alive by period, the end of the fitted periods marked when
-/// later periods are a holdout (sBG, Fader & Hardie 2007: S(t) = B(α, β + t)/B(α, β), the
-/// fitted counts of [`sbg::SbgFit::fitted_alive`]).
-fn survival_chart(source: &str, period_column: &str, result: &SurvivalFit) -> CalibrationChart {
-    let points = result
-        .table
-        .iter()
-        .map(|row| (row.period as f64, row.actual, row.fitted))
-        .collect();
-    let mut period_label: String = period_column.trim().to_string();
-    if let Some(first) = period_label.get(..1) {
-        period_label = first.to_uppercase() + &period_label[1..];
-    }
-    if period_label.is_empty() {
-        period_label = "Period".to_string();
-    }
-    let shares = result.table.first().is_some_and(|row| row.actual <= 1.0);
-    let y_label = if shares {
-        "Share of the cohort alive"
-    } else {
-        "Customers alive"
-    };
-    let mut data = CalibrationChart::survival(points, &period_label, y_label);
-    data.subtitle = format!(
-        "{source} · {} · α = {}, β = {} · periods 0–{} fitted",
-        result.column,
-        significant(result.alpha, 4),
-        significant(result.beta, 4),
-        result.through
-    );
-    let last = result.table.len().saturating_sub(1);
-    if result.through < last {
-        data.calibration_end = Some(result.through as f64);
-    }
-    data
 }
 
 fn prefix_column(error: FitError, column: &str) -> FitError {
@@ -650,7 +610,7 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         if args.charts.charts
             && let Some(tracked) = &tracked
         {
-            let data = repeat_purchases_chart(
+            let data = chart::fit::repeat_purchases_chart(
                 &source,
                 &result,
                 &purchasing,
@@ -664,12 +624,9 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         if args.charts.charts
             && let Some(scored) = &scored
         {
-            files.extend(output::chart_files(score_charts(
-                scored,
-                customers,
-                &purchasing,
-                unit,
-            )?));
+            let charts = chart::fit::score_charts(scored, customers, &purchasing, unit)
+                .map_err(CliError::failed)?;
+            files.extend(output::chart_files(charts));
         }
         output::write_reported(dir, &files)?;
     }
@@ -815,62 +772,6 @@ fn score_customers(
     }
 }
 
-/// `p_alive.png` (P(alive) by frequency × recency at the fitted parameters, T the longest
-/// observation, as lifetimes' plot_probability_alive_matrix) and `clv.png` (the scores' clv
-/// distribution and its Lorenz curve).
-fn score_charts(
-    scored: &Scores,
-    customers: &[CustomerSummary],
-    purchasing: &bgnbd::BgNbdFit,
-    unit: TimeUnit,
-) -> Result<Vec<(&'static str, chart::Rendered)>, CliError> {
-    use crate::chart::base::{MATRIX_MAX_FREQUENCY, PAliveMatrix, ValueDistribution};
-    let unit_name = format!("{}s", unit.name());
-    let max_frequency = customers.iter().map(|c| c.frequency).max().unwrap_or(0);
-    let max_age = customers.iter().map(|c| c.age).fold(0.0, f64::max);
-    let mut matrix = PAliveMatrix::from_parameters(
-        purchasing.params(),
-        max_frequency.min(MATRIX_MAX_FREQUENCY),
-        max_age,
-        60,
-        &unit_name,
-    );
-    matrix.subtitle = format!(
-        "BG/NBD at the fitted parameters · a customer observed for T = {max_age:.0} {unit_name}, \
-         lighter = more likely gone"
-    );
-    let groups: Vec<(f64, f64, u64)> = scored
-        .customers
-        .iter()
-        .map(|c| (c.clv, c.p_alive, 1))
-        .collect();
-    let settings = &scored.settings;
-    let value = ValueDistribution {
-        title: "Customer lifetime value over the horizon and how concentrated it is".into(),
-        subtitle: format!(
-            "{} customers · clv over {} {unit_name} at a margin of {}% and {}% a year",
-            crate::format::whole(groups.len() as f64),
-            settings.horizon,
-            percent(settings.margin),
-            percent(settings.discount_rate)
-        ),
-        currency: "USD".into(),
-        lorenz: crate::fit::base_value::lorenz_curve(&groups),
-        top_decile_share: crate::fit::base_value::top_share(&groups, 0.1),
-        groups: groups.iter().map(|g| (g.0, g.2)).collect(),
-    };
-    Ok(vec![
-        (
-            "p_alive",
-            chart::p_alive_matrix_chart(&matrix).map_err(CliError::failed)?,
-        ),
-        (
-            "clv",
-            chart::value_distribution_chart(&value).map_err(CliError::failed)?,
-        ),
-    ])
-}
-
 fn scores_csv(scored: &Scores) -> Result<Vec<u8>, CliError> {
     scored
         .to_csv()
@@ -908,41 +809,6 @@ fn track_cohort(
             Ok(None)
         }
     }
-}
-
-/// Cumulative repeat purchases of the fitted cohort by time unit since the first purchase day,
-/// actual against BG/NBD (the tracking plot of Fader, Hardie & Lee 2005a; see [`tracking`]), the
-/// calibration end marked when a holdout follows it.
-fn repeat_purchases_chart(
-    source: &str,
-    result: &TransactionsFit,
-    purchasing: &bgnbd::BgNbdFit,
-    tracked: &Tracking,
-    holdout: bool,
-    unit: TimeUnit,
-) -> CalibrationChart {
-    let points = tracked
-        .points
-        .iter()
-        .map(|p| (p.time, p.actual, p.model))
-        .collect();
-    let unit_name = unit.name();
-    let capitalized = unit_name[..1].to_uppercase() + &unit_name[1..];
-    let x_label = format!("{capitalized}s since {}", format_day(tracked.start));
-    let mut data = CalibrationChart::repeat_purchases(points, &x_label);
-    data.subtitle = format!(
-        "{source} · {} customers who first bought by {} · r = {}, α = {}, a = {}, b = {}",
-        crate::format::whole(result.customers as f64),
-        result.calibration_end,
-        significant(purchasing.r.value, 4),
-        significant(purchasing.alpha.value, 4),
-        significant(purchasing.a.value, 4),
-        significant(purchasing.b.value, 4),
-    );
-    if holdout {
-        data.calibration_end = Some(tracked.calibration_end);
-    }
-    data
 }
 
 fn warn_bad_rows(file: &Path, bad_rows: &[transactions::BadRow]) {

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use super::args::{ChartArgs, OutputArgs};
 use super::{CliError, output};
-use crate::chart::{self, data::CalibrationChart};
-use crate::export::text::fit::{file_name, form_name, render_response};
-use crate::fit::response::{self, ResponseFit, ResponseForm, ResponseSettings};
+use crate::chart;
+use crate::export::text::fit::{file_name, render_response};
+use crate::fit::response::{self, ResponseForm, ResponseSettings};
 
 /// Fit each channel's acquisition response curve and carryover to a spend history.
 ///
@@ -202,7 +202,9 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
         || {
             let mut files = vec![("fit_response.json".to_string(), json.clone().into_bytes())];
             if args.charts.charts {
-                for (stem, data) in charts(&fit, &history.period_column, &source) {
+                for (stem, data) in
+                    chart::fit::response_charts(&fit, &history.period_column, &source)
+                {
                     let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
                     files.extend(output::chart_files(vec![(stem.as_str(), rendered)]));
                 }
@@ -254,43 +256,6 @@ fn check_output_paths(args: &ResponseArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
-}
-
-/// One chart per channel with counts (or one of the total): new customers per period, actual
-/// against fitted, the end of the fit marked when the rest is a holdout.
-fn charts(fit: &ResponseFit, period_column: &str, source: &str) -> Vec<(String, CalibrationChart)> {
-    let end = (fit.fit_periods < fit.periods).then_some(fit.fit_periods as f64);
-    let chart = |name: &str, actual: &[f64], fitted: &[f64]| CalibrationChart {
-        title: format!("New customers from {name}: actual vs fitted"),
-        subtitle: format!("{source} · {} form", form_name(fit.form)),
-        x_label: format!("Period (row of the history; its `{period_column}` column)"),
-        y_label: "New customers per period".to_string(),
-        fitted_label: "Fitted response curve".to_string(),
-        points: actual
-            .iter()
-            .zip(fitted)
-            .enumerate()
-            .map(|(t, (a, f))| ((t + 1) as f64, *a, *f))
-            .collect(),
-        calibration_end: end,
-    };
-    match &fit.total {
-        Some(total) => vec![(
-            "response_total".to_string(),
-            chart("all channels", &total.actual, &total.fitted),
-        )],
-        None => fit
-            .channels
-            .iter()
-            .filter_map(|c| {
-                let actual = c.actual.as_ref()?;
-                Some((
-                    format!("response_{}", c.name),
-                    chart(&c.name, actual, &c.fitted),
-                ))
-            })
-            .collect(),
-    }
 }
 
 /// Writes `--draws` and says so: the rows, the seed, and how many values were clamped into

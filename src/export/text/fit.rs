@@ -9,11 +9,12 @@ use super::{Align, pad};
 use crate::fit::Estimate;
 use crate::fit::fitted_scenario::significant;
 use crate::fit::report::{HoldoutCheck, SurvivalFit, TransactionsFit};
-use crate::fit::response::{self, ChannelFit, Holdout, ResponseFit, ResponseForm};
+use crate::fit::response::{self, ChannelFit, Holdout, ResponseFit};
 use crate::fit::retention_test::{Fitted, RetentionTestFit};
 use crate::fit::scores::{self, Scores};
 use crate::fit::transactions::TimeUnit;
 use crate::fit::{bgnbd, gamma_gamma};
+use crate::format::percent_figure as percent;
 use crate::model::closed_form::bgnbd_expected_purchases;
 
 /// The file's name without its directory, for subtitles and the comments of written files.
@@ -56,12 +57,6 @@ pub fn count(x: f64) -> String {
     } else {
         significant(x, 6)
     }
-}
-
-/// A share as a percentage without trailing zeros: 0.3 → "30", 0.125 → "12.5".
-pub fn percent(share: f64) -> String {
-    let text = format!("{:.2}", 100.0 * share);
-    crate::format::trim_zeros(&text)
 }
 
 /// The text of `ceq fit survival` for one fitted column: parameters, fitted against actual
@@ -380,15 +375,6 @@ pub fn render_scores(
     }
 }
 
-/// The scenario key of a response form (`half_spend`, `k`, `hill`).
-pub fn form_name(form: ResponseForm) -> &'static str {
-    match form {
-        ResponseForm::HalfSpend => "half_spend",
-        ResponseForm::K => "k",
-        ResponseForm::Hill => "hill",
-    }
-}
-
 /// The text of `ceq fit response`: each channel's parameters, the holdout check and the
 /// `[[acquisition.channels]]` blocks to paste into a scenario.
 pub fn render_response(fit: &ResponseFit, file: &Path) -> String {
@@ -405,7 +391,7 @@ pub fn render_response(fit: &ResponseFit, file: &Path) -> String {
         "Response curves fitted to {} ({} form, {counts}), periods 1–{} of {}; \
          log-likelihood {}",
         file.display(),
-        form_name(fit.form),
+        fit.form.name(),
         fit.fit_periods,
         fit.periods,
         significant(fit.log_likelihood, 8)
