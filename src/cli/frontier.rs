@@ -55,7 +55,7 @@ pub struct FrontierArgs {
     pub plan: Option<String>,
 
     /// Runs whose draws and shocks the mean-field search averages over (0: none).
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_MEAN_FIELD_RUNS)]
     pub mean_field_runs: u64,
 
     #[command(flatten)]

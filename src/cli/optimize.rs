@@ -56,19 +56,19 @@ pub struct OptimizeArgs {
     pub plan: Option<String>,
 
     /// Monte Carlo runs per evaluation in the search's first round (doubled as it closes in).
-    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_SEARCH_RUNS, value_parser = clap::value_parser!(u64).range(2..))]
     pub search_runs: u64,
 
     /// The most runs per evaluation the search may grow to.
-    #[arg(long, value_name = "N", default_value_t = 1600, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_MAX_SEARCH_RUNS, value_parser = clap::value_parser!(u64).range(2..))]
     pub max_search_runs: u64,
 
     /// The least fresh runs of the certification at the chosen plan.
-    #[arg(long, value_name = "N", default_value_t = 400, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_CERTIFY_RUNS, value_parser = clap::value_parser!(u64).range(2..))]
     pub certify_runs: u64,
 
     /// The most Monte Carlo evaluations (simulations of one plan) of the whole search.
-    #[arg(long, value_name = "N", default_value_t = 400)]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_MAX_EVALUATIONS)]
     pub max_evaluations: u64,
 
     /// `yearly`: one level per lever per year (the budget holds in every year); `none`: one
@@ -88,15 +88,15 @@ pub struct OptimizeArgs {
     pub target: Option<Target>,
 
     /// Runs whose draws and shocks the mean-field search averages over (0: none).
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_MEAN_FIELD_RUNS)]
     pub mean_field_runs: u64,
 
     /// Iteration limit of the mean-field search (per start).
-    #[arg(long, value_name = "N", default_value_t = 300)]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_MAX_ITERATIONS)]
     pub max_iterations: u64,
 
     /// The most steps of the Monte Carlo search (line searches along the simulated gradient).
-    #[arg(long, value_name = "N", default_value_t = 40)]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_REFINE_STEPS)]
     pub refine_steps: u32,
 
     #[command(flatten)]

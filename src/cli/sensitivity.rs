@@ -37,11 +37,11 @@ pub struct SensitivityArgs {
     pub plan: Option<String>,
 
     /// Relative move of each parameter, in (0, 1).
-    #[arg(long, value_name = "S", default_value_t = 0.1, value_parser = parse_step)]
+    #[arg(long, value_name = "S", default_value_t = Settings::DEFAULT_STEP, value_parser = parse_step)]
     pub step: f64,
 
     /// Monte Carlo runs per variant (two variants per parameter, all on the same seeds).
-    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_RUNS, value_parser = clap::value_parser!(u64).range(2..))]
     pub runs: u64,
 
     /// Random seed.
