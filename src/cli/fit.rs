@@ -282,11 +282,10 @@ pub(super) fn read_text(file: &Path) -> Result<String, CliError> {
     super::limits::read_data_text(file).map_err(CliError::invalid)
 }
 
-/// A result as pretty JSON with a final newline ([`crate::format::json_bytes`]).
+/// A result as pretty JSON with a final newline ([`crate::export::json`]).
 pub(super) fn json_text(value: &impl Serialize) -> Result<String, CliError> {
-    crate::format::json_bytes(value)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .map_err(|e| CliError::failed(anyhow!("cannot serialize the result as JSON: {e}")))
+    let bytes = crate::export::json(value).map_err(CliError::failed)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 // ---------------------------------------------------------------------------------------------

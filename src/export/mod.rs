@@ -42,6 +42,12 @@ impl ExportError {
     }
 }
 
+/// A result document as pretty JSON with a final newline ([`crate::format::json_bytes`]): the
+/// bytes `--json` prints and `<command>.json` holds.
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, ExportError> {
+    crate::format::json_bytes(value).map_err(|e| ExportError::json("the result", e))
+}
+
 /// The rows as CSV bytes ([`crate::format::csv_bytes`]), a failure naming `file`.
 pub fn to_csv<T: Serialize>(rows: &[T], file: &'static str) -> Result<Vec<u8>, ExportError> {
     crate::format::csv_bytes(rows).map_err(|source| ExportError::Csv { file, source })

@@ -12,10 +12,7 @@ use crate::plans::frontier::{Frontier, read_off};
 use crate::plans::sensitivity::Sensitivity;
 use crate::scenario::{Lever, Objective, Plan, Scenario, SpendSchedule};
 
-/// Pretty JSON with a final newline.
-pub fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, ExportError> {
-    crate::format::json_bytes(value).map_err(|e| ExportError::json("the result", e))
-}
+pub use crate::export::json;
 
 use crate::format::{rate, signed_whole as signed, whole_interval as interval};
 
