@@ -50,8 +50,8 @@ pub fn survival_chart(source: &str, period_column: &str, result: &SurvivalFit) -
 }
 
 /// Cumulative repeat purchases of the fitted cohort by time unit since the first purchase day,
-/// actual against BG/NBD (the tracking plot of Fader, Hardie & Lee 2005a; see [`tracking`]), the
-/// calibration end marked when a holdout follows it.
+/// actual against BG/NBD (the tracking plot of Fader, Hardie & Lee 2005a; see
+/// [`crate::fit::tracking`]), the calibration end marked when a holdout follows it.
 pub fn repeat_purchases_chart(
     source: &str,
     result: &TransactionsFit,

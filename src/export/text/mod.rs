@@ -28,7 +28,7 @@ pub enum Align {
 /// Space between columns.
 const GAP: &str = "   ";
 
-/// Lays out `rows` in columns [`GAP`] apart, each line indented by `indent` and without
+/// Lays out `rows` in columns three spaces apart, each line indented by `indent` and without
 /// trailing spaces.
 pub fn table(align: &[Align], rows: &[Vec<String>], indent: usize) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
