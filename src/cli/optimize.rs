@@ -227,10 +227,7 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
         crate::optimize::report::optimized_summary(&scenario, &settings, &result)
     })?
     .map_err(super::simulate::sim_error)?;
-    if scenario.sample_fraction < 1.0 {
-        summary.sample_fraction = Some(scenario.sample_fraction);
-        summary.full_base = Some(crate::stats::full_base(&summary, scenario.sample_fraction));
-    }
+    crate::plans::summary::add_full_base(&mut summary, &scenario);
     let report = render_plans::optimize_report(&scenario, &settings, &result, summary.clone());
     let json = render_plans::json(&report).map_err(CliError::failed)?;
     let entry = Entry::new("optimize")

@@ -38,11 +38,17 @@ pub fn simulation_summary(
     )?;
     summary.payback =
         crate::plans::payback::payback(scenario, &scenario.plans[plan], simulation, options)?;
+    add_full_base(&mut summary, scenario);
+    Ok(summary)
+}
+
+/// Marks a summary of a sample (`sample_fraction` < 1, SPEC §9.2) with its fraction and adds
+/// the results for the full base; a summary of the whole base is left as it is.
+pub fn add_full_base(summary: &mut SimulationSummary, scenario: &Scenario) {
     if scenario.sample_fraction < 1.0 {
         summary.sample_fraction = Some(scenario.sample_fraction);
-        summary.full_base = Some(stats::full_base(&summary, scenario.sample_fraction));
+        summary.full_base = Some(stats::full_base(summary, scenario.sample_fraction));
     }
-    Ok(summary)
 }
 
 /// The channels whose customers' value `simulate` reports: those of `[[acquisition.channels]]`
