@@ -1,8 +1,10 @@
 //! The command line: argument parsing, files and the mapping of errors to exit codes.
 //!
 //! This is the only module that knows about clap, anyhow and the filesystem; everything it
-//! calls takes and returns plain data. Each subcommand lives in its own file; the argument
-//! groups several subcommands share (runs, seed, output) live in [`args`].
+//! calls takes and returns plain data. Each subcommand lives in its own file and only turns
+//! arguments into settings, calls the library, hands the result to [`crate::export`] (text,
+//! JSON, CSV) and [`crate::chart`], writes and maps errors to exit codes; the argument groups
+//! several subcommands share (runs, seed, output) live in `args`.
 //!
 //! Exit codes (SPEC §12): 0 success, 1 failure while running, 2 invalid input or usage. clap
 //! already exits 2 on usage errors; [`CliError`] carries 1 or 2 for everything after parsing.
