@@ -161,6 +161,13 @@ pub fn percent(share: f64) -> String {
     true_minus(format!("{}%", trim_zeros(&format!("{:.1}", share * 100.0))))
 }
 
+/// A share as the figure of a percentage, at most two decimals and no sign: 0.3 → `30`,
+/// 0.125 → `12.5` (the fit commands' margins and discount rates, followed by `%` in the text).
+pub fn percent_figure(share: f64) -> String {
+    let text = format!("{:.2}", 100.0 * share);
+    trim_zeros(&text)
+}
+
 /// A share as a percentage with exactly one decimal, for columns that line up: `12.0%`.
 pub fn percent_one_decimal(share: f64) -> String {
     true_minus(format!("{:.1}%", share * 100.0))

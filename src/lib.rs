@@ -13,6 +13,7 @@
 //! - [`chart`]: plain chart data → PNG and SVG (plotters, embedded font)
 //! - [`optimize`]: budget splits (sees only an objective: plan → per-run CE); the result as a
 //!   document, [`optimize::report::OptimizeReport`]
+//! - [`export`]: results → the text, JSON and CSV of each command (the command line prints them)
 //! - [`format`]: one set of number formatters (money, percent, as given) and JSON/CSV writers
 //! - [`narrative`]: one sentence per paired result, shared by the text and the report
 //! - [`plans`]: comparing plans on common random numbers, the budget frontier, sensitivity
@@ -23,6 +24,7 @@
 pub mod cancel;
 pub mod chart;
 pub mod cli;
+pub mod export;
 pub mod fit;
 pub mod format;
 pub mod model;

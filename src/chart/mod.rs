@@ -9,6 +9,7 @@
 
 pub mod base;
 pub mod data;
+pub mod fit;
 pub mod full_base;
 pub mod payback;
 pub mod plans;

@@ -280,3 +280,67 @@ impl TornadoChart {
         for_full_base(chart, scenario.sample_fraction)
     }
 }
+
+// The chart sets of the commands: which charts each draws, under which file stems.
+
+/// `compare.png` (each plan's mean CE and its paired difference from the baseline) and
+/// `compare_fan.png` (cumulative CE by period, one fan per plan).
+pub fn comparison_charts(
+    comparison: &Comparison,
+    scenario: &Scenario,
+) -> Result<Vec<(&'static str, super::Rendered)>, super::ChartError> {
+    Ok(vec![
+        (
+            "compare",
+            super::plan_comparison_chart(&PlanComparisonChart::from_comparison(
+                comparison, scenario,
+            ))?,
+        ),
+        (
+            "compare_fan",
+            super::fan_chart(&FanChart::from_comparison(comparison, scenario))?,
+        ),
+    ])
+}
+
+/// `optimize_allocation.png` (current against optimized spend per lever),
+/// `optimize_response_curves.png` (the objective against each lever's spend) and
+/// `optimize_fan.png` (cumulative CE of the baseline and the
+/// optimized plan on the fresh seeds).
+pub fn optimization_charts(
+    scenario: &Scenario,
+    settings: &crate::optimize::Settings,
+    result: &Optimization,
+    curves: &[LeverResponse],
+) -> Result<Vec<(&'static str, super::Rendered)>, super::ChartError> {
+    let baseline = &scenario.plans[settings.baseline].name;
+    Ok(vec![
+        (
+            "optimize_allocation",
+            super::allocation_chart(&AllocationChart::from_optimization(
+                result,
+                scenario,
+                settings.baseline,
+                settings.optimize.budget,
+            ))?,
+        ),
+        (
+            "optimize_response_curves",
+            super::response_curves_chart(&ResponseCurvesChart::from_curves(
+                curves,
+                scenario,
+                settings.optimize.objective,
+                settings.search_runs,
+            ))?,
+        ),
+        (
+            "optimize_fan",
+            super::fan_chart(&FanChart::from_optimization(
+                result,
+                scenario,
+                baseline,
+                settings.seed,
+            ))?,
+        ),
+    ])
+}

@@ -30,6 +30,20 @@ pub struct RunArgs {
     pub threads: Option<u16>,
 }
 
+impl RunArgs {
+    /// The manifest entry of a study `command` on `scenario` read from `input`, with this
+    /// seed, runs and engine.
+    pub fn entry(
+        &self,
+        command: &str,
+        scenario: &crate::scenario::Scenario,
+        input: &std::path::Path,
+    ) -> super::publish::Entry {
+        let run = (self.seed, self.runs, self.engine);
+        super::publish::Entry::study(command, scenario, input, run)
+    }
+}
+
 /// Where results go.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
@@ -75,6 +89,39 @@ impl OutputArgs {
             super::print_stdout(&text())
         }
     }
+}
+
+/// `--draws`, `--draw-count` and `--seed` of the fits that write joint parameter draws
+/// (`ceq fit response`, `ceq fit retention-test`).
+#[derive(Debug, Clone, Args)]
+pub struct DrawArgs {
+    /// Write joint draws of the fitted parameters from the estimate's sampling distribution to
+    /// FILE (CSV, one column per scenario path), for `[uncertainty] draws = "FILE"`.
+    #[arg(long = "draws", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// How many rows --draws writes.
+    #[arg(long = "draw-count", value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub count: u32,
+
+    /// Seed of --draws; the same fit and seed give the same file byte for byte.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// The files of a study `command` in `--out`: `<command>.json` (the bytes `--json` prints),
+/// then its CSV files in order, each built only now.
+pub fn study_files(
+    command: &str,
+    json: &[u8],
+    csv: impl IntoIterator<Item = (&'static str, Result<Vec<u8>, crate::export::ExportError>)>,
+) -> Result<OutputFiles, super::CliError> {
+    let mut files = vec![(format!("{command}.json"), json.to_vec())];
+    for (name, bytes) in csv {
+        files.push((name.to_string(), bytes.map_err(super::CliError::failed)?));
+    }
+    Ok(files)
 }
 
 /// `--charts`: the relevant charts as PNG and SVG beside the other output files.

@@ -3,17 +3,13 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use super::args::{ChartArgs, OutputArgs, RunArgs};
+use super::args::{ChartArgs, OutputArgs, RunArgs, study_files};
 use super::progress::TerminalProgress;
-use super::publish::Entry;
 use super::simulate::{resolve_plan, sim_error};
 use super::{CliError, output, render_plans, with_threads};
-use crate::chart::{
-    self,
-    data::{FanChart, PlanComparisonChart},
-};
-use crate::plans::compare::{Comparison, compare};
-use crate::scenario::{self, Scenario};
+use crate::chart;
+use crate::plans::compare::compare;
+use crate::scenario;
 
 /// Compare plans of a scenario, paired on the same seeds (common random numbers).
 ///
@@ -80,53 +76,27 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
     })??;
     drop(progress);
     let json = render_plans::json(&comparison).map_err(CliError::failed)?;
-    let engine = crate::sim::EngineKind::from(args.run.engine).name();
-    let entry = Entry::new("compare")
-        .scenario(&scenario)
-        .input(&args.scenario)
-        .run(args.run.seed, args.run.runs, engine);
+    let entry = args.run.entry("compare", &scenario, &args.scenario);
     args.output.emit(
         entry,
         &json,
         || {
-            let mut files = vec![
-                ("compare.json".to_string(), json.clone()),
+            let csv = [
+                ("compare_plans.csv", render_plans::plans_csv(&comparison)),
                 (
-                    "compare_plans.csv".to_string(),
-                    render_plans::plans_csv(&comparison).map_err(CliError::failed)?,
-                ),
-                (
-                    "compare_differences.csv".to_string(),
-                    render_plans::differences_csv(&comparison).map_err(CliError::failed)?,
+                    "compare_differences.csv",
+                    render_plans::differences_csv(&comparison),
                 ),
             ];
+            let mut files = study_files("compare", &json, csv)?;
             if args.charts.charts {
                 files.extend(output::chart_files(
-                    comparison_charts(&comparison, &scenario).map_err(CliError::failed)?,
+                    chart::plans::comparison_charts(&comparison, &scenario)
+                        .map_err(CliError::failed)?,
                 ));
             }
             Ok(files)
         },
         || render_plans::render_comparison(&comparison, &scenario),
     )
-}
-
-/// `compare.png` (each plan's mean CE and its paired difference from the baseline) and
-/// `compare_fan.png` (cumulative CE by period, one fan per plan).
-fn comparison_charts(
-    comparison: &Comparison,
-    scenario: &Scenario,
-) -> Result<Vec<(&'static str, chart::Rendered)>, chart::ChartError> {
-    Ok(vec![
-        (
-            "compare",
-            chart::plan_comparison_chart(&PlanComparisonChart::from_comparison(
-                comparison, scenario,
-            ))?,
-        ),
-        (
-            "compare_fan",
-            chart::fan_chart(&FanChart::from_comparison(comparison, scenario))?,
-        ),
-    ])
 }

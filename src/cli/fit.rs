@@ -7,24 +7,22 @@ use anyhow::anyhow;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::args::{ChartArgs, OutputArgs};
-use super::render::{Align, pad};
+use super::output::same_file;
 use super::{CliError, output, print_stdout, progress};
-use crate::chart::{self, data::CalibrationChart};
-use crate::fit::fitted_scenario::{self, FittedScenario, significant};
-use crate::fit::formats::DateFormat;
-use crate::fit::report::{
-    HoldoutCheck, ScoresBlock, SurvivalFit, TrackedDay, TransactionsFit, holdout_check,
-    survival_fit, transactions_fit,
+use crate::chart;
+use crate::export::text::fit::{
+    count, file_name, render_scores, render_survival, render_transactions,
 };
+use crate::fit::fitted_scenario::{self, FittedScenario};
+use crate::fit::formats::DateFormat;
+use crate::fit::report::{ScoresBlock, TrackedDay, holdout_check, survival_fit, transactions_fit};
 use crate::fit::scores::{self, ScoreSettings, Scores};
 use crate::fit::tracking::{self, Tracking};
-use crate::fit::transactions::{self, Columns, CustomerSummary, TimeUnit, format_day};
-use crate::fit::{Estimate, FitError, bgnbd, gamma_gamma, sbg};
-use crate::model::closed_form::bgnbd_expected_purchases;
+use crate::fit::transactions::{self, Columns, TimeUnit, format_day};
+use crate::fit::{FitError, bgnbd, gamma_gamma, sbg};
 use crate::scenario;
 
 /// Fit scenario parameters from your data: churn from a retention table, purchasing, dropout
@@ -265,8 +263,8 @@ pub fn run(args: &FitArgs) -> Result<(), CliError> {
 }
 
 /// Bad data and data that cannot identify the model are the input's fault (exit 2); a
-/// maximizer or closed form that fails on good data is ours (exit 1).
-fn fit_error(file: &Path, error: FitError) -> CliError {
+/// maximizer or closed form that fails on good data is ours (exit 1). Shared by every fit.
+pub(super) fn fit_error(file: &Path, error: FitError) -> CliError {
     let error_with_file = anyhow!("{}: {error}", file.display());
     match error {
         FitError::NoMaximum { .. } | FitError::ClosedForm(_) => CliError::failed(error_with_file),
@@ -284,44 +282,10 @@ pub(super) fn read_text(file: &Path) -> Result<String, CliError> {
     super::limits::read_data_text(file).map_err(CliError::invalid)
 }
 
-/// A result as pretty JSON with a final newline ([`crate::format::json_bytes`]).
+/// A result as pretty JSON with a final newline ([`crate::export::json`]).
 pub(super) fn json_text(value: &impl Serialize) -> Result<String, CliError> {
-    crate::format::json_bytes(value)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .map_err(|e| CliError::failed(anyhow!("cannot serialize the result as JSON: {e}")))
-}
-
-/// "0.704 ± …" columns: estimate, standard error and 95% interval.
-fn parameter_row(out: &mut String, name: &str, estimate: &Estimate) {
-    let (se, interval) = match (estimate.std_error, estimate.ci95()) {
-        (Some(se), Some((lo, hi))) => (
-            significant(se, 3),
-            format!("{} – {}", significant(lo, 4), significant(hi, 4)),
-        ),
-        _ => ("unknown".to_string(), "unknown".to_string()),
-    };
-    let _ = writeln!(
-        out,
-        "  {name:<10} {:>10}  {se:>10}   {interval}",
-        significant(estimate.value, 4)
-    );
-}
-
-/// A count as a whole number when it is one (customers alive, purchases).
-fn count(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{x:.0}")
-    } else {
-        significant(x, 6)
-    }
-}
-
-fn parameter_header(out: &mut String) {
-    let _ = writeln!(
-        out,
-        "  {:<10} {:>10}  {:>10}   95% interval",
-        "parameter", "estimate", "std. error"
-    );
+    let bytes = crate::export::json(value).map_err(CliError::failed)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -425,7 +389,7 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
                     "survival_{}",
                     column_stem(&result.column, index, &mut stems)
                 );
-                let data = survival_chart(&source, &table.period_column, result);
+                let data = chart::fit::survival_chart(&source, &table.period_column, result);
                 let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
                 files.extend(output::chart_files(vec![(stem.as_str(), rendered)]));
             }
@@ -437,17 +401,9 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
     }
     let mut out = String::new();
     for result in &results {
-        render_sbg(&mut out, file, result);
+        render_survival(&mut out, file, result);
     }
     print_stdout(&out)
-}
-
-/// The file's name without its directory, for chart subtitles and the written scenario.
-fn file_name(file: &Path) -> String {
-    file.file_name().map_or_else(
-        || file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }
 
 /// A column name as a file-name part: lower-case ASCII letters, digits and single underscores
@@ -477,43 +433,6 @@ fn column_stem(column: &str, index: usize, used: &mut HashSet<String>) -> String
     stem
 }
 
-/// Actual against fitted customers alive by period, the end of the fitted periods marked when
-/// later periods are a holdout (sBG, Fader & Hardie 2007: S(t) = B(α, β + t)/B(α, β), the
-/// fitted counts of [`sbg::SbgFit::fitted_alive`]).
-fn survival_chart(source: &str, period_column: &str, result: &SurvivalFit) -> CalibrationChart {
-    let points = result
-        .table
-        .iter()
-        .map(|row| (row.period as f64, row.actual, row.fitted))
-        .collect();
-    let mut period_label: String = period_column.trim().to_string();
-    if let Some(first) = period_label.get(..1) {
-        period_label = first.to_uppercase() + &period_label[1..];
-    }
-    if period_label.is_empty() {
-        period_label = "Period".to_string();
-    }
-    let shares = result.table.first().is_some_and(|row| row.actual <= 1.0);
-    let y_label = if shares {
-        "Share of the cohort alive"
-    } else {
-        "Customers alive"
-    };
-    let mut data = CalibrationChart::survival(points, &period_label, y_label);
-    data.subtitle = format!(
-        "{source} · {} · α = {}, β = {} · periods 0–{} fitted",
-        result.column,
-        significant(result.alpha, 4),
-        significant(result.beta, 4),
-        result.through
-    );
-    let last = result.table.len().saturating_sub(1);
-    if result.through < last {
-        data.calibration_end = Some(result.through as f64);
-    }
-    data
-}
-
 fn prefix_column(error: FitError, column: &str) -> FitError {
     match error {
         FitError::NotEnoughData(message) => {
@@ -521,78 +440,6 @@ fn prefix_column(error: FitError, column: &str) -> FitError {
         }
         other => other,
     }
-}
-
-fn render_sbg(out: &mut String, file: &Path, result: &SurvivalFit) {
-    let alpha = Estimate {
-        value: result.alpha,
-        std_error: result.std_errors.alpha,
-    };
-    let beta = Estimate {
-        value: result.beta,
-        std_error: result.std_errors.beta,
-    };
-    let _ = writeln!(
-        out,
-        "sBG churn model for '{}' ({}, periods 0..{} fitted)\n",
-        result.column,
-        file.display(),
-        result.through
-    );
-    parameter_header(out);
-    parameter_row(out, "alpha", &alpha);
-    parameter_row(out, "beta", &beta);
-    let _ = writeln!(out, "  log-likelihood {:.2}\n", result.log_likelihood);
-    let first = result.retention_rates[0].rate;
-    let at_through = result.retention_rates[result.through.max(1) - 1].rate;
-    let _ = writeln!(
-        out,
-        "  Customers differ in how likely they are to leave: a new customer leaves after a \
-         period\n  with probability {:.1}% on average (alpha/(alpha + beta)). Those who stay are \
-         the loyal\n  ones, so the cohort's retention rate rises from {:.1}% in period 1 to \
-         {:.1}% in period {}.\n",
-        100.0 * result.alpha / (result.alpha + result.beta),
-        100.0 * first,
-        100.0 * at_through,
-        result.through.max(1)
-    );
-    let _ = writeln!(
-        out,
-        "  {:>6} {:>10} {:>10} {:>8}",
-        "period", "actual", "fitted", "error"
-    );
-    for row in &result.table {
-        let error = if row.actual > 0.0 {
-            format!("{:+.1}%", 100.0 * (row.fitted / row.actual - 1.0))
-        } else {
-            String::new()
-        };
-        let mark = if row.in_fit { "" } else { "  (not fitted)" };
-        let _ = writeln!(
-            out,
-            "  {:>6} {:>10} {:>10.1} {:>8}{mark}",
-            row.period,
-            count(row.actual),
-            row.fitted,
-            error
-        );
-    }
-    let _ = writeln!(out, "\n  projected retention rate by period:");
-    let rates: Vec<String> = result
-        .retention_rates
-        .iter()
-        .map(|r| format!("{}: {:.1}%", r.period, 100.0 * r.rate))
-        .collect();
-    for chunk in rates.chunks(6) {
-        let _ = writeln!(out, "    {}", chunk.join("   "));
-    }
-    let _ = writeln!(
-        out,
-        "\n  Paste into the cohort of a scenario (one period per period of the table):\n    \
-         retention = {{ churn_alpha = {}, churn_beta = {} }}\n",
-        significant(result.alpha, 6),
-        significant(result.beta, 6)
-    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -762,7 +609,7 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         if args.charts.charts
             && let Some(tracked) = &tracked
         {
-            let data = repeat_purchases_chart(
+            let data = chart::fit::repeat_purchases_chart(
                 &source,
                 &result,
                 &purchasing,
@@ -776,12 +623,9 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         if args.charts.charts
             && let Some(scored) = &scored
         {
-            files.extend(output::chart_files(score_charts(
-                scored,
-                customers,
-                &purchasing,
-                unit,
-            )?));
+            let charts = chart::fit::score_charts(scored, customers, &purchasing, unit)
+                .map_err(CliError::failed)?;
+            files.extend(output::chart_files(charts));
         }
         output::write_reported(dir, &files)?;
     }
@@ -790,7 +634,7 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
     } else {
         let mut text = render_transactions(file, &result, &purchasing, &spend, unit, args.horizon);
         if let Some(scored) = &scored {
-            render_scores(&mut text, scored, args, unit);
+            render_scores(&mut text, scored, args.scores.as_deref(), unit);
         }
         print_stdout(&text)
     }
@@ -888,14 +732,6 @@ fn history_path(scenario: &Path) -> PathBuf {
     scenario.with_extension("history.csv")
 }
 
-/// Whether two paths name one existing file (after resolving links and `..`).
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
 /// The per-customer scores when --scores or --out asks for them. Scores that cannot be
 /// computed are an error with --scores and a warning with --out alone, since the fit stands.
 fn score_customers(
@@ -935,135 +771,10 @@ fn score_customers(
     }
 }
 
-/// `p_alive.png` (P(alive) by frequency × recency at the fitted parameters, T the longest
-/// observation, as lifetimes' plot_probability_alive_matrix) and `clv.png` (the scores' clv
-/// distribution and its Lorenz curve).
-fn score_charts(
-    scored: &Scores,
-    customers: &[CustomerSummary],
-    purchasing: &bgnbd::BgNbdFit,
-    unit: TimeUnit,
-) -> Result<Vec<(&'static str, chart::Rendered)>, CliError> {
-    use crate::chart::base::{MATRIX_MAX_FREQUENCY, PAliveMatrix, ValueDistribution};
-    let unit_name = format!("{}s", unit.name());
-    let max_frequency = customers.iter().map(|c| c.frequency).max().unwrap_or(0);
-    let max_age = customers.iter().map(|c| c.age).fold(0.0, f64::max);
-    let mut matrix = PAliveMatrix::from_parameters(
-        purchasing.params(),
-        max_frequency.min(MATRIX_MAX_FREQUENCY),
-        max_age,
-        60,
-        &unit_name,
-    );
-    matrix.subtitle = format!(
-        "BG/NBD at the fitted parameters · a customer observed for T = {max_age:.0} {unit_name}, \
-         lighter = more likely gone"
-    );
-    let groups: Vec<(f64, f64, u64)> = scored
-        .customers
-        .iter()
-        .map(|c| (c.clv, c.p_alive, 1))
-        .collect();
-    let settings = &scored.settings;
-    let value = ValueDistribution {
-        title: "Customer lifetime value over the horizon and how concentrated it is".into(),
-        subtitle: format!(
-            "{} customers · clv over {} {unit_name} at a margin of {}% and {}% a year",
-            crate::format::whole(groups.len() as f64),
-            settings.horizon,
-            percent(settings.margin),
-            percent(settings.discount_rate)
-        ),
-        currency: "USD".into(),
-        lorenz: crate::fit::base_value::lorenz_curve(&groups),
-        top_decile_share: crate::fit::base_value::top_share(&groups, 0.1),
-        groups: groups.iter().map(|g| (g.0, g.2)).collect(),
-    };
-    Ok(vec![
-        (
-            "p_alive",
-            chart::p_alive_matrix_chart(&matrix).map_err(CliError::failed)?,
-        ),
-        (
-            "clv",
-            chart::value_distribution_chart(&value).map_err(CliError::failed)?,
-        ),
-    ])
-}
-
 fn scores_csv(scored: &Scores) -> Result<Vec<u8>, CliError> {
     scored
         .to_csv()
         .map_err(|e| CliError::failed(anyhow!("cannot write the scores as CSV: {e}")))
-}
-
-/// A share as a percentage without trailing zeros: 0.3 → "30", 0.125 → "12.5".
-fn percent(share: f64) -> String {
-    let text = format!("{:.2}", 100.0 * share);
-    crate::format::trim_zeros(&text)
-}
-
-/// What the scores say about the base, and the five most valuable customers.
-fn render_scores(out: &mut String, scored: &Scores, args: &TransactionsArgs, unit: TimeUnit) {
-    let totals = scored.totals();
-    let settings = &scored.settings;
-    let unit_name = unit.name();
-    let where_to = match &args.scores {
-        Some(path) => format!("written to {}", path.display()),
-        None => "scores.csv in the --out directory".to_string(),
-    };
-    let _ = writeln!(
-        out,
-        "\nScores of each customer, {} {unit_name}s ahead at a margin of {}% and a discount rate \
-         of {}%\na year ({where_to}):\n  \
-         {} of the {} customers are expected to be still active (sum of P(alive)); they are\n  \
-         expected to make {} repeat purchases in the next {} {unit_name}s, worth {} in\n  \
-         discounted margin (sum of clv).",
-        settings.horizon,
-        percent(settings.margin),
-        percent(settings.discount_rate),
-        crate::format::whole(totals.expected_alive.round()),
-        crate::format::whole(totals.customers as f64),
-        crate::format::whole(totals.expected_purchases.round()),
-        settings.horizon,
-        crate::format::whole(totals.clv.round()),
-    );
-    let mut ranked: Vec<&scores::CustomerScore> = scored.customers.iter().collect();
-    ranked.sort_by(|a, b| b.clv.total_cmp(&a.clv));
-    let width = ranked
-        .iter()
-        .take(5)
-        .map(|c| c.customer_id.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max("customer".len());
-    let _ = writeln!(
-        out,
-        "\n  The five customers with the highest clv (repeats: repeat purchases so far; expected:\n  \
-         purchases in the next {} {unit_name}s):\n  \
-         {} {:>7} {:>8} {:>9} {:>11} {:>9}   90% interval",
-        settings.horizon,
-        pad("customer", width, Align::Left),
-        "repeats",
-        "P(alive)",
-        "expected",
-        "order value",
-        "clv"
-    );
-    for c in ranked.iter().take(5) {
-        let _ = writeln!(
-            out,
-            "  {} {:>7} {:>8.3} {:>9.2} {:>11.2} {:>9.2}   {:.2} – {:.2}",
-            pad(&c.customer_id, width, Align::Left),
-            c.frequency,
-            c.p_alive,
-            c.expected_purchases,
-            c.expected_order_value,
-            c.clv,
-            c.clv_p05,
-            c.clv_p95
-        );
-    }
 }
 
 /// The cohort's cumulative repeat purchases, actual against BG/NBD, to the holdout end (else the
@@ -1099,41 +810,6 @@ fn track_cohort(
     }
 }
 
-/// Cumulative repeat purchases of the fitted cohort by time unit since the first purchase day,
-/// actual against BG/NBD (the tracking plot of Fader, Hardie & Lee 2005a; see [`tracking`]), the
-/// calibration end marked when a holdout follows it.
-fn repeat_purchases_chart(
-    source: &str,
-    result: &TransactionsFit,
-    purchasing: &bgnbd::BgNbdFit,
-    tracked: &Tracking,
-    holdout: bool,
-    unit: TimeUnit,
-) -> CalibrationChart {
-    let points = tracked
-        .points
-        .iter()
-        .map(|p| (p.time, p.actual, p.model))
-        .collect();
-    let unit_name = unit.name();
-    let capitalized = unit_name[..1].to_uppercase() + &unit_name[1..];
-    let x_label = format!("{capitalized}s since {}", format_day(tracked.start));
-    let mut data = CalibrationChart::repeat_purchases(points, &x_label);
-    data.subtitle = format!(
-        "{source} · {} customers who first bought by {} · r = {}, α = {}, a = {}, b = {}",
-        crate::format::whole(result.customers as f64),
-        result.calibration_end,
-        significant(purchasing.r.value, 4),
-        significant(purchasing.alpha.value, 4),
-        significant(purchasing.a.value, 4),
-        significant(purchasing.b.value, 4),
-    );
-    if holdout {
-        data.calibration_end = Some(tracked.calibration_end);
-    }
-    data
-}
-
 fn warn_bad_rows(file: &Path, bad_rows: &[transactions::BadRow]) {
     if bad_rows.is_empty() {
         return;
@@ -1167,176 +843,6 @@ fn write_scenario(path: &Path, text: &str) -> Result<(), CliError> {
     output::write_atomic(path, text.as_bytes()).map_err(CliError::failed)?;
     progress::wrote(path);
     Ok(())
-}
-
-fn render_transactions(
-    file: &Path,
-    result: &TransactionsFit,
-    purchasing: &bgnbd::BgNbdFit,
-    spend: &gamma_gamma::GammaGammaFit,
-    unit: TimeUnit,
-    horizon: u32,
-) -> String {
-    let unit_name = unit.name();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Customer-base fit of {}\n({} rows, calibration period to {}, time in {unit_name}s).\n\
-         {} customers first bought on or before {}; {} of them bought again\n\
-         in the calibration period.\n",
-        file.display(),
-        result.rows,
-        result.calibration_end,
-        result.customers,
-        result.calibration_end,
-        result.repeat_buyers
-    );
-    let _ = writeln!(
-        out,
-        "Purchasing and dropout (BG/NBD, Fader, Hardie & Lee 2005)"
-    );
-    parameter_header(&mut out);
-    parameter_row(&mut out, "r", &purchasing.r);
-    parameter_row(&mut out, "alpha", &purchasing.alpha);
-    parameter_row(&mut out, "a", &purchasing.a);
-    parameter_row(&mut out, "b", &purchasing.b);
-    let _ = writeln!(out, "  log-likelihood {:.2}\n", purchasing.log_likelihood);
-    let expected = bgnbd_expected_purchases(
-        purchasing.r.value,
-        purchasing.alpha.value,
-        purchasing.a.value,
-        purchasing.b.value,
-        f64::from(horizon),
-    )
-    .ok();
-    let per_year = purchasing.mean_rate() * f64::from(unit.periods_per_year());
-    let _ = writeln!(
-        out,
-        "  While active, a customer buys about {} times per {unit_name} on average (r/alpha;\n  \
-         about {} times a year).\n  Customers differ {}: shape r = {}.\n  \
-         After each purchase a customer drops out for good with probability {:.1}% on average\n  \
-         (a/(a + b)).",
-        significant(purchasing.mean_rate(), 3),
-        significant(per_year, 3),
-        if purchasing.r.value < 1.0 {
-            "a lot (most buy rarely, a few often)"
-        } else {
-            "moderately"
-        },
-        significant(purchasing.r.value, 3),
-        100.0 * purchasing.mean_dropout()
-    );
-    if let Some(expected) = expected {
-        let _ = writeln!(
-            out,
-            "  A new customer is expected to make {} repeat purchases in the next {horizon} \
-             {unit_name}s.",
-            significant(expected, 3)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nSpend per purchase (Gamma-Gamma), from the repeat purchases of {} repeat buyers",
-        spend.customers
-    );
-    parameter_header(&mut out);
-    parameter_row(&mut out, "p", &spend.p);
-    parameter_row(&mut out, "q", &spend.q);
-    parameter_row(&mut out, "gamma", &spend.gamma);
-    let _ = writeln!(out, "  log-likelihood {:.2}\n", spend.log_likelihood);
-    if spend.q.value > 1.0 {
-        let _ = writeln!(
-            out,
-            "  The average purchase is worth {} across customers (p·gamma/(q − 1)); each \
-             customer\n  has their own typical value, and single purchases vary around it.",
-            significant(spend.mean_value(), 4)
-        );
-    } else {
-        let _ = writeln!(
-            out,
-            "  q ≤ 1: the fitted spread of customers' typical values is so wide that the mean\n  \
-             purchase value is infinite; look for outliers in the amounts."
-        );
-    }
-    if let Some(holdout) = &result.holdout {
-        render_holdout(&mut out, result, holdout, unit_name);
-    }
-    let _ = writeln!(
-        out,
-        "\nPaste into a cohort of a scenario with one period per {unit_name}:\n  \
-         purchases = {{ mean = {}, shape = {} }}\n  \
-         retention = {{ dropout_alpha = {}, dropout_beta = {} }}\n  \
-         order_value = {{ p = {}, q = {}, gamma = {} }}",
-        significant(purchasing.mean_rate(), 6),
-        significant(purchasing.r.value, 6),
-        significant(purchasing.a.value, 6),
-        significant(purchasing.b.value, 6),
-        significant(spend.p.value, 6),
-        significant(spend.q.value, 6),
-        significant(spend.gamma.value, 6)
-    );
-    match &result.scenario {
-        Some(path) => {
-            let _ = writeln!(
-                out,
-                "\nWrote the scenario {path}: try `ceq simulate {path}`."
-            );
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "\nOr write a runnable scenario with --write-scenario fitted.toml."
-            );
-        }
-    }
-    out
-}
-
-fn render_holdout(out: &mut String, result: &TransactionsFit, holdout: &HoldoutCheck, unit: &str) {
-    let _ = writeln!(
-        out,
-        "\nHoldout check: purchases after {} up to {} ({} {unit}s), predicted from the\n\
-         calibration period alone (Fader, Hardie & Lee 2005, eq. 10)",
-        result.calibration_end,
-        holdout.end,
-        significant(holdout.length, 4)
-    );
-    let _ = writeln!(
-        out,
-        "  {:>18} {:>10} {:>14} {:>14}",
-        "repeat purchases", "customers", "actual", "predicted"
-    );
-    let _ = writeln!(
-        out,
-        "  {:>18} {:>10} {:>14} {:>14}",
-        "in calibration", "", "per customer", "per customer"
-    );
-    for group in &holdout.groups {
-        if group.customers == 0 {
-            continue;
-        }
-        let n = group.customers as f64;
-        let _ = writeln!(
-            out,
-            "  {:>18} {:>10} {:>14.3} {:>14.3}",
-            group.repeat_purchases,
-            group.customers,
-            group.actual / n,
-            group.predicted / n
-        );
-    }
-    let total = &holdout.total;
-    let gap = if total.actual > 0.0 {
-        format!(" ({:+.1}%)", 100.0 * (total.predicted / total.actual - 1.0))
-    } else {
-        String::new()
-    };
-    let _ = writeln!(
-        out,
-        "  In total {} repeat purchases happened and {:.1} were predicted{gap}.",
-        count(total.actual),
-        total.predicted
-    );
 }
 
 #[cfg(test)]

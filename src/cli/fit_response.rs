@@ -5,17 +5,13 @@
 
 use anyhow::anyhow;
 use clap::{Args, ValueEnum};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::args::{ChartArgs, OutputArgs};
 use super::{CliError, output};
-use crate::chart::{self, data::CalibrationChart};
-use crate::fit::FitError;
-use crate::fit::fitted_scenario::significant;
-use crate::fit::response::{
-    self, ChannelFit, Holdout, ResponseFit, ResponseForm, ResponseSettings,
-};
+use crate::chart;
+use crate::export::text::fit::{file_name, render_response};
+use crate::fit::response::{self, ResponseForm, ResponseSettings};
 
 /// Fit each channel's acquisition response curve and carryover to a spend history.
 ///
@@ -66,19 +62,8 @@ pub struct ResponseArgs {
     #[arg(long, value_name = "FILE")]
     pub write_channels: Option<PathBuf>,
 
-    /// Write joint draws of all parameters from the estimate's sampling distribution to FILE
-    /// (CSV, one column per scenario path), for `[uncertainty] draws = "FILE"`.
-    #[arg(long, value_name = "FILE")]
-    pub draws: Option<PathBuf>,
-
-    /// How many rows --draws writes.
-    #[arg(long, value_name = "N", default_value_t = 1000,
-          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub draw_count: u32,
-
-    /// Seed of --draws; the same fit and seed give the same file byte for byte.
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub draws: super::args::DrawArgs,
 
     /// Replace existing --write-channels and --draws files.
     #[arg(long)]
@@ -151,7 +136,7 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
     check_output_paths(args)?;
     let file = &args.history;
     let text = super::fit::read_text(file)?;
-    let history = response::read_history(&text).map_err(|e| fit_error(file, e))?;
+    let history = response::read_history(&text).map_err(|e| super::fit::fit_error(file, e))?;
     let prospects = history
         .channels
         .iter()
@@ -192,12 +177,13 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
             CountsArg::Negbin => response::Counts::NegativeBinomial,
         },
     };
-    let fit = response::fit_response(&history, &settings).map_err(|e| fit_error(file, e))?;
+    let fit =
+        response::fit_response(&history, &settings).map_err(|e| super::fit::fit_error(file, e))?;
     let source = file_name(file);
-    let draws = match &args.draws {
+    let draws = match &args.draws.file {
         Some(_) => Some(
-            response::sample_draws(&fit, args.draw_count as usize, args.seed)
-                .map_err(|e| fit_error(file, e))?,
+            response::sample_draws(&fit, args.draws.count as usize, args.draws.seed)
+                .map_err(|e| super::fit::fit_error(file, e))?,
         ),
         None => None,
     };
@@ -206,8 +192,8 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
             .map_err(CliError::failed)?;
         super::progress::wrote(path);
     }
-    if let (Some(path), Some(draws)) = (&args.draws, &draws) {
-        write_draws(path, draws, args.seed)?;
+    if let (Some(path), Some(draws)) = (&args.draws.file, &draws) {
+        write_draws(path, draws, args.draws.seed)?;
     }
     let json = super::fit::json_text(&fit)?;
     args.output.emit(
@@ -216,39 +202,17 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
         || {
             let mut files = vec![("fit_response.json".to_string(), json.clone().into_bytes())];
             if args.charts.charts {
-                for (stem, data) in charts(&fit, &history.period_column, &source) {
+                for (stem, data) in
+                    chart::fit::response_charts(&fit, &history.period_column, &source)
+                {
                     let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
                     files.extend(output::chart_files(vec![(stem.as_str(), rendered)]));
                 }
             }
             Ok(files)
         },
-        || render(&fit, file),
+        || render_response(&fit, file),
     )
-}
-
-/// Bad data and data that cannot identify the curve are the input's fault (exit 2); a
-/// maximizer that fails on good data is ours (exit 1).
-fn fit_error(file: &Path, error: FitError) -> CliError {
-    let with_file = anyhow!("{}: {error}", file.display());
-    match error {
-        FitError::NoMaximum { .. } | FitError::ClosedForm(_) => CliError::failed(with_file),
-        _ => CliError::invalid(with_file),
-    }
-}
-
-fn file_name(file: &Path) -> String {
-    file.file_name().map_or_else(
-        || file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
 }
 
 /// Before any work: no output may be the history itself (not even with --force), two outputs
@@ -259,7 +223,7 @@ fn check_output_paths(args: &ResponseArgs) -> Result<(), CliError> {
     if let Some(path) = &args.write_channels {
         outputs.push(("--write-channels", path.clone()));
     }
-    if let Some(path) = &args.draws {
+    if let Some(path) = &args.draws.file {
         outputs.push(("--draws", path.clone()));
     }
     let files = outputs.len();
@@ -267,7 +231,7 @@ fn check_output_paths(args: &ResponseArgs) -> Result<(), CliError> {
         outputs.push(("--out (fit_response.json)", dir.join("fit_response.json")));
     }
     for (flag, path) in &outputs {
-        if same_file(path, &args.history) {
+        if super::output::same_file(path, &args.history) {
             return Err(CliError::invalid(anyhow!(
                 "{flag} {} is the spend history itself; write the output to another file",
                 path.display()
@@ -276,7 +240,7 @@ fn check_output_paths(args: &ResponseArgs) -> Result<(), CliError> {
     }
     if let [(_, a), (_, b), ..] = outputs.as_slice()
         && files == 2
-        && same_file(a, b)
+        && super::output::same_file(a, b)
     {
         return Err(CliError::invalid(anyhow!(
             "--write-channels and --draws name the same file {}; give each its own",
@@ -292,166 +256,6 @@ fn check_output_paths(args: &ResponseArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
-}
-
-/// One chart per channel with counts (or one of the total): new customers per period, actual
-/// against fitted, the end of the fit marked when the rest is a holdout.
-fn charts(fit: &ResponseFit, period_column: &str, source: &str) -> Vec<(String, CalibrationChart)> {
-    let end = (fit.fit_periods < fit.periods).then_some(fit.fit_periods as f64);
-    let chart = |name: &str, actual: &[f64], fitted: &[f64]| CalibrationChart {
-        title: format!("New customers from {name}: actual vs fitted"),
-        subtitle: format!("{source} · {} form", form_name(fit.form)),
-        x_label: format!("Period (row of the history; its `{period_column}` column)"),
-        y_label: "New customers per period".to_string(),
-        fitted_label: "Fitted response curve".to_string(),
-        points: actual
-            .iter()
-            .zip(fitted)
-            .enumerate()
-            .map(|(t, (a, f))| ((t + 1) as f64, *a, *f))
-            .collect(),
-        calibration_end: end,
-    };
-    match &fit.total {
-        Some(total) => vec![(
-            "response_total".to_string(),
-            chart("all channels", &total.actual, &total.fitted),
-        )],
-        None => fit
-            .channels
-            .iter()
-            .filter_map(|c| {
-                let actual = c.actual.as_ref()?;
-                Some((
-                    format!("response_{}", c.name),
-                    chart(&c.name, actual, &c.fitted),
-                ))
-            })
-            .collect(),
-    }
-}
-
-fn form_name(form: ResponseForm) -> &'static str {
-    match form {
-        ResponseForm::HalfSpend => "half_spend",
-        ResponseForm::K => "k",
-        ResponseForm::Hill => "hill",
-    }
-}
-
-fn render(fit: &ResponseFit, file: &Path) -> String {
-    let mut out = String::new();
-    let counts = match fit.counts {
-        response::CountModel::Binomial => "binomial counts per channel",
-        response::CountModel::NegativeBinomial => "negative-binomial counts per channel",
-        response::CountModel::NormalTotal => {
-            "one total of all channels (normal approximation to a sum of binomials)"
-        }
-    };
-    let _ = writeln!(
-        out,
-        "Response curves fitted to {} ({} form, {counts}), periods 1–{} of {}; \
-         log-likelihood {}",
-        file.display(),
-        form_name(fit.form),
-        fit.fit_periods,
-        fit.periods,
-        significant(fit.log_likelihood, 8)
-    );
-    for channel in &fit.channels {
-        render_channel(&mut out, channel);
-    }
-    if let Some(holdout) = &fit.holdout {
-        render_holdout(&mut out, holdout);
-    }
-    let _ = writeln!(
-        out,
-        "\nPaste into a scenario (or write it with --write-channels FILE; fill in each mix):"
-    );
-    out.push_str(&response::channels_toml(fit, &file_name(file)));
-    out
-}
-
-fn render_channel(out: &mut String, channel: &ChannelFit) {
-    let _ = writeln!(
-        out,
-        "\nChannel {} ({} prospects per period)",
-        channel.name, channel.prospects
-    );
-    let _ = writeln!(
-        out,
-        "  {:<12} {:>12} {:>12}   95% interval",
-        "parameter", "estimate", "std. error"
-    );
-    for p in channel.parameters.iter().chain(&channel.overdispersion) {
-        let se = p
-            .std_error
-            .map_or_else(|| "unknown".to_string(), |s| significant(s, 3));
-        let interval = p.ci95.map_or_else(String::new, |[lo, hi]| {
-            format!("{} – {}", significant(lo, 4), significant(hi, 4))
-        });
-        let _ = writeln!(
-            out,
-            "  {:<12} {:>12} {:>12}   {interval}",
-            p.name,
-            significant(p.value, 4),
-            se
-        );
-    }
-    if channel
-        .parameters
-        .iter()
-        .any(|p| p.std_error.is_none_or(|se| se > p.value.abs()))
-    {
-        let _ = writeln!(
-            out,
-            "  The history does not pin every parameter down (a standard error unknown or larger \
-             than its estimate): \
-             spend that varies more, or comes nearer saturation, would."
-        );
-    }
-}
-
-fn render_holdout(out: &mut String, holdout: &Holdout) {
-    let _ = writeln!(
-        out,
-        "\nHoldout: the last {} period(s), predicted from the fit (95% intervals{}):",
-        holdout.periods,
-        if holdout.parameter_uncertainty {
-            " include parameter uncertainty"
-        } else {
-            " without parameter uncertainty"
-        }
-    );
-    let _ = writeln!(
-        out,
-        "  {:<10} {:<10} {:>10} {:>10}   95% interval",
-        "channel", "period", "actual", "predicted"
-    );
-    for series in &holdout.series {
-        for p in &series.points {
-            let flag = if p.ci95[0] <= p.actual && p.actual <= p.ci95[1] {
-                ""
-            } else {
-                "  outside"
-            };
-            let _ = writeln!(
-                out,
-                "  {:<10} {:<10} {:>10} {:>10}   {} – {}{flag}",
-                series.name,
-                p.period,
-                p.actual,
-                significant(p.predicted, 4),
-                significant(p.ci95[0], 4),
-                significant(p.ci95[1], 4)
-            );
-        }
-    }
-    let _ = writeln!(
-        out,
-        "  {} of {} held-out counts inside their 95% interval.",
-        holdout.inside, holdout.total
-    );
 }
 
 /// Writes `--draws` and says so: the rows, the seed, and how many values were clamped into

@@ -4,14 +4,12 @@
 
 use anyhow::anyhow;
 use clap::Args;
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::CliError;
 use super::args::OutputArgs;
-use crate::fit::FitError;
-use crate::fit::fitted_scenario::significant;
-use crate::fit::retention_test::{self, Fitted, RetentionTestFit};
+use crate::export::text::fit::render_retention_test;
+use crate::fit::retention_test;
 
 /// Estimate the retention programme's churn reduction from a test against a control group.
 ///
@@ -37,19 +35,8 @@ pub struct RetentionTestArgs {
     #[arg(long, value_name = "H", value_parser = parse_half_spend)]
     pub half_spend: Option<f64>,
 
-    /// Write joint draws of the curve's parameters to FILE (CSV) for
-    /// `[uncertainty] draws = "FILE"`.
-    #[arg(long, value_name = "FILE")]
-    pub draws: Option<PathBuf>,
-
-    /// How many rows --draws writes.
-    #[arg(long, value_name = "N", default_value_t = 1000,
-          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub draw_count: u32,
-
-    /// Seed of --draws.
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub draws: super::args::DrawArgs,
 
     /// Replace an existing --draws file.
     #[arg(long)]
@@ -72,10 +59,10 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
     let file = &args.test;
     check_output_paths(args)?;
     let text = super::fit::read_text(file)?;
-    let groups = retention_test::read_test(&text).map_err(|e| fit_error(file, e))?;
+    let groups = retention_test::read_test(&text).map_err(|e| super::fit::fit_error(file, e))?;
     let fit = retention_test::fit_retention_test(&groups, args.half_spend)
-        .map_err(|e| fit_error(file, e))?;
-    if let Some(path) = &args.draws {
+        .map_err(|e| super::fit::fit_error(file, e))?;
+    if let Some(path) = &args.draws.file {
         let Some(curve) = &fit.curve else {
             return Err(CliError::invalid(anyhow!(
                 "{}: one spend level identifies the churn reduction at that spend, not the \
@@ -84,9 +71,9 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
                 file.display()
             )));
         };
-        let draws = retention_test::sample_draws(curve, args.draw_count as usize, args.seed)
-            .map_err(|e| fit_error(file, e))?;
-        super::fit_response::write_draws(path, &draws, args.seed)?;
+        let draws = retention_test::sample_draws(curve, args.draws.count as usize, args.draws.seed)
+            .map_err(|e| super::fit::fit_error(file, e))?;
+        super::fit_response::write_draws(path, &draws, args.draws.seed)?;
     }
     let json = super::fit::json_text(&fit)?;
     args.output.emit(
@@ -98,29 +85,14 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
                 json.clone().into_bytes(),
             )])
         },
-        || render(&fit, file),
+        || render_retention_test(&fit, file),
     )
-}
-
-fn fit_error(file: &Path, error: FitError) -> CliError {
-    let with_file = anyhow!("{}: {error}", file.display());
-    match error {
-        FitError::NoMaximum { .. } | FitError::ClosedForm(_) => CliError::failed(with_file),
-        _ => CliError::invalid(with_file),
-    }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
 }
 
 /// The test file is never an output; an existing --draws file is kept unless --force.
 fn check_output_paths(args: &RetentionTestArgs) -> Result<(), CliError> {
     let mut outputs: Vec<(&str, PathBuf)> = Vec::new();
-    if let Some(path) = &args.draws {
+    if let Some(path) = &args.draws.file {
         outputs.push(("--draws", path.clone()));
     }
     if let Some(dir) = &args.output.out {
@@ -130,14 +102,14 @@ fn check_output_paths(args: &RetentionTestArgs) -> Result<(), CliError> {
         ));
     }
     for (flag, path) in &outputs {
-        if same_file(path, &args.test) {
+        if super::output::same_file(path, &args.test) {
             return Err(CliError::invalid(anyhow!(
                 "{flag} {} is the test file itself; write the output to another file",
                 path.display()
             )));
         }
     }
-    if let Some(path) = &args.draws
+    if let Some(path) = &args.draws.file
         && path.exists()
         && !args.force
     {
@@ -147,94 +119,4 @@ fn check_output_paths(args: &RetentionTestArgs) -> Result<(), CliError> {
         )));
     }
     Ok(())
-}
-
-fn row(out: &mut String, name: &str, f: &Fitted) {
-    let se = f
-        .std_error
-        .map_or_else(|| "unknown".to_string(), |s| significant(s, 3));
-    let interval = f.ci95.map_or_else(String::new, |[lo, hi]| {
-        format!("{} – {}", significant(lo, 4), significant(hi, 4))
-    });
-    let _ = writeln!(
-        out,
-        "  {name:<22} {:>10} {se:>12}   {interval}",
-        significant(f.value, 4)
-    );
-}
-
-fn render(fit: &RetentionTestFit, file: &Path) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Retention test {}: {} groups",
-        file.display(),
-        fit.groups.len()
-    );
-    for g in &fit.groups {
-        let _ = writeln!(
-            out,
-            "  {:<12} spend {:>8} per customer per period, {} customers, {} active after {} \
-             period(s)",
-            g.name,
-            g.spend,
-            g.active[0],
-            g.active.last().copied().unwrap_or(0.0),
-            g.active.len() - 1
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nChurn reduction at each tested spend (the share of the control's churn hazard \
-         removed):"
-    );
-    let _ = writeln!(
-        out,
-        "  {:<22} {:>10} {:>12}   95% interval",
-        "spend", "reduction", "std. error"
-    );
-    for level in &fit.levels {
-        row(
-            &mut out,
-            &format!("{}", level.spend),
-            &level.churn_reduction,
-        );
-    }
-    match &fit.curve {
-        Some(curve) => {
-            let _ = writeln!(
-                out,
-                "\nCurve L(s) = max_churn_reduction·(1 − 2^(−s/half_spend)){}:",
-                if curve.half_spend_fixed {
-                    " with half_spend given"
-                } else {
-                    ""
-                }
-            );
-            row(&mut out, "max_churn_reduction", &curve.max_churn_reduction);
-            row(&mut out, "half_spend", &curve.half_spend);
-            if let Some(r) = curve.correlation {
-                let _ = writeln!(
-                    out,
-                    "  correlation of the two estimates: {}",
-                    significant(r, 3)
-                );
-            }
-            let _ = writeln!(out, "\nPaste into a scenario:\n[retention_program]");
-            let _ = writeln!(
-                out,
-                "response = {{ max_churn_reduction = {}, half_spend = {} }}",
-                significant(curve.max_churn_reduction.value, 6),
-                significant(curve.half_spend.value, 6)
-            );
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "\nOne spend level gives the reduction at that spend only; a test with two or \
-                 more spend levels (or --half-spend H) gives max_churn_reduction and half_spend."
-            );
-        }
-    }
-    out
 }

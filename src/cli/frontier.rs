@@ -3,9 +3,10 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use super::args::{ChartArgs, OutputArgs, RunArgs, parse_budget_range, parse_objective};
+use super::args::{
+    ChartArgs, OutputArgs, RunArgs, parse_budget_range, parse_objective, study_files,
+};
 use super::progress::TerminalProgress;
-use super::publish::Entry;
 use super::simulate::resolve_plan;
 use super::{CliError, optimize_error, output, render_plans, with_threads};
 use crate::chart::{self, data::FrontierChart};
@@ -54,7 +55,7 @@ pub struct FrontierArgs {
     pub plan: Option<String>,
 
     /// Runs whose draws and shocks the mean-field search averages over (0: none).
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_MEAN_FIELD_RUNS)]
     pub mean_field_runs: u64,
 
     #[command(flatten)]
@@ -128,22 +129,13 @@ pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), 
     .map_err(optimize_error)?;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
-    let engine = crate::sim::EngineKind::from(args.run.engine).name();
-    let entry = Entry::new("frontier")
-        .scenario(&scenario)
-        .input(&args.scenario)
-        .run(args.run.seed, args.run.runs, engine);
+    let entry = args.run.entry("frontier", &scenario, &args.scenario);
     args.output.emit(
         entry,
         &json,
         || {
-            let mut files = vec![
-                ("frontier.json".to_string(), json.clone()),
-                (
-                    "frontier.csv".to_string(),
-                    render_plans::frontier_csv(&result).map_err(CliError::failed)?,
-                ),
-            ];
+            let csv = [("frontier.csv", render_plans::frontier_csv(&result))];
+            let mut files = study_files("frontier", &json, csv)?;
             if args.charts.charts {
                 let frontier = FrontierChart::from_frontier(&result, &scenario);
                 let rendered = chart::frontier_chart(&frontier).map_err(CliError::failed)?;

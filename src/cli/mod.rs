@@ -1,8 +1,10 @@
 //! The command line: argument parsing, files and the mapping of errors to exit codes.
 //!
 //! This is the only module that knows about clap, anyhow and the filesystem; everything it
-//! calls takes and returns plain data. Each subcommand lives in its own file; the argument
-//! groups several subcommands share (runs, seed, output) live in [`args`].
+//! calls takes and returns plain data. Each subcommand lives in its own file and only turns
+//! arguments into settings, calls the library, hands the result to [`crate::export`] (text,
+//! JSON, CSV) and [`crate::chart`], writes and maps errors to exit codes; the argument groups
+//! several subcommands share (runs, seed, output) live in `args`.
 //!
 //! Exit codes (SPEC §12): 0 success, 1 failure while running, 2 invalid input or usage. clap
 //! already exits 2 on usage errors; [`CliError`] carries 1 or 2 for everything after parsing.
@@ -11,7 +13,6 @@ mod args;
 mod compare;
 mod completions;
 mod estimate;
-mod export;
 mod fit;
 mod fit_response;
 mod fit_retention;
@@ -23,10 +24,6 @@ mod optimize;
 mod output;
 mod progress;
 mod publish;
-mod render;
-mod render_base;
-mod render_payback;
-mod render_plans;
 mod report;
 mod safe_text;
 mod schema;
@@ -34,7 +31,9 @@ mod sensitivity;
 mod simulate;
 mod validate;
 
-pub use render::{YearRow, per_year, render_summary};
+pub use crate::export::text::simulate::{YearRow, per_year, render_summary};
+// The renderers moved to the export layer; the old paths stay for code written against them.
+use crate::export::{files as export, text::plans as render_plans};
 
 use clap::{Parser, Subcommand};
 use std::io::Write;

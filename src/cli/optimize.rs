@@ -8,13 +8,10 @@ use super::progress::TerminalProgress;
 use super::publish::Entry;
 use super::simulate::{resolve_plan, warn_about_clamped_draws};
 use super::{CliError, export, optimize_error, output, render_plans, with_threads};
-use crate::chart::{
-    self,
-    data::{AllocationChart, FanChart, ResponseCurvesChart},
-};
-use crate::optimize::curves::{LeverResponse, response_curves};
-use crate::optimize::{Optimization, Progress, Settings, optimize};
-use crate::scenario::{self, Objective, Optimize, Scenario, Target};
+use crate::chart;
+use crate::optimize::curves::response_curves;
+use crate::optimize::{Progress, Settings, optimize};
+use crate::scenario::{self, Objective, Optimize, Target};
 
 /// Find the split of a budget across acquisition, retention and the equity drivers that
 /// maximizes the objective (SPEC §10).
@@ -59,19 +56,19 @@ pub struct OptimizeArgs {
     pub plan: Option<String>,
 
     /// Monte Carlo runs per evaluation in the search's first round (doubled as it closes in).
-    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_SEARCH_RUNS, value_parser = clap::value_parser!(u64).range(2..))]
     pub search_runs: u64,
 
     /// The most runs per evaluation the search may grow to.
-    #[arg(long, value_name = "N", default_value_t = 1600, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_MAX_SEARCH_RUNS, value_parser = clap::value_parser!(u64).range(2..))]
     pub max_search_runs: u64,
 
     /// The least fresh runs of the certification at the chosen plan.
-    #[arg(long, value_name = "N", default_value_t = 400, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_CERTIFY_RUNS, value_parser = clap::value_parser!(u64).range(2..))]
     pub certify_runs: u64,
 
     /// The most Monte Carlo evaluations (simulations of one plan) of the whole search.
-    #[arg(long, value_name = "N", default_value_t = 400)]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_MAX_EVALUATIONS)]
     pub max_evaluations: u64,
 
     /// `yearly`: one level per lever per year (the budget holds in every year); `none`: one
@@ -91,15 +88,15 @@ pub struct OptimizeArgs {
     pub target: Option<Target>,
 
     /// Runs whose draws and shocks the mean-field search averages over (0: none).
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_MEAN_FIELD_RUNS)]
     pub mean_field_runs: u64,
 
     /// Iteration limit of the mean-field search (per start).
-    #[arg(long, value_name = "N", default_value_t = 300)]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_MAX_ITERATIONS)]
     pub max_iterations: u64,
 
     /// The most steps of the Monte Carlo search (line searches along the simulated gradient).
-    #[arg(long, value_name = "N", default_value_t = 40)]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_REFINE_STEPS)]
     pub refine_steps: u32,
 
     #[command(flatten)]
@@ -230,10 +227,7 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
         crate::optimize::report::optimized_summary(&scenario, &settings, &result)
     })?
     .map_err(super::simulate::sim_error)?;
-    if scenario.sample_fraction < 1.0 {
-        summary.sample_fraction = Some(scenario.sample_fraction);
-        summary.full_base = Some(crate::stats::full_base(&summary, scenario.sample_fraction));
-    }
+    crate::plans::summary::add_full_base(&mut summary, &scenario);
     let report = render_plans::optimize_report(&scenario, &settings, &result, summary.clone());
     let json = render_plans::json(&report).map_err(CliError::failed)?;
     let entry = Entry::new("optimize")
@@ -265,7 +259,7 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
             ];
             if let Some(curves) = &curves {
                 files.extend(output::chart_files(
-                    optimization_charts(&scenario, &settings, &result, curves)
+                    chart::plans::optimization_charts(&scenario, &settings, &result, curves)
                         .map_err(CliError::failed)?,
                 ));
             }
@@ -273,46 +267,4 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
         },
         || render_plans::render_optimization(&scenario, &settings, &result, &report),
     )
-}
-
-/// `optimize_allocation.png` (current against optimized spend per lever),
-/// `optimize_response_curves.png` (the objective against each lever's spend) and
-/// `optimize_fan.png` (cumulative CE of the baseline and the
-/// optimized plan on the fresh seeds).
-fn optimization_charts(
-    scenario: &Scenario,
-    settings: &Settings,
-    result: &Optimization,
-    curves: &[LeverResponse],
-) -> Result<Vec<(&'static str, chart::Rendered)>, chart::ChartError> {
-    let baseline = &scenario.plans[settings.baseline].name;
-    Ok(vec![
-        (
-            "optimize_allocation",
-            chart::allocation_chart(&AllocationChart::from_optimization(
-                result,
-                scenario,
-                settings.baseline,
-                settings.optimize.budget,
-            ))?,
-        ),
-        (
-            "optimize_response_curves",
-            chart::response_curves_chart(&ResponseCurvesChart::from_curves(
-                curves,
-                scenario,
-                settings.optimize.objective,
-                settings.search_runs,
-            ))?,
-        ),
-        (
-            "optimize_fan",
-            chart::fan_chart(&FanChart::from_optimization(
-                result,
-                scenario,
-                baseline,
-                settings.seed,
-            ))?,
-        ),
-    ])
 }

@@ -168,10 +168,11 @@ fn sync_parent(path: &Path) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn names_in(dir: &Path) -> Vec<String> {
+    /// The names in `dir`, sorted (for the tests of this file and of the publish layer).
+    pub(in crate::cli) fn names_in(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

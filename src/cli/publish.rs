@@ -91,6 +91,21 @@ impl Entry {
         self
     }
 
+    /// The entry of a study (`compare`, `frontier`, `sensitivity`): `command` on `scenario`,
+    /// read from `input`, with the seed, runs and engine asked for.
+    pub fn study(
+        command: &str,
+        scenario: &crate::scenario::Scenario,
+        input: &Path,
+        (seed, runs, engine): (u64, u64, super::args::EngineArg),
+    ) -> Entry {
+        let engine = crate::sim::EngineKind::from(engine).name();
+        Entry::new(command)
+            .scenario(scenario)
+            .input(input)
+            .run(seed, runs, engine)
+    }
+
     /// Seed, runs and engine of the run.
     pub fn run(mut self, seed: u64, runs: u64, engine: &str) -> Entry {
         self.seed = Some(seed);
@@ -568,16 +583,8 @@ fn sync_dir(dir: &Path) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::output::tests::names_in;
     use super::*;
-
-    fn names_in(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
 
     fn files(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
         pairs

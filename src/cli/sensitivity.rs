@@ -3,7 +3,7 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use super::args::{ChartArgs, EngineArg, OutputArgs};
+use super::args::{ChartArgs, EngineArg, OutputArgs, study_files};
 use super::progress::TerminalProgress;
 use super::publish::Entry;
 use super::simulate::{resolve_plan, sim_error};
@@ -37,11 +37,11 @@ pub struct SensitivityArgs {
     pub plan: Option<String>,
 
     /// Relative move of each parameter, in (0, 1).
-    #[arg(long, value_name = "S", default_value_t = 0.1, value_parser = parse_step)]
+    #[arg(long, value_name = "S", default_value_t = Settings::DEFAULT_STEP, value_parser = parse_step)]
     pub step: f64,
 
     /// Monte Carlo runs per variant (two variants per parameter, all on the same seeds).
-    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, value_name = "N", default_value_t = Settings::DEFAULT_RUNS, value_parser = clap::value_parser!(u64).range(2..))]
     pub runs: u64,
 
     /// Random seed.
@@ -116,22 +116,18 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
     })??;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
-    let engine = crate::sim::EngineKind::from(args.engine).name();
-    let entry = Entry::new("sensitivity")
-        .scenario(&scenario)
-        .input(&args.scenario)
-        .run(args.seed, args.runs, engine);
+    let entry = Entry::study(
+        "sensitivity",
+        &scenario,
+        &args.scenario,
+        (args.seed, args.runs, args.engine),
+    );
     args.output.emit(
         entry,
         &json,
         || {
-            let mut files = vec![
-                ("sensitivity.json".to_string(), json.clone()),
-                (
-                    "sensitivity.csv".to_string(),
-                    render_plans::sensitivity_csv(&result).map_err(CliError::failed)?,
-                ),
-            ];
+            let csv = [("sensitivity.csv", render_plans::sensitivity_csv(&result))];
+            let mut files = study_files("sensitivity", &json, csv)?;
             if args.charts.charts {
                 let tornado =
                     TornadoChart::from_sensitivity(&result, &scenario, TORNADO_PARAMETERS);

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use super::args::{ChartArgs, OutputArgs, RunArgs};
 use super::publish::{self, Entry};
-use super::{CliError, export, output, print_stdout, progress, render};
+use super::{CliError, export, output, print_stdout, progress, render_summary};
 use crate::chart;
 use crate::scenario::{self, Scenario};
 use crate::sim::shard::{self, ShardFile, ShardSpec};
 use crate::sim::{self, SimError, SimOptions, Simulation};
-use crate::stats::{self, SimulationSummary, SummaryContext};
+use crate::stats::{self, SimulationSummary};
 
 /// Simulate customer equity for one plan of a scenario.
 ///
@@ -72,36 +72,8 @@ pub fn run(args: &SimulateArgs, limits: crate::sim::size::Limits) -> Result<(), 
     }
     let simulation = simulate(&scenario, &options, 0..options.runs, args.run.threads)?;
     warn_about_clamped_draws(&simulation);
-    let context = SummaryContext {
-        scenario: &scenario,
-        plan: &scenario.plans[plan].name,
-        seed: options.seed,
-    };
-    let mut summary = stats::summarize(&context, &simulation);
-    if !measured_channels(&scenario).is_empty() {
-        summary.channels = crate::plans::channels::channel_summaries(
-            &scenario,
-            &scenario.plans[plan],
-            &simulation,
-            &options,
-        )
+    let summary = crate::plans::summary::simulation_summary(&scenario, &simulation, &options)
         .map_err(sim_error)?;
-    }
-    summary.existing_base = crate::fit::base_value::value_base(&scenario);
-    summary.offboarding = crate::plans::levers_seed::offboarding_values(
-        &scenario,
-        &scenario.plans[plan],
-        &crate::plans::run_values(&simulation),
-        &options,
-    )
-    .map_err(sim_error)?;
-    summary.payback =
-        crate::plans::payback::payback(&scenario, &scenario.plans[plan], &simulation, &options)
-            .map_err(sim_error)?;
-    if scenario.sample_fraction < 1.0 {
-        summary.sample_fraction = Some(scenario.sample_fraction);
-        summary.full_base = Some(stats::full_base(&summary, scenario.sample_fraction));
-    }
     let entry = Entry::new("simulate")
         .scenario(&scenario)
         .input(&args.scenario)
@@ -115,15 +87,6 @@ pub fn run(args: &SimulateArgs, limits: crate::sim::size::Limits) -> Result<(), 
         scenario.time.periods_per_year,
         &scenario.currency,
     )
-}
-
-/// The channels whose customers' value `simulate` reports: those of `[[acquisition.channels]]`
-/// (the flat `[acquisition]` block reports none, SPEC §13).
-fn measured_channels(scenario: &Scenario) -> Vec<String> {
-    match &scenario.acquisition {
-        Some(a) if !a.single => a.channels.iter().map(|c| c.name.clone()).collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// Writes the summary's files (and charts when asked) into `--out`, then prints the JSON or
@@ -185,7 +148,7 @@ pub(crate) fn emit(
     if output_args.json {
         print_stdout(&String::from_utf8_lossy(&json))
     } else {
-        print_stdout(&render::render_summary(summary, periods_per_year, currency))
+        print_stdout(&render_summary(summary, periods_per_year, currency))
     }
 }
 
@@ -253,7 +216,7 @@ fn run_shard(
     let mut simulation = simulate(scenario, options, range.clone(), args.run.threads)?;
     warn_about_clamped_draws(&simulation);
     let plan = &scenario.plans[options.plan];
-    let channel_names = measured_channels(scenario);
+    let channel_names = crate::plans::summary::measured_channels(scenario);
     if !channel_names.is_empty() {
         crate::plans::channels::measure_channel_values(
             scenario,

@@ -59,6 +59,15 @@ pub enum ResponseForm {
 }
 
 impl ResponseForm {
+    /// The form's scenario key and `--form` value (`half_spend`, `k`, `hill`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ResponseForm::HalfSpend => "half_spend",
+            ResponseForm::K => "k",
+            ResponseForm::Hill => "hill",
+        }
+    }
+
     /// The parameter names in their order within a channel's parameter vector.
     pub fn parameter_names(self) -> &'static [&'static str] {
         match self {

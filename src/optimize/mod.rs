@@ -105,22 +105,39 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Runs per evaluation in the search's first round (`--search-runs`).
+    pub const DEFAULT_SEARCH_RUNS: u64 = 100;
+    /// The most runs per evaluation the search may grow to (`--max-search-runs`).
+    pub const DEFAULT_MAX_SEARCH_RUNS: u64 = 1600;
+    /// The least fresh runs of the certification (`--certify-runs`).
+    pub const DEFAULT_CERTIFY_RUNS: u64 = 400;
+    /// The most Monte Carlo evaluations of a search (`--max-evaluations`).
+    pub const DEFAULT_MAX_EVALUATIONS: u64 = 400;
+    /// Runs the mean-field search averages over (`--mean-field-runs`).
+    pub const DEFAULT_MEAN_FIELD_RUNS: u64 = 50;
+    /// Iteration limit of the mean-field search per start (`--max-iterations`).
+    pub const DEFAULT_MAX_ITERATIONS: u64 = 300;
+    /// The most steps of the Monte Carlo search (`--refine-steps`).
+    pub const DEFAULT_REFINE_STEPS: u32 = 40;
+
+    /// The settings of a search of `optimize` from the plan at `baseline`, every number at its
+    /// default.
     pub fn new(optimize: Optimize, baseline: usize) -> Self {
         Settings {
             optimize,
             baseline,
             runs: 1000,
-            search_runs: 100,
-            max_search_runs: 1600,
-            certify_runs: 400,
-            max_evaluations: 400,
+            search_runs: Settings::DEFAULT_SEARCH_RUNS,
+            max_search_runs: Settings::DEFAULT_MAX_SEARCH_RUNS,
+            certify_runs: Settings::DEFAULT_CERTIFY_RUNS,
+            max_evaluations: Settings::DEFAULT_MAX_EVALUATIONS,
             phases: false,
-            mean_field_runs: 50,
+            mean_field_runs: Settings::DEFAULT_MEAN_FIELD_RUNS,
             seed: 1,
             engine: EngineKind::Auto,
-            max_iterations: 300,
+            max_iterations: Settings::DEFAULT_MAX_ITERATIONS,
             tolerance: 1e-6,
-            refine_steps: 40,
+            refine_steps: Settings::DEFAULT_REFINE_STEPS,
             marginal: true,
             limits: crate::sim::size::Limits::default(),
         }

@@ -9,6 +9,7 @@ pub mod levers_seed;
 pub mod parameter_words;
 pub mod payback;
 pub mod sensitivity;
+pub mod summary;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 

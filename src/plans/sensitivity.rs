@@ -121,6 +121,13 @@ pub struct Settings {
     pub limits: crate::sim::size::Limits,
 }
 
+impl Settings {
+    /// The relative move of `ceq sensitivity` (`--step`): ±10%.
+    pub const DEFAULT_STEP: f64 = 0.1;
+    /// Monte Carlo runs per variant of `ceq sensitivity` (`--runs`).
+    pub const DEFAULT_RUNS: u64 = 200;
+}
+
 impl Effect {
     /// The value of the quantity the label names: the churn 1 − r of a retention moved
     /// through its churn, else the parameter itself. Returns (value, low, high).

@@ -1,22 +1,22 @@
 //! The machine-readable outputs of `ceq simulate` as bytes: summary.json, periods.csv and
-//! runs.csv. They are small functions over plain data (STYLE.md §7); [`super::output`] writes
+//! runs.csv. They are small functions over plain data (STYLE.md §7); the command line writes
 //! them. Column names are the JSON names of SPEC §13 so the files join cleanly.
 
-use anyhow::Context;
 use serde::Serialize;
 
+use super::{ExportError, to_csv};
 use crate::sim::Simulation;
 use crate::stats::SimulationSummary;
 
 /// The summary as pretty JSON (2-space indent), ending in a newline. The same bytes go to
 /// stdout with `--json` and to summary.json.
-pub fn summary_json(summary: &SimulationSummary) -> anyhow::Result<Vec<u8>> {
-    crate::format::json_bytes(summary).context("cannot serialize the summary as JSON")
+pub fn summary_json(summary: &SimulationSummary) -> Result<Vec<u8>, ExportError> {
+    crate::format::json_bytes(summary).map_err(|e| ExportError::json("the summary", e))
 }
 
 /// One row per period with the columns of SPEC §13's `periods` entries, in that order.
-pub fn periods_csv(summary: &SimulationSummary) -> anyhow::Result<Vec<u8>> {
-    to_csv(&summary.periods).context("cannot write periods.csv")
+pub fn periods_csv(summary: &SimulationSummary) -> Result<Vec<u8>, ExportError> {
+    to_csv(&summary.periods, "periods.csv")
 }
 
 /// One row of runs.csv.
@@ -29,7 +29,7 @@ struct RunRow {
 
 /// The discounted CE of every run in run order, so users can draw their own histograms or
 /// check convergence.
-pub fn runs_csv(simulation: &Simulation) -> anyhow::Result<Vec<u8>> {
+pub fn runs_csv(simulation: &Simulation) -> Result<Vec<u8>, ExportError> {
     let rows: Vec<RunRow> = simulation
         .runs
         .iter()
@@ -39,17 +39,13 @@ pub fn runs_csv(simulation: &Simulation) -> anyhow::Result<Vec<u8>> {
             customer_equity: run.customer_equity,
         })
         .collect();
-    to_csv(&rows).context("cannot write runs.csv")
-}
-
-pub(super) fn to_csv<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<u8>> {
-    Ok(crate::format::csv_bytes(rows)?)
+    to_csv(&rows, "runs.csv")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::render::tests::sample_summary;
+    use crate::export::text::simulate::tests::sample_summary;
     use crate::sim::{EngineKind, RunResult};
 
     #[test]

@@ -1,9 +1,11 @@
 //! The text report of `ceq simulate`: a pure function from the summary to a string, so it can
-//! be snapshot-tested and reused by other commands.
+//! be snapshot-tested and reused by other commands (moved here from the command line, issue 14:
+//! the library renders, `cli/` only prints).
 //!
 //! Money is rounded to whole currency units with thousands separators; the currency label sits
 //! in the section and column titles rather than on every number, which keeps columns aligned.
 
+use super::{Align, count, group_digits, money, percent, table, titled};
 use crate::stats::SimulationSummary;
 use crate::stats::{Components, Distribution, Origin, PeriodSummary};
 
@@ -51,14 +53,14 @@ pub fn render_summary(
         ));
     }
     if !summary.existing_base.is_empty() {
-        sections.push(super::render_base::render_existing_base(
+        sections.push(super::base::render_existing_base(
             &summary.existing_base,
             summary.periods.len(),
             currency,
         ));
     }
     if !summary.payback.is_empty() {
-        sections.push(super::render_payback::render_payback(
+        sections.push(super::payback::render_payback(
             &summary.payback,
             summary.periods.len(),
             currency,
@@ -84,7 +86,9 @@ pub struct YearRow {
     /// Mean discounted CE from period 1 through the year's last period, with its 5% and 95%
     /// quantiles over runs.
     pub cumulative_ce_mean: f64,
+    /// 5% quantile over runs of the cumulative discounted CE.
     pub cumulative_ce_p05: f64,
+    /// 95% quantile over runs of the cumulative discounted CE.
     pub cumulative_ce_p95: f64,
 }
 
@@ -128,7 +132,7 @@ fn header(summary: &SimulationSummary) -> String {
 }
 
 /// Per acquisition channel: customers, cost per customer, value of the customers and the ratio.
-pub(crate) fn channels(rows: &[crate::stats::ChannelSummary], currency: &str) -> String {
+pub fn channels(rows: &[crate::stats::ChannelSummary], currency: &str) -> String {
     let optional = |x: Option<f64>| x.map_or("–".to_string(), money);
     let mut table_rows = vec![
         [
@@ -290,66 +294,6 @@ fn years(years: &[YearRow], currency: &str) -> String {
     align[0] = Align::Left;
     titled("By year (means; CE discounted)", table(&align, &rows, 2))
 }
-
-pub(crate) fn titled(title: &str, body: String) -> String {
-    format!("{title}\n{body}")
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Align {
-    Left,
-    Right,
-}
-
-/// Space between columns.
-const GAP: &str = "   ";
-
-/// Lays out `rows` in columns [`GAP`] apart, each line indented by `indent` and without
-/// trailing spaces.
-pub(crate) fn table(align: &[Align], rows: &[Vec<String>], indent: usize) -> String {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|cell| cell.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                pad(
-                    cell,
-                    widths[c],
-                    align.get(c).copied().unwrap_or(Align::Left),
-                )
-            })
-            .collect();
-        let line = format!("{}{}", " ".repeat(indent), cells.join(GAP));
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// `cell` padded with spaces to `width` characters. By hand rather than with `{:<width$}`,
-/// whose width is limited to 65,535 and panics past it (a plan name can be longer).
-pub(crate) fn pad(cell: &str, width: usize, align: Align) -> String {
-    let fill = " ".repeat(width.saturating_sub(cell.chars().count()));
-    match align {
-        Align::Left => format!("{cell}{fill}"),
-        Align::Right => format!("{fill}{cell}"),
-    }
-}
-
-pub(crate) use crate::format::{
-    group_digits, mean_count as count, percent_one_decimal as percent, whole as money,
-};
 
 #[cfg(test)]
 pub(crate) mod tests {

@@ -2,22 +2,17 @@
 //! functions over plain data (STYLE.md §7). The text says in words what to do, how sure ceq is
 //! and why.
 
-use anyhow::Context;
 use serde::Serialize;
 
-use super::render::{Align, money, percent, table, titled};
+use super::{Align, money, percent, table, titled};
+use crate::export::{ExportError, to_csv};
 use crate::optimize::{Optimization, Settings, describe_criterion};
 use crate::plans::compare::Comparison;
 use crate::plans::frontier::{Frontier, read_off};
 use crate::plans::sensitivity::Sensitivity;
 use crate::scenario::{Lever, Objective, Plan, Scenario, SpendSchedule};
 
-/// Pretty JSON with a final newline.
-pub fn json<T: Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
-    crate::format::json_bytes(value).context("cannot serialize as JSON")
-}
-
-use super::export::to_csv;
+pub use crate::export::json;
 
 use crate::format::{rate, signed_whole as signed, whole_interval as interval};
 
@@ -48,7 +43,8 @@ struct PlanRow<'a> {
     prob_negative: f64,
 }
 
-pub fn plans_csv(comparison: &Comparison) -> anyhow::Result<Vec<u8>> {
+/// compare_plans.csv: one row per plan with its CE mean, spread and interval.
+pub fn plans_csv(comparison: &Comparison) -> Result<Vec<u8>, ExportError> {
     let rows: Vec<PlanRow<'_>> = comparison
         .plans
         .iter()
@@ -70,7 +66,7 @@ pub fn plans_csv(comparison: &Comparison) -> anyhow::Result<Vec<u8>> {
             }
         })
         .collect();
-    to_csv(&rows).context("cannot write plans.csv")
+    to_csv(&rows, "plans.csv")
 }
 
 #[derive(Serialize)]
@@ -84,7 +80,8 @@ struct DifferenceRow<'a> {
     prob_a_better: f64,
 }
 
-pub fn differences_csv(comparison: &Comparison) -> anyhow::Result<Vec<u8>> {
+/// compare_differences.csv: one row per plan against the baseline, paired on the same runs.
+pub fn differences_csv(comparison: &Comparison) -> Result<Vec<u8>, ExportError> {
     let rows: Vec<DifferenceRow<'_>> = comparison
         .differences
         .iter()
@@ -98,7 +95,7 @@ pub fn differences_csv(comparison: &Comparison) -> anyhow::Result<Vec<u8>> {
             prob_a_better: d.prob_a_better,
         })
         .collect();
-    to_csv(&rows).context("cannot write differences.csv")
+    to_csv(&rows, "differences.csv")
 }
 
 fn header(rows: &[(&str, String)]) -> String {
@@ -127,6 +124,8 @@ fn sample_notes(fraction: f64) -> String {
     )
 }
 
+/// The text report of `ceq compare`: every plan against the baseline, and in words which
+/// differences the runs can tell apart.
 pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String {
     if let Some(whole) = whole_base(scenario) {
         // SPEC §9.2: customer equity of the full base, spends as the file states them.
@@ -141,7 +140,7 @@ pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String
             "Runs",
             format!(
                 "{} (seed {}; every plan on the same runs)",
-                super::render::group_digits(&comparison.runs.to_string()),
+                super::group_digits(&comparison.runs.to_string()),
                 comparison.seed
             ),
         ),
@@ -269,6 +268,8 @@ pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String
 
 pub use crate::optimize::report::{OptimizeReport, optimize_report};
 
+/// The text report of `ceq optimize`: the split found, its CE against the baseline on fresh
+/// runs, how the search ended and why it can be trusted.
 pub fn render_optimization(
     scenario: &Scenario,
     settings: &Settings,
@@ -296,7 +297,7 @@ pub fn render_optimization(
             "Runs",
             format!(
                 "{} on fresh seed {} (search: seed {}, {} Monte Carlo runs, mean field over {} runs)",
-                super::render::group_digits(&settings.runs.to_string()),
+                super::group_digits(&settings.runs.to_string()),
                 result.fresh_seed,
                 settings.seed,
                 settings.search_runs,
@@ -441,7 +442,10 @@ pub fn render_optimization(
         ));
     }
     if !report.summary.channels.is_empty() {
-        sections.push(super::render::channels(&report.summary.channels, currency));
+        sections.push(super::simulate::channels(
+            &report.summary.channels,
+            currency,
+        ));
     }
     let words: Vec<String> = report
         .explanation
@@ -521,7 +525,7 @@ struct PairedRun {
 }
 
 /// CE of every fresh run for the chosen plan and the baseline, side by side.
-pub fn paired_runs_csv(result: &Optimization) -> anyhow::Result<Vec<u8>> {
+pub fn paired_runs_csv(result: &Optimization) -> Result<Vec<u8>, ExportError> {
     let rows: Vec<PairedRun> = result
         .chosen
         .runs
@@ -534,14 +538,24 @@ pub fn paired_runs_csv(result: &Optimization) -> anyhow::Result<Vec<u8>> {
             baseline: b.customer_equity,
         })
         .collect();
-    to_csv(&rows).context("cannot write runs.csv")
+    to_csv(&rows, "runs.csv")
 }
 
 // ---------------------------------------------------------------------------------------------
 // frontier
 // ---------------------------------------------------------------------------------------------
 
-pub fn frontier_csv(frontier: &Frontier) -> anyhow::Result<Vec<u8>> {
+/// frontier.csv: one row per budget with its optimal split and CE; the columns depend on the
+/// levers of the scenario.
+pub fn frontier_csv(frontier: &Frontier) -> Result<Vec<u8>, ExportError> {
+    frontier_records(frontier).map_err(|source| ExportError::Csv {
+        file: "frontier.csv",
+        source,
+    })
+}
+
+/// The rows of [`frontier_csv`]: written record by record, the columns depend on the levers.
+fn frontier_records(frontier: &Frontier) -> csv::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let Some(first) = frontier.points.first() else {
         return Ok(Vec::new());
@@ -584,9 +598,7 @@ pub fn frontier_csv(frontier: &Frontier) -> anyhow::Result<Vec<u8>> {
         row.push(p.termination.code().to_string());
         writer.write_record(&row)?;
     }
-    writer
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("{}", e.error()))
+    writer.into_inner().map_err(|e| e.into_error().into())
 }
 
 /// Where the baseline plan stands against the frontier: its spend and CE on the same runs,
@@ -624,6 +636,8 @@ fn today_on_the_frontier(frontier: &Frontier, currency: &str) -> String {
     text
 }
 
+/// The text report of `ceq frontier`: the optimal split and CE of each budget, the return of
+/// an extra unit, and where the baseline plan stands.
 pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
     if let Some(whole) = whole_base(scenario) {
         // SPEC §9.2: customer equity of the full base, budgets as the file states them.
@@ -639,7 +653,7 @@ pub fn render_frontier(frontier: &Frontier, scenario: &Scenario) -> String {
             "Runs",
             format!(
                 "{} per budget on seed {} (the same runs for every budget; search seed {})",
-                super::render::group_digits(&frontier.runs.to_string()),
+                super::group_digits(&frontier.runs.to_string()),
                 frontier.seed,
                 frontier.search_seed
             ),
@@ -738,7 +752,8 @@ struct SensitivityRow<'a> {
     effect_high_ci95_high: f64,
 }
 
-pub fn sensitivity_csv(result: &Sensitivity) -> anyhow::Result<Vec<u8>> {
+/// sensitivity.csv: one row per parameter with its CE at the low and high value.
+pub fn sensitivity_csv(result: &Sensitivity) -> Result<Vec<u8>, ExportError> {
     let rows: Vec<SensitivityRow<'_>> = result
         .effects
         .iter()
@@ -762,7 +777,7 @@ pub fn sensitivity_csv(result: &Sensitivity) -> anyhow::Result<Vec<u8>> {
             effect_high_ci95_high: e.high.ci95[1],
         })
         .collect();
-    to_csv(&rows).context("cannot write sensitivity.csv")
+    to_csv(&rows, "sensitivity.csv")
 }
 
 /// A parameter value: four decimals at most, whole units from 1,000 up.
@@ -770,6 +785,8 @@ fn short(value: f64) -> String {
     crate::format::number(value, 4)
 }
 
+/// The text report of `ceq sensitivity`: parameters ranked by their effect on mean CE; for
+/// a scenario of a sample (SPEC §9.2) the full base's.
 pub fn render_sensitivity(result: &Sensitivity, scenario: &Scenario) -> String {
     if whole_base(scenario).is_some() {
         // SPEC §9.2: customer equity of the full base, parameter values as the file states them.

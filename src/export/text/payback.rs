@@ -2,7 +2,7 @@
 //! and per cohort that receives acquired customers, the seed formula's break-even duration and
 //! the simulated payback period with its spread over runs.
 
-use super::render::{Align, money, percent, table, titled};
+use super::{Align, money, percent, table, titled};
 use crate::plans::payback::Payback;
 
 /// A payback period, or "never" when it falls beyond the horizon.

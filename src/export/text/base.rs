@@ -2,7 +2,7 @@
 //! customers of each history-aware cohort are worth, split into likely alive and likely gone,
 //! how concentrated, and by frequency × recency segment.
 
-use super::render::{Align, money, percent, table, titled};
+use super::{Align, money, percent, table, titled};
 use crate::fit::base_value::CohortBaseValue;
 
 /// One section per history-aware cohort.
