@@ -119,7 +119,10 @@ pub fn posterior_strata(scenario: &Scenario, c: usize) -> (f64, f64) {
         ExistingBase::History(groups) => {
             if let Some(bins) = history_bins::history_bins(scenario, c) {
                 for bin in &bins.bins {
-                    let k = bin.values.as_ref().map_or(values, |v| v.scales.len() as f64);
+                    let k = bin
+                        .values
+                        .as_ref()
+                        .map_or(values, |v| v.scales.len() as f64);
                     for &(age, weight) in &bin.nodes {
                         let strata = posterior_dropout_strata(scenario, c, bin.frequency, age)
                             .map_or(1.0, |d| d.strata.len() as f64)

@@ -19,7 +19,8 @@
 //!   τ ≤ H are within [`BIN_TOLERANCE`] of the exact per-history sums.
 //! - **Spend** (Gamma-Gamma with `monetary_value`): ν ~ Gamma(q + p·x, rate R_i), R_i = γ + x·m_x,
 //!   so one order's scale is s = R/G′, G′ ~ Gamma(q + p·x, 1). The R_i, weighted by each
-//!   history's expected purchase rate n_i·P(alive)_i·(r + x)/β_i, get a 4-node Gauss rule,
+//!   history's expected purchases over the horizon n_i·P(alive)_i·E[X(H) | x, β_i], get a
+//!   4-node Gauss rule,
 //!   multiplied by the [`ValueStrata`] of G′ and condensed to the usual three value nodes by a
 //!   3-node Gauss rule of that product: the mean and variance of every customer's revenue stay
 //!   those of the mixture.
@@ -262,20 +263,34 @@ fn build(
             exact.extend(members);
             continue;
         }
-        // Spend: the value rule and each history's conditional mean order value relative
-        // to the rule's (R_i against the rule's mean R).
+        let reference = QuadratureRule::beta_cached(a, b + xf, REFERENCE_NODES);
+        let shape = r + xf;
+        // The exact per-history sums, by distinct β.
+        group.sort_by(|m, n| m.rate.total_cmp(&n.rate));
+        // Spend: the value rule, its R_i weighted by each history's expected purchases over
+        // the horizon (so the revenue is exact at H when R is independent of the rest), and
+        // each history's conditional mean order value relative to the rule's (R_i against
+        // the rule's mean R).
+        let horizon = f64::from(periods.max(1));
         let values = match (spend, record) {
             (Some((p, q, _)), true) => {
-                let shape = q + p * xf;
+                let shape_nu = q + p * xf;
+                let mut last = (f64::NAN, 0.0);
                 let points: Vec<(f64, f64)> = group
                     .iter()
-                    .map(|m| (m.value_rate, m.alive * (r + xf) / m.rate))
+                    .map(|m| {
+                        if m.rate != last.0 {
+                            last = (
+                                m.rate,
+                                survivors_and_purchases(&reference, shape, m.rate, horizon).1,
+                            );
+                        }
+                        (m.value_rate, m.alive * last.1)
+                    })
                     .collect();
-                let rule = value_rule(&points, p, shape);
-                let mean_rate: f64 = {
-                    let total: f64 = points.iter().map(|p| p.1).sum();
-                    points.iter().map(|p| p.0 * p.1).sum::<f64>() / total
-                };
+                let rule = value_rule(&points, p, shape_nu);
+                let total: f64 = points.iter().map(|p| p.1).sum();
+                let mean_rate = points.iter().map(|p| p.0 * p.1).sum::<f64>() / total;
                 for m in &mut group {
                     m.value = m.value_rate / mean_rate;
                 }
@@ -283,10 +298,6 @@ fn build(
             }
             _ => None,
         };
-        let reference = QuadratureRule::beta_cached(a, b + xf, REFERENCE_NODES);
-        let shape = r + xf;
-        // The exact per-history sums, by distinct β.
-        group.sort_by(|m, n| m.rate.total_cmp(&n.rate));
         let mut distinct: Vec<(f64, f64, f64)> = Vec::new(); // (β, Σ alive, Σ alive·value)
         for m in &group {
             match distinct.last_mut() {
@@ -380,7 +391,12 @@ fn build(
 /// alive customer's survival to τ and expected purchases in (0, τ] when λ ~ Gamma(s, rate β)
 /// (Fader, Hardie & Lee 2005a: survival e^(−λpτ) and purchases (1 − e^(−λpτ))/p given (λ, p),
 /// and E_λ e^(−λy) = (β/(β + y))^s).
-fn survivors_and_purchases(reference: &QuadratureRule, shape: f64, beta: f64, tau: f64) -> (f64, f64) {
+fn survivors_and_purchases(
+    reference: &QuadratureRule,
+    shape: f64,
+    beta: f64,
+    tau: f64,
+) -> (f64, f64) {
     let mut survival = 0.0;
     let mut purchases = 0.0;
     for (&p, &w) in reference.nodes.iter().zip(&reference.weights) {
@@ -510,7 +526,10 @@ mod tests {
                 );
             }
             // Nodes inside the points' hull, weights positive.
-            assert!(rule.iter().all(|r| r.0 >= 0.013 && r.0 <= 0.05 && r.1 > 0.0));
+            assert!(
+                rule.iter()
+                    .all(|r| r.0 >= 0.013 && r.0 <= 0.05 && r.1 > 0.0)
+            );
         }
     }
 
@@ -534,7 +553,10 @@ mod tests {
                 .zip(&rule.weights)
                 .map(|(s, w)| w * s.powi(m))
                 .sum();
-            assert!((ruled - exact).abs() <= 1e-9 * exact, "m {m}: {ruled} vs {exact}");
+            assert!(
+                (ruled - exact).abs() <= 1e-9 * exact,
+                "m {m}: {ruled} vs {exact}"
+            );
         }
     }
 

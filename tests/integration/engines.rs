@@ -246,7 +246,12 @@ fn negligible_approximations(scenario: &Scenario) -> bool {
 
 /// Runs the scenario's baseline plan on both engines with the same seed and asserts that they
 /// agree in distribution (see the module docs for every check).
-pub(crate) fn assert_engines_agree(label: &str, scenario: &Scenario, runs: u64, seed: u64) -> Agreement {
+pub(crate) fn assert_engines_agree(
+    label: &str,
+    scenario: &Scenario,
+    runs: u64,
+    seed: u64,
+) -> Agreement {
     let plan = scenario.baseline_plan;
     let (customer, t_customer) = simulate(scenario, plan, runs, seed, EngineKind::Customer);
     let (cohort, t_cohort) = simulate(scenario, plan, runs, seed, EngineKind::Cohort);

@@ -153,8 +153,14 @@ fn a_large_history_is_binned_and_its_error_is_what_the_closed_forms_say() {
         for &i in &bins.exact {
             let g = &history[i];
             binned += g.count as f64
-                * bgnbd::conditional_expected_purchases([r, alpha, a, b], g.frequency, g.recency, g.age, t)
-                    .unwrap();
+                * bgnbd::conditional_expected_purchases(
+                    [r, alpha, a, b],
+                    g.frequency,
+                    g.recency,
+                    g.age,
+                    t,
+                )
+                .unwrap();
         }
         let relative = (binned - exact).abs() / exact;
         assert!(
@@ -169,7 +175,9 @@ fn a_large_history_is_binned_and_its_error_is_what_the_closed_forms_say() {
     // The approximation is listed with its size.
     let listed = ceq::sim::cohort::support(&scenario).unwrap();
     assert!(
-        listed.iter().any(|a| a.description.contains("bins by frequency")),
+        listed
+            .iter()
+            .any(|a| a.description.contains("bins by frequency")),
         "{listed:?}"
     );
     // A small history stays exact (no bins).
@@ -274,7 +282,15 @@ fn a_binned_history_simulates_to_the_same_bytes_at_any_thread_count() {
             .unwrap()
             .arg("simulate")
             .arg(dir.path().join("base.toml"))
-            .args(["--runs", "24", "--json", "--engine", "cohort", "--threads", threads])
+            .args([
+                "--runs",
+                "24",
+                "--json",
+                "--engine",
+                "cohort",
+                "--threads",
+                threads,
+            ])
             .assert()
             .success()
             .get_output()
@@ -285,9 +301,9 @@ fn a_binned_history_simulates_to_the_same_bytes_at_any_thread_count() {
     assert_eq!(one, run("3"));
     let json: serde_json::Value = serde_json::from_slice(&one).unwrap();
     assert!(
-        json["approximations"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|s| s.as_str().is_some_and(|s| s.contains("bins")))),
+        json["approximations"].as_array().is_some_and(|a| a
+            .iter()
+            .any(|s| s.as_str().is_some_and(|s| s.contains("bins")))),
         "{}",
         json["approximations"]
     );
