@@ -44,6 +44,7 @@ use crate::model::dist::{
 use crate::model::quadrature::QuadratureRule;
 use crate::scenario::{Cohort, ExistingBase, OrderValue, Purchases, Retention, Scenario};
 use crate::sim::approx::{self, ChurnStrata, DropoutStrata, HazardRange, PurchaseLaw, ValueStrata};
+use crate::sim::history_bins;
 use crate::sim::period::{Departure, EXISTING, GroupTotals, Leavers, NEW, Population, run_periods};
 use crate::sim::rng::{SimRng, Stream, stream};
 use crate::sim::setup::RunSetup;
@@ -112,10 +113,29 @@ pub fn strata_count(scenario: &Scenario, c: usize) -> usize {
 pub fn posterior_strata(scenario: &Scenario, c: usize) -> (f64, f64) {
     let cohort = &scenario.cohorts[c];
     let values = OrderValues::of(cohort).scales.len() as f64;
-    let (mut populated, mut strata) = (0.0, 0.0);
+    let (mut populated, mut strata, mut strata_sum) = (0.0, 0.0, 0.0);
     match &cohort.existing {
         ExistingBase::Fresh => {}
-        ExistingBase::History(_) => {
+        ExistingBase::History(groups) => {
+            if let Some(bins) = history_bins::history_bins(scenario, c) {
+                for bin in &bins.bins {
+                    let k = bin
+                        .values
+                        .as_ref()
+                        .map_or(values, |v| v.scales.len() as f64);
+                    for &(age, weight) in &bin.nodes {
+                        let strata = posterior_dropout_strata(scenario, c, bin.frequency, age)
+                            .map_or(1.0, |d| d.strata.len() as f64)
+                            * k;
+                        populated += (bin.expected_alive * weight).min(strata);
+                        strata_sum += strata;
+                    }
+                }
+                let exact: f64 = bins.exact.iter().map(|&i| groups.0[i].count as f64).sum();
+                populated += exact;
+                strata += strata_sum + exact * values;
+                return (populated, strata);
+            }
             for group in posterior_groups(scenario, c) {
                 let n = group.customers as f64;
                 if group.stratified {
@@ -176,12 +196,10 @@ pub fn support(scenario: &Scenario) -> Result<Vec<Approximation>, String> {
                 relative_error: Some(0.0),
             });
         }
-        if let Some(d) = dropout_strata(scenario, c) {
-            if d.survival.max_absolute <= approx::EXACT_TOLERANCE
-                && d.expected_purchases <= approx::EXACT_TOLERANCE
-            {
-                continue;
-            }
+        if let Some(d) = dropout_strata(scenario, c).filter(|d| {
+            d.survival.max_absolute > approx::EXACT_TOLERANCE
+                || d.expected_purchases > approx::EXACT_TOLERANCE
+        }) {
             approximations.push(Approximation {
                 cohort: c,
                 description: format!(
@@ -199,7 +217,10 @@ pub fn support(scenario: &Scenario) -> Result<Vec<Approximation>, String> {
                 relative_error: Some(d.expected_purchases.max(d.survival.customer_periods)),
             });
         }
+        // A history's posterior strata and bins are measured whether or not the cohort's own
+        // strata are exact.
         approximations.extend(posterior_approximation(scenario, c));
+        approximations.extend(binning_approximation(scenario, c));
         if let Some(strata) = churn_strata(scenario, c) {
             if strata.is_exact() {
                 continue;
@@ -238,6 +259,32 @@ pub fn support(scenario: &Scenario) -> Result<Vec<Approximation>, String> {
     Ok(approximations)
 }
 
+/// What binning a large history costs ([`history_bins`]), measured against the exact
+/// per-history closed forms; `None` for a cohort whose history is simulated exactly.
+fn binning_approximation(scenario: &Scenario, c: usize) -> Option<Approximation> {
+    let bins = history_bins::history_bins(scenario, c)?;
+    let e = bins.error;
+    Some(Approximation {
+        cohort: c,
+        description: format!(
+            "cohort `{}`: its {} histories in {} bins by frequency ({} purchase-rate nodes, \
+             {} histories of small bins drawn exactly): expected survivors within {:.1e}, \
+             expected purchases within {:.1e} and expected revenue within {:.1e} of the \
+             per-history closed forms (relative); the alive count's variance {:.1e} larger",
+            scenario.cohorts[c].name,
+            bins.histories,
+            bins.bins.len(),
+            bins.nodes(),
+            bins.exact.len(),
+            e.survivors,
+            e.purchases,
+            e.revenue,
+            e.alive_variance
+        ),
+        relative_error: Some(e.survivors.max(e.purchases).max(e.revenue)),
+    })
+}
+
 /// How much the strata of a conditioned existing base approximate (the worst of its groups),
 /// if more than [`approx::EXACT_TOLERANCE`]. Point customers of small history groups are exact.
 fn posterior_approximation(scenario: &Scenario, c: usize) -> Option<Approximation> {
@@ -246,9 +293,21 @@ fn posterior_approximation(scenario: &Scenario, c: usize) -> Option<Approximatio
     match &cohort.existing {
         ExistingBase::Fresh => return None,
         ExistingBase::History(_) => {
+            let binned = history_bins::history_bins(scenario, c);
+            if let Some(bins) = &binned {
+                for bin in &bins.bins {
+                    for &(age, _) in &bin.nodes {
+                        let d = posterior_dropout_strata(scenario, c, bin.frequency, age)?;
+                        survival = survival.max(d.survival.max_absolute);
+                        purchases = purchases.max(d.expected_purchases);
+                        periods = periods.max(d.survival.customer_periods);
+                        groups += 1;
+                    }
+                }
+            }
             for group in posterior_groups(scenario, c)
                 .iter()
-                .filter(|g| g.stratified)
+                .filter(|g| g.stratified && binned.is_none())
             {
                 let d = posterior_dropout_strata(scenario, c, group.frequency, group.age)?;
                 survival = survival.max(d.survival.max_absolute);
@@ -1090,7 +1149,8 @@ fn tenure_layout(scenario: &Scenario, c: usize, renewals: u32) -> Rc<Layout> {
 /// The existing base of a history cohort for one run (see [`posterior_groups`]): per group
 /// Binomial(n, P(alive)) alive; a stratified (x, T) group's alive customers enter its posterior
 /// strata by multinomial, the rest get exact draws of (p, λ) and a value node, one stratum
-/// each, gathered in one set of strata.
+/// each, gathered in one set of strata. A cohort of more than
+/// [`history_bins::BIN_THRESHOLD`] histories is binned instead ([`binned_history_strata`]).
 fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec<Strata<'a>> {
     let cohort = &scenario.cohorts[c];
     let (Some(history), Some(params)) = (
@@ -1099,11 +1159,10 @@ fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec
     ) else {
         return Vec::new();
     };
+    if let Some(bins) = history_bins::history_bins(scenario, c) {
+        return binned_history_strata(scenario, c, &bins, rng);
+    }
     let mut out = Vec::new();
-    let own_scale = match cohort.order_value {
-        OrderValue::GammaGamma { p, .. } => Some(p),
-        _ => None,
-    };
     let mut points: Vec<(f64, f64, f64)> = Vec::new();
     for group in posterior_groups(scenario, c) {
         let mut alive = 0u64;
@@ -1131,35 +1190,59 @@ fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec
             s.enter(EXISTING, alive, rng);
             out.push(s);
         } else {
-            let (a, b) = posterior.dropout;
-            // Gamma-Gamma ν from the group's posterior, or the population's Gamma(q, γ).
-            let value_law = match (posterior.value_scale, cohort.order_value) {
-                (Some(law), _) => Some(law),
-                (None, OrderValue::GammaGamma { q, gamma, .. }) => Some((q, gamma)),
-                _ => None,
-            };
-            for _ in 0..alive {
-                let p = beta(rng, a, b);
-                let lambda = gamma(rng, posterior.rate_shape, 1.0 / posterior.rate_rate);
-                // One order's Gamma scale 1/ν for Gamma-Gamma; unused otherwise.
-                let scale =
-                    value_law.map_or(1.0, |(shape, rate)| 1.0 / gamma(rng, shape, 1.0 / rate));
-                points.push((p, lambda, scale));
-            }
+            draw_points(cohort, &posterior, alive, rng, &mut points);
         }
     }
-    if points.is_empty() {
-        return out;
+    out.extend(point_strata(scenario, c, &points, rng));
+    out
+}
+
+/// `alive` customers of one history with exact draws of (p, λ) from `posterior` and, for
+/// Gamma-Gamma, of one order's scale 1/ν (the group's posterior ν, or the population's
+/// Gamma(q, γ)).
+fn draw_points(
+    cohort: &Cohort,
+    posterior: &crate::sim::setup::HistoryPosterior,
+    alive: u64,
+    rng: &mut SimRng,
+    points: &mut Vec<(f64, f64, f64)>,
+) {
+    let (a, b) = posterior.dropout;
+    let value_law = match (posterior.value_scale, cohort.order_value) {
+        (Some(law), _) => Some(law),
+        (None, OrderValue::GammaGamma { q, gamma, .. }) => Some((q, gamma)),
+        _ => None,
+    };
+    for _ in 0..alive {
+        let p = beta(rng, a, b);
+        let lambda = gamma(rng, posterior.rate_shape, 1.0 / posterior.rate_rate);
+        // One order's Gamma scale 1/ν for Gamma-Gamma; unused otherwise.
+        let scale = value_law.map_or(1.0, |(shape, rate)| 1.0 / gamma(rng, shape, 1.0 / rate));
+        points.push((p, lambda, scale));
     }
-    if let Some(order_shape) = own_scale {
+}
+
+/// One set of strata holding the point customers of [`draw_points`], one stratum each (and,
+/// without Gamma-Gamma, a value node drawn from the cohort's value strata); `None` if there
+/// are none.
+fn point_strata<'a>(
+    scenario: &'a Scenario,
+    c: usize,
+    points: &[(f64, f64, f64)],
+    rng: &mut SimRng,
+) -> Option<Strata<'a>> {
+    if points.is_empty() {
+        return None;
+    }
+    let cohort = &scenario.cohorts[c];
+    if let OrderValue::GammaGamma { p: order_shape, .. } = cohort.order_value {
         // Each customer its own stratum and its own exact order-value scale.
-        let layout = Rc::new(Layout::from_points(&points, order_shape));
+        let layout = Rc::new(Layout::from_points(points, order_shape));
         let mut s = Strata::with_layout(scenario, c, layout);
         for count in s.count[EXISTING].iter_mut() {
             *count = 1;
         }
-        out.push(s);
-        return out;
+        return Some(s);
     }
     let traits: Vec<(f64, f64, f64)> = points.iter().map(|&(p, l, _)| (p, l, 1.0)).collect();
     let values = OrderValues::of(cohort);
@@ -1184,7 +1267,62 @@ fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec
         };
         s.count[EXISTING][i * nodes + v] += 1;
     }
-    out.push(s);
+    Some(s)
+}
+
+/// The existing base of a binned history cohort for one run ([`history_bins`]): per bin the
+/// alive customers of each P(alive) class by one binomial, split over the bin's rate nodes by a
+/// multinomial on their weights, each node's share entering the posterior strata of its virtual
+/// history (x, T_k); the histories of small bins get the exact draws of [`history_strata`].
+fn binned_history_strata<'a>(
+    scenario: &'a Scenario,
+    c: usize,
+    bins: &history_bins::HistoryBins,
+    rng: &mut SimRng,
+) -> Vec<Strata<'a>> {
+    let cohort = &scenario.cohorts[c];
+    let (Some(history), Some(params)) = (
+        cohort.existing.history(),
+        crate::sim::setup::bgnbd_parameters(cohort),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut shares = Vec::new();
+    for bin in &bins.bins {
+        let alive: u64 = bin
+            .classes
+            .iter()
+            .map(|&(n, p_alive)| binomial(rng, n, p_alive))
+            .sum();
+        if alive == 0 {
+            continue;
+        }
+        let weights: Vec<f64> = bin.nodes.iter().map(|n| n.1).collect();
+        shares.clear();
+        shares.resize(weights.len(), 0);
+        multinomial(rng, alive, &weights, &mut shares);
+        for (&(age, _), &n) in bin.nodes.iter().zip(&shares) {
+            if n == 0 {
+                continue;
+            }
+            let Some(layout) = binned_layout(scenario, c, bin.frequency, age, bin.values.as_ref())
+            else {
+                continue;
+            };
+            let mut s = Strata::with_layout(scenario, c, layout);
+            s.enter(EXISTING, n, rng);
+            out.push(s);
+        }
+    }
+    let mut points: Vec<(f64, f64, f64)> = Vec::new();
+    for &i in &bins.exact {
+        let g = &history[i];
+        let posterior = crate::sim::setup::history_posterior(params, g, &cohort.order_value);
+        let alive = binomial(rng, g.count, posterior.p_alive);
+        draw_points(cohort, &posterior, alive, rng, &mut points);
+    }
+    out.extend(point_strata(scenario, c, &points, rng));
     out
 }
 
@@ -1198,6 +1336,51 @@ fn posterior_layout(
     age: f64,
     value_scale: Option<(f64, f64)>,
 ) -> Option<Rc<Layout>> {
+    let cohort = &scenario.cohorts[c];
+    let value_key = format!("{:?}", value_scale.map(|(a, b)| (a.to_bits(), b.to_bits())));
+    cached_posterior_layout(scenario, c, frequency, age, &value_key, || {
+        match (cohort.order_value, value_scale) {
+            // ν ~ Gamma(q + p·x, γ + x·m_x): the Gamma-Gamma strata of that law.
+            (OrderValue::GammaGamma { p, .. }, Some((shape, rate))) => {
+                ValueStrata::gamma_gamma(p, shape, rate).into()
+            }
+            _ => OrderValues::of(cohort),
+        }
+    })
+}
+
+/// The layout of a binned history's rate node (x, T_k) ([`history_bins`]): its posterior
+/// dropout strata, with the bin's own value strata when its histories carry spend records.
+fn binned_layout(
+    scenario: &Scenario,
+    c: usize,
+    frequency: u32,
+    age: f64,
+    values: Option<&ValueStrata>,
+) -> Option<Rc<Layout>> {
+    let cohort = &scenario.cohorts[c];
+    let value_key = match values {
+        Some(v) => format!(
+            "bin {:?} {:?}",
+            v.scales.iter().map(|s| s.to_bits()).collect::<Vec<_>>(),
+            v.weights.iter().map(|w| w.to_bits()).collect::<Vec<_>>()
+        ),
+        None => "bin".to_string(),
+    };
+    cached_posterior_layout(scenario, c, frequency, age, &value_key, || match values {
+        Some(v) => v.clone().into(),
+        None => OrderValues::of(cohort),
+    })
+}
+
+fn cached_posterior_layout(
+    scenario: &Scenario,
+    c: usize,
+    frequency: u32,
+    age: f64,
+    value_key: &str,
+    values: impl FnOnce() -> OrderValues,
+) -> Option<Rc<Layout>> {
     use std::cell::RefCell;
     use std::collections::HashMap;
     thread_local! {
@@ -1205,12 +1388,11 @@ fn posterior_layout(
     }
     let cohort = &scenario.cohorts[c];
     let key = format!(
-        "{:?}|{:?}|{:?}|{frequency}|{}|{:?}|{}|{:?}|{}",
+        "{:?}|{:?}|{:?}|{frequency}|{}|{value_key}|{}|{:?}|{}",
         cohort.retention,
         cohort.purchases,
         cohort.order_value,
         age.to_bits(),
-        value_scale.map(|(a, b)| (a.to_bits(), b.to_bits())),
         scenario.time.periods,
         HazardRange::of(scenario, c),
         approx::purchase_multiplier_high(scenario, c).to_bits()
@@ -1219,14 +1401,7 @@ fn posterior_layout(
         return Some(found);
     }
     let strata = posterior_dropout_strata(scenario, c, frequency, age)?;
-    let values = match (cohort.order_value, value_scale) {
-        // ν ~ Gamma(q + p·x, γ + x·m_x): the Gamma-Gamma strata of that law.
-        (OrderValue::GammaGamma { p, .. }, Some((shape, rate))) => {
-            ValueStrata::gamma_gamma(p, shape, rate).into()
-        }
-        _ => OrderValues::of(cohort),
-    };
-    let layout = Rc::new(Layout::from_traits(&strata.strata, values));
+    let layout = Rc::new(Layout::from_traits(&strata.strata, values()));
     LAYOUTS.with(|l| {
         let mut l = l.borrow_mut();
         if l.len() > 65_536 {

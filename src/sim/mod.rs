@@ -8,6 +8,7 @@ pub mod approx;
 pub mod cohort;
 pub mod customer;
 pub mod estimate;
+pub mod history_bins;
 pub mod levers;
 pub mod period;
 pub mod rng;

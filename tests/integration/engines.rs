@@ -200,9 +200,9 @@ fn column(runs: &[RunResult], f: impl Fn(&RunResult) -> f64) -> Vec<f64> {
 }
 
 /// What [`assert_engines_agree`] measured, for further checks and the report.
-struct Agreement {
-    customer: Simulation,
-    cohort: Simulation,
+pub(crate) struct Agreement {
+    pub(crate) customer: Simulation,
+    pub(crate) cohort: Simulation,
     ce_customer: Estimate,
     ce_cohort: Estimate,
     max_paired_z: f64,
@@ -246,7 +246,12 @@ fn negligible_approximations(scenario: &Scenario) -> bool {
 
 /// Runs the scenario's baseline plan on both engines with the same seed and asserts that they
 /// agree in distribution (see the module docs for every check).
-fn assert_engines_agree(label: &str, scenario: &Scenario, runs: u64, seed: u64) -> Agreement {
+pub(crate) fn assert_engines_agree(
+    label: &str,
+    scenario: &Scenario,
+    runs: u64,
+    seed: u64,
+) -> Agreement {
     let plan = scenario.baseline_plan;
     let (customer, t_customer) = simulate(scenario, plan, runs, seed, EngineKind::Customer);
     let (cohort, t_cohort) = simulate(scenario, plan, runs, seed, EngineKind::Cohort);
@@ -577,7 +582,7 @@ fn variance_estimate(values: &[f64]) -> Estimate {
     }
 }
 
-fn assert_variances_agree(label: &str, a: &[f64], b: &[f64]) {
+pub(crate) fn assert_variances_agree(label: &str, a: &[f64], b: &[f64]) {
     let (va, vb) = (variance_estimate(a), variance_estimate(b));
     let z = (va.mean - vb.mean) / va.se.hypot(vb.se);
     println!(

@@ -14,6 +14,7 @@ mod fit_retention;
 mod fuzz;
 mod hessian;
 mod history;
+mod history_bins;
 mod interrupt;
 mod levers_from_data;
 mod levers_seed;
