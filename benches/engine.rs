@@ -24,6 +24,7 @@ fn engine_options(runs: u64, engine: EngineKind) -> SimOptions {
         seed: 1,
         engine,
         limits: Default::default(),
+        control: Default::default(),
     }
 }
 

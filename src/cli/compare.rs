@@ -72,6 +72,7 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
         seed: args.run.seed,
         engine: args.run.engine.into(),
         limits,
+        control: crate::cancel::control(),
     };
     let comparison = with_threads(args.run.threads, || {
         let runs = args.run.runs as f64 * indices.len() as f64;

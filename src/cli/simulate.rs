@@ -66,6 +66,7 @@ pub fn run(args: &SimulateArgs, limits: crate::sim::size::Limits) -> Result<(), 
         seed: args.run.seed,
         engine: args.run.engine.into(),
         limits,
+        control: crate::cancel::control(),
     };
     if let Some(shard) = args.shard {
         return run_shard(args, &scenario, &options, shard);
@@ -319,8 +320,12 @@ fn simulate(
     let total = runs.end - runs.start;
     let go = || {
         super::estimate::announce("simulate", scenario, options, total as f64, total)?;
-        super::progress::with_runs(total, || {
-            sim::run_plan_range(scenario, plan, options, runs.clone())
+        super::progress::with_runs(total, &options.control, |control| {
+            let options = SimOptions {
+                control,
+                ..options.clone()
+            };
+            sim::run_plan_range(scenario, plan, &options, runs.clone())
         })
         .map_err(sim_error)
     };

@@ -102,6 +102,8 @@ pub struct Settings {
     pub marginal: bool,
     /// The memory limit every simulation of the search is checked against.
     pub limits: crate::sim::size::Limits,
+    /// Cancellation and run progress of every simulation of the search.
+    pub control: crate::control::Control,
 }
 
 impl Settings {
@@ -123,6 +125,7 @@ impl Settings {
             refine_steps: 40,
             marginal: true,
             limits: crate::sim::size::Limits::default(),
+            control: crate::control::Control::default(),
         }
     }
 
@@ -136,6 +139,8 @@ impl Settings {
 struct SpaceProblem<'a> {
     space: &'a PlanSpace,
     objective: &'a dyn Objective,
+    /// Polled before each evaluation, so a cancelled search stops within one step.
+    control: &'a crate::control::Control,
 }
 
 impl Problem for SpaceProblem<'_> {
@@ -143,6 +148,9 @@ impl Problem for SpaceProblem<'_> {
         self.space.dim()
     }
     fn value(&self, x: &[f64]) -> Result<f64, OptimizeError> {
+        if self.control.cancelled() {
+            return Err(SimError::Interrupted.into());
+        }
         self.objective.score(&self.space.plan(x))
     }
     fn project(&self, x: &[f64]) -> Vec<f64> {
@@ -206,6 +214,7 @@ pub fn search(
     let problem = SpaceProblem {
         space: &space,
         objective: &objective,
+        control: &settings.control,
     };
     let mut starts = vec![
         ("baseline", space.baseline_point(scenario)),
@@ -355,6 +364,7 @@ fn monte_carlo<'a>(
         seed,
         engine: settings.engine,
         limits: settings.limits,
+        control: settings.control.clone(),
         criterion: settings.optimize.objective,
         hurdle: settings.optimize.hurdle,
     }
@@ -549,6 +559,7 @@ pub fn optimize(
         seed: fresh_seed,
         engine: settings.engine,
         limits: settings.limits,
+        control: settings.control.clone(),
     };
     let chosen = sim::run_plan(scenario, &plan, &options)?;
     progress.message("final evaluation on fresh seeds: baseline");

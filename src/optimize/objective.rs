@@ -117,6 +117,8 @@ pub struct MonteCarloObjective<'a> {
     pub seed: u64,
     pub engine: EngineKind,
     pub limits: crate::sim::size::Limits,
+    /// Cancellation and run progress of each evaluation's simulation.
+    pub control: crate::control::Control,
     pub criterion: Criterion,
     /// `[optimize].hurdle` h: each run's value is CE − h·(present value of the plan's spend),
     /// so the optimum spends while the next unit returns at least h on top of itself.
@@ -140,6 +142,7 @@ impl Objective for MonteCarloObjective<'_> {
             seed: self.seed,
             engine: self.engine,
             limits: self.limits,
+            control: self.control.clone(),
         };
         let simulation = sim::run_plan(self.scenario, plan, &options)?;
         let penalty = self

@@ -368,6 +368,9 @@ fn vintage_curves(
         .par_iter()
         .enumerate()
         .map(|(i, run)| {
+            if options.control.cancelled() {
+                return Err(SimError::Interrupted);
+            }
             let k = first_run + i as u64;
             let setup = vintage_setup(scenario, plan, options.seed, k, run, c);
             let result = match simulation.engine {

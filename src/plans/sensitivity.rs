@@ -100,6 +100,8 @@ pub struct Settings {
     /// Simulate only this many parameters, those with the largest mean-field effects.
     pub screen: Option<usize>,
     pub limits: crate::sim::size::Limits,
+    /// Cancellation and run progress of every simulation of the measurement.
+    pub control: crate::control::Control,
 }
 
 impl Effect {
@@ -271,6 +273,7 @@ pub fn sensitivity(
         seed: settings.seed,
         engine: settings.engine,
         limits: settings.limits,
+        control: settings.control.clone(),
     };
     let simulate = |s: &Scenario| -> Result<Vec<f64>, SimError> {
         Ok(run_values(&sim::run_plan(s, &s.plans[plan], &options)?))

@@ -29,6 +29,8 @@ pub struct Options {
     /// The command line that re-creates the report, for the footer.
     pub command: String,
     pub limits: crate::sim::size::Limits,
+    /// Cancellation and run progress of every simulation of the report.
+    pub control: crate::control::Control,
 }
 
 /// Why the report could not be built.
@@ -62,6 +64,7 @@ pub fn build(
         seed: options.seed,
         engine: options.engine,
         limits: options.limits,
+        control: options.control.clone(),
     };
     let simulation = sim::run_plan(scenario, &scenario.plans[baseline], &sim_options)?;
     let mut summary = stats::summarize(
@@ -203,6 +206,7 @@ pub fn build(
             settings.seed = options.seed;
             settings.engine = options.engine;
             settings.limits = options.limits;
+            settings.control = options.control.clone();
             // The report's optimization is one section of several: the search and its
             // certification use runs in proportion to the report's, within 30..100 and
             // 100..400.
@@ -234,6 +238,7 @@ pub fn build(
                 engine: options.engine,
                 screen: Some(SENSITIVITY_SCREEN),
                 limits: options.limits,
+                control: options.control.clone(),
             },
             progress,
         )?;
@@ -316,6 +321,7 @@ fn offboarding(
             seed: options.seed,
             engine: options.engine,
             limits: options.limits,
+            control: options.control.clone(),
         };
         for value in crate::plans::levers_seed::offboarding_values(
             scenario,

@@ -632,6 +632,7 @@ mod tests {
                 seed: 1,
                 engine: EngineKind::Customer,
                 limits: Default::default(),
+                control: Default::default(),
             },
         )
         .unwrap();

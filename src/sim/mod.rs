@@ -57,6 +57,8 @@ pub struct SimOptions {
     pub engine: EngineKind,
     /// The memory limit (`--max-memory`) the study is checked against before it starts.
     pub limits: size::Limits,
+    /// The cancellation token polled before each run and the sink told of each finished run.
+    pub control: crate::control::Control,
 }
 
 /// One run's totals; money is discounted to period 0.
@@ -152,13 +154,11 @@ pub enum SimError {
     NoSuchPlan(usize),
     #[error("the {0} engine does not support this scenario: {1}")]
     Unsupported(&'static str, String),
-    /// Ctrl-C was pressed (see [`crate::cancel`]); the runs made so far are discarded.
+    /// The call's [`crate::control::CancelToken`] was cancelled (by the command line's signal
+    /// handler, [`crate::cancel`], or by the caller); the runs made so far are discarded.
     #[error("interrupted")]
     Interrupted,
 }
-
-/// Runs finished by any engine in this process; a progress display polls it.
-pub static RUNS_DONE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Runs `options.runs` independent runs of `scenario` under its plan `options.plan`.
 pub fn run(scenario: &Scenario, options: &SimOptions) -> Result<Simulation, SimError> {
@@ -217,7 +217,7 @@ pub fn run_plan_range(
     let runs = range
         .into_par_iter()
         .map(|k| {
-            if crate::cancel::requested() {
+            if options.control.cancelled() {
                 return Err(SimError::Interrupted);
             }
             let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
@@ -225,7 +225,7 @@ pub fn run_plan_range(
                 EngineKind::Cohort => cohort::simulate_run(&setup, options.seed, k),
                 _ => customer::simulate_run(&setup, options.seed, k, &cap),
             };
-            RUNS_DONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            options.control.run_finished();
             result
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -440,6 +440,9 @@ fn pilot(scenario: &Scenario, options: &SimOptions) -> Result<Pilot, SimError> {
     let runs = (0..PILOT_RUNS)
         .into_par_iter()
         .map(|k| {
+            if options.control.cancelled() {
+                return Err(SimError::Interrupted);
+            }
             let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
             cohort::simulate_run(&setup, options.seed, k)
         })

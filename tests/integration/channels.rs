@@ -54,6 +54,7 @@ fn mean_ce(scenario: &Scenario, plan: &Plan, runs: u64, seed: u64) -> f64 {
         engine: EngineKind::Auto,
         criterion: ceq::scenario::Objective::Mean,
         hurdle: None,
+        control: Default::default(),
     }
     .score(plan)
     .unwrap()
@@ -74,6 +75,7 @@ fn the_channel_with_the_higher_cost_per_customer_is_funded_for_what_its_customer
         seed: GRID_SEED,
         engine: EngineKind::Auto,
         limits: Default::default(),
+        control: Default::default(),
     };
     let simulation = sim::run_plan(&scenario, &even, &options).unwrap();
     let rows = channel_summaries(&scenario, &even, &simulation, &options).unwrap();
@@ -150,6 +152,7 @@ fn both_engines_agree_on_the_channels() {
             seed,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         };
         let simulation = sim::run_plan(&scenario, &plan, &options).unwrap();
         assert_eq!(simulation.engine, engine);
@@ -272,6 +275,7 @@ fn one_channel_written_as_a_channel_equals_the_flat_block() {
             seed: 5,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         };
         let a = sim::run(&flat, &options).unwrap();
         let b = sim::run(&channel, &options).unwrap();
@@ -332,6 +336,7 @@ acquisition = { tv = [8000, 0] }
                 seed: 3,
                 engine,
                 limits: Default::default(),
+                control: Default::default(),
             },
         )
         .unwrap();

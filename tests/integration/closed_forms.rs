@@ -86,6 +86,7 @@ fn simulate(scenario: &Scenario, runs: u64, seed: u64) -> Vec<RunResult> {
             seed,
             engine: EngineKind::Customer,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .expect("the simulation runs")

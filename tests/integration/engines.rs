@@ -224,6 +224,7 @@ fn simulate(
             seed,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .unwrap_or_else(|e| panic!("the {} engine runs: {e}", engine.name()));
@@ -409,6 +410,7 @@ fn options(engine: EngineKind) -> SimOptions {
         seed: 1,
         engine,
         limits: Default::default(),
+        control: Default::default(),
     }
 }
 
@@ -1331,6 +1333,7 @@ fn engines_auto_takes_the_cohort_engine_for_a_large_exact_scenario() {
             seed: 301,
             engine: EngineKind::Auto,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .expect("runs");
@@ -1393,6 +1396,7 @@ fn engines_auto_takes_the_customer_engine_for_a_small_dropout_cohort() {
             seed: 302,
             engine: EngineKind::Auto,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .expect("runs");
@@ -1441,6 +1445,7 @@ fn engines_auto_takes_the_cohort_engine_for_a_large_dropout_cohort_and_says_why(
             seed: 303,
             engine: EngineKind::Cohort,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .expect("the cohort engine runs BG/NBD dropout");
@@ -1802,6 +1807,7 @@ fn engines_cohort_dropout_and_value_strata_are_reproducible_and_shardable() {
         seed: 405,
         engine: EngineKind::Cohort,
         limits: Default::default(),
+        control: Default::default(),
     };
     let in_pool = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
@@ -1852,6 +1858,7 @@ fn engines_size_guard_names_the_engine_that_would_run() {
                         seed: 501,
                         engine,
                         limits: Default::default(),
+                        control: Default::default(),
                     },
                 )
             })

@@ -141,6 +141,7 @@ fn a_fitted_scenario_simulates_the_bgnbd_expected_purchases() {
         seed: 11,
         engine: EngineKind::Auto,
         limits: Default::default(),
+        control: Default::default(),
     };
     let simulation = sim::run(&scenario, &options).unwrap();
     let [r, alpha, a, b] = purchasing.params();

@@ -32,6 +32,7 @@ fn shard_bytes() -> Vec<Vec<u8>> {
         seed: 3,
         engine: EngineKind::Cohort,
         limits: Default::default(),
+        control: Default::default(),
     };
     (1..=2)
         .map(|index| {

@@ -26,6 +26,7 @@ fn simulate(scenario: &Scenario, engine: EngineKind, runs: u64, seed: u64) -> Si
             seed,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .unwrap()

@@ -28,6 +28,7 @@ fn simulate(scenario: &Scenario, runs: u64, seed: u64, engine: EngineKind) -> Ve
             seed,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .expect("the simulation runs")
@@ -438,6 +439,7 @@ fn the_optimizer_funds_cheap_upgrades_and_offboards_loss_making_customers() {
             criterion: ceq::scenario::Objective::Mean,
             hurdle: None,
             limits: Default::default(),
+            control: Default::default(),
         }
         .score(plan)
         .unwrap()

@@ -35,6 +35,7 @@ fn grid_value(scenario: &Scenario, plan: &Plan, runs: u64) -> f64 {
         engine: EngineKind::Auto,
         criterion: scenario.optimize.as_ref().unwrap().objective,
         hurdle: None,
+        control: Default::default(),
     }
     .score(plan)
     .unwrap()

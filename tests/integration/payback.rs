@@ -67,6 +67,7 @@ fn paybacks(scenario: &Scenario, engine: EngineKind) -> Vec<Payback> {
         seed: 17,
         engine,
         limits: Default::default(),
+        control: Default::default(),
     };
     let simulation = sim::run(scenario, &options).expect("simulates");
     payback(scenario, &scenario.plans[0], &simulation, &options).expect("paybacks")

@@ -131,6 +131,7 @@ fn retention_programme_on_zero_base_retention_is_blattberg_deighton_curve() {
         seed: 3,
         engine: EngineKind::Customer,
         limits: Default::default(),
+        control: Default::default(),
     };
     let sim = run_plan(&scenario, &p, &options).unwrap();
     let second: Vec<f64> = sim.runs.iter().map(|r| r.periods[1].active).collect();
@@ -205,6 +206,7 @@ fn mean_field_agrees_with_monte_carlo_on_the_examples() {
                 seed: 1,
                 engine: EngineKind::Customer,
                 limits: Default::default(),
+                control: Default::default(),
             };
             let sim = run_plan(&scenario, plan, &options).unwrap();
             let ce: Vec<f64> = sim.runs.iter().map(|r| r.customer_equity).collect();
@@ -321,6 +323,7 @@ fn the_frontier_marks_the_baseline_on_its_own_runs() {
         seed: result.seed,
         engine: EngineKind::Customer,
         limits: Default::default(),
+        control: Default::default(),
     };
     let again = run_plan(&scenario, &scenario.plans[0], &options).unwrap();
     let values: Vec<f64> = again.runs.iter().map(|r| r.customer_equity).collect();
@@ -349,6 +352,7 @@ fn response_curves_peak_at_an_uncapped_optimum_and_pass_through_it() {
         engine: settings.engine,
         criterion: settings.optimize.objective,
         hurdle: None,
+        control: Default::default(),
     };
     let at_optimum = {
         use ceq::optimize::objective::Objective;
@@ -398,6 +402,7 @@ fn screened_sensitivity_measures_the_largest_effects_exactly() {
         engine: EngineKind::Customer,
         screen: None,
         limits: Default::default(),
+        control: Default::default(),
     };
     let full = sensitivity(&scenario, &study, &mut Silent).unwrap();
     assert!(full.screening.is_none());
@@ -440,6 +445,7 @@ fn a_comparison_reusing_a_simulated_plan_is_the_same_comparison() {
         seed: 8,
         engine: EngineKind::Customer,
         limits: Default::default(),
+        control: Default::default(),
     };
     let known = run_plan(&scenario, &scenario.plans[1], &options).unwrap();
     let fresh = compare(&scenario, &[0, 1], &options, &mut Silent).unwrap();
@@ -755,5 +761,6 @@ fn customer_options(runs: u64, seed: u64) -> SimOptions {
         seed,
         engine: EngineKind::Customer,
         limits: Default::default(),
+        control: Default::default(),
     }
 }

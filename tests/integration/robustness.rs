@@ -278,6 +278,7 @@ fn simulate_valid(text: &str) {
                 seed: 7,
                 engine,
                 limits: Default::default(),
+                control: Default::default(),
             };
             let simulation = match sim::run(&scenario, &options) {
                 Ok(simulation) => simulation,
@@ -438,6 +439,7 @@ fn simulate_small(scenario: &ceq::scenario::Scenario) {
             seed: 1,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         };
         if let Ok(simulation) = sim::run(scenario, &options) {
             let context = SummaryContext {

@@ -148,6 +148,7 @@ fn a_constant_draw_is_the_same_as_writing_the_value() {
             seed: 3,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         };
         let a = run(&drawn, &options).unwrap();
         let b = run(&written, &options).unwrap();
