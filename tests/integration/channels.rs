@@ -31,10 +31,7 @@ fn two_channels() -> Scenario {
 
 /// Search gets `budget − partners`, partners `partners`.
 fn split(scenario: &Scenario, partners: f64, budget: f64) -> Plan {
-    let mut plan = Plan {
-        name: format!("partners {partners}"),
-        ..Plan::baseline()
-    };
+    let mut plan = Plan::named(format!("partners {partners}"));
     let n = scenario.channel_count();
     plan.set(
         Lever::Channel(0),
@@ -515,7 +512,7 @@ carryover = 0.2
     let plan = &scenario.plans[0];
     assert_eq!(plan.schedule(Lever::Channel(0)).0, vec![0.0]);
     assert_eq!(plan.schedule(Lever::Channel(1)).0, vec![5.0, 7.0]);
-    assert_eq!(plan.spend[Lever::Acquisition.index()].0, vec![5.0, 7.0]);
+    assert_eq!(plan.spend()[Lever::Acquisition].0, vec![5.0, 7.0]);
     let optimize = scenario.optimize.unwrap();
     assert_eq!(optimize.levers, vec![Lever::Channel(0), Lever::Channel(1)]);
     assert_eq!(optimize.bound(Lever::Channel(0)), Some((1.0, 50.0)));

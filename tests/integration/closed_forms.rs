@@ -59,12 +59,9 @@ fn contract_cohort(name: &str, customers: u64, retention: f64, orders: f64, valu
 
 /// A plan spending a constant amount per period on each listed lever, nothing on the others.
 fn plan(spend: &[(Lever, f64)]) -> Plan {
-    let mut plan = Plan {
-        name: "test".to_string(),
-        ..Plan::baseline()
-    };
+    let mut plan = Plan::named("test".to_string());
     for &(lever, amount) in spend {
-        plan.spend[lever.index()] = SpendSchedule::constant(amount);
+        plan.set(lever, SpendSchedule::constant(amount), 0);
     }
     plan
 }

@@ -420,12 +420,9 @@ fn monthly(periods: u32) -> Time {
 
 /// A plan spending a constant amount per period on each listed lever.
 fn plan(spend: &[(Lever, f64)]) -> Plan {
-    let mut plan = Plan {
-        name: "test".to_string(),
-        ..Plan::baseline()
-    };
+    let mut plan = Plan::named("test".to_string());
     for &(lever, amount) in spend {
-        plan.spend[lever.index()] = SpendSchedule::constant(amount);
+        plan.set(lever, SpendSchedule::constant(amount), 0);
     }
     plan
 }
@@ -715,8 +712,12 @@ fn pyramid_scenario(
         (Lever::Value, 2000.0),
         (Lever::Relationship, 2000.0),
     ]);
-    spend.spend[Lever::Acquisition.index()] = SpendSchedule(vec![10_000.0, 6_000.0]);
-    spend.spend[Lever::Brand.index()] = SpendSchedule(vec![4_000.0, 2_000.0]);
+    spend.set(
+        Lever::Acquisition,
+        SpendSchedule(vec![10_000.0, 6_000.0]),
+        0,
+    );
+    spend.set(Lever::Brand, SpendSchedule(vec![4_000.0, 2_000.0]), 0);
     with_plan(scenario, spend)
 }
 

@@ -15,12 +15,9 @@ fn scenario(text: &str) -> Scenario {
 }
 
 fn plan_with(spend: &[(Lever, Vec<f64>)]) -> Plan {
-    let mut plan = Plan {
-        name: "grid".to_string(),
-        ..Plan::baseline()
-    };
+    let mut plan = Plan::named("grid".to_string());
     for (lever, path) in spend {
-        plan.spend[lever.index()] = SpendSchedule(path.clone());
+        plan.set(*lever, SpendSchedule(path.clone()), 0);
     }
     plan
 }
@@ -66,7 +63,7 @@ fn assert_near_the_grid_best(scenario: &Scenario, grid: &[Plan], runs: u64, seed
         assert!(
             chosen >= best - 0.01 * best.abs(),
             "seed {seed}: the optimizer's plan {:?} scores {chosen}, the best grid point {best}",
-            result.plan.spend
+            result.plan.spend()
         );
         let certification = result.certification.as_ref().unwrap();
         if !certification.certified {
@@ -249,7 +246,7 @@ fn a_phased_plan_front_loads_acquisition_and_matches_the_known_path() {
     assert!(
         chosen >= known_value - 0.01 * known_value.abs(),
         "phased optimum {:?} scores {chosen}, the known path {known:?} {known_value}",
-        result.plan.spend[Lever::Acquisition.index()]
+        result.plan.spend()[Lever::Acquisition]
     );
 }
 

@@ -70,28 +70,18 @@ fn bd_scenario() -> Scenario {
         "current",
         &[(Lever::Acquisition, 50_000.0), (Lever::Retention, 50_000.0)],
     )];
-    scenario.optimize = Some(Optimize {
-        budget: Some(BUDGET),
-        objective: Objective::Mean,
-        bounds: [None; ceq::scenario::LEVER_KINDS],
-        offboard_bounds: Vec::new(),
-        channel_bounds: Vec::new(),
-        levers: vec![Lever::Acquisition, Lever::Retention],
-        optimize_retention_allocation: false,
-        phases: false,
-        hurdle: None,
-        target: None,
-    });
+    let mut optimize = Optimize::of(&scenario);
+    optimize.budget = Some(BUDGET);
+    optimize.objective = Objective::Mean;
+    optimize.levers = vec![Lever::Acquisition, Lever::Retention];
+    scenario.optimize = Some(optimize);
     scenario
 }
 
 fn plan(name: &str, spend: &[(Lever, f64)]) -> Plan {
-    let mut plan = Plan {
-        name: name.to_string(),
-        ..Plan::baseline()
-    };
+    let mut plan = Plan::named(name.to_string());
     for &(lever, amount) in spend {
-        plan.spend[lever.index()] = SpendSchedule::constant(amount);
+        plan.set(lever, SpendSchedule::constant(amount), 0);
     }
     plan
 }
@@ -272,7 +262,12 @@ fn a_useless_lever_gets_nothing_and_the_budget_is_respected() {
 #[test]
 fn an_upper_bound_that_holds_the_optimum_back_is_reported_binding() {
     let mut scenario = bd_scenario();
-    scenario.optimize.as_mut().unwrap().bounds[Lever::Acquisition.index()] = Some((0.0, 20_000.0));
+    scenario
+        .optimize
+        .as_mut()
+        .unwrap()
+        .set_bound(Lever::Acquisition, Some((0.0, 20_000.0)))
+        .unwrap();
     let mut settings = settings(&scenario, 40, 40);
     settings.refine_steps = 0;
     settings.marginal = false;
