@@ -19,7 +19,7 @@ fn options(runs: u64) -> SimOptions {
 
 fn engine_options(runs: u64, engine: EngineKind) -> SimOptions {
     SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs,
         seed: 1,
         engine,

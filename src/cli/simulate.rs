@@ -195,12 +195,12 @@ pub(super) fn resolve_plan(
     scenario: &Scenario,
     name: Option<&str>,
     file: &std::path::Path,
-) -> Result<usize, CliError> {
+) -> Result<crate::scenario::PlanId, CliError> {
     let Some(name) = name else {
         return Ok(scenario.baseline_plan);
     };
     scenario
-        .plan_index(name)
+        .plan_id(name)
         .ok_or_else(|| CliError::invalid(unknown_plan(scenario, name, file)))
 }
 
@@ -401,7 +401,7 @@ mod tests {
                     ..Plan::baseline()
                 })
                 .collect(),
-            baseline_plan: baseline,
+            baseline_plan: crate::scenario::PlanId::at(baseline),
             optimize: None,
             sample_fraction: 1.0,
         }
@@ -411,9 +411,9 @@ mod tests {
     fn no_plan_flag_means_the_baseline() {
         let scenario = scenario_with_plans(&["growth", "current"], 1);
         let plan = resolve_plan(&scenario, None, Path::new("s.toml")).unwrap();
-        assert_eq!(plan, 1);
+        assert_eq!(plan.index(), 1);
         let plan = resolve_plan(&scenario, Some("growth"), Path::new("s.toml")).unwrap();
-        assert_eq!(plan, 0);
+        assert_eq!(plan.index(), 0);
     }
 
     #[test]

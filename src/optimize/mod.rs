@@ -76,8 +76,8 @@ impl From<InfeasibleError> for OptimizeError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub optimize: Optimize,
-    /// Index of the baseline plan (start point and comparison).
-    pub baseline: usize,
+    /// The baseline plan (start point and comparison).
+    pub baseline: crate::scenario::PlanId,
     /// Runs of the final, fresh-seed evaluation of the chosen plan and the baseline.
     pub runs: u64,
     /// Runs of each Monte Carlo evaluation in the first round of the search.
@@ -107,7 +107,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn new(optimize: Optimize, baseline: usize) -> Self {
+    pub fn new(optimize: Optimize, baseline: crate::scenario::PlanId) -> Self {
         Settings {
             optimize,
             baseline,

@@ -137,7 +137,7 @@ pub fn discounted_spend(scenario: &Scenario, plan: &Plan) -> f64 {
 impl Objective for MonteCarloObjective<'_> {
     fn per_run(&self, plan: &Plan) -> Result<Vec<f64>, OptimizeError> {
         let options = SimOptions {
-            plan: 0,
+            plan: crate::scenario::PlanId::FIRST,
             runs: self.runs,
             seed: self.seed,
             engine: self.engine,

@@ -89,8 +89,8 @@ pub struct Screening {
 /// What to move and how to simulate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    /// Index of the plan simulated.
-    pub plan: usize,
+    /// The plan simulated.
+    pub plan: crate::scenario::PlanId,
     /// Relative move, in (0, 1).
     pub step: f64,
     /// Monte Carlo runs per variant.

@@ -143,7 +143,7 @@ pub fn build(
     }
 
     // Plan comparison.
-    let indices: Vec<usize> = (0..scenario.plans.len()).collect();
+    let indices: Vec<crate::scenario::PlanId> = scenario.plan_ids().collect();
     let comparison = compare::compare_reusing(
         scenario,
         &indices,
@@ -307,7 +307,7 @@ fn offboarding(
     progress: &mut dyn Progress,
 ) -> Result<Vec<(String, crate::plans::levers_seed::OffboardingValue)>, ReportError> {
     let mut rows = Vec::new();
-    for (index, plan) in scenario.plans.iter().enumerate() {
+    for (index, plan) in scenario.plan_ids().zip(&scenario.plans) {
         if !plan.offboard.iter().any(|s| *s > 0.0) {
             continue;
         }

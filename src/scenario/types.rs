@@ -34,8 +34,8 @@ pub struct Scenario {
     pub uncertainty_draws: Option<JointDraws>,
     /// At least one plan: the file's plans in file order, or the implicit `baseline`.
     pub plans: Vec<Plan>,
-    /// Index into `plans` of the baseline: `current` if present, else the first plan.
-    pub baseline_plan: usize,
+    /// The baseline among `plans`: `current` if present, else the first plan.
+    pub baseline_plan: PlanId,
     pub optimize: Option<Optimize>,
     /// Top-level `sample_fraction` f in (0, 1], default 1 (SPEC §9.2): the cohorts, prospects
     /// and spends describe a 1:(1/f) sample of the business, and text outputs report money
@@ -858,13 +858,71 @@ pub struct ParameterRef<'a> {
     pub domain: Domain,
 }
 
+/// A plan of a scenario, by its position in [`Scenario::plans`]. Minted by the scenario
+/// ([`Scenario::plan_id`], [`Scenario::plan_ids`], [`Scenario::baseline_plan`]) or
+/// [`PlanId::FIRST`], so a plan is never named by a bare number that could be a cohort, a run
+/// or a count. Serializes as the position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct PlanId(usize);
+
+impl PlanId {
+    /// The first plan: every validated scenario has one (its file's first, or the implicit
+    /// `baseline`).
+    pub const FIRST: PlanId = PlanId(0);
+
+    /// The id of the plan at `index` of a plan list (the validator and the optimizer's own
+    /// plan lists).
+    pub(crate) fn at(index: usize) -> PlanId {
+        PlanId(index)
+    }
+
+    /// The plan's position in [`Scenario::plans`].
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl std::fmt::Display for PlanId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::ops::Index<PlanId> for [Plan] {
+    type Output = Plan;
+
+    fn index(&self, id: PlanId) -> &Plan {
+        &self[id.0]
+    }
+}
+
+impl std::ops::Index<PlanId> for Vec<Plan> {
+    type Output = Plan;
+
+    fn index(&self, id: PlanId) -> &Plan {
+        &self[id.0]
+    }
+}
+
 impl Scenario {
     pub fn cohort_index(&self, name: &str) -> Option<usize> {
         self.cohorts.iter().position(|c| c.name == name)
     }
 
-    pub fn plan_index(&self, name: &str) -> Option<usize> {
-        self.plans.iter().position(|p| p.name == name)
+    /// The plan called `name`, if the scenario has one.
+    pub fn plan_id(&self, name: &str) -> Option<PlanId> {
+        self.plans.iter().position(|p| p.name == name).map(PlanId)
+    }
+
+    /// Every plan of the scenario, in file order.
+    pub fn plan_ids(&self) -> impl Iterator<Item = PlanId> + use<> {
+        (0..self.plans.len()).map(PlanId)
+    }
+
+    /// The plan `id`, if it is one of this scenario's.
+    pub fn plan(&self, id: PlanId) -> Option<&Plan> {
+        self.plans.get(id.0)
     }
 
     /// Calls `visit` on every scalar parameter that `[uncertainty]` may name and that a
@@ -1368,7 +1426,7 @@ impl Scenario {
             uncertainty: Vec::new(),
             uncertainty_draws: None,
             plans: vec![Plan::baseline()],
-            baseline_plan: 0,
+            baseline_plan: PlanId::FIRST,
             optimize: None,
             sample_fraction: 1.0,
         }

@@ -627,7 +627,7 @@ mod tests {
         let sim = run(
             &scenario,
             &SimOptions {
-                plan: 0,
+                plan: crate::scenario::PlanId::FIRST,
                 runs: 200,
                 seed: 1,
                 engine: EngineKind::Customer,

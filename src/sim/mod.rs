@@ -50,8 +50,8 @@ impl EngineKind {
 /// What to simulate and how often.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimOptions {
-    /// Index into `scenario.plans`.
-    pub plan: usize,
+    /// The plan of `scenario` that [`run`] simulates.
+    pub plan: crate::scenario::PlanId,
     pub runs: u64,
     pub seed: u64,
     pub engine: EngineKind,
@@ -151,7 +151,7 @@ pub enum SimError {
     #[error("{0}")]
     TooLarge(String),
     #[error("plan index {0} does not exist")]
-    NoSuchPlan(usize),
+    NoSuchPlan(crate::scenario::PlanId),
     #[error("the {0} engine does not support this scenario: {1}")]
     Unsupported(&'static str, String),
     /// The call's [`crate::control::CancelToken`] was cancelled (by the command line's signal
@@ -163,8 +163,7 @@ pub enum SimError {
 /// Runs `options.runs` independent runs of `scenario` under its plan `options.plan`.
 pub fn run(scenario: &Scenario, options: &SimOptions) -> Result<Simulation, SimError> {
     let plan = scenario
-        .plans
-        .get(options.plan)
+        .plan(options.plan)
         .ok_or(SimError::NoSuchPlan(options.plan))?;
     run_plan(scenario, plan, options)
 }
@@ -434,8 +433,7 @@ struct Pilot {
 fn pilot(scenario: &Scenario, options: &SimOptions) -> Result<Pilot, SimError> {
     use rayon::prelude::*;
     let plan = scenario
-        .plans
-        .get(scenario.baseline_plan)
+        .plan(scenario.baseline_plan)
         .ok_or(SimError::NoSuchPlan(scenario.baseline_plan))?;
     let runs = (0..PILOT_RUNS)
         .into_par_iter()

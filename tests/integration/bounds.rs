@@ -129,7 +129,7 @@ fn the_memory_limit_travels_with_the_options() {
     )
     .unwrap();
     let options = |limits| SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 4,
         seed: 1,
         engine: EngineKind::Customer,

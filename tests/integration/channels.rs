@@ -67,7 +67,7 @@ fn the_channel_with_the_higher_cost_per_customer_is_funded_for_what_its_customer
     // At an even split, partners cost more per customer but bring customers worth more.
     let even = split(&scenario, 6_000.0, 12_000.0);
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 200,
         seed: GRID_SEED,
         engine: EngineKind::Auto,
@@ -112,7 +112,10 @@ fn the_channel_with_the_higher_cost_per_customer_is_funded_for_what_its_customer
     eprintln!("grid {grid:?}");
     assert!(best_x > budget / 2.0, "the grid funds partners most");
 
-    let mut settings = Settings::new(scenario.optimize.clone().unwrap(), 0);
+    let mut settings = Settings::new(
+        scenario.optimize.clone().unwrap(),
+        ceq::scenario::PlanId::FIRST,
+    );
     settings.runs = 200;
     let result = optimize(&scenario, &settings, &mut Silent).unwrap();
     let names: Vec<&str> = result.space.names.iter().map(String::as_str).collect();
@@ -144,7 +147,7 @@ fn both_engines_agree_on_the_channels() {
     let runs = 300;
     let measure = |engine: EngineKind, seed: u64| {
         let options = SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs,
             seed,
             engine,
@@ -328,7 +331,7 @@ acquisition = { tv = [8000, 0] }
         let simulation = sim::run(
             &scenario,
             &SimOptions {
-                plan: 0,
+                plan: ceq::scenario::PlanId::FIRST,
                 runs,
                 seed: 3,
                 engine,

@@ -69,7 +69,7 @@ fn plan(spend: &[(Lever, f64)]) -> Plan {
 /// Replaces the scenario's plans by `plan` alone.
 fn with_plan(mut scenario: Scenario, plan: Plan) -> Scenario {
     scenario.plans = vec![plan];
-    scenario.baseline_plan = 0;
+    scenario.baseline_plan = ceq::scenario::PlanId::FIRST;
     scenario
 }
 
@@ -78,7 +78,7 @@ fn simulate(scenario: &Scenario, runs: u64, seed: u64) -> Vec<RunResult> {
     run(
         scenario,
         &SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs,
             seed,
             engine: EngineKind::Customer,

@@ -15,7 +15,7 @@ fn scenario(file: &str) -> ceq::scenario::Scenario {
 
 fn options(runs: u64, control: Control) -> SimOptions {
     SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs,
         seed: 7,
         engine: EngineKind::Customer,
@@ -89,7 +89,12 @@ fn every_entry_point_stops_on_its_own_token() {
     let minimal = scenario("scenarios/minimal.toml");
 
     let compare = |control: Control| {
-        ceq::plans::compare::compare(&minimal, &[0], &options(20, control), &mut Silent)
+        ceq::plans::compare::compare(
+            &minimal,
+            &[minimal.baseline_plan],
+            &options(20, control),
+            &mut Silent,
+        )
     };
     assert_eq!(compare(stopped.clone()).err(), Some(SimError::Interrupted));
     assert_eq!(compare(Control::default()).unwrap().plans.len(), 1);
@@ -98,7 +103,7 @@ fn every_entry_point_stops_on_its_own_token() {
         ceq::plans::sensitivity::sensitivity(
             &minimal,
             &ceq::plans::sensitivity::Settings {
-                plan: 0,
+                plan: ceq::scenario::PlanId::FIRST,
                 step: 0.1,
                 runs: 10,
                 seed: 7,

@@ -210,7 +210,7 @@ struct Agreement {
 
 fn simulate(
     scenario: &Scenario,
-    plan: usize,
+    plan: ceq::scenario::PlanId,
     runs: u64,
     seed: u64,
     engine: EngineKind,
@@ -405,7 +405,7 @@ fn time(periods: u32, periods_per_year: u32, discount_rate: f64, timing: CashFlo
 /// A 1,000-run study with seed 1 on `engine`.
 fn options(engine: EngineKind) -> SimOptions {
     SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 1000,
         seed: 1,
         engine,
@@ -430,7 +430,7 @@ fn plan(spend: &[(Lever, f64)]) -> Plan {
 /// Replaces the scenario's plans by `plan` alone.
 fn with_plan(mut scenario: Scenario, plan: Plan) -> Scenario {
     scenario.plans = vec![plan];
-    scenario.baseline_plan = 0;
+    scenario.baseline_plan = ceq::scenario::PlanId::FIRST;
     scenario
 }
 
@@ -971,7 +971,7 @@ fn shipped(file: &str, plan: &str) -> Scenario {
     let mut scenario = load_file(Path::new("scenarios").join(file).as_path())
         .unwrap_or_else(|e| panic!("{file} loads: {e}"));
     scenario.baseline_plan = scenario
-        .plan_index(plan)
+        .plan_id(plan)
         .unwrap_or_else(|| panic!("{file} has plan {plan}"));
     scenario
 }
@@ -1041,7 +1041,13 @@ fn engines_cohort_survival_matches_sbg_up_to_degree_2k_minus_1() {
         time(9, 1, 0.10, CashFlowTiming::End),
         vec![sbg_contract(n, alpha, beta)],
     );
-    let (sim, _) = simulate(&scenario, 0, 2000, 201, EngineKind::Cohort);
+    let (sim, _) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        2000,
+        201,
+        EngineKind::Cohort,
+    );
     assert!(sim.approximations.is_empty());
     let mean_churn = alpha / (alpha + beta);
     let mut max_z = 0.0f64;
@@ -1295,7 +1301,13 @@ fn engines_cohort_nbd_variance_matches_closed_form() {
     };
     let (mean, variance) = moments(m * m + m * m / k);
     let (_, homogeneous) = moments(m * m);
-    let (sim, _) = simulate(&scenario, 0, 10_000, 206, EngineKind::Cohort);
+    let (sim, _) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        10_000,
+        206,
+        EngineKind::Cohort,
+    );
     let ce = column(&sim.runs, |r| r.customer_equity);
     let (e, v) = (estimate(&ce), variance_estimate(&ce));
     println!(
@@ -1329,7 +1341,7 @@ fn engines_auto_takes_the_cohort_engine_for_a_large_exact_scenario() {
     let sim = run(
         &scenario,
         &SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs: 20,
             seed: 301,
             engine: EngineKind::Auto,
@@ -1392,7 +1404,7 @@ fn engines_auto_takes_the_customer_engine_for_a_small_dropout_cohort() {
     let sim = run(
         &scenario,
         &SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs: 10,
             seed: 302,
             engine: EngineKind::Auto,
@@ -1441,7 +1453,7 @@ fn engines_auto_takes_the_cohort_engine_for_a_large_dropout_cohort_and_says_why(
     let sim = run(
         &scenario,
         &SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs: 10,
             seed: 303,
             engine: EngineKind::Cohort,
@@ -1502,7 +1514,7 @@ fn engines_cohort_end_count_is_exact_for_even_horizons() {
         );
         let expected = n as f64 * sbg_survival(alpha, beta, horizon);
         for engine in [EngineKind::Customer, EngineKind::Cohort] {
-            let (sim, _) = simulate(&scenario, 0, 1000, 205, engine);
+            let (sim, _) = simulate(&scenario, ceq::scenario::PlanId::FIRST, 1000, 205, engine);
             let est = estimate(&column(&sim.runs, |r| r.cohorts[0].active_end));
             let z = (est.mean - expected) / est.se;
             println!(
@@ -1540,8 +1552,20 @@ fn engines_cohort_lists_hazards_above_one_as_an_approximation() {
     );
     scenario.drivers[Driver::Value.index()] = Some(driver(1.0, 1000.0, 0.0, [-1.0, 0.0, 0.0]));
     let scenario = with_plan(scenario, plan(&[(Lever::Value, 100_000.0)]));
-    let (customer, _) = simulate(&scenario, 0, 400, 207, EngineKind::Customer);
-    let (cohort, _) = simulate(&scenario, 0, 400, 207, EngineKind::Cohort);
+    let (customer, _) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        400,
+        207,
+        EngineKind::Customer,
+    );
+    let (cohort, _) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        400,
+        207,
+        EngineKind::Cohort,
+    );
     let active = |sim: &Simulation| estimate(&column(&sim.runs, |r| r.periods[1].active));
     let (a, b) = (active(&customer), active(&cohort));
     let z = (a.mean - b.mean) / a.se.hypot(b.se);
@@ -1768,7 +1792,13 @@ fn engines_cohort_reproduces_bgnbd_expected_purchases_and_the_gamma_gamma_mean()
             OrderValue::GammaGamma { p, q, gamma: g },
         )],
     );
-    let (sim, elapsed) = simulate(&scenario, 0, 200, 404, EngineKind::Cohort);
+    let (sim, elapsed) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        200,
+        404,
+        EngineKind::Cohort,
+    );
     println!("cohort engine, 10⁶ BG/NBD customers × 78 weeks × 200 runs: {elapsed:.2} s");
     for t in [1usize, 3, 32, 78] {
         let per_customer = column(&sim.runs, |run| {
@@ -1803,7 +1833,7 @@ fn engines_cohort_reproduces_bgnbd_expected_purchases_and_the_gamma_gamma_mean()
 fn engines_cohort_dropout_and_value_strata_are_reproducible_and_shardable() {
     let scenario = bgnbd_retailer(50_000);
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 12,
         seed: 405,
         engine: EngineKind::Cohort,
@@ -1854,7 +1884,7 @@ fn engines_size_guard_names_the_engine_that_would_run() {
                 run(
                     &scenario,
                     &SimOptions {
-                        plan: 0,
+                        plan: ceq::scenario::PlanId::FIRST,
                         runs: 200_000,
                         seed: 501,
                         engine,

@@ -136,7 +136,7 @@ fn a_fitted_scenario_simulates_the_bgnbd_expected_purchases() {
             .unwrap();
     let runs = 200;
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs,
         seed: 11,
         engine: EngineKind::Auto,

@@ -23,7 +23,7 @@ fn simulate(scenario: &Scenario, runs: u64, seed: u64, engine: EngineKind) -> Ve
     run(
         scenario,
         &SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs,
             seed,
             engine,
@@ -447,7 +447,10 @@ fn the_optimizer_funds_cheap_upgrades_and_offboards_loss_making_customers() {
             best = best.max(value(&pyramid_plan(development, lead)));
         }
     }
-    let mut settings = Settings::new(scenario.optimize.clone().unwrap(), 0);
+    let mut settings = Settings::new(
+        scenario.optimize.clone().unwrap(),
+        ceq::scenario::PlanId::FIRST,
+    );
     settings.runs = 200;
     let result = optimize(&scenario, &settings, &mut Silent).unwrap();
     let chosen = value(&result.plan);

@@ -39,7 +39,10 @@ fn grid_value(scenario: &Scenario, plan: &Plan, runs: u64) -> f64 {
 }
 
 fn settings_for(scenario: &Scenario, seed: u64) -> Settings {
-    let mut settings = Settings::new(scenario.optimize.clone().unwrap(), 0);
+    let mut settings = Settings::new(
+        scenario.optimize.clone().unwrap(),
+        ceq::scenario::PlanId::FIRST,
+    );
     settings.seed = seed;
     settings.runs = 200;
     settings

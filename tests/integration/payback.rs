@@ -62,7 +62,7 @@ fn closed_form_curve(scenario: &Scenario) -> Vec<f64> {
 
 fn paybacks(scenario: &Scenario, engine: EngineKind) -> Vec<Payback> {
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: RUNS,
         seed: 17,
         engine,

@@ -116,7 +116,7 @@ fn retention_programme_on_zero_base_retention_is_blattberg_deighton_curve() {
     let spend = 30_000.0;
     let p = plan("r", &[(Lever::Retention, spend)]);
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 200,
         seed: 3,
         engine: EngineKind::Customer,
@@ -191,7 +191,7 @@ fn mean_field_agrees_with_monte_carlo_on_the_examples() {
         let mean_field = MeanField::new(&scenario, 1, runs);
         for plan in &scenario.plans {
             let options = SimOptions {
-                plan: 0,
+                plan: ceq::scenario::PlanId::FIRST,
                 runs,
                 seed: 1,
                 engine: EngineKind::Customer,
@@ -313,7 +313,7 @@ fn the_frontier_marks_the_baseline_on_its_own_runs() {
         "50,000 + 50,000 per period"
     );
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 40,
         seed: result.seed,
         engine: EngineKind::Customer,
@@ -390,7 +390,7 @@ fn response_curves_peak_at_an_uncapped_optimum_and_pass_through_it() {
 fn screened_sensitivity_measures_the_largest_effects_exactly() {
     let scenario = bd_scenario();
     let mut study = sensitivity::Settings {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         step: 0.1,
         runs: 20,
         seed: 4,
@@ -434,8 +434,9 @@ fn a_comparison_reusing_a_simulated_plan_is_the_same_comparison() {
     scenario
         .plans
         .push(plan("acquire", &[(Lever::Acquisition, 90_000.0)]));
+    let ids: Vec<ceq::scenario::PlanId> = scenario.plan_ids().collect();
     let options = SimOptions {
-        plan: 1,
+        plan: ids[1],
         runs: 25,
         seed: 8,
         engine: EngineKind::Customer,
@@ -443,9 +444,15 @@ fn a_comparison_reusing_a_simulated_plan_is_the_same_comparison() {
         control: Default::default(),
     };
     let known = run_plan(&scenario, &scenario.plans[1], &options).unwrap();
-    let fresh = compare(&scenario, &[0, 1], &options, &mut Silent).unwrap();
-    let reused =
-        compare_reusing(&scenario, &[0, 1], &options, Some((1, &known)), &mut Silent).unwrap();
+    let fresh = compare(&scenario, &ids, &options, &mut Silent).unwrap();
+    let reused = compare_reusing(
+        &scenario,
+        &ids,
+        &options,
+        Some((ids[1], &known)),
+        &mut Silent,
+    )
+    .unwrap();
     assert_eq!(fresh, reused);
 }
 
@@ -458,8 +465,10 @@ fn compare_differences_are_antisymmetric() {
     scenario
         .plans
         .push(plan("retain", &[(Lever::Retention, 90_000.0)]));
-    let forward = compare(&scenario, &[0, 1, 2], &customer_options(30, 5), &mut Silent).unwrap();
-    let backward = compare(&scenario, &[2, 1, 0], &customer_options(30, 5), &mut Silent).unwrap();
+    let ids: Vec<ceq::scenario::PlanId> = scenario.plan_ids().collect();
+    let reversed: Vec<ceq::scenario::PlanId> = ids.iter().rev().copied().collect();
+    let forward = compare(&scenario, &ids, &customer_options(30, 5), &mut Silent).unwrap();
+    let backward = compare(&scenario, &reversed, &customer_options(30, 5), &mut Silent).unwrap();
     assert_eq!(forward.differences.len(), 3);
     for d in &forward.differences {
         let r = backward
@@ -638,7 +647,7 @@ fn the_optimized_plan_block_pastes_into_the_scenario() {
 {block}"
         )
     });
-    let plan = &scenario.plans[scenario.plan_index("optimized").unwrap()];
+    let plan = &scenario.plans[scenario.plan_id("optimized").unwrap()];
     assert!(plan.retention_allocation.is_some());
     for file in ["optimize.json", "optimize_periods.csv", "optimize_runs.csv"] {
         assert!(out.join(file).exists(), "{file}");
@@ -751,7 +760,7 @@ fn budget_flag_overrides_the_scenario_budget_or_lifts_the_cap() {
 /// Customer-engine options of `runs` runs of `seed` (the plan is set by the caller).
 fn customer_options(runs: u64, seed: u64) -> SimOptions {
     SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs,
         seed,
         engine: EngineKind::Customer,
