@@ -19,11 +19,12 @@ fn options(runs: u64) -> SimOptions {
 
 fn engine_options(runs: u64, engine: EngineKind) -> SimOptions {
     SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs,
         seed: 1,
         engine,
         limits: Default::default(),
+        control: Default::default(),
     }
 }
 

@@ -1,22 +1,27 @@
 //! Stop signals (SPEC §12): SIGINT (Ctrl-C), SIGTERM (what Slurm, Kubernetes and `kill` send)
 //! and SIGHUP (a closed terminal) ask the work to stop; they do not kill the process.
 //!
-//! The signal thread only sets a flag. The engines poll [`requested`] once per run and return
-//! [`crate::sim::SimError::Interrupted`]; the output writer polls it between files. The command
-//! line then publishes nothing, removes every temporary file and exits 128 + the signal's
-//! number (130, 143, 129) from the main thread, so a stopped run leaves the output folder as it
-//! was before.
+//! A signal handler is process-wide by nature, so this module holds the one piece of
+//! process-wide state in ceq: the command line's [`CancelToken`] ([`token`]), the signal
+//! received, the temporary paths to clean up and the publication lock. The library never reads
+//! it: the command line passes [`token`] into each call's [`crate::control::Control`], and the
+//! engines poll that once per run and return [`crate::sim::SimError::Interrupted`]; the output
+//! writer polls [`requested`] between files. The command line then publishes nothing, removes
+//! every temporary file and exits 128 + the signal's number (130, 143, 129) from the main
+//! thread, so a stopped run leaves the output folder as it was before.
 //!
-//! Work that never polls the flag (a calibration, a chart) must still stop promptly, so the
+//! Work that never polls the token (a calibration, a chart) must still stop promptly, so the
 //! handler has a fallback: if the process is still running [`GRACE`] after the first signal,
 //! or at a second one, it removes the temporary paths registered with [`TempGuard`] and exits
 //! itself — but never in the middle of a publication ([`critical`]), which is a handful of
 //! renames and finishes first, so a folder never holds parts of two runs.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
+
+use crate::control::CancelToken;
 
 /// The exit code of a process stopped by SIGINT (128 + 2), as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -24,29 +29,48 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 /// How long the work has to notice a signal before the handler stops the process itself.
 pub const GRACE: Duration = Duration::from_secs(3);
 
-static REQUESTED: AtomicBool = AtomicBool::new(false);
-/// The first stop signal received (0: none, or a request from code).
-static SIGNAL: AtomicI32 = AtomicI32::new(0);
-static TEMP_PATHS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-/// Held while a publication renames files into place; the fallback exit waits for it.
-static PUBLISHING: Mutex<()> = Mutex::new(());
+/// What the signal handler shares with the command line.
+struct Process {
+    /// The command line's token, flipped by the first stop signal.
+    token: CancelToken,
+    /// The first stop signal received (0: none).
+    signal: AtomicI32,
+    /// Temporary files and folders the fallback exit removes.
+    temp_paths: Mutex<Vec<PathBuf>>,
+    /// Held while a publication renames files into place; the fallback exit waits for it.
+    publishing: Mutex<()>,
+}
+
+static PROCESS: LazyLock<Process> = LazyLock::new(|| Process {
+    token: CancelToken::new(),
+    signal: AtomicI32::new(0),
+    temp_paths: Mutex::new(Vec::new()),
+    publishing: Mutex::new(()),
+});
 
 const SIGHUP: i32 = 1;
 const SIGTERM: i32 = 15;
 
-/// Whether a stop signal has been received.
-pub fn requested() -> bool {
-    REQUESTED.load(Ordering::Relaxed)
+/// The command line's cancellation token: the one the signal handler flips. Pass it into the
+/// [`crate::control::Control`] of a call; an embedder makes its own tokens instead.
+pub fn token() -> CancelToken {
+    PROCESS.token.clone()
 }
 
-/// Marks a stop as requested, as the handler does (for tests and embedders).
-pub fn request() {
-    REQUESTED.store(true, Ordering::Relaxed);
+/// A [`crate::control::Control`] stopped by the command line's [`token`], reporting progress
+/// nowhere: what each command passes into the library.
+pub fn control() -> crate::control::Control {
+    crate::control::Control::new(token())
+}
+
+/// Whether a stop signal has been received.
+pub fn requested() -> bool {
+    PROCESS.token.is_cancelled()
 }
 
 /// The name of the signal that stopped the work ("SIGINT" when none was named).
 pub fn signal_name() -> &'static str {
-    match SIGNAL.load(Ordering::Relaxed) {
+    match PROCESS.signal.load(Ordering::Relaxed) {
         SIGTERM => "SIGTERM",
         SIGHUP => "SIGHUP",
         _ => "SIGINT",
@@ -56,7 +80,7 @@ pub fn signal_name() -> &'static str {
 /// 128 + the signal's number, as shells report a process the signal killed: 130 for SIGINT,
 /// 143 for SIGTERM, 129 for SIGHUP.
 pub fn exit_code() -> u8 {
-    match SIGNAL.load(Ordering::Relaxed) {
+    match PROCESS.signal.load(Ordering::Relaxed) {
         SIGTERM => 128 + 15,
         SIGHUP => 128 + 1,
         _ => EXIT_INTERRUPTED,
@@ -74,10 +98,17 @@ pub fn install() {
         };
         std::thread::spawn(move || {
             for signal in signals.forever() {
-                let _ = SIGNAL.compare_exchange(0, signal, Ordering::Relaxed, Ordering::Relaxed);
-                if REQUESTED.swap(true, Ordering::Relaxed) {
+                let process = &*PROCESS;
+                let _ = process.signal.compare_exchange(
+                    0,
+                    signal,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
+                if process.token.is_cancelled() {
                     force_exit();
                 }
+                process.token.cancel();
                 std::thread::spawn(|| {
                     std::thread::sleep(GRACE);
                     force_exit();
@@ -90,7 +121,7 @@ pub fn install() {
 /// Waits for a publication in progress, removes the registered temporary paths and exits.
 fn force_exit() -> ! {
     let _publishing = critical();
-    let paths = match TEMP_PATHS.lock() {
+    let paths = match PROCESS.temp_paths.lock() {
         Ok(paths) => paths.clone(),
         Err(poisoned) => poisoned.into_inner().clone(),
     };
@@ -116,7 +147,8 @@ fn remove_path(path: &Path) {
 /// The section in which a publication renames its files into place: the fallback exit waits
 /// for it to end.
 pub fn critical() -> MutexGuard<'static, ()> {
-    PUBLISHING
+    PROCESS
+        .publishing
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -129,7 +161,7 @@ pub struct TempGuard {
 
 impl TempGuard {
     pub fn register(path: &Path) -> TempGuard {
-        if let Ok(mut paths) = TEMP_PATHS.lock() {
+        if let Ok(mut paths) = PROCESS.temp_paths.lock() {
             paths.push(path.to_path_buf());
         }
         TempGuard {
@@ -140,7 +172,7 @@ impl TempGuard {
 
 impl Drop for TempGuard {
     fn drop(&mut self) {
-        if let Ok(mut paths) = TEMP_PATHS.lock()
+        if let Ok(mut paths) = PROCESS.temp_paths.lock()
             && let Some(i) = paths.iter().position(|p| *p == self.path)
         {
             paths.swap_remove(i);

@@ -17,13 +17,16 @@
 //! - [`format`]: one set of number formatters (money, percent, as given) and JSON/CSV writers
 //! - [`narrative`]: one sentence per paired result, shared by the text and the report
 //! - [`plans`]: comparing plans on common random numbers, the budget frontier, sensitivity
-//! - [`cancel`]: Ctrl-C as a flag the engines poll, so an interrupt leaves no partial file
+//! - [`control`]: the cancellation token and progress sink every simulating call takes
+//! - [`cancel`]: the command line's signal handler, which flips its token, so an interrupt
+//!   leaves no partial file
 //! - [`cli`]: the command line (the only place that knows about clap, files and anyhow)
 #![forbid(unsafe_code)]
 
 pub mod cancel;
 pub mod chart;
 pub mod cli;
+pub mod control;
 pub mod export;
 pub mod fit;
 pub mod format;

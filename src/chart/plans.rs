@@ -133,7 +133,7 @@ impl AllocationChart {
     pub fn from_optimization(
         result: &Optimization,
         scenario: &Scenario,
-        baseline: usize,
+        baseline: crate::scenario::PlanId,
         budget: Option<f64>,
     ) -> Self {
         let plan = &scenario.plans[baseline];

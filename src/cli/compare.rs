@@ -53,8 +53,8 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
-    let indices: Vec<usize> = if args.plans.is_empty() {
-        (0..scenario.plans.len()).collect()
+    let indices: Vec<crate::scenario::PlanId> = if args.plans.is_empty() {
+        scenario.plan_ids().collect()
     } else {
         args.plans
             .iter()
@@ -68,6 +68,7 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
         seed: args.run.seed,
         engine: args.run.engine.into(),
         limits,
+        control: crate::cancel::control(),
     };
     let comparison = with_threads(args.run.threads, || {
         let runs = args.run.runs as f64 * indices.len() as f64;

@@ -110,6 +110,7 @@ pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), 
     settings.mean_field_runs = args.mean_field_runs;
     settings.marginal = false;
     settings.limits = limits;
+    settings.control = crate::cancel::control();
     with_threads(args.run.threads, || {
         let runs = crate::optimize::estimate::frontier_runs(&scenario, &settings, budgets.len())
             .map_err(optimize_error)?;
@@ -119,6 +120,7 @@ pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), 
             seed: settings.seed,
             engine: settings.engine,
             limits,
+            control: crate::cancel::control(),
         };
         super::estimate::announce("frontier", &scenario, &options, runs, settings.search_runs)
     })??;

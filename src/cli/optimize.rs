@@ -165,6 +165,7 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
     settings.seed = args.run.seed;
     settings.engine = args.run.engine.into();
     settings.limits = limits;
+    settings.control = crate::cancel::control();
     settings.search_runs = args.search_runs;
     settings.mean_field_runs = args.mean_field_runs;
     settings.max_iterations = args.max_iterations;
@@ -195,6 +196,7 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
             seed: settings.seed,
             engine: settings.engine,
             limits,
+            control: crate::cancel::control(),
         };
         let curves = if args.charts.charts {
             crate::optimize::estimate::curves_runs(&scenario, &settings).map_err(optimize_error)?

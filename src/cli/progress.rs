@@ -5,8 +5,9 @@
 //! `--quiet`, nothing but warnings and errors ([`note`]); "wrote FILE" lines ([`wrote`]) follow
 //! `--quiet` too.
 //!
-//! The engine counts finished runs in [`crate::sim::RUNS_DONE`]; a thread here polls the counter,
-//! so the engines know nothing about terminals.
+//! The engine tells the [`crate::control::RunProgress`] sink of its call's options about each
+//! finished run; [`with_runs`] passes in a [`RunCounter`] that a thread here polls, so the
+//! engines know nothing about terminals.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -15,8 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::control::{Control, RunCounter};
 use crate::optimize::Progress;
-use crate::sim::RUNS_DONE;
 
 static QUIET: AtomicBool = AtomicBool::new(false);
 
@@ -107,15 +108,17 @@ pub fn wrote(path: &std::path::Path) {
     }
 }
 
-/// Runs `work`, showing a bar of `total` runs while it runs when that is wanted (a terminal,
-/// no `--quiet`, more than one run).
-pub fn with_runs<T>(total: u64, work: impl FnOnce() -> T) -> T {
+/// Runs `work` with `control`, showing a bar of `total` runs while it runs when that is wanted
+/// (a terminal, no `--quiet`, more than one run): `work` then gets `control` with a
+/// [`RunCounter`] the bar polls.
+pub fn with_runs<T>(total: u64, control: &Control, work: impl FnOnce(Control) -> T) -> T {
     let show = !is_quiet() && std::io::stderr().is_terminal() && total > 1;
     if !show {
-        return work();
+        return work(control.clone());
     }
-    let bar = RunsBar::start(total);
-    let result = work();
+    let counter = Arc::new(RunCounter::default());
+    let bar = RunsBar::start(total, Arc::clone(&counter));
+    let result = work(control.clone().with_progress(counter));
     bar.finish();
     result
 }
@@ -126,9 +129,8 @@ struct RunsBar {
 }
 
 impl RunsBar {
-    fn start(total: u64) -> RunsBar {
+    fn start(total: u64, counter: Arc<RunCounter>) -> RunsBar {
         let stop = Arc::new(AtomicBool::new(false));
-        let start = RUNS_DONE.load(Ordering::Relaxed);
         let thread = std::thread::spawn({
             let stop = Arc::clone(&stop);
             move || {
@@ -144,7 +146,7 @@ impl RunsBar {
                 .unwrap_or_else(|_| ProgressStyle::default_bar());
                 bar.set_style(style);
                 while !stop.load(Ordering::Relaxed) {
-                    let done = RUNS_DONE.load(Ordering::Relaxed).saturating_sub(start);
+                    let done = counter.done();
                     bar.set_position(done.min(total));
                     std::thread::sleep(Duration::from_millis(100));
                 }

@@ -64,6 +64,7 @@ pub fn run(args: &ReportArgs, limits: crate::sim::size::Limits) -> Result<(), Cl
         engine: args.run.engine.into(),
         command: command_line(args),
         limits,
+        control: crate::cancel::control(),
     };
     let mut progress = TerminalProgress::new(args.quiet);
     let built = with_threads(args.run.threads, || {
@@ -75,6 +76,7 @@ pub fn run(args: &ReportArgs, limits: crate::sim::size::Limits) -> Result<(), Cl
             seed: options.seed,
             engine: options.engine,
             limits,
+            control: crate::cancel::control(),
         };
         super::estimate::announce("report", &scenario, &sim_options, runs, options.runs)?;
         report::build(&scenario, &options, &mut progress).map_err(|e| match e {

@@ -93,6 +93,7 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
         seed: args.seed,
         engine: args.engine.into(),
         limits,
+        control: crate::cancel::control(),
         screen: args
             .screen
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
@@ -109,6 +110,7 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
             seed: args.seed,
             engine: args.engine.into(),
             limits,
+            control: crate::cancel::control(),
         };
         let runs = args.runs as f64 * (2 * simulated + 1) as f64;
         super::estimate::announce("sensitivity", &scenario, &options, runs, args.runs)?;

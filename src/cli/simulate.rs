@@ -66,6 +66,7 @@ pub fn run(args: &SimulateArgs, limits: crate::sim::size::Limits) -> Result<(), 
         seed: args.run.seed,
         engine: args.run.engine.into(),
         limits,
+        control: crate::cancel::control(),
     };
     if let Some(shard) = args.shard {
         return run_shard(args, &scenario, &options, shard);
@@ -158,12 +159,12 @@ pub(super) fn resolve_plan(
     scenario: &Scenario,
     name: Option<&str>,
     file: &std::path::Path,
-) -> Result<usize, CliError> {
+) -> Result<crate::scenario::PlanId, CliError> {
     let Some(name) = name else {
         return Ok(scenario.baseline_plan);
     };
     scenario
-        .plan_index(name)
+        .plan_id(name)
         .ok_or_else(|| CliError::invalid(unknown_plan(scenario, name, file)))
 }
 
@@ -283,8 +284,12 @@ fn simulate(
     let total = runs.end - runs.start;
     let go = || {
         super::estimate::announce("simulate", scenario, options, total as f64, total)?;
-        super::progress::with_runs(total, || {
-            sim::run_plan_range(scenario, plan, options, runs.clone())
+        super::progress::with_runs(total, &options.control, |control| {
+            let options = SimOptions {
+                control,
+                ..options.clone()
+            };
+            sim::run_plan_range(scenario, plan, &options, runs.clone())
         })
         .map_err(sim_error)
     };
@@ -360,7 +365,7 @@ mod tests {
                     ..Plan::baseline()
                 })
                 .collect(),
-            baseline_plan: baseline,
+            baseline_plan: crate::scenario::PlanId::at(baseline),
             optimize: None,
             sample_fraction: 1.0,
         }
@@ -370,9 +375,9 @@ mod tests {
     fn no_plan_flag_means_the_baseline() {
         let scenario = scenario_with_plans(&["growth", "current"], 1);
         let plan = resolve_plan(&scenario, None, Path::new("s.toml")).unwrap();
-        assert_eq!(plan, 1);
+        assert_eq!(plan.index(), 1);
         let plan = resolve_plan(&scenario, Some("growth"), Path::new("s.toml")).unwrap();
-        assert_eq!(plan, 0);
+        assert_eq!(plan.index(), 0);
     }
 
     #[test]

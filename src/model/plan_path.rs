@@ -3,13 +3,13 @@
 //! Deterministic given the scenario and plan, so it is computed once per run's scenario and
 //! shared by every customer.
 
-use crate::scenario::{Driver, LEVER_KINDS, Lever, Plan, Scenario};
+use crate::scenario::{Driver, Lever, LeverMap, Plan, Scenario};
 
 /// Spend and driver lifts of one plan for periods 1..=H (index t − 1).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanPath {
-    /// Spend per period on each lever, indexed by [`Lever::index`].
-    pub spend: Vec<[f64; LEVER_KINDS]>,
+    /// Spend per period on each lever kind.
+    pub spend: Vec<LeverMap<f64>>,
     /// Driver rating lifts L_{d,t}, indexed by [`Driver::index`].
     pub lifts: Vec<[f64; 3]>,
     /// Spend per period on each acquisition channel (empty rows without acquisition).
@@ -36,8 +36,7 @@ impl PlanPath {
         let mut channel_spend = Vec::with_capacity(periods as usize);
         let mut channel_adstock: Vec<Vec<f64>> = Vec::with_capacity(periods as usize);
         for t in 1..=periods {
-            let amounts: [f64; LEVER_KINDS] =
-                std::array::from_fn(|i| plan.spend_at(Lever::ALL[i], t, per_year));
+            let amounts = LeverMap::from_fn(|lever| plan.spend_at(lever, t, per_year));
             let mut lift = [0.0; 3];
             for driver in Driver::ALL {
                 let d = driver.index();
@@ -47,7 +46,7 @@ impl PlanPath {
                         Driver::Brand => Lever::Brand,
                         Driver::Relationship => Lever::Relationship,
                     };
-                    adstock[d] = amounts[lever.index()] + params.carryover * adstock[d];
+                    adstock[d] = amounts[lever] + params.carryover * adstock[d];
                     lift[d] = params.max_lift
                         * -(-std::f64::consts::LN_2 * adstock[d] / params.half_spend).exp_m1();
                 }
@@ -85,6 +84,6 @@ impl PlanPath {
     /// Total driver spend in period `t`.
     pub fn driver_spend(&self, t: u32) -> f64 {
         let s = &self.spend[t as usize - 1];
-        s[Lever::Value.index()] + s[Lever::Brand.index()] + s[Lever::Relationship.index()]
+        s[Lever::Value] + s[Lever::Brand] + s[Lever::Relationship]
     }
 }

@@ -47,6 +47,7 @@ pub fn response_curves(
         seed: settings.seed,
         engine: settings.engine,
         limits: settings.limits,
+        control: settings.control.clone(),
         criterion: settings.optimize.objective,
         hurdle: None,
     };

@@ -229,7 +229,7 @@ pub fn expected_ce(
         let mut winback_spend = 0.0;
         if let Some(winback) = &scenario.winback {
             let spent = expected_split(
-                spend[Lever::Winback.index()],
+                spend[Lever::Winback],
                 winback.allocation.as_deref(),
                 &lapsed,
             );
@@ -272,15 +272,11 @@ pub fn expected_ce(
                 _ => vintages[c].iter().map(|g| g.customers).sum(),
             })
             .collect();
-        let retention_spent =
-            retention_spend(scenario, plan, spend[Lever::Retention.index()], &active);
-        let development_spent = scenario.development_program.as_ref().map(|p| {
-            expected_split(
-                spend[Lever::Development.index()],
-                p.allocation.as_deref(),
-                &active,
-            )
-        });
+        let retention_spent = retention_spend(scenario, plan, spend[Lever::Retention], &active);
+        let development_spent = scenario
+            .development_program
+            .as_ref()
+            .map(|p| expected_split(spend[Lever::Development], p.allocation.as_deref(), &active));
         let mut period_value = 0.0;
         for c in 0..n {
             let cohort = &scenario.cohorts[c];
@@ -412,7 +408,7 @@ pub fn expected_ce(
             }
         }
         churned.iter_mut().for_each(|x| *x = 0.0);
-        let acquisition_spend = spend[Lever::Acquisition.index()];
+        let acquisition_spend = spend[Lever::Acquisition];
         ce += discount[i]
             * (period_value
                 - acquisition_spend

@@ -76,8 +76,8 @@ impl From<InfeasibleError> for OptimizeError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub optimize: Optimize,
-    /// Index of the baseline plan (start point and comparison).
-    pub baseline: usize,
+    /// The baseline plan (start point and comparison).
+    pub baseline: crate::scenario::PlanId,
     /// Runs of the final, fresh-seed evaluation of the chosen plan and the baseline.
     pub runs: u64,
     /// Runs of each Monte Carlo evaluation in the first round of the search.
@@ -102,6 +102,8 @@ pub struct Settings {
     pub marginal: bool,
     /// The memory limit every simulation of the search is checked against.
     pub limits: crate::sim::size::Limits,
+    /// Cancellation and run progress of every simulation of the search.
+    pub control: crate::control::Control,
 }
 
 impl Settings {
@@ -122,7 +124,7 @@ impl Settings {
 
     /// The settings of a search of `optimize` from the plan at `baseline`, every number at its
     /// default.
-    pub fn new(optimize: Optimize, baseline: usize) -> Self {
+    pub fn new(optimize: Optimize, baseline: crate::scenario::PlanId) -> Self {
         Settings {
             optimize,
             baseline,
@@ -140,6 +142,7 @@ impl Settings {
             refine_steps: Settings::DEFAULT_REFINE_STEPS,
             marginal: true,
             limits: crate::sim::size::Limits::default(),
+            control: crate::control::Control::default(),
         }
     }
 
@@ -153,6 +156,8 @@ impl Settings {
 struct SpaceProblem<'a> {
     space: &'a PlanSpace,
     objective: &'a dyn Objective,
+    /// Polled before each evaluation, so a cancelled search stops within one step.
+    control: &'a crate::control::Control,
 }
 
 impl Problem for SpaceProblem<'_> {
@@ -160,6 +165,9 @@ impl Problem for SpaceProblem<'_> {
         self.space.dim()
     }
     fn value(&self, x: &[f64]) -> Result<f64, OptimizeError> {
+        if self.control.cancelled() {
+            return Err(SimError::Interrupted.into());
+        }
         self.objective.score(&self.space.plan(x))
     }
     fn project(&self, x: &[f64]) -> Vec<f64> {
@@ -223,6 +231,7 @@ pub fn search(
     let problem = SpaceProblem {
         space: &space,
         objective: &objective,
+        control: &settings.control,
     };
     let mut starts = vec![
         ("baseline", space.baseline_point(scenario)),
@@ -372,6 +381,7 @@ fn monte_carlo<'a>(
         seed,
         engine: settings.engine,
         limits: settings.limits,
+        control: settings.control.clone(),
         criterion: settings.optimize.objective,
         hurdle: settings.optimize.hurdle,
     }
@@ -566,6 +576,7 @@ pub fn optimize(
         seed: fresh_seed,
         engine: settings.engine,
         limits: settings.limits,
+        control: settings.control.clone(),
     };
     let chosen = sim::run_plan(scenario, &plan, &options)?;
     progress.message("final evaluation on fresh seeds: baseline");

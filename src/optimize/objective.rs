@@ -117,6 +117,8 @@ pub struct MonteCarloObjective<'a> {
     pub seed: u64,
     pub engine: EngineKind,
     pub limits: crate::sim::size::Limits,
+    /// Cancellation and run progress of each evaluation's simulation.
+    pub control: crate::control::Control,
     pub criterion: Criterion,
     /// `[optimize].hurdle` h: each run's value is CE − h·(present value of the plan's spend),
     /// so the optimum spends while the next unit returns at least h on top of itself.
@@ -135,11 +137,12 @@ pub fn discounted_spend(scenario: &Scenario, plan: &Plan) -> f64 {
 impl Objective for MonteCarloObjective<'_> {
     fn per_run(&self, plan: &Plan) -> Result<Vec<f64>, OptimizeError> {
         let options = SimOptions {
-            plan: 0,
+            plan: crate::scenario::PlanId::FIRST,
             runs: self.runs,
             seed: self.seed,
             engine: self.engine,
             limits: self.limits,
+            control: self.control.clone(),
         };
         let simulation = sim::run_plan(self.scenario, plan, &options)?;
         let penalty = self

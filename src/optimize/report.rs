@@ -526,6 +526,7 @@ pub fn channels_under_optimum(
         seed: result.fresh_seed,
         engine: settings.engine,
         limits: settings.limits,
+        control: settings.control.clone(),
     };
     crate::plans::channels::channel_summaries(scenario, &result.plan, &result.chosen, &options)
 }

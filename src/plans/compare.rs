@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::run_values;
 use crate::chart::data::FanSeries;
 use crate::optimize::Progress;
-use crate::scenario::Scenario;
+use crate::scenario::{PlanId, Scenario};
 use crate::sim::{self, SimError, SimOptions};
 use crate::stats::Distribution;
 use crate::stats::describe::describe;
@@ -72,7 +72,7 @@ impl Comparison {
 /// `options.seed` on `options.engine` (`options.plan` is ignored), within `options.limits`.
 pub fn compare(
     scenario: &Scenario,
-    indices: &[usize],
+    indices: &[PlanId],
     options: &SimOptions,
     progress: &mut dyn Progress,
 ) -> Result<Comparison, SimError> {
@@ -84,9 +84,9 @@ pub fn compare(
 /// simulates the baseline first for its own charts). The result is the same as [`compare`]'s.
 pub fn compare_reusing(
     scenario: &Scenario,
-    indices: &[usize],
+    indices: &[PlanId],
     options: &SimOptions,
-    known: Option<(usize, &sim::Simulation)>,
+    known: Option<(PlanId, &sim::Simulation)>,
     progress: &mut dyn Progress,
 ) -> Result<Comparison, SimError> {
     let (runs, seed, engine) = (options.runs, options.seed, options.engine);
@@ -94,10 +94,7 @@ pub fn compare_reusing(
     let mut plans = Vec::with_capacity(indices.len());
     let mut engine_used = engine;
     for (n, &index) in indices.iter().enumerate() {
-        let plan = scenario
-            .plans
-            .get(index)
-            .ok_or(SimError::NoSuchPlan(index))?;
+        let plan = scenario.plan(index).ok_or(SimError::NoSuchPlan(index))?;
         progress.message(&format!(
             "simulating plan {} of {}: {}",
             n + 1,

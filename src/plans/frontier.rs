@@ -118,6 +118,7 @@ pub fn frontier(
             seed,
             engine: settings.engine,
             limits: settings.limits,
+            control: settings.control.clone(),
         };
         let values = run_values(&sim::run_plan(scenario, &plan, &options)?);
         let annuity: f64 = crate::model::discount::Discounting::new(&scenario.time)
@@ -178,6 +179,7 @@ pub fn frontier(
         seed,
         engine: settings.engine,
         limits: settings.limits,
+        control: settings.control.clone(),
     };
     let baseline = BaselinePoint {
         plan: base_plan.name.clone(),

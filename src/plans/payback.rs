@@ -368,6 +368,9 @@ fn vintage_curves(
         .par_iter()
         .enumerate()
         .map(|(i, run)| {
+            if options.control.cancelled() {
+                return Err(SimError::Interrupted);
+            }
             let k = first_run + i as u64;
             let setup = vintage_setup(scenario, plan, options.seed, k, run, c);
             let result = match simulation.engine {
@@ -398,8 +401,6 @@ fn vintage_setup<'a>(
 ) -> RunSetup<'a> {
     let mut setup = RunSetup::new(scenario, plan, seed, k);
     let periods = scenario.time.periods as usize;
-    let retention = crate::scenario::Lever::Retention.index();
-    let development = crate::scenario::Lever::Development.index();
     let active_in = |i: usize| -> Vec<u64> {
         run.cohorts
             .iter()
@@ -409,7 +410,7 @@ fn vintage_setup<'a>(
     let per_customer: Vec<Vec<f64>> = (0..periods)
         .map(|i| {
             let active = active_in(i);
-            let budget = setup.path.spend[i][retention];
+            let budget = setup.path.spend[i][crate::scenario::Lever::Retention];
             crate::sim::period::retention_allocation(&setup, budget, &active)
                 .iter()
                 .zip(&active)
@@ -422,7 +423,7 @@ fn vintage_setup<'a>(
             (0..periods)
                 .map(|i| {
                     let active = active_in(i);
-                    let budget = setup.path.spend[i][development];
+                    let budget = setup.path.spend[i][crate::scenario::Lever::Development];
                     crate::sim::levers::development(&setup, i, budget, &active)
                         .iter()
                         .map(|d| d.per_customer)
@@ -439,7 +440,7 @@ fn vintage_setup<'a>(
     }
     setup.scenario = std::borrow::Cow::Owned(vintage);
     for spend in setup.path.spend.iter_mut() {
-        spend.iter_mut().for_each(|s| *s = 0.0);
+        *spend = crate::scenario::LeverMap::default();
     }
     setup.retention_per_customer = Some(per_customer);
     setup.development_per_customer = development_per_customer;

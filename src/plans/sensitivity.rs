@@ -108,8 +108,8 @@ pub struct Screening {
 /// What to move and how to simulate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    /// Index of the plan simulated.
-    pub plan: usize,
+    /// The plan simulated.
+    pub plan: crate::scenario::PlanId,
     /// Relative move, in (0, 1).
     pub step: f64,
     /// Monte Carlo runs per variant.
@@ -119,6 +119,8 @@ pub struct Settings {
     /// Simulate only this many parameters, those with the largest mean-field effects.
     pub screen: Option<usize>,
     pub limits: crate::sim::size::Limits,
+    /// Cancellation and run progress of every simulation of the measurement.
+    pub control: crate::control::Control,
 }
 
 impl Settings {
@@ -297,6 +299,7 @@ pub fn sensitivity(
         seed: settings.seed,
         engine: settings.engine,
         limits: settings.limits,
+        control: settings.control.clone(),
     };
     let simulate = |s: &Scenario| -> Result<Vec<f64>, SimError> {
         Ok(run_values(&sim::run_plan(s, &s.plans[plan], &options)?))

@@ -29,6 +29,8 @@ pub struct Options {
     /// The command line that re-creates the report, for the footer.
     pub command: String,
     pub limits: crate::sim::size::Limits,
+    /// Cancellation and run progress of every simulation of the report.
+    pub control: crate::control::Control,
 }
 
 /// Why the report could not be built.
@@ -62,6 +64,7 @@ pub fn build(
         seed: options.seed,
         engine: options.engine,
         limits: options.limits,
+        control: options.control.clone(),
     };
     let simulation = sim::run_plan(scenario, &scenario.plans[baseline], &sim_options)?;
     let mut summary = stats::summarize(
@@ -141,7 +144,7 @@ pub fn build(
     }
 
     // Plan comparison.
-    let indices: Vec<usize> = (0..scenario.plans.len()).collect();
+    let indices: Vec<crate::scenario::PlanId> = scenario.plan_ids().collect();
     let comparison = compare::compare_reusing(
         scenario,
         &indices,
@@ -204,6 +207,7 @@ pub fn build(
             settings.seed = options.seed;
             settings.engine = options.engine;
             settings.limits = options.limits;
+            settings.control = options.control.clone();
             // The report's optimization is one section of several: the search and its
             // certification use runs in proportion to the report's, within 30..100 and
             // 100..400.
@@ -235,6 +239,7 @@ pub fn build(
                 engine: options.engine,
                 screen: Some(SENSITIVITY_SCREEN),
                 limits: options.limits,
+                control: options.control.clone(),
             },
             progress,
         )?;
@@ -303,7 +308,7 @@ fn offboarding(
     progress: &mut dyn Progress,
 ) -> Result<Vec<(String, crate::plans::levers_seed::OffboardingValue)>, ReportError> {
     let mut rows = Vec::new();
-    for (index, plan) in scenario.plans.iter().enumerate() {
+    for (index, plan) in scenario.plan_ids().zip(&scenario.plans) {
         if !plan.offboard.iter().any(|s| *s > 0.0) {
             continue;
         }
@@ -317,6 +322,7 @@ fn offboarding(
             seed: options.seed,
             engine: options.engine,
             limits: options.limits,
+            control: options.control.clone(),
         };
         for value in crate::plans::levers_seed::offboarding_values(
             scenario,

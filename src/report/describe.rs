@@ -422,7 +422,7 @@ pub fn assumptions(scenario: &Scenario) -> Vec<AssumptionGroup> {
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            let name = if i == scenario.baseline_plan {
+            let name = if i == scenario.baseline_plan.index() {
                 format!("{} (baseline)", plan.name)
             } else {
                 plan.name.clone()

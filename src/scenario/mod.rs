@@ -7,10 +7,12 @@
 
 mod document;
 mod error;
+mod lever_map;
 mod types;
 mod validate;
 
 pub use error::{Diagnostic, ScenarioError};
+pub use lever_map::LeverMap;
 pub use types::*;
 pub use validate::{merge_histories, parse_history_csv};
 

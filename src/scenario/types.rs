@@ -34,8 +34,8 @@ pub struct Scenario {
     pub uncertainty_draws: Option<JointDraws>,
     /// At least one plan: the file's plans in file order, or the implicit `baseline`.
     pub plans: Vec<Plan>,
-    /// Index into `plans` of the baseline: `current` if present, else the first plan.
-    pub baseline_plan: usize,
+    /// The baseline among `plans`: `current` if present, else the first plan.
+    pub baseline_plan: PlanId,
     pub optimize: Option<Optimize>,
     /// Top-level `sample_fraction` f in (0, 1], default 1 (SPEC §9.2): the cohorts, prospects
     /// and spends describe a 1:(1/f) sample of the business, and text outputs report money
@@ -584,20 +584,24 @@ impl SpendSchedule {
     }
 }
 
-/// SPEC §7: spend per period on each lever, indexed by [`Lever::index`].
+/// SPEC §7: spend per period on each lever.
+///
+/// The spend is sealed: the acquisition slot must stay the sum of the channels' spend, so it
+/// is read through [`Plan::spend`], [`Plan::schedule`] and [`Plan::channels`] and changed
+/// only through [`Plan::set`], which keeps the two together.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
     pub name: String,
     /// The acquisition slot holds all acquisition spend (the sum of `channels` when those
     /// are given).
-    pub spend: [SpendSchedule; LEVER_KINDS],
+    pub(crate) spend: super::LeverMap<SpendSchedule>,
     /// Per-plan override of `[retention_program].allocation` (used by the optimizer).
     pub retention_allocation: Option<Vec<f64>>,
     /// Spend on each acquisition channel, in channel order; empty means all acquisition spend
     /// goes to the first (or only) channel. Set through [`Plan::set`], which keeps the
     /// acquisition slot equal to the sum.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub channels: Vec<SpendSchedule>,
+    pub(crate) channels: Vec<SpendSchedule>,
     /// `offboard = { cohort = share }` (SPEC §7): the share of each cohort's active customers
     /// released per period, by cohort index, each in [0, 1]; empty for none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -612,13 +616,31 @@ impl Plan {
 
     /// The implicit plan of a scenario with no `[plans]`: spends nothing.
     pub fn baseline() -> Self {
+        Plan::named("baseline")
+    }
+
+    /// A plan called `name` that spends nothing and releases no one; give it spend with
+    /// [`Plan::set`].
+    pub fn named(name: impl Into<String>) -> Self {
         Plan {
-            name: "baseline".to_string(),
-            spend: std::array::from_fn(|_| SpendSchedule::constant(0.0)),
+            name: name.into(),
+            spend: super::LeverMap::from_fn(|_| SpendSchedule::constant(0.0)),
             retention_allocation: None,
             channels: Vec::new(),
             offboard: Vec::new(),
         }
+    }
+
+    /// The spend of each lever kind; the acquisition slot holds all acquisition spend, the
+    /// sum of [`Plan::channels`] when the plan splits it.
+    pub fn spend(&self) -> &super::LeverMap<SpendSchedule> {
+        &self.spend
+    }
+
+    /// The spend on each acquisition channel, in channel order; empty when the plan does not
+    /// split acquisition spend (all of it goes to the first channel).
+    pub fn channels(&self) -> &[SpendSchedule] {
+        &self.channels
     }
 
     pub fn spend_at(&self, lever: Lever, t: u32, periods_per_year: u32) -> f64 {
@@ -633,11 +655,11 @@ impl Plan {
             Lever::Channel(i) => match self.channels.get(i as usize) {
                 Some(s) => Cow::Borrowed(s),
                 None if self.channels.is_empty() && i == 0 => {
-                    Cow::Borrowed(&self.spend[Lever::Acquisition.index()])
+                    Cow::Borrowed(&self.spend[Lever::Acquisition])
                 }
                 None => Cow::Owned(SpendSchedule::constant(0.0)),
             },
-            other => Cow::Borrowed(&self.spend[other.index()]),
+            other => Cow::Borrowed(&self.spend[other]),
         }
     }
 
@@ -657,13 +679,13 @@ impl Plan {
                     self.channels = channels;
                 }
                 self.channels[i as usize] = schedule;
-                self.spend[Lever::Acquisition.index()] = SpendSchedule::sum(&self.channels);
+                self.spend[Lever::Acquisition] = SpendSchedule::sum(&self.channels);
             }
             Lever::Acquisition => {
                 self.channels.clear();
-                self.spend[0] = schedule;
+                self.spend[Lever::Acquisition] = schedule;
             }
-            other => self.spend[other.index()] = schedule,
+            other => self.spend[other] = schedule,
         }
     }
 
@@ -682,13 +704,14 @@ pub struct Optimize {
     /// Per-period cap on total spend; `None` = no cap.
     pub budget: Option<f64>,
     pub objective: Objective,
-    /// Per-lever `[min, max]`, indexed by [`Lever::index`]; `None` = `[0, budget or ∞]`.
-    /// The acquisition slot bounds the flat block's lever; channels have `channel_bounds`.
-    pub bounds: [Option<(f64, f64)>; LEVER_KINDS],
+    /// Per-lever-kind `[min, max]`; `None` = `[0, budget or ∞]`. The acquisition slot bounds
+    /// the flat block's lever; channels have `channel_bounds`. Sealed (0 ≤ min ≤ max, both
+    /// finite): read with [`Optimize::bound`], set with [`Optimize::set_bound`].
+    pub(crate) bounds: super::LeverMap<Option<(f64, f64)>>,
     /// Per-channel `[min, max]` (`bounds = { "acquisition.search" = [a, b] }`), in channel
     /// order, or empty for none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub channel_bounds: Vec<Option<(f64, f64)>>,
+    pub(crate) channel_bounds: Vec<Option<(f64, f64)>>,
     /// Levers the optimizer may move (default: all present in the scenario).
     pub levers: Vec<Lever>,
     /// `bounds = { "offboard.<cohort>" = [lo, hi] }`: per cohort, the range of the share
@@ -835,13 +858,71 @@ pub struct ParameterRef<'a> {
     pub domain: Domain,
 }
 
+/// A plan of a scenario, by its position in [`Scenario::plans`]. Minted by the scenario
+/// ([`Scenario::plan_id`], [`Scenario::plan_ids`], [`Scenario::baseline_plan`]) or
+/// [`PlanId::FIRST`], so a plan is never named by a bare number that could be a cohort, a run
+/// or a count. Serializes as the position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct PlanId(usize);
+
+impl PlanId {
+    /// The first plan: every validated scenario has one (its file's first, or the implicit
+    /// `baseline`).
+    pub const FIRST: PlanId = PlanId(0);
+
+    /// The id of the plan at `index` of a plan list (the validator and the optimizer's own
+    /// plan lists).
+    pub(crate) fn at(index: usize) -> PlanId {
+        PlanId(index)
+    }
+
+    /// The plan's position in [`Scenario::plans`].
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl std::fmt::Display for PlanId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::ops::Index<PlanId> for [Plan] {
+    type Output = Plan;
+
+    fn index(&self, id: PlanId) -> &Plan {
+        &self[id.0]
+    }
+}
+
+impl std::ops::Index<PlanId> for Vec<Plan> {
+    type Output = Plan;
+
+    fn index(&self, id: PlanId) -> &Plan {
+        &self[id.0]
+    }
+}
+
 impl Scenario {
     pub fn cohort_index(&self, name: &str) -> Option<usize> {
         self.cohorts.iter().position(|c| c.name == name)
     }
 
-    pub fn plan_index(&self, name: &str) -> Option<usize> {
-        self.plans.iter().position(|p| p.name == name)
+    /// The plan called `name`, if the scenario has one.
+    pub fn plan_id(&self, name: &str) -> Option<PlanId> {
+        self.plans.iter().position(|p| p.name == name).map(PlanId)
+    }
+
+    /// Every plan of the scenario, in file order.
+    pub fn plan_ids(&self) -> impl Iterator<Item = PlanId> + use<> {
+        (0..self.plans.len()).map(PlanId)
+    }
+
+    /// The plan `id`, if it is one of this scenario's.
+    pub fn plan(&self, id: PlanId) -> Option<&Plan> {
+        self.plans.get(id.0)
     }
 
     /// Calls `visit` on every scalar parameter that `[uncertainty]` may name and that a
@@ -1255,10 +1336,47 @@ impl Optimize {
     pub fn bound(&self, lever: Lever) -> Option<(f64, f64)> {
         match lever {
             Lever::Channel(i) => self.channel_bounds.get(i as usize).copied().flatten(),
-            other => self.bounds[other.index()],
+            other => self.bounds[other],
         }
     }
+
+    /// Bounds `lever` to `[min, max]` (`None`: unbounded), as `bounds = { lever = [min, max] }`
+    /// would; refuses a range that is not 0 ≤ min ≤ max with both finite, the rule the
+    /// validator applies to the file.
+    pub fn set_bound(
+        &mut self,
+        lever: Lever,
+        bound: Option<(f64, f64)>,
+    ) -> Result<(), InvalidBound> {
+        if let Some((min, max)) = bound
+            && !(min.is_finite() && max.is_finite() && 0.0 <= min && min <= max)
+        {
+            return Err(InvalidBound { lever, min, max });
+        }
+        match lever {
+            Lever::Channel(i) => {
+                let i = usize::from(i);
+                if self.channel_bounds.len() <= i {
+                    self.channel_bounds.resize(i + 1, None);
+                }
+                self.channel_bounds[i] = bound;
+            }
+            other => self.bounds[other] = bound,
+        }
+        Ok(())
+    }
 }
+
+/// A `[min, max]` given to [`Optimize::set_bound`] that no lever can have.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("the bound [{min}, {max}] of {lever:?} needs 0 ≤ min ≤ max, both finite")]
+pub struct InvalidBound {
+    pub lever: Lever,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Optimize {}
 
 impl Cohort {
     /// A cohort with the given size, retention, purchases and order value and every optional
@@ -1308,7 +1426,7 @@ impl Scenario {
             uncertainty: Vec::new(),
             uncertainty_draws: None,
             plans: vec![Plan::baseline()],
-            baseline_plan: 0,
+            baseline_plan: PlanId::FIRST,
             optimize: None,
             sample_fraction: 1.0,
         }

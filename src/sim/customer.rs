@@ -627,11 +627,12 @@ mod tests {
         let sim = run(
             &scenario,
             &SimOptions {
-                plan: 0,
+                plan: crate::scenario::PlanId::FIRST,
                 runs: 200,
                 seed: 1,
                 engine: EngineKind::Customer,
                 limits: Default::default(),
+                control: Default::default(),
             },
         )
         .unwrap();

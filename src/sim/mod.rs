@@ -51,13 +51,15 @@ impl EngineKind {
 /// What to simulate and how often.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimOptions {
-    /// Index into `scenario.plans`.
-    pub plan: usize,
+    /// The plan of `scenario` that [`run`] simulates.
+    pub plan: crate::scenario::PlanId,
     pub runs: u64,
     pub seed: u64,
     pub engine: EngineKind,
     /// The memory limit (`--max-memory`) the study is checked against before it starts.
     pub limits: size::Limits,
+    /// The cancellation token polled before each run and the sink told of each finished run.
+    pub control: crate::control::Control,
 }
 
 /// One run's totals; money is discounted to period 0.
@@ -150,22 +152,19 @@ pub enum SimError {
     #[error("{0}")]
     TooLarge(String),
     #[error("plan index {0} does not exist")]
-    NoSuchPlan(usize),
+    NoSuchPlan(crate::scenario::PlanId),
     #[error("the {0} engine does not support this scenario: {1}")]
     Unsupported(&'static str, String),
-    /// Ctrl-C was pressed (see [`crate::cancel`]); the runs made so far are discarded.
+    /// The call's [`crate::control::CancelToken`] was cancelled (by the command line's signal
+    /// handler, [`crate::cancel`], or by the caller); the runs made so far are discarded.
     #[error("interrupted")]
     Interrupted,
 }
 
-/// Runs finished by any engine in this process; a progress display polls it.
-pub static RUNS_DONE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
 /// Runs `options.runs` independent runs of `scenario` under its plan `options.plan`.
 pub fn run(scenario: &Scenario, options: &SimOptions) -> Result<Simulation, SimError> {
     let plan = scenario
-        .plans
-        .get(options.plan)
+        .plan(options.plan)
         .ok_or(SimError::NoSuchPlan(options.plan))?;
     run_plan(scenario, plan, options)
 }
@@ -218,7 +217,7 @@ pub fn run_plan_range(
     let runs = range
         .into_par_iter()
         .map(|k| {
-            if crate::cancel::requested() {
+            if options.control.cancelled() {
                 return Err(SimError::Interrupted);
             }
             let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
@@ -226,7 +225,7 @@ pub fn run_plan_range(
                 EngineKind::Cohort => cohort::simulate_run(&setup, options.seed, k),
                 _ => customer::simulate_run(&setup, options.seed, k, &cap),
             };
-            RUNS_DONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            options.control.run_finished();
             result
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -435,12 +434,14 @@ struct Pilot {
 fn pilot(scenario: &Scenario, options: &SimOptions) -> Result<Pilot, SimError> {
     use rayon::prelude::*;
     let plan = scenario
-        .plans
-        .get(scenario.baseline_plan)
+        .plan(scenario.baseline_plan)
         .ok_or(SimError::NoSuchPlan(scenario.baseline_plan))?;
     let runs = (0..PILOT_RUNS)
         .into_par_iter()
         .map(|k| {
+            if options.control.cancelled() {
+                return Err(SimError::Interrupted);
+            }
             let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
             cohort::simulate_run(&setup, options.seed, k)
         })

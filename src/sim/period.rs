@@ -127,7 +127,7 @@ pub fn run_periods<P: Population>(
                 let mut entered = vec![0.0; n_cohorts];
                 let done = lapsed.reactivate(
                     winback,
-                    spend[Lever::Winback.index()],
+                    spend[Lever::Winback],
                     t,
                     key,
                     population,
@@ -145,8 +145,8 @@ pub fn run_periods<P: Population>(
         for (cohort, &n) in result.cohorts.iter_mut().zip(&active) {
             cohort.active.push(n as f64);
         }
-        let retention_spent = retention_allocation(setup, spend[Lever::Retention.index()], &active);
-        let developed = development(setup, i, spend[Lever::Development.index()], &active);
+        let retention_spent = retention_allocation(setup, spend[Lever::Retention], &active);
+        let developed = development(setup, i, spend[Lever::Development], &active);
 
         let mut period = PeriodRun {
             active: active.iter().sum::<u64>() as f64,
@@ -252,7 +252,7 @@ pub fn run_periods<P: Population>(
             result.cohorts[c].entered += moved as f64;
         }
 
-        let acquisition_spend = spend[Lever::Acquisition.index()];
+        let acquisition_spend = spend[Lever::Acquisition];
         let driver_spend = setup.path.driver_spend(t);
         result.components.acquisition -= disc * acquisition_spend;
         result.components.onboarding -= disc * onboarding;

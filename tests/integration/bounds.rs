@@ -129,11 +129,12 @@ fn the_memory_limit_travels_with_the_options() {
     )
     .unwrap();
     let options = |limits| SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 4,
         seed: 1,
         engine: EngineKind::Customer,
         limits,
+        control: Default::default(),
     };
     let refused = run(&scenario, &options(Limits::with_memory(1024)));
     assert!(
@@ -391,10 +392,11 @@ fn a_huge_amount_is_named_by_file_line_and_column() {
 #[test]
 #[ignore = "timing: about two minutes, run on request"]
 fn estimates_match_measured_times() {
+    use ceq::control::{Control, RunCounter};
     use ceq::optimize::{Progress, Settings, estimate as opt};
     use ceq::sim::estimate::Work;
-    use ceq::sim::{EngineKind, RUNS_DONE, SimOptions, choose_engine, run};
-    use std::sync::atomic::Ordering;
+    use ceq::sim::{EngineKind, SimOptions, choose_engine, run};
+    use std::sync::Arc;
     struct Quiet;
     impl Progress for Quiet {
         fn message(&mut self, _: &str) {}
@@ -441,6 +443,7 @@ fn estimates_match_measured_times() {
             seed: 1,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         };
         let plan = &scenario.plans[scenario.baseline_plan];
         let choice = choose_engine(&scenario, plan, &options).unwrap();
@@ -472,7 +475,10 @@ fn estimates_match_measured_times() {
         "benches/scenarios/optimize_bgnbd_retailer.toml",
     ] {
         let scenario = ceq::scenario::load_file(&root.join(file)).unwrap();
-        let settings = Settings::new(scenario.optimize.clone().unwrap(), scenario.baseline_plan);
+        let mut settings =
+            Settings::new(scenario.optimize.clone().unwrap(), scenario.baseline_plan);
+        let counter = Arc::new(RunCounter::default());
+        settings.control = Control::default().with_progress(counter.clone());
         let estimated_runs = opt::optimize_runs(&scenario, &settings).unwrap();
         let options = SimOptions {
             plan: scenario.baseline_plan,
@@ -480,6 +486,7 @@ fn estimates_match_measured_times() {
             seed: 1,
             engine: settings.engine,
             limits: Default::default(),
+            control: Default::default(),
         };
         let plan = &scenario.plans[scenario.baseline_plan];
         let choice = choose_engine(&scenario, plan, &options).unwrap();
@@ -492,12 +499,11 @@ fn estimates_match_measured_times() {
             settings.search_runs,
             threads,
         );
-        let before = RUNS_DONE.load(Ordering::Relaxed);
         let (started, cpu_before) = (Instant::now(), cpu());
         ceq::optimize::optimize(&scenario, &settings, &mut Quiet).unwrap();
         let wall = started.elapsed().as_secs_f64();
         let measured = (cpu() - cpu_before) / threads as f64;
-        let made = RUNS_DONE.load(Ordering::Relaxed) - before;
+        let made = counter.done();
         println!(
             "| optimize {file}: runs {estimated_runs:.0} estimated, {made} made | {} | {:.2} s | \
              {wall:.2} s | {measured:.2} s | {:.2} |",

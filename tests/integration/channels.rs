@@ -31,10 +31,7 @@ fn two_channels() -> Scenario {
 
 /// Search gets `budget − partners`, partners `partners`.
 fn split(scenario: &Scenario, partners: f64, budget: f64) -> Plan {
-    let mut plan = Plan {
-        name: format!("partners {partners}"),
-        ..Plan::baseline()
-    };
+    let mut plan = Plan::named(format!("partners {partners}"));
     let n = scenario.channel_count();
     plan.set(
         Lever::Channel(0),
@@ -54,6 +51,7 @@ fn mean_ce(scenario: &Scenario, plan: &Plan, runs: u64, seed: u64) -> f64 {
         engine: EngineKind::Auto,
         criterion: ceq::scenario::Objective::Mean,
         hurdle: None,
+        control: Default::default(),
     }
     .score(plan)
     .unwrap()
@@ -69,11 +67,12 @@ fn the_channel_with_the_higher_cost_per_customer_is_funded_for_what_its_customer
     // At an even split, partners cost more per customer but bring customers worth more.
     let even = split(&scenario, 6_000.0, 12_000.0);
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 200,
         seed: GRID_SEED,
         engine: EngineKind::Auto,
         limits: Default::default(),
+        control: Default::default(),
     };
     let simulation = sim::run_plan(&scenario, &even, &options).unwrap();
     let rows = channel_summaries(&scenario, &even, &simulation, &options).unwrap();
@@ -113,7 +112,10 @@ fn the_channel_with_the_higher_cost_per_customer_is_funded_for_what_its_customer
     eprintln!("grid {grid:?}");
     assert!(best_x > budget / 2.0, "the grid funds partners most");
 
-    let mut settings = Settings::new(scenario.optimize.clone().unwrap(), 0);
+    let mut settings = Settings::new(
+        scenario.optimize.clone().unwrap(),
+        ceq::scenario::PlanId::FIRST,
+    );
     settings.runs = 200;
     let result = optimize(&scenario, &settings, &mut Silent).unwrap();
     let names: Vec<&str> = result.space.names.iter().map(String::as_str).collect();
@@ -145,11 +147,12 @@ fn both_engines_agree_on_the_channels() {
     let runs = 300;
     let measure = |engine: EngineKind, seed: u64| {
         let options = SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs,
             seed,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         };
         let simulation = sim::run_plan(&scenario, &plan, &options).unwrap();
         assert_eq!(simulation.engine, engine);
@@ -272,6 +275,7 @@ fn one_channel_written_as_a_channel_equals_the_flat_block() {
             seed: 5,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         };
         let a = sim::run(&flat, &options).unwrap();
         let b = sim::run(&channel, &options).unwrap();
@@ -327,11 +331,12 @@ acquisition = { tv = [8000, 0] }
         let simulation = sim::run(
             &scenario,
             &SimOptions {
-                plan: 0,
+                plan: ceq::scenario::PlanId::FIRST,
                 runs,
                 seed: 3,
                 engine,
                 limits: Default::default(),
+                control: Default::default(),
             },
         )
         .unwrap();
@@ -510,7 +515,7 @@ carryover = 0.2
     let plan = &scenario.plans[0];
     assert_eq!(plan.schedule(Lever::Channel(0)).0, vec![0.0]);
     assert_eq!(plan.schedule(Lever::Channel(1)).0, vec![5.0, 7.0]);
-    assert_eq!(plan.spend[Lever::Acquisition.index()].0, vec![5.0, 7.0]);
+    assert_eq!(plan.spend()[Lever::Acquisition].0, vec![5.0, 7.0]);
     let optimize = scenario.optimize.unwrap();
     assert_eq!(optimize.levers, vec![Lever::Channel(0), Lever::Channel(1)]);
     assert_eq!(optimize.bound(Lever::Channel(0)), Some((1.0, 50.0)));

@@ -59,12 +59,9 @@ fn contract_cohort(name: &str, customers: u64, retention: f64, orders: f64, valu
 
 /// A plan spending a constant amount per period on each listed lever, nothing on the others.
 fn plan(spend: &[(Lever, f64)]) -> Plan {
-    let mut plan = Plan {
-        name: "test".to_string(),
-        ..Plan::baseline()
-    };
+    let mut plan = Plan::named("test".to_string());
     for &(lever, amount) in spend {
-        plan.spend[lever.index()] = SpendSchedule::constant(amount);
+        plan.set(lever, SpendSchedule::constant(amount), 0);
     }
     plan
 }
@@ -72,7 +69,7 @@ fn plan(spend: &[(Lever, f64)]) -> Plan {
 /// Replaces the scenario's plans by `plan` alone.
 fn with_plan(mut scenario: Scenario, plan: Plan) -> Scenario {
     scenario.plans = vec![plan];
-    scenario.baseline_plan = 0;
+    scenario.baseline_plan = ceq::scenario::PlanId::FIRST;
     scenario
 }
 
@@ -81,11 +78,12 @@ fn simulate(scenario: &Scenario, runs: u64, seed: u64) -> Vec<RunResult> {
     run(
         scenario,
         &SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs,
             seed,
             engine: EngineKind::Customer,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .expect("the simulation runs")

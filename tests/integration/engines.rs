@@ -210,7 +210,7 @@ pub(crate) struct Agreement {
 
 fn simulate(
     scenario: &Scenario,
-    plan: usize,
+    plan: ceq::scenario::PlanId,
     runs: u64,
     seed: u64,
     engine: EngineKind,
@@ -224,6 +224,7 @@ fn simulate(
             seed,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .unwrap_or_else(|e| panic!("the {} engine runs: {e}", engine.name()));
@@ -409,11 +410,12 @@ fn time(periods: u32, periods_per_year: u32, discount_rate: f64, timing: CashFlo
 /// A 1,000-run study with seed 1 on `engine`.
 fn options(engine: EngineKind) -> SimOptions {
     SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 1000,
         seed: 1,
         engine,
         limits: Default::default(),
+        control: Default::default(),
     }
 }
 
@@ -423,12 +425,9 @@ fn monthly(periods: u32) -> Time {
 
 /// A plan spending a constant amount per period on each listed lever.
 fn plan(spend: &[(Lever, f64)]) -> Plan {
-    let mut plan = Plan {
-        name: "test".to_string(),
-        ..Plan::baseline()
-    };
+    let mut plan = Plan::named("test".to_string());
     for &(lever, amount) in spend {
-        plan.spend[lever.index()] = SpendSchedule::constant(amount);
+        plan.set(lever, SpendSchedule::constant(amount), 0);
     }
     plan
 }
@@ -436,7 +435,7 @@ fn plan(spend: &[(Lever, f64)]) -> Plan {
 /// Replaces the scenario's plans by `plan` alone.
 fn with_plan(mut scenario: Scenario, plan: Plan) -> Scenario {
     scenario.plans = vec![plan];
-    scenario.baseline_plan = 0;
+    scenario.baseline_plan = ceq::scenario::PlanId::FIRST;
     scenario
 }
 
@@ -718,8 +717,12 @@ fn pyramid_scenario(
         (Lever::Value, 2000.0),
         (Lever::Relationship, 2000.0),
     ]);
-    spend.spend[Lever::Acquisition.index()] = SpendSchedule(vec![10_000.0, 6_000.0]);
-    spend.spend[Lever::Brand.index()] = SpendSchedule(vec![4_000.0, 2_000.0]);
+    spend.set(
+        Lever::Acquisition,
+        SpendSchedule(vec![10_000.0, 6_000.0]),
+        0,
+    );
+    spend.set(Lever::Brand, SpendSchedule(vec![4_000.0, 2_000.0]), 0);
     with_plan(scenario, spend)
 }
 
@@ -973,7 +976,7 @@ fn shipped(file: &str, plan: &str) -> Scenario {
     let mut scenario = load_file(Path::new("scenarios").join(file).as_path())
         .unwrap_or_else(|e| panic!("{file} loads: {e}"));
     scenario.baseline_plan = scenario
-        .plan_index(plan)
+        .plan_id(plan)
         .unwrap_or_else(|| panic!("{file} has plan {plan}"));
     scenario
 }
@@ -1043,7 +1046,13 @@ fn engines_cohort_survival_matches_sbg_up_to_degree_2k_minus_1() {
         time(9, 1, 0.10, CashFlowTiming::End),
         vec![sbg_contract(n, alpha, beta)],
     );
-    let (sim, _) = simulate(&scenario, 0, 2000, 201, EngineKind::Cohort);
+    let (sim, _) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        2000,
+        201,
+        EngineKind::Cohort,
+    );
     assert!(sim.approximations.is_empty());
     let mean_churn = alpha / (alpha + beta);
     let mut max_z = 0.0f64;
@@ -1297,7 +1306,13 @@ fn engines_cohort_nbd_variance_matches_closed_form() {
     };
     let (mean, variance) = moments(m * m + m * m / k);
     let (_, homogeneous) = moments(m * m);
-    let (sim, _) = simulate(&scenario, 0, 10_000, 206, EngineKind::Cohort);
+    let (sim, _) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        10_000,
+        206,
+        EngineKind::Cohort,
+    );
     let ce = column(&sim.runs, |r| r.customer_equity);
     let (e, v) = (estimate(&ce), variance_estimate(&ce));
     println!(
@@ -1331,11 +1346,12 @@ fn engines_auto_takes_the_cohort_engine_for_a_large_exact_scenario() {
     let sim = run(
         &scenario,
         &SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs: 20,
             seed: 301,
             engine: EngineKind::Auto,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .expect("runs");
@@ -1393,11 +1409,12 @@ fn engines_auto_takes_the_customer_engine_for_a_small_dropout_cohort() {
     let sim = run(
         &scenario,
         &SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs: 10,
             seed: 302,
             engine: EngineKind::Auto,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .expect("runs");
@@ -1441,11 +1458,12 @@ fn engines_auto_takes_the_cohort_engine_for_a_large_dropout_cohort_and_says_why(
     let sim = run(
         &scenario,
         &SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs: 10,
             seed: 303,
             engine: EngineKind::Cohort,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .expect("the cohort engine runs BG/NBD dropout");
@@ -1501,7 +1519,7 @@ fn engines_cohort_end_count_is_exact_for_even_horizons() {
         );
         let expected = n as f64 * sbg_survival(alpha, beta, horizon);
         for engine in [EngineKind::Customer, EngineKind::Cohort] {
-            let (sim, _) = simulate(&scenario, 0, 1000, 205, engine);
+            let (sim, _) = simulate(&scenario, ceq::scenario::PlanId::FIRST, 1000, 205, engine);
             let est = estimate(&column(&sim.runs, |r| r.cohorts[0].active_end));
             let z = (est.mean - expected) / est.se;
             println!(
@@ -1539,8 +1557,20 @@ fn engines_cohort_lists_hazards_above_one_as_an_approximation() {
     );
     scenario.drivers[Driver::Value.index()] = Some(driver(1.0, 1000.0, 0.0, [-1.0, 0.0, 0.0]));
     let scenario = with_plan(scenario, plan(&[(Lever::Value, 100_000.0)]));
-    let (customer, _) = simulate(&scenario, 0, 400, 207, EngineKind::Customer);
-    let (cohort, _) = simulate(&scenario, 0, 400, 207, EngineKind::Cohort);
+    let (customer, _) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        400,
+        207,
+        EngineKind::Customer,
+    );
+    let (cohort, _) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        400,
+        207,
+        EngineKind::Cohort,
+    );
     let active = |sim: &Simulation| estimate(&column(&sim.runs, |r| r.periods[1].active));
     let (a, b) = (active(&customer), active(&cohort));
     let z = (a.mean - b.mean) / a.se.hypot(b.se);
@@ -1767,7 +1797,13 @@ fn engines_cohort_reproduces_bgnbd_expected_purchases_and_the_gamma_gamma_mean()
             OrderValue::GammaGamma { p, q, gamma: g },
         )],
     );
-    let (sim, elapsed) = simulate(&scenario, 0, 200, 404, EngineKind::Cohort);
+    let (sim, elapsed) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        200,
+        404,
+        EngineKind::Cohort,
+    );
     println!("cohort engine, 10⁶ BG/NBD customers × 78 weeks × 200 runs: {elapsed:.2} s");
     for t in [1usize, 3, 32, 78] {
         let per_customer = column(&sim.runs, |run| {
@@ -1802,11 +1838,12 @@ fn engines_cohort_reproduces_bgnbd_expected_purchases_and_the_gamma_gamma_mean()
 fn engines_cohort_dropout_and_value_strata_are_reproducible_and_shardable() {
     let scenario = bgnbd_retailer(50_000);
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 12,
         seed: 405,
         engine: EngineKind::Cohort,
         limits: Default::default(),
+        control: Default::default(),
     };
     let in_pool = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
@@ -1852,11 +1889,12 @@ fn engines_size_guard_names_the_engine_that_would_run() {
                 run(
                     &scenario,
                     &SimOptions {
-                        plan: 0,
+                        plan: ceq::scenario::PlanId::FIRST,
                         runs: 200_000,
                         seed: 501,
                         engine,
                         limits: Default::default(),
+                        control: Default::default(),
                     },
                 )
             })

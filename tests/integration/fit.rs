@@ -136,11 +136,12 @@ fn a_fitted_scenario_simulates_the_bgnbd_expected_purchases() {
             .unwrap();
     let runs = 200;
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs,
         seed: 11,
         engine: EngineKind::Auto,
         limits: Default::default(),
+        control: Default::default(),
     };
     let simulation = sim::run(&scenario, &options).unwrap();
     let [r, alpha, a, b] = purchasing.params();

@@ -27,11 +27,12 @@ order_value = { mean = 50.0 }
 fn shard_bytes() -> Vec<Vec<u8>> {
     let scenario = parse_str(SCENARIO, "s.toml", "s", Format::Toml).unwrap();
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 6,
         seed: 3,
         engine: EngineKind::Cohort,
         limits: Default::default(),
+        control: Default::default(),
     };
     (1..=2)
         .map(|index| {

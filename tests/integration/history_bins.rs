@@ -89,11 +89,12 @@ fn simulate(scenario: &Scenario, engine: EngineKind, runs: u64, seed: u64) -> Si
     sim::run(
         scenario,
         &SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs,
             seed,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .unwrap()

@@ -23,11 +23,12 @@ fn simulate(scenario: &Scenario, runs: u64, seed: u64, engine: EngineKind) -> Ve
     run(
         scenario,
         &SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs,
             seed,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         },
     )
     .expect("the simulation runs")
@@ -417,11 +418,8 @@ bounds = { "offboard.lead" = [0, 1] }
 "#;
 
 fn pyramid_plan(development: f64, lead: f64) -> Plan {
-    let mut plan = Plan {
-        name: "grid".to_string(),
-        ..Plan::baseline()
-    };
-    plan.spend[Lever::Development.index()] = SpendSchedule::constant(development);
+    let mut plan = Plan::named("grid".to_string());
+    plan.set(Lever::Development, SpendSchedule::constant(development), 0);
     plan.offboard = vec![0.0, 0.0, lead];
     plan
 }
@@ -438,6 +436,7 @@ fn the_optimizer_funds_cheap_upgrades_and_offboards_loss_making_customers() {
             criterion: ceq::scenario::Objective::Mean,
             hurdle: None,
             limits: Default::default(),
+            control: Default::default(),
         }
         .score(plan)
         .unwrap()
@@ -448,11 +447,14 @@ fn the_optimizer_funds_cheap_upgrades_and_offboards_loss_making_customers() {
             best = best.max(value(&pyramid_plan(development, lead)));
         }
     }
-    let mut settings = Settings::new(scenario.optimize.clone().unwrap(), 0);
+    let mut settings = Settings::new(
+        scenario.optimize.clone().unwrap(),
+        ceq::scenario::PlanId::FIRST,
+    );
     settings.runs = 200;
     let result = optimize(&scenario, &settings, &mut Silent).unwrap();
     let chosen = value(&result.plan);
-    let spend = result.plan.spend[Lever::Development.index()].0[0];
+    let spend = result.plan.spend()[Lever::Development].0[0];
     eprintln!(
         "chosen {chosen:.0} vs grid {best:.0}: development {spend}, lead {:?}",
         result.plan.offboard

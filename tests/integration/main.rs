@@ -5,6 +5,7 @@ mod channels;
 mod charts;
 mod cli;
 mod closed_forms;
+mod control;
 mod documents;
 mod engines;
 mod exports;

@@ -15,12 +15,9 @@ fn scenario(text: &str) -> Scenario {
 }
 
 fn plan_with(spend: &[(Lever, Vec<f64>)]) -> Plan {
-    let mut plan = Plan {
-        name: "grid".to_string(),
-        ..Plan::baseline()
-    };
+    let mut plan = Plan::named("grid".to_string());
     for (lever, path) in spend {
-        plan.spend[lever.index()] = SpendSchedule(path.clone());
+        plan.set(*lever, SpendSchedule(path.clone()), 0);
     }
     plan
 }
@@ -35,13 +32,17 @@ fn grid_value(scenario: &Scenario, plan: &Plan, runs: u64) -> f64 {
         engine: EngineKind::Auto,
         criterion: scenario.optimize.as_ref().unwrap().objective,
         hurdle: None,
+        control: Default::default(),
     }
     .score(plan)
     .unwrap()
 }
 
 fn settings_for(scenario: &Scenario, seed: u64) -> Settings {
-    let mut settings = Settings::new(scenario.optimize.clone().unwrap(), 0);
+    let mut settings = Settings::new(
+        scenario.optimize.clone().unwrap(),
+        ceq::scenario::PlanId::FIRST,
+    );
     settings.seed = seed;
     settings.runs = 200;
     settings
@@ -65,7 +66,7 @@ fn assert_near_the_grid_best(scenario: &Scenario, grid: &[Plan], runs: u64, seed
         assert!(
             chosen >= best - 0.01 * best.abs(),
             "seed {seed}: the optimizer's plan {:?} scores {chosen}, the best grid point {best}",
-            result.plan.spend
+            result.plan.spend()
         );
         let certification = result.certification.as_ref().unwrap();
         if !certification.certified {
@@ -248,7 +249,7 @@ fn a_phased_plan_front_loads_acquisition_and_matches_the_known_path() {
     assert!(
         chosen >= known_value - 0.01 * known_value.abs(),
         "phased optimum {:?} scores {chosen}, the known path {known:?} {known_value}",
-        result.plan.spend[Lever::Acquisition.index()]
+        result.plan.spend()[Lever::Acquisition]
     );
 }
 

@@ -62,11 +62,12 @@ fn closed_form_curve(scenario: &Scenario) -> Vec<f64> {
 
 fn paybacks(scenario: &Scenario, engine: EngineKind) -> Vec<Payback> {
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: RUNS,
         seed: 17,
         engine,
         limits: Default::default(),
+        control: Default::default(),
     };
     let simulation = sim::run(scenario, &options).expect("simulates");
     payback(scenario, &scenario.plans[0], &simulation, &options).expect("paybacks")

@@ -70,28 +70,18 @@ fn bd_scenario() -> Scenario {
         "current",
         &[(Lever::Acquisition, 50_000.0), (Lever::Retention, 50_000.0)],
     )];
-    scenario.optimize = Some(Optimize {
-        budget: Some(BUDGET),
-        objective: Objective::Mean,
-        bounds: [None; ceq::scenario::LEVER_KINDS],
-        offboard_bounds: Vec::new(),
-        channel_bounds: Vec::new(),
-        levers: vec![Lever::Acquisition, Lever::Retention],
-        optimize_retention_allocation: false,
-        phases: false,
-        hurdle: None,
-        target: None,
-    });
+    let mut optimize = Optimize::of(&scenario);
+    optimize.budget = Some(BUDGET);
+    optimize.objective = Objective::Mean;
+    optimize.levers = vec![Lever::Acquisition, Lever::Retention];
+    scenario.optimize = Some(optimize);
     scenario
 }
 
 fn plan(name: &str, spend: &[(Lever, f64)]) -> Plan {
-    let mut plan = Plan {
-        name: name.to_string(),
-        ..Plan::baseline()
-    };
+    let mut plan = Plan::named(name.to_string());
     for &(lever, amount) in spend {
-        plan.spend[lever.index()] = SpendSchedule::constant(amount);
+        plan.set(lever, SpendSchedule::constant(amount), 0);
     }
     plan
 }
@@ -126,11 +116,12 @@ fn retention_programme_on_zero_base_retention_is_blattberg_deighton_curve() {
     let spend = 30_000.0;
     let p = plan("r", &[(Lever::Retention, spend)]);
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 200,
         seed: 3,
         engine: EngineKind::Customer,
         limits: Default::default(),
+        control: Default::default(),
     };
     let sim = run_plan(&scenario, &p, &options).unwrap();
     let second: Vec<f64> = sim.runs.iter().map(|r| r.periods[1].active).collect();
@@ -200,11 +191,12 @@ fn mean_field_agrees_with_monte_carlo_on_the_examples() {
         let mean_field = MeanField::new(&scenario, 1, runs);
         for plan in &scenario.plans {
             let options = SimOptions {
-                plan: 0,
+                plan: ceq::scenario::PlanId::FIRST,
                 runs,
                 seed: 1,
                 engine: EngineKind::Customer,
                 limits: Default::default(),
+                control: Default::default(),
             };
             let sim = run_plan(&scenario, plan, &options).unwrap();
             let ce: Vec<f64> = sim.runs.iter().map(|r| r.customer_equity).collect();
@@ -270,7 +262,12 @@ fn a_useless_lever_gets_nothing_and_the_budget_is_respected() {
 #[test]
 fn an_upper_bound_that_holds_the_optimum_back_is_reported_binding() {
     let mut scenario = bd_scenario();
-    scenario.optimize.as_mut().unwrap().bounds[Lever::Acquisition.index()] = Some((0.0, 20_000.0));
+    scenario
+        .optimize
+        .as_mut()
+        .unwrap()
+        .set_bound(Lever::Acquisition, Some((0.0, 20_000.0)))
+        .unwrap();
     let mut settings = settings(&scenario, 40, 40);
     settings.refine_steps = 0;
     settings.marginal = false;
@@ -316,11 +313,12 @@ fn the_frontier_marks_the_baseline_on_its_own_runs() {
         "50,000 + 50,000 per period"
     );
     let options = SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs: 40,
         seed: result.seed,
         engine: EngineKind::Customer,
         limits: Default::default(),
+        control: Default::default(),
     };
     let again = run_plan(&scenario, &scenario.plans[0], &options).unwrap();
     let values: Vec<f64> = again.runs.iter().map(|r| r.customer_equity).collect();
@@ -349,6 +347,7 @@ fn response_curves_peak_at_an_uncapped_optimum_and_pass_through_it() {
         engine: settings.engine,
         criterion: settings.optimize.objective,
         hurdle: None,
+        control: Default::default(),
     };
     let at_optimum = {
         use ceq::optimize::objective::Objective;
@@ -391,13 +390,14 @@ fn response_curves_peak_at_an_uncapped_optimum_and_pass_through_it() {
 fn screened_sensitivity_measures_the_largest_effects_exactly() {
     let scenario = bd_scenario();
     let mut study = sensitivity::Settings {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         step: 0.1,
         runs: 20,
         seed: 4,
         engine: EngineKind::Customer,
         screen: None,
         limits: Default::default(),
+        control: Default::default(),
     };
     let full = sensitivity(&scenario, &study, &mut Silent).unwrap();
     assert!(full.screening.is_none());
@@ -434,17 +434,25 @@ fn a_comparison_reusing_a_simulated_plan_is_the_same_comparison() {
     scenario
         .plans
         .push(plan("acquire", &[(Lever::Acquisition, 90_000.0)]));
+    let ids: Vec<ceq::scenario::PlanId> = scenario.plan_ids().collect();
     let options = SimOptions {
-        plan: 1,
+        plan: ids[1],
         runs: 25,
         seed: 8,
         engine: EngineKind::Customer,
         limits: Default::default(),
+        control: Default::default(),
     };
     let known = run_plan(&scenario, &scenario.plans[1], &options).unwrap();
-    let fresh = compare(&scenario, &[0, 1], &options, &mut Silent).unwrap();
-    let reused =
-        compare_reusing(&scenario, &[0, 1], &options, Some((1, &known)), &mut Silent).unwrap();
+    let fresh = compare(&scenario, &ids, &options, &mut Silent).unwrap();
+    let reused = compare_reusing(
+        &scenario,
+        &ids,
+        &options,
+        Some((ids[1], &known)),
+        &mut Silent,
+    )
+    .unwrap();
     assert_eq!(fresh, reused);
 }
 
@@ -457,8 +465,10 @@ fn compare_differences_are_antisymmetric() {
     scenario
         .plans
         .push(plan("retain", &[(Lever::Retention, 90_000.0)]));
-    let forward = compare(&scenario, &[0, 1, 2], &customer_options(30, 5), &mut Silent).unwrap();
-    let backward = compare(&scenario, &[2, 1, 0], &customer_options(30, 5), &mut Silent).unwrap();
+    let ids: Vec<ceq::scenario::PlanId> = scenario.plan_ids().collect();
+    let reversed: Vec<ceq::scenario::PlanId> = ids.iter().rev().copied().collect();
+    let forward = compare(&scenario, &ids, &customer_options(30, 5), &mut Silent).unwrap();
+    let backward = compare(&scenario, &reversed, &customer_options(30, 5), &mut Silent).unwrap();
     assert_eq!(forward.differences.len(), 3);
     for d in &forward.differences {
         let r = backward
@@ -637,7 +647,7 @@ fn the_optimized_plan_block_pastes_into_the_scenario() {
 {block}"
         )
     });
-    let plan = &scenario.plans[scenario.plan_index("optimized").unwrap()];
+    let plan = &scenario.plans[scenario.plan_id("optimized").unwrap()];
     assert!(plan.retention_allocation.is_some());
     for file in ["optimize.json", "optimize_periods.csv", "optimize_runs.csv"] {
         assert!(out.join(file).exists(), "{file}");
@@ -750,10 +760,11 @@ fn budget_flag_overrides_the_scenario_budget_or_lifts_the_cap() {
 /// Customer-engine options of `runs` runs of `seed` (the plan is set by the caller).
 fn customer_options(runs: u64, seed: u64) -> SimOptions {
     SimOptions {
-        plan: 0,
+        plan: ceq::scenario::PlanId::FIRST,
         runs,
         seed,
         engine: EngineKind::Customer,
         limits: Default::default(),
+        control: Default::default(),
     }
 }

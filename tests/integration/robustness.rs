@@ -271,13 +271,14 @@ fn simulate_valid(text: &str) {
     let scenario = parse_str(text, "generated.toml", "generated", Format::Toml)
         .unwrap_or_else(|e| panic!("a valid scenario was rejected:\n{e}\n---\n{text}"));
     for engine in [EngineKind::Customer, EngineKind::Cohort] {
-        for plan in 0..scenario.plans.len() {
+        for plan in scenario.plan_ids() {
             let options = SimOptions {
                 plan,
                 runs: 3,
                 seed: 7,
                 engine,
                 limits: Default::default(),
+                control: Default::default(),
             };
             let simulation = match sim::run(&scenario, &options) {
                 Ok(simulation) => simulation,
@@ -433,11 +434,12 @@ fn simulate_small(scenario: &ceq::scenario::Scenario) {
     }
     for engine in [EngineKind::Customer, EngineKind::Cohort] {
         let options = SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs: 2,
             seed: 1,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         };
         if let Ok(simulation) = sim::run(scenario, &options) {
             let context = SummaryContext {

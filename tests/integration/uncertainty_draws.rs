@@ -143,11 +143,12 @@ fn a_constant_draw_is_the_same_as_writing_the_value() {
     let written = scenario::parse_str(&text, "w.toml", "draws", scenario::Format::Toml).unwrap();
     for engine in [EngineKind::Customer, EngineKind::Cohort] {
         let options = SimOptions {
-            plan: 0,
+            plan: ceq::scenario::PlanId::FIRST,
             runs: 20,
             seed: 3,
             engine,
             limits: Default::default(),
+            control: Default::default(),
         };
         let a = run(&drawn, &options).unwrap();
         let b = run(&written, &options).unwrap();

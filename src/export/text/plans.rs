@@ -495,7 +495,7 @@ pub fn plan_toml(scenario: &Scenario, settings: &Settings, result: &Optimization
         out.push_str(&format!("acquisition = {{ {} }}\n", entries.join(", ")));
     }
     for lever in Lever::ALL {
-        let s = &result.plan.spend[lever.index()];
+        let s = &result.plan.spend[lever];
         let present = crate::optimize::space::lever_present(scenario, lever);
         if !present || s.0.iter().all(|v| *v == 0.0) && !result.space.levers.contains(&lever) {
             continue;

@@ -161,10 +161,12 @@ fn validate_root(ctx: &mut Ctx<'_>, root: &Node, default_name: &str) -> Option<S
     let uncertainty_field = top.get("uncertainty");
     let mut scenario = (|| {
         let plan_list = plan_list?;
-        let baseline_plan = plan_list
-            .iter()
-            .position(|p| p.name == "current")
-            .unwrap_or(0);
+        let baseline_plan = PlanId::at(
+            plan_list
+                .iter()
+                .position(|p| p.name == "current")
+                .unwrap_or(0),
+        );
         Some(Scenario {
             name: name?,
             currency: currency?,

@@ -9,6 +9,7 @@
 use super::cohorts::Names;
 use super::market::shares;
 use super::read::{Ctx, Field, elements, nearest, show};
+use crate::scenario::LeverMap;
 use crate::scenario::types::*;
 
 /// Which levers have a section that gives their spend an effect.
@@ -193,8 +194,7 @@ fn plan(
     keys.push("offboard");
     let t = ctx.table(field, &keys)?;
     let before = ctx.count();
-    let mut spend: [SpendSchedule; LEVER_KINDS] =
-        std::array::from_fn(|_| SpendSchedule::constant(0.0));
+    let mut spend = LeverMap::from_fn(|_| SpendSchedule::constant(0.0));
     let mut channels = Vec::new();
     for lever in Lever::ALL {
         let Some(f) = t.get(lever.name()) else {
@@ -202,7 +202,7 @@ fn plan(
         };
         if lever == Lever::Acquisition && !matches!(present.channels, Channels::Flat) {
             if let Some((total, split)) = channel_spend(ctx, &f, present) {
-                spend[0] = total;
+                spend[Lever::Acquisition] = total;
                 channels = split;
             }
             continue;
@@ -211,7 +211,7 @@ fn plan(
             if !present.has(lever) && schedule.0.iter().any(|x| *x > 0.0) {
                 absent_lever(ctx, &f.key_span, &f.path, lever, "spending on");
             }
-            spend[lever.index()] = schedule;
+            spend[lever] = schedule;
         }
     }
     let retention_allocation = match t.get("retention_allocation") {
@@ -362,7 +362,7 @@ pub fn optimize(
         Some(f) => objective(ctx, &f),
         None => Some(Objective::Mean),
     };
-    let mut bounds: [Option<(f64, f64)>; LEVER_KINDS] = [None; LEVER_KINDS];
+    let mut bounds: LeverMap<Option<(f64, f64)>> = LeverMap::default();
     let mut offboard_bounds: Vec<Option<(f64, f64)>> = vec![None; names.0.len()];
     let n_channels = match &present.channels {
         Channels::Named(names) => names.len(),
@@ -416,11 +416,12 @@ pub fn optimize(
             }
             match lever {
                 Lever::Channel(i) => channel_bounds[i as usize] = bound(ctx, &b),
-                other => bounds[other.index()] = bound(ctx, &b),
+                other => bounds[other] = bound(ctx, &b),
             }
         }
         if let Some(Some(budget)) = budget {
             let minimum: f64 = bounds
+                .values()
                 .iter()
                 .chain(&channel_bounds)
                 .flatten()

@@ -267,8 +267,11 @@ fn plans_keep_file_order_and_baseline_is_current() {
     let s = parse(&text).unwrap();
     let names: Vec<&str> = s.plans.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["zeta", "current"]);
-    assert_eq!(s.baseline_plan, 1);
-    assert_eq!(s.plans[1].spend[0].0, vec![3.0, 2.0]);
+    assert_eq!(s.baseline_plan.index(), 1);
+    assert_eq!(
+        s.plans[1].spend[crate::scenario::Lever::Acquisition].0,
+        vec![3.0, 2.0]
+    );
     assert_eq!(s.acquisition.unwrap().channels[0].mix, vec![1.0]);
 }
 
