@@ -553,6 +553,8 @@ struct Strata<'a> {
     /// BG/NBD dropouts of this period's purchases, by origin, until the churn step counts
     /// them.
     dropped: [u64; 2],
+    /// Entrants of the period not yet placed in strata, by origin ([`Strata::enter`]).
+    pending: [u64; 2],
     /// The migration row `(destination, per-period probability)` the samplers below were
     /// prepared for; rebuilt when the period's row differs (a development programme raises it).
     migration: Vec<(usize, f64)>,
@@ -593,6 +595,7 @@ impl<'a> Strata<'a> {
             count: [vec![0; strata], vec![0; strata]],
             rate: [vec![0.0; strata], vec![0.0; strata]],
             dropped: [0, 0],
+            pending: [0, 0],
             migration,
             moving,
             destinations,
@@ -615,14 +618,37 @@ impl<'a> Strata<'a> {
         }
     }
 
-    /// `n` customers enter with `origin`: strata by multinomial on the product weights, NBD
-    /// rates as one Gamma(n_j·k, m/k) per stratum (a sum of i.i.d. Gamma rates).
+    /// `n` customers enter with `origin`, to be placed in strata before the cohort's next
+    /// purchases ([`Strata::place_pending`]). Every entry of a period — acquisition, referrals,
+    /// win-back, last period's migrants — meets no draw of this cohort before then, and a sum
+    /// of independent multinomials over the same weights is one multinomial of the summed
+    /// count, so one placement per origin and period has the law of one per entry at a
+    /// fraction of the cost.
+    fn enter(&mut self, origin: usize, n: u64) {
+        self.pending[origin] += n;
+    }
+
+    /// Places the entrants waiting since the last purchases ([`Strata::enter`]).
+    fn place_pending(&mut self, rng: &mut SimRng) {
+        for origin in [EXISTING, NEW] {
+            let n = std::mem::take(&mut self.pending[origin]);
+            self.place(origin, n, rng);
+        }
+    }
+
+    /// Customers in each origin, the waiting entrants included.
+    fn active(&self) -> [u64; 2] {
+        [EXISTING, NEW].map(|o| self.count[o].iter().sum::<u64>() + self.pending[o])
+    }
+
+    /// `n` customers are placed with `origin`: strata by multinomial on the product weights,
+    /// NBD rates as one Gamma(n_j·k, m/k) per stratum (a sum of i.i.d. Gamma rates).
     ///
     /// Fewer entrants than [`INDIVIDUAL_ENTRY_FACTOR`] times the strata (migrants, most
     /// acquisition into BG/NBD strata) are placed one by one, each by the layout's alias table
     /// (two draws, no search), instead of a multinomial's sequential binomials over the
     /// strata: the same law, O(n) instead of O(K) binomials.
-    fn enter(&mut self, origin: usize, n: u64, rng: &mut SimRng) {
+    fn place(&mut self, origin: usize, n: u64, rng: &mut SimRng) {
         if n == 0 {
             return;
         }
@@ -945,7 +971,7 @@ impl<'a> CohortPopulation<'a> {
             match &s.cohort.existing {
                 ExistingBase::Fresh => {
                     let n = s.cohort.customers;
-                    s.enter(EXISTING, n, rng);
+                    s.place(EXISTING, n, rng);
                     posterior.push(Vec::new());
                 }
                 ExistingBase::History(_) => posterior.push(history_strata(scenario, c, rng)),
@@ -957,7 +983,7 @@ impl<'a> CohortPopulation<'a> {
                             c,
                             tenure_layout(scenario, c, group.renewals),
                         );
-                        t.enter(EXISTING, group.count, rng);
+                        t.place(EXISTING, group.count, rng);
                         tenured.push(t);
                     }
                     posterior.push(tenured);
@@ -1128,7 +1154,7 @@ fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec
                 continue;
             };
             let mut s = Strata::with_layout(scenario, c, layout);
-            s.enter(EXISTING, alive, rng);
+            s.place(EXISTING, alive, rng);
             out.push(s);
         } else {
             let (a, b) = posterior.dropout;
@@ -1239,19 +1265,13 @@ fn posterior_layout(
 
 impl Population for CohortPopulation<'_> {
     fn active(&self, c: usize) -> [u64; 2] {
-        let s = &self.strata[c];
-        let conditioned: u64 = self.posterior[c]
-            .iter()
-            .map(|p| p.count[EXISTING].iter().sum::<u64>())
-            .sum();
-        [
-            s.count[EXISTING].iter().sum::<u64>() + conditioned,
-            s.count[NEW].iter().sum(),
-        ]
+        let conditioned: u64 = self.posterior[c].iter().map(|p| p.active()[EXISTING]).sum();
+        let [existing, new] = self.strata[c].active();
+        [existing + conditioned, new]
     }
 
-    fn enter(&mut self, c: usize, origin: usize, n: u64, rng: &mut SimRng) {
-        self.strata[c].enter(origin, n, rng);
+    fn enter(&mut self, c: usize, origin: usize, n: u64, _rng: &mut SimRng) {
+        self.strata[c].enter(origin, n);
     }
 
     fn purchase(
@@ -1262,6 +1282,7 @@ impl Population for CohortPopulation<'_> {
         rng: &mut SimRng,
     ) -> [GroupTotals; 2] {
         let s = &mut self.strata[c];
+        s.place_pending(rng);
         let mut totals = [GroupTotals::default(); 2];
         for origin in [EXISTING, NEW] {
             totals[origin] = match s.dropout {
@@ -1288,6 +1309,9 @@ impl Population for CohortPopulation<'_> {
         departure: Departure<'_>,
         rng: &mut SimRng,
     ) -> Leavers {
+        // A no-op after the purchases, which place every entrant: the churn step never sees
+        // customers outside their strata.
+        self.strata[c].place_pending(rng);
         let mut leavers = self.strata[c].churn_and_migrate(departure, rng, &mut self.arrivals);
         for s in self.posterior[c].iter_mut() {
             let more = s.churn_and_migrate(departure, rng, &mut self.arrivals);
@@ -1299,12 +1323,12 @@ impl Population for CohortPopulation<'_> {
         leavers
     }
 
-    fn settle_migration(&mut self, rng: &mut SimRng) -> Vec<u64> {
+    fn settle_migration(&mut self, _rng: &mut SimRng) -> Vec<u64> {
         let mut moved = Vec::with_capacity(self.strata.len());
         for (c, waiting) in self.arrivals.iter_mut().enumerate() {
             let [existing, new] = std::mem::take(waiting);
-            self.strata[c].enter(EXISTING, existing, rng);
-            self.strata[c].enter(NEW, new, rng);
+            self.strata[c].enter(EXISTING, existing);
+            self.strata[c].enter(NEW, new);
             moved.push(existing + new);
         }
         moved
