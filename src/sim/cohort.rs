@@ -540,7 +540,14 @@ fn prepared_moves(row: &[(usize, f64)]) -> (BinomialProbability, PreparedMultino
 
 /// One cohort's strata — the product of its churn (or dropout) propensity nodes, its purchase
 /// rate nodes (BG/NBD only) and its order-value scale nodes — and per origin the customers in
-/// each stratum and, under NBD purchases without dropout, their total purchase rate.
+/// each stratum and, under NBD purchases without dropout, the total purchase rate of the
+/// customers at each order-value node.
+///
+/// The rates are carried per origin and value node, not per stratum: without dropout a
+/// customer's rate λ ~ Gamma(k, m/k) is independent of its churn propensity and of every
+/// churn, release and migration draw, so the customers who stay are a random subset of the
+/// node's customers as far as their rates go, and one Gamma–Dirichlet thinning per node and
+/// period has the law of one per stratum.
 struct Strata<'a> {
     cohort: &'a Cohort,
     /// The BG/NBD purchase law, for dropout cohorts.
@@ -549,6 +556,8 @@ struct Strata<'a> {
     layout: Rc<Layout>,
     touched: Vec<usize>,
     count: [Vec<u64>; 2],
+    /// Per origin and order-value node, the customers' total purchase rate (NBD purchases
+    /// without dropout).
     rate: [Vec<f64>; 2],
     /// BG/NBD dropouts of this period's purchases, by origin, until the churn step counts
     /// them.
@@ -568,6 +577,8 @@ struct Strata<'a> {
     entry_counts: Vec<u64>,
     by_value: Vec<(u64, f64)>,
     orders_by_value: Vec<u64>,
+    /// Per value node, customers entering or staying, and (churn step) customers before it.
+    moved_by_value: Vec<(u64, u64)>,
     categories: Vec<f64>,
     category_counts: Vec<u64>,
 }
@@ -593,7 +604,7 @@ impl<'a> Strata<'a> {
             layout,
             touched: Vec::new(),
             count: [vec![0; strata], vec![0; strata]],
-            rate: [vec![0.0; strata], vec![0.0; strata]],
+            rate: [vec![0.0; value_nodes], vec![0.0; value_nodes]],
             dropped: [0, 0],
             pending: [0, 0],
             migration,
@@ -603,6 +614,7 @@ impl<'a> Strata<'a> {
             entry_counts: vec![0; strata],
             by_value: vec![(0, 0.0); value_nodes],
             orders_by_value: vec![0; value_nodes],
+            moved_by_value: vec![(0, 0); value_nodes],
             categories: Vec::new(),
             category_counts: Vec::new(),
         }
@@ -669,10 +681,9 @@ impl<'a> Strata<'a> {
                 let entering = std::mem::take(&mut self.entry_counts[position]);
                 let j = self.layout.entry_order[position];
                 self.count[origin][j] += entering;
-                if let Some((shape, scale)) = nbd {
-                    self.rate[origin][j] += gamma(rng, entering as f64 * shape, scale);
-                }
+                self.moved_by_value[self.layout.value_of[j]].0 += entering;
             }
+            self.add_rates(origin, nbd, rng);
             return;
         }
         self.layout.entry.draw(rng, n, &mut self.entry_counts);
@@ -682,10 +693,20 @@ impl<'a> Strata<'a> {
             }
             let j = self.layout.entry_order[position];
             self.count[origin][j] += *entering;
-            if let Some((shape, scale)) = nbd {
-                self.rate[origin][j] += gamma(rng, *entering as f64 * shape, scale);
-            }
+            self.moved_by_value[self.layout.value_of[j]].0 += *entering;
             *entering = 0;
+        }
+        self.add_rates(origin, nbd, rng);
+    }
+
+    /// The NBD rates of the customers just placed (counted per value node in
+    /// `moved_by_value`): the sum of n i.i.d. Gamma(k, m/k) rates is one Gamma(n·k, m/k).
+    fn add_rates(&mut self, origin: usize, nbd: Option<(f64, f64)>, rng: &mut SimRng) {
+        for (l, slot) in self.moved_by_value.iter_mut().enumerate() {
+            let (entering, _) = std::mem::take(slot);
+            if let (Some((shape, scale)), true) = (nbd, entering > 0) {
+                self.rate[origin][l] += gamma(rng, entering as f64 * shape, scale);
+            }
         }
     }
 
@@ -695,10 +716,11 @@ impl<'a> Strata<'a> {
         self.by_value.iter_mut().for_each(|x| *x = (0, 0.0));
         for (j, &n) in self.count[origin].iter().enumerate() {
             if n > 0 {
-                let slot = &mut self.by_value[self.layout.value_of[j]];
-                slot.0 += n;
-                slot.1 += self.rate[origin][j];
+                self.by_value[self.layout.value_of[j]].0 += n;
             }
+        }
+        for (slot, &rate) in self.by_value.iter_mut().zip(&self.rate[origin]) {
+            slot.1 = rate;
         }
         let mut totals = GroupTotals::default();
         for l in 0..self.by_value.len() {
@@ -856,13 +878,21 @@ impl<'a> Strata<'a> {
                 let stay = n - leave - released - moved;
                 leavers.churned[origin] += leave;
                 leavers.released[origin] += released;
-                if let Some((shape, _)) = nbd {
-                    // Gamma–Dirichlet: the stayers are a random subset of the stratum, so
-                    // their total rate is the total × Beta(stay·k, (n − stay)·k).
-                    let share = beta_by_gammas(rng, stay as f64 * shape, (n - stay) as f64 * shape);
-                    s.rate[origin][j] *= share;
-                }
+                let node = &mut s.moved_by_value[s.layout.value_of[j]];
+                node.0 += stay;
+                node.1 += n;
                 s.count[origin][j] = stay;
+            }
+            for (l, slot) in s.moved_by_value.iter_mut().enumerate() {
+                let (stay, before) = std::mem::take(slot);
+                if let (Some((shape, _)), true) = (nbd, stay < before) {
+                    // Gamma–Dirichlet: the stayers are a random subset of the node's customers
+                    // as far as rates go, so their total rate is the total × Beta(stay·k,
+                    // (n − stay)·k).
+                    let share =
+                        beta_by_gammas(rng, stay as f64 * shape, (before - stay) as f64 * shape);
+                    s.rate[origin][l] *= share;
+                }
             }
             if movers > 0 {
                 s.destinations.draw(rng, movers, &mut s.outcome_counts);
