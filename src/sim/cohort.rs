@@ -599,7 +599,14 @@ fn prepared_moves(row: &[(usize, f64)]) -> (BinomialProbability, PreparedMultino
 
 /// One cohort's strata — the product of its churn (or dropout) propensity nodes, its purchase
 /// rate nodes (BG/NBD only) and its order-value scale nodes — and per origin the customers in
-/// each stratum and, under NBD purchases without dropout, their total purchase rate.
+/// each stratum and, under NBD purchases without dropout, the total purchase rate of the
+/// customers at each order-value node.
+///
+/// The rates are carried per origin and value node, not per stratum: without dropout a
+/// customer's rate λ ~ Gamma(k, m/k) is independent of its churn propensity and of every
+/// churn, release and migration draw, so the customers who stay are a random subset of the
+/// node's customers as far as their rates go, and one Gamma–Dirichlet thinning per node and
+/// period has the law of one per stratum.
 struct Strata<'a> {
     cohort: &'a Cohort,
     /// The BG/NBD purchase law, for dropout cohorts.
@@ -608,10 +615,14 @@ struct Strata<'a> {
     layout: Rc<Layout>,
     touched: Vec<usize>,
     count: [Vec<u64>; 2],
+    /// Per origin and order-value node, the customers' total purchase rate (NBD purchases
+    /// without dropout).
     rate: [Vec<f64>; 2],
     /// BG/NBD dropouts of this period's purchases, by origin, until the churn step counts
     /// them.
     dropped: [u64; 2],
+    /// Entrants of the period not yet placed in strata, by origin ([`Strata::enter`]).
+    pending: [u64; 2],
     /// The migration row `(destination, per-period probability)` the samplers below were
     /// prepared for; rebuilt when the period's row differs (a development programme raises it).
     migration: Vec<(usize, f64)>,
@@ -625,6 +636,8 @@ struct Strata<'a> {
     entry_counts: Vec<u64>,
     by_value: Vec<(u64, f64)>,
     orders_by_value: Vec<u64>,
+    /// Per value node, customers entering or staying, and (churn step) customers before it.
+    moved_by_value: Vec<(u64, u64)>,
     categories: Vec<f64>,
     category_counts: Vec<u64>,
 }
@@ -650,8 +663,9 @@ impl<'a> Strata<'a> {
             layout,
             touched: Vec::new(),
             count: [vec![0; strata], vec![0; strata]],
-            rate: [vec![0.0; strata], vec![0.0; strata]],
+            rate: [vec![0.0; value_nodes], vec![0.0; value_nodes]],
             dropped: [0, 0],
+            pending: [0, 0],
             migration,
             moving,
             destinations,
@@ -659,6 +673,7 @@ impl<'a> Strata<'a> {
             entry_counts: vec![0; strata],
             by_value: vec![(0, 0.0); value_nodes],
             orders_by_value: vec![0; value_nodes],
+            moved_by_value: vec![(0, 0); value_nodes],
             categories: Vec::new(),
             category_counts: Vec::new(),
         }
@@ -674,14 +689,37 @@ impl<'a> Strata<'a> {
         }
     }
 
-    /// `n` customers enter with `origin`: strata by multinomial on the product weights, NBD
-    /// rates as one Gamma(n_j·k, m/k) per stratum (a sum of i.i.d. Gamma rates).
+    /// `n` customers enter with `origin`, to be placed in strata before the cohort's next
+    /// purchases ([`Strata::place_pending`]). Every entry of a period — acquisition, referrals,
+    /// win-back, last period's migrants — meets no draw of this cohort before then, and a sum
+    /// of independent multinomials over the same weights is one multinomial of the summed
+    /// count, so one placement per origin and period has the law of one per entry at a
+    /// fraction of the cost.
+    fn enter(&mut self, origin: usize, n: u64) {
+        self.pending[origin] += n;
+    }
+
+    /// Places the entrants waiting since the last purchases ([`Strata::enter`]).
+    fn place_pending(&mut self, rng: &mut SimRng) {
+        for origin in [EXISTING, NEW] {
+            let n = std::mem::take(&mut self.pending[origin]);
+            self.place(origin, n, rng);
+        }
+    }
+
+    /// Customers in each origin, the waiting entrants included.
+    fn active(&self) -> [u64; 2] {
+        [EXISTING, NEW].map(|o| self.count[o].iter().sum::<u64>() + self.pending[o])
+    }
+
+    /// `n` customers are placed with `origin`: strata by multinomial on the product weights,
+    /// NBD rates as one Gamma(n_j·k, m/k) per stratum (a sum of i.i.d. Gamma rates).
     ///
     /// Fewer entrants than [`INDIVIDUAL_ENTRY_FACTOR`] times the strata (migrants, most
     /// acquisition into BG/NBD strata) are placed one by one, each by the layout's alias table
     /// (two draws, no search), instead of a multinomial's sequential binomials over the
     /// strata: the same law, O(n) instead of O(K) binomials.
-    fn enter(&mut self, origin: usize, n: u64, rng: &mut SimRng) {
+    fn place(&mut self, origin: usize, n: u64, rng: &mut SimRng) {
         if n == 0 {
             return;
         }
@@ -702,10 +740,9 @@ impl<'a> Strata<'a> {
                 let entering = std::mem::take(&mut self.entry_counts[position]);
                 let j = self.layout.entry_order[position];
                 self.count[origin][j] += entering;
-                if let Some((shape, scale)) = nbd {
-                    self.rate[origin][j] += gamma(rng, entering as f64 * shape, scale);
-                }
+                self.moved_by_value[self.layout.value_of[j]].0 += entering;
             }
+            self.add_rates(origin, nbd, rng);
             return;
         }
         self.layout.entry.draw(rng, n, &mut self.entry_counts);
@@ -715,10 +752,20 @@ impl<'a> Strata<'a> {
             }
             let j = self.layout.entry_order[position];
             self.count[origin][j] += *entering;
-            if let Some((shape, scale)) = nbd {
-                self.rate[origin][j] += gamma(rng, *entering as f64 * shape, scale);
-            }
+            self.moved_by_value[self.layout.value_of[j]].0 += *entering;
             *entering = 0;
+        }
+        self.add_rates(origin, nbd, rng);
+    }
+
+    /// The NBD rates of the customers just placed (counted per value node in
+    /// `moved_by_value`): the sum of n i.i.d. Gamma(k, m/k) rates is one Gamma(n·k, m/k).
+    fn add_rates(&mut self, origin: usize, nbd: Option<(f64, f64)>, rng: &mut SimRng) {
+        for (l, slot) in self.moved_by_value.iter_mut().enumerate() {
+            let (entering, _) = std::mem::take(slot);
+            if let (Some((shape, scale)), true) = (nbd, entering > 0) {
+                self.rate[origin][l] += gamma(rng, entering as f64 * shape, scale);
+            }
         }
     }
 
@@ -728,10 +775,11 @@ impl<'a> Strata<'a> {
         self.by_value.iter_mut().for_each(|x| *x = (0, 0.0));
         for (j, &n) in self.count[origin].iter().enumerate() {
             if n > 0 {
-                let slot = &mut self.by_value[self.layout.value_of[j]];
-                slot.0 += n;
-                slot.1 += self.rate[origin][j];
+                self.by_value[self.layout.value_of[j]].0 += n;
             }
+        }
+        for (slot, &rate) in self.by_value.iter_mut().zip(&self.rate[origin]) {
+            slot.1 = rate;
         }
         let mut totals = GroupTotals::default();
         for l in 0..self.by_value.len() {
@@ -889,13 +937,21 @@ impl<'a> Strata<'a> {
                 let stay = n - leave - released - moved;
                 leavers.churned[origin] += leave;
                 leavers.released[origin] += released;
-                if let Some((shape, _)) = nbd {
-                    // Gamma–Dirichlet: the stayers are a random subset of the stratum, so
-                    // their total rate is the total × Beta(stay·k, (n − stay)·k).
-                    let share = beta_by_gammas(rng, stay as f64 * shape, (n - stay) as f64 * shape);
-                    s.rate[origin][j] *= share;
-                }
+                let node = &mut s.moved_by_value[s.layout.value_of[j]];
+                node.0 += stay;
+                node.1 += n;
                 s.count[origin][j] = stay;
+            }
+            for (l, slot) in s.moved_by_value.iter_mut().enumerate() {
+                let (stay, before) = std::mem::take(slot);
+                if let (Some((shape, _)), true) = (nbd, stay < before) {
+                    // Gamma–Dirichlet: the stayers are a random subset of the node's customers
+                    // as far as rates go, so their total rate is the total × Beta(stay·k,
+                    // (n − stay)·k).
+                    let share =
+                        beta_by_gammas(rng, stay as f64 * shape, (before - stay) as f64 * shape);
+                    s.rate[origin][l] *= share;
+                }
             }
             if movers > 0 {
                 s.destinations.draw(rng, movers, &mut s.outcome_counts);
@@ -1004,7 +1060,7 @@ impl<'a> CohortPopulation<'a> {
             match &s.cohort.existing {
                 ExistingBase::Fresh => {
                     let n = s.cohort.customers;
-                    s.enter(EXISTING, n, rng);
+                    s.place(EXISTING, n, rng);
                     posterior.push(Vec::new());
                 }
                 ExistingBase::History(_) => posterior.push(history_strata(scenario, c, rng)),
@@ -1016,7 +1072,7 @@ impl<'a> CohortPopulation<'a> {
                             c,
                             tenure_layout(scenario, c, group.renewals),
                         );
-                        t.enter(EXISTING, group.count, rng);
+                        t.place(EXISTING, group.count, rng);
                         tenured.push(t);
                     }
                     posterior.push(tenured);
@@ -1187,7 +1243,7 @@ fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec
                 continue;
             };
             let mut s = Strata::with_layout(scenario, c, layout);
-            s.enter(EXISTING, alive, rng);
+            s.place(EXISTING, alive, rng);
             out.push(s);
         } else {
             draw_points(cohort, &posterior, alive, rng, &mut points);
@@ -1414,19 +1470,13 @@ fn cached_posterior_layout(
 
 impl Population for CohortPopulation<'_> {
     fn active(&self, c: usize) -> [u64; 2] {
-        let s = &self.strata[c];
-        let conditioned: u64 = self.posterior[c]
-            .iter()
-            .map(|p| p.count[EXISTING].iter().sum::<u64>())
-            .sum();
-        [
-            s.count[EXISTING].iter().sum::<u64>() + conditioned,
-            s.count[NEW].iter().sum(),
-        ]
+        let conditioned: u64 = self.posterior[c].iter().map(|p| p.active()[EXISTING]).sum();
+        let [existing, new] = self.strata[c].active();
+        [existing + conditioned, new]
     }
 
-    fn enter(&mut self, c: usize, origin: usize, n: u64, rng: &mut SimRng) {
-        self.strata[c].enter(origin, n, rng);
+    fn enter(&mut self, c: usize, origin: usize, n: u64, _rng: &mut SimRng) {
+        self.strata[c].enter(origin, n);
     }
 
     fn purchase(
@@ -1437,6 +1487,7 @@ impl Population for CohortPopulation<'_> {
         rng: &mut SimRng,
     ) -> [GroupTotals; 2] {
         let s = &mut self.strata[c];
+        s.place_pending(rng);
         let mut totals = [GroupTotals::default(); 2];
         for origin in [EXISTING, NEW] {
             totals[origin] = match s.dropout {
@@ -1463,6 +1514,9 @@ impl Population for CohortPopulation<'_> {
         departure: Departure<'_>,
         rng: &mut SimRng,
     ) -> Leavers {
+        // A no-op after the purchases, which place every entrant: the churn step never sees
+        // customers outside their strata.
+        self.strata[c].place_pending(rng);
         let mut leavers = self.strata[c].churn_and_migrate(departure, rng, &mut self.arrivals);
         for s in self.posterior[c].iter_mut() {
             let more = s.churn_and_migrate(departure, rng, &mut self.arrivals);
@@ -1474,12 +1528,12 @@ impl Population for CohortPopulation<'_> {
         leavers
     }
 
-    fn settle_migration(&mut self, rng: &mut SimRng) -> Vec<u64> {
+    fn settle_migration(&mut self, _rng: &mut SimRng) -> Vec<u64> {
         let mut moved = Vec::with_capacity(self.strata.len());
         for (c, waiting) in self.arrivals.iter_mut().enumerate() {
             let [existing, new] = std::mem::take(waiting);
-            self.strata[c].enter(EXISTING, existing, rng);
-            self.strata[c].enter(NEW, new, rng);
+            self.strata[c].enter(EXISTING, existing);
+            self.strata[c].enter(NEW, new);
             moved.push(existing + new);
         }
         moved

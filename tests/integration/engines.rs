@@ -1325,6 +1325,47 @@ fn engines_cohort_nbd_variance_matches_closed_form() {
     assert!(variance - homogeneous > 20.0 * v.se);
 }
 
+/// The cohort engine carries NBD rates per origin and order-value node, not per churn stratum
+/// (a rate is independent of the churn propensity): with Beta churn over many strata and
+/// `customer_cv` value nodes, the CE mean and variance must still match the per-customer engine's (independent seeds,
+/// within [`SE_MULTIPLE`] combined standard errors).
+#[test]
+fn engines_agree_on_nbd_variance_across_churn_strata() {
+    let mut cohort = Cohort::new(
+        "shoppers",
+        300,
+        Retention::MeanConcentration {
+            mean: 0.9,
+            concentration: 4.0,
+        },
+        Purchases::NegativeBinomial {
+            mean: 1.5,
+            shape: 0.4,
+        },
+        OrderValue::HeterogeneousGamma {
+            mean: 40.0,
+            cv: 0.5,
+            customer_cv: 0.6,
+        },
+    );
+    cohort.margin = 0.25;
+    let scenario = Scenario::new("nbd-strata", monthly(24), vec![cohort]);
+    assert!(ceq::sim::cohort::strata_count(&scenario, 0) > 10);
+    let runs = 4000;
+    let (customer, _) = simulate(&scenario, 0, runs, 207, EngineKind::Customer);
+    let (cohort, _) = simulate(&scenario, 0, runs, 208, EngineKind::Cohort);
+    let a = column(&customer.runs, |r| r.customer_equity);
+    let b = column(&cohort.runs, |r| r.customer_equity);
+    let (ea, eb) = (estimate(&a), estimate(&b));
+    let z = (ea.mean - eb.mean) / ea.se.hypot(eb.se);
+    println!(
+        "NBD over churn strata: CE customer {:.1} ± {:.1}, cohort {:.1} ± {:.1}, z = {z:+.2}",
+        ea.mean, ea.se, eb.mean, eb.se
+    );
+    assert!(z.abs() < SE_MULTIPLE, "means differ, z = {z:+.2}");
+    assert_variances_agree("NBD over churn strata", &a, &b);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Engine choice
 // ---------------------------------------------------------------------------------------------
