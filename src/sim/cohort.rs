@@ -1367,7 +1367,7 @@ fn binned_history_strata<'a>(
                 continue;
             };
             let mut s = Strata::with_layout(scenario, c, layout);
-            s.enter(EXISTING, n, rng);
+            s.place(EXISTING, n, rng);
             out.push(s);
         }
     }

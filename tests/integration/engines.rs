@@ -1352,8 +1352,20 @@ fn engines_agree_on_nbd_variance_across_churn_strata() {
     let scenario = Scenario::new("nbd-strata", monthly(24), vec![cohort]);
     assert!(ceq::sim::cohort::strata_count(&scenario, 0) > 10);
     let runs = 4000;
-    let (customer, _) = simulate(&scenario, 0, runs, 207, EngineKind::Customer);
-    let (cohort, _) = simulate(&scenario, 0, runs, 208, EngineKind::Cohort);
+    let (customer, _) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        runs,
+        207,
+        EngineKind::Customer,
+    );
+    let (cohort, _) = simulate(
+        &scenario,
+        ceq::scenario::PlanId::FIRST,
+        runs,
+        208,
+        EngineKind::Cohort,
+    );
     let a = column(&customer.runs, |r| r.customer_equity);
     let b = column(&cohort.runs, |r| r.customer_equity);
     let (ea, eb) = (estimate(&a), estimate(&b));
