@@ -8,6 +8,8 @@
 use super::space::PlanSpace;
 use super::{OptimizeError, Settings};
 use crate::scenario::Scenario;
+use crate::sim::SimOptions;
+use crate::sim::estimate::{self as sim_estimate, Work};
 
 /// Monte Carlo evaluations of the search besides one central-difference gradient (2 per
 /// coordinate): the three scored start points and about two line-search steps.
@@ -77,4 +79,97 @@ pub fn curves_runs(scenario: &Scenario, settings: &Settings) -> Result<f64, Opti
         .levers
         .len() as f64;
     Ok(levers * (super::curves::CURVE_POINTS as f64 + 2.0) * settings.search_runs as f64)
+}
+
+/// Mean-field evaluations of the search per spend coordinate (gradients by central
+/// differences on each start point's iterations; with a budget cap the uncapped search runs
+/// first). Provenance: see [`MEAN_FIELD_EVALUATIONS_FIXED`].
+pub const MEAN_FIELD_EVALUATIONS_PER_COORDINATE: f64 = 20.0;
+/// Mean-field evaluations of the search besides those per coordinate. Provenance (December
+/// 2026): the calibration test `estimates_match_measured_times` prints the evaluations the
+/// searches made (`search.evaluations`) against this model.
+pub const MEAN_FIELD_EVALUATIONS_FIXED: f64 = 30.0;
+
+/// Typical mean-field evaluations of the search over `dim` spend coordinates.
+fn mean_field_evaluations(settings: &Settings, dim: f64) -> f64 {
+    let capped = if settings.optimize.budget.is_some() {
+        2.0
+    } else {
+        1.0
+    };
+    capped * (MEAN_FIELD_EVALUATIONS_FIXED + MEAN_FIELD_EVALUATIONS_PER_COORDINATE * dim)
+}
+
+/// CPU seconds of the mean-field search of [`super::search`] with `settings`.
+pub fn mean_field_seconds(scenario: &Scenario, settings: &Settings) -> Result<f64, OptimizeError> {
+    let dim = dimension(scenario, settings)?;
+    Ok(sim_estimate::mean_field_seconds(
+        scenario,
+        settings.mean_field_runs,
+        mean_field_evaluations(settings, dim),
+    ))
+}
+
+/// The simulation options of the baseline plan under `settings`.
+fn baseline_options(settings: &Settings) -> SimOptions {
+    SimOptions {
+        plan: settings.baseline,
+        runs: settings.runs,
+        seed: settings.seed,
+        engine: settings.engine,
+        limits: settings.limits,
+    }
+}
+
+/// The work of `ceq optimize` with `settings`: the mean-field search, the Monte Carlo runs of
+/// [`optimize_runs`], and with `curves` the response curves ([`curves_runs`]), spread over
+/// `threads`.
+pub fn optimize_work(
+    scenario: &Scenario,
+    settings: &Settings,
+    curves: bool,
+    threads: usize,
+) -> Result<Work, OptimizeError> {
+    let mut runs = optimize_runs(scenario, settings)?;
+    if curves {
+        runs += curves_runs(scenario, settings)?;
+    }
+    let options = baseline_options(settings);
+    let plan = &scenario.plans[settings.baseline];
+    let choice = crate::sim::choose_engine(scenario, plan, &options)?;
+    Ok(Work::new(
+        "optimize",
+        scenario,
+        plan,
+        choice,
+        runs,
+        settings.search_runs,
+        threads,
+    )
+    .plus_cpu_seconds(mean_field_seconds(scenario, settings)?))
+}
+
+/// The work of `ceq frontier` over `budgets` budgets: per budget a mean-field search and the
+/// runs of [`frontier_runs`].
+pub fn frontier_work(
+    scenario: &Scenario,
+    settings: &Settings,
+    budgets: usize,
+    threads: usize,
+) -> Result<Work, OptimizeError> {
+    let runs = frontier_runs(scenario, settings, budgets)?;
+    let options = baseline_options(settings);
+    let plan = &scenario.plans[settings.baseline];
+    let choice = crate::sim::choose_engine(scenario, plan, &options)?;
+    let mean_field = budgets as f64 * mean_field_seconds(scenario, settings)?;
+    Ok(Work::new(
+        "frontier",
+        scenario,
+        plan,
+        choice,
+        runs,
+        settings.search_runs,
+        threads,
+    )
+    .plus_cpu_seconds(mean_field))
 }

@@ -101,6 +101,168 @@ pub fn cpu_seconds_per_run(scenario: &Scenario, plan: &Plan, engine: EngineKind)
     nanoseconds * 1e-9 + SECONDS_PER_RUN_OVERHEAD
 }
 
+/// CPU seconds per run of what `ceq simulate` and the report measure besides the run itself
+/// (SPEC §9, §9.1): with several acquisition channels, each channel's value (the run again
+/// without the channel's spend, [`crate::plans::channels::measure_channel_values`]); per
+/// cohort some channel feeds, a payback vintage of
+/// [`crate::plans::payback::VINTAGE_CUSTOMERS`] customers in the run's world
+/// ([`crate::plans::payback::measure_vintages`]); and per cohort the plan off-boards, the run
+/// again keeping it ([`crate::plans::levers_seed::offboarding_values`]).
+pub fn measurement_seconds_per_run(scenario: &Scenario, plan: &Plan, engine: EngineKind) -> f64 {
+    let run = cpu_seconds_per_run(scenario, plan, engine);
+    let offboarded = plan.offboard.iter().filter(|s| **s > 0.0).count() as f64;
+    let Some(acquisition) = &scenario.acquisition else {
+        return offboarded * run;
+    };
+    let channels = if acquisition.single {
+        0.0
+    } else {
+        acquisition.channels.len() as f64
+    };
+    let vintages: f64 = (0..scenario.cohorts.len())
+        .filter(|&c| acquisition.channels.iter().any(|ch| ch.mix[c] > 0.0))
+        .map(|c| cpu_seconds_per_run(&vintage_scenario(scenario, c), &Plan::baseline(), engine))
+        .sum();
+    (channels + offboarded) * run + vintages
+}
+
+/// The world of a payback vintage entering cohort `c`, as its cost sees it: the vintage's
+/// customers alone, no acquisition, existing base or referrals (`payback::vintage_setup`).
+fn vintage_scenario(scenario: &Scenario, c: usize) -> Scenario {
+    let mut vintage = scenario.clone();
+    vintage.acquisition = None;
+    for (i, cohort) in vintage.cohorts.iter_mut().enumerate() {
+        cohort.customers = if i == c {
+            crate::plans::payback::VINTAGE_CUSTOMERS
+        } else {
+            0
+        };
+        cohort.existing = crate::scenario::ExistingBase::Fresh;
+        cohort.referrals = 0.0;
+    }
+    vintage
+}
+
+/// CPU nanoseconds of the mean field ([`crate::optimize::mean_field`]) per run it averages
+/// over, per evaluation: per cohort-period, and per vintage or mixture component carried
+/// through a period (a Beta-churn cohort's mixture and a vintage list grow by one a period
+/// while customers enter).
+///
+/// Provenance: see [`MEAN_FIELD_NS_COMPONENT`].
+pub const MEAN_FIELD_NS_PERIOD: f64 = 60.0;
+/// CPU nanoseconds of the mean field per component carried through a period. Provenance
+/// (December 2026, this machine at load average ~10, CPU ÷ threads): the calibration test
+/// `estimates_match_measured_times` times the optimizer's mean-field search alone
+/// (`optimize::search`) on the shipped scenarios and prints the evaluations it made.
+pub const MEAN_FIELD_NS_COMPONENT: f64 = 4.0;
+
+/// CPU nanoseconds of one mean-field evaluation of one run of `scenario`.
+pub fn mean_field_ns_per_run(scenario: &Scenario) -> f64 {
+    let periods = f64::from(scenario.time.periods);
+    let arrivals = scenario.acquisition.is_some()
+        || scenario.winback.is_some()
+        || scenario.cohorts.iter().any(|c| c.referrals > 0.0)
+        || scenario.migration.iter().any(|row| !row.is_empty());
+    // Components carried through the horizon: 1 + 2 + … + H with arrivals, else H.
+    let components = if arrivals {
+        periods * (periods + 1.0) / 2.0
+    } else {
+        periods
+    };
+    let cohorts = scenario.cohorts.len() as f64;
+    cohorts * (MEAN_FIELD_NS_PERIOD * periods + MEAN_FIELD_NS_COMPONENT * components)
+}
+
+/// CPU seconds of `evaluations` mean-field evaluations over `runs` runs' conditions, with the
+/// conditions' set-up (one run set-up each, [`SECONDS_PER_RUN_OVERHEAD`]).
+pub fn mean_field_seconds(scenario: &Scenario, runs: u64, evaluations: f64) -> f64 {
+    let runs = runs.max(1) as f64;
+    runs * (SECONDS_PER_RUN_OVERHEAD + evaluations * mean_field_ns_per_run(scenario) * 1e-9)
+}
+
+/// The work of `ceq simulate` over `runs` runs of `options.plan`: the runs and what the
+/// summary measures besides them ([`measurement_seconds_per_run`]).
+pub fn simulate(
+    scenario: &Scenario,
+    options: &crate::sim::SimOptions,
+    runs: u64,
+    threads: usize,
+) -> Result<Work, SimError> {
+    let plan = &scenario.plans[options.plan];
+    let choice = crate::sim::choose_engine(scenario, plan, options)?;
+    let extra = runs as f64 * measurement_seconds_per_run(scenario, plan, choice.engine);
+    Ok(Work::new(
+        "simulate",
+        scenario,
+        plan,
+        choice,
+        runs as f64,
+        runs,
+        threads,
+    )
+    .plus_cpu_seconds(extra))
+}
+
+/// The work of `ceq compare` of the plans numbered `plans`, `options.runs` runs each, each
+/// plan at its own cost (a plan that acquires more customers costs more per run).
+pub fn compare(
+    scenario: &Scenario,
+    plans: &[usize],
+    options: &crate::sim::SimOptions,
+    threads: usize,
+) -> Result<Work, SimError> {
+    let plan = &scenario.plans[options.plan];
+    let choice = crate::sim::choose_engine(scenario, plan, options)?;
+    let engine = choice.engine;
+    let seconds: f64 = plans
+        .iter()
+        .map(|&p| cpu_seconds_per_run(scenario, &scenario.plans[p], engine))
+        .sum();
+    Ok(Work::new(
+        "compare",
+        scenario,
+        plan,
+        choice,
+        0.0,
+        options.runs,
+        threads,
+    )
+    .plus_cpu_seconds(seconds * options.runs as f64))
+}
+
+/// The work of `ceq sensitivity` of `options.plan`: the scenario as written and each
+/// simulated parameter moved down and up, `options.runs` runs each; with `screen`, the mean
+/// field's ranking of every parameter first (two evaluations per parameter over
+/// [`crate::plans::sensitivity::SCREEN_MEAN_FIELD_RUNS`] runs, each on its own conditions).
+pub fn sensitivity(
+    command: &str,
+    scenario: &Scenario,
+    options: &crate::sim::SimOptions,
+    screen: Option<usize>,
+    threads: usize,
+) -> Result<Work, SimError> {
+    let plan = &scenario.plans[options.plan];
+    let choice = crate::sim::choose_engine(scenario, plan, options)?;
+    let parameters = scenario.parameter_paths().len();
+    let simulated = screen.map_or(parameters, |n| n.min(parameters));
+    let screening = match screen {
+        Some(n) if n < parameters => {
+            2.0 * parameters as f64
+                * mean_field_seconds(
+                    scenario,
+                    crate::plans::sensitivity::SCREEN_MEAN_FIELD_RUNS,
+                    1.0,
+                )
+        }
+        _ => 0.0,
+    };
+    let runs = options.runs as f64 * (2 * simulated + 1) as f64;
+    Ok(
+        Work::new(command, scenario, plan, choice, runs, options.runs, threads)
+            .plus_cpu_seconds(screening),
+    )
+}
+
 /// The estimated work of a command before it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Work {
@@ -150,6 +312,21 @@ impl Work {
             seconds_per_run,
             cohort_seconds_per_run,
         }
+    }
+
+    /// The same work and `cpu_seconds` more of other work (the payback vintages, the mean
+    /// field, another plan's runs), counted in run-equivalents of the baseline plan.
+    pub fn plus_cpu_seconds(mut self, cpu_seconds: f64) -> Self {
+        if self.seconds_per_run > 0.0 && cpu_seconds.is_finite() {
+            self.runs += cpu_seconds.max(0.0) / self.seconds_per_run;
+            self.seconds = wall_seconds(
+                self.seconds_per_run,
+                self.runs,
+                self.runs_per_simulation,
+                self.threads,
+            );
+        }
+        self
     }
 
     /// The note printed before work above [`ANNOUNCE_SECONDS`], or `None`.

@@ -7,6 +7,7 @@ mod cli;
 mod closed_forms;
 mod documents;
 mod engines;
+mod estimates;
 mod exports;
 mod fit;
 mod fit_response;
