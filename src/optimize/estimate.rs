@@ -81,33 +81,39 @@ pub fn curves_runs(scenario: &Scenario, settings: &Settings) -> Result<f64, Opti
     Ok(levers * (super::curves::CURVE_POINTS as f64 + 2.0) * settings.search_runs as f64)
 }
 
-/// Mean-field evaluations of the search per spend coordinate (gradients by central
-/// differences on each start point's iterations; with a budget cap the uncapped search runs
-/// first). Provenance: see [`MEAN_FIELD_EVALUATIONS_FIXED`].
-pub const MEAN_FIELD_EVALUATIONS_PER_COORDINATE: f64 = 20.0;
-/// Mean-field evaluations of the search besides those per coordinate. Provenance (December
-/// 2026): the calibration test `estimates_match_measured_times` prints the evaluations the
-/// searches made (`search.evaluations`) against this model.
-pub const MEAN_FIELD_EVALUATIONS_FIXED: f64 = 30.0;
+/// Mean-field evaluations of one search (its three starts together) per optimized lever.
+/// Provenance (December 2026, `ceq optimize S --json`, `termination.mean_field_evaluations`):
+/// channels 130 for 3 levers, full 284 for 4, pyramid 450 for 5, the phased five-year bench
+/// 177 for 2 levers over 5 years, the BG/NBD retailer 33 for 2.
+pub const MEAN_FIELD_EVALUATIONS_PER_LEVER: f64 = 70.0;
 
-/// Typical mean-field evaluations of the search over `dim` spend coordinates.
-fn mean_field_evaluations(settings: &Settings, dim: f64) -> f64 {
-    let capped = if settings.optimize.budget.is_some() {
-        2.0
-    } else {
-        1.0
-    };
-    capped * (MEAN_FIELD_EVALUATIONS_FIXED + MEAN_FIELD_EVALUATIONS_PER_COORDINATE * dim)
-}
-
-/// CPU seconds of the mean-field search of [`super::search`] with `settings`.
-pub fn mean_field_seconds(scenario: &Scenario, settings: &Settings) -> Result<f64, OptimizeError> {
-    let dim = dimension(scenario, settings)?;
+/// CPU seconds of `searches` mean-field searches of [`super::search`] with `settings` (a
+/// capped optimization is two: the uncapped optimum first, [`super::uncapped_optimum`]).
+pub fn mean_field_seconds(
+    scenario: &Scenario,
+    settings: &Settings,
+    searches: f64,
+) -> Result<f64, OptimizeError> {
+    let baseline = &scenario.plans[settings.baseline];
+    let levers = PlanSpace::new(scenario, &settings.optimize, baseline)?
+        .levers
+        .len() as f64;
+    let evaluations = MEAN_FIELD_EVALUATIONS_PER_LEVER * levers;
     Ok(sim_estimate::mean_field_seconds(
         scenario,
         settings.mean_field_runs,
-        mean_field_evaluations(settings, dim),
+        searches * evaluations,
     ))
+}
+
+/// Mean-field searches of an optimization with `settings`: with a budget cap, the uncapped
+/// optimum too (unless the caller has it).
+fn searches(settings: &Settings) -> f64 {
+    if settings.optimize.budget.is_some() && settings.uncapped_optimum.is_none() {
+        2.0
+    } else {
+        1.0
+    }
 }
 
 /// The simulation options of the baseline plan under `settings`.
@@ -146,7 +152,7 @@ pub fn optimize_work(
         settings.search_runs,
         threads,
     )
-    .plus_cpu_seconds(mean_field_seconds(scenario, settings)?))
+    .plus_cpu_seconds(mean_field_seconds(scenario, settings, searches(settings))?))
 }
 
 /// The work of `ceq frontier` over `budgets` budgets: per budget a mean-field search and the
@@ -161,7 +167,8 @@ pub fn frontier_work(
     let options = baseline_options(settings);
     let plan = &scenario.plans[settings.baseline];
     let choice = crate::sim::choose_engine(scenario, plan, &options)?;
-    let mean_field = budgets as f64 * mean_field_seconds(scenario, settings)?;
+    // Every budget's search, and the uncapped optimum they share (searched once).
+    let mean_field = mean_field_seconds(scenario, settings, budgets as f64 + 1.0)?;
     Ok(Work::new(
         "frontier",
         scenario,

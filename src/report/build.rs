@@ -197,8 +197,14 @@ pub fn build(
 
     // Optimization and the budget frontier.
     let (optimization, frontier) = match super::estimate::optimize_settings(scenario, options) {
-        Some(settings) => {
+        Some(mut settings) => {
             progress.stage("optimizing the budget split");
+            // The optimization and every budget of the frontier start from one uncapped
+            // optimum.
+            if settings.optimize.budget.is_some() || options.frontier {
+                settings.uncapped_optimum =
+                    optimize::uncapped_optimum(scenario, &settings, progress)?;
+            }
             let optimization = optimization_section(scenario, &settings, progress, &mut charts)?;
             let frontier = if options.frontier {
                 let reference = frontier_reference(scenario, &settings, &optimization);

@@ -89,7 +89,13 @@ pub fn report_work(
     }
     let mut extra_runs = report_runs(scenario, options)?;
     if let Some(settings) = optimize_settings(scenario, options) {
-        seconds += estimate::mean_field_seconds(scenario, &settings)?;
+        // The uncapped optimum (shared with the frontier), then the capped search.
+        let searches = if settings.optimize.budget.is_some() || options.frontier {
+            2.0
+        } else {
+            1.0
+        };
+        seconds += estimate::mean_field_seconds(scenario, &settings, searches)?;
         if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
             // Each channel's value under the optimized plan on the final evaluation's runs.
             let channels = scenario
@@ -99,10 +105,9 @@ pub fn report_work(
             extra_runs += channels as f64 * runs;
         }
         if options.frontier {
-            let mut at = frontier_settings(&settings);
-            at.optimize.budget = Some(at.optimize.budget.unwrap_or(1.0));
-            seconds +=
-                FRONTIER_MULTIPLES.len() as f64 * estimate::mean_field_seconds(scenario, &at)?;
+            let at = frontier_settings(&settings);
+            let budgets = FRONTIER_MULTIPLES.len() as f64;
+            seconds += estimate::mean_field_seconds(scenario, &at, budgets)?;
         }
     }
     if options.sensitivity_runs >= 2 {

@@ -40,38 +40,73 @@ pub const CUSTOMER_NS_BETA: f64 = 8.5;
 /// See [`CUSTOMER_NS_RATE`].
 pub const CUSTOMER_NS_DROPOUT: f64 = 17.0;
 
-/// CPU nanoseconds of the cohort engine per stratum-period that holds customers (a few binomial
-/// draws, BTRD for large counts, a Gamma–Dirichlet draw for migration) and per empty one.
+/// CPU nanoseconds of the cohort engine per stratum-period that holds customers, for Beta,
+/// sBG and `{ rate }` cohorts (a few binomial draws, BTRD for large counts, a Gamma–Dirichlet
+/// draw for migration), for BG/NBD cohorts (orders and dropout), for a conditioned existing
+/// base's strata (`history`, `tenure`: few customers each, most of whom leave early), and per
+/// empty stratum-period.
 ///
-/// Provenance (December 2026, this machine at load average 9, CPU time ÷ threads against the
-/// estimate, test `estimates_match_measured_times`): with the cost model `auto` uses (12 and 1
-/// units, `sim::cohort_cost`) at 1 ns a unit, pyramid, full and the large bank
-/// measured 16, 12 and 23 times their estimate, the BG/NBD million (mostly empty strata) 3
-/// times; README "Performance" gives about 240 ns of CPU per stratum-period for the large bank.
-/// Populated strata therefore cost about 200 ns. At 200 and 4 ns the same runs measured 1.56,
-/// 0.97, 2.06 and 0.34 times the estimate (the BG/NBD million's empty strata are cheaper than
-/// 4 ns, and its populated ones fewer than projected), hence 1.5 ns for an empty one.
-pub const COHORT_NS_POPULATED: f64 = 200.0;
+/// Provenance (December 2026, this 2-core machine at load average 13–16, CPU time ÷ threads
+/// of `ceq compare` and `ceq simulate` at 1,000 runs against the estimate, calibration test
+/// `estimates_match_measured_times`; populated strata counted per origin as
+/// [`cohort_ns_per_run`] counts them): a least-squares fit of the per-run CPU of b2b_key_accounts,
+/// channels, customer_types, full, minimal, pyramid, retail_bank, subscription_sbg and the
+/// large bank for the Beta family; the BG/NBD million, retailer_bgnbd and the optimizer's
+/// BG/NBD retailer for BG/NBD; existing_base for the conditioned base. The pyramid and the
+/// large bank (migration between tiers, large counts) run at about twice the cost per
+/// stratum of the small examples: the constant sits between them, within a factor 1.5 of both.
+pub const COHORT_NS_POPULATED: f64 = 150.0;
+/// See [`COHORT_NS_POPULATED`].
+pub const COHORT_NS_POPULATED_DROPOUT: f64 = 40.0;
+/// See [`COHORT_NS_POPULATED`].
+pub const COHORT_NS_POSTERIOR: f64 = 12.0;
 /// See [`COHORT_NS_POPULATED`].
 pub const COHORT_NS_EMPTY: f64 = 1.5;
 
-/// CPU nanoseconds of one run of the cohort engine: [`COHORT_NS_POPULATED`] per populated and
-/// [`COHORT_NS_EMPTY`] per empty stratum-period, for each origin that can hold customers.
+/// CPU nanoseconds of one run of the cohort engine. Each cohort has up to two origins (the
+/// existing customers, then the arrivals: acquired, referred, migrated, won back), each with
+/// its own strata: the existing origin holds the cohort's fresh customers (none when the base
+/// is conditioned on a history or tenure, whose own strata cost [`COHORT_NS_POSTERIOR`]), the
+/// arrivals origin the customers projected to arrive (the projected peak beyond the initial
+/// base, at least a tenth of the peak). Populated strata are counted as
+/// [`crate::sim::cohort::populated_strata`] counts them for that many customers.
 fn cohort_ns_per_run(scenario: &Scenario, plan: &Plan) -> f64 {
     use crate::sim::cohort;
     let peaks = size::projected_peaks(scenario, plan);
     let periods = f64::from(scenario.time.periods);
     let arrivals = scenario.acquisition.is_some()
+        || scenario.winback.is_some()
         || scenario.cohorts.iter().any(|c| c.referrals > 0.0)
         || scenario.migration.iter().any(|row| !row.is_empty());
-    let origins = if arrivals { 2.0 } else { 1.0 };
     (0..scenario.cohorts.len())
         .map(|c| {
-            let strata = cohort::strata_count(scenario, c) as f64;
-            let populated = cohort::populated_strata(scenario, c, peaks[c].max(1.0)).min(strata);
-            origins
-                * periods
-                * (COHORT_NS_POPULATED * populated + COHORT_NS_EMPTY * (strata - populated))
+            let cohort = &scenario.cohorts[c];
+            let (posterior, posterior_strata) = cohort::posterior_strata(scenario, c);
+            let strata = (cohort::strata_count(scenario, c) as f64 - posterior_strata).max(0.0);
+            let fresh = |customers: f64| -> f64 {
+                if customers <= 0.0 {
+                    return 0.0;
+                }
+                (cohort::populated_strata(scenario, c, customers) - posterior).clamp(0.0, strata)
+            };
+            let initial = match cohort.existing {
+                crate::scenario::ExistingBase::Fresh => cohort.customers as f64,
+                _ => 0.0,
+            };
+            let mut populated = vec![fresh(initial)];
+            if arrivals {
+                let peak = peaks[c].max(1.0);
+                populated.push(fresh((peak - cohort.customers as f64).max(0.1 * peak)));
+            }
+            let per_populated = match cohort.retention {
+                Retention::Dropout { .. } => COHORT_NS_POPULATED_DROPOUT,
+                _ => COHORT_NS_POPULATED,
+            };
+            let origins: f64 = populated
+                .iter()
+                .map(|p| per_populated * p + COHORT_NS_EMPTY * (strata - p))
+                .sum();
+            periods * (origins + COHORT_NS_POSTERIOR * posterior)
         })
         .sum()
 }
@@ -149,12 +184,13 @@ fn vintage_scenario(scenario: &Scenario, c: usize) -> Scenario {
 /// while customers enter).
 ///
 /// Provenance: see [`MEAN_FIELD_NS_COMPONENT`].
-pub const MEAN_FIELD_NS_PERIOD: f64 = 60.0;
+pub const MEAN_FIELD_NS_PERIOD: f64 = 100.0;
 /// CPU nanoseconds of the mean field per component carried through a period. Provenance
-/// (December 2026, this machine at load average ~10, CPU ÷ threads): the calibration test
-/// `estimates_match_measured_times` times the optimizer's mean-field search alone
-/// (`optimize::search`) on the shipped scenarios and prints the evaluations it made.
-pub const MEAN_FIELD_NS_COMPONENT: f64 = 4.0;
+/// (December 2026, this machine at load average 13–17, CPU ÷ threads): `ceq optimize` and
+/// `ceq frontier` of the pyramid (five cohorts, 60 periods) took 4.8 and 16.7 CPU seconds
+/// more than their Monte Carlo runs, over 2 × 450 and 6 × 450 mean-field evaluations of 50
+/// runs: about 110–140 µs per evaluation of one run, which these constants give (121 µs).
+pub const MEAN_FIELD_NS_COMPONENT: f64 = 10.0;
 
 /// CPU nanoseconds of one mean-field evaluation of one run of `scenario`.
 pub fn mean_field_ns_per_run(scenario: &Scenario) -> f64 {
