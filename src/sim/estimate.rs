@@ -496,6 +496,60 @@ mod tests {
         }
     }
 
+    fn channels_scenario() -> Scenario {
+        crate::scenario::load_file(std::path::Path::new("scenarios/channels.toml")).unwrap()
+    }
+
+    fn options(scenario: &Scenario) -> crate::sim::SimOptions {
+        crate::sim::SimOptions {
+            plan: scenario.baseline_plan,
+            runs: 1000,
+            seed: 1,
+            engine: EngineKind::Auto,
+            limits: Default::default(),
+        }
+    }
+
+    /// Each plan of a comparison is costed on its own: the plans of channels.toml spend
+    /// differently, so the baseline's cost times the plan count would be wrong.
+    #[test]
+    fn a_comparison_costs_each_plan_on_its_own() {
+        let scenario = channels_scenario();
+        let plans: Vec<usize> = (0..scenario.plans.len()).collect();
+        let work = compare(&scenario, &plans, &options(&scenario), 2).unwrap();
+        let engine = work.choice.engine;
+        let each: Vec<f64> = scenario
+            .plans
+            .iter()
+            .map(|p| cpu_seconds_per_run(&scenario, p, engine))
+            .collect();
+        assert!(
+            each.iter().any(|c| (c - each[0]).abs() > 1e-3 * each[0]),
+            "{each:?}"
+        );
+        let expected = each.iter().sum::<f64>() * 1000.0 / 2.0;
+        assert!(
+            (work.seconds - expected).abs() <= 1e-9 * expected,
+            "{} {expected}",
+            work.seconds
+        );
+    }
+
+    /// `simulate` costs what its summary measures besides the runs: with several channels,
+    /// each channel's value (a run without it) and the payback vintages.
+    #[test]
+    fn a_simulation_costs_its_channel_values_and_vintages() {
+        let scenario = channels_scenario();
+        let channels = scenario.acquisition.as_ref().unwrap().channels.len() as f64;
+        assert!(channels >= 2.0);
+        let work = simulate(&scenario, &options(&scenario), 1000, 2).unwrap();
+        let plan = &scenario.plans[scenario.baseline_plan];
+        let run = cpu_seconds_per_run(&scenario, plan, work.choice.engine);
+        // The runs, a run per channel for its value, and the vintages on top.
+        assert!(work.runs > 1000.0 * (1.0 + channels), "{}", work.runs);
+        assert!(work.seconds > 1000.0 * (1.0 + channels) * run / 2.0);
+    }
+
     #[test]
     fn wall_time_spreads_runs_over_the_threads_a_simulation_can_use() {
         assert_eq!(wall_seconds(2.0, 100.0, 100, 4), 50.0);
