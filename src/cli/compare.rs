@@ -71,8 +71,11 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
         control: crate::cancel::control(),
     };
     let comparison = with_threads(args.run.threads, || {
-        let runs = args.run.runs as f64 * indices.len() as f64;
-        super::estimate::announce("compare", &scenario, &options, runs, args.run.runs)?;
+        let threads = rayon::current_num_threads();
+        super::estimate::announce(
+            crate::sim::estimate::compare(&scenario, &indices, &options, threads)
+                .map_err(sim_error)?,
+        )?;
         compare(&scenario, &indices, &options, &mut progress).map_err(sim_error)
     })??;
     drop(progress);

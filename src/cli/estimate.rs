@@ -5,30 +5,11 @@
 use super::CliError;
 use super::progress;
 use super::simulate::sim_error;
-use crate::scenario::Scenario;
-use crate::sim::{self, SimOptions, estimate::Work};
+use crate::sim::estimate::Work;
 
-/// Announces `runs` run-equivalents of plan `options.plan` (`runs_per_simulation`
-/// per simulation) on the engine `options` resolve to, in the current thread pool, and refuses
-/// them past [`sim::estimate::MAX_WORK_SECONDS`]. Call it inside the command's thread pool.
-pub(super) fn announce(
-    command: &str,
-    scenario: &Scenario,
-    options: &SimOptions,
-    runs: f64,
-    runs_per_simulation: u64,
-) -> Result<Work, CliError> {
-    let plan = &scenario.plans[options.plan];
-    let choice = sim::choose_engine(scenario, plan, options).map_err(sim_error)?;
-    let work = Work::new(
-        command,
-        scenario,
-        plan,
-        choice,
-        runs,
-        runs_per_simulation,
-        rayon::current_num_threads(),
-    );
+/// Announces `work` (estimated by the library for the command, in the current thread pool)
+/// and refuses it past [`crate::sim::estimate::MAX_WORK_SECONDS`].
+pub(super) fn announce(work: Work) -> Result<Work, CliError> {
     if let Some(note) = work.announcement().filter(|_| !progress::is_quiet()) {
         progress::note(&note);
     }

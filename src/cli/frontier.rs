@@ -112,17 +112,11 @@ pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), 
     settings.limits = limits;
     settings.control = crate::cancel::control();
     with_threads(args.run.threads, || {
-        let runs = crate::optimize::estimate::frontier_runs(&scenario, &settings, budgets.len())
-            .map_err(optimize_error)?;
-        let options = crate::sim::SimOptions {
-            plan: settings.baseline,
-            runs: settings.runs,
-            seed: settings.seed,
-            engine: settings.engine,
-            limits,
-            control: crate::cancel::control(),
-        };
-        super::estimate::announce("frontier", &scenario, &options, runs, settings.search_runs)
+        let threads = rayon::current_num_threads();
+        super::estimate::announce(
+            crate::optimize::estimate::frontier_work(&scenario, &settings, budgets.len(), threads)
+                .map_err(optimize_error)?,
+        )
     })??;
     let mut progress = TerminalProgress::new(args.quiet);
     let result = with_threads(args.run.threads, || {

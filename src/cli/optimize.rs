@@ -188,27 +188,15 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
         settings.optimize.hurdle = Some(hurdle);
     }
     with_threads(args.run.threads, || {
-        let runs = crate::optimize::estimate::optimize_runs(&scenario, &settings)
-            .map_err(optimize_error)?;
-        let options = crate::sim::SimOptions {
-            plan: settings.baseline,
-            runs: settings.runs,
-            seed: settings.seed,
-            engine: settings.engine,
-            limits,
-            control: crate::cancel::control(),
-        };
-        let curves = if args.charts.charts {
-            crate::optimize::estimate::curves_runs(&scenario, &settings).map_err(optimize_error)?
-        } else {
-            0.0
-        };
+        let threads = rayon::current_num_threads();
         super::estimate::announce(
-            "optimize",
-            &scenario,
-            &options,
-            runs + curves,
-            settings.search_runs,
+            crate::optimize::estimate::optimize_work(
+                &scenario,
+                &settings,
+                args.charts.charts,
+                threads,
+            )
+            .map_err(optimize_error)?,
         )
     })??;
     let mut progress = TerminalProgress::new(args.quiet);

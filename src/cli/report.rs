@@ -68,17 +68,11 @@ pub fn run(args: &ReportArgs, limits: crate::sim::size::Limits) -> Result<(), Cl
     };
     let mut progress = TerminalProgress::new(args.quiet);
     let built = with_threads(args.run.threads, || {
-        let runs = crate::report::estimate::report_runs(&scenario, &options)
-            .map_err(super::optimize_error)?;
-        let sim_options = crate::sim::SimOptions {
-            plan: scenario.baseline_plan,
-            runs: options.runs,
-            seed: options.seed,
-            engine: options.engine,
-            limits,
-            control: crate::cancel::control(),
-        };
-        super::estimate::announce("report", &scenario, &sim_options, runs, options.runs)?;
+        let threads = rayon::current_num_threads();
+        super::estimate::announce(
+            crate::report::estimate::report_work(&scenario, &options, threads)
+                .map_err(super::optimize_error)?,
+        )?;
         report::build(&scenario, &options, &mut progress).map_err(|e| match e {
             ReportError::Sim(e) => sim_error(e),
             ReportError::Optimize(e) => optimize_error(e),

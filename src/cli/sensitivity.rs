@@ -100,10 +100,6 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
     };
     let mut progress = TerminalProgress::new(args.quiet);
     let result = with_threads(args.threads, || {
-        // Two variants per parameter simulated (or per screened parameter), plus the scenario
-        // as written.
-        let parameters = scenario.parameter_paths().len() as u64;
-        let simulated = args.screen.map_or(parameters, |n| n.min(parameters));
         let options = crate::sim::SimOptions {
             plan,
             runs: args.runs,
@@ -112,8 +108,17 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
             limits,
             control: crate::cancel::control(),
         };
-        let runs = args.runs as f64 * (2 * simulated + 1) as f64;
-        super::estimate::announce("sensitivity", &scenario, &options, runs, args.runs)?;
+        let threads = rayon::current_num_threads();
+        super::estimate::announce(
+            crate::sim::estimate::sensitivity(
+                "sensitivity",
+                &scenario,
+                &options,
+                settings.screen,
+                threads,
+            )
+            .map_err(sim_error)?,
+        )?;
         sensitivity(&scenario, &settings, &mut progress).map_err(sim_error)
     })??;
     drop(progress);

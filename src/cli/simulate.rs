@@ -283,7 +283,10 @@ fn simulate(
     let plan = &scenario.plans[options.plan];
     let total = runs.end - runs.start;
     let go = || {
-        super::estimate::announce("simulate", scenario, options, total as f64, total)?;
+        let threads = rayon::current_num_threads();
+        super::estimate::announce(
+            sim::estimate::simulate(scenario, options, total, threads).map_err(sim_error)?,
+        )?;
         super::progress::with_runs(total, &options.control, |control| {
             let options = SimOptions {
                 control,

@@ -8,6 +8,8 @@
 use super::space::PlanSpace;
 use super::{OptimizeError, Settings};
 use crate::scenario::Scenario;
+use crate::sim::SimOptions;
+use crate::sim::estimate::{self as sim_estimate, Work};
 
 /// Monte Carlo evaluations of the search besides one central-difference gradient (2 per
 /// coordinate): the three scored start points and about two line-search steps.
@@ -77,4 +79,105 @@ pub fn curves_runs(scenario: &Scenario, settings: &Settings) -> Result<f64, Opti
         .levers
         .len() as f64;
     Ok(levers * (super::curves::CURVE_POINTS as f64 + 2.0) * settings.search_runs as f64)
+}
+
+/// Mean-field evaluations of one search (its three starts together) per optimized lever.
+/// Provenance (December 2026, `ceq optimize S --json`, `termination.mean_field_evaluations`):
+/// channels 130 for 3 levers, full 284 for 4, pyramid 450 for 5, the phased five-year bench
+/// 177 for 2 levers over 5 years, the BG/NBD retailer 33 for 2.
+pub const MEAN_FIELD_EVALUATIONS_PER_LEVER: f64 = 70.0;
+
+/// CPU seconds of `searches` mean-field searches of [`super::search`] with `settings` (a
+/// capped optimization is two: the uncapped optimum first, [`super::uncapped_optimum`]).
+pub fn mean_field_seconds(
+    scenario: &Scenario,
+    settings: &Settings,
+    searches: f64,
+) -> Result<f64, OptimizeError> {
+    let baseline = &scenario.plans[settings.baseline];
+    let levers = PlanSpace::new(scenario, &settings.optimize, baseline)?
+        .levers
+        .len() as f64;
+    let evaluations = MEAN_FIELD_EVALUATIONS_PER_LEVER * levers;
+    Ok(sim_estimate::mean_field_seconds(
+        scenario,
+        settings.mean_field_runs,
+        searches * evaluations,
+    ))
+}
+
+/// Mean-field searches of an optimization with `settings`: with a budget cap, the uncapped
+/// optimum too (unless the caller has it).
+fn searches(settings: &Settings) -> f64 {
+    if settings.optimize.budget.is_some() && settings.uncapped_optimum.is_none() {
+        2.0
+    } else {
+        1.0
+    }
+}
+
+/// The simulation options of the baseline plan under `settings`.
+fn baseline_options(settings: &Settings) -> SimOptions {
+    SimOptions {
+        plan: settings.baseline,
+        runs: settings.runs,
+        seed: settings.seed,
+        engine: settings.engine,
+        limits: settings.limits,
+        control: settings.control.clone(),
+    }
+}
+
+/// The work of `ceq optimize` with `settings`: the mean-field search, the Monte Carlo runs of
+/// [`optimize_runs`], and with `curves` the response curves ([`curves_runs`]), spread over
+/// `threads`.
+pub fn optimize_work(
+    scenario: &Scenario,
+    settings: &Settings,
+    curves: bool,
+    threads: usize,
+) -> Result<Work, OptimizeError> {
+    let mut runs = optimize_runs(scenario, settings)?;
+    if curves {
+        runs += curves_runs(scenario, settings)?;
+    }
+    let options = baseline_options(settings);
+    let plan = &scenario.plans[settings.baseline];
+    let choice = crate::sim::choose_engine(scenario, plan, &options)?;
+    Ok(Work::new(
+        "optimize",
+        scenario,
+        plan,
+        choice,
+        runs,
+        settings.search_runs,
+        threads,
+    )
+    .plus_cpu_seconds(mean_field_seconds(scenario, settings, searches(settings))?))
+}
+
+/// The work of `ceq frontier` over `budgets` budgets: per budget a mean-field search and the
+/// runs of [`frontier_runs`].
+pub fn frontier_work(
+    scenario: &Scenario,
+    settings: &Settings,
+    budgets: usize,
+    threads: usize,
+) -> Result<Work, OptimizeError> {
+    let runs = frontier_runs(scenario, settings, budgets)?;
+    let options = baseline_options(settings);
+    let plan = &scenario.plans[settings.baseline];
+    let choice = crate::sim::choose_engine(scenario, plan, &options)?;
+    // Every budget's search, and the uncapped optimum they share (searched once).
+    let mean_field = mean_field_seconds(scenario, settings, budgets as f64 + 1.0)?;
+    Ok(Work::new(
+        "frontier",
+        scenario,
+        plan,
+        choice,
+        runs,
+        settings.search_runs,
+        threads,
+    )
+    .plus_cpu_seconds(mean_field))
 }

@@ -221,6 +221,18 @@ pub fn expected_ce(
         .collect();
     let mut churned = vec![0.0; n];
     let mut mixture_scratch: Vec<f64> = Vec::new();
+    // 1 − α/(α + β + K), the chance a survivor at exposure K stays, for K = 0..=H: the same
+    // each period, so computed once per evaluation instead of once per component and period
+    // (the mixture loop below is most of the mean field's time).
+    let stay_tables: Vec<Vec<f64>> = models
+        .iter()
+        .map(|model| match *model {
+            Churn::Beta(alpha, beta) => (0..=scenario.time.periods as usize + 1)
+                .map(|k| 1.0 - alpha / (alpha + beta + k as f64))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
     for t in 1..=scenario.time.periods {
         let i = t as usize - 1;
         let spend = path.spend[i];
@@ -342,11 +354,16 @@ pub fn expected_ce(
                 let next = &mut mixture_scratch;
                 next.clear();
                 next.resize(weights.len() + 1, 0.0);
+                let stay = &stay_tables[c];
                 for (k, &w) in weights.iter().enumerate() {
                     if w == 0.0 {
                         continue;
                     }
-                    let kept = 1.0 - alpha / (alpha + beta + k as f64);
+                    // The mixture holds at most H + 1 components (one more a period).
+                    let kept = stay
+                        .get(k)
+                        .copied()
+                        .unwrap_or_else(|| 1.0 - alpha / (alpha + beta + k as f64));
                     if h <= 1.0 {
                         next[k] += (1.0 - h) * w;
                         next[k + 1] += h * w * kept;

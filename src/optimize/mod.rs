@@ -104,6 +104,10 @@ pub struct Settings {
     pub limits: crate::sim::size::Limits,
     /// Cancellation and run progress of every simulation of the search.
     pub control: crate::control::Control,
+    /// The uncapped mean-field optimum ([`uncapped_optimum`]) when the caller has it already:
+    /// a frontier or a report searches several budgets of one space, whose uncapped optimum is
+    /// the same, so it is searched once (`None`: [`search`] finds it).
+    pub uncapped_optimum: Option<Vec<f64>>,
 }
 
 impl Settings {
@@ -143,6 +147,7 @@ impl Settings {
             marginal: true,
             limits: crate::sim::size::Limits::default(),
             control: crate::control::Control::default(),
+            uncapped_optimum: None,
         }
     }
 
@@ -242,11 +247,12 @@ pub fn search(
     // proportion to the cap). The uncapped optimum, projected onto the cap, is a third start:
     // when it is within the cap it is the capped optimum too.
     if settings.optimize.budget.is_some() {
-        let mut uncapped = settings.clone();
-        uncapped.optimize.budget = None;
-        let (free_space, free) = search(scenario, &uncapped, progress)?;
-        if free_space.dim() == space.dim() {
-            starts.push(("uncapped optimum", space.project(&free.x)));
+        let free = match &settings.uncapped_optimum {
+            Some(x) => Some(x.clone()),
+            None => uncapped_optimum(scenario, settings, progress)?,
+        };
+        if let Some(x) = free.filter(|x| x.len() == space.dim()) {
+            starts.push(("uncapped optimum", space.project(&x)));
         }
     }
     let mut best: Option<Outcome> = None;
@@ -272,6 +278,24 @@ pub fn search(
     let mut best = best.ok_or(OptimizeError::NoLevers)?;
     best.evaluations = evaluations;
     Ok((space, best))
+}
+
+/// The mean-field optimum of `settings` without the budget cap, in the coordinates of its
+/// space, when that space has the capped one's dimension (`None` otherwise): the third start
+/// of a capped [`search`].
+pub fn uncapped_optimum(
+    scenario: &Scenario,
+    settings: &Settings,
+    progress: &mut dyn Progress,
+) -> Result<Option<Vec<f64>>, OptimizeError> {
+    let mut uncapped = settings.clone();
+    uncapped.optimize.budget = None;
+    uncapped.uncapped_optimum = None;
+    let (free_space, free) = search(scenario, &uncapped, progress)?;
+    let baseline = &scenario.plans[settings.baseline];
+    let phases = settings.phases || settings.optimize.phases;
+    let space = PlanSpace::phased(scenario, &settings.optimize, baseline, phases)?;
+    Ok((free_space.dim() == space.dim()).then_some(free.x))
 }
 
 /// Which constraints hold with equality at the chosen plan.

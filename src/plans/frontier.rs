@@ -104,9 +104,14 @@ pub fn frontier(
     let seed = settings.fresh_seed();
     let mut points: Vec<FrontierPoint> = Vec::new();
     let mut previous: Option<(f64, Vec<f64>)> = None;
+    // Every budget's search starts from the same uncapped optimum: searched once.
+    let mut shared = settings.clone();
+    if shared.uncapped_optimum.is_none() && !budgets.is_empty() {
+        shared.uncapped_optimum = crate::optimize::uncapped_optimum(scenario, settings, progress)?;
+    }
     for (n, &budget) in budgets.iter().enumerate() {
         progress.message(&format!("budget {} of {}: {budget}", n + 1, budgets.len()));
-        let mut at = settings.clone();
+        let mut at = shared.clone();
         at.optimize.budget = Some(budget);
         at.marginal = false;
         let choice = choose(scenario, &at, progress)?;

@@ -200,20 +200,15 @@ pub fn build(
     drop(comparison);
 
     // Optimization and the budget frontier.
-    let (optimization, frontier) = match (&scenario.optimize, options.optimize) {
-        (Some(section), true) => {
-            let mut settings = Settings::new(section.clone(), baseline);
-            settings.runs = options.runs;
-            settings.seed = options.seed;
-            settings.engine = options.engine;
-            settings.limits = options.limits;
-            settings.control = options.control.clone();
-            // The report's optimization is one section of several: the search and its
-            // certification use runs in proportion to the report's, within 30..100 and
-            // 100..400.
-            settings.search_runs = options.runs.clamp(30, 100);
-            settings.certify_runs = options.runs.clamp(100, 400);
+    let (optimization, frontier) = match super::estimate::optimize_settings(scenario, options) {
+        Some(mut settings) => {
             progress.stage("optimizing the budget split");
+            // The optimization and every budget of the frontier start from one uncapped
+            // optimum.
+            if settings.optimize.budget.is_some() || options.frontier {
+                settings.uncapped_optimum =
+                    optimize::uncapped_optimum(scenario, &settings, progress)?;
+            }
             let optimization = optimization_section(scenario, &settings, progress, &mut charts)?;
             let frontier = if options.frontier {
                 let reference = frontier_reference(scenario, &settings, &optimization);
@@ -223,7 +218,7 @@ pub fn build(
             };
             (Some(optimization), frontier)
         }
-        _ => (None, None),
+        None => (None, None),
     };
 
     // Sensitivity.
@@ -534,11 +529,7 @@ fn frontier_section(
         .map(|m| (m * reference).round())
         .collect();
     progress.stage("the budget frontier");
-    let mut at = settings.clone();
-    at.marginal = false;
-    at.runs = settings.runs.min(FRONTIER_RUNS);
-    at.max_evaluations = FRONTIER_EVALUATIONS;
-    at.search_runs = settings.search_runs.min(FRONTIER_SEARCH_RUNS);
+    let at = super::estimate::frontier_settings(settings);
     let result = frontier::frontier(scenario, &at, &budgets, progress)?;
     // Levers the optimizer may not move keep the baseline's schedule and count against the
     // budget at their largest amount, as in the optimizer's space.

@@ -40,38 +40,74 @@ pub const CUSTOMER_NS_BETA: f64 = 8.5;
 /// See [`CUSTOMER_NS_RATE`].
 pub const CUSTOMER_NS_DROPOUT: f64 = 17.0;
 
-/// CPU nanoseconds of the cohort engine per stratum-period that holds customers (a few binomial
-/// draws, BTRD for large counts, a Gamma–Dirichlet draw for migration) and per empty one.
+/// CPU nanoseconds of the cohort engine per stratum-period that holds customers, for Beta,
+/// sBG and `{ rate }` cohorts (a few binomial draws, BTRD for large counts, a Gamma–Dirichlet
+/// draw for migration), for BG/NBD cohorts (orders and dropout), for a conditioned existing
+/// base's strata (`history`, `tenure`: few customers each, most of whom leave early), and per
+/// empty stratum-period.
 ///
-/// Provenance (December 2026, this machine at load average 9, CPU time ÷ threads against the
-/// estimate, test `estimates_match_measured_times`): with the cost model `auto` uses (12 and 1
-/// units, `sim::cohort_cost`) at 1 ns a unit, pyramid, full and the large bank
-/// measured 16, 12 and 23 times their estimate, the BG/NBD million (mostly empty strata) 3
-/// times; README "Performance" gives about 240 ns of CPU per stratum-period for the large bank.
-/// Populated strata therefore cost about 200 ns. At 200 and 4 ns the same runs measured 1.56,
-/// 0.97, 2.06 and 0.34 times the estimate (the BG/NBD million's empty strata are cheaper than
-/// 4 ns, and its populated ones fewer than projected), hence 1.5 ns for an empty one.
+/// Provenance (December 2026, this 2-core machine at load average 13–16, CPU time ÷ threads
+/// of `ceq compare` and `ceq simulate` at 1,000 runs against the estimate, calibration test
+/// `estimates_match_measured_times`). Beta family: at 200 ns the pyramid and the large bank
+/// (tiers with migration, development, win-back; large counts) measured 1.35 and 1.13 times
+/// their estimate, the small examples (b2b_key_accounts, channels, customer_types, full,
+/// retail_bank) 0.45–0.6 times: the constant is set for the long studies, whose estimates are
+/// the ones announced (above [`ANNOUNCE_SECONDS`]). BG/NBD: the BG/NBD million (one origin,
+/// about 1,000 customers per populated stratum) about 62 ns, the optimizer's BG/NBD retailer
+/// (about 10 per stratum) about 25 ns. The conditioned base: existing_base, 0.44 ms a run for
+/// about 720 populated strata over 52 periods (most of its customers leave early).
 pub const COHORT_NS_POPULATED: f64 = 200.0;
+/// See [`COHORT_NS_POPULATED`].
+pub const COHORT_NS_POPULATED_DROPOUT: f64 = 40.0;
+/// See [`COHORT_NS_POPULATED`].
+pub const COHORT_NS_POSTERIOR: f64 = 12.0;
 /// See [`COHORT_NS_POPULATED`].
 pub const COHORT_NS_EMPTY: f64 = 1.5;
 
-/// CPU nanoseconds of one run of the cohort engine: [`COHORT_NS_POPULATED`] per populated and
-/// [`COHORT_NS_EMPTY`] per empty stratum-period, for each origin that can hold customers.
+/// CPU nanoseconds of one run of the cohort engine. Each cohort has up to two origins (the
+/// existing customers, then the arrivals: acquired, referred, migrated, won back), each with
+/// its own strata: the existing origin holds the cohort's fresh customers (none when the base
+/// is conditioned on a history or tenure, whose own strata cost [`COHORT_NS_POSTERIOR`]), the
+/// arrivals origin the customers projected to arrive (the projected peak beyond the initial
+/// base, at least a tenth of the peak). Populated strata are counted as
+/// [`crate::sim::cohort::populated_strata`] counts them for that many customers.
 fn cohort_ns_per_run(scenario: &Scenario, plan: &Plan) -> f64 {
     use crate::sim::cohort;
     let peaks = size::projected_peaks(scenario, plan);
     let periods = f64::from(scenario.time.periods);
     let arrivals = scenario.acquisition.is_some()
+        || scenario.winback.is_some()
         || scenario.cohorts.iter().any(|c| c.referrals > 0.0)
         || scenario.migration.iter().any(|row| !row.is_empty());
-    let origins = if arrivals { 2.0 } else { 1.0 };
     (0..scenario.cohorts.len())
         .map(|c| {
-            let strata = cohort::strata_count(scenario, c) as f64;
-            let populated = cohort::populated_strata(scenario, c, peaks[c].max(1.0)).min(strata);
-            origins
-                * periods
-                * (COHORT_NS_POPULATED * populated + COHORT_NS_EMPTY * (strata - populated))
+            let cohort = &scenario.cohorts[c];
+            let (posterior, posterior_strata) = cohort::posterior_strata(scenario, c);
+            let strata = (cohort::strata_count(scenario, c) as f64 - posterior_strata).max(0.0);
+            let fresh = |customers: f64| -> f64 {
+                if customers <= 0.0 {
+                    return 0.0;
+                }
+                (cohort::populated_strata(scenario, c, customers) - posterior).clamp(0.0, strata)
+            };
+            let initial = match cohort.existing {
+                crate::scenario::ExistingBase::Fresh => cohort.customers as f64,
+                _ => 0.0,
+            };
+            let mut populated = vec![fresh(initial)];
+            if arrivals {
+                let peak = peaks[c].max(1.0);
+                populated.push(fresh((peak - cohort.customers as f64).max(0.1 * peak)));
+            }
+            let per_populated = match cohort.retention {
+                Retention::Dropout { .. } => COHORT_NS_POPULATED_DROPOUT,
+                _ => COHORT_NS_POPULATED,
+            };
+            let origins: f64 = populated
+                .iter()
+                .map(|p| per_populated * p + COHORT_NS_EMPTY * (strata - p))
+                .sum();
+            periods * (origins + COHORT_NS_POSTERIOR * posterior)
         })
         .sum()
 }
@@ -99,6 +135,169 @@ pub fn cpu_seconds_per_run(scenario: &Scenario, plan: &Plan, engine: EngineKind)
             .sum(),
     };
     nanoseconds * 1e-9 + SECONDS_PER_RUN_OVERHEAD
+}
+
+/// CPU seconds per run of what `ceq simulate` and the report measure besides the run itself
+/// (SPEC §9, §9.1): with several acquisition channels, each channel's value (the run again
+/// without the channel's spend, [`crate::plans::channels::measure_channel_values`]); per
+/// cohort some channel feeds, a payback vintage of
+/// [`crate::plans::payback::VINTAGE_CUSTOMERS`] customers in the run's world
+/// ([`crate::plans::payback::measure_vintages`]); and per cohort the plan off-boards, the run
+/// again keeping it ([`crate::plans::levers_seed::offboarding_values`]).
+pub fn measurement_seconds_per_run(scenario: &Scenario, plan: &Plan, engine: EngineKind) -> f64 {
+    let run = cpu_seconds_per_run(scenario, plan, engine);
+    let offboarded = plan.offboard.iter().filter(|s| **s > 0.0).count() as f64;
+    let Some(acquisition) = &scenario.acquisition else {
+        return offboarded * run;
+    };
+    let channels = if acquisition.single {
+        0.0
+    } else {
+        acquisition.channels.len() as f64
+    };
+    let vintages: f64 = (0..scenario.cohorts.len())
+        .filter(|&c| acquisition.channels.iter().any(|ch| ch.mix[c] > 0.0))
+        .map(|c| cpu_seconds_per_run(&vintage_scenario(scenario, c), &Plan::baseline(), engine))
+        .sum();
+    (channels + offboarded) * run + vintages
+}
+
+/// The world of a payback vintage entering cohort `c`, as its cost sees it: the vintage's
+/// customers alone, no acquisition, existing base or referrals (`payback::vintage_setup`).
+fn vintage_scenario(scenario: &Scenario, c: usize) -> Scenario {
+    let mut vintage = scenario.clone();
+    vintage.acquisition = None;
+    for (i, cohort) in vintage.cohorts.iter_mut().enumerate() {
+        cohort.customers = if i == c {
+            crate::plans::payback::VINTAGE_CUSTOMERS
+        } else {
+            0
+        };
+        cohort.existing = crate::scenario::ExistingBase::Fresh;
+        cohort.referrals = 0.0;
+    }
+    vintage
+}
+
+/// CPU nanoseconds of the mean field ([`crate::optimize::mean_field`]) per run it averages
+/// over, per evaluation: per cohort-period, and per vintage or mixture component carried
+/// through a period (a Beta-churn cohort's mixture and a vintage list grow by one a period
+/// while customers enter).
+///
+/// Provenance: see [`MEAN_FIELD_NS_COMPONENT`].
+pub const MEAN_FIELD_NS_PERIOD: f64 = 100.0;
+/// CPU nanoseconds of the mean field per component carried through a period. Provenance
+/// (December 2026, this machine at load average 13–17, CPU ÷ threads): `ceq optimize` and
+/// `ceq frontier` of the pyramid (five cohorts, 60 periods) took 4.8 and 16.7 CPU seconds
+/// more than their Monte Carlo runs, over 2 × 450 and 6 × 450 mean-field evaluations of 50
+/// runs: about 110–140 µs per evaluation of one run, which these constants give (121 µs).
+pub const MEAN_FIELD_NS_COMPONENT: f64 = 10.0;
+
+/// CPU nanoseconds of one mean-field evaluation of one run of `scenario`.
+pub fn mean_field_ns_per_run(scenario: &Scenario) -> f64 {
+    let periods = f64::from(scenario.time.periods);
+    let arrivals = scenario.acquisition.is_some()
+        || scenario.winback.is_some()
+        || scenario.cohorts.iter().any(|c| c.referrals > 0.0)
+        || scenario.migration.iter().any(|row| !row.is_empty());
+    // Components carried through the horizon: 1 + 2 + … + H with arrivals, else H.
+    let components = if arrivals {
+        periods * (periods + 1.0) / 2.0
+    } else {
+        periods
+    };
+    let cohorts = scenario.cohorts.len() as f64;
+    cohorts * (MEAN_FIELD_NS_PERIOD * periods + MEAN_FIELD_NS_COMPONENT * components)
+}
+
+/// CPU seconds of `evaluations` mean-field evaluations over `runs` runs' conditions, with the
+/// conditions' set-up (one run set-up each, [`SECONDS_PER_RUN_OVERHEAD`]).
+pub fn mean_field_seconds(scenario: &Scenario, runs: u64, evaluations: f64) -> f64 {
+    let runs = runs.max(1) as f64;
+    runs * (SECONDS_PER_RUN_OVERHEAD + evaluations * mean_field_ns_per_run(scenario) * 1e-9)
+}
+
+/// The work of `ceq simulate` over `runs` runs of `options.plan`: the runs and what the
+/// summary measures besides them ([`measurement_seconds_per_run`]).
+pub fn simulate(
+    scenario: &Scenario,
+    options: &crate::sim::SimOptions,
+    runs: u64,
+    threads: usize,
+) -> Result<Work, SimError> {
+    let plan = &scenario.plans[options.plan];
+    let choice = crate::sim::choose_engine(scenario, plan, options)?;
+    let extra = runs as f64 * measurement_seconds_per_run(scenario, plan, choice.engine);
+    Ok(Work::new(
+        "simulate",
+        scenario,
+        plan,
+        choice,
+        runs as f64,
+        runs,
+        threads,
+    )
+    .plus_cpu_seconds(extra))
+}
+
+/// The work of `ceq compare` of the plans numbered `plans`, `options.runs` runs each, each
+/// plan at its own cost (a plan that acquires more customers costs more per run).
+pub fn compare(
+    scenario: &Scenario,
+    plans: &[crate::scenario::PlanId],
+    options: &crate::sim::SimOptions,
+    threads: usize,
+) -> Result<Work, SimError> {
+    let plan = &scenario.plans[options.plan];
+    let choice = crate::sim::choose_engine(scenario, plan, options)?;
+    let engine = choice.engine;
+    let seconds: f64 = plans
+        .iter()
+        .map(|&p| cpu_seconds_per_run(scenario, &scenario.plans[p], engine))
+        .sum();
+    Ok(Work::new(
+        "compare",
+        scenario,
+        plan,
+        choice,
+        0.0,
+        options.runs,
+        threads,
+    )
+    .plus_cpu_seconds(seconds * options.runs as f64))
+}
+
+/// The work of `ceq sensitivity` of `options.plan`: the scenario as written and each
+/// simulated parameter moved down and up, `options.runs` runs each; with `screen`, the mean
+/// field's ranking of every parameter first (two evaluations per parameter over
+/// [`crate::plans::sensitivity::SCREEN_MEAN_FIELD_RUNS`] runs, each on its own conditions).
+pub fn sensitivity(
+    command: &str,
+    scenario: &Scenario,
+    options: &crate::sim::SimOptions,
+    screen: Option<usize>,
+    threads: usize,
+) -> Result<Work, SimError> {
+    let plan = &scenario.plans[options.plan];
+    let choice = crate::sim::choose_engine(scenario, plan, options)?;
+    let parameters = scenario.parameter_paths().len();
+    let simulated = screen.map_or(parameters, |n| n.min(parameters));
+    let screening = match screen {
+        Some(n) if n < parameters => {
+            2.0 * parameters as f64
+                * mean_field_seconds(
+                    scenario,
+                    crate::plans::sensitivity::SCREEN_MEAN_FIELD_RUNS,
+                    1.0,
+                )
+        }
+        _ => 0.0,
+    };
+    let runs = options.runs as f64 * (2 * simulated + 1) as f64;
+    Ok(
+        Work::new(command, scenario, plan, choice, runs, options.runs, threads)
+            .plus_cpu_seconds(screening),
+    )
 }
 
 /// The estimated work of a command before it starts.
@@ -150,6 +349,21 @@ impl Work {
             seconds_per_run,
             cohort_seconds_per_run,
         }
+    }
+
+    /// The same work and `cpu_seconds` more of other work (the payback vintages, the mean
+    /// field, another plan's runs), counted in run-equivalents of the baseline plan.
+    pub fn plus_cpu_seconds(mut self, cpu_seconds: f64) -> Self {
+        if self.seconds_per_run > 0.0 && cpu_seconds.is_finite() {
+            self.runs += cpu_seconds.max(0.0) / self.seconds_per_run;
+            self.seconds = wall_seconds(
+                self.seconds_per_run,
+                self.runs,
+                self.runs_per_simulation,
+                self.threads,
+            );
+        }
+        self
     }
 
     /// The note printed before work above [`ANNOUNCE_SECONDS`], or `None`.
@@ -280,6 +494,61 @@ mod tests {
             reason: reason.to_string(),
             cohort_unsupported: None,
         }
+    }
+
+    fn channels_scenario() -> Scenario {
+        crate::scenario::load_file(std::path::Path::new("scenarios/channels.toml")).unwrap()
+    }
+
+    fn options(scenario: &Scenario) -> crate::sim::SimOptions {
+        crate::sim::SimOptions {
+            plan: scenario.baseline_plan,
+            runs: 1000,
+            seed: 1,
+            engine: EngineKind::Auto,
+            limits: Default::default(),
+            control: Default::default(),
+        }
+    }
+
+    /// Each plan of a comparison is costed on its own: the plans of channels.toml spend
+    /// differently, so the baseline's cost times the plan count would be wrong.
+    #[test]
+    fn a_comparison_costs_each_plan_on_its_own() {
+        let scenario = channels_scenario();
+        let plans: Vec<crate::scenario::PlanId> = scenario.plan_ids().collect();
+        let work = compare(&scenario, &plans, &options(&scenario), 2).unwrap();
+        let engine = work.choice.engine;
+        let each: Vec<f64> = scenario
+            .plans
+            .iter()
+            .map(|p| cpu_seconds_per_run(&scenario, p, engine))
+            .collect();
+        assert!(
+            each.iter().any(|c| (c - each[0]).abs() > 1e-3 * each[0]),
+            "{each:?}"
+        );
+        let expected = each.iter().sum::<f64>() * 1000.0 / 2.0;
+        assert!(
+            (work.seconds - expected).abs() <= 1e-9 * expected,
+            "{} {expected}",
+            work.seconds
+        );
+    }
+
+    /// `simulate` costs what its summary measures besides the runs: with several channels,
+    /// each channel's value (a run without it) and the payback vintages.
+    #[test]
+    fn a_simulation_costs_its_channel_values_and_vintages() {
+        let scenario = channels_scenario();
+        let channels = scenario.acquisition.as_ref().unwrap().channels.len() as f64;
+        assert!(channels >= 2.0);
+        let work = simulate(&scenario, &options(&scenario), 1000, 2).unwrap();
+        let plan = &scenario.plans[scenario.baseline_plan];
+        let run = cpu_seconds_per_run(&scenario, plan, work.choice.engine);
+        // The runs, a run per channel for its value, and the vintages on top.
+        assert!(work.runs > 1000.0 * (1.0 + channels), "{}", work.runs);
+        assert!(work.seconds > 1000.0 * (1.0 + channels) * run / 2.0);
     }
 
     #[test]

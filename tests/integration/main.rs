@@ -8,6 +8,7 @@ mod closed_forms;
 mod control;
 mod documents;
 mod engines;
+mod estimates;
 mod exports;
 mod fit;
 mod fit_response;
