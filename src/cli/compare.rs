@@ -43,10 +43,6 @@ pub struct CompareArgs {
 
     #[command(flatten)]
     pub charts: ChartArgs,
-
-    /// No progress on stderr.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
@@ -61,7 +57,7 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
             .map(|name| resolve_plan(&scenario, Some(name), &args.scenario))
             .collect::<Result<_, _>>()?
     };
-    let mut progress = TerminalProgress::new(args.quiet);
+    let mut progress = TerminalProgress::new();
     let options = crate::sim::SimOptions {
         plan: scenario.baseline_plan,
         runs: args.run.runs,

@@ -66,10 +66,6 @@ pub struct FrontierArgs {
 
     #[command(flatten)]
     pub charts: ChartArgs,
-
-    /// No progress on stderr.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// The budgets of `--budget-range` (one argument, many budgets).
@@ -118,7 +114,7 @@ pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), 
                 .map_err(optimize_error)?,
         )
     })??;
-    let mut progress = TerminalProgress::new(args.quiet);
+    let mut progress = TerminalProgress::new();
     let result = with_threads(args.run.threads, || {
         frontier(&scenario, &settings, &budgets, &mut progress)
     })?

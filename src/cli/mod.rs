@@ -89,17 +89,7 @@ pub enum Command {
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    // A subcommand's own `--quiet` and the global one are one switch: clap fills only the one
-    // written, so `-q` before the subcommand used to be lost.
-    let own_quiet = match &cli.command {
-        Command::Compare(a) => a.quiet,
-        Command::Optimize(a) => a.quiet,
-        Command::Frontier(a) => a.quiet,
-        Command::Sensitivity(a) => a.quiet,
-        Command::Report(a) => a.quiet,
-        _ => false,
-    };
-    progress::set_quiet(cli.quiet || own_quiet);
+    progress::set_quiet(cli.quiet);
     // `--max-memory` travels with the settings of each command that simulates.
     let limits = cli
         .max_memory

@@ -107,10 +107,6 @@ pub struct OptimizeArgs {
 
     #[command(flatten)]
     pub charts: ChartArgs,
-
-    /// No progress on stderr.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// `mean=X` or `prob_above=X,probability=P` (P in (0, 1)).
@@ -199,7 +195,7 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
             .map_err(optimize_error)?,
         )
     })??;
-    let mut progress = TerminalProgress::new(args.quiet);
+    let mut progress = TerminalProgress::new();
     let (result, curves) = with_threads(args.run.threads, || {
         let result = optimize(&scenario, &settings, &mut progress)?;
         let curves = if args.charts.charts {

@@ -41,8 +41,9 @@ pub struct TerminalProgress {
 }
 
 impl TerminalProgress {
-    pub fn new(quiet: bool) -> Self {
-        let quiet = quiet || is_quiet();
+    /// Progress that follows the global `--quiet`.
+    pub fn new() -> Self {
+        let quiet = is_quiet();
         let terminal = std::io::stderr().is_terminal();
         TerminalProgress {
             spinner: (!quiet && terminal).then(spinner),

@@ -46,10 +46,6 @@ pub struct ReportArgs {
     /// Leave out the budget frontier (the best split at 50% to 150% of the budget).
     #[arg(long)]
     pub no_frontier: bool,
-
-    /// No progress on stderr.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 pub fn run(args: &ReportArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
@@ -66,7 +62,7 @@ pub fn run(args: &ReportArgs, limits: crate::sim::size::Limits) -> Result<(), Cl
         limits,
         control: crate::cancel::control(),
     };
-    let mut progress = TerminalProgress::new(args.quiet);
+    let mut progress = TerminalProgress::new();
     let built = with_threads(args.run.threads, || {
         let threads = rayon::current_num_threads();
         super::estimate::announce(
@@ -98,7 +94,7 @@ pub fn run(args: &ReportArgs, limits: crate::sim::size::Limits) -> Result<(), Cl
         .input(&args.scenario)
         .run(args.run.seed, args.run.runs, &built.data.engine);
     for path in publish::publish(&args.out, entry, &files)? {
-        if !args.quiet {
+        if !super::progress::is_quiet() {
             super::progress::wrote(&path);
         }
     }

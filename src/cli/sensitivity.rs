@@ -66,10 +66,6 @@ pub struct SensitivityArgs {
 
     #[command(flatten)]
     pub charts: ChartArgs,
-
-    /// No progress on stderr.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 fn parse_step(text: &str) -> Result<f64, String> {
@@ -98,7 +94,7 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
             .screen
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
-    let mut progress = TerminalProgress::new(args.quiet);
+    let mut progress = TerminalProgress::new();
     let result = with_threads(args.threads, || {
         let options = crate::sim::SimOptions {
             plan,
