@@ -141,11 +141,25 @@ pub fn optimize_work(
     if curves {
         runs += curves_runs(scenario, settings)?;
     }
+    let mean_field = mean_field_seconds(scenario, settings, searches(settings))?;
+    search_work("optimize", scenario, settings, runs, mean_field, threads)
+}
+
+/// The [`Work`] of a search command: `runs` runs of the baseline plan on the engine `auto`
+/// picks for it, plus `mean_field` CPU seconds of mean-field searches.
+fn search_work(
+    command: &str,
+    scenario: &Scenario,
+    settings: &Settings,
+    runs: f64,
+    mean_field: f64,
+    threads: usize,
+) -> Result<Work, OptimizeError> {
     let options = baseline_options(settings);
     let plan = &scenario.plans[settings.baseline];
     let choice = crate::sim::choose_engine(scenario, plan, &options)?;
     Ok(Work::new(
-        "optimize",
+        command,
         scenario,
         plan,
         choice,
@@ -153,7 +167,7 @@ pub fn optimize_work(
         settings.search_runs,
         threads,
     )
-    .plus_cpu_seconds(mean_field_seconds(scenario, settings, searches(settings))?))
+    .plus_cpu_seconds(mean_field))
 }
 
 /// The work of `ceq frontier` over `budgets` budgets: per budget a mean-field search and the
@@ -165,19 +179,7 @@ pub fn frontier_work(
     threads: usize,
 ) -> Result<Work, OptimizeError> {
     let runs = frontier_runs(scenario, settings, budgets)?;
-    let options = baseline_options(settings);
-    let plan = &scenario.plans[settings.baseline];
-    let choice = crate::sim::choose_engine(scenario, plan, &options)?;
     // Every budget's search, and the uncapped optimum they share (searched once).
     let mean_field = mean_field_seconds(scenario, settings, budgets as f64 + 1.0)?;
-    Ok(Work::new(
-        "frontier",
-        scenario,
-        plan,
-        choice,
-        runs,
-        settings.search_runs,
-        threads,
-    )
-    .plus_cpu_seconds(mean_field))
+    search_work("frontier", scenario, settings, runs, mean_field, threads)
 }

@@ -1216,7 +1216,7 @@ fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec
         return Vec::new();
     };
     if let Some(bins) = history_bins::history_bins(scenario, c) {
-        return binned_history_strata(scenario, c, &bins, rng);
+        return binned_history_strata(scenario, c, &bins, (history, params), rng);
     }
     let mut out = Vec::new();
     let mut points: Vec<(f64, f64, f64)> = Vec::new();
@@ -1334,15 +1334,10 @@ fn binned_history_strata<'a>(
     scenario: &'a Scenario,
     c: usize,
     bins: &history_bins::HistoryBins,
+    (history, params): (&[crate::scenario::HistoryGroup], [f64; 4]),
     rng: &mut SimRng,
 ) -> Vec<Strata<'a>> {
     let cohort = &scenario.cohorts[c];
-    let (Some(history), Some(params)) = (
-        cohort.existing.history(),
-        crate::sim::setup::bgnbd_parameters(cohort),
-    ) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
     let mut shares = Vec::new();
     for bin in &bins.bins {
