@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use ceq::scenario::{
-    CashFlowTiming, Cohort, OrderValue, Purchases, Retention, Scenario, Time, load_file,
+    CashFlowTiming, Cohort, CohortId, OrderValue, Purchases, Retention, Scenario, Time, load_file,
 };
 use ceq::sim::{EngineKind, SimOptions, run};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -54,23 +54,22 @@ fn poisson_gamma_with(customers: u64) -> Scenario {
             cv: 0.6,
         },
     );
-    let time = Time {
-        periods: 60,
-        periods_per_year: 12,
-        discount_rate: 0.1,
-        cash_flow_timing: CashFlowTiming::End,
-    };
-    Scenario::new("poisson-gamma", time, vec![cohort])
+    let time = Time::new(60, 12, 0.1, CashFlowTiming::End);
+    Scenario::build("poisson-gamma", time, vec![cohort]).unwrap()
 }
 
 /// The same base with Beta-distributed churn (`{ mean = 0.98, concentration = 50 }`): one
 /// uniform per customer-period, the per-customer engine's Beta-churn path (issue 12 item 4).
 fn beta_churn() -> Scenario {
     let mut scenario = poisson_gamma();
-    scenario.cohorts[0].retention = Retention::MeanConcentration {
+    let mut cohort = scenario.cohorts()[0].clone();
+    cohort.set_retention(Retention::MeanConcentration {
         mean: 0.98,
         concentration: 50.0,
-    };
+    });
+    scenario
+        .set_cohort(CohortId::FIRST, cohort)
+        .expect("a valid retention");
     scenario
 }
 
@@ -98,10 +97,14 @@ fn bench_cohort_scaling(c: &mut Criterion) {
     group.sample_size(10);
     for customers in [1_000u64, 10_000, 100_000, 1_000_000, 10_000_000] {
         let mut scenario = poisson_gamma_with(customers);
-        scenario.cohorts[0].retention = Retention::MeanConcentration {
+        let mut cohort = scenario.cohorts()[0].clone();
+        cohort.set_retention(Retention::MeanConcentration {
             mean: 0.98,
             concentration: 20.0,
-        };
+        });
+        scenario
+            .set_cohort(CohortId::FIRST, cohort)
+            .expect("a valid retention");
         group.bench_function(format!("{customers}"), |b| {
             b.iter(|| {
                 run(
@@ -118,10 +121,10 @@ fn bench_cohort_scaling(c: &mut Criterion) {
 /// Stratum-periods of `runs` runs: Σ over cohorts of the strata the cohort engine keeps for it
 /// (per origin) × periods × runs.
 fn stratum_periods(scenario: &Scenario, runs: u64) -> u64 {
-    let strata: usize = (0..scenario.cohorts.len())
+    let strata: usize = (0..scenario.cohorts().len())
         .map(|c| ceq::sim::cohort::strata_count(scenario, c))
         .sum();
-    strata as u64 * u64::from(scenario.time.periods) * runs
+    strata as u64 * u64::from(scenario.time().periods()) * runs
 }
 
 /// The cohort engine in stratum-periods per second, on the two scale benchmarks of issue 12.

@@ -18,8 +18,11 @@ fn pyramid() -> ceq::scenario::Scenario {
 fn bench_optimize(c: &mut Criterion) {
     let scenario = pyramid();
     let settings = Settings::new(
-        scenario.optimize.clone().expect("pyramid has [optimize]"),
-        scenario.baseline_plan,
+        scenario
+            .optimize()
+            .cloned()
+            .expect("pyramid has [optimize]"),
+        scenario.baseline_plan(),
     );
     let mut group = c.benchmark_group("optimize");
     group.sample_size(10);

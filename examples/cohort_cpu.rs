@@ -32,16 +32,16 @@ fn main() {
         .next()
         .map_or(200, |r| r.parse().expect("RUNS is a count"));
     let scenario = load_file(Path::new(&file)).expect("scenario");
-    let plan = &scenario.plans[scenario.baseline_plan];
+    let plan = &scenario.plans()[scenario.baseline_plan()];
     let seed = 1;
-    let strata: usize = (0..scenario.cohorts.len())
+    let strata: usize = (0..scenario.cohorts().len())
         .map(|c| strata_count(&scenario, c))
         .sum();
-    let per_cohort: Vec<String> = (0..scenario.cohorts.len())
+    let per_cohort: Vec<String> = (0..scenario.cohorts().len())
         .map(|c| {
             format!(
                 "{} {}",
-                scenario.cohorts[c].name,
+                scenario.cohorts()[c].name(),
                 strata_count(&scenario, c)
             )
         })
@@ -56,7 +56,7 @@ fn main() {
         cpu += thread_cpu_ns() - before;
         check += result.customer_equity;
     }
-    let stratum_periods = strata as f64 * f64::from(scenario.time.periods) * runs as f64;
+    let stratum_periods = strata as f64 * f64::from(scenario.time().periods()) * runs as f64;
     println!(
         "{file}: {strata} strata, {runs} runs, {:.1} ms CPU, {:.1} ns per stratum-period \
          (mean CE {:.6e})",

@@ -5,13 +5,18 @@
 //! Validation collects every problem, each with file, line:column and key path, rather than
 //! stopping at the first.
 
+mod access;
 mod document;
+mod edit;
 mod error;
+mod ids;
 mod lever_map;
 mod types;
 mod validate;
 
+pub use edit::InvalidValue;
 pub use error::{Diagnostic, ScenarioError};
+pub use ids::CohortId;
 pub use lever_map::LeverMap;
 pub use types::*;
 pub use validate::{merge_histories, parse_history_csv};

@@ -12,37 +12,37 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scenario {
     /// Display name: the top-level `name` key, else the file stem.
-    pub name: String,
+    pub(crate) name: String,
     /// Currency label for money amounts (top-level `currency`, default "USD").
-    pub currency: String,
-    pub time: Time,
+    pub(crate) currency: String,
+    pub(crate) time: Time,
     /// At least one cohort; names are unique.
-    pub cohorts: Vec<Cohort>,
-    pub acquisition: Option<Acquisition>,
-    pub retention_program: Option<RetentionProgram>,
+    pub(crate) cohorts: Vec<Cohort>,
+    pub(crate) acquisition: Option<Acquisition>,
+    pub(crate) retention_program: Option<RetentionProgram>,
     /// `[development_program]` (SPEC §5a): spend that moves customers up the pyramid.
-    pub development_program: Option<DevelopmentProgram>,
+    pub(crate) development_program: Option<DevelopmentProgram>,
     /// `[winback]` (SPEC §5b): the lapsed pool and the spend that reactivates it.
-    pub winback: Option<Winback>,
+    pub(crate) winback: Option<Winback>,
     /// Indexed by [`Driver::index`]: value, brand, relationship.
-    pub drivers: [Option<DriverParams>; 3],
+    pub(crate) drivers: [Option<DriverParams>; 3],
     /// `migration[from]` lists `(to, probability)` pairs; probabilities of a row sum to ≤ 1.
-    pub migration: Vec<Vec<(usize, f64)>>,
-    pub shocks: Shocks,
-    pub uncertainty: Vec<UncertainParameter>,
+    pub(crate) migration: Vec<Vec<(usize, f64)>>,
+    pub(crate) shocks: Shocks,
+    pub(crate) uncertainty: Vec<UncertainParameter>,
     /// `[uncertainty] draws`: joint draws of several parameters, row k mod n in run k.
-    pub uncertainty_draws: Option<JointDraws>,
+    pub(crate) uncertainty_draws: Option<JointDraws>,
     /// At least one plan: the file's plans in file order, or the implicit `baseline`.
-    pub plans: Vec<Plan>,
+    pub(crate) plans: Vec<Plan>,
     /// The baseline among `plans`: `current` if present, else the first plan.
-    pub baseline_plan: PlanId,
-    pub optimize: Option<Optimize>,
+    pub(crate) baseline_plan: PlanId,
+    pub(crate) optimize: Option<Optimize>,
     /// Top-level `sample_fraction` f in (0, 1], default 1 (SPEC §9.2): the cohorts, prospects
     /// and spends describe a 1:(1/f) sample of the business, and text outputs report money
     /// totals and customer counts of the full base (sample values ÷ f). Left out of the
     /// serialized scenario at 1, so the scenario digest of a file without it is unchanged.
     #[serde(skip_serializing_if = "is_one")]
-    pub sample_fraction: f64,
+    pub(crate) sample_fraction: f64,
 }
 
 fn is_one(x: &f64) -> bool {
@@ -53,12 +53,12 @@ fn is_one(x: &f64) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Time {
     /// Horizon H in periods, ≥ 1.
-    pub periods: u32,
+    pub(crate) periods: u32,
     /// 12 monthly, 4 quarterly, 52 weekly, 1 yearly; ≥ 1.
-    pub periods_per_year: u32,
+    pub(crate) periods_per_year: u32,
     /// Annual discount rate, ≥ 0 (and > -1).
-    pub discount_rate: f64,
-    pub cash_flow_timing: CashFlowTiming,
+    pub(crate) discount_rate: f64,
+    pub(crate) cash_flow_timing: CashFlowTiming,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -73,26 +73,26 @@ pub enum CashFlowTiming {
 /// SPEC §2: one cohort (a customer type or pyramid tier).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cohort {
-    pub name: String,
+    pub(crate) name: String,
     /// Active at the start of period 1.
-    pub customers: u64,
-    pub retention: Retention,
-    pub purchases: Purchases,
-    pub order_value: OrderValue,
+    pub(crate) customers: u64,
+    pub(crate) retention: Retention,
+    pub(crate) purchases: Purchases,
+    pub(crate) order_value: OrderValue,
     /// Gross margin on order value, in [0, 1].
-    pub margin: f64,
+    pub(crate) margin: f64,
     /// Per active customer per period, ≥ 0.
-    pub cost_to_serve: f64,
+    pub(crate) cost_to_serve: f64,
     /// Expected referred new customers per active customer per period, ≥ 0.
-    pub referrals: f64,
+    pub(crate) referrals: f64,
     /// Index of the cohort referred customers join (default: this cohort).
-    pub referral_cohort: usize,
-    pub extra_value: ExtraValue,
+    pub(crate) referral_cohort: usize,
+    pub(crate) extra_value: ExtraValue,
     /// σ_{c,d}, indexed by [`Driver::index`]; default 1.0 each, ≥ 0.
-    pub sensitivity: [f64; 3],
+    pub(crate) sensitivity: [f64; 3],
     /// What the existing customers' past says about them (`history` or `tenure`); fresh by
     /// default.
-    pub existing: ExistingBase,
+    pub(crate) existing: ExistingBase,
 }
 
 /// How a cohort's existing customers start (SPEC §2 `history`, `tenure`).
@@ -116,24 +116,24 @@ pub enum ExistingBase {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct HistoryGroup {
     /// x, repeat purchases.
-    pub frequency: u32,
+    pub(crate) frequency: u32,
     /// t_x, in periods, 0 ≤ t_x ≤ T (0 when x = 0).
-    pub recency: f64,
+    pub(crate) recency: f64,
     /// T, in periods, ≥ 0.
     #[serde(rename = "T")]
-    pub age: f64,
-    pub count: u64,
+    pub(crate) age: f64,
+    pub(crate) count: u64,
     /// m_x, the average value of the repeat purchases (Gamma-Gamma cohorts), if known: the
     /// customer's order-value scale is then ν ~ Gamma(q + p·x, rate γ + x·m_x) (Fader, Hardie
     /// & Lee 2005b). `None` (or x = 0) keeps the population's ν ~ Gamma(q, γ).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub monetary_value: Option<f64>,
+    pub(crate) monetary_value: Option<f64>,
 }
 
 /// The history groups of a cohort, shared (not copied) between the clones of a scenario that
 /// runs and plans make.
 #[derive(Debug, Clone, PartialEq)]
-pub struct HistoryGroups(pub std::sync::Arc<Vec<HistoryGroup>>);
+pub struct HistoryGroups(pub(crate) std::sync::Arc<Vec<HistoryGroup>>);
 
 impl Serialize for HistoryGroups {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -144,8 +144,8 @@ impl Serialize for HistoryGroups {
 /// `count` contractual customers who have survived `renewals` renewals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct TenureGroup {
-    pub renewals: u32,
-    pub count: u64,
+    pub(crate) renewals: u32,
+    pub(crate) count: u64,
 }
 
 impl ExistingBase {
@@ -215,9 +215,9 @@ pub enum OrderValue {
 /// Non-purchase value per active customer per period (SPEC §2; the seeds' five value kinds).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct ExtraValue {
-    pub information: f64,
-    pub knowledge: f64,
-    pub transaction: f64,
+    pub(crate) information: f64,
+    pub(crate) knowledge: f64,
+    pub(crate) transaction: f64,
 }
 
 impl ExtraValue {
@@ -244,10 +244,10 @@ pub enum ResponseCurve {
 pub struct Acquisition {
     /// At least one channel; names are unique. The flat `[acquisition]` block is one channel
     /// named `acquisition`.
-    pub channels: Vec<Channel>,
+    pub(crate) channels: Vec<Channel>,
     /// Written as the flat `[acquisition]` block: its one channel is the lever `acquisition`
     /// (as before channels existed). Otherwise each channel is a lever `acquisition.<name>`.
-    pub single: bool,
+    pub(crate) single: bool,
 }
 
 impl Acquisition {
@@ -276,29 +276,29 @@ impl Acquisition {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Channel {
     /// Unique among the channels; letters, digits, '-' and '_'.
-    pub name: String,
+    pub(crate) name: String,
     /// Prospects reachable per period.
-    pub prospects: u64,
+    pub(crate) prospects: u64,
     /// Most of the prospects that can be acquired per period, in [0, 1].
-    pub ceiling: f64,
-    pub curve: ResponseCurve,
+    pub(crate) ceiling: f64,
+    pub(crate) curve: ResponseCurve,
     /// Adstock of the channel's spend: E_t = S_t + carryover·E_{t−1}, in [0, 1).
-    pub carryover: f64,
+    pub(crate) carryover: f64,
     /// Shares of the channel's new customers by cohort index, each in [0, 1], summing to 1.
-    pub mix: Vec<f64>,
+    pub(crate) mix: Vec<f64>,
     /// Per new customer, ≥ 0.
-    pub onboarding_cost: f64,
+    pub(crate) onboarding_cost: f64,
 }
 
 /// SPEC §5.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RetentionProgram {
     /// Largest fractional cut of churn hazards, in [0, 1].
-    pub max_churn_reduction: f64,
-    pub curve: ResponseCurve,
+    pub(crate) max_churn_reduction: f64,
+    pub(crate) curve: ResponseCurve,
     /// Shares of the retention budget by cohort index (summing to 1), or `None` for "in
     /// proportion to active customers".
-    pub allocation: Option<Vec<f64>>,
+    pub(crate) allocation: Option<Vec<f64>>,
 }
 
 /// SPEC §5a: the development programme (the seeds' 发展: cross-selling and add-on selling that
@@ -308,17 +308,17 @@ pub struct RetentionProgram {
 /// churn by `max_churn_reduction` × f(s), f the response curve.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DevelopmentProgram {
-    pub curve: ResponseCurve,
+    pub(crate) curve: ResponseCurve,
     /// Shares of the budget by cohort index (summing to 1), or `None` for "in proportion to
     /// active customers".
-    pub allocation: Option<Vec<f64>>,
+    pub(crate) allocation: Option<Vec<f64>>,
     /// `upgrades[from]` lists `(to, max_extra)`: the most the programme adds to the per-period
     /// probability of moving from `from` to `to`; with `[migration]`, each row sums to ≤ 1.
-    pub upgrades: Vec<Vec<(usize, f64)>>,
+    pub(crate) upgrades: Vec<Vec<(usize, f64)>>,
     /// Largest relative rise of purchases, ≥ 0 (0 = no cross-selling effect).
-    pub max_purchase_lift: f64,
+    pub(crate) max_purchase_lift: f64,
     /// Largest fractional cut of churn hazards, in [0, 1] (0 = none).
-    pub max_churn_reduction: f64,
+    pub(crate) max_churn_reduction: f64,
 }
 
 impl DevelopmentProgram {
@@ -344,19 +344,19 @@ impl DevelopmentProgram {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Winback {
     /// Largest share of a pool reactivated per period, in [0, 1].
-    pub max_reactivation: f64,
-    pub curve: ResponseCurve,
+    pub(crate) max_reactivation: f64,
+    pub(crate) curve: ResponseCurve,
     /// Shares of the budget by the cohort customers lapsed from (summing to 1), or `None` for
     /// "in proportion to the pools".
-    pub allocation: Option<Vec<f64>>,
+    pub(crate) allocation: Option<Vec<f64>>,
     /// The cohort reactivated customers re-enter, or `None` for the one they lapsed from.
-    pub reenter: Option<usize>,
+    pub(crate) reenter: Option<usize>,
     /// Per reactivated customer, ≥ 0.
-    pub onboarding_cost: f64,
+    pub(crate) onboarding_cost: f64,
     /// Share of the pool that forgets the brand (leaves it for good) per period, in [0, 1].
-    pub decay: f64,
+    pub(crate) decay: f64,
     /// Lapsed customers of each cohort at the start (existing origin); all 0 by default.
-    pub pool: Vec<u64>,
+    pub(crate) pool: Vec<u64>,
 }
 
 /// The three equity drivers of Rust, Lemon & Zeithaml (2004).
@@ -388,34 +388,34 @@ impl Driver {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DriverParams {
     /// Most the rating can rise, in rating points, ≥ 0.
-    pub max_lift: f64,
+    pub(crate) max_lift: f64,
     /// Adstocked spend per period for half of `max_lift`, > 0.
-    pub half_spend: f64,
+    pub(crate) half_spend: f64,
     /// Adstock carryover in [0, 1).
-    pub carryover: f64,
+    pub(crate) carryover: f64,
     /// Effects per rating point (any sign; finite).
-    pub effect: DriverEffect,
+    pub(crate) effect: DriverEffect,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct DriverEffect {
-    pub retention: f64,
-    pub acquisition: f64,
-    pub purchases: f64,
+    pub(crate) retention: f64,
+    pub(crate) acquisition: f64,
+    pub(crate) purchases: f64,
 }
 
 /// SPEC §8 shocks.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct Shocks {
-    pub demand: Option<Shock>,
-    pub churn: Option<Shock>,
+    pub(crate) demand: Option<Shock>,
+    pub(crate) churn: Option<Shock>,
 }
 
 /// A mean-one AR(1) log-normal multiplier: sd ≥ 0, persistence in [0, 1).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Shock {
-    pub sd: f64,
-    pub persistence: f64,
+    pub(crate) sd: f64,
+    pub(crate) persistence: f64,
 }
 
 /// One `[uncertainty]` entry: the scalar at `path` is replaced by a draw once per run.
@@ -423,8 +423,8 @@ pub struct Shock {
 pub struct UncertainParameter {
     /// Dotted path as written, e.g. `cohorts.gold.retention.mean`; always one that
     /// [`Scenario::visit_parameters`] yields.
-    pub path: String,
-    pub distribution: ParameterDistribution,
+    pub(crate) path: String,
+    pub(crate) distribution: ParameterDistribution,
 }
 
 /// `[uncertainty] draws = "FILE.csv"` (SPEC §8): one column per parameter path, one row per
@@ -433,13 +433,13 @@ pub struct UncertainParameter {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JointDraws {
     /// The file as written in the scenario.
-    pub file: String,
+    pub(crate) file: String,
     /// Column paths, each one [`Scenario::visit_parameters`] yields and none also given a
     /// distribution.
-    pub paths: Vec<String>,
+    pub(crate) paths: Vec<String>,
     /// At least one row, each with one finite value per path.
     #[serde(skip)]
-    pub rows: Vec<Vec<f64>>,
+    pub(crate) rows: Vec<Vec<f64>>,
 }
 
 impl JointDraws {
@@ -544,10 +544,12 @@ impl Lever {
 /// number in the file is a one-element list). Every amount ≥ 0.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(transparent)]
-pub struct SpendSchedule(pub Vec<f64>);
+pub struct SpendSchedule(pub(crate) Vec<f64>);
 
 impl SpendSchedule {
-    pub fn constant(amount: f64) -> Self {
+    /// The same amount every year; the crate's own plans (the optimizer's points), whose
+    /// amounts are ≥ 0 by construction. Outside the crate, [`SpendSchedule::new`] checks.
+    pub(crate) fn constant(amount: f64) -> Self {
         SpendSchedule(vec![amount])
     }
 
@@ -591,12 +593,12 @@ impl SpendSchedule {
 /// only through [`Plan::set`], which keeps the two together.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
-    pub name: String,
+    pub(crate) name: String,
     /// The acquisition slot holds all acquisition spend (the sum of `channels` when those
     /// are given).
     pub(crate) spend: super::LeverMap<SpendSchedule>,
     /// Per-plan override of `[retention_program].allocation` (used by the optimizer).
-    pub retention_allocation: Option<Vec<f64>>,
+    pub(crate) retention_allocation: Option<Vec<f64>>,
     /// Spend on each acquisition channel, in channel order; empty means all acquisition spend
     /// goes to the first (or only) channel. Set through [`Plan::set`], which keeps the
     /// acquisition slot equal to the sum.
@@ -605,7 +607,7 @@ pub struct Plan {
     /// `offboard = { cohort = share }` (SPEC §7): the share of each cohort's active customers
     /// released per period, by cohort index, each in [0, 1]; empty for none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub offboard: Vec<f64>,
+    pub(crate) offboard: Vec<f64>,
 }
 
 impl Plan {
@@ -702,8 +704,8 @@ impl Plan {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Optimize {
     /// Per-period cap on total spend; `None` = no cap.
-    pub budget: Option<f64>,
-    pub objective: Objective,
+    pub(crate) budget: Option<f64>,
+    pub(crate) objective: Objective,
     /// Per-lever-kind `[min, max]`; `None` = `[0, budget or ∞]`. The acquisition slot bounds
     /// the flat block's lever; channels have `channel_bounds`. Sealed (0 ≤ min ≤ max, both
     /// finite): read with [`Optimize::bound`], set with [`Optimize::set_bound`].
@@ -713,20 +715,20 @@ pub struct Optimize {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) channel_bounds: Vec<Option<(f64, f64)>>,
     /// Levers the optimizer may move (default: all present in the scenario).
-    pub levers: Vec<Lever>,
+    pub(crate) levers: Vec<Lever>,
     /// `bounds = { "offboard.<cohort>" = [lo, hi] }`: per cohort, the range of the share
     /// off-boarded per period that the optimizer may choose (within [0, 1]); `None` keeps the
     /// baseline plan's share. Empty when no cohort is bounded.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub offboard_bounds: Vec<Option<(f64, f64)>>,
-    pub optimize_retention_allocation: bool,
+    pub(crate) offboard_bounds: Vec<Option<(f64, f64)>>,
+    pub(crate) optimize_retention_allocation: bool,
     /// `phases = "yearly"`: one level per lever per year instead of one constant level.
-    pub phases: bool,
+    pub(crate) phases: bool,
     /// Spend only while the next unit returns at least this much on top of itself
     /// (per unit of discounted spend); `None` = 0.
-    pub hurdle: Option<f64>,
+    pub(crate) hurdle: Option<f64>,
     /// Find the smallest budget that reaches this instead of splitting a fixed one.
-    pub target: Option<Target>,
+    pub(crate) target: Option<Target>,
 }
 
 /// SPEC §10 `target`: what the smallest budget must reach.
@@ -854,8 +856,17 @@ fn next_down(x: f64) -> f64 {
 pub struct ParameterRef<'a> {
     /// Dotted path, e.g. `cohorts.gold.retention.mean`.
     pub path: String,
-    pub value: &'a mut f64,
+    /// Sealed: read with [`ParameterRef::value`]; the crate's own visitors (sensitivity,
+    /// uncertainty) write draws they have clamped to `domain`.
+    pub(crate) value: &'a mut f64,
     pub domain: Domain,
+}
+
+impl ParameterRef<'_> {
+    /// The parameter's current value.
+    pub fn value(&self) -> f64 {
+        *self.value
+    }
 }
 
 /// A plan of a scenario, by its position in [`Scenario::plans`]. Minted by the scenario
@@ -906,10 +917,6 @@ impl std::ops::Index<PlanId> for Vec<Plan> {
 }
 
 impl Scenario {
-    pub fn cohort_index(&self, name: &str) -> Option<usize> {
-        self.cohorts.iter().position(|c| c.name == name)
-    }
-
     /// The plan called `name`, if the scenario has one.
     pub fn plan_id(&self, name: &str) -> Option<PlanId> {
         self.plans.iter().position(|p| p.name == name).map(PlanId)
@@ -1376,8 +1383,6 @@ pub struct InvalidBound {
     pub max: f64,
 }
 
-impl Optimize {}
-
 impl Cohort {
     /// A cohort with the given size, retention, purchases and order value and every optional
     /// key at its default (margin 1, no costs, no referrals, no extra value, sensitivity 1).
@@ -1408,8 +1413,9 @@ impl Cohort {
 
 impl Scenario {
     /// A scenario of `cohorts` over `time` with no optional sections and the implicit baseline
-    /// plan — the starting point for building scenarios in code (tests, fitted models).
-    pub fn new(name: &str, time: Time, cohorts: Vec<Cohort>) -> Self {
+    /// plan — the starting point for building scenarios in the crate (fitted models); outside
+    /// it, [`Scenario::build`] checks the result.
+    pub(crate) fn new(name: &str, time: Time, cohorts: Vec<Cohort>) -> Self {
         let n = cohorts.len();
         Scenario {
             name: name.to_string(),

@@ -35,10 +35,14 @@ fn split(scenario: &Scenario, partners: f64, budget: f64) -> Plan {
     let n = scenario.channel_count();
     plan.set(
         Lever::Channel(0),
-        SpendSchedule::constant(budget - partners),
+        SpendSchedule::new(vec![budget - partners]).unwrap(),
         n,
     );
-    plan.set(Lever::Channel(1), SpendSchedule::constant(partners), n);
+    plan.set(
+        Lever::Channel(1),
+        SpendSchedule::new(vec![partners]).unwrap(),
+        n,
+    );
     plan
 }
 
@@ -113,7 +117,7 @@ fn the_channel_with_the_higher_cost_per_customer_is_funded_for_what_its_customer
     assert!(best_x > budget / 2.0, "the grid funds partners most");
 
     let mut settings = Settings::new(
-        scenario.optimize.clone().unwrap(),
+        scenario.optimize().cloned().unwrap(),
         ceq::scenario::PlanId::FIRST,
     );
     settings.runs = 200;
@@ -270,7 +274,7 @@ fn one_channel_written_as_a_channel_equals_the_flat_block() {
     assert_eq!(channel.lever_name(Lever::Channel(0)), "acquisition.web");
     for engine in [EngineKind::Customer, EngineKind::Cohort] {
         let options = SimOptions {
-            plan: flat.baseline_plan,
+            plan: flat.baseline_plan(),
             runs: 20,
             seed: 5,
             engine,
@@ -317,7 +321,7 @@ carryover = 0.5
 acquisition = { tv = [8000, 0] }
 "#;
     let scenario = parse_str(text, "tv.toml", "tv", Format::Toml).unwrap();
-    let path = PlanPath::new(&scenario, &scenario.plans[0]);
+    let path = PlanPath::new(&scenario, &scenario.plans()[0]);
     // E_t = S_t + 0.5·E_{t−1}, E_0 = 0, by hand.
     let by_hand = [
         8000.0, 12000.0, 14000.0, 15000.0, 7500.0, 3750.0, 1875.0, 937.5,
@@ -391,7 +395,7 @@ onboarding_cost = 4.0
 acquisition = { a = [3000, 1000], b = [2500, 0, 800] }
 "#;
     let scenario = parse_str(text, "mf.toml", "mf", Format::Toml).unwrap();
-    let plan = &scenario.plans[0];
+    let plan = &scenario.plans()[0];
     let got = ceq::optimize::mean_field::MeanField::central(&scenario).expected_ce(plan);
     let delta = 1.21f64.powf(-0.5);
     let (mut want, mut stock_b) = (0.0, 0.0);
@@ -512,12 +516,15 @@ carryover = 0.2
         Format::Toml,
     )
     .unwrap();
-    let plan = &scenario.plans[0];
-    assert_eq!(plan.schedule(Lever::Channel(0)).0, vec![0.0]);
-    assert_eq!(plan.schedule(Lever::Channel(1)).0, vec![5.0, 7.0]);
-    assert_eq!(plan.spend()[Lever::Acquisition].0, vec![5.0, 7.0]);
-    let optimize = scenario.optimize.unwrap();
-    assert_eq!(optimize.levers, vec![Lever::Channel(0), Lever::Channel(1)]);
+    let plan = &scenario.plans()[0];
+    assert_eq!(plan.schedule(Lever::Channel(0)).amounts(), vec![0.0]);
+    assert_eq!(plan.schedule(Lever::Channel(1)).amounts(), vec![5.0, 7.0]);
+    assert_eq!(plan.spend()[Lever::Acquisition].amounts(), vec![5.0, 7.0]);
+    let optimize = scenario.optimize().unwrap();
+    assert_eq!(
+        optimize.levers(),
+        vec![Lever::Channel(0), Lever::Channel(1)]
+    );
     assert_eq!(optimize.bound(Lever::Channel(0)), Some((1.0, 50.0)));
     assert_eq!(optimize.bound(Lever::Channel(1)), Some((2.0, 60.0)));
     // Uncertain channel parameters by path.

@@ -38,12 +38,7 @@ use nalgebra::{DMatrix, DVector};
 const SE_MULTIPLE: f64 = 4.0;
 
 fn time(periods: u32, periods_per_year: u32, discount_rate: f64, timing: CashFlowTiming) -> Time {
-    Time {
-        periods,
-        periods_per_year,
-        discount_rate,
-        cash_flow_timing: timing,
-    }
+    Time::new(periods, periods_per_year, discount_rate, timing)
 }
 
 /// A cohort with fixed purchases and constant order value: no heterogeneity at all.
@@ -61,15 +56,17 @@ fn contract_cohort(name: &str, customers: u64, retention: f64, orders: f64, valu
 fn plan(spend: &[(Lever, f64)]) -> Plan {
     let mut plan = Plan::named("test".to_string());
     for &(lever, amount) in spend {
-        plan.set(lever, SpendSchedule::constant(amount), 0);
+        plan.set(lever, SpendSchedule::new(vec![amount]).unwrap(), 0);
     }
     plan
 }
 
 /// Replaces the scenario's plans by `plan` alone.
 fn with_plan(mut scenario: Scenario, plan: Plan) -> Scenario {
-    scenario.plans = vec![plan];
-    scenario.baseline_plan = ceq::scenario::PlanId::FIRST;
+    scenario.set_plans(vec![plan]).unwrap();
+    scenario
+        .set_baseline_plan(ceq::scenario::PlanId::FIRST)
+        .unwrap();
     scenario
 }
 
@@ -92,13 +89,13 @@ fn simulate(scenario: &Scenario, runs: u64, seed: u64) -> Vec<RunResult> {
 
 /// Per-period discount rate d = 1/δ − 1 of SPEC §1.
 fn per_period_rate(time: &Time) -> f64 {
-    1.0 / per_period_discount_factor(time.discount_rate, time.periods_per_year) - 1.0
+    1.0 / per_period_discount_factor(time.discount_rate(), time.periods_per_year()) - 1.0
 }
 
 /// Discount factor of period t (1-based) computed here from SPEC §1, not by the engine.
 fn disc(time: &Time, t: u32) -> f64 {
-    let delta = per_period_discount_factor(time.discount_rate, time.periods_per_year);
-    match time.cash_flow_timing {
+    let delta = per_period_discount_factor(time.discount_rate(), time.periods_per_year());
+    match time.cash_flow_timing() {
         CashFlowTiming::End => delta.powi(t as i32),
         CashFlowTiming::Start => delta.powi(t as i32 - 1),
     }
@@ -172,14 +169,10 @@ fn assert_exact(label: &str, actual: f64, expected: f64, tolerance: f64) {
 /// value 3 + 2 and cost to serve 4: net margin m = 21 per active customer per period.
 fn constant_retention_scenario(time: Time, customers: u64, retention: f64) -> Scenario {
     let mut cohort = contract_cohort("base", customers, retention, 1.0, 50.0);
-    cohort.margin = 0.4;
-    cohort.extra_value = ExtraValue {
-        information: 3.0,
-        knowledge: 0.0,
-        transaction: 2.0,
-    };
-    cohort.cost_to_serve = 4.0;
-    Scenario::new("constant-retention", time, vec![cohort])
+    cohort.set_margin(0.4);
+    cohort.set_extra_value(ExtraValue::new(3.0, 0.0, 2.0));
+    cohort.set_cost_to_serve(4.0);
+    Scenario::build("constant-retention", time, vec![cohort]).unwrap()
 }
 
 const CONSTANT_PURCHASE_MARGIN: f64 = 0.4 * 50.0;
@@ -232,7 +225,7 @@ fn infinite_horizon_case(timing: CashFlowTiming, seed: u64) {
     let d = per_period_rate(&t);
     assert_exact("d", d, 0.10, 1e-12);
     // The horizon is long enough that the infinite-horizon remainder is negligible.
-    assert!((retention / (1.0 + d)).powi(t.periods as i32) < 1e-6);
+    assert!((retention / (1.0 + d)).powi(t.periods() as i32) < 1e-6);
     let scenario = constant_retention_scenario(t.clone(), customers, retention);
     let runs = simulate(&scenario, 200, seed);
     let factor = constant_retention_ce(customers as f64, 1.0, retention, d, None, timing);
@@ -308,11 +301,12 @@ fn sbg_survival_counts() {
     // Fader & Hardie (2007) "regular" segment: α = 0.704, β = 1.182, 1000 customers, yearly.
     let (alpha, beta) = (0.704, 1.182);
     let spec = [1000.0, 626.7, 473.8, 388.0, 332.1, 292.4];
-    let scenario = Scenario::new(
+    let scenario = Scenario::build(
         "sbg",
         time(6, 1, 0.10, CashFlowTiming::End),
         vec![sbg_cohort(1000, alpha, beta)],
-    );
+    )
+    .unwrap();
     let runs = simulate(&scenario, 2000, 21);
     // Period 1 is the whole base, exactly.
     assert!(runs.iter().all(|r| r.periods[0].active == 1000.0));
@@ -339,11 +333,12 @@ fn sbg_discounted_expected_lifetime() {
     // S(200)·1.1^−200·11 < 1e-7.
     let (alpha, beta, d) = (0.704, 1.182, 0.10);
     let customers = 5000;
-    let scenario = Scenario::new(
+    let scenario = Scenario::build(
         "sbg-del",
         time(200, 1, d, CashFlowTiming::Start),
         vec![sbg_cohort(customers, alpha, beta)],
-    );
+    )
+    .unwrap();
     let runs = simulate(&scenario, 200, 22);
     let del = sbg_del(alpha, beta, d).expect("DEL converges");
     let by_sum: f64 = (0..2000)
@@ -374,11 +369,12 @@ fn sbg_discounted_expected_residual_lifetime() {
     let customers = 5000;
     for (n, quoted, seed) in [(1u32, 3.31, 23), (3, 3.59, 24)] {
         let posterior_beta = beta + f64::from(n) - 1.0;
-        let scenario = Scenario::new(
+        let scenario = Scenario::build(
             "sbg-derl",
             time(150, 1, d, CashFlowTiming::Start),
             vec![sbg_cohort(customers, alpha, posterior_beta)],
-        );
+        )
+        .unwrap();
         let runs = simulate(&scenario, 200, seed);
         let derl = sbg_derl(alpha, beta, d, n).expect("DERL converges");
         assert_exact("SPEC §15 DERL", derl, quoted, 0.005 / quoted);
@@ -426,14 +422,16 @@ fn markov_chain_of_tiers() {
                 orders[i],
                 order_value[i],
             );
-            c.margin = margin;
-            c.cost_to_serve = cost_to_serve[i];
-            c.referral_cohort = i;
+            c.set_margin(margin);
+            c.set_cost_to_serve(cost_to_serve[i]);
+            c.set_referral_cohort(i);
             c
         })
         .collect();
-    let mut scenario = Scenario::new("tiers", t.clone(), cohorts);
-    scenario.migration = migration.iter().map(|row| row.to_vec()).collect();
+    let mut scenario = Scenario::build("tiers", t.clone(), cohorts).unwrap();
+    scenario
+        .set_migration(migration.iter().map(|row| row.to_vec()).collect())
+        .unwrap();
 
     let mut p = DMatrix::<f64>::zeros(3, 3);
     for i in 0..3 {
@@ -447,15 +445,22 @@ fn markov_chain_of_tiers() {
         margin * orders[i] * order_value[i] - cost_to_serve[i]
     });
     let initial = DVector::from_fn(3, |i, _| customers[i] as f64);
-    let delta = per_period_discount_factor(t.discount_rate, t.periods_per_year);
-    let expected = markov_chain_value(&p, &v, delta, Some(t.periods), t.cash_flow_timing, &initial)
-        .expect("finite-horizon chain value");
+    let delta = per_period_discount_factor(t.discount_rate(), t.periods_per_year());
+    let expected = markov_chain_value(
+        &p,
+        &v,
+        delta,
+        Some(t.periods()),
+        t.cash_flow_timing(),
+        &initial,
+    )
+    .expect("finite-horizon chain value");
 
     // Per-state decomposition: π_t = π_1 P^(t−1); tier c's share is Σ_t disc(t)·π_t[c]·v_c.
     let mut by_tier = [0.0; 3];
     let mut active_by_period = Vec::new();
     let mut population = initial.transpose();
-    for period in 1..=t.periods {
+    for period in 1..=t.periods() {
         for c in 0..3 {
             by_tier[c] += disc(&t, period) * population[c] * v[c];
         }
@@ -529,32 +534,27 @@ fn acquisition_response_curves() {
         ),
     ];
     let t = time(12, 12, 0.10, CashFlowTiming::End);
-    let discount_sum: f64 = (1..=t.periods).map(|p| disc(&t, p)).sum();
+    let discount_sum: f64 = (1..=t.periods()).map(|p| disc(&t, p)).sum();
     for (i, (name, curve, probability)) in forms.into_iter().enumerate() {
-        let cohorts = vec![
-            contract_cohort("first", 0, 0.5, 1.0, 10.0),
-            Cohort {
-                referral_cohort: 1,
-                ..contract_cohort("second", 0, 0.5, 1.0, 10.0)
-            },
-        ];
-        let mut scenario = Scenario::new("acquisition", t.clone(), cohorts);
-        scenario.acquisition = Some(Acquisition::single(Channel {
-            name: "acquisition".to_string(),
-            carryover: 0.0,
-            prospects,
-            ceiling,
-            curve,
-            mix: mix.to_vec(),
-            onboarding_cost,
-        }));
+        let cohorts = vec![contract_cohort("first", 0, 0.5, 1.0, 10.0), {
+            let mut cohort = contract_cohort("second", 0, 0.5, 1.0, 10.0);
+            cohort.set_referral_cohort(1);
+            cohort
+        }];
+        let mut scenario = Scenario::build("acquisition", t.clone(), cohorts).unwrap();
+        scenario
+            .set_acquisition(Some(Acquisition::single(
+                Channel::new("acquisition", prospects, ceiling, curve, mix.to_vec())
+                    .with_onboarding_cost(onboarding_cost),
+            )))
+            .unwrap();
         let scenario = with_plan(scenario, plan(&[(Lever::Acquisition, spend)]));
         let runs = simulate(&scenario, 100, 41 + i as u64);
         let expected_new = prospects as f64 * probability;
         check(
             &format!("acquisition ({name}): new customers per period"),
             runs.iter()
-                .map(|r| r.periods.iter().map(|p| p.new).sum::<f64>() / t.periods as f64),
+                .map(|r| r.periods.iter().map(|p| p.new).sum::<f64>() / t.periods() as f64),
             expected_new,
             0.005,
         );
@@ -568,7 +568,7 @@ fn acquisition_response_curves() {
             check(
                 &format!("acquisition ({name}): cohort {c} entered (mix {share})"),
                 runs.iter().map(|r| r.cohorts[c].entered),
-                share * expected_new * t.periods as f64,
+                share * expected_new * t.periods() as f64,
                 0.005,
             );
         }
@@ -634,11 +634,12 @@ fn mean_order_values() {
             Purchases::Poisson { mean: 2.0 },
             order_value,
         );
-        let scenario = Scenario::new(
+        let scenario = Scenario::build(
             "order-value",
             time(1, 12, 0.10, CashFlowTiming::End),
             vec![cohort],
-        );
+        )
+        .unwrap();
         let runs = simulate(&scenario, 50, 51 + i as u64);
         check(
             &format!("mean order value ({name}): revenue/orders"),
@@ -687,11 +688,12 @@ fn bgnbd_expected_purchases_of_new_customers() {
     };
     // Short horizon, many customers: E[X(1)] ≈ 0.053 needs about 10⁶ customer draws for a 1% SE.
     let customers = 20_000;
-    let short = Scenario::new(
+    let short = Scenario::build(
         "cdnow-short",
         time(3, 52, 0.10, CashFlowTiming::End),
         vec![cohort(customers)],
-    );
+    )
+    .unwrap();
     let runs = simulate(&short, 100, 61);
     for t in [1usize, 3] {
         check(
@@ -703,11 +705,12 @@ fn bgnbd_expected_purchases_of_new_customers() {
     }
     // Long horizon: 78 weeks.
     let customers = 5_000;
-    let long = Scenario::new(
+    let long = Scenario::build(
         "cdnow-long",
         time(78, 52, 0.10, CashFlowTiming::End),
         vec![cohort(customers)],
-    );
+    )
+    .unwrap();
     let runs = simulate(&long, 40, 62);
     for t in [32usize, 78] {
         check(
@@ -744,15 +747,11 @@ fn every_feature_scenario() -> Scenario {
             cv: 0.5,
         },
     );
-    platinum.margin = 0.32;
-    platinum.cost_to_serve = 1.2;
-    platinum.referrals = 0.01;
-    platinum.extra_value = ExtraValue {
-        information: 0.2,
-        knowledge: 0.1,
-        transaction: 0.5,
-    };
-    platinum.sensitivity = [1.0, 1.5, 1.0];
+    platinum.set_margin(0.32);
+    platinum.set_cost_to_serve(1.2);
+    platinum.set_referrals(0.01);
+    platinum.set_extra_value(ExtraValue::new(0.2, 0.1, 0.5));
+    platinum.set_sensitivity([1.0, 1.5, 1.0]);
     let mut gold = Cohort::new(
         "gold",
         600,
@@ -767,9 +766,9 @@ fn every_feature_scenario() -> Scenario {
             customer_cv: 0.4,
         },
     );
-    gold.margin = 0.3;
-    gold.referrals = 0.02;
-    gold.referral_cohort = 0;
+    gold.set_margin(0.3);
+    gold.set_referrals(0.02);
+    gold.set_referral_cohort(0);
     let mut shoppers = Cohort::new(
         "shoppers",
         800,
@@ -787,120 +786,113 @@ fn every_feature_scenario() -> Scenario {
             gamma: 15.44,
         },
     );
-    shoppers.margin = 0.25;
-    shoppers.referral_cohort = 2;
+    shoppers.set_margin(0.25);
+    shoppers.set_referral_cohort(2);
     let mut iron = contract_cohort("iron", 1000, 0.8, 1.0, 20.0);
-    iron.margin = 0.5;
-    iron.cost_to_serve = 3.0;
-    iron.referral_cohort = 3;
+    iron.set_margin(0.5);
+    iron.set_cost_to_serve(3.0);
+    iron.set_referral_cohort(3);
 
-    let mut scenario = Scenario::new(
+    let mut scenario = Scenario::build(
         "everything",
         time(24, 12, 0.10, CashFlowTiming::End),
         vec![platinum, gold, shoppers, iron],
-    );
-    scenario.migration = vec![
-        vec![(1, 0.02)],
-        vec![(0, 0.01), (3, 0.03)],
-        vec![],
-        vec![(1, 0.02)],
-    ];
-    scenario.acquisition = Some(Acquisition::single(Channel {
-        name: "acquisition".to_string(),
-        carryover: 0.0,
-        prospects: 50_000,
-        ceiling: 0.02,
-        curve: ResponseCurve::HalfSpend { half_spend: 0.25 },
-        mix: vec![0.1, 0.3, 0.4, 0.2],
-        onboarding_cost: 15.0,
-    }));
-    scenario.retention_program = Some(RetentionProgram {
-        max_churn_reduction: 0.35,
-        curve: ResponseCurve::HalfSpend { half_spend: 4.0 },
-        allocation: Some(vec![0.4, 0.4, 0.1, 0.1]),
-    });
-    let driver = |half_spend, effect| DriverParams {
-        max_lift: 0.6,
-        half_spend,
-        carryover: 0.5,
-        effect,
-    };
-    scenario.drivers[Driver::Value.index()] = Some(driver(
-        3000.0,
-        DriverEffect {
-            retention: 0.25,
-            acquisition: 0.10,
-            purchases: 0.05,
-        },
-    ));
-    scenario.drivers[Driver::Brand.index()] = Some(driver(
-        2000.0,
-        DriverEffect {
-            retention: 0.2,
-            acquisition: 0.3,
-            purchases: 0.0,
-        },
-    ));
-    scenario.drivers[Driver::Relationship.index()] = Some(driver(
-        1000.0,
-        DriverEffect {
-            retention: 0.4,
-            acquisition: 0.0,
-            purchases: 0.1,
-        },
-    ));
-    scenario.shocks = Shocks {
-        demand: Some(Shock {
-            sd: 0.05,
-            persistence: 0.6,
-        }),
-        churn: Some(Shock {
-            sd: 0.10,
-            persistence: 0.6,
-        }),
-    };
-    let uncertain = |path: &str, distribution| UncertainParameter {
-        path: path.to_string(),
-        distribution,
-    };
-    scenario.uncertainty = vec![
-        uncertain(
-            "acquisition.response.ceiling",
-            ParameterDistribution::Normal {
-                mean: 0.02,
-                sd: 0.003,
-            },
-        ),
-        uncertain(
-            "cohorts.platinum.retention.mean",
-            ParameterDistribution::Beta {
-                mean: 0.93,
-                concentration: 400.0,
-            },
-        ),
-        uncertain(
-            "drivers.brand.effect.retention",
-            ParameterDistribution::Triangular {
-                low: 0.1,
-                mode: 0.2,
-                high: 0.4,
-            },
-        ),
-        uncertain(
-            "cohorts.iron.order_value.mean",
-            ParameterDistribution::LogNormal {
-                median: 20.0,
-                sigma: 0.1,
-            },
-        ),
-        uncertain(
-            "time.discount_rate",
-            ParameterDistribution::Uniform {
-                low: 0.08,
-                high: 0.12,
-            },
-        ),
-    ];
+    )
+    .unwrap();
+    scenario
+        .set_migration(vec![
+            vec![(1, 0.02)],
+            vec![(0, 0.01), (3, 0.03)],
+            vec![],
+            vec![(1, 0.02)],
+        ])
+        .unwrap();
+    scenario
+        .set_acquisition(Some(Acquisition::single(
+            Channel::new(
+                "acquisition",
+                50_000,
+                0.02,
+                ResponseCurve::HalfSpend { half_spend: 0.25 },
+                vec![0.1, 0.3, 0.4, 0.2],
+            )
+            .with_onboarding_cost(15.0),
+        )))
+        .unwrap();
+    scenario
+        .set_retention_program(Some(RetentionProgram::new(
+            0.35,
+            ResponseCurve::HalfSpend { half_spend: 4.0 },
+            Some(vec![0.4, 0.4, 0.1, 0.1]),
+        )))
+        .unwrap();
+    let driver = |half_spend, effect| DriverParams::new(0.6, half_spend, 0.5, effect);
+    scenario
+        .set_driver(
+            Driver::Value,
+            Some(driver(3000.0, DriverEffect::new(0.25, 0.10, 0.05))),
+        )
+        .unwrap();
+    scenario
+        .set_driver(
+            Driver::Brand,
+            Some(driver(2000.0, DriverEffect::new(0.2, 0.3, 0.0))),
+        )
+        .unwrap();
+    scenario
+        .set_driver(
+            Driver::Relationship,
+            Some(driver(1000.0, DriverEffect::new(0.4, 0.0, 0.1))),
+        )
+        .unwrap();
+    scenario
+        .set_shocks(Shocks::new(
+            Some(Shock::new(0.05, 0.6)),
+            Some(Shock::new(0.10, 0.6)),
+        ))
+        .unwrap();
+    let uncertain =
+        |path: &str, distribution| UncertainParameter::new(&path.to_string(), distribution);
+    scenario
+        .set_uncertainty(vec![
+            uncertain(
+                "acquisition.response.ceiling",
+                ParameterDistribution::Normal {
+                    mean: 0.02,
+                    sd: 0.003,
+                },
+            ),
+            uncertain(
+                "cohorts.platinum.retention.mean",
+                ParameterDistribution::Beta {
+                    mean: 0.93,
+                    concentration: 400.0,
+                },
+            ),
+            uncertain(
+                "drivers.brand.effect.retention",
+                ParameterDistribution::Triangular {
+                    low: 0.1,
+                    mode: 0.2,
+                    high: 0.4,
+                },
+            ),
+            uncertain(
+                "cohorts.iron.order_value.mean",
+                ParameterDistribution::LogNormal {
+                    median: 20.0,
+                    sigma: 0.1,
+                },
+            ),
+            uncertain(
+                "time.discount_rate",
+                ParameterDistribution::Uniform {
+                    low: 0.08,
+                    high: 0.12,
+                },
+            ),
+        ])
+        .unwrap();
     with_plan(
         scenario,
         plan(&[
@@ -954,7 +946,7 @@ fn accounting_identities_hold_in_every_run() {
             "run {k}: last cumulative_ce {last} ≠ CE {}",
             r.customer_equity
         );
-        assert_eq!(r.periods.len(), scenario.time.periods as usize);
+        assert_eq!(r.periods.len(), scenario.time().periods() as usize);
         assert!(c.purchase_margin > 0.0 && c.extra_value > 0.0);
         assert!(c.cost_to_serve < 0.0 && c.acquisition < 0.0 && c.onboarding < 0.0);
         assert!(c.retention < 0.0 && c.drivers < 0.0);
@@ -1030,16 +1022,15 @@ fn retention_programme_lifts_retention() {
     let t = time(2, 1, 0.10, CashFlowTiming::End);
     let delta = 1.0 / 1.1;
     for (i, (name, curve, fraction)) in forms.into_iter().enumerate() {
-        let mut scenario = Scenario::new(
+        let mut scenario = Scenario::build(
             "retention",
             t.clone(),
             vec![contract_cohort("base", customers, r0, 1.0, m)],
-        );
-        scenario.retention_program = Some(RetentionProgram {
-            max_churn_reduction: max_cut,
-            curve,
-            allocation: None,
-        });
+        )
+        .unwrap();
+        scenario
+            .set_retention_program(Some(RetentionProgram::new(max_cut, curve, None)))
+            .unwrap();
         let scenario = with_plan(scenario, plan(&[(Lever::Retention, budget)]));
         let runs = simulate(&scenario, 200, 101 + i as u64);
         let r1 = 1.0 - (1.0 - r0) * (1.0 - max_cut * fraction);
@@ -1079,19 +1070,20 @@ fn retention_programme_allocation_across_cohorts() {
     let shares = [0.5, 0.5];
     let half_spend = 4.0;
     let max_cut = 0.5;
-    let cohorts = vec![
-        contract_cohort("small", sizes[0], r0[0], 1.0, 10.0),
-        Cohort {
-            referral_cohort: 1,
-            ..contract_cohort("large", sizes[1], r0[1], 1.0, 10.0)
-        },
-    ];
-    let mut scenario = Scenario::new("allocation", time(1, 1, 0.10, CashFlowTiming::End), cohorts);
-    scenario.retention_program = Some(RetentionProgram {
-        max_churn_reduction: max_cut,
-        curve: ResponseCurve::HalfSpend { half_spend },
-        allocation: Some(shares.to_vec()),
-    });
+    let cohorts = vec![contract_cohort("small", sizes[0], r0[0], 1.0, 10.0), {
+        let mut cohort = contract_cohort("large", sizes[1], r0[1], 1.0, 10.0);
+        cohort.set_referral_cohort(1);
+        cohort
+    }];
+    let mut scenario =
+        Scenario::build("allocation", time(1, 1, 0.10, CashFlowTiming::End), cohorts).unwrap();
+    scenario
+        .set_retention_program(Some(RetentionProgram::new(
+            max_cut,
+            ResponseCurve::HalfSpend { half_spend },
+            Some(shares.to_vec()),
+        )))
+        .unwrap();
     let scenario = with_plan(scenario, plan(&[(Lever::Retention, budget)]));
     let runs = simulate(&scenario, 200, 111);
     for c in 0..2 {
@@ -1148,23 +1140,27 @@ fn purchase_driver_scenario(customers: u64, periods: u32, shocks: Shocks) -> Sce
         Purchases::Poisson { mean: 1.0 },
         OrderValue::Constant { mean: 10.0 },
     );
-    cohort.sensitivity[Driver::Value.index()] = VALUE_SENSITIVITY;
-    let mut scenario = Scenario::new(
+    let mut sensitivity = cohort.sensitivity();
+    sensitivity[Driver::Value.index()] = VALUE_SENSITIVITY;
+    cohort.set_sensitivity(sensitivity);
+    let mut scenario = Scenario::build(
         "driver",
         time(periods, 12, 0.10, CashFlowTiming::End),
         vec![cohort],
-    );
-    scenario.drivers[Driver::Value.index()] = Some(DriverParams {
-        max_lift: DRIVER_MAX_LIFT,
-        half_spend: DRIVER_HALF_SPEND,
-        carryover: DRIVER_CARRYOVER,
-        effect: DriverEffect {
-            retention: 0.0,
-            acquisition: 0.0,
-            purchases: PURCHASE_EFFECT,
-        },
-    });
-    scenario.shocks = shocks;
+    )
+    .unwrap();
+    scenario
+        .set_driver(
+            Driver::Value,
+            Some(DriverParams::new(
+                DRIVER_MAX_LIFT,
+                DRIVER_HALF_SPEND,
+                DRIVER_CARRYOVER,
+                DriverEffect::new(0.0, 0.0, PURCHASE_EFFECT),
+            )),
+        )
+        .unwrap();
+    scenario.set_shocks(shocks).unwrap();
     with_plan(scenario, plan(&[(Lever::Value, DRIVER_SPEND)]))
 }
 
@@ -1187,7 +1183,7 @@ fn driver_lifts_purchases() {
         let unscaled = customers as f64 * (PURCHASE_EFFECT * lift).exp();
         assert!((orders.mean - unscaled).abs() > 20.0 * orders.se);
     }
-    let t = &scenario.time;
+    let t = &scenario.time();
     let discount_sum: f64 = (1..=periods).map(|p| disc(t, p)).sum();
     for r in &runs {
         assert_exact(
@@ -1204,13 +1200,7 @@ fn demand_shock_leaves_expected_orders_unchanged() {
     // The demand multiplier exp(x_t − sd²/2) has mean one, so the expected orders are those of
     // the unshocked model even though each run's orders move together.
     let (customers, periods) = (200u64, 12u32);
-    let shocks = Shocks {
-        demand: Some(Shock {
-            sd: 0.2,
-            persistence: 0.6,
-        }),
-        churn: None,
-    };
+    let shocks = Shocks::new(Some(Shock::new(0.2, 0.6)), None);
     let scenario = purchase_driver_scenario(customers, periods, shocks);
     let runs = simulate(&scenario, 4000, 131);
     let lifts = driver_lifts(periods);
@@ -1248,15 +1238,15 @@ fn churn_shock_has_mean_one() {
     // since x_1 + x_2 ~ N(0, 2sd²(1 + ρ)) and C_1·C_2 = exp(x_1 + x_2 − sd²).
     let (customers, rate, sd, rho) = (10_000u64, 0.8, 0.3, 0.6);
     let theta = 1.0 - rate;
-    let mut scenario = Scenario::new(
+    let mut scenario = Scenario::build(
         "churn-shock",
         time(3, 12, 0.10, CashFlowTiming::End),
         vec![contract_cohort("base", customers, rate, 1.0, 10.0)],
-    );
-    scenario.shocks.churn = Some(Shock {
-        sd,
-        persistence: rho,
-    });
+    )
+    .unwrap();
+    scenario
+        .set_shocks(Shocks::new(None, Some(Shock::new(sd, rho))))
+        .unwrap();
     let runs = simulate(&scenario, 2000, 141);
     let n = customers as f64;
     let second = check(
@@ -1290,25 +1280,27 @@ fn referrals_join_next_period() {
     let (customers, rate, rho, m) = (10_000u64, 0.9, 0.05, 7.0);
     let t = time(6, 12, 0.10, CashFlowTiming::End);
     let mut source = contract_cohort("source", customers, rate, 1.0, 10.0);
-    source.referrals = rho;
-    source.referral_cohort = 1;
-    let referred = Cohort {
-        referral_cohort: 1,
-        ..contract_cohort("referred", 0, 0.0, 1.0, m)
+    source.set_referrals(rho);
+    source.set_referral_cohort(1);
+    let referred = {
+        let mut cohort = contract_cohort("referred", 0, 0.0, 1.0, m);
+        cohort.set_referral_cohort(1);
+        cohort
     };
     let mut self_referring = contract_cohort("growing", customers, rate, 1.0, 10.0);
-    self_referring.referrals = rho;
-    self_referring.referral_cohort = 2;
-    let scenario = Scenario::new(
+    self_referring.set_referrals(rho);
+    self_referring.set_referral_cohort(2);
+    let scenario = Scenario::build(
         "referrals",
         t.clone(),
         vec![source, referred, self_referring],
-    );
+    )
+    .unwrap();
     let runs = simulate(&scenario, 400, 151);
     let n = customers as f64;
     assert!(runs.iter().all(|r| r.periods[0].new == 0.0));
     let mut referred_ce = 0.0;
-    for period in 2..=t.periods {
+    for period in 2..=t.periods() {
         let from_source = rho * n * rate.powi(period as i32 - 2);
         let from_growing = rho * n * (rate + rho).powi(period as i32 - 2);
         referred_ce += disc(&t, period) * from_source * m;
@@ -1325,7 +1317,7 @@ fn referrals_join_next_period() {
         referred_ce,
         0.01,
     );
-    let growing_ce: f64 = (1..=t.periods)
+    let growing_ce: f64 = (1..=t.periods())
         .map(|p| disc(&t, p) * n * (rate + rho).powi(p as i32 - 1) * 10.0)
         .sum();
     check(
@@ -1339,7 +1331,7 @@ fn referrals_join_next_period() {
         runs.iter().map(|r| r.origin.new),
         referred_ce + growing_ce
             - n * 10.0
-                * (1..=t.periods)
+                * (1..=t.periods())
                     .map(|p| disc(&t, p) * rate.powi(p as i32 - 1))
                     .sum::<f64>(),
         0.01,
@@ -1363,31 +1355,35 @@ fn driver_lifts_retention_and_acquisition() {
     let (prospects, ceiling, acquisition_spend, half) = (50_000u64, 0.04, 10_000.0, 0.5);
     let periods = 6u32;
     let mut cohort = contract_cohort("base", customers, rate, 1.0, 10.0);
-    cohort.sensitivity[Driver::Brand.index()] = sensitivity;
-    let mut scenario = Scenario::new(
+    let mut sensitivities = cohort.sensitivity();
+    sensitivities[Driver::Brand.index()] = sensitivity;
+    cohort.set_sensitivity(sensitivities);
+    let mut scenario = Scenario::build(
         "driver-retention",
         time(periods, 12, 0.10, CashFlowTiming::End),
         vec![cohort],
-    );
-    scenario.drivers[Driver::Brand.index()] = Some(DriverParams {
-        max_lift: DRIVER_MAX_LIFT,
-        half_spend: DRIVER_HALF_SPEND,
-        carryover: DRIVER_CARRYOVER,
-        effect: DriverEffect {
-            retention: effect_retention,
-            acquisition: effect_acquisition,
-            purchases: 0.0,
-        },
-    });
-    scenario.acquisition = Some(Acquisition::single(Channel {
-        name: "acquisition".to_string(),
-        carryover: 0.0,
-        prospects,
-        ceiling,
-        curve: ResponseCurve::HalfSpend { half_spend: half },
-        mix: vec![1.0],
-        onboarding_cost: 0.0,
-    }));
+    )
+    .unwrap();
+    scenario
+        .set_driver(
+            Driver::Brand,
+            Some(DriverParams::new(
+                DRIVER_MAX_LIFT,
+                DRIVER_HALF_SPEND,
+                DRIVER_CARRYOVER,
+                DriverEffect::new(effect_retention, effect_acquisition, 0.0),
+            )),
+        )
+        .unwrap();
+    scenario
+        .set_acquisition(Some(Acquisition::single(Channel::new(
+            "acquisition",
+            prospects,
+            ceiling,
+            ResponseCurve::HalfSpend { half_spend: half },
+            vec![1.0],
+        ))))
+        .unwrap();
     let scenario = with_plan(
         scenario,
         plan(&[

@@ -91,7 +91,7 @@ fn every_entry_point_stops_on_its_own_token() {
     let compare = |control: Control| {
         ceq::plans::compare::compare(
             &minimal,
-            &[minimal.baseline_plan],
+            &[minimal.baseline_plan()],
             &options(20, control),
             &mut Silent,
         )
@@ -122,8 +122,10 @@ fn every_entry_point_stops_on_its_own_token() {
     assert!(!sensitivity(Control::default()).unwrap().effects.is_empty());
 
     let channels = scenario("scenarios/channels.toml");
-    let mut settings =
-        ceq::optimize::Settings::new(channels.optimize.clone().unwrap(), channels.baseline_plan);
+    let mut settings = ceq::optimize::Settings::new(
+        channels.optimize().cloned().unwrap(),
+        channels.baseline_plan(),
+    );
     settings.control = stopped.clone();
     assert!(matches!(
         ceq::optimize::optimize(&channels, &settings, &mut Silent),

@@ -14,7 +14,7 @@ fn the_optimize_report_built_by_the_library_is_the_json_the_command_prints() {
     let dir = tempfile::tempdir().unwrap();
     let path = crate::plans::fixture(dir.path());
     let scenario = scenario::load_file(&path).unwrap();
-    let mut settings = Settings::new(Optimize::of(&scenario), scenario.baseline_plan);
+    let mut settings = Settings::new(Optimize::of(&scenario), scenario.baseline_plan());
     settings.runs = 40;
     settings.search_runs = 20;
     settings.mean_field_runs = 10;

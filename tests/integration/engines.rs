@@ -40,9 +40,10 @@ use ceq::model::closed_form::{constant_retention_ce, per_period_discount_factor,
 use ceq::model::dist::{beta, gamma};
 use ceq::model::quadrature::QuadratureRule;
 use ceq::scenario::{
-    Acquisition, CashFlowTiming, Channel, Cohort, Driver, DriverEffect, DriverParams, ExtraValue,
-    Lever, OrderValue, ParameterDistribution, Plan, Purchases, ResponseCurve, Retention,
-    RetentionProgram, Scenario, Shock, Shocks, SpendSchedule, Time, UncertainParameter, load_file,
+    Acquisition, CashFlowTiming, Channel, Cohort, CohortId, Driver, DriverEffect, DriverParams,
+    ExtraValue, Lever, OrderValue, ParameterDistribution, Plan, Purchases, ResponseCurve,
+    Retention, RetentionProgram, Scenario, Shock, Shocks, SpendSchedule, Time, UncertainParameter,
+    load_file,
 };
 use ceq::sim::cohort::support;
 use ceq::sim::rng::{Stream, stream};
@@ -253,7 +254,7 @@ pub(crate) fn assert_engines_agree(
     runs: u64,
     seed: u64,
 ) -> Agreement {
-    let plan = scenario.baseline_plan;
+    let plan = scenario.baseline_plan();
     let (customer, t_customer) = simulate(scenario, plan, runs, seed, EngineKind::Customer);
     let (cohort, t_cohort) = simulate(scenario, plan, runs, seed, EngineKind::Cohort);
     let (a, b) = (&customer.runs, &cohort.runs);
@@ -305,8 +306,8 @@ pub(crate) fn assert_engines_agree(
         tally.compare(name, &column(a, f), &column(b, f));
     }
     // Cohorts.
-    for (c, cohort) in scenario.cohorts.iter().enumerate() {
-        let name = &cohort.name;
+    for (c, cohort) in scenario.cohorts().iter().enumerate() {
+        let name = &cohort.name();
         let fields: [IndexedField; 3] = [
             ("customer equity", |r, c| r.cohorts[c].customer_equity),
             ("active at the end", |r, c| r.cohorts[c].active_end),
@@ -321,7 +322,7 @@ pub(crate) fn assert_engines_agree(
         }
     }
     // Per-period active counts within 1% of each other.
-    for t in 0..scenario.time.periods as usize {
+    for t in 0..scenario.time().periods() as usize {
         let (ma, mb) = (
             estimate(&column(a, |r| r.periods[t].active)).mean,
             estimate(&column(b, |r| r.periods[t].active)).mean,
@@ -335,7 +336,7 @@ pub(crate) fn assert_engines_agree(
         }
     }
     // Periods.
-    for t in 0..scenario.time.periods as usize {
+    for t in 0..scenario.time().periods() as usize {
         let fields: [IndexedField; 5] = [
             ("active", |r, t| r.periods[t].active),
             ("new", |r, t| r.periods[t].new),
@@ -399,12 +400,7 @@ pub(crate) fn assert_engines_agree(
 // ---------------------------------------------------------------------------------------------
 
 fn time(periods: u32, periods_per_year: u32, discount_rate: f64, timing: CashFlowTiming) -> Time {
-    Time {
-        periods,
-        periods_per_year,
-        discount_rate,
-        cash_flow_timing: timing,
-    }
+    Time::new(periods, periods_per_year, discount_rate, timing)
 }
 
 /// A 1,000-run study with seed 1 on `engine`.
@@ -427,36 +423,31 @@ fn monthly(periods: u32) -> Time {
 fn plan(spend: &[(Lever, f64)]) -> Plan {
     let mut plan = Plan::named("test".to_string());
     for &(lever, amount) in spend {
-        plan.set(lever, SpendSchedule::constant(amount), 0);
+        plan.set(lever, SpendSchedule::new(vec![amount]).unwrap(), 0);
     }
     plan
 }
 
 /// Replaces the scenario's plans by `plan` alone.
 fn with_plan(mut scenario: Scenario, plan: Plan) -> Scenario {
-    scenario.plans = vec![plan];
-    scenario.baseline_plan = ceq::scenario::PlanId::FIRST;
+    scenario.set_plans(vec![plan]).unwrap();
+    scenario
+        .set_baseline_plan(ceq::scenario::PlanId::FIRST)
+        .unwrap();
     scenario
 }
 
 fn uncertain(path: &str, distribution: ParameterDistribution) -> UncertainParameter {
-    UncertainParameter {
-        path: path.to_string(),
-        distribution,
-    }
+    UncertainParameter::new(&path.to_string(), distribution)
 }
 
 fn driver(max_lift: f64, half_spend: f64, carryover: f64, effect: [f64; 3]) -> DriverParams {
-    DriverParams {
+    DriverParams::new(
         max_lift,
         half_spend,
         carryover,
-        effect: DriverEffect {
-            retention: effect[0],
-            acquisition: effect[1],
-            purchases: effect[2],
-        },
-    }
+        DriverEffect::new(effect[0], effect[1], effect[2]),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -478,9 +469,9 @@ fn engines_agree_beta_retention_poisson_purchases_gamma_order_values() {
             cv: 0.8,
         },
     );
-    cohort.margin = 0.3;
-    cohort.cost_to_serve = 2.0;
-    let scenario = Scenario::new("a", monthly(24), vec![cohort]);
+    cohort.set_margin(0.3);
+    cohort.set_cost_to_serve(2.0);
+    let scenario = Scenario::build("a", monthly(24), vec![cohort]).unwrap();
     let agreement = assert_engines_agree(
         "(a) Beta retention, Poisson purchases, Gamma order values",
         &scenario,
@@ -503,14 +494,11 @@ fn engines_agree_sbg_subscription_with_start_timing() {
         Purchases::Fixed { n: 1.0 },
         OrderValue::Constant { mean: 120.0 },
     );
-    cohort.margin = 0.6;
-    cohort.cost_to_serve = 10.0;
-    cohort.extra_value = ExtraValue {
-        information: 2.0,
-        knowledge: 1.0,
-        transaction: 0.0,
-    };
-    let scenario = Scenario::new("b", time(15, 1, 0.10, CashFlowTiming::Start), vec![cohort]);
+    cohort.set_margin(0.6);
+    cohort.set_cost_to_serve(10.0);
+    cohort.set_extra_value(ExtraValue::new(2.0, 1.0, 0.0));
+    let scenario =
+        Scenario::build("b", time(15, 1, 0.10, CashFlowTiming::Start), vec![cohort]).unwrap();
     let agreement = assert_engines_agree(
         "(b) sBG subscription, fixed purchases, start timing",
         &scenario,
@@ -547,9 +535,9 @@ fn engines_agree_nbd_purchases_constant_value_rate_retention() {
         },
         OrderValue::Constant { mean: 40.0 },
     );
-    cohort.margin = 0.25;
-    cohort.cost_to_serve = 1.0;
-    let scenario = Scenario::new("c", monthly(20), vec![cohort]);
+    cohort.set_margin(0.25);
+    cohort.set_cost_to_serve(1.0);
+    let scenario = Scenario::build("c", monthly(20), vec![cohort]).unwrap();
     let agreement = assert_engines_agree(
         "(c) NBD purchases, constant order value, rate retention",
         &scenario,
@@ -624,16 +612,12 @@ fn pyramid_scenario(
             cv: 0.5,
         },
     );
-    platinum.margin = 0.35;
-    platinum.cost_to_serve = 10.0;
-    platinum.referrals = 0.01;
-    platinum.referral_cohort = 1;
-    platinum.extra_value = ExtraValue {
-        information: 1.0,
-        knowledge: 3.0,
-        transaction: 5.0,
-    };
-    platinum.sensitivity = [0.6, 1.0, 1.8];
+    platinum.set_margin(0.35);
+    platinum.set_cost_to_serve(10.0);
+    platinum.set_referrals(0.01);
+    platinum.set_referral_cohort(1);
+    platinum.set_extra_value(ExtraValue::new(1.0, 3.0, 5.0));
+    platinum.set_sensitivity([0.6, 1.0, 1.8]);
 
     let mut gold = Cohort::new(
         "gold",
@@ -645,12 +629,12 @@ fn pyramid_scenario(
         Purchases::Poisson { mean: 1.2 },
         OrderValue::Constant { mean: 110.0 },
     );
-    gold.margin = 0.3;
-    gold.cost_to_serve = 4.0;
-    gold.referrals = 0.005;
-    gold.referral_cohort = 1;
-    gold.extra_value.information = 0.5;
-    gold.sensitivity = [0.9, 1.2, 1.3];
+    gold.set_margin(0.3);
+    gold.set_cost_to_serve(4.0);
+    gold.set_referrals(0.005);
+    gold.set_referral_cohort(1);
+    gold.set_extra_value(ExtraValue::new(0.5, 0.0, 0.0));
+    gold.set_sensitivity([0.9, 1.2, 1.3]);
 
     let mut iron = Cohort::new(
         "iron",
@@ -665,11 +649,11 @@ fn pyramid_scenario(
             cv: 0.7,
         },
     );
-    iron.margin = 0.28;
-    iron.cost_to_serve = 1.5;
-    iron.referrals = 0.002;
-    iron.referral_cohort = 3;
-    iron.sensitivity = [1.2, 1.0, 0.8];
+    iron.set_margin(0.28);
+    iron.set_cost_to_serve(1.5);
+    iron.set_referrals(0.002);
+    iron.set_referral_cohort(3);
+    iron.set_sensitivity([1.2, 1.0, 0.8]);
 
     let mut lead = Cohort::new(
         "lead",
@@ -681,36 +665,54 @@ fn pyramid_scenario(
         Purchases::Fixed { n: 1.0 },
         OrderValue::Constant { mean: 12.0 },
     );
-    lead.margin = 0.2;
-    lead.cost_to_serve = 2.5;
-    lead.referral_cohort = 3;
-    lead.extra_value.information = 0.1;
-    lead.sensitivity = [1.6, 0.8, 0.5];
+    lead.set_margin(0.2);
+    lead.set_cost_to_serve(2.5);
+    lead.set_referral_cohort(3);
+    lead.set_extra_value(ExtraValue::new(0.1, 0.0, 0.0));
+    lead.set_sensitivity([1.6, 0.8, 0.5]);
 
-    let mut scenario = Scenario::new("pyramid", monthly(24), vec![platinum, gold, iron, lead]);
-    scenario.migration = vec![
-        vec![(1, 0.02)],
-        vec![(0, 0.01), (2, 0.03)],
-        vec![(1, 0.02), (3, 0.03)],
-        vec![(2, 0.015)],
-    ];
-    scenario.acquisition = Some(Acquisition::single(Channel {
-        name: "acquisition".to_string(),
-        carryover: 0.0,
-        prospects: 40_000,
-        ceiling: 0.01,
-        curve: acquisition_curve,
-        mix: vec![0.02, 0.08, 0.4, 0.5],
-        onboarding_cost: 10.0,
-    }));
-    scenario.retention_program = Some(RetentionProgram {
-        max_churn_reduction: 0.4,
-        curve: retention_curve,
-        allocation,
-    });
-    scenario.drivers[Driver::Value.index()] = Some(driver(0.5, 4000.0, 0.3, [0.2, 0.15, 0.05]));
-    scenario.drivers[Driver::Brand.index()] = Some(driver(0.4, 8000.0, 0.7, [0.1, 0.4, 0.03]));
-    scenario.drivers[Driver::Relationship.index()] =
+    let mut scenario =
+        Scenario::build("pyramid", monthly(24), vec![platinum, gold, iron, lead]).unwrap();
+    scenario
+        .set_migration(vec![
+            vec![(1, 0.02)],
+            vec![(0, 0.01), (2, 0.03)],
+            vec![(1, 0.02), (3, 0.03)],
+            vec![(2, 0.015)],
+        ])
+        .unwrap();
+    scenario
+        .set_acquisition(Some(Acquisition::single(
+            Channel::new(
+                "acquisition",
+                40_000,
+                0.01,
+                acquisition_curve,
+                vec![0.02, 0.08, 0.4, 0.5],
+            )
+            .with_onboarding_cost(10.0),
+        )))
+        .unwrap();
+    scenario
+        .set_retention_program(Some(RetentionProgram::new(
+            0.4,
+            retention_curve,
+            allocation,
+        )))
+        .unwrap();
+    scenario
+        .set_driver(
+            Driver::Value,
+            Some(driver(0.5, 4000.0, 0.3, [0.2, 0.15, 0.05])),
+        )
+        .unwrap();
+    scenario
+        .set_driver(
+            Driver::Brand,
+            Some(driver(0.4, 8000.0, 0.7, [0.1, 0.4, 0.03])),
+        )
+        .unwrap();
+    scenario.drivers()[Driver::Relationship.index()] =
         Some(driver(0.6, 3000.0, 0.5, [0.3, 0.0, 0.08]));
     let mut spend = plan(&[
         (Lever::Retention, 3000.0),
@@ -719,10 +721,14 @@ fn pyramid_scenario(
     ]);
     spend.set(
         Lever::Acquisition,
-        SpendSchedule(vec![10_000.0, 6_000.0]),
+        SpendSchedule::new(vec![10_000.0, 6_000.0]).unwrap(),
         0,
     );
-    spend.set(Lever::Brand, SpendSchedule(vec![4_000.0, 2_000.0]), 0);
+    spend.set(
+        Lever::Brand,
+        SpendSchedule::new(vec![4_000.0, 2_000.0]).unwrap(),
+        0,
+    );
     with_plan(scenario, spend)
 }
 
@@ -808,9 +814,9 @@ fn engines_agree_with_shocks_and_parameter_uncertainty() {
             cv: 0.6,
         },
     );
-    loyal.margin = 0.3;
-    loyal.cost_to_serve = 3.0;
-    loyal.referrals = 0.01;
+    loyal.set_margin(0.3);
+    loyal.set_cost_to_serve(3.0);
+    loyal.set_referrals(0.01);
     let mut casual = Cohort::new(
         "casual",
         3000,
@@ -821,81 +827,91 @@ fn engines_agree_with_shocks_and_parameter_uncertainty() {
         Purchases::Poisson { mean: 0.5 },
         OrderValue::Constant { mean: 35.0 },
     );
-    casual.margin = 0.25;
-    casual.cost_to_serve = 1.0;
-    casual.referral_cohort = 1;
-    let mut scenario = Scenario::new("e", monthly(24), vec![loyal, casual]);
-    scenario.migration = vec![vec![(1, 0.01)], vec![(0, 0.02)]];
-    scenario.acquisition = Some(Acquisition::single(Channel {
-        name: "acquisition".to_string(),
-        carryover: 0.0,
-        prospects: 20_000,
-        ceiling: 0.02,
-        curve: ResponseCurve::HalfSpend { half_spend: 0.3 },
-        mix: vec![0.3, 0.7],
-        onboarding_cost: 5.0,
-    }));
-    scenario.retention_program = Some(RetentionProgram {
-        max_churn_reduction: 0.3,
-        curve: ResponseCurve::HalfSpend { half_spend: 2.0 },
-        allocation: Some(vec![0.7, 0.3]),
-    });
-    scenario.drivers[Driver::Brand.index()] = Some(driver(0.5, 3000.0, 0.6, [0.2, 0.3, 0.05]));
-    scenario.shocks = Shocks {
-        demand: Some(Shock {
-            sd: 0.08,
-            persistence: 0.6,
-        }),
-        churn: Some(Shock {
-            sd: 0.15,
-            persistence: 0.7,
-        }),
-    };
-    scenario.uncertainty = vec![
-        uncertain(
-            "acquisition.response.ceiling",
-            ParameterDistribution::Normal {
-                mean: 0.02,
-                sd: 0.004,
-            },
-        ),
-        uncertain(
-            "cohorts.loyal.retention.mean",
-            ParameterDistribution::Beta {
-                mean: 0.95,
-                concentration: 300.0,
-            },
-        ),
-        uncertain(
-            "cohorts.loyal.purchases.shape",
-            ParameterDistribution::LogNormal {
-                median: 1.5,
-                sigma: 0.3,
-            },
-        ),
-        uncertain(
-            "cohorts.casual.retention.churn_beta",
-            ParameterDistribution::Uniform {
-                low: 9.0,
-                high: 15.0,
-            },
-        ),
-        uncertain(
-            "drivers.brand.effect.retention",
-            ParameterDistribution::Triangular {
-                low: 0.1,
-                mode: 0.2,
-                high: 0.4,
-            },
-        ),
-        uncertain(
-            "migration.casual.loyal",
-            ParameterDistribution::Uniform {
-                low: 0.01,
-                high: 0.03,
-            },
-        ),
-    ];
+    casual.set_margin(0.25);
+    casual.set_cost_to_serve(1.0);
+    casual.set_referral_cohort(1);
+    let mut scenario = Scenario::build("e", monthly(24), vec![loyal, casual]).unwrap();
+    scenario
+        .set_migration(vec![vec![(1, 0.01)], vec![(0, 0.02)]])
+        .unwrap();
+    scenario
+        .set_acquisition(Some(Acquisition::single(
+            Channel::new(
+                "acquisition",
+                20_000,
+                0.02,
+                ResponseCurve::HalfSpend { half_spend: 0.3 },
+                vec![0.3, 0.7],
+            )
+            .with_onboarding_cost(5.0),
+        )))
+        .unwrap();
+    scenario
+        .set_retention_program(Some(RetentionProgram::new(
+            0.3,
+            ResponseCurve::HalfSpend { half_spend: 2.0 },
+            Some(vec![0.7, 0.3]),
+        )))
+        .unwrap();
+    scenario
+        .set_driver(
+            Driver::Brand,
+            Some(driver(0.5, 3000.0, 0.6, [0.2, 0.3, 0.05])),
+        )
+        .unwrap();
+    scenario
+        .set_shocks(Shocks::new(
+            Some(Shock::new(0.08, 0.6)),
+            Some(Shock::new(0.15, 0.7)),
+        ))
+        .unwrap();
+    scenario
+        .set_uncertainty(vec![
+            uncertain(
+                "acquisition.response.ceiling",
+                ParameterDistribution::Normal {
+                    mean: 0.02,
+                    sd: 0.004,
+                },
+            ),
+            uncertain(
+                "cohorts.loyal.retention.mean",
+                ParameterDistribution::Beta {
+                    mean: 0.95,
+                    concentration: 300.0,
+                },
+            ),
+            uncertain(
+                "cohorts.loyal.purchases.shape",
+                ParameterDistribution::LogNormal {
+                    median: 1.5,
+                    sigma: 0.3,
+                },
+            ),
+            uncertain(
+                "cohorts.casual.retention.churn_beta",
+                ParameterDistribution::Uniform {
+                    low: 9.0,
+                    high: 15.0,
+                },
+            ),
+            uncertain(
+                "drivers.brand.effect.retention",
+                ParameterDistribution::Triangular {
+                    low: 0.1,
+                    mode: 0.2,
+                    high: 0.4,
+                },
+            ),
+            uncertain(
+                "migration.casual.loyal",
+                ParameterDistribution::Uniform {
+                    low: 0.01,
+                    high: 0.03,
+                },
+            ),
+        ])
+        .unwrap();
     let scenario = with_plan(
         scenario,
         plan(&[
@@ -921,7 +937,7 @@ fn engines_agree_with_shocks_and_parameter_uncertainty() {
 
 /// `auto` takes the cohort engine for a 1,000-run study of `scenario`'s baseline plan.
 fn assert_auto_takes_cohort(scenario: &Scenario) {
-    let plan = &scenario.plans[scenario.baseline_plan];
+    let plan = &scenario.plans()[scenario.baseline_plan()];
     let choice = choose_engine(scenario, plan, &options(EngineKind::Auto)).expect("a choice");
     assert_eq!(choice.engine, EngineKind::Cohort, "{}", choice.reason);
 }
@@ -942,8 +958,8 @@ fn engines_agree_beyond_the_exact_horizon() {
         Purchases::Poisson { mean: 1.0 },
         OrderValue::Constant { mean: 20.0 },
     );
-    cohort.margin = 0.5;
-    let scenario = Scenario::new("f", monthly(160), vec![cohort]);
+    cohort.set_margin(0.5);
+    let scenario = Scenario::build("f", monthly(160), vec![cohort]).unwrap();
     let agreement =
         assert_engines_agree("(f) 160 periods, heterogeneous churn", &scenario, 300, 107);
     // K is chosen per cohort so that Σ w_j (1 − θ_j)^t is within 1e-9 of B(a, b + t)/B(a, b)
@@ -975,9 +991,13 @@ fn engines_agree_beyond_the_exact_horizon() {
 fn shipped(file: &str, plan: &str) -> Scenario {
     let mut scenario = load_file(Path::new("scenarios").join(file).as_path())
         .unwrap_or_else(|e| panic!("{file} loads: {e}"));
-    scenario.baseline_plan = scenario
-        .plan_id(plan)
-        .unwrap_or_else(|| panic!("{file} has plan {plan}"));
+    scenario
+        .set_baseline_plan(
+            scenario
+                .plan_id(plan)
+                .unwrap_or_else(|| panic!("{file} has plan {plan}")),
+        )
+        .unwrap();
     scenario
 }
 
@@ -1041,11 +1061,12 @@ fn sbg_contract(customers: u64, alpha: f64, beta: f64) -> Cohort {
 fn engines_cohort_survival_matches_sbg_up_to_degree_2k_minus_1() {
     let (alpha, beta) = (0.704, 1.182);
     let n = 10_000u64;
-    let scenario = Scenario::new(
+    let scenario = Scenario::build(
         "quadrature",
         time(9, 1, 0.10, CashFlowTiming::End),
         vec![sbg_contract(n, alpha, beta)],
-    );
+    )
+    .unwrap();
     let (sim, _) = simulate(
         &scenario,
         ceq::scenario::PlanId::FIRST,
@@ -1100,17 +1121,19 @@ fn engines_agree_on_path_dependent_hazards() {
         Purchases::Fixed { n: 1.0 },
         OrderValue::Constant { mean: 30.0 },
     );
-    cohort.margin = 0.5;
-    let mut scenario = Scenario::new("path", time(9, 4, 0.10, CashFlowTiming::End), vec![cohort]);
-    scenario.retention_program = Some(RetentionProgram {
-        max_churn_reduction: 0.6,
-        curve: ResponseCurve::HalfSpend { half_spend: 4.0 },
-        allocation: None,
-    });
-    scenario.shocks.churn = Some(Shock {
-        sd: 0.1,
-        persistence: 0.5,
-    });
+    cohort.set_margin(0.5);
+    let mut scenario =
+        Scenario::build("path", time(9, 4, 0.10, CashFlowTiming::End), vec![cohort]).unwrap();
+    scenario
+        .set_retention_program(Some(RetentionProgram::new(
+            0.6,
+            ResponseCurve::HalfSpend { half_spend: 4.0 },
+            None,
+        )))
+        .unwrap();
+    scenario
+        .set_shocks(Shocks::new(None, Some(Shock::new(0.1, 0.5))))
+        .unwrap();
     let scenario = with_plan(scenario, plan(&[(Lever::Retention, 10_000.0)]));
     let agreement = assert_engines_agree(
         "(i) path-dependent hazards (retention spend per active customer, churn shock)",
@@ -1280,11 +1303,11 @@ fn engines_cohort_nbd_variance_matches_closed_form() {
         Purchases::NegativeBinomial { mean: m, shape: k },
         OrderValue::Constant { mean: value },
     );
-    cohort.margin = margin;
-    cohort.cost_to_serve = cost;
+    cohort.set_margin(margin);
+    cohort.set_cost_to_serve(cost);
     let t = monthly(horizon);
-    let scenario = Scenario::new("nbd-variance", t.clone(), vec![cohort]);
-    let delta = per_period_discount_factor(t.discount_rate, t.periods_per_year);
+    let scenario = Scenario::build("nbd-variance", t.clone(), vec![cohort]).unwrap();
+    let delta = per_period_discount_factor(t.discount_rate(), t.periods_per_year());
     let moments = |second_moment_of_rate: f64| {
         let (mut e1, mut e2) = (0.0, 0.0);
         for l in 1..=horizon {
@@ -1348,8 +1371,8 @@ fn engines_agree_on_nbd_variance_across_churn_strata() {
             customer_cv: 0.6,
         },
     );
-    cohort.margin = 0.25;
-    let scenario = Scenario::new("nbd-strata", monthly(24), vec![cohort]);
+    cohort.set_margin(0.25);
+    let scenario = Scenario::build("nbd-strata", monthly(24), vec![cohort]).unwrap();
     assert!(ceq::sim::cohort::strata_count(&scenario, 0) > 10);
     let runs = 4000;
     let (customer, _) = simulate(
@@ -1392,9 +1415,9 @@ fn engines_auto_takes_the_cohort_engine_for_a_large_exact_scenario() {
         Purchases::Poisson { mean: 0.8 },
         OrderValue::Constant { mean: 25.0 },
     );
-    cohort.margin = 0.4;
+    cohort.set_margin(0.4);
     let t = monthly(12);
-    let scenario = Scenario::new("large", t.clone(), vec![cohort]);
+    let scenario = Scenario::build("large", t.clone(), vec![cohort]).unwrap();
     let start = Instant::now();
     let sim = run(
         &scenario,
@@ -1414,7 +1437,7 @@ fn engines_auto_takes_the_cohort_engine_for_a_large_exact_scenario() {
     assert!(sim.approximations.is_empty());
     assert!(sim.runs.iter().all(|r| r.periods[0].active == n as f64));
     // The closed form of SPEC §1 with m = 0.8 × 25 × 0.4 = 8 per period.
-    let delta = per_period_discount_factor(t.discount_rate, t.periods_per_year);
+    let delta = per_period_discount_factor(t.discount_rate(), t.periods_per_year());
     let expected = constant_retention_ce(
         n as f64,
         8.0,
@@ -1433,7 +1456,7 @@ fn engines_auto_takes_the_cohort_engine_for_a_large_exact_scenario() {
 }
 
 fn dropout_scenario() -> Scenario {
-    Scenario::new(
+    Scenario::build(
         "dropout",
         monthly(12),
         vec![Cohort::new(
@@ -1450,6 +1473,7 @@ fn dropout_scenario() -> Scenario {
             OrderValue::Constant { mean: 30.0 },
         )],
     )
+    .unwrap()
 }
 
 #[test]
@@ -1458,7 +1482,9 @@ fn engines_auto_takes_the_customer_engine_for_a_small_dropout_cohort() {
     // against 0.08 s CPU for 2,000 runs here; with 2,000 customers the cohort engine is three
     // times faster and auto takes it).
     let mut scenario = dropout_scenario();
-    scenario.cohorts[0].customers = 40;
+    let mut cohort = scenario.cohorts()[0].clone();
+    cohort.set_customers(40);
+    scenario.set_cohort(CohortId::FIRST, cohort).unwrap();
     let sim = run(
         &scenario,
         &SimOptions {
@@ -1479,15 +1505,18 @@ fn engines_auto_takes_the_customer_engine_for_a_small_dropout_cohort() {
 #[test]
 fn engines_auto_takes_the_cohort_engine_for_a_dropout_cohort_of_two_thousand() {
     let scenario = dropout_scenario();
-    let choice = choose_engine(&scenario, &scenario.plans[0], &options(EngineKind::Auto)).unwrap();
+    let choice =
+        choose_engine(&scenario, &scenario.plans()[0], &options(EngineKind::Auto)).unwrap();
     assert_eq!(choice.engine, EngineKind::Cohort, "{}", choice.reason);
 }
 
 #[test]
 fn engines_auto_takes_the_cohort_engine_for_a_large_dropout_cohort_and_says_why() {
     let mut scenario = dropout_scenario();
-    scenario.cohorts[0].customers = 1_000_000;
-    let plan = scenario.plans[0].clone();
+    let mut cohort = scenario.cohorts()[0].clone();
+    cohort.set_customers(1_000_000);
+    scenario.set_cohort(CohortId::FIRST, cohort).unwrap();
+    let plan = scenario.plans()[0].clone();
     let choice = choose_engine(&scenario, &plan, &options(EngineKind::Auto)).unwrap();
     assert_eq!(choice.engine, EngineKind::Cohort, "{}", choice.reason);
     // The strata's survival and E[X(t)] are within 1e-9 of the closed forms (measured), so
@@ -1533,14 +1562,16 @@ fn engines_auto_takes_the_cohort_engine_for_customer_cv() {
     // Customers' own order-value scales in strata keep the mean (and variance) of every
     // customer's revenue exact, so mean CE is unbiased and auto takes the cheaper engine.
     let mut scenario = dropout_scenario();
-    scenario.cohorts[0].retention = Retention::Rate { rate: 0.9 };
-    scenario.cohorts[0].customers = 1_000_000;
-    scenario.cohorts[0].order_value = OrderValue::HeterogeneousGamma {
+    let mut cohort = scenario.cohorts()[0].clone();
+    cohort.set_retention(Retention::Rate { rate: 0.9 });
+    cohort.set_customers(1_000_000);
+    cohort.set_order_value(OrderValue::HeterogeneousGamma {
         mean: 30.0,
         cv: 0.3,
         customer_cv: 0.5,
-    };
-    let plan = scenario.plans[0].clone();
+    });
+    scenario.set_cohort(CohortId::FIRST, cohort).unwrap();
+    let plan = scenario.plans()[0].clone();
     let choice = choose_engine(&scenario, &plan, &options(EngineKind::Auto)).unwrap();
     assert_eq!(choice.engine, EngineKind::Cohort, "{}", choice.reason);
     assert!(
@@ -1565,11 +1596,12 @@ fn engines_cohort_end_count_is_exact_for_even_horizons() {
     let n = 10_000u64;
     let mut failures = Vec::new();
     for horizon in [2u32, 4, 6] {
-        let scenario = Scenario::new(
+        let scenario = Scenario::build(
             "even",
             time(horizon, 1, 0.10, CashFlowTiming::End),
             vec![sbg_contract(n, alpha, beta)],
-        );
+        )
+        .unwrap();
         let expected = n as f64 * sbg_survival(alpha, beta, horizon);
         for engine in [EngineKind::Customer, EngineKind::Cohort] {
             let (sim, _) = simulate(&scenario, ceq::scenario::PlanId::FIRST, 1000, 205, engine);
@@ -1603,12 +1635,18 @@ fn engines_cohort_end_count_is_exact_for_even_horizons() {
 /// then keeping about 2% more customers in period 2 than the per-customer engine.)
 #[test]
 fn engines_cohort_lists_hazards_above_one_as_an_approximation() {
-    let mut scenario = Scenario::new(
+    let mut scenario = Scenario::build(
         "hazard-above-one",
         time(9, 1, 0.10, CashFlowTiming::End),
         vec![sbg_contract(5000, 0.704, 1.182)],
-    );
-    scenario.drivers[Driver::Value.index()] = Some(driver(1.0, 1000.0, 0.0, [-1.0, 0.0, 0.0]));
+    )
+    .unwrap();
+    scenario
+        .set_driver(
+            Driver::Value,
+            Some(driver(1.0, 1000.0, 0.0, [-1.0, 0.0, 0.0])),
+        )
+        .unwrap();
     let scenario = with_plan(scenario, plan(&[(Lever::Value, 100_000.0)]));
     let (customer, _) = simulate(
         &scenario,
@@ -1637,7 +1675,7 @@ fn engines_cohort_lists_hazards_above_one_as_an_approximation() {
         "the cohort engine differs from the per-customer engine (z = {z:+.1}) but lists no \
          approximation"
     );
-    let plan = &scenario.plans[0];
+    let plan = &scenario.plans()[0];
     let choice = choose_engine(&scenario, plan, &options(EngineKind::Auto)).unwrap();
     assert_eq!(
         choice.engine,
@@ -1676,9 +1714,9 @@ fn bgnbd_retailer(customers: u64) -> Scenario {
             gamma: 25.2,
         },
     );
-    shoppers.margin = 0.3;
-    shoppers.cost_to_serve = 0.05;
-    shoppers.referrals = 0.002;
+    shoppers.set_margin(0.3);
+    shoppers.set_cost_to_serve(0.05);
+    shoppers.set_referrals(0.002);
     let mut members = Cohort::new(
         "members",
         customers / 4,
@@ -1693,30 +1731,38 @@ fn bgnbd_retailer(customers: u64) -> Scenario {
             customer_cv: 0.6,
         },
     );
-    members.margin = 0.35;
-    members.cost_to_serve = 0.5;
-    members.referrals = 0.004;
-    members.referral_cohort = 0;
-    let mut scenario = Scenario::new(
+    members.set_margin(0.35);
+    members.set_cost_to_serve(0.5);
+    members.set_referrals(0.004);
+    members.set_referral_cohort(0);
+    let mut scenario = Scenario::build(
         "bgnbd-retailer",
         time(52, 52, 0.10, CashFlowTiming::End),
         vec![shoppers, members],
-    );
-    scenario.migration = vec![vec![(1, 0.004)], vec![(0, 0.01)]];
-    scenario.acquisition = Some(Acquisition::single(Channel {
-        name: "acquisition".to_string(),
-        carryover: 0.0,
-        prospects: 20 * customers,
-        ceiling: 0.002,
-        curve: ResponseCurve::HalfSpend { half_spend: 0.05 },
-        mix: vec![0.8, 0.2],
-        onboarding_cost: 3.0,
-    }));
-    scenario.retention_program = Some(RetentionProgram {
-        max_churn_reduction: 0.3,
-        curve: ResponseCurve::HalfSpend { half_spend: 0.5 },
-        allocation: Some(vec![0.6, 0.4]),
-    });
+    )
+    .unwrap();
+    scenario
+        .set_migration(vec![vec![(1, 0.004)], vec![(0, 0.01)]])
+        .unwrap();
+    scenario
+        .set_acquisition(Some(Acquisition::single(
+            Channel::new(
+                "acquisition",
+                20 * customers,
+                0.002,
+                ResponseCurve::HalfSpend { half_spend: 0.05 },
+                vec![0.8, 0.2],
+            )
+            .with_onboarding_cost(3.0),
+        )))
+        .unwrap();
+    scenario
+        .set_retention_program(Some(RetentionProgram::new(
+            0.3,
+            ResponseCurve::HalfSpend { half_spend: 0.5 },
+            Some(vec![0.6, 0.4]),
+        )))
+        .unwrap();
     with_plan(
         scenario,
         plan(&[
@@ -1774,8 +1820,8 @@ fn engines_agree_on_customer_cv_order_values() {
             customer_cv: 0.9,
         },
     );
-    cohort.margin = 0.3;
-    let scenario = Scenario::new("customer-cv", monthly(24), vec![cohort]);
+    cohort.set_margin(0.3);
+    let scenario = Scenario::build("customer-cv", monthly(24), vec![cohort]).unwrap();
     let agreement = assert_engines_agree("(i) customer_cv order values", &scenario, 600, 402);
     // One customer's orders are alike: the variance of CE carries it (a per-order mixture
     // would understate it).
@@ -1800,12 +1846,11 @@ fn engines_agree_under_churn_shocks_on_a_low_concentration_cohort() {
         Purchases::Poisson { mean: 1.0 },
         OrderValue::Constant { mean: 25.0 },
     );
-    cohort.margin = 0.4;
-    let mut scenario = Scenario::new("low-concentration", monthly(36), vec![cohort]);
-    scenario.shocks.churn = Some(Shock {
-        sd: 0.15,
-        persistence: 0.6,
-    });
+    cohort.set_margin(0.4);
+    let mut scenario = Scenario::build("low-concentration", monthly(36), vec![cohort]).unwrap();
+    scenario
+        .set_shocks(Shocks::new(None, Some(Shock::new(0.15, 0.6))))
+        .unwrap();
     let agreement = assert_engines_agree(
         "(j) churn shocks on a low-concentration Beta cohort",
         &scenario,
@@ -1836,7 +1881,7 @@ fn engines_cohort_reproduces_bgnbd_expected_purchases_and_the_gamma_gamma_mean()
     let (r, alpha, a, b) = (0.243, 4.414, 0.793, 2.426);
     let (p, q, g) = (6.25, 3.74, 15.44);
     let customers = 1_000_000u64;
-    let scenario = Scenario::new(
+    let scenario = Scenario::build(
         "cdnow",
         time(78, 52, 0.10, CashFlowTiming::End),
         vec![Cohort::new(
@@ -1849,7 +1894,8 @@ fn engines_cohort_reproduces_bgnbd_expected_purchases_and_the_gamma_gamma_mean()
             },
             OrderValue::GammaGamma { p, q, gamma: g },
         )],
-    );
+    )
+    .unwrap();
     let (sim, elapsed) = simulate(
         &scenario,
         ceq::scenario::PlanId::FIRST,
@@ -1907,7 +1953,7 @@ fn engines_cohort_dropout_and_value_strata_are_reproducible_and_shardable() {
     };
     let one = in_pool(1);
     assert!(one == in_pool(2), "1 and 2 threads give identical runs");
-    let plan = &scenario.plans[0];
+    let plan = &scenario.plans()[0];
     let mut shards = run_plan_range(&scenario, plan, &options, 0..5)
         .expect("shard 1")
         .runs;
@@ -1925,13 +1971,19 @@ fn engines_cohort_dropout_and_value_strata_are_reproducible_and_shardable() {
 fn engines_size_guard_names_the_engine_that_would_run() {
     use ceq::sim::SimError;
     let big = |engine| {
-        let mut scenario = Scenario::new(
+        let mut scenario = Scenario::build(
             "huge",
             time(9, 1, 0.10, CashFlowTiming::End),
             vec![sbg_contract(20_000_000, 0.704, 1.182)],
-        );
+        )
+        .unwrap();
         // A churn-raising driver pushes θ·h far above one: an approximation auto will not take.
-        scenario.drivers[Driver::Value.index()] = Some(driver(1.0, 1000.0, 0.0, [-1.0, 0.0, 0.0]));
+        scenario
+            .set_driver(
+                Driver::Value,
+                Some(driver(1.0, 1000.0, 0.0, [-1.0, 0.0, 0.0])),
+            )
+            .unwrap();
         let scenario = with_plan(scenario, plan(&[(Lever::Value, 100_000.0)]));
         // One thread, so the estimated hours (and the refusal) do not depend on the machine.
         rayon::ThreadPoolBuilder::new()

@@ -34,7 +34,7 @@ struct Study {
 
 fn options(scenario: &Scenario, runs: u64, engine: EngineKind) -> SimOptions {
     SimOptions {
-        plan: scenario.baseline_plan,
+        plan: scenario.baseline_plan(),
         runs,
         seed: 1,
         engine,
@@ -87,16 +87,16 @@ fn studies(file: &str, scenario: &Scenario, threads: usize, out: &Path) -> Vec<S
             .unwrap(),
         });
     }
-    if let Some(section) = &scenario.optimize {
-        let settings = Settings::new(section.clone(), scenario.baseline_plan);
+    if let Some(section) = scenario.optimize() {
+        let settings = Settings::new(section.clone(), scenario.baseline_plan());
         studies.push(Study {
             args: args(&["optimize", "--json"]),
             work: ceq::optimize::estimate::optimize_work(scenario, &settings, false, threads)
                 .unwrap(),
         });
-        let budget = section.budget.unwrap_or_else(|| {
-            let ppy = scenario.time.periods_per_year;
-            scenario.plans[scenario.baseline_plan]
+        let budget = section.budget().unwrap_or_else(|| {
+            let ppy = scenario.time().periods_per_year();
+            scenario.plans()[scenario.baseline_plan()]
                 .total_spend_at(1, ppy)
                 .max(1.0)
         });
@@ -112,7 +112,7 @@ fn studies(file: &str, scenario: &Scenario, threads: usize, out: &Path) -> Vec<S
                 .unwrap(),
         });
     }
-    if !bench || scenario.optimize.is_some() {
+    if !bench || scenario.optimize().is_some() {
         let report = Options {
             runs: 1000,
             seed: 1,

@@ -38,11 +38,11 @@ fn shard_bytes() -> Vec<Vec<u8>> {
         .map(|index| {
             let spec = ShardSpec { index, count: 2 };
             let simulation =
-                ceq::sim::run_plan_range(&scenario, &scenario.plans[0], &options, spec.runs(6))
+                ceq::sim::run_plan_range(&scenario, &scenario.plans()[0], &options, spec.runs(6))
                     .unwrap();
             let file = ShardFile {
                 ceq_version: env!("CARGO_PKG_VERSION").to_string(),
-                scenario: scenario.name.clone(),
+                scenario: scenario.name().to_string(),
                 scenario_digest: shard::scenario_digest(&scenario),
                 cohorts: vec!["base".to_string()],
                 currency: "USD".to_string(),

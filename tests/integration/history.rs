@@ -46,17 +46,23 @@ fn orders_through(simulation: &Simulation, t: usize) -> (f64, f64) {
 /// Σ over the history groups of count × E[Y(t) | x, t_x, T] (Fader, Hardie & Lee 2005a eq. 10)
 /// at the scenario's own (rounded) parameters.
 fn conditional_total(scenario: &Scenario, t: f64) -> f64 {
-    let cohort = &scenario.cohorts[0];
+    let cohort = &scenario.cohorts()[0];
     let params = ceq::sim::setup::bgnbd_parameters(cohort).unwrap();
     cohort
-        .existing
+        .existing()
         .history()
         .unwrap()
         .iter()
         .map(|g| {
-            g.count as f64
-                * bgnbd::conditional_expected_purchases(params, g.frequency, g.recency, g.age, t)
-                    .unwrap()
+            g.count() as f64
+                * bgnbd::conditional_expected_purchases(
+                    params,
+                    g.frequency(),
+                    g.recency(),
+                    g.age(),
+                    t,
+                )
+                .unwrap()
         })
         .sum()
 }
@@ -95,7 +101,7 @@ fn cdnow_scenario(dir: &std::path::Path) -> Scenario {
 fn the_written_cdnow_scenario_reproduces_the_conditional_expected_purchases() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = cdnow_scenario(dir.path());
-    assert_eq!(scenario.cohorts[0].customers, 2357);
+    assert_eq!(scenario.cohorts()[0].customers(), 2357);
     let expected_39 = conditional_total(&scenario, 39.0);
     let expected_52 = conditional_total(&scenario, 52.0);
     // The figures: 1,653 and 2,089 against 3,404 for a fresh start.
@@ -139,7 +145,7 @@ history = [
 #[test]
 fn the_engines_agree_on_a_history_and_with_the_closed_form() {
     let scenario = scenario::parse_str(GROUPED, "grouped.toml", "grouped", Format::Toml).unwrap();
-    assert_eq!(scenario.cohorts[0].customers, 7808);
+    assert_eq!(scenario.cohorts()[0].customers(), 7808);
     let expected = conditional_total(&scenario, 26.0);
     let customer = simulate(&scenario, EngineKind::Customer, 300, 5);
     let cohort = simulate(&scenario, EngineKind::Cohort, 300, 6);
@@ -156,16 +162,20 @@ fn the_engines_agree_on_a_history_and_with_the_closed_form() {
         "customer {m1} ± {s1}, cohort {m2} ± {s2}"
     );
     // The customers still alive at the start: Σ count × P(alive), in both engines.
-    let params = ceq::sim::setup::bgnbd_parameters(&scenario.cohorts[0]).unwrap();
-    let alive: f64 = scenario.cohorts[0]
-        .existing
+    let params = ceq::sim::setup::bgnbd_parameters(&scenario.cohorts()[0]).unwrap();
+    let alive: f64 = scenario.cohorts()[0]
+        .existing()
         .history()
         .unwrap()
         .iter()
         .map(|g| {
-            g.count as f64
-                * ceq::sim::setup::history_posterior(params, g, &scenario.cohorts[0].order_value)
-                    .p_alive
+            g.count() as f64
+                * ceq::sim::setup::history_posterior(
+                    params,
+                    g,
+                    &scenario.cohorts()[0].order_value(),
+                )
+                .p_alive
         })
         .sum();
     for simulation in [&customer, &cohort] {
@@ -424,7 +434,7 @@ fn fit_survival_writes_the_survivors_at_their_tenure() {
         .assert()
         .success();
     let scenario = scenario::load_file(&out).unwrap();
-    assert_eq!(scenario.cohorts.len(), 2);
+    assert_eq!(scenario.cohorts().len(), 2);
     let table = std::fs::read_to_string(data("fader_hardie_2007_survival.csv")).unwrap();
     let rows: Vec<Vec<&str>> = table
         .lines()
@@ -432,20 +442,20 @@ fn fit_survival_writes_the_survivors_at_their_tenure() {
         .map(|l| l.split(',').collect())
         .collect();
     let last = rows.last().unwrap();
-    for (i, cohort) in scenario.cohorts.iter().enumerate() {
-        let tenure = cohort.existing.tenure().unwrap();
+    for (i, cohort) in scenario.cohorts().iter().enumerate() {
+        let tenure = cohort.existing().tenure().unwrap();
         assert_eq!(tenure.len(), 1);
-        assert_eq!(tenure[0].renewals as usize, rows.len() - 1);
-        assert_eq!(tenure[0].count, last[i + 1].parse::<u64>().unwrap());
+        assert_eq!(tenure[0].renewals() as usize, rows.len() - 1);
+        assert_eq!(tenure[0].count(), last[i + 1].parse::<u64>().unwrap());
     }
     // The written survivors' survival is B(α, β + n + t)/B(α, β + n), with n their tenure.
     let simulation = simulate(&scenario, EngineKind::Auto, 200, 12);
-    for (c, cohort) in scenario.cohorts.iter().enumerate() {
-        let ceq::scenario::Retention::ShiftedBetaGeometric { alpha, beta } = cohort.retention
+    for (c, cohort) in scenario.cohorts().iter().enumerate() {
+        let ceq::scenario::Retention::ShiftedBetaGeometric { alpha, beta } = cohort.retention()
         else {
             panic!("sBG retention expected");
         };
-        let n = cohort.existing.tenure().unwrap()[0].renewals;
+        let n = cohort.existing().tenure().unwrap()[0].renewals();
         for t in [1u32, 10, 30] {
             let active: Vec<f64> = simulation
                 .runs
@@ -453,12 +463,12 @@ fn fit_survival_writes_the_survivors_at_their_tenure() {
                 .map(|r| r.cohorts[c].active[t as usize - 1])
                 .collect();
             let d = describe(&active);
-            let expected = cohort.customers as f64 * sbg_survival(alpha, beta, n + t - 1)
+            let expected = cohort.customers() as f64 * sbg_survival(alpha, beta, n + t - 1)
                 / sbg_survival(alpha, beta, n);
             assert!(
                 (d.mean - expected).abs() < 4.0 * d.std_error.max(1e-9),
                 "{} period {t}: {} ± {} against {expected}",
-                cohort.name,
+                cohort.name(),
                 d.mean,
                 d.std_error
             );
@@ -640,16 +650,16 @@ fn the_written_cdnow_base_is_worth_the_sum_of_the_customers_clv() {
     // margin is Σ clv of the scores (same horizon, discounting and margin).
     let dir = tempfile::tempdir().unwrap();
     let scenario = cdnow_scenario(dir.path());
-    let history = scenario.cohorts[0].existing.history().unwrap();
-    assert!(history.iter().any(|g| g.monetary_value.is_some()));
+    let history = scenario.cohorts()[0].existing().history().unwrap();
+    assert!(history.iter().any(|g| g.monetary_value().is_some()));
     let text = std::fs::read_to_string(data("cdnow_sample_transactions.csv")).unwrap();
     let log = transactions::read_transactions(&text, &Columns::default()).unwrap();
     let end = parse_date("1997-09-30").unwrap();
     let summaries = transactions::summarize(&log, end, TimeUnit::Week, None);
     // At the scenario's own (rounded) parameters.
-    let cohort = &scenario.cohorts[0];
+    let cohort = &scenario.cohorts()[0];
     let bgnbd_params = ceq::sim::setup::bgnbd_parameters(cohort).unwrap();
-    let ceq::scenario::OrderValue::GammaGamma { p, q, gamma } = cohort.order_value else {
+    let ceq::scenario::OrderValue::GammaGamma { p, q, gamma } = cohort.order_value() else {
         panic!("Gamma-Gamma order values expected");
     };
     let settings = ceq::fit::scores::ScoreSettings::new(52, 52);

@@ -102,17 +102,23 @@ fn simulate(scenario: &Scenario, engine: EngineKind, runs: u64, seed: u64) -> Si
 
 /// Σ count × E[Y(t) | x, t_x, T] over the history (Fader, Hardie & Lee 2005a, eq. 10).
 fn conditional_total(scenario: &Scenario, t: f64) -> f64 {
-    let cohort = &scenario.cohorts[0];
+    let cohort = &scenario.cohorts()[0];
     let params = ceq::sim::setup::bgnbd_parameters(cohort).unwrap();
     cohort
-        .existing
+        .existing()
         .history()
         .unwrap()
         .iter()
         .map(|g| {
-            g.count as f64
-                * bgnbd::conditional_expected_purchases(params, g.frequency, g.recency, g.age, t)
-                    .unwrap()
+            g.count() as f64
+                * bgnbd::conditional_expected_purchases(
+                    params,
+                    g.frequency(),
+                    g.recency(),
+                    g.age(),
+                    t,
+                )
+                .unwrap()
         })
         .sum()
 }
@@ -131,7 +137,7 @@ fn orders_through(simulation: &Simulation, t: usize) -> (f64, f64) {
 fn a_large_history_is_binned_and_its_error_is_what_the_closed_forms_say() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = history_scenario(dir.path(), 10000, 1, false, 52);
-    let history = scenario.cohorts[0].existing.history().unwrap();
+    let history = scenario.cohorts()[0].existing().history().unwrap();
     assert!(history.len() > BIN_THRESHOLD, "{}", history.len());
     let bins = history_bins(&scenario, 0).expect("binned");
     // Far fewer strata-carrying nodes than histories.
@@ -139,7 +145,7 @@ fn a_large_history_is_binned_and_its_error_is_what_the_closed_forms_say() {
     // The reported error, recomputed independently: the bins' customers at their virtual
     // ages with the fresh BG/NBD E[X(t)] at the posterior parameters (r + x, α + T_k, a,
     // b + x), plus the exact histories, against Σ count × E[Y(t) | x, t_x, T].
-    let [r, alpha, a, b] = ceq::sim::setup::bgnbd_parameters(&scenario.cohorts[0]).unwrap();
+    let [r, alpha, a, b] = ceq::sim::setup::bgnbd_parameters(&scenario.cohorts()[0]).unwrap();
     for t in [13.0, 52.0] {
         let exact = conditional_total(&scenario, t);
         let mut binned = 0.0;
@@ -153,12 +159,12 @@ fn a_large_history_is_binned_and_its_error_is_what_the_closed_forms_say() {
         }
         for &i in &bins.exact {
             let g = &history[i];
-            binned += g.count as f64
+            binned += g.count() as f64
                 * bgnbd::conditional_expected_purchases(
                     [r, alpha, a, b],
-                    g.frequency,
-                    g.recency,
-                    g.age,
+                    g.frequency(),
+                    g.recency(),
+                    g.age(),
                     t,
                 )
                 .unwrap();
@@ -251,13 +257,16 @@ fn the_binned_engine_reproduces_the_conditional_expected_purchases() {
         assert!(se < 0.01 * expected, "{t}: se {se} of {expected}");
     }
     // Alive at the start: Σ count × P(alive).
-    let params = ceq::sim::setup::bgnbd_parameters(&scenario.cohorts[0]).unwrap();
-    let alive: f64 = scenario.cohorts[0]
-        .existing
+    let params = ceq::sim::setup::bgnbd_parameters(&scenario.cohorts()[0]).unwrap();
+    let alive: f64 = scenario.cohorts()[0]
+        .existing()
         .history()
         .unwrap()
         .iter()
-        .map(|g| g.count as f64 * ceq::fit::scores::p_alive(params, g.frequency, g.recency, g.age))
+        .map(|g| {
+            g.count() as f64
+                * ceq::fit::scores::p_alive(params, g.frequency(), g.recency(), g.age())
+        })
         .sum();
     let first = describe(
         &simulation

@@ -62,14 +62,9 @@ fn json_of(output: &std::process::Output) -> Value {
 
 /// The value of the parameter at `path` in `scenario`.
 fn parameter(scenario: &Scenario, path: &str) -> f64 {
-    let mut copy = scenario.clone();
-    let mut found = None;
-    copy.visit_parameters(&mut |p| {
-        if p.path == path {
-            found = Some(*p.value);
-        }
-    });
-    found.unwrap_or_else(|| panic!("no parameter {path}"))
+    scenario
+        .parameter(path)
+        .unwrap_or_else(|| panic!("no parameter {path}"))
 }
 
 /// The draws file: its header (parameter paths) and rows.
@@ -165,7 +160,7 @@ fn fitted_channels_and_draws_simulate_and_optimize() {
     assert_eq!(header.len(), 6, "{header:?}");
     assert_eq!(rows.len(), 1000);
     for k in (0..2500u64).step_by(7) {
-        let setup = RunSetup::new(&scenario, &scenario.plans[0], 1, k);
+        let setup = RunSetup::new(&scenario, &scenario.plans()[0], 1, k);
         let row = &rows[k as usize % rows.len()];
         for (column, want) in header.iter().zip(row) {
             assert_eq!(

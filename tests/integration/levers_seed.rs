@@ -167,42 +167,42 @@ fn chain_closed_form(
     spend_per_customer: [f64; 3],
     fixed: f64,
 ) -> f64 {
-    let program = scenario.development_program.as_ref().unwrap();
-    let k = scenario.cohorts.len();
+    let program = scenario.development_program().unwrap();
+    let k = scenario.cohorts().len();
     let delta: f64 = 1.0 / 1.25;
     let mut q = vec![vec![0.0; k]; k];
     let mut v = vec![0.0; k];
-    for (c, cohort) in scenario.cohorts.iter().enumerate() {
+    for (c, cohort) in scenario.cohorts().iter().enumerate() {
         let f = fs[c];
-        let row = program.row(&scenario.migration[c], c, f);
+        let row = program.row(&scenario.migration()[c], c, f);
         let moving: f64 = row.iter().map(|(_, p)| p).sum();
-        let rate = match cohort.retention {
+        let rate = match cohort.retention() {
             ceq::scenario::Retention::Rate { rate } => rate,
             _ => unreachable!(),
         };
-        let retained = 1.0 - (1.0 - rate) * (1.0 - program.max_churn_reduction * f);
+        let retained = 1.0 - (1.0 - rate) * (1.0 - program.max_churn_reduction() * f);
         q[c][c] = retained * (1.0 - moving);
         for (to, p) in row {
             q[c][to] += retained * p;
         }
-        let (orders, value) = match (cohort.purchases, cohort.order_value) {
+        let (orders, value) = match (cohort.purchases(), cohort.order_value()) {
             (
                 ceq::scenario::Purchases::Poisson { mean },
                 ceq::scenario::OrderValue::Constant { mean: value },
             ) => (mean, value),
             _ => unreachable!(),
         };
-        v[c] = cohort.margin * orders * (1.0 + program.max_purchase_lift * f) * value
-            + cohort.extra_value.total()
-            - cohort.cost_to_serve
+        v[c] = cohort.margin() * orders * (1.0 + program.max_purchase_lift() * f) * value
+            + cohort.extra_value().total()
+            - cohort.cost_to_serve()
             - spend_per_customer[c];
     }
     let n0: Vec<f64> = scenario
-        .cohorts
+        .cohorts()
         .iter()
-        .map(|c| c.customers as f64)
+        .map(|c| c.customers() as f64)
         .collect();
-    let horizon = scenario.time.periods;
+    let horizon = scenario.time().periods();
     let annuity: f64 = (1..=horizon).map(|t| delta.powi(t as i32)).sum();
     markov_ce(&n0, &q, &v, delta, horizon) - fixed * annuity
 }
@@ -417,10 +417,15 @@ levers = ["development"]
 bounds = { "offboard.lead" = [0, 1] }
 "#;
 
-fn pyramid_plan(development: f64, lead: f64) -> Plan {
+fn pyramid_plan(scenario: &Scenario, development: f64, lead: f64) -> Plan {
     let mut plan = Plan::named("grid".to_string());
-    plan.set(Lever::Development, SpendSchedule::constant(development), 0);
-    plan.offboard = vec![0.0, 0.0, lead];
+    plan.set(
+        Lever::Development,
+        SpendSchedule::new(vec![development]).unwrap(),
+        0,
+    );
+    plan.set_offboard(scenario.cohort_id("lead").unwrap(), lead)
+        .unwrap();
     plan
 }
 
@@ -444,20 +449,20 @@ fn the_optimizer_funds_cheap_upgrades_and_offboards_loss_making_customers() {
     let mut best = f64::NEG_INFINITY;
     for development in (0..=10).map(|k| 4000.0 * f64::from(k)) {
         for lead in [0.0, 0.25, 0.5, 0.75, 1.0] {
-            best = best.max(value(&pyramid_plan(development, lead)));
+            best = best.max(value(&pyramid_plan(&scenario, development, lead)));
         }
     }
     let mut settings = Settings::new(
-        scenario.optimize.clone().unwrap(),
+        scenario.optimize().cloned().unwrap(),
         ceq::scenario::PlanId::FIRST,
     );
     settings.runs = 200;
     let result = optimize(&scenario, &settings, &mut Silent).unwrap();
     let chosen = value(&result.plan);
-    let spend = result.plan.spend()[Lever::Development].0[0];
+    let spend = result.plan.spend()[Lever::Development].amounts()[0];
     eprintln!(
         "chosen {chosen:.0} vs grid {best:.0}: development {spend}, lead {:?}",
-        result.plan.offboard
+        result.plan.offboard()
     );
     assert!(
         chosen >= best - 0.01 * best.abs(),
@@ -467,7 +472,7 @@ fn the_optimizer_funds_cheap_upgrades_and_offboards_loss_making_customers() {
     assert!(
         result.plan.offboard_share(2) > 0.9,
         "lead customers are off-boarded: {:?}",
-        result.plan.offboard
+        result.plan.offboard()
     );
     assert_eq!(result.plan.offboard_share(0), 0.0, "gold is kept");
 }

@@ -17,7 +17,7 @@ fn scenario(text: &str) -> Scenario {
 fn plan_with(spend: &[(Lever, Vec<f64>)]) -> Plan {
     let mut plan = Plan::named("grid".to_string());
     for (lever, path) in spend {
-        plan.set(*lever, SpendSchedule(path.clone()), 0);
+        plan.set(*lever, SpendSchedule::new(path.clone()).unwrap(), 0);
     }
     plan
 }
@@ -30,7 +30,7 @@ fn grid_value(scenario: &Scenario, plan: &Plan, runs: u64) -> f64 {
         runs,
         seed: GRID_SEED,
         engine: EngineKind::Auto,
-        criterion: scenario.optimize.as_ref().unwrap().objective,
+        criterion: scenario.optimize().unwrap().objective(),
         hurdle: None,
         control: Default::default(),
     }
@@ -38,9 +38,16 @@ fn grid_value(scenario: &Scenario, plan: &Plan, runs: u64) -> f64 {
     .unwrap()
 }
 
+/// Gives the scenario's `[optimize]` a target.
+fn set_target(scenario: &mut Scenario, target: ceq::scenario::Target) {
+    let mut optimize = scenario.optimize().cloned().unwrap();
+    optimize.set_target(Some(target)).unwrap();
+    scenario.set_optimize(Some(optimize)).unwrap();
+}
+
 fn settings_for(scenario: &Scenario, seed: u64) -> Settings {
     let mut settings = Settings::new(
-        scenario.optimize.clone().unwrap(),
+        scenario.optimize().cloned().unwrap(),
         ceq::scenario::PlanId::FIRST,
     );
     settings.seed = seed;
@@ -321,7 +328,7 @@ fn the_smallest_budget_for_a_target_is_bracketed_to_one_percent() {
         100,
     );
     let level = none + 200_000.0;
-    scenario.optimize.as_mut().unwrap().target = Some(ceq::scenario::Target::Mean(level));
+    set_target(&mut scenario, ceq::scenario::Target::Mean(level));
     let result = optimize(&scenario, &settings_for(&scenario, 1), &mut Silent).unwrap();
     let found = result.target.as_ref().expect("a target search");
     assert!(found.reached, "{found:?}");
@@ -338,7 +345,7 @@ fn the_smallest_budget_for_a_target_is_bracketed_to_one_percent() {
             .any(|(b, v)| *b < found.budget && *b >= 0.98 * found.budget && *v < level),
         "a budget just below misses the target: {found:?}"
     );
-    scenario.optimize.as_mut().unwrap().target = Some(ceq::scenario::Target::Mean(1e12));
+    set_target(&mut scenario, ceq::scenario::Target::Mean(1e12));
     let result = optimize(&scenario, &settings_for(&scenario, 1), &mut Silent).unwrap();
     assert!(!result.target.as_ref().unwrap().reached);
 }

@@ -38,12 +38,7 @@ const PERIODS: u32 = 15;
 const BUDGET: f64 = 100_000.0;
 
 fn bd_scenario() -> Scenario {
-    let time = Time {
-        periods: PERIODS,
-        periods_per_year: 1,
-        discount_rate: 0.1,
-        cash_flow_timing: CashFlowTiming::End,
-    };
+    let time = Time::new(PERIODS, 1, 0.1, CashFlowTiming::End);
     let cohort = Cohort::new(
         "customers",
         1000,
@@ -51,37 +46,41 @@ fn bd_scenario() -> Scenario {
         Purchases::Fixed { n: 1.0 },
         OrderValue::Constant { mean: MARGIN },
     );
-    let mut scenario = Scenario::new("bd", time, vec![cohort]);
-    scenario.acquisition = Some(Acquisition::single(Channel {
-        name: "acquisition".to_string(),
-        carryover: 0.0,
-        prospects: PROSPECTS,
-        ceiling: CEILING_A,
-        curve: ResponseCurve::Exponential { k: K_A },
-        mix: vec![1.0],
-        onboarding_cost: 0.0,
-    }));
-    scenario.retention_program = Some(RetentionProgram {
-        max_churn_reduction: CEILING_R,
-        curve: ResponseCurve::Exponential { k: K_R },
-        allocation: None,
-    });
-    scenario.plans = vec![plan(
-        "current",
-        &[(Lever::Acquisition, 50_000.0), (Lever::Retention, 50_000.0)],
-    )];
+    let mut scenario = Scenario::build("bd", time, vec![cohort]).unwrap();
+    scenario
+        .set_acquisition(Some(Acquisition::single(Channel::new(
+            "acquisition",
+            PROSPECTS,
+            CEILING_A,
+            ResponseCurve::Exponential { k: K_A },
+            vec![1.0],
+        ))))
+        .unwrap();
+    scenario
+        .set_retention_program(Some(RetentionProgram::new(
+            CEILING_R,
+            ResponseCurve::Exponential { k: K_R },
+            None,
+        )))
+        .unwrap();
+    scenario
+        .set_plans(vec![plan(
+            "current",
+            &[(Lever::Acquisition, 50_000.0), (Lever::Retention, 50_000.0)],
+        )])
+        .unwrap();
     let mut optimize = Optimize::of(&scenario);
-    optimize.budget = Some(BUDGET);
-    optimize.objective = Objective::Mean;
-    optimize.levers = vec![Lever::Acquisition, Lever::Retention];
-    scenario.optimize = Some(optimize);
+    optimize.set_budget(Some(BUDGET)).unwrap();
+    optimize.set_objective(Objective::Mean).unwrap();
+    optimize.set_levers(vec![Lever::Acquisition, Lever::Retention]);
+    scenario.set_optimize(Some(optimize)).unwrap();
     scenario
 }
 
 fn plan(name: &str, spend: &[(Lever, f64)]) -> Plan {
     let mut plan = Plan::named(name.to_string());
     for &(lever, amount) in spend {
-        plan.set(lever, SpendSchedule::constant(amount), 0);
+        plan.set(lever, SpendSchedule::new(vec![amount]).unwrap(), 0);
     }
     plan
 }
@@ -101,7 +100,10 @@ fn bd_expected_ce(acquisition: f64, retention: f64) -> f64 {
 }
 
 fn settings(scenario: &Scenario, runs: u64, search_runs: u64) -> Settings {
-    let mut settings = Settings::new(scenario.optimize.clone().unwrap(), scenario.baseline_plan);
+    let mut settings = Settings::new(
+        scenario.optimize().cloned().unwrap(),
+        scenario.baseline_plan(),
+    );
     settings.runs = runs;
     settings.search_runs = search_runs;
     settings.mean_field_runs = 0;
@@ -112,7 +114,9 @@ fn settings(scenario: &Scenario, runs: u64, search_runs: u64) -> Settings {
 #[test]
 fn retention_programme_on_zero_base_retention_is_blattberg_deighton_curve() {
     let mut scenario = bd_scenario();
-    scenario.acquisition = None;
+    // Without acquisition, `[optimize]`'s acquisition lever would name a missing section.
+    scenario.set_optimize(None).unwrap();
+    scenario.set_acquisition(None).unwrap();
     let spend = 30_000.0;
     let p = plan("r", &[(Lever::Retention, spend)]);
     let options = SimOptions {
@@ -189,7 +193,7 @@ fn mean_field_agrees_with_monte_carlo_on_the_examples() {
         let scenario = ceq::scenario::load_file(&examples().join(name)).unwrap();
         let runs = 60;
         let mean_field = MeanField::new(&scenario, 1, runs);
-        for plan in &scenario.plans {
+        for plan in scenario.plans() {
             let options = SimOptions {
                 plan: ceq::scenario::PlanId::FIRST,
                 runs,
@@ -212,7 +216,7 @@ fn mean_field_agrees_with_monte_carlo_on_the_examples() {
             .mean;
             eprintln!(
                 "{name} {}: MC {:.0}, MF − MC {:.0} ± {:.0} ({:+.2}% of gross)",
-                plan.name,
+                plan.name(),
                 describe(&ce).mean,
                 d.mean,
                 d.std_error,
@@ -221,7 +225,7 @@ fn mean_field_agrees_with_monte_carlo_on_the_examples() {
             assert!(
                 d.mean.abs() <= 0.02 * gross + 3.0 * d.std_error,
                 "{name} {}: mean field off by {} (gross {gross})",
-                plan.name,
+                plan.name(),
                 d.mean
             );
         }
@@ -229,14 +233,22 @@ fn mean_field_agrees_with_monte_carlo_on_the_examples() {
 }
 
 fn with_useless_brand(mut scenario: Scenario) -> Scenario {
-    scenario.drivers[ceq::scenario::Driver::Brand.index()] = Some(DriverParams {
-        max_lift: 0.5,
-        half_spend: 10_000.0,
-        carryover: 0.3,
-        effect: DriverEffect::default(),
-    });
-    if let Some(o) = &mut scenario.optimize {
-        o.levers.push(Lever::Brand);
+    scenario
+        .set_driver(
+            ceq::scenario::Driver::Brand,
+            Some(DriverParams::new(
+                0.5,
+                10_000.0,
+                0.3,
+                DriverEffect::default(),
+            )),
+        )
+        .unwrap();
+    if let Some(mut o) = scenario.optimize().cloned() {
+        let mut levers = o.levers().to_vec();
+        levers.push(Lever::Brand);
+        o.set_levers(levers);
+        scenario.set_optimize(Some(o)).unwrap();
     }
     scenario
 }
@@ -262,12 +274,11 @@ fn a_useless_lever_gets_nothing_and_the_budget_is_respected() {
 #[test]
 fn an_upper_bound_that_holds_the_optimum_back_is_reported_binding() {
     let mut scenario = bd_scenario();
-    scenario
-        .optimize
-        .as_mut()
-        .unwrap()
+    let mut section = scenario.optimize().cloned().unwrap();
+    section
         .set_bound(Lever::Acquisition, Some((0.0, 20_000.0)))
         .unwrap();
+    scenario.set_optimize(Some(section)).unwrap();
     let mut settings = settings(&scenario, 40, 40);
     settings.refine_steps = 0;
     settings.marginal = false;
@@ -320,7 +331,7 @@ fn the_frontier_marks_the_baseline_on_its_own_runs() {
         limits: Default::default(),
         control: Default::default(),
     };
-    let again = run_plan(&scenario, &scenario.plans[0], &options).unwrap();
+    let again = run_plan(&scenario, &scenario.plans()[0], &options).unwrap();
     let values: Vec<f64> = again.runs.iter().map(|r| r.customer_equity).collect();
     assert_eq!(result.baseline.customer_equity, describe(&values));
 }
@@ -331,8 +342,9 @@ fn the_frontier_marks_the_baseline_on_its_own_runs() {
 #[test]
 fn response_curves_peak_at_an_uncapped_optimum_and_pass_through_it() {
     let mut scenario = bd_scenario();
-    if let Some(section) = scenario.optimize.as_mut() {
-        section.budget = None;
+    if let Some(mut section) = scenario.optimize().cloned() {
+        section.set_budget(None).unwrap();
+        scenario.set_optimize(Some(section)).unwrap();
     }
     let mut settings = settings(&scenario, 20, 20);
     settings.certify_runs = 40;
@@ -345,7 +357,7 @@ fn response_curves_peak_at_an_uncapped_optimum_and_pass_through_it() {
         runs: settings.search_runs,
         seed: settings.seed,
         engine: settings.engine,
-        criterion: settings.optimize.objective,
+        criterion: settings.optimize.objective(),
         hurdle: None,
         control: Default::default(),
     };
@@ -432,8 +444,8 @@ fn screened_sensitivity_measures_the_largest_effects_exactly() {
 fn a_comparison_reusing_a_simulated_plan_is_the_same_comparison() {
     let mut scenario = bd_scenario();
     scenario
-        .plans
-        .push(plan("acquire", &[(Lever::Acquisition, 90_000.0)]));
+        .add_plan(plan("acquire", &[(Lever::Acquisition, 90_000.0)]))
+        .unwrap();
     let ids: Vec<ceq::scenario::PlanId> = scenario.plan_ids().collect();
     let options = SimOptions {
         plan: ids[1],
@@ -443,7 +455,7 @@ fn a_comparison_reusing_a_simulated_plan_is_the_same_comparison() {
         limits: Default::default(),
         control: Default::default(),
     };
-    let known = run_plan(&scenario, &scenario.plans[1], &options).unwrap();
+    let known = run_plan(&scenario, &scenario.plans()[1], &options).unwrap();
     let fresh = compare(&scenario, &ids, &options, &mut Silent).unwrap();
     let reused = compare_reusing(
         &scenario,
@@ -460,11 +472,11 @@ fn a_comparison_reusing_a_simulated_plan_is_the_same_comparison() {
 fn compare_differences_are_antisymmetric() {
     let mut scenario = bd_scenario();
     scenario
-        .plans
-        .push(plan("acquire", &[(Lever::Acquisition, 90_000.0)]));
+        .add_plan(plan("acquire", &[(Lever::Acquisition, 90_000.0)]))
+        .unwrap();
     scenario
-        .plans
-        .push(plan("retain", &[(Lever::Retention, 90_000.0)]));
+        .add_plan(plan("retain", &[(Lever::Retention, 90_000.0)]))
+        .unwrap();
     let ids: Vec<ceq::scenario::PlanId> = scenario.plan_ids().collect();
     let reversed: Vec<ceq::scenario::PlanId> = ids.iter().rev().copied().collect();
     let forward = compare(&scenario, &ids, &customer_options(30, 5), &mut Silent).unwrap();
@@ -647,8 +659,8 @@ fn the_optimized_plan_block_pastes_into_the_scenario() {
 {block}"
         )
     });
-    let plan = &scenario.plans[scenario.plan_id("optimized").unwrap()];
-    assert!(plan.retention_allocation.is_some());
+    let plan = &scenario.plans()[scenario.plan_id("optimized").unwrap()];
+    assert!(plan.retention_allocation().is_some());
     for file in ["optimize.json", "optimize_periods.csv", "optimize_runs.csv"] {
         assert!(out.join(file).exists(), "{file}");
     }

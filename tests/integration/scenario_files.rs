@@ -80,7 +80,7 @@ fn json_and_toml_give_the_same_scenario() {
     let dir = scenario_dir();
     let toml = load_file(&dir.join("minimal.toml")).expect("minimal.toml");
     let mut json = load_file(&dir.join("minimal.json")).expect("minimal.json");
-    assert_ne!(json.name, toml.name);
-    json.name = toml.name.clone();
+    assert_ne!(json.name(), toml.name());
+    json.set_name(toml.name()).unwrap();
     assert_eq!(json, toml);
 }

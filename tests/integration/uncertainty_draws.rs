@@ -73,19 +73,14 @@ fn correlation(pairs: &[(f64, f64)]) -> f64 {
 
 /// The value of the parameter at `path` in `scenario`.
 fn parameter(scenario: &Scenario, path: &str) -> f64 {
-    let mut copy = scenario.clone();
-    let mut found = None;
-    copy.visit_parameters(&mut |p| {
-        if p.path == path {
-            found = Some(*p.value);
-        }
-    });
-    found.unwrap_or_else(|| panic!("no parameter {path}"))
+    scenario
+        .parameter(path)
+        .unwrap_or_else(|| panic!("no parameter {path}"))
 }
 
 /// The (ceiling, half_spend) that run `run` uses.
 fn run_parameters(scenario: &Scenario, run: u64) -> (f64, f64) {
-    let setup = RunSetup::new(scenario, &scenario.plans[0], 1, run);
+    let setup = RunSetup::new(scenario, &scenario.plans()[0], 1, run);
     (
         parameter(&setup.scenario, "acquisition.response.ceiling"),
         parameter(&setup.scenario, "acquisition.response.half_spend"),
@@ -115,7 +110,7 @@ fn runs_take_rows_in_turn_and_keep_their_correlation() {
     // draws' row (its sample correlation over 1000 runs has sd ≈ 0.032).
     let retention: Vec<(f64, f64)> = (0..1000)
         .map(|k| {
-            let setup = RunSetup::new(&scenario, &scenario.plans[0], 1, k);
+            let setup = RunSetup::new(&scenario, &scenario.plans()[0], 1, k);
             let ceiling = parameter(&setup.scenario, "acquisition.response.ceiling");
             let mean = parameter(&setup.scenario, "cohorts.gold.retention.mean");
             (ceiling, mean)
