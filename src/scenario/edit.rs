@@ -812,3 +812,207 @@ impl Optimize {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Format, load_file, parse_str};
+
+    const BASE: &str = r#"
+[time]
+periods = 12
+
+[[cohorts]]
+name = "gold"
+customers = 100
+retention = { rate = 0.9 }
+purchases = { mean = 1 }
+order_value = { mean = 10 }
+
+[[cohorts]]
+name = "iron"
+customers = 300
+retention = { rate = 0.8 }
+purchases = { mean = 1 }
+order_value = { mean = 5 }
+
+[migration]
+iron = { gold = 0.1 }
+"#;
+
+    fn base() -> Scenario {
+        parse_str(BASE, "s.toml", "s", Format::Toml).unwrap()
+    }
+
+    /// The typed check accepts every scenario the file validator accepts: every shipped and
+    /// bench scenario passes it, so no checked setter refuses what a file may say.
+    #[test]
+    fn every_shipped_scenario_passes_the_typed_check() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut checked = 0;
+        for folder in ["scenarios", "benches/scenarios"] {
+            for entry in std::fs::read_dir(format!("{root}/{folder}")).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    let scenario = load_file(&path).unwrap();
+                    assert_eq!(scenario.check(), Ok(()), "{}", path.display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 15, "{checked} scenarios");
+    }
+
+    /// A value the validator refuses in the file is refused by the setter, with the file's key
+    /// path, and the scenario is left as it was.
+    #[test]
+    fn a_refused_change_names_the_key_and_leaves_the_scenario_unchanged() {
+        let text_error = parse_str(
+            &BASE.replace(
+                "order_value = { mean = 10 }",
+                "order_value = { mean = 10 }\nmargin = 1.5",
+            ),
+            "s.toml",
+            "s",
+            Format::Toml,
+        )
+        .unwrap_err();
+        assert!(text_error.to_string().contains("margin"), "{text_error}");
+
+        let mut scenario = base();
+        let before = scenario.clone();
+        let error = scenario
+            .set_parameter("cohorts.gold.margin", 1.5)
+            .unwrap_err();
+        assert_eq!(error.key, "cohorts.gold.margin");
+        assert_eq!(error.value, "1.5");
+        assert_eq!(scenario, before);
+        assert!(
+            scenario
+                .set_parameter("cohorts.gold.margin", f64::NAN)
+                .is_err()
+        );
+        assert!(scenario.set_parameter("cohorts.lead.margin", 0.5).is_err());
+        assert_eq!(scenario, before);
+
+        scenario.set_parameter("cohorts.gold.margin", 0.25).unwrap();
+        assert_eq!(scenario.parameter("cohorts.gold.margin"), Some(0.25));
+        assert_eq!(scenario.cohorts()[0].margin(), 0.25);
+    }
+
+    #[test]
+    fn cross_references_are_checked_when_a_part_enters_the_scenario() {
+        let mut scenario = base();
+        let before = scenario.clone();
+        let gold = scenario.cohort_id("gold").unwrap();
+        let iron = scenario.cohort_id("iron").unwrap();
+        assert_eq!(scenario.cohort(iron).unwrap().name(), "iron");
+        assert_eq!(scenario.cohort_ids().collect::<Vec<_>>(), vec![gold, iron]);
+
+        // A referral into a third cohort that does not exist.
+        let mut cohort = scenario.cohorts()[gold.index()].clone();
+        cohort.set_referral_cohort(2);
+        let error = scenario.set_cohort(gold, cohort).unwrap_err();
+        assert_eq!(error.key, "cohorts.gold.referral_cohort");
+
+        // A mix with one share for two cohorts, then one that does not sum to 1.
+        let curve = ResponseCurve::HalfSpend { half_spend: 5.0 };
+        let channel = |mix: Vec<f64>| Channel::new("search", 1000, 0.1, curve, mix);
+        let error = scenario
+            .set_acquisition(Some(Acquisition::single(channel(vec![1.0]))))
+            .unwrap_err();
+        assert_eq!(error.key, "acquisition.search.mix");
+        assert!(
+            scenario
+                .set_acquisition(Some(Acquisition::single(channel(vec![0.5, 0.4]))))
+                .is_err()
+        );
+
+        // Migration rows that leave more than everyone, or point at the cohort itself.
+        assert!(
+            scenario
+                .set_migration(vec![vec![(1, 0.6)], vec![(0, 0.5), (0, 0.6)]])
+                .is_err()
+        );
+        assert!(
+            scenario
+                .set_migration(vec![vec![(0, 0.1)], vec![]])
+                .is_err()
+        );
+        assert_eq!(scenario, before);
+
+        scenario
+            .set_acquisition(Some(Acquisition::single(channel(vec![0.5, 0.5]))))
+            .unwrap();
+        assert_eq!(
+            scenario.acquisition().unwrap().channels()[0].mix(),
+            &[0.5, 0.5]
+        );
+    }
+
+    #[test]
+    fn plans_and_optimize_sections_are_checked() {
+        let mut scenario = base();
+        let plan = Plan::named("current");
+        let id = scenario.add_plan(plan.clone()).unwrap();
+        assert_eq!(scenario.plan(id).unwrap().name(), "current");
+        // A second plan of the same name.
+        assert!(scenario.add_plan(plan).is_err());
+        // The file's baseline rule: `current` when present.
+        scenario
+            .set_plans(vec![Plan::named("a"), Plan::named("current")])
+            .unwrap();
+        assert_eq!(
+            scenario.baseline_plan(),
+            scenario.plan_id("current").unwrap()
+        );
+        assert!(scenario.set_plans(Vec::new()).is_err());
+
+        assert!(SpendSchedule::new(vec![-1.0]).is_err());
+        assert!(SpendSchedule::new(Vec::new()).is_err());
+        let mut plan = Plan::named("release");
+        assert!(plan.set_offboard(CohortId::FIRST, 1.5).is_err());
+        plan.set_offboard(scenario.cohort_id("iron").unwrap(), 0.2)
+            .unwrap();
+        assert_eq!(plan.offboard(), &[0.0, 0.2]);
+
+        let mut optimize = Optimize::of(&scenario);
+        assert!(optimize.set_budget(Some(-5.0)).is_err());
+        assert!(optimize.set_objective(Objective::Cvar(0.0)).is_err());
+        optimize.set_budget(Some(1000.0)).unwrap();
+        assert_eq!(optimize.budget(), Some(1000.0));
+        // A lever whose section the scenario lacks.
+        optimize.set_levers(vec![Lever::Retention]);
+        let error = scenario.set_optimize(Some(optimize)).unwrap_err();
+        assert_eq!(error.key, "optimize.levers");
+    }
+
+    #[test]
+    fn a_scenario_built_in_code_is_checked() {
+        let time = Time::new(12, 12, 0.1, CashFlowTiming::End);
+        let cohort = |name: &str, rate: f64| {
+            Cohort::new(
+                name,
+                10,
+                Retention::Rate { rate },
+                Purchases::Poisson { mean: 1.0 },
+                OrderValue::Constant { mean: 5.0 },
+            )
+        };
+        assert!(Scenario::build("s", time.clone(), vec![cohort("a", 0.9)]).is_ok());
+        let error = Scenario::build("s", time.clone(), vec![cohort("a", 1.2)]).unwrap_err();
+        assert_eq!(error.key, "cohorts.a.retention.rate");
+        assert!(
+            Scenario::build("s", time.clone(), vec![cohort("a", 0.9), cohort("a", 0.8)]).is_err()
+        );
+        assert!(Scenario::build("s", time, Vec::new()).is_err());
+        assert!(
+            Scenario::build(
+                "s",
+                Time::new(0, 12, 0.1, CashFlowTiming::End),
+                vec![cohort("a", 0.9)]
+            )
+            .is_err()
+        );
+    }
+}
