@@ -6,7 +6,7 @@
 //! purchases, the last at t_x, observed for T since the first, contributes (their eq. 6)
 //!
 //! L = B(a, b + x)/B(a, b) · Γ(r + x) α^r / (Γ(r) (α + T)^(r+x))
-//!   + [x > 0] · B(a + 1, b + x − 1)/B(a, b) · Γ(r + x) α^r / (Γ(r) (α + t_x)^(r+x)).
+//!   + \[x > 0\] · B(a + 1, b + x − 1)/B(a, b) · Γ(r + x) α^r / (Γ(r) (α + t_x)^(r+x)).
 //!
 //! Customers with the same (x, t_x, T) contribute the same term, so the data are grouped
 //! first, and the Γ and B terms, which depend on x only, are computed once per distinct x per
@@ -211,7 +211,7 @@ pub fn fit(customers: &[CustomerSummary]) -> Result<BgNbdFit, FitError> {
 ///
 /// E[Y(t) | x, t_x, T] = (a + b + x − 1)/(a − 1)
 ///   · [1 − ((α + T)/(α + T + t))^(r+x) ₂F₁(r + x, b + x; a + b + x − 1; t/(α + T + t))]
-///   / [1 + [x > 0] · a/(b + x − 1) · ((α + T)/(α + t_x))^(r+x)].
+///   / [1 + \[x > 0\] · a/(b + x − 1) · ((α + T)/(α + t_x))^(r+x)].
 ///
 /// a ≠ 1 (the formula is 0/0 there).
 pub fn conditional_expected_purchases(

@@ -285,7 +285,7 @@ fn binomial_inversion<R: Rng + ?Sized>(
 ///
 /// A study draws the same (n, p) in every run (an acquisition count: the same prospects and
 /// probability each period of every run of a plan), so wide distributions keep their running
-/// sums per thread ([`InversionTable`]) and a draw is a binary search. The table holds the
+/// sums per thread (`InversionTable`) and a draw is a binary search. The table holds the
 /// very sums the sequential search adds up, so a draw is the same count either way.
 pub fn binomial_by_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     if n == 0 || p <= 0.0 || p.is_nan() {
@@ -304,7 +304,7 @@ pub fn binomial_by_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u6
 
 /// [`binomial_by_inversion`] for an (n, p) that is not drawn again (a split of a count that
 /// differs by run): no table, and the search starts at the mode
-/// ([`InversionWindow::search_from_mode`]).
+/// (`InversionWindow::search_from_mode`).
 pub fn binomial_by_inversion_once<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     if n == 0 || p <= 0.0 || p.is_nan() {
         return 0;

@@ -13,9 +13,9 @@
 //! 1 − hθ = (1 − h) + h·(1 − θ), so the survivors are a mixture Σ_k w_k·Beta(α, β + k) whose
 //! weights move exactly (see the code); since h is common to a cohort in a period, one mixture
 //! per cohort holds all entry vintages (entrants start at k = 0). Above 1 (a churn shock) the
-//! mean-field survival 1 − h·E[θ] is used. With BG/NBD dropout the per-order dropout p ~ Beta(a,
+//! mean-field survival 1 − h·E\[θ\] is used. With BG/NBD dropout the per-order dropout p ~ Beta(a,
 //! b) is followed per vintage with the posterior Beta(a, b + expected orders) and survival
-//! e^(−μ·h·E[p]) for μ expected orders: a rough approximation that ignores the correlation
+//! e^(−μ·h·E\[p\]) for μ expected orders: a rough approximation that ignores the correlation
 //! between purchase rate and dropout (high-rate buyers drop out sooner), so the mean field
 //! overstates the value of BG/NBD cohorts (by half on retailer_bgnbd.toml); the Monte Carlo
 //! refinement and the final evaluation do not depend on it. Other approximations: min(1, θh)
@@ -369,7 +369,7 @@ pub fn expected_ce(
                         next[k + 1] += h * w * kept;
                     } else {
                         // Above 1 (a churn shock) the split would need negative weights; the
-                        // mean-field survival 1 − h·E[θ] is used instead.
+                        // mean-field survival 1 − h·E\[θ\] is used instead.
                         next[k + 1] += w * (1.0 - h * (1.0 - kept)).max(0.0);
                     }
                 }

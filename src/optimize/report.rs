@@ -15,12 +15,14 @@ use crate::plans::OrderedMap;
 use crate::scenario::{Lever, Objective, Scenario};
 use crate::stats::{Distribution, SimulationSummary};
 
+/// The plan an [`OptimizeReport`] starts from and its CE.
 #[derive(Debug, Clone, Serialize)]
 pub struct BaselineReport {
     pub plan: String,
     pub customer_equity: Distribution,
 }
 
+/// The paired gain of the optimized plan over the baseline: mean, 95% interval, P(better).
 #[derive(Debug, Clone, Serialize)]
 pub struct ImprovementReport {
     pub mean: f64,
@@ -29,12 +31,14 @@ pub struct ImprovementReport {
     pub std_error: f64,
 }
 
+/// The objective (mean, CVaR, …) of the optimized and the baseline plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct ObjectiveValues {
     pub optimized: f64,
     pub baseline: f64,
 }
 
+/// Why and after how much work the search stopped.
 #[derive(Debug, Clone, Serialize)]
 pub struct TerminationReport {
     pub reason: &'static str,
@@ -45,6 +49,7 @@ pub struct TerminationReport {
     pub refine_steps_taken: u32,
 }
 
+/// The levers held at a lower or upper bound, and whether the budget binds.
 #[derive(Debug, Clone, Serialize)]
 pub struct BindingReport {
     pub lower: Vec<String>,
@@ -89,6 +94,7 @@ pub struct PhasingReport {
     pub gain: ImprovementReport,
 }
 
+/// The search's own seed and run counts (the figures reported are re-estimated apart).
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchReport {
     pub seed: u64,

@@ -17,6 +17,7 @@ use crate::stats::Distribution;
 use crate::stats::describe::describe;
 use crate::stats::paired::PairedDifference;
 
+/// One budget of a [`Frontier`]: the best split found at that budget and its CE.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FrontierPoint {
     /// Per period.
@@ -43,6 +44,8 @@ pub struct BaselinePoint {
     pub customer_equity: Distribution,
 }
 
+/// `ceq frontier --json` (SPEC §13): the best CE at each of a list of budgets, with the
+/// paired gain of each budget over the previous one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Frontier {
     pub ceq_version: String,

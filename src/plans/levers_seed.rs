@@ -33,7 +33,7 @@ pub struct OffboardingValue {
     pub share: f64,
     /// Expected margin on purchases + extra value − cost to serve of one active customer in
     /// one period, at the cohort's own laws (before driver effects and programme spend):
-    /// margin × E[orders] × E[order value] + Σ extra_value − cost_to_serve.
+    /// margin × E\[orders\] × E\[order value\] + Σ extra_value − cost_to_serve.
     pub value_per_customer: f64,
     /// Mean CE of the plan minus the same plan without this cohort's off-boarding, paired run
     /// by run.

@@ -326,7 +326,7 @@ fn describe_payback(
 }
 
 /// A new customer's expected cash flow in its first period at the scenario's point values:
-/// margin·E[orders]·E[order value] + extra value − cost to serve. E[orders] is n, the Poisson
+/// margin·E\[orders\]·E\[order value\] + extra value − cost to serve. E\[orders\] is n, the Poisson
 /// or NBD mean, or for BG/NBD dropout E[X(1)] (Fader, Hardie & Lee 2005a, eq. 7); E[order
 /// value] is the stated mean or p·γ/(q − 1) (Fader, Hardie & Lee 2005b). The seed formula
 /// leaves out retention spend and discounting, and so does this.

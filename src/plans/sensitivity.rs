@@ -30,6 +30,7 @@ use crate::sim::{self, EngineKind, SimError, SimOptions};
 use crate::stats::describe::mean;
 use crate::stats::paired::PairedDifference;
 
+/// One row of a [`Sensitivity`] (a tornado bar): CE with one parameter moved down and up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Effect {
     pub parameter: String,
@@ -55,6 +56,8 @@ pub struct Effect {
     pub size: f64,
 }
 
+/// `ceq sensitivity --json` (SPEC §13): how CE moves when each parameter moves by `step`,
+/// on common random numbers, largest effect first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sensitivity {
     pub ceq_version: String,

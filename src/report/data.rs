@@ -1,4 +1,4 @@
-//! The report as plain data, built once by [`super::build`] and formatted by the HTML and
+//! The report as plain data, built once by [`super::build`](fn@super::build) and formatted by the HTML and
 //! Markdown modules. Strings are raw (unescaped); each format escapes them.
 
 use super::describe::AssumptionGroup;
@@ -15,6 +15,7 @@ pub struct Report {
     pub charts: Vec<(String, Rendered)>,
 }
 
+/// Everything the report says, as plain data: the HTML and Markdown formatters read only this.
 #[derive(Debug, Clone)]
 pub struct ReportData {
     pub scenario: String,
@@ -46,6 +47,7 @@ pub struct ReportData {
     pub sample_fraction: Option<f64>,
 }
 
+/// A chart of the report: its file stem and its alternative text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartRef {
     pub stem: String,
@@ -62,6 +64,7 @@ pub struct BestPlan {
     pub gain: Option<Difference>,
 }
 
+/// The report's plan comparison: each plan's CE and the paired differences.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComparisonSection {
     /// (name, mean, ci95)
@@ -70,6 +73,7 @@ pub struct ComparisonSection {
     pub charts: Vec<ChartRef>,
 }
 
+/// One lever of the report's optimization: current and optimized spend, marginal return.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeverRow {
     pub lever: String,
@@ -79,6 +83,7 @@ pub struct LeverRow {
     pub marginal: Option<(f64, [f64; 2])>,
 }
 
+/// The report's budget split: the levers, the gain over the baseline and how it was found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptimizationSection {
     pub budget: Option<f64>,
@@ -126,6 +131,7 @@ pub struct FrontierSection {
     pub chart: ChartRef,
 }
 
+/// One budget of the report's frontier.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrontierRow {
     pub budget: f64,
@@ -138,6 +144,7 @@ pub struct FrontierRow {
     pub extra_per_unit: Option<(f64, [f64; 2])>,
 }
 
+/// The report's tornado: the largest effects on CE.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SensitivitySection {
     pub runs: u64,

@@ -1,5 +1,5 @@
 //! `ceq report`: one self-contained HTML page and a Markdown file that stand on their own for
-//! a reader who never ran ceq. [`build`] runs the simulation, the plan comparison, the
+//! a reader who never ran ceq. [`build`](fn@build) runs the simulation, the plan comparison, the
 //! optimization (when the scenario has `[optimize]`) and the sensitivity once into a plain
 //! [`data::ReportData`] with its charts; [`html`] and [`markdown`] only format it.
 

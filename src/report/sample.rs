@@ -1,5 +1,5 @@
 //! A report of a scenario that simulates a sample of the business (SPEC §9.2): every result
-//! scaled to the full base, once, after [`super::build`], so the HTML and the Markdown say the
+//! scaled to the full base, once, after [`super::build`](fn@super::build), so the HTML and the Markdown say the
 //! same. Assumptions stay as the file states them (the sample's inputs); the charts are drawn
 //! from the simulation and stay in the sample's units, which [`note`] says.
 

@@ -5,6 +5,7 @@
 //! [`super::edit`] or by reading a scenario file again, so no value the validator would refuse
 //! reaches an engine.
 
+use super::ids::CohortId;
 use super::types::*;
 
 impl Scenario {
@@ -160,9 +161,9 @@ impl Cohort {
         self.referrals
     }
 
-    /// Index of the cohort referred customers join (default: this cohort).
-    pub fn referral_cohort(&self) -> usize {
-        self.referral_cohort
+    /// The cohort referred customers join (default: the first cohort).
+    pub fn referral_cohort(&self) -> CohortId {
+        CohortId::at(self.referral_cohort)
     }
 
     /// Non-purchase value per active customer per period (`extra_value`).
@@ -356,8 +357,8 @@ impl Winback {
     }
 
     /// The cohort reactivated customers re-enter, or `None` for the one they lapsed from.
-    pub fn reenter(&self) -> Option<usize> {
-        self.reenter
+    pub fn reenter(&self) -> Option<CohortId> {
+        self.reenter.map(CohortId::at)
     }
 
     /// Per reactivated customer, ≥ 0.

@@ -50,6 +50,20 @@ impl std::ops::Index<CohortId> for Vec<Cohort> {
     }
 }
 
+impl crate::sim::RunResult {
+    /// Run totals of cohort `id` of the scenario that ran, if it has one.
+    pub fn cohort(&self, id: CohortId) -> Option<&crate::sim::CohortRun> {
+        self.cohorts.get(id.0)
+    }
+}
+
+impl crate::stats::SimulationSummary {
+    /// The summary of cohort `id` of the scenario that ran, if it has one.
+    pub fn cohort(&self, id: CohortId) -> Option<&crate::stats::CohortSummary> {
+        self.cohorts.get(id.0)
+    }
+}
+
 impl Scenario {
     /// The cohort called `name`, if the scenario has one.
     pub fn cohort_id(&self, name: &str) -> Option<CohortId> {

@@ -61,6 +61,7 @@ pub struct Time {
     pub(crate) cash_flow_timing: CashFlowTiming,
 }
 
+/// When in a period its cash flows fall, for discounting (SPEC §1 `cash_flow_timing`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CashFlowTiming {
@@ -397,6 +398,7 @@ pub struct DriverParams {
     pub(crate) effect: DriverEffect,
 }
 
+/// A driver's effects per rating point on retention, acquisition and purchases (SPEC §6).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct DriverEffect {
     pub(crate) retention: f64,
@@ -450,6 +452,7 @@ impl JointDraws {
     }
 }
 
+/// The law of an `[uncertainty]` parameter (SPEC §8).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ParameterDistribution {
@@ -741,6 +744,7 @@ pub enum Target {
     ProbAbove { threshold: f64, probability: f64 },
 }
 
+/// What `[optimize]` maximizes (SPEC §10 `objective`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Objective {

@@ -599,7 +599,7 @@ fn exact_expected_orders(a: f64, b: f64, law: PurchaseLaw, exposure: f64) -> Opt
 ///
 /// 1. K_p, the fewest p-nodes whose survival E_p[S(p, τ)] and expected purchases E_p[X(τ | p)]
 ///    — λ integrated in closed form — are within half of [`EXACT_TOLERANCE`] (relative for
-///    E[X]) of a 200-node reference;
+///    E\[X\]) of a 200-node reference;
 /// 2. for each p-node p_i with weight w_i, the fewest λ-nodes whose survival e^(−λ p_i τ) and
 ///    orders (1 − e^(−λ p_i τ))/p_i integrate to within (tolerance / 2K_p)/w_i of their closed
 ///    forms (α/(α + p_i τ))^r and (1 − (α/(α + p_i τ))^r)/p_i: rare, high-dropout nodes need

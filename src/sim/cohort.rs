@@ -22,7 +22,7 @@
 //!   purchases, so the strata are over both the dropout probability p ~ Beta(a, b) and the
 //!   purchase rate λ ~ Gamma(r, α) — Gauss–Jacobi nodes for p and, for each, its own
 //!   generalized Gauss–Laguerre nodes for λ ([`approx::dropout_strata`]). Within a stratum the
-//!   joint law of dropouts and orders is exact ([`Strata::purchase_dropout`]).
+//!   joint law of dropouts and orders is exact (`Strata::purchase_dropout`).
 //! - **Own order-value scales** (`customer_cv`, Gamma-Gamma) in [`approx::VALUE_STRATA`] strata
 //!   that reproduce the mean and variance of every customer's revenue ([`ValueStrata`]); given
 //!   the scale, n orders of Gamma(k, s) sum to one Gamma(n·k, s) draw.

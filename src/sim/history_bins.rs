@@ -56,8 +56,8 @@ pub const MAX_RATE_NODES: usize = 6;
 /// The relative error of a bin's expected survivors and purchases that its rate rule aims for.
 pub const BIN_TOLERANCE: f64 = 1e-9;
 
-/// Whether histories with Gamma-Gamma spend records are binned (with [`value_rule`]); off:
-/// the i.i.d. draws of a bin's spend mixture widen the spread of CE (see [`build`]).
+/// Whether histories with Gamma-Gamma spend records are binned (with `value_rule`); off:
+/// the i.i.d. draws of a bin's spend mixture widen the spread of CE (see `build`).
 pub const SPEND_RECORDS_BINNED: bool = false;
 
 /// Width of the P(alive) classes whose alive counts are drawn together.

@@ -102,6 +102,8 @@ pub struct ChannelRun {
     pub onboarding: f64,
 }
 
+/// One cohort's totals in one run, in cohort order ([`RunResult::cohort`] reads one by
+/// [`crate::scenario::CohortId`]); money discounted to period 0.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CohortRun {
     pub customer_equity: f64,
@@ -111,6 +113,7 @@ pub struct CohortRun {
     pub active: Vec<f64>,
 }
 
+/// One period of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PeriodRun {
     /// Active during the period (after this period's acquisition and referrals).
@@ -261,7 +264,7 @@ pub const APPROXIMATION_SHARE_OF_ERROR: f64 = 0.1;
 ///
 /// `auto` takes the cohort engine when it is cheaper by a rough cost model (the customer
 /// engine's customer-periods against the cohort engine's populated and empty stratum-periods,
-/// [`customer_cost`], [`cohort_cost`]) and either exact for the scenario or approximate by
+/// `customer_cost`, `cohort_cost`) and either exact for the scenario or approximate by
 /// less than a tenth of the study's Monte Carlo error:
 ///
 /// bias bound = Σ_c share_c·ε_c × G  <  ⅒ · sd(CE)/√runs,

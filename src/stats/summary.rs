@@ -167,6 +167,8 @@ pub struct Origin {
     pub new: f64,
 }
 
+/// One cohort of a [`SimulationSummary`] (SPEC §13 `cohorts`), in cohort order; read it by
+/// [`crate::scenario::CohortId`] with [`SimulationSummary::cohort`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CohortSummary {
     pub name: String,
@@ -179,6 +181,7 @@ pub struct CohortSummary {
     pub entered_mean: f64,
 }
 
+/// One period of a [`SimulationSummary`] (SPEC §13 `periods`): means and 90% bands across runs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PeriodSummary {
     /// 1-based period.

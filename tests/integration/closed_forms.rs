@@ -851,8 +851,7 @@ fn every_feature_scenario() -> Scenario {
             Some(Shock::new(0.10, 0.6)),
         ))
         .unwrap();
-    let uncertain =
-        |path: &str, distribution| UncertainParameter::new(&path.to_string(), distribution);
+    let uncertain = |path: &str, distribution| UncertainParameter::new(path, distribution);
     scenario
         .set_uncertainty(vec![
             uncertain(

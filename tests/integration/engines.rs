@@ -438,7 +438,7 @@ fn with_plan(mut scenario: Scenario, plan: Plan) -> Scenario {
 }
 
 fn uncertain(path: &str, distribution: ParameterDistribution) -> UncertainParameter {
-    UncertainParameter::new(&path.to_string(), distribution)
+    UncertainParameter::new(path, distribution)
 }
 
 fn driver(max_lift: f64, half_spend: f64, carryover: f64, effect: [f64; 3]) -> DriverParams {

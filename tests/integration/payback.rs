@@ -50,7 +50,7 @@ fn scenario() -> Scenario {
 
 /// V(t) for t = 1..=H, in money of period 1.
 fn closed_form_curve(scenario: &Scenario) -> Vec<f64> {
-    let d = Discounting::new(&scenario.time()).factors(scenario.time().periods());
+    let d = Discounting::new(scenario.time()).factors(scenario.time().periods());
     let mut total = 0.0;
     (0..d.len())
         .map(|s| {
@@ -226,7 +226,7 @@ fn a_vintage_gets_the_development_programme_its_cohort_gets_in_the_run() {
          response = {{ half_spend = 1e-9 }}\nmax_churn_reduction = 0.5\n"
     );
     let scenario = parse_str(&text, "payback.toml", "payback", Format::Toml).expect("valid");
-    let d = Discounting::new(&scenario.time()).factors(scenario.time().periods());
+    let d = Discounting::new(scenario.time()).factors(scenario.time().periods());
     let retention = 0.9;
     let mut total = 0.0;
     let curve: Vec<f64> = (0..d.len())

@@ -287,7 +287,7 @@ fn simulate_valid(text: &str) {
             };
             let context = SummaryContext {
                 scenario: &scenario,
-                plan: &scenario.plans()[plan].name(),
+                plan: scenario.plans()[plan].name(),
                 seed: 7,
             };
             let summary = stats::summarize(&context, &simulation);
@@ -444,7 +444,7 @@ fn simulate_small(scenario: &ceq::scenario::Scenario) {
         if let Ok(simulation) = sim::run(scenario, &options) {
             let context = SummaryContext {
                 scenario,
-                plan: &scenario.plans()[0].name(),
+                plan: scenario.plans()[0].name(),
                 seed: 1,
             };
             let json = serde_json::to_value(stats::summarize(&context, &simulation)).unwrap();
