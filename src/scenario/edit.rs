@@ -362,6 +362,26 @@ impl Scenario {
     /// Sets the parameter at the dotted `path` of [`Scenario::visit_parameters`]
     /// (`cohorts.gold.margin`, `drivers.brand.half_spend`, …), as writing it in the file
     /// would; refuses a path the scenario does not have and a value outside its domain.
+    ///
+    /// This is the way in: the fields themselves are sealed, so outside the crate
+    ///
+    /// ```compile_fail
+    /// use ceq::scenario::load_file;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/minimal.toml");
+    /// let mut scenario = load_file(path.as_ref()).unwrap();
+    /// scenario.cohorts[0].margin = 2.0;
+    /// ```
+    ///
+    /// does not compile, while
+    ///
+    /// ```
+    /// use ceq::scenario::load_file;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/minimal.toml");
+    /// let mut scenario = load_file(path.as_ref()).unwrap();
+    /// assert!(scenario.set_parameter("cohorts.base.margin", 2.0).is_err());
+    /// scenario.set_parameter("cohorts.base.margin", 0.4).unwrap();
+    /// assert_eq!(scenario.cohorts()[0].margin(), 0.4);
+    /// ```
     pub fn set_parameter(&mut self, path: &str, value: f64) -> Result<(), InvalidValue> {
         let mut found = false;
         self.checked(|s| {

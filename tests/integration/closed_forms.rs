@@ -65,9 +65,6 @@ fn plan(spend: &[(Lever, f64)]) -> Plan {
 fn with_plan(mut scenario: Scenario, plan: Plan) -> Scenario {
     scenario.set_plans(vec![plan]).unwrap();
     scenario
-        .set_baseline_plan(ceq::scenario::PlanId::FIRST)
-        .unwrap();
-    scenario
 }
 
 /// Runs the customer engine on the scenario's first plan.

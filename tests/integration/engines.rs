@@ -432,9 +432,6 @@ fn plan(spend: &[(Lever, f64)]) -> Plan {
 fn with_plan(mut scenario: Scenario, plan: Plan) -> Scenario {
     scenario.set_plans(vec![plan]).unwrap();
     scenario
-        .set_baseline_plan(ceq::scenario::PlanId::FIRST)
-        .unwrap();
-    scenario
 }
 
 fn uncertain(path: &str, distribution: ParameterDistribution) -> UncertainParameter {
