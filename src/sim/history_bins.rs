@@ -68,15 +68,16 @@ pub const SPEND_RECORDS_BINNED: bool = true;
 
 /// The relative error of the variance of the binned histories' revenue that the spend classes
 /// aim for: the sd of CE then moves by at most half of it, a tenth of the Monte Carlo error of
-/// an sd estimated from 20,000 runs (1/√(2·runs)).
-pub const SPREAD_TOLERANCE: f64 = 1e-3;
+/// an sd estimated from 5,000 runs (1/√(2·runs)).
+pub const SPREAD_TOLERANCE: f64 = 2e-3;
 
 /// Most spend classes of one frequency.
 pub const MAX_SPEND_CLASSES: usize = 64;
 
 /// Fewest customers of a binned spend class: a smaller class is simulated per history (its
-/// few hundred alive customers cost about what a class's strata would).
-pub const MIN_CLASS_CUSTOMERS: u64 = 512;
+/// alive customers cost about what a class's strata would), like a small (x, T) group
+/// ([`crate::sim::cohort::POINT_GROUP_LIMIT`]).
+pub const MIN_CLASS_CUSTOMERS: u64 = crate::sim::cohort::POINT_GROUP_LIMIT;
 
 /// Width of the P(alive) classes whose alive counts are drawn together.
 pub const ALIVE_CLASS_WIDTH: f64 = 0.05;
@@ -561,9 +562,9 @@ fn build(
 /// classes reach [`MAX_SPEND_CLASSES`]. That within-class variance is what drawing a class's
 /// alive customers i.i.d. from its mixture adds to the spread of CE (one bin for all of them
 /// widened the sd of CE by about a third on the 10⁶-customer bench); the build measures what
-/// is left ([`BinError::spread`]). A class of fewer than [`MIN_CLASS_CUSTOMERS`] customers
-/// (the few big spenders at the top of R, most often) is simulated per history, exactly:
-/// returned with `false`.
+/// is left ([`BinError::spread`]). A class of fewer than [`MIN_CLASS_CUSTOMERS`] customers is
+/// simulated per history, exactly (returned with `false`); such a class is only cut off at
+/// either end of R (the few biggest spenders, most often), so the middle stays binned.
 fn spend_classes(members: &[Member]) -> Vec<(std::ops::Range<usize>, bool)> {
     // Prefix sums of customers, w = n·π, w·v and w·v².
     let mut prefix = vec![[0.0f64; 4]; members.len() + 1];
@@ -609,7 +610,13 @@ fn spend_classes(members: &[Member]) -> Vec<(std::ops::Range<usize>, bool)> {
             break;
         };
         let range = classes[worst].0.clone();
+        // Both sides binned, or the piece cut off at either end of R kept per history.
+        let allowed = |j: usize| {
+            let (left, right) = (range.start..j, j..range.end);
+            (binned(&left) || left.start == 0) && (binned(&right) || right.end == members.len())
+        };
         let best = (range.start + 1..range.end)
+            .filter(|&j| allowed(j))
             .map(|j| (j, cost(&(range.start..j)) + cost(&(j..range.end))))
             .min_by(|p, q| p.1.total_cmp(&q.1));
         match best {

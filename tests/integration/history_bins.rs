@@ -32,8 +32,8 @@ impl SplitMix {
 
 /// A history CSV of `rows` distinct rows (x mostly small, T over 40–52 weeks in whole days,
 /// t_x anywhere in (0, T], 1–4 customers each), with a `monetary_value` for repeat buyers when
-/// `spend`.
-fn history_csv(rows: usize, seed: u64, spend: bool) -> (String, u64) {
+/// `spend`; every count times `scale`.
+fn history_csv(rows: usize, seed: u64, spend: bool, scale: u64) -> (String, u64) {
     let mut rng = SplitMix(seed);
     let mut text = String::from("frequency,recency,T,count,monetary_value\n");
     let mut customers = 0;
@@ -49,7 +49,7 @@ fn history_csv(rows: usize, seed: u64, spend: bool) -> (String, u64) {
         } else {
             1 + (rng.next() * f64::from(age_days - 1)) as u32
         };
-        let count = 1 + (rng.next() * 4.0) as u64;
+        let count = scale * (1 + (rng.next() * 4.0) as u64);
         customers += count;
         let money = if spend && x > 0 {
             format!("{:.2}", 12.0 + 60.0 * rng.next())
@@ -67,7 +67,19 @@ fn history_csv(rows: usize, seed: u64, spend: bool) -> (String, u64) {
 
 /// A BG/NBD cohort (CDNOW estimates) whose existing customers are those of [`history_csv`].
 fn history_scenario(dir: &Path, rows: usize, seed: u64, spend: bool, periods: u32) -> Scenario {
-    let (csv, _) = history_csv(rows, seed, spend);
+    scaled_history_scenario(dir, rows, seed, spend, periods, 1)
+}
+
+/// [`history_scenario`] with every history's count times `scale`.
+fn scaled_history_scenario(
+    dir: &Path,
+    rows: usize,
+    seed: u64,
+    spend: bool,
+    periods: u32,
+    scale: u64,
+) -> Scenario {
+    let (csv, _) = history_csv(rows, seed, spend, scale);
     std::fs::write(dir.join("base.history.csv"), csv).unwrap();
     let order_value = if spend {
         "{ p = 6.25, q = 3.74, gamma = 15.44 }"
@@ -249,7 +261,8 @@ fn assert_ce_agrees(label: &str, exact: &[f64], binned: &[f64]) {
 #[test]
 fn histories_with_spend_are_binned_in_spend_classes_and_keep_the_spread() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = history_scenario(dir.path(), 9000, 3, true, 26);
+    // About 67,000 customers: frequencies with enough customers for several spend classes.
+    let scenario = scaled_history_scenario(dir.path(), 9000, 3, true, 13, 3);
     let bins = history_bins(&scenario, 0).expect("binned");
     // Repeat buyers are binned by frequency and spend class, each class its own value strata.
     let classes = bins.spend_classes();
@@ -265,7 +278,19 @@ fn histories_with_spend_are_binned_in_spend_classes_and_keep_the_spread() {
         bins.bins.len(),
         frequencies.len()
     );
-    assert!(classes > frequencies.len(), "{classes} classes");
+    assert!(
+        frequencies.len() >= 3 && classes >= 2 * frequencies.len(),
+        "{classes} classes"
+    );
+    // Most customers with a spend record are binned.
+    let history = scenario.cohorts[0].existing.history().unwrap();
+    let exact: u64 = bins.exact.iter().map(|&i| history[i].count).sum();
+    let records: u64 = history
+        .iter()
+        .filter(|g| g.frequency > 0)
+        .map(|g| g.count)
+        .sum();
+    assert!(2 * exact < records, "{exact} of {records} exact");
     assert!(bins.error.revenue < 1e-3, "{:?}", bins.error);
     assert!(bins.error.spread < 1e-2, "{:?}", bins.error);
     let agreement = assert_engines_agree("binned history with spend", &scenario, 300, 32);
@@ -303,7 +328,8 @@ fn histories_with_spend_are_binned_in_spend_classes_and_keep_the_spread() {
 #[test]
 fn auto_takes_the_exact_per_history_path_when_the_bins_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = history_scenario(dir.path(), 9000, 3, true, 26);
+    // Enough customers (about 450,000) for counts by stratum to be the cheaper engine.
+    let scenario = scaled_history_scenario(dir.path(), 9000, 3, true, 13, 20);
     let spread = history_bins(&scenario, 0).expect("binned").error.spread;
     assert!(spread > 0.0);
     let options = |runs| SimOptions {
