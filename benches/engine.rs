@@ -172,11 +172,105 @@ fn bench_large_bank(c: &mut Criterion) {
     group.finish();
 }
 
+/// SplitMix64 (Steele, Lea & Flood 2014): the history base's fixed source, so the bench
+/// measures the same base on every machine.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A BG/NBD cohort (CDNOW estimates, Gamma-Gamma spend) whose existing customers keep their
+/// history: `rows` distinct (x, t_x, T, count, m_x) rows, x geometric-like, T over 40–52 weeks
+/// in whole days, 1–4 customers each, m_x for repeat buyers; written to `dir`. Returns the
+/// scenario and its customers.
+fn history_base(dir: &Path, rows: usize) -> (Scenario, u64) {
+    let mut rng = SplitMix(20);
+    let mut csv = String::from("frequency,recency,T,count,monetary_value\n");
+    let mut customers = 0;
+    for _ in 0..rows {
+        let mut x = 0u32;
+        while rng.next() < 0.62 && x < 30 {
+            x += 1;
+        }
+        let age_days = 280 + (rng.next() * 85.0) as u32;
+        let recency_days = if x == 0 {
+            0
+        } else {
+            1 + (rng.next() * f64::from(age_days - 1)) as u32
+        };
+        let count = 1 + (rng.next() * 4.0) as u64;
+        customers += count;
+        let money = if x > 0 {
+            format!("{:.2}", 12.0 + 60.0 * rng.next())
+        } else {
+            String::new()
+        };
+        csv.push_str(&format!(
+            "{x},{},{},{count},{money}\n",
+            f64::from(recency_days) / 7.0,
+            f64::from(age_days) / 7.0
+        ));
+    }
+    std::fs::write(dir.join("base.history.csv"), csv).expect("history file");
+    let toml = "[time]\nperiods = 52\nperiods_per_year = 52\ndiscount_rate = 0.1\n\n\
+                [[cohorts]]\nname = \"base\"\n\
+                retention = { dropout_alpha = 0.793, dropout_beta = 2.426 }\n\
+                purchases = { mean = 0.05505, shape = 0.243 }\n\
+                order_value = { p = 6.25, q = 3.74, gamma = 15.44 }\nmargin = 0.3\n\
+                history = \"base.history.csv\"\n";
+    let path = dir.join("base.toml");
+    std::fs::write(&path, toml).expect("scenario file");
+    (load_file(&path).expect("history scenario"), customers)
+}
+
+/// The cohort engine on a history base of 20,000 distinct rows (about 50,000 customers) with
+/// Gamma-Gamma spend records, 52 weeks: binned (frequency bins and spend classes) against the
+/// exact per-history path, in customer-periods of the base (customers × periods × runs).
+fn bench_history_base(c: &mut Criterion) {
+    use ceq::sim::history_bins::HistoryPath;
+    let mut group = c.benchmark_group("history_base");
+    group.sample_size(10);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (scenario, customers) = history_base(dir.path(), 20_000);
+    let runs = 20u64;
+    let periods = u64::from(scenario.time.periods);
+    group.throughput(Throughput::Elements(customers * periods * runs));
+    let plan = scenario
+        .plan(scenario.baseline_plan)
+        .expect("baseline plan");
+    for (name, path) in [
+        ("binned_spend_20k_rows", HistoryPath::Binned),
+        ("exact_spend_20k_rows", HistoryPath::Exact),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                (0..runs)
+                    .map(|k| {
+                        let mut setup = ceq::sim::setup::RunSetup::new(&scenario, plan, 1, k);
+                        setup.history = path;
+                        ceq::sim::cohort::simulate_run(black_box(&setup), 1, k).expect("run")
+                    })
+                    .map(|r| r.customer_equity)
+                    .sum::<f64>()
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     bench_engine,
     bench_cohort_scaling,
     bench_cohort_strata,
-    bench_large_bank
+    bench_large_bank,
+    bench_history_base
 );
 criterion_main!(benches);

@@ -44,7 +44,7 @@ use crate::model::dist::{
 use crate::model::quadrature::QuadratureRule;
 use crate::scenario::{Cohort, ExistingBase, OrderValue, Purchases, Retention, Scenario};
 use crate::sim::approx::{self, ChurnStrata, DropoutStrata, HazardRange, PurchaseLaw, ValueStrata};
-use crate::sim::history_bins;
+use crate::sim::history_bins::{self, HistoryPath};
 use crate::sim::period::{Departure, EXISTING, GroupTotals, Leavers, NEW, Population, run_periods};
 use crate::sim::rng::{SimRng, Stream, stream};
 use crate::sim::setup::RunSetup;
@@ -177,6 +177,11 @@ pub fn populated_strata(scenario: &Scenario, c: usize, customers: f64) -> f64 {
 /// approximation whose survival error is below [`approx::EXACT_TOLERANCE`] per customer is not
 /// listed. Every cohort form is supported; the `Result` is kept for forms to come.
 pub fn support(scenario: &Scenario) -> Result<Vec<Approximation>, String> {
+    support_on(scenario, HistoryPath::Binned)
+}
+
+/// [`support`] with large histories simulated on `path` (binned, or exact per history).
+pub fn support_on(scenario: &Scenario, path: HistoryPath) -> Result<Vec<Approximation>, String> {
     let mut approximations = Vec::new();
     let horizon = scenario.time.periods;
     for (c, cohort) in scenario.cohorts.iter().enumerate() {
@@ -219,8 +224,8 @@ pub fn support(scenario: &Scenario) -> Result<Vec<Approximation>, String> {
         }
         // A history's posterior strata and bins are measured whether or not the cohort's own
         // strata are exact.
-        approximations.extend(posterior_approximation(scenario, c));
-        approximations.extend(binning_approximation(scenario, c));
+        approximations.extend(posterior_approximation(scenario, c, path));
+        approximations.extend(binning_approximation(scenario, c, path));
         if let Some(strata) = churn_strata(scenario, c) {
             if strata.is_exact() {
                 continue;
@@ -261,25 +266,33 @@ pub fn support(scenario: &Scenario) -> Result<Vec<Approximation>, String> {
 
 /// What binning a large history costs ([`history_bins`]), measured against the exact
 /// per-history closed forms; `None` for a cohort whose history is simulated exactly.
-fn binning_approximation(scenario: &Scenario, c: usize) -> Option<Approximation> {
-    let bins = history_bins::history_bins(scenario, c)?;
+fn binning_approximation(
+    scenario: &Scenario,
+    c: usize,
+    path: HistoryPath,
+) -> Option<Approximation> {
+    let bins = history_bins::history_bins_on(scenario, c, path)?;
     let e = bins.error;
     Some(Approximation {
         cohort: c,
         description: format!(
-            "cohort `{}`: its {} histories in {} bins by frequency ({} purchase-rate nodes, \
-             {} histories of small bins drawn exactly): expected survivors within {:.1e}, \
-             expected purchases within {:.1e} and expected revenue within {:.1e} of the \
-             per-history closed forms (relative); the alive count's variance {:.1e} larger",
+            "cohort `{}`: its {} histories in {} bins by frequency ({} of them spend classes; \
+             {} purchase-rate nodes, {} histories of small bins drawn exactly): expected \
+             survivors within {:.1e}, expected purchases within {:.1e} and expected revenue \
+             within {:.1e} of the per-history closed forms (relative); the alive count's \
+             variance {:.1e} larger; the variance of the base's revenue within {:.1e} \
+             (relative)",
             scenario.cohorts[c].name,
             bins.histories,
             bins.bins.len(),
+            bins.spend_classes(),
             bins.nodes(),
             bins.exact.len(),
             e.survivors,
             e.purchases,
             e.revenue,
-            e.alive_variance
+            e.alive_variance,
+            e.spread
         ),
         relative_error: Some(e.survivors.max(e.purchases).max(e.revenue)),
     })
@@ -287,13 +300,17 @@ fn binning_approximation(scenario: &Scenario, c: usize) -> Option<Approximation>
 
 /// How much the strata of a conditioned existing base approximate (the worst of its groups),
 /// if more than [`approx::EXACT_TOLERANCE`]. Point customers of small history groups are exact.
-fn posterior_approximation(scenario: &Scenario, c: usize) -> Option<Approximation> {
+fn posterior_approximation(
+    scenario: &Scenario,
+    c: usize,
+    path: HistoryPath,
+) -> Option<Approximation> {
     let cohort = &scenario.cohorts[c];
     let (mut survival, mut purchases, mut periods, mut groups) = (0.0f64, 0.0f64, 0.0f64, 0);
     match &cohort.existing {
         ExistingBase::Fresh => return None,
         ExistingBase::History(_) => {
-            let binned = history_bins::history_bins(scenario, c);
+            let binned = history_bins::history_bins_on(scenario, c, path);
             if let Some(bins) = &binned {
                 for bin in &bins.bins {
                     for &(age, _) in &bin.nodes {
@@ -1051,7 +1068,8 @@ pub struct CohortPopulation<'a> {
 }
 
 impl<'a> CohortPopulation<'a> {
-    pub fn new(scenario: &'a Scenario, rng: &mut SimRng) -> Self {
+    /// Run's start: every cohort's customers placed in its strata, large histories on `path`.
+    pub fn new(scenario: &'a Scenario, path: HistoryPath, rng: &mut SimRng) -> Self {
         let mut strata: Vec<Strata<'a>> = (0..scenario.cohorts.len())
             .map(|c| Strata::new(scenario, c))
             .collect();
@@ -1063,7 +1081,7 @@ impl<'a> CohortPopulation<'a> {
                     s.place(EXISTING, n, rng);
                     posterior.push(Vec::new());
                 }
-                ExistingBase::History(_) => posterior.push(history_strata(scenario, c, rng)),
+                ExistingBase::History(_) => posterior.push(history_strata(scenario, c, path, rng)),
                 ExistingBase::Tenure(groups) => {
                     let mut tenured = Vec::with_capacity(groups.len());
                     for group in groups {
@@ -1207,7 +1225,12 @@ fn tenure_layout(scenario: &Scenario, c: usize, renewals: u32) -> Rc<Layout> {
 /// strata by multinomial, the rest get exact draws of (p, λ) and a value node, one stratum
 /// each, gathered in one set of strata. A cohort of more than
 /// [`history_bins::BIN_THRESHOLD`] histories is binned instead ([`binned_history_strata`]).
-fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec<Strata<'a>> {
+fn history_strata<'a>(
+    scenario: &'a Scenario,
+    c: usize,
+    path: HistoryPath,
+    rng: &mut SimRng,
+) -> Vec<Strata<'a>> {
     let cohort = &scenario.cohorts[c];
     let (Some(history), Some(params)) = (
         cohort.existing.history(),
@@ -1215,7 +1238,7 @@ fn history_strata<'a>(scenario: &'a Scenario, c: usize, rng: &mut SimRng) -> Vec
     ) else {
         return Vec::new();
     };
-    if let Some(bins) = history_bins::history_bins(scenario, c) {
+    if let Some(bins) = history_bins::history_bins_on(scenario, c, path) {
         return binned_history_strata(scenario, c, &bins, (history, params), rng);
     }
     let mut out = Vec::new();
@@ -1538,6 +1561,6 @@ impl Population for CohortPopulation<'_> {
 /// Simulates run `run` of `setup` by counts.
 pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResult, SimError> {
     let mut rng = stream(seed, run, Stream::Customers);
-    let mut population = CohortPopulation::new(setup.scenario.as_ref(), &mut rng);
+    let mut population = CohortPopulation::new(setup.scenario.as_ref(), setup.history, &mut rng);
     run_periods(setup, &mut population, seed, run)
 }

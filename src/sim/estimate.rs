@@ -493,6 +493,7 @@ mod tests {
             approximations: Vec::new(),
             reason: reason.to_string(),
             cohort_unsupported: None,
+            history: Default::default(),
         }
     }
 

@@ -223,7 +223,8 @@ pub fn run_plan_range(
             if options.control.cancelled() {
                 return Err(SimError::Interrupted);
             }
-            let setup = setup::RunSetup::new(scenario, plan, options.seed, k);
+            let mut setup = setup::RunSetup::new(scenario, plan, options.seed, k);
+            setup.history = choice.history;
             let result = match engine {
                 EngineKind::Cohort => cohort::simulate_run(&setup, options.seed, k),
                 _ => customer::simulate_run(&setup, options.seed, k, &cap),
@@ -250,6 +251,9 @@ pub struct EngineChoice {
     pub reason: String,
     /// Why the cohort engine cannot run the scenario, if it cannot.
     pub cohort_unsupported: Option<String>,
+    /// How the cohort engine simulates large histories: binned, or per history when `auto`
+    /// found the bins' errors too large for the study.
+    pub history: history_bins::HistoryPath,
 }
 
 /// How many runs of the cohort engine `auto` makes to estimate the study's Monte Carlo error
@@ -259,6 +263,14 @@ pub const PILOT_RUNS: u64 = 16;
 /// `auto` approximates only when the approximation's bound on the bias of CE is below this
 /// share of the study's Monte Carlo standard error.
 pub const APPROXIMATION_SHARE_OF_ERROR: f64 = 0.1;
+
+/// The largest relative error of the variance of CE that `auto` lets binned histories make
+/// in a study of `runs` runs: the sd then moves by at most half of it, which must stay below
+/// [`APPROXIMATION_SHARE_OF_ERROR`] of the Monte Carlo standard error of the sd, about
+/// sd/√(2·runs) (the normal approximation, Kendall & Stuart): ε/2 < ⅒/√(2·runs).
+pub fn spread_allowed(runs: u64) -> f64 {
+    2.0 * APPROXIMATION_SHARE_OF_ERROR / (2.0 * runs.max(1) as f64).sqrt()
+}
 
 /// The engine that will run `options.runs` runs of `scenario` under `plan`.
 ///
@@ -275,12 +287,17 @@ pub const APPROXIMATION_SHARE_OF_ERROR: f64 = 0.1;
 /// |retention spend| and sd(CE) the standard deviation of CE, both over [`PILOT_RUNS`] cohort
 /// runs of the scenario's baseline plan with the study's seed (runs 0..16 of the study, so a
 /// shard makes the same choice as the whole study and every plan of a comparison or
-/// optimization gets the same engine).
+/// optimization gets the same engine). Binned histories also change the spread: their
+/// measured relative error of the variance of the base's revenue ([`history_bins::BinError`])
+/// must be below [`spread_allowed`] for the study's runs. When the bins fail either test,
+/// `auto` tries the exact per-history cohort path (its own approximations, the same test)
+/// before it falls back to the per-customer engine.
 pub fn choose_engine(
     scenario: &Scenario,
     plan: &Plan,
     options: &SimOptions,
 ) -> Result<EngineChoice, SimError> {
+    use history_bins::HistoryPath;
     let support = cohort::support(scenario);
     let cohort_unsupported = support.as_ref().err().cloned();
     let choice = |engine, approximations, reason: String| EngineChoice {
@@ -288,6 +305,7 @@ pub fn choose_engine(
         approximations,
         reason,
         cohort_unsupported: cohort_unsupported.clone(),
+        history: HistoryPath::Binned,
     };
     let describe = |approximations: &[cohort::Approximation]| -> Vec<String> {
         approximations
@@ -322,7 +340,6 @@ pub fn choose_engine(
                 }
             };
             let by_cohort = size::projected_customer_periods(scenario, plan);
-            let customer_work: f64 = by_cohort.iter().sum();
             if cohort_cost(scenario, plan) >= customer_cost(scenario, &by_cohort) {
                 return Ok(choice(
                     EngineKind::Customer,
@@ -347,45 +364,144 @@ pub fn choose_engine(
                     ),
                 ));
             }
-            let total = customer_work.max(f64::MIN_POSITIVE);
-            let relative: f64 = approximations
-                .iter()
-                .map(|a| a.relative_error.unwrap_or(0.0) * by_cohort[a.cohort] / total)
-                .sum();
-            if relative <= 0.0 {
-                let mut notes = describe(&approximations);
-                notes.push(
-                    "auto took the cohort engine: its approximations leave mean CE unbiased".into(),
-                );
-                return Ok(choice(
-                    EngineKind::Cohort,
-                    notes,
-                    "the cohort engine's approximations leave mean CE unbiased".into(),
-                ));
-            }
-            let pilot = pilot(scenario, options)?;
-            let bias = relative * pilot.gross;
-            let std_error = pilot.sd / (options.runs.max(1) as f64).sqrt();
-            let verdict = format!(
-                "the approximations bound the bias of mean CE by {bias:.3e} ({relative:.2e} of \
-                 its customer-driven flows of {:.3e}), against a Monte Carlo standard error of \
-                 about {std_error:.3e} for {} runs (sd {:.3e} over {PILOT_RUNS} pilot runs)",
-                pilot.gross, options.runs, pilot.sd
+            let mut judge = Judge {
+                scenario,
+                options,
+                by_cohort: &by_cohort,
+                pilot: None,
+            };
+            let verdict = judge.mean(&approximations)?;
+            let binned: Vec<(usize, f64)> = (0..scenario.cohorts.len())
+                .filter_map(|c| {
+                    history_bins::history_bins(scenario, c).map(|b| (c, b.error.spread))
+                })
+                .collect();
+            let spread = binned.iter().map(|b| b.1).fold(0.0, f64::max);
+            let allowed = spread_allowed(options.runs);
+            let spread_verdict = format!(
+                "binned histories change the variance of the base's revenue by up to \
+                 {spread:.1e} (relative), against {allowed:.1e} allowed for {} runs (a tenth of \
+                 the Monte Carlo error of the sd)",
+                options.runs
             );
-            if bias < APPROXIMATION_SHARE_OF_ERROR * std_error {
+            let spread_ok = spread <= allowed;
+            if verdict.ok && spread_ok {
                 let mut notes = describe(&approximations);
-                notes.push(format!(
-                    "auto took the cohort engine: {verdict}, below a tenth of it"
-                ));
-                Ok(choice(EngineKind::Cohort, notes, verdict))
-            } else {
-                Ok(choice(
-                    EngineKind::Customer,
-                    Vec::new(),
-                    format!("{verdict}, not below a tenth of it"),
-                ))
+                let mut took = verdict.note.clone();
+                if !binned.is_empty() {
+                    took.push_str(&format!("; {spread_verdict}"));
+                }
+                notes.push(took);
+                return Ok(choice(EngineKind::Cohort, notes, verdict.reason));
             }
+            let refused = match (verdict.ok, spread_ok) {
+                (false, true) => verdict.reason.clone(),
+                (true, false) => spread_verdict.clone(),
+                _ => format!("{}; {spread_verdict}", verdict.reason),
+            };
+            if binned.is_empty() {
+                return Ok(choice(EngineKind::Customer, Vec::new(), refused));
+            }
+            // The bins are refused: the exact per-history cohort path, if its own
+            // approximations pass.
+            let exact = cohort::support_on(scenario, HistoryPath::Exact)
+                .map_err(|reason| SimError::Unsupported("cohort", reason))?;
+            let exact_verdict = if exact.is_empty() {
+                Verdict {
+                    ok: true,
+                    reason: "the cohort engine is exact for it".into(),
+                    note: String::new(),
+                }
+            } else {
+                judge.mean(&exact)?
+            };
+            let names: Vec<String> = binned
+                .iter()
+                .map(|&(c, _)| format!("`{}`", scenario.cohorts[c].name))
+                .collect();
+            if exact_verdict.ok {
+                let mut notes = describe(&exact);
+                notes.push(format!(
+                    "auto took the cohort engine with the exact per-history path for the \
+                     histories of cohort {}: binning them was refused ({refused}); per history, \
+                     {}",
+                    names.join(", "),
+                    exact_verdict.reason
+                ));
+                return Ok(EngineChoice {
+                    history: HistoryPath::Exact,
+                    ..choice(EngineKind::Cohort, notes, exact_verdict.reason)
+                });
+            }
+            Ok(choice(
+                EngineKind::Customer,
+                Vec::new(),
+                format!("{refused}; per history, {}", exact_verdict.reason),
+            ))
         }
+    }
+}
+
+/// What `auto` concluded of a set of approximations: whether they pass, the reason, and the
+/// note it adds to the approximations when the cohort engine runs.
+struct Verdict {
+    ok: bool,
+    reason: String,
+    note: String,
+}
+
+/// `auto`'s test of a set of approximations against the study's Monte Carlo error, with the
+/// pilot runs made once.
+struct Judge<'a> {
+    scenario: &'a Scenario,
+    options: &'a SimOptions,
+    by_cohort: &'a [f64],
+    pilot: Option<Pilot>,
+}
+
+impl Judge<'_> {
+    /// Whether the approximations' bound on the bias of mean CE is below
+    /// [`APPROXIMATION_SHARE_OF_ERROR`] of the study's standard error, and why.
+    fn mean(&mut self, approximations: &[cohort::Approximation]) -> Result<Verdict, SimError> {
+        let total = self.by_cohort.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+        let relative: f64 = approximations
+            .iter()
+            .map(|a| a.relative_error.unwrap_or(0.0) * self.by_cohort[a.cohort] / total)
+            .sum();
+        if relative <= 0.0 {
+            return Ok(Verdict {
+                ok: true,
+                reason: "the cohort engine's approximations leave mean CE unbiased".into(),
+                note: "auto took the cohort engine: its approximations leave mean CE unbiased"
+                    .into(),
+            });
+        }
+        let pilot = match self.pilot.take() {
+            Some(p) => p,
+            None => pilot(self.scenario, self.options)?,
+        };
+        let bias = relative * pilot.gross;
+        let std_error = pilot.sd / (self.options.runs.max(1) as f64).sqrt();
+        let verdict = format!(
+            "the approximations bound the bias of mean CE by {bias:.3e} ({relative:.2e} of \
+             its customer-driven flows of {:.3e}), against a Monte Carlo standard error of \
+             about {std_error:.3e} for {} runs (sd {:.3e} over {PILOT_RUNS} pilot runs)",
+            pilot.gross, self.options.runs, pilot.sd
+        );
+        self.pilot = Some(pilot);
+        Ok(if bias < APPROXIMATION_SHARE_OF_ERROR * std_error {
+            Verdict {
+                ok: true,
+                note: format!("auto took the cohort engine: {verdict}, below a tenth of it"),
+                reason: verdict,
+            }
+        } else {
+            Verdict {
+                ok: false,
+                reason: format!("{verdict}, not below a tenth of it"),
+                note: String::new(),
+            }
+        })
     }
 }
 

@@ -31,6 +31,9 @@ pub struct RunSetup<'a> {
     /// Development spend per active customer by period and cohort, fixed the same way for
     /// the vintage runs (SPEC §5a, §9.1); `None` in every ordinary run.
     pub development_per_customer: Option<Vec<Vec<f64>>>,
+    /// How the cohort engine simulates large histories (binned unless `auto` found the bins'
+    /// errors too large for the study, [`crate::sim::choose_engine`]).
+    pub history: crate::sim::history_bins::HistoryPath,
 }
 
 impl<'a> RunSetup<'a> {
@@ -58,6 +61,7 @@ impl<'a> RunSetup<'a> {
             clamped_draws,
             retention_per_customer: None,
             development_per_customer: None,
+            history: Default::default(),
         }
     }
 }

@@ -80,7 +80,7 @@ fn estimate(values: &[f64]) -> Estimate {
 
 /// Two-sample Kolmogorov–Smirnov statistic D = sup_x |F_a(x) − F_b(x)| (ties handled by
 /// stepping past every copy of a value in both samples before comparing).
-fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
     let mut a = a.to_vec();
     let mut b = b.to_vec();
     a.sort_by(f64::total_cmp);
@@ -102,7 +102,7 @@ fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
 
 /// Critical value of the two-sample KS statistic at level `alpha` (asymptotic):
 /// √(−ln(α/2)/2)·√((n + m)/(n·m)).
-fn ks_critical(n: usize, m: usize, alpha: f64) -> f64 {
+pub(crate) fn ks_critical(n: usize, m: usize, alpha: f64) -> f64 {
     let (n, m) = (n as f64, m as f64);
     (-(alpha / 2.0).ln() / 2.0).sqrt() * ((n + m) / (n * m)).sqrt()
 }

@@ -9,11 +9,12 @@ use std::path::Path;
 use ceq::fit::bgnbd;
 use ceq::model::closed_form::bgnbd_expected_purchases;
 use ceq::scenario::{self, Scenario};
-use ceq::sim::history_bins::{BIN_THRESHOLD, history_bins};
-use ceq::sim::{self, EngineKind, SimOptions, Simulation};
+use ceq::sim::history_bins::{BIN_THRESHOLD, HistoryPath, history_bins};
+use ceq::sim::setup::RunSetup;
+use ceq::sim::{self, EngineKind, RunResult, SimOptions, Simulation};
 use ceq::stats::describe::describe;
 
-use crate::engines::{assert_engines_agree, assert_variances_agree};
+use crate::engines::{assert_engines_agree, assert_variances_agree, ks_critical, ks_statistic};
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a fixed, dependency-free source for the synthetic
 /// histories, so the base is the same on every machine.
@@ -31,8 +32,8 @@ impl SplitMix {
 
 /// A history CSV of `rows` distinct rows (x mostly small, T over 40–52 weeks in whole days,
 /// t_x anywhere in (0, T], 1–4 customers each), with a `monetary_value` for repeat buyers when
-/// `spend`.
-fn history_csv(rows: usize, seed: u64, spend: bool) -> (String, u64) {
+/// `spend`; every count times `scale`.
+fn history_csv(rows: usize, seed: u64, spend: bool, scale: u64) -> (String, u64) {
     let mut rng = SplitMix(seed);
     let mut text = String::from("frequency,recency,T,count,monetary_value\n");
     let mut customers = 0;
@@ -48,7 +49,7 @@ fn history_csv(rows: usize, seed: u64, spend: bool) -> (String, u64) {
         } else {
             1 + (rng.next() * f64::from(age_days - 1)) as u32
         };
-        let count = 1 + (rng.next() * 4.0) as u64;
+        let count = scale * (1 + (rng.next() * 4.0) as u64);
         customers += count;
         let money = if spend && x > 0 {
             format!("{:.2}", 12.0 + 60.0 * rng.next())
@@ -66,7 +67,19 @@ fn history_csv(rows: usize, seed: u64, spend: bool) -> (String, u64) {
 
 /// A BG/NBD cohort (CDNOW estimates) whose existing customers are those of [`history_csv`].
 fn history_scenario(dir: &Path, rows: usize, seed: u64, spend: bool, periods: u32) -> Scenario {
-    let (csv, _) = history_csv(rows, seed, spend);
+    scaled_history_scenario(dir, rows, seed, spend, periods, 1)
+}
+
+/// [`history_scenario`] with every history's count times `scale`.
+fn scaled_history_scenario(
+    dir: &Path,
+    rows: usize,
+    seed: u64,
+    spend: bool,
+    periods: u32,
+    scale: u64,
+) -> Scenario {
+    let (csv, _) = history_csv(rows, seed, spend, scale);
     std::fs::write(dir.join("base.history.csv"), csv).unwrap();
     let order_value = if spend {
         "{ p = 6.25, q = 3.74, gamma = 15.44 }"
@@ -206,21 +219,99 @@ fn binned_histories_agree_with_the_customer_engine() {
     );
 }
 
+/// Run k of the study on the cohort engine's exact per-history path (no bins), the runs
+/// `auto` makes when it refuses the bins.
+fn exact_path_runs(scenario: &Scenario, runs: u64, seed: u64) -> Vec<RunResult> {
+    use rayon::prelude::*;
+    let plan = scenario.plan(scenario.baseline_plan).unwrap();
+    (0..runs)
+        .into_par_iter()
+        .map(|k| {
+            let mut setup = RunSetup::new(scenario, plan, seed, k);
+            setup.history = HistoryPath::Exact;
+            ceq::sim::cohort::simulate_run(&setup, seed, k).unwrap()
+        })
+        .collect()
+}
+
+/// Binned against exact per-history runs of CE: means within 4 combined standard errors,
+/// variances within 4 standard errors of their difference (each √((m4 − s⁴)/n), the
+/// large-sample bound an F test assumes for normal data, without assuming normality), p05 and
+/// p95 within 3% of the larger of |p50| and p95 − p05, and a two-sample KS test at α = 0.001.
+fn assert_ce_agrees(label: &str, exact: &[f64], binned: &[f64]) {
+    let (de, db) = (describe(exact), describe(binned));
+    let z = (de.mean - db.mean) / de.std_error.hypot(db.std_error);
+    println!(
+        "{label}: CE exact {:.1} ± {:.1} (sd {:.1}), binned {:.1} ± {:.1} (sd {:.1}): z = {z:+.2}",
+        de.mean, de.std_error, de.sd, db.mean, db.std_error, db.sd
+    );
+    assert!(z.abs() < 4.0, "{label}: means differ, z = {z:+.2}");
+    assert_variances_agree(label, exact, binned);
+    let denominator = de
+        .p50
+        .abs()
+        .max(db.p50.abs())
+        .max(de.p95 - de.p05)
+        .max(db.p95 - db.p05);
+    for (name, a, b) in [("p05", de.p05, db.p05), ("p95", de.p95, db.p95)] {
+        assert!(
+            (a - b).abs() <= 0.03 * denominator,
+            "{label}: {name} {a} vs {b} (3% of {denominator})"
+        );
+    }
+    let ks = ks_statistic(exact, binned);
+    let critical = ks_critical(exact.len(), binned.len(), 0.001);
+    assert!(ks < critical, "{label}: KS D = {ks} ≥ {critical}");
+}
+
 #[test]
-fn histories_with_spend_stay_exact_and_agree_with_the_customer_engine_and_the_base_value() {
+fn histories_with_spend_are_binned_in_spend_classes_and_keep_the_spread() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = history_scenario(dir.path(), 9000, 3, true, 26);
-    // Only the customers without a spend record (no repeat purchase) are binned.
+    // About 67,000 customers: frequencies with enough customers for several spend classes.
+    let scenario = scaled_history_scenario(dir.path(), 9000, 3, true, 13, 3);
     let bins = history_bins(&scenario, 0).expect("binned");
-    assert!(bins.bins.iter().all(|b| b.values.is_none()));
-    println!("binned history with spend: {:?}", bins.error);
+    // Repeat buyers are binned by frequency and spend class, each class its own value strata.
+    let classes = bins.spend_classes();
+    let frequencies: std::collections::BTreeSet<u32> = bins
+        .bins
+        .iter()
+        .filter(|b| b.values.is_some())
+        .map(|b| b.frequency)
+        .collect();
+    println!(
+        "binned history with spend: {:?}, {} bins, {classes} spend classes over {} frequencies",
+        bins.error,
+        bins.bins.len(),
+        frequencies.len()
+    );
+    assert!(
+        frequencies.len() >= 3 && classes >= 2 * frequencies.len(),
+        "{classes} classes"
+    );
+    // Most customers with a spend record are binned.
+    let history = scenario.cohorts[0].existing.history().unwrap();
+    let exact: u64 = bins.exact.iter().map(|&i| history[i].count).sum();
+    let records: u64 = history
+        .iter()
+        .filter(|g| g.frequency > 0)
+        .map(|g| g.count)
+        .sum();
+    assert!(2 * exact < records, "{exact} of {records} exact");
     assert!(bins.error.revenue < 1e-3, "{:?}", bins.error);
+    assert!(bins.error.spread < 1e-2, "{:?}", bins.error);
     let agreement = assert_engines_agree("binned history with spend", &scenario, 300, 32);
-    let ce = |s: &Simulation| s.runs.iter().map(|r| r.customer_equity).collect::<Vec<_>>();
+    let ce = |runs: &[RunResult]| runs.iter().map(|r| r.customer_equity).collect::<Vec<_>>();
     assert_variances_agree(
         "binned history with spend CE",
-        &ce(&agreement.customer),
-        &ce(&agreement.cohort),
+        &ce(&agreement.customer.runs),
+        &ce(&agreement.cohort.runs),
+    );
+    // Against the exact per-history cohort path on common seeds.
+    let exact = exact_path_runs(&scenario, 300, 32);
+    assert_ce_agrees(
+        "spend bins against the exact per-history path",
+        &ce(&exact),
+        &ce(&agreement.cohort.runs),
     );
     // The simulated purchase margin against Σ of each history's discounted expected margin.
     let value = ceq::fit::base_value::value_base(&scenario)[0].value;
@@ -238,6 +329,76 @@ fn histories_with_spend_stay_exact_and_agree_with_the_customer_engine_and_the_ba
         margin.mean,
         margin.std_error
     );
+}
+
+#[test]
+fn auto_takes_the_exact_per_history_path_when_the_bins_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough customers (about 450,000) for counts by stratum to be the cheaper engine.
+    let scenario = scaled_history_scenario(dir.path(), 9000, 3, true, 13, 20);
+    let spread = history_bins(&scenario, 0).expect("binned").error.spread;
+    assert!(spread > 0.0);
+    let options = |runs| SimOptions {
+        plan: ceq::scenario::PlanId::FIRST,
+        runs,
+        seed: 41,
+        engine: EngineKind::Auto,
+        limits: Default::default(),
+        control: Default::default(),
+    };
+    let plan = scenario.plan(scenario.baseline_plan).unwrap();
+    // A study of few runs takes the bins and says so.
+    let few = sim::choose_engine(&scenario, plan, &options(200)).unwrap();
+    assert_eq!(few.engine, EngineKind::Cohort, "{}", few.reason);
+    assert_eq!(few.history, HistoryPath::Binned);
+    assert!(
+        few.approximations
+            .iter()
+            .any(|a| a.contains("bins by frequency")
+                && a.contains("spend classes")
+                && a.contains("variance of the base's revenue"))
+            && few
+                .approximations
+                .iter()
+                .any(|a| a.starts_with("auto took the cohort engine")
+                    && a.contains("binned histories change the variance")),
+        "{:#?}",
+        few.approximations
+    );
+    // A study so long that the bins' spread error is not below a tenth of its sd's Monte
+    // Carlo error: the exact per-history cohort path, not the per-customer engine.
+    let runs = (8.0 * (0.2 / spread).powi(2)) as u64 + 1;
+    assert!(sim::spread_allowed(runs) < spread);
+    let many = sim::choose_engine(&scenario, plan, &options(runs)).unwrap();
+    assert_eq!(many.engine, EngineKind::Cohort, "{}", many.reason);
+    assert_eq!(many.history, HistoryPath::Exact, "{}", many.reason);
+    assert!(
+        many.approximations
+            .iter()
+            .any(|a| a.contains("exact per-history path") && a.contains("refused")),
+        "{:#?}",
+        many.approximations
+    );
+    assert!(
+        !many
+            .approximations
+            .iter()
+            .any(|a| a.contains("bins by frequency")),
+        "{:#?}",
+        many.approximations
+    );
+    // What that choice runs is the exact path: its runs are those of `exact_path_runs`, and
+    // differ from the binned runs.
+    let chosen: Vec<RunResult> = (0..3)
+        .map(|k| {
+            let mut setup = RunSetup::new(&scenario, plan, 41, k);
+            setup.history = many.history;
+            ceq::sim::cohort::simulate_run(&setup, 41, k).unwrap()
+        })
+        .collect();
+    assert_eq!(chosen, exact_path_runs(&scenario, 3, 41));
+    let binned = simulate(&scenario, EngineKind::Cohort, 3, 41);
+    assert_ne!(chosen, binned.runs);
 }
 
 #[test]
