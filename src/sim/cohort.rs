@@ -38,7 +38,7 @@ use std::rc::Rc;
 use rand::RngExt;
 
 use crate::model::dist::{
-    AliasTable, BinomialProbability, PreparedMultinomial, beta, beta_by_gammas, binomial,
+    BinomialProbability, PreparedMultinomial, TailedMultinomial, beta, beta_by_gammas, binomial,
     binomial_with_log_complement, gamma, multinomial, poisson,
 };
 use crate::model::quadrature::QuadratureRule;
@@ -439,10 +439,9 @@ struct Layout {
     /// sequential binomials of the entry multinomial stop as soon as every entrant is placed.
     entry_order: Vec<usize>,
     entry_weights: Vec<f64>,
-    /// The entry multinomial over `entry_weights`, set up once.
-    entry: PreparedMultinomial,
-    /// The alias table of `entry_weights`, for placing entrants one by one.
-    entry_alias: AliasTable,
+    /// The entry multinomial over `entry_weights`, set up once: sequential binomials for the
+    /// bulk, alias draws one by one for few entrants or the tail ([`TailedMultinomial`]).
+    entry: TailedMultinomial,
 }
 
 impl Layout {
@@ -531,8 +530,7 @@ impl Layout {
                 weights: vec![weight; n],
             },
             entry_order: (0..n).collect(),
-            entry: PreparedMultinomial::new(&vec![weight; n]),
-            entry_alias: AliasTable::new(&vec![weight; n]),
+            entry: TailedMultinomial::new(&vec![weight; n], INDIVIDUAL_ENTRY_FACTOR),
             entry_weights: vec![weight; n],
         }
     }
@@ -562,8 +560,7 @@ impl Layout {
             value_of,
             values,
             entry_order,
-            entry: PreparedMultinomial::new(&entry_weights),
-            entry_alias: AliasTable::new(&entry_weights),
+            entry: TailedMultinomial::new(&entry_weights, INDIVIDUAL_ENTRY_FACTOR),
             entry_weights,
         }
     }
@@ -581,6 +578,19 @@ fn capped_row(row: &[(usize, f64)]) -> Vec<(usize, f64)> {
             (to, capped)
         })
         .collect()
+}
+
+/// Whether `capped` is [`capped_row`] of `row`, computed without allocating.
+fn same_capped_row(row: &[(usize, f64)], capped: &[(usize, f64)]) -> bool {
+    if row.len() != capped.len() {
+        return false;
+    }
+    let mut cumulative = 0.0;
+    row.iter().zip(capped).all(|(&(to, p), &(kept_to, kept))| {
+        let p = p.min(1.0 - cumulative).max(0.0);
+        cumulative += p;
+        to == kept_to && p == kept
+    })
 }
 
 /// The samplers of a migration row: whether a survivor moves (probability Σ_d p_d) and where a
@@ -613,7 +623,6 @@ struct Strata<'a> {
     dropout: Option<PurchaseLaw>,
     /// The strata themselves, shared by every run of the thread with the same parameters.
     layout: Rc<Layout>,
-    touched: Vec<usize>,
     count: [Vec<u64>; 2],
     /// Per origin and order-value node, the customers' total purchase rate (NBD purchases
     /// without dropout).
@@ -661,7 +670,6 @@ impl<'a> Strata<'a> {
             cohort,
             dropout,
             layout,
-            touched: Vec::new(),
             count: [vec![0; strata], vec![0; strata]],
             rate: [vec![0.0; value_nodes], vec![0.0; value_nodes]],
             dropped: [0, 0],
@@ -715,36 +723,16 @@ impl<'a> Strata<'a> {
     /// `n` customers are placed with `origin`: strata by multinomial on the product weights,
     /// NBD rates as one Gamma(n_j·k, m/k) per stratum (a sum of i.i.d. Gamma rates).
     ///
-    /// Fewer entrants than [`INDIVIDUAL_ENTRY_FACTOR`] times the strata (migrants, most
-    /// acquisition into BG/NBD strata) are placed one by one, each by the layout's alias table
-    /// (two draws, no search), instead of a multinomial's sequential binomials over the
-    /// strata: the same law, O(n) instead of O(K) binomials.
+    /// The multinomial is [`TailedMultinomial`]: once fewer entrants than
+    /// [`INDIVIDUAL_ENTRY_FACTOR`] times the strata still to fill are left (at once for
+    /// migrants and most acquisition into BG/NBD strata, after the few heavy strata
+    /// otherwise), they are placed one by one by alias tables (two draws, no search) instead
+    /// of a sequential binomial per stratum: the same law, O(n) instead of O(K) binomials.
     fn place(&mut self, origin: usize, n: u64, rng: &mut SimRng) {
         if n == 0 {
             return;
         }
         let nbd = self.nbd();
-        let strata = self.layout.entry_weights.len();
-        if n < INDIVIDUAL_ENTRY_FACTOR.saturating_mul(strata as u64) {
-            self.touched.clear();
-            for _ in 0..n {
-                let position = self.layout.entry_alias.sample(rng);
-                if self.entry_counts[position] == 0 {
-                    self.touched.push(position);
-                }
-                self.entry_counts[position] += 1;
-            }
-            // Strata in a fixed order, so the rate draws below do not depend on arrival order.
-            self.touched.sort_unstable();
-            for &position in &self.touched {
-                let entering = std::mem::take(&mut self.entry_counts[position]);
-                let j = self.layout.entry_order[position];
-                self.count[origin][j] += entering;
-                self.moved_by_value[self.layout.value_of[j]].0 += entering;
-            }
-            self.add_rates(origin, nbd, rng);
-            return;
-        }
         self.layout.entry.draw(rng, n, &mut self.entry_counts);
         for (position, entering) in self.entry_counts.iter_mut().enumerate() {
             if *entering == 0 {
@@ -902,8 +890,10 @@ impl<'a> Strata<'a> {
             churned: std::mem::take(&mut s.dropped),
             ..Leavers::default()
         };
-        let migration = capped_row(departure.migration);
-        if migration != s.migration {
+        // The row is rebuilt only when it differs (a development programme raises it); most
+        // periods compare it in place, without allocating.
+        if !same_capped_row(departure.migration, &s.migration) {
+            let migration = capped_row(departure.migration);
             (s.moving, s.destinations) = prepared_moves(&migration);
             s.outcome_counts.resize(migration.len(), 0);
             s.migration = migration;
