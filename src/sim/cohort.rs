@@ -165,7 +165,7 @@ pub fn posterior_strata(scenario: &Scenario, c: usize) -> (f64, f64) {
 /// Σ_j 1 − (1 − w_j)^N ≈ Σ_j 1 − e^(−N·w_j). Most BG/NBD strata carry tiny weights and stay
 /// empty, costing one comparison a period.
 pub fn populated_strata(scenario: &Scenario, c: usize, customers: f64) -> f64 {
-    let fresh: f64 = Layout::cached(scenario, c)
+    let fresh: f64 = Layout::cached(scenario, c, approx::EXACT_TOLERANCE)
         .entry_weights
         .iter()
         .map(|w| -(-customers * w).exp_m1())
@@ -445,8 +445,9 @@ struct Layout {
 }
 
 impl Layout {
-    /// The layout of cohort `c`, remembered per thread by everything it depends on.
-    fn cached(scenario: &Scenario, c: usize) -> Rc<Layout> {
+    /// The layout of cohort `c`, remembered per thread by everything it depends on, with
+    /// churn strata within `tolerance` ([`approx::EXACT_TOLERANCE`] but for measurements).
+    fn cached(scenario: &Scenario, c: usize, tolerance: f64) -> Rc<Layout> {
         use std::cell::RefCell;
         use std::collections::HashMap;
         thread_local! {
@@ -454,18 +455,19 @@ impl Layout {
         }
         let cohort = &scenario.cohorts[c];
         let key = format!(
-            "{:?}|{:?}|{:?}|{}|{:?}|{}",
+            "{:?}|{:?}|{:?}|{}|{:?}|{}|{}",
             cohort.retention,
             cohort.purchases,
             cohort.order_value,
             scenario.time.periods,
             HazardRange::of(scenario, c),
-            approx::purchase_multiplier_high(scenario, c).to_bits()
+            approx::purchase_multiplier_high(scenario, c).to_bits(),
+            tolerance.to_bits()
         );
         if let Some(found) = LAYOUTS.with(|l| l.borrow().get(&key).cloned()) {
             return found;
         }
-        let layout = Rc::new(Layout::new(scenario, c));
+        let layout = Rc::new(Layout::new(scenario, c, tolerance));
         LAYOUTS.with(|l| {
             let mut l = l.borrow_mut();
             if l.len() > 256 {
@@ -476,7 +478,7 @@ impl Layout {
         layout
     }
 
-    fn new(scenario: &Scenario, c: usize) -> Self {
+    fn new(scenario: &Scenario, c: usize, tolerance: f64) -> Self {
         let cohort = &scenario.cohorts[c];
         // (propensity, purchase-rate node, probability) of each trait stratum.
         let traits: Vec<(f64, f64, f64)> = match cohort.retention {
@@ -496,11 +498,12 @@ impl Layout {
                 let rule = beta_churn(cohort).map_or_else(
                     || QuadratureRule::point(0.0),
                     |(a, b)| {
-                        approx::churn_rule(
+                        approx::churn_rule_within(
                             a,
                             b,
                             scenario.time.periods,
                             HazardRange::of(scenario, c).high,
+                            tolerance,
                         )
                     },
                 );
@@ -652,8 +655,8 @@ struct Strata<'a> {
 }
 
 impl<'a> Strata<'a> {
-    fn new(scenario: &'a Scenario, c: usize) -> Self {
-        Strata::with_layout(scenario, c, Layout::cached(scenario, c))
+    fn new(scenario: &'a Scenario, c: usize, tolerance: f64) -> Self {
+        Strata::with_layout(scenario, c, Layout::cached(scenario, c, tolerance))
     }
 
     /// Cohort `c`'s strata laid out as `layout` (the cohort's own, or a history's posterior).
@@ -1042,8 +1045,15 @@ pub struct CohortPopulation<'a> {
 
 impl<'a> CohortPopulation<'a> {
     pub fn new(scenario: &'a Scenario, rng: &mut SimRng) -> Self {
+        CohortPopulation::with_churn_tolerance(scenario, rng, approx::EXACT_TOLERANCE)
+    }
+
+    /// The population with each fresh cohort's churn strata chosen within `tolerance`
+    /// ([`approx::churn_rule_within`]) instead of [`approx::EXACT_TOLERANCE`]: for measuring
+    /// what looser strata would change ([`simulate_run_with_churn_tolerance`]).
+    pub fn with_churn_tolerance(scenario: &'a Scenario, rng: &mut SimRng, tolerance: f64) -> Self {
         let mut strata: Vec<Strata<'a>> = (0..scenario.cohorts.len())
-            .map(|c| Strata::new(scenario, c))
+            .map(|c| Strata::new(scenario, c, tolerance))
             .collect();
         let mut posterior = Vec::with_capacity(strata.len());
         for (c, s) in strata.iter_mut().enumerate() {
@@ -1530,4 +1540,43 @@ pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResu
     let mut rng = stream(seed, run, Stream::Customers);
     let mut population = CohortPopulation::new(setup.scenario.as_ref(), &mut rng);
     run_periods(setup, &mut population, seed, run)
+}
+
+/// [`simulate_run`] with churn strata held within `tolerance` of the closed-form survival
+/// instead of [`approx::EXACT_TOLERANCE`] (issue 12 item 3: how many strata a looser rule
+/// saves and what it does to CE, `examples/strata_tolerance.rs`). Not a setting of the
+/// engine: `auto` and every command use the exact rule, and nothing measures this run's
+/// extra error.
+pub fn simulate_run_with_churn_tolerance(
+    setup: &RunSetup<'_>,
+    seed: u64,
+    run: u64,
+    tolerance: f64,
+) -> Result<RunResult, SimError> {
+    let mut rng = stream(seed, run, Stream::Customers);
+    let mut population =
+        CohortPopulation::with_churn_tolerance(setup.scenario.as_ref(), &mut rng, tolerance);
+    run_periods(setup, &mut population, seed, run)
+}
+
+/// Churn strata of cohort `c` held within `tolerance` (1 for a cohort without Beta churn
+/// heterogeneity), times its order-value nodes: [`strata_count`]'s fresh strata under
+/// [`approx::churn_rule_within`].
+pub fn churn_strata_count_within(scenario: &Scenario, c: usize, tolerance: f64) -> usize {
+    let cohort = &scenario.cohorts[c];
+    let values = OrderValues::of(cohort).scales.len();
+    let traits = match cohort.retention {
+        Retention::Dropout { .. } => dropout_strata(scenario, c).map_or(1, |d| d.strata.len()),
+        _ => beta_churn(cohort).map_or(1, |(a, b)| {
+            approx::churn_rule_within(
+                a,
+                b,
+                scenario.time.periods,
+                HazardRange::of(scenario, c).high,
+                tolerance,
+            )
+            .len()
+        }),
+    };
+    traits * values
 }
