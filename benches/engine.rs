@@ -240,10 +240,10 @@ fn bench_history_base(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (scenario, customers) = history_base(dir.path(), 20_000);
     let runs = 20u64;
-    let periods = u64::from(scenario.time.periods);
+    let periods = u64::from(scenario.time().periods());
     group.throughput(Throughput::Elements(customers * periods * runs));
     let plan = scenario
-        .plan(scenario.baseline_plan)
+        .plan(scenario.baseline_plan())
         .expect("baseline plan");
     for (name, path) in [
         ("binned_spend_20k_rows", HistoryPath::Binned),

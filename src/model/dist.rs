@@ -150,18 +150,20 @@ fn binomial_btrd<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     let b = 1.15 + 2.53 * spq;
     let a = -0.0873 + 0.0248 * b + 0.01 * p;
     let c = nf * p + 0.5;
-    let v_r = 0.92 - 4.2 / b;
+    // Hörmann's box test v ≤ v_r = 0.92 − 4.2/b, multiplied by b > 0: no division.
+    let v_r_times_b = 0.92 * b - 4.2;
+    let two_a = 2.0 * a;
     loop {
         let u = rng.random::<f64>() - 0.5;
         let v: f64 = rng.random();
         let us = 0.5 - u.abs();
-        let x = (2.0 * a / us + b) * u + c;
+        let x = (two_a / us + b) * u + c;
         // ⌊x⌋ < 0 or ⌊x⌋ > n: outside the support (NaN cannot arise: us > 0 or x = −∞).
         if x < 0.0 || x >= nf + 1.0 {
             continue;
         }
         let k = (x as u64) as f64;
-        if us >= 0.07 && v <= v_r {
+        if us >= 0.07 && v * b <= v_r_times_b {
             return k as u64;
         }
         if btrd_accepts(nf, p, spq, a, b, us, v, k) {
@@ -171,34 +173,39 @@ fn binomial_btrd<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
 }
 
 /// Steps 2–3 of BTRD: whether the proposal k with variates (us, v) outside the central box
-/// is accepted, by the exact ratio f(k)/f(m) (Hörmann 1993).
+/// is accepted, by the exact ratio f(k)/f(m) (Hörmann 1993). The scaled variate
+/// v·α/(a/us² + b), α = (2.83 + 5.1/b)·√(npq), is kept as one fraction num/den, and the
+/// recursion's ratios (n + 1 − i)·p/(i·q) as products above and below, so the usual test
+/// (|k − m| ≤ 15) compares cross products and divides nothing.
 #[allow(clippy::too_many_arguments)]
 fn btrd_accepts(nf: f64, p: f64, spq: f64, a: f64, b: f64, us: f64, v: f64, k: f64) -> bool {
-    let r = p / (1.0 - p);
-    let alpha = (2.83 + 5.1 / b) * spq;
+    let q = 1.0 - p;
     let m = (((nf + 1.0) * p) as u64) as f64;
-    let v = v * alpha / (a / (us * us) + b);
+    let us2 = us * us;
+    let num = v * (2.83 * b + 5.1) * spq * us2;
+    let den = b * (a + b * us2);
     let km = (k - m).abs();
     if km <= 15.0 {
-        // Hörmann's step 3.1: f(k)/f(m) by the recursion f(i)/f(i − 1) = (n + 1)r/i − r
-        // = (n + 1 − i)·r/i, multiplied out as Π (n + 1 − i)·r over Π i (at most 15 factors
-        // each, below 1e90): one division instead of one per step.
+        // Hörmann's step 3.1: f(k)/f(m) by the recursion f(i)/f(i − 1) = (n + 1 − i)·p/(i·q),
+        // multiplied out (at most 15 factors each side, below 1e200 for any count this crate
+        // holds).
         let (low, high) = (k.min(m), k.max(m));
         let (mut above, mut below) = (1.0, 1.0);
         let mut i = low;
         while i < high {
             i += 1.0;
-            above *= (nf + 1.0 - i) * r;
-            below *= i;
+            above *= (nf + 1.0 - i) * p;
+            below *= i * q;
         }
         return if m < k {
-            v * below <= above
+            num * below <= above * den
         } else {
-            v * above <= below
+            num * above <= below * den
         };
     }
+    let r = p / q;
     // Step 3.2, the squeeze: t ± ρ bound ln f(k)/f(m) (Hörmann 1993, eq. 3.3).
-    let v = v.ln();
+    let v = (num / den).ln();
     let npq = spq * spq;
     let rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5);
     let t = -km * km / (2.0 * npq);
@@ -268,11 +275,28 @@ fn binomial_inversion<R: Rng + ?Sized>(
             if x > n {
                 break;
             }
-            r *= a / x as f64 - s;
+            // a/x as a·(1/x) from a table: the division was the step's cost.
+            let inverse = RECIPROCALS
+                .get(x as usize)
+                .copied()
+                .unwrap_or_else(|| 1.0 / x as f64);
+            r *= a * inverse - s;
         }
         u = rng.random();
     }
 }
+
+/// 1/x for the steps x < 64 of an inversion search (BINV's means stay below 10, so its
+/// searches rarely pass 30 steps); `RECIPROCALS[0]` is unused.
+const RECIPROCALS: [f64; 64] = {
+    let mut table = [0.0; 64];
+    let mut x = 1;
+    while x < 64 {
+        table[x] = 1.0 / x as f64;
+        x += 1;
+    }
+    table
+};
 
 /// Binomial(n, p) by inversion of one uniform U: the smallest k with F(k) ≥ U (Devroye 1986,
 /// §III.2 and §X.4; Kachitvichyanukul & Schmeiser 1988 on binomial inversion). One uniform per
@@ -313,10 +337,11 @@ pub fn binomial_by_inversion_once<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) 
         return n;
     }
     let u: f64 = rng.random();
-    let window = InversionWindow::new(n, p);
     if n as f64 * p * (1.0 - p) < TABLE_MIN_VARIANCE {
+        let window = InversionWindow::new(n, p);
         return window.search(u * window.total);
     }
+    let window = InversionWindow::cached(n, p);
     window.search_from_mode(u * window.total)
 }
 
@@ -326,6 +351,7 @@ const TABLE_MIN_VARIANCE: f64 = 16.0;
 
 /// The counts of Binomial(n, p) with a pmf of at least 10⁻¹⁸ of the mode's,
 /// [lowest, highest], the pmf at the lowest and the pmf's sum over them.
+#[derive(Debug, Clone, Copy)]
 struct InversionWindow {
     n: u64,
     ratio: f64,
@@ -389,6 +415,35 @@ impl InversionWindow {
         }
     }
 
+    /// The window of (n, p), remembered per thread. The splits of an acquired count
+    /// ([`multinomial_by_inversion`]) differ by run, but the count takes only a few hundred
+    /// values around its mean, so the same (n, p) comes back across runs and periods; the walk
+    /// that builds a window (±9σ both ways) was 10% of a large bank's cohort run, and the
+    /// search from the mode that uses it costs about σ steps. A window is a few scalars, so
+    /// thousands fit in a core's cache, where running-sum tables ([`InversionTable`]) of each
+    /// (n, p) would not.
+    fn cached(n: u64, p: f64) -> InversionWindow {
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+        thread_local! {
+            static WINDOWS: RefCell<HashMap<(u64, u64), InversionWindow, KeyHasher>> =
+                RefCell::new(HashMap::default());
+        }
+        WINDOWS.with(|windows| {
+            let mut windows = windows.borrow_mut();
+            let key = (n, p.to_bits());
+            if let Some(window) = windows.get(&key) {
+                return *window;
+            }
+            if windows.len() >= WINDOW_CACHE_ENTRIES {
+                windows.clear();
+            }
+            let window = InversionWindow::new(n, p);
+            windows.insert(key, window);
+            window
+        })
+    }
+
     /// [`InversionWindow::search`] starting at the mode, whose running sum the left walk
     /// already has: about √(np(1 − p)) steps instead of the window's width. The sums differ
     /// from the upward ones only by rounding (a count moves only when the target falls within
@@ -439,6 +494,33 @@ impl InversionWindow {
             .zip(self.running_sums())
             .find(|&(_, cumulative)| cumulative >= target)
             .map_or(self.highest, |(k, _)| k)
+    }
+}
+
+/// Windows kept per thread ([`InversionWindow::cached`]): 72 bytes each, about 1 MiB in all.
+const WINDOW_CACHE_ENTRIES: usize = 16_384;
+
+/// A hasher for the cache keys (n, bits of p): SplitMix64's finalizer over the words
+/// (Steele, Lea & Flood 2014), where the standard library's SipHash costs more than the
+/// lookup it guards. The keys are the engine's own counts, not adversarial input.
+type KeyHasher = std::hash::BuildHasherDefault<WordHasher>;
+
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        crate::sim::rng::splitmix64(self.0)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = crate::sim::rng::splitmix64(self.0 ^ u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = crate::sim::rng::splitmix64(self.0 ^ word);
     }
 }
 
@@ -525,8 +607,8 @@ impl InversionTable {
 }
 
 /// [`multinomial`] with every conditional binomial drawn by inversion
-/// ([`binomial_by_inversion_once`]: the count split differs by run), so each category's count
-/// is monotone in `n` on a shared stream (common random numbers).
+/// ([`binomial_by_inversion_once`]), so each category's count is monotone in `n` on a shared
+/// stream (common random numbers).
 pub fn multinomial_by_inversion<R: Rng + ?Sized>(
     rng: &mut R,
     n: u64,
@@ -588,6 +670,70 @@ impl PreparedMultinomial {
         }
     }
 }
+
+/// A fixed multinomial drawn by sequential conditional binomials ([`PreparedMultinomial`])
+/// until few customers are left for the categories still to fill, then one alias draw per
+/// customer over those categories ([`AliasTable`] of the suffix): given the counts of the
+/// first i categories, the remaining R customers are Multinomial(R, p_{i..}/Σ p_{i..}), which
+/// R independent categorical draws over the suffix are exactly (Johnson, Kotz &
+/// Balakrishnan 1997, *Discrete Multivariate Distributions*, §35.2). With the categories in
+/// descending order of probability (a cohort's entry strata), the binomials place the bulk
+/// and the long tail of small categories costs a few nanoseconds per customer instead of a
+/// binomial (tens of nanoseconds) per category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TailedMultinomial {
+    steps: PreparedMultinomial,
+    /// `suffix[i]`: the categories i.. with their probabilities renormalized.
+    suffix: Vec<AliasTable>,
+    /// Hand over when fewer than this many customers per remaining category are left.
+    factor: u64,
+}
+
+impl TailedMultinomial {
+    /// The multinomial over `probs` (non-negative, summing to one), handing over to alias
+    /// draws below `factor` customers per remaining category.
+    /// Beyond [`TAILED_MAX_CATEGORIES`] categories only the whole law gets a table (the
+    /// suffix tables hold K²/2 entries), so the hand-over happens at the start or not at all.
+    pub fn new(probs: &[f64], factor: u64) -> Self {
+        let tables = if probs.len() <= TAILED_MAX_CATEGORIES {
+            probs.len()
+        } else {
+            1.min(probs.len())
+        };
+        let suffix = (0..tables).map(|i| AliasTable::new(&probs[i..])).collect();
+        TailedMultinomial {
+            steps: PreparedMultinomial::new(probs),
+            suffix,
+            factor,
+        }
+    }
+
+    /// Splits `n` into the categories (`out` has one slot per category).
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R, n: u64, out: &mut [u64]) {
+        out.iter_mut().for_each(|x| *x = 0);
+        let categories = self.steps.steps.len();
+        let mut remaining = n;
+        for (i, step) in self.steps.steps.iter().enumerate() {
+            if remaining == 0 {
+                return;
+            }
+            if i < self.suffix.len()
+                && remaining < self.factor.saturating_mul((categories - i) as u64)
+            {
+                for _ in 0..remaining {
+                    out[i + self.suffix[i].sample(rng)] += 1;
+                }
+                return;
+            }
+            let count = step.map_or(remaining, |b| b.draw(rng, remaining));
+            out[i] = count;
+            remaining -= count;
+        }
+    }
+}
+
+/// The most categories a [`TailedMultinomial`] keeps an alias table for every suffix of.
+pub const TAILED_MAX_CATEGORIES: usize = 128;
 
 /// Splits `n` into categories with probabilities `probs` (summing to 1) by sequential
 /// conditional binomials, an exact multinomial draw. The last category with a positive
@@ -1055,6 +1201,95 @@ mod tests {
                 (mean - n as f64 * p).abs() < 4.0 * se,
                 "n {n} p {p}: {mean}"
             );
+        }
+    }
+
+    /// A tailed multinomial has the multinomial law whether it hands over to alias draws at
+    /// once (few customers), after the heavy categories, or not at all: per category the mean
+    /// n·p_i and variance n·p_i(1 − p_i) within 4 standard errors, the covariance of the two
+    /// heaviest categories −n·p_0·p_1 likewise, and every draw places all n.
+    #[test]
+    fn tailed_multinomials_have_the_multinomial_law() {
+        // Descending like a cohort's entry strata, with a long light tail and a zero.
+        let probs = [
+            0.42, 0.25, 0.15, 0.09, 0.05, 0.025, 0.0099, 0.005, 0.0001, 0.0, 0.0,
+        ];
+        let total: f64 = probs.iter().sum();
+        let probs: Vec<f64> = probs.iter().map(|p| p / total).collect();
+        let sampler = TailedMultinomial::new(&probs, 4);
+        let mut rng = stream(21, 0, Stream::Customers);
+        let draws = 100_000usize;
+        for n in [3u64, 30, 400, 20_000] {
+            let mut out = vec![0u64; probs.len()];
+            let mut counts: Vec<Vec<f64>> = vec![Vec::with_capacity(draws); probs.len()];
+            for _ in 0..draws {
+                sampler.draw(&mut rng, n, &mut out);
+                assert_eq!(out.iter().sum::<u64>(), n);
+                assert_eq!(
+                    out[9] + out[10],
+                    0,
+                    "zero-probability categories stay empty"
+                );
+                for (c, &x) in counts.iter_mut().zip(&out) {
+                    c.push(x as f64);
+                }
+            }
+            let nf = n as f64;
+            for (i, &p) in probs.iter().enumerate() {
+                let (m, se) = mean_and_se(&counts[i]);
+                let expected = nf * p;
+                assert!(
+                    (m - expected).abs() <= 4.0 * se + 1e-12,
+                    "n {n} category {i}: mean {m} vs {expected} ± {se}"
+                );
+                let variance = expected * (1.0 - p);
+                let v =
+                    counts[i].iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (draws as f64 - 1.0);
+                // The sample variance's standard error is about √((μ4 − σ⁴)/N); for these
+                // counts μ4 ≤ 3σ⁴ + σ², hence the bound below.
+                let se_v = ((2.0 * variance * variance + variance) / draws as f64).sqrt();
+                assert!(
+                    (v - variance).abs() <= 4.0 * se_v + 1e-12,
+                    "n {n} category {i}: variance {v} vs {variance} ± {se_v}"
+                );
+            }
+            let (m0, _) = mean_and_se(&counts[0]);
+            let (m1, _) = mean_and_se(&counts[1]);
+            let products: Vec<f64> = counts[0]
+                .iter()
+                .zip(&counts[1])
+                .map(|(x, y)| (x - m0) * (y - m1))
+                .collect();
+            let (cov, se_cov) = mean_and_se(&products);
+            let expected = -nf * probs[0] * probs[1];
+            assert!(
+                (cov - expected).abs() <= 4.0 * se_cov,
+                "n {n}: covariance {cov} vs {expected} ± {se_cov}"
+            );
+        }
+    }
+
+    /// A window remembered per thread is the window built afresh, so cached and fresh
+    /// mode-started searches give the same count for every uniform.
+    #[test]
+    fn cached_inversion_windows_are_the_fresh_ones() {
+        for (n, p) in [(10_000u64, 0.05), (9_500, 0.45 / 0.95), (400, 0.3)] {
+            let fresh = InversionWindow::new(n, p);
+            for _ in 0..2 {
+                let cached = InversionWindow::cached(n, p);
+                assert_eq!(
+                    (cached.lowest, cached.highest, cached.mode),
+                    (fresh.lowest, fresh.highest, fresh.mode)
+                );
+                assert_eq!(cached.total.to_bits(), fresh.total.to_bits());
+                assert_eq!(cached.left.to_bits(), fresh.left.to_bits());
+                for u in [1e-9, 0.1, 0.5, 0.77, 1.0 - 1e-12] {
+                    assert_eq!(
+                        cached.search_from_mode(u * cached.total),
+                        fresh.search_from_mode(u * fresh.total)
+                    );
+                }
+            }
         }
     }
 

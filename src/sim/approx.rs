@@ -218,17 +218,36 @@ impl ChurnStrata {
 /// per candidate K, about a dozen candidates), so it is redone per run when `[uncertainty]`
 /// redraws (a, b); remembered per thread otherwise.
 pub fn churn_rule(a: f64, b: f64, periods: u32, hazard_high: f64) -> QuadratureRule {
+    churn_rule_within(a, b, periods, hazard_high, EXACT_TOLERANCE)
+}
+
+/// [`churn_rule`] with survival held within `tolerance` instead of [`EXACT_TOLERANCE`]: what a
+/// looser rule would save (issue 12 item 3, `examples/strata_tolerance.rs`). The engine's
+/// strata and `auto`'s exactness rule use [`EXACT_TOLERANCE`] only.
+pub fn churn_rule_within(
+    a: f64,
+    b: f64,
+    periods: u32,
+    hazard_high: f64,
+    tolerance: f64,
+) -> QuadratureRule {
     use std::cell::RefCell;
     use std::collections::HashMap;
-    type Key = (u64, u64, u32, u64);
+    type Key = (u64, u64, u32, u64, u64);
     thread_local! {
         static CHOSEN: RefCell<HashMap<Key, QuadratureRule>> = RefCell::new(HashMap::new());
     }
-    let key = (a.to_bits(), b.to_bits(), periods, hazard_high.to_bits());
+    let key = (
+        a.to_bits(),
+        b.to_bits(),
+        periods,
+        hazard_high.to_bits(),
+        tolerance.to_bits(),
+    );
     if let Some(found) = CHOSEN.with(|c| c.borrow().get(&key).cloned()) {
         return found;
     }
-    let chosen = choose_churn_rule(a, b, periods, hazard_high);
+    let chosen = choose_churn_rule(a, b, periods, hazard_high, tolerance);
     CHOSEN.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() > 4096 {
@@ -239,7 +258,13 @@ pub fn churn_rule(a: f64, b: f64, periods: u32, hazard_high: f64) -> QuadratureR
     chosen
 }
 
-fn choose_churn_rule(a: f64, b: f64, periods: u32, hazard_high: f64) -> QuadratureRule {
+fn choose_churn_rule(
+    a: f64,
+    b: f64,
+    periods: u32,
+    hazard_high: f64,
+    tolerance: f64,
+) -> QuadratureRule {
     let horizon = (f64::from(periods) * hazard_high.max(1.0))
         .ceil()
         .min(f64::from(u32::MAX / 4)) as u32;
@@ -251,7 +276,7 @@ fn choose_churn_rule(a: f64, b: f64, periods: u32, hazard_high: f64) -> Quadratu
         let ok = strata
             .iter()
             .zip(&exact)
-            .all(|(s, e)| (s - e).abs() <= EXACT_TOLERANCE);
+            .all(|(s, e)| (s - e).abs() <= tolerance);
         (ok, rule)
     };
     // Doubling, then bisection, for the fewest strata that pass (the error falls with K).

@@ -38,7 +38,7 @@ use std::rc::Rc;
 use rand::RngExt;
 
 use crate::model::dist::{
-    AliasTable, BinomialProbability, PreparedMultinomial, beta, beta_by_gammas, binomial,
+    BinomialProbability, PreparedMultinomial, TailedMultinomial, beta, beta_by_gammas, binomial,
     binomial_with_log_complement, gamma, multinomial, poisson,
 };
 use crate::model::quadrature::QuadratureRule;
@@ -165,7 +165,7 @@ pub fn posterior_strata(scenario: &Scenario, c: usize) -> (f64, f64) {
 /// Σ_j 1 − (1 − w_j)^N ≈ Σ_j 1 − e^(−N·w_j). Most BG/NBD strata carry tiny weights and stay
 /// empty, costing one comparison a period.
 pub fn populated_strata(scenario: &Scenario, c: usize, customers: f64) -> f64 {
-    let fresh: f64 = Layout::cached(scenario, c)
+    let fresh: f64 = Layout::cached(scenario, c, approx::EXACT_TOLERANCE)
         .entry_weights
         .iter()
         .map(|w| -(-customers * w).exp_m1())
@@ -456,15 +456,15 @@ struct Layout {
     /// sequential binomials of the entry multinomial stop as soon as every entrant is placed.
     entry_order: Vec<usize>,
     entry_weights: Vec<f64>,
-    /// The entry multinomial over `entry_weights`, set up once.
-    entry: PreparedMultinomial,
-    /// The alias table of `entry_weights`, for placing entrants one by one.
-    entry_alias: AliasTable,
+    /// The entry multinomial over `entry_weights`, set up once: sequential binomials for the
+    /// bulk, alias draws one by one for few entrants or the tail ([`TailedMultinomial`]).
+    entry: TailedMultinomial,
 }
 
 impl Layout {
-    /// The layout of cohort `c`, remembered per thread by everything it depends on.
-    fn cached(scenario: &Scenario, c: usize) -> Rc<Layout> {
+    /// The layout of cohort `c`, remembered per thread by everything it depends on, with
+    /// churn strata within `tolerance` ([`approx::EXACT_TOLERANCE`] but for measurements).
+    fn cached(scenario: &Scenario, c: usize, tolerance: f64) -> Rc<Layout> {
         use std::cell::RefCell;
         use std::collections::HashMap;
         thread_local! {
@@ -472,18 +472,19 @@ impl Layout {
         }
         let cohort = &scenario.cohorts[c];
         let key = format!(
-            "{:?}|{:?}|{:?}|{}|{:?}|{}",
+            "{:?}|{:?}|{:?}|{}|{:?}|{}|{}",
             cohort.retention,
             cohort.purchases,
             cohort.order_value,
             scenario.time.periods,
             HazardRange::of(scenario, c),
-            approx::purchase_multiplier_high(scenario, c).to_bits()
+            approx::purchase_multiplier_high(scenario, c).to_bits(),
+            tolerance.to_bits()
         );
         if let Some(found) = LAYOUTS.with(|l| l.borrow().get(&key).cloned()) {
             return found;
         }
-        let layout = Rc::new(Layout::new(scenario, c));
+        let layout = Rc::new(Layout::new(scenario, c, tolerance));
         LAYOUTS.with(|l| {
             let mut l = l.borrow_mut();
             if l.len() > 256 {
@@ -494,7 +495,7 @@ impl Layout {
         layout
     }
 
-    fn new(scenario: &Scenario, c: usize) -> Self {
+    fn new(scenario: &Scenario, c: usize, tolerance: f64) -> Self {
         let cohort = &scenario.cohorts[c];
         // (propensity, purchase-rate node, probability) of each trait stratum.
         let traits: Vec<(f64, f64, f64)> = match cohort.retention {
@@ -514,11 +515,12 @@ impl Layout {
                 let rule = beta_churn(cohort).map_or_else(
                     || QuadratureRule::point(0.0),
                     |(a, b)| {
-                        approx::churn_rule(
+                        approx::churn_rule_within(
                             a,
                             b,
                             scenario.time.periods,
                             HazardRange::of(scenario, c).high,
+                            tolerance,
                         )
                     },
                 );
@@ -548,8 +550,7 @@ impl Layout {
                 weights: vec![weight; n],
             },
             entry_order: (0..n).collect(),
-            entry: PreparedMultinomial::new(&vec![weight; n]),
-            entry_alias: AliasTable::new(&vec![weight; n]),
+            entry: TailedMultinomial::new(&vec![weight; n], INDIVIDUAL_ENTRY_FACTOR),
             entry_weights: vec![weight; n],
         }
     }
@@ -579,8 +580,7 @@ impl Layout {
             value_of,
             values,
             entry_order,
-            entry: PreparedMultinomial::new(&entry_weights),
-            entry_alias: AliasTable::new(&entry_weights),
+            entry: TailedMultinomial::new(&entry_weights, INDIVIDUAL_ENTRY_FACTOR),
             entry_weights,
         }
     }
@@ -598,6 +598,19 @@ fn capped_row(row: &[(usize, f64)]) -> Vec<(usize, f64)> {
             (to, capped)
         })
         .collect()
+}
+
+/// Whether `capped` is [`capped_row`] of `row`, computed without allocating.
+fn same_capped_row(row: &[(usize, f64)], capped: &[(usize, f64)]) -> bool {
+    if row.len() != capped.len() {
+        return false;
+    }
+    let mut cumulative = 0.0;
+    row.iter().zip(capped).all(|(&(to, p), &(kept_to, kept))| {
+        let p = p.min(1.0 - cumulative).max(0.0);
+        cumulative += p;
+        to == kept_to && p == kept
+    })
 }
 
 /// The samplers of a migration row: whether a survivor moves (probability Σ_d p_d) and where a
@@ -630,7 +643,6 @@ struct Strata<'a> {
     dropout: Option<PurchaseLaw>,
     /// The strata themselves, shared by every run of the thread with the same parameters.
     layout: Rc<Layout>,
-    touched: Vec<usize>,
     count: [Vec<u64>; 2],
     /// Per origin and order-value node, the customers' total purchase rate (NBD purchases
     /// without dropout).
@@ -660,8 +672,8 @@ struct Strata<'a> {
 }
 
 impl<'a> Strata<'a> {
-    fn new(scenario: &'a Scenario, c: usize) -> Self {
-        Strata::with_layout(scenario, c, Layout::cached(scenario, c))
+    fn new(scenario: &'a Scenario, c: usize, tolerance: f64) -> Self {
+        Strata::with_layout(scenario, c, Layout::cached(scenario, c, tolerance))
     }
 
     /// Cohort `c`'s strata laid out as `layout` (the cohort's own, or a history's posterior).
@@ -678,7 +690,6 @@ impl<'a> Strata<'a> {
             cohort,
             dropout,
             layout,
-            touched: Vec::new(),
             count: [vec![0; strata], vec![0; strata]],
             rate: [vec![0.0; value_nodes], vec![0.0; value_nodes]],
             dropped: [0, 0],
@@ -732,36 +743,16 @@ impl<'a> Strata<'a> {
     /// `n` customers are placed with `origin`: strata by multinomial on the product weights,
     /// NBD rates as one Gamma(n_j·k, m/k) per stratum (a sum of i.i.d. Gamma rates).
     ///
-    /// Fewer entrants than [`INDIVIDUAL_ENTRY_FACTOR`] times the strata (migrants, most
-    /// acquisition into BG/NBD strata) are placed one by one, each by the layout's alias table
-    /// (two draws, no search), instead of a multinomial's sequential binomials over the
-    /// strata: the same law, O(n) instead of O(K) binomials.
+    /// The multinomial is [`TailedMultinomial`]: once fewer entrants than
+    /// [`INDIVIDUAL_ENTRY_FACTOR`] times the strata still to fill are left (at once for
+    /// migrants and most acquisition into BG/NBD strata, after the few heavy strata
+    /// otherwise), they are placed one by one by alias tables (two draws, no search) instead
+    /// of a sequential binomial per stratum: the same law, O(n) instead of O(K) binomials.
     fn place(&mut self, origin: usize, n: u64, rng: &mut SimRng) {
         if n == 0 {
             return;
         }
         let nbd = self.nbd();
-        let strata = self.layout.entry_weights.len();
-        if n < INDIVIDUAL_ENTRY_FACTOR.saturating_mul(strata as u64) {
-            self.touched.clear();
-            for _ in 0..n {
-                let position = self.layout.entry_alias.sample(rng);
-                if self.entry_counts[position] == 0 {
-                    self.touched.push(position);
-                }
-                self.entry_counts[position] += 1;
-            }
-            // Strata in a fixed order, so the rate draws below do not depend on arrival order.
-            self.touched.sort_unstable();
-            for &position in &self.touched {
-                let entering = std::mem::take(&mut self.entry_counts[position]);
-                let j = self.layout.entry_order[position];
-                self.count[origin][j] += entering;
-                self.moved_by_value[self.layout.value_of[j]].0 += entering;
-            }
-            self.add_rates(origin, nbd, rng);
-            return;
-        }
         self.layout.entry.draw(rng, n, &mut self.entry_counts);
         for (position, entering) in self.entry_counts.iter_mut().enumerate() {
             if *entering == 0 {
@@ -919,8 +910,10 @@ impl<'a> Strata<'a> {
             churned: std::mem::take(&mut s.dropped),
             ..Leavers::default()
         };
-        let migration = capped_row(departure.migration);
-        if migration != s.migration {
+        // The row is rebuilt only when it differs (a development programme raises it); most
+        // periods compare it in place, without allocating.
+        if !same_capped_row(departure.migration, &s.migration) {
+            let migration = capped_row(departure.migration);
             (s.moving, s.destinations) = prepared_moves(&migration);
             s.outcome_counts.resize(migration.len(), 0);
             s.migration = migration;
@@ -1070,8 +1063,20 @@ pub struct CohortPopulation<'a> {
 impl<'a> CohortPopulation<'a> {
     /// Run's start: every cohort's customers placed in its strata, large histories on `path`.
     pub fn new(scenario: &'a Scenario, path: HistoryPath, rng: &mut SimRng) -> Self {
+        CohortPopulation::with_churn_tolerance(scenario, path, rng, approx::EXACT_TOLERANCE)
+    }
+
+    /// The population with each fresh cohort's churn strata chosen within `tolerance`
+    /// ([`approx::churn_rule_within`]) instead of [`approx::EXACT_TOLERANCE`]: for measuring
+    /// what looser strata would change ([`simulate_run_with_churn_tolerance`]).
+    pub fn with_churn_tolerance(
+        scenario: &'a Scenario,
+        path: HistoryPath,
+        rng: &mut SimRng,
+        tolerance: f64,
+    ) -> Self {
         let mut strata: Vec<Strata<'a>> = (0..scenario.cohorts.len())
-            .map(|c| Strata::new(scenario, c))
+            .map(|c| Strata::new(scenario, c, tolerance))
             .collect();
         let mut posterior = Vec::with_capacity(strata.len());
         for (c, s) in strata.iter_mut().enumerate() {
@@ -1563,4 +1568,47 @@ pub fn simulate_run(setup: &RunSetup<'_>, seed: u64, run: u64) -> Result<RunResu
     let mut rng = stream(seed, run, Stream::Customers);
     let mut population = CohortPopulation::new(setup.scenario.as_ref(), setup.history, &mut rng);
     run_periods(setup, &mut population, seed, run)
+}
+
+/// [`simulate_run`] with churn strata held within `tolerance` of the closed-form survival
+/// instead of [`approx::EXACT_TOLERANCE`] (issue 12 item 3: how many strata a looser rule
+/// saves and what it does to CE, `examples/strata_tolerance.rs`). Not a setting of the
+/// engine: `auto` and every command use the exact rule, and nothing measures this run's
+/// extra error.
+pub fn simulate_run_with_churn_tolerance(
+    setup: &RunSetup<'_>,
+    seed: u64,
+    run: u64,
+    tolerance: f64,
+) -> Result<RunResult, SimError> {
+    let mut rng = stream(seed, run, Stream::Customers);
+    let mut population = CohortPopulation::with_churn_tolerance(
+        setup.scenario.as_ref(),
+        setup.history,
+        &mut rng,
+        tolerance,
+    );
+    run_periods(setup, &mut population, seed, run)
+}
+
+/// Churn strata of cohort `c` held within `tolerance` (1 for a cohort without Beta churn
+/// heterogeneity), times its order-value nodes: [`strata_count`]'s fresh strata under
+/// [`approx::churn_rule_within`].
+pub fn churn_strata_count_within(scenario: &Scenario, c: usize, tolerance: f64) -> usize {
+    let cohort = &scenario.cohorts[c];
+    let values = OrderValues::of(cohort).scales.len();
+    let traits = match cohort.retention {
+        Retention::Dropout { .. } => dropout_strata(scenario, c).map_or(1, |d| d.strata.len()),
+        _ => beta_churn(cohort).map_or(1, |(a, b)| {
+            approx::churn_rule_within(
+                a,
+                b,
+                scenario.time.periods,
+                HazardRange::of(scenario, c).high,
+                tolerance,
+            )
+            .len()
+        }),
+    };
+    traits * values
 }

@@ -223,7 +223,7 @@ fn binned_histories_agree_with_the_customer_engine() {
 /// `auto` makes when it refuses the bins.
 fn exact_path_runs(scenario: &Scenario, runs: u64, seed: u64) -> Vec<RunResult> {
     use rayon::prelude::*;
-    let plan = scenario.plan(scenario.baseline_plan).unwrap();
+    let plan = scenario.plan(scenario.baseline_plan()).unwrap();
     (0..runs)
         .into_par_iter()
         .map(|k| {
@@ -289,12 +289,12 @@ fn histories_with_spend_are_binned_in_spend_classes_and_keep_the_spread() {
         "{classes} classes"
     );
     // Most customers with a spend record are binned.
-    let history = scenario.cohorts[0].existing.history().unwrap();
-    let exact: u64 = bins.exact.iter().map(|&i| history[i].count).sum();
+    let history = scenario.cohorts()[0].existing().history().unwrap();
+    let exact: u64 = bins.exact.iter().map(|&i| history[i].count()).sum();
     let records: u64 = history
         .iter()
-        .filter(|g| g.frequency > 0)
-        .map(|g| g.count)
+        .filter(|g| g.frequency() > 0)
+        .map(|g| g.count())
         .sum();
     assert!(2 * exact < records, "{exact} of {records} exact");
     assert!(bins.error.revenue < 1e-3, "{:?}", bins.error);
@@ -346,7 +346,7 @@ fn auto_takes_the_exact_per_history_path_when_the_bins_are_refused() {
         limits: Default::default(),
         control: Default::default(),
     };
-    let plan = scenario.plan(scenario.baseline_plan).unwrap();
+    let plan = scenario.plan(scenario.baseline_plan()).unwrap();
     // A study of few runs takes the bins and says so.
     let few = sim::choose_engine(&scenario, plan, &options(200)).unwrap();
     assert_eq!(few.engine, EngineKind::Cohort, "{}", few.reason);
