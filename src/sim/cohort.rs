@@ -357,8 +357,9 @@ fn posterior_approximation(
     })
 }
 
-/// Entrants are placed one by one when they number fewer than this many times the strata: an
-/// alias draw costs a few nanoseconds, a multinomial's conditional binomial some tens
+/// Entrants are placed one by one when they number fewer than this many times the strata
+/// still to fill (at the start, or after the heavy strata's binomials, [`TailedMultinomial`]):
+/// an alias draw costs a few nanoseconds, a multinomial's conditional binomial some tens
 /// (measured on benches/scenarios/large_bank.toml).
 const INDIVIDUAL_ENTRY_FACTOR: u64 = 4;
 
