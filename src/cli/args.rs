@@ -75,13 +75,14 @@ impl OutputArgs {
     /// (built only then), then prints `json` with `--json` or else `text()`.
     pub fn emit(
         &self,
+        console: super::progress::Console,
         entry: super::publish::Entry,
         json: &[u8],
         files: impl FnOnce() -> Result<OutputFiles, super::CliError>,
         text: impl FnOnce() -> String,
     ) -> Result<(), super::CliError> {
         if let Some(dir) = &self.out {
-            super::output::publish_reported(dir, entry, &files()?)?;
+            super::output::publish_reported(console, dir, entry, &files()?)?;
         }
         if self.json {
             super::print_stdout(&String::from_utf8_lossy(json))

@@ -4,7 +4,7 @@ use clap::Args;
 use std::path::PathBuf;
 
 use super::args::{ChartArgs, OutputArgs, RunArgs, study_files};
-use super::progress::TerminalProgress;
+use super::progress::Console;
 use super::simulate::{resolve_plan, sim_error};
 use super::{CliError, output, render_plans, with_threads};
 use crate::chart;
@@ -45,7 +45,11 @@ pub struct CompareArgs {
     pub charts: ChartArgs,
 }
 
-pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
+pub fn run(
+    args: &CompareArgs,
+    limits: crate::sim::size::Limits,
+    console: Console,
+) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
@@ -57,7 +61,7 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
             .map(|name| resolve_plan(&scenario, Some(name), &args.scenario))
             .collect::<Result<_, _>>()?
     };
-    let mut progress = TerminalProgress::new();
+    let mut progress = console.stages();
     let options = crate::sim::SimOptions {
         plan: scenario.baseline_plan,
         runs: args.run.runs,
@@ -69,6 +73,7 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
     let comparison = with_threads(args.run.threads, || {
         let threads = rayon::current_num_threads();
         super::estimate::announce(
+            console,
             crate::sim::estimate::compare(&scenario, &indices, &options, threads)
                 .map_err(sim_error)?,
         )?;
@@ -78,6 +83,7 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
     let json = render_plans::json(&comparison).map_err(CliError::failed)?;
     let entry = args.run.entry("compare", &scenario, &args.scenario);
     args.output.emit(
+        console,
         entry,
         &json,
         || {

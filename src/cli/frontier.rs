@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::args::{
     ChartArgs, OutputArgs, RunArgs, parse_budget_range, parse_objective, study_files,
 };
-use super::progress::TerminalProgress;
+use super::progress::Console;
 use super::simulate::resolve_plan;
 use super::{CliError, optimize_error, output, render_plans, with_threads};
 use crate::chart::{self, data::FrontierChart};
@@ -75,7 +75,11 @@ pub struct BudgetRange(pub Vec<f64>);
 /// The most budgets of one frontier, as `--budget-range` allows.
 const MAX_BUDGETS: usize = 1000;
 
-pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
+pub fn run(
+    args: &FrontierArgs,
+    limits: crate::sim::size::Limits,
+    console: Console,
+) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let budgets: Vec<f64> = match &args.budget_range {
@@ -110,11 +114,12 @@ pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), 
     with_threads(args.run.threads, || {
         let threads = rayon::current_num_threads();
         super::estimate::announce(
+            console,
             crate::optimize::estimate::frontier_work(&scenario, &settings, budgets.len(), threads)
                 .map_err(optimize_error)?,
         )
     })??;
-    let mut progress = TerminalProgress::new();
+    let mut progress = console.stages();
     let result = with_threads(args.run.threads, || {
         frontier(&scenario, &settings, &budgets, &mut progress)
     })?
@@ -123,6 +128,7 @@ pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), 
     let json = render_plans::json(&result).map_err(CliError::failed)?;
     let entry = args.run.entry("frontier", &scenario, &args.scenario);
     args.output.emit(
+        console,
         entry,
         &json,
         || {

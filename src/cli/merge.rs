@@ -33,7 +33,7 @@ pub struct MergeArgs {
     pub charts: ChartArgs,
 }
 
-pub fn run(args: &MergeArgs) -> Result<(), CliError> {
+pub fn run(args: &MergeArgs, console: super::progress::Console) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let mut shards = Vec::new();
@@ -62,6 +62,7 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
         entry = entry.input(path);
     }
     emit(
+        console,
         entry,
         &summary,
         &simulation,

@@ -4,7 +4,7 @@ use clap::Args;
 use std::path::PathBuf;
 
 use super::args::{BudgetArg, ChartArgs, OutputArgs, RunArgs, parse_budget, parse_objective};
-use super::progress::TerminalProgress;
+use super::progress::Console;
 use super::publish::Entry;
 use super::simulate::{resolve_plan, warn_about_clamped_draws};
 use super::{CliError, export, optimize_error, output, render_plans, with_threads};
@@ -144,7 +144,11 @@ fn parse_target(text: &str) -> Result<Target, String> {
     }
 }
 
-pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
+pub fn run(
+    args: &OptimizeArgs,
+    limits: crate::sim::size::Limits,
+    console: Console,
+) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
@@ -186,6 +190,7 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
     with_threads(args.run.threads, || {
         let threads = rayon::current_num_threads();
         super::estimate::announce(
+            console,
             crate::optimize::estimate::optimize_work(
                 &scenario,
                 &settings,
@@ -195,7 +200,7 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
             .map_err(optimize_error)?,
         )
     })??;
-    let mut progress = TerminalProgress::new();
+    let mut progress = console.stages();
     let (result, curves) = with_threads(args.run.threads, || {
         let result = optimize(&scenario, &settings, &mut progress)?;
         let curves = if args.charts.charts {
@@ -225,6 +230,7 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
             result.chosen.engine.name(),
         );
     args.output.emit(
+        console,
         entry,
         &json,
         || {

@@ -4,7 +4,7 @@ use clap::Args;
 use std::path::PathBuf;
 
 use super::args::{ChartArgs, EngineArg, OutputArgs, study_files};
-use super::progress::TerminalProgress;
+use super::progress::Console;
 use super::publish::Entry;
 use super::simulate::{resolve_plan, sim_error};
 use super::{CliError, output, render_plans, with_threads};
@@ -77,7 +77,11 @@ fn parse_step(text: &str) -> Result<f64, String> {
     }
 }
 
-pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
+pub fn run(
+    args: &SensitivityArgs,
+    limits: crate::sim::size::Limits,
+    console: Console,
+) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
@@ -94,7 +98,7 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
             .screen
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
-    let mut progress = TerminalProgress::new();
+    let mut progress = console.stages();
     let result = with_threads(args.threads, || {
         let options = crate::sim::SimOptions {
             plan,
@@ -106,6 +110,7 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
         };
         let threads = rayon::current_num_threads();
         super::estimate::announce(
+            console,
             crate::sim::estimate::sensitivity(
                 "sensitivity",
                 &scenario,
@@ -126,6 +131,7 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
         (args.seed, args.runs, args.engine),
     );
     args.output.emit(
+        console,
         entry,
         &json,
         || {

@@ -5,8 +5,9 @@ use clap::Args;
 use std::path::PathBuf;
 
 use super::args::{ChartArgs, OutputArgs, RunArgs};
+use super::progress::{self, Console};
 use super::publish::{self, Entry};
-use super::{CliError, export, output, print_stdout, progress, render_summary};
+use super::{CliError, export, output, print_stdout, render_summary};
 use crate::chart;
 use crate::scenario::{self, Scenario};
 use crate::sim::shard::{self, ShardFile, ShardSpec};
@@ -55,7 +56,11 @@ pub struct SimulateArgs {
     pub shard: Option<ShardSpec>,
 }
 
-pub fn run(args: &SimulateArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
+pub fn run(
+    args: &SimulateArgs,
+    limits: crate::sim::size::Limits,
+    console: Console,
+) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
@@ -69,9 +74,15 @@ pub fn run(args: &SimulateArgs, limits: crate::sim::size::Limits) -> Result<(), 
         control: crate::cancel::control(),
     };
     if let Some(shard) = args.shard {
-        return run_shard(args, &scenario, &options, shard);
+        return run_shard(console, args, &scenario, &options, shard);
     }
-    let simulation = simulate(&scenario, &options, 0..options.runs, args.run.threads)?;
+    let simulation = simulate(
+        console,
+        &scenario,
+        &options,
+        0..options.runs,
+        args.run.threads,
+    )?;
     warn_about_clamped_draws(&simulation);
     let summary = crate::plans::summary::simulation_summary(&scenario, &simulation, &options)
         .map_err(sim_error)?;
@@ -80,6 +91,7 @@ pub fn run(args: &SimulateArgs, limits: crate::sim::size::Limits) -> Result<(), 
         .input(&args.scenario)
         .run(options.seed, options.runs, simulation.engine.name());
     emit(
+        console,
         entry,
         &summary,
         &simulation,
@@ -93,6 +105,7 @@ pub fn run(args: &SimulateArgs, limits: crate::sim::size::Limits) -> Result<(), 
 /// Writes the summary's files (and charts when asked) into `--out`, then prints the JSON or
 /// the text report.
 pub(crate) fn emit(
+    console: Console,
     entry: Entry,
     summary: &SimulationSummary,
     simulation: &Simulation,
@@ -144,7 +157,7 @@ pub(crate) fn emit(
                     .map_err(CliError::failed)?;
             files.extend(output::chart_files(charts));
         }
-        output::publish_reported(dir, entry, &files)?;
+        output::publish_reported(console, dir, entry, &files)?;
     }
     if output_args.json {
         print_stdout(&String::from_utf8_lossy(&json))
@@ -186,6 +199,7 @@ fn unknown_plan(scenario: &Scenario, name: &str, file: &std::path::Path) -> anyh
 
 /// `--shard I/N`: simulates the slice and writes its raw results for `ceq merge`.
 fn run_shard(
+    console: Console,
     args: &SimulateArgs,
     scenario: &Scenario,
     options: &SimOptions,
@@ -214,7 +228,7 @@ fn run_shard(
         )));
     }
     let range = shard.runs(options.runs);
-    let mut simulation = simulate(scenario, options, range.clone(), args.run.threads)?;
+    let mut simulation = simulate(console, scenario, options, range.clone(), args.run.threads)?;
     warn_about_clamped_draws(&simulation);
     let plan = &scenario.plans[options.plan];
     let channel_names = crate::plans::summary::measured_channels(scenario);
@@ -261,7 +275,7 @@ fn run_shard(
         .input(&args.scenario)
         .run(options.seed, options.runs, simulation_engine);
     for path in publish::publish(dir, entry, &[(shard.file_name(), bytes)])? {
-        progress::note(&format!(
+        console.info(&format!(
             "wrote {} (runs {}..{} of {})",
             path.display(),
             range.start + 1,
@@ -275,6 +289,7 @@ fn run_shard(
 /// Runs the engine over `runs`, inside a pool of `threads` workers when asked. Results do not
 /// depend on the pool size (SPEC §11); the flag only limits the cores used.
 fn simulate(
+    console: Console,
     scenario: &Scenario,
     options: &SimOptions,
     runs: std::ops::Range<u64>,
@@ -285,16 +300,18 @@ fn simulate(
     let go = || {
         let threads = rayon::current_num_threads();
         super::estimate::announce(
+            console,
             sim::estimate::simulate(scenario, options, total, threads).map_err(sim_error)?,
         )?;
-        super::progress::with_runs(total, &options.control, |control| {
-            let options = SimOptions {
-                control,
-                ..options.clone()
-            };
-            sim::run_plan_range(scenario, plan, &options, runs.clone())
-        })
-        .map_err(sim_error)
+        console
+            .with_runs(total, &options.control, |control| {
+                let options = SimOptions {
+                    control,
+                    ..options.clone()
+                };
+                sim::run_plan_range(scenario, plan, &options, runs.clone())
+            })
+            .map_err(sim_error)
     };
     match threads {
         None => go(),

@@ -34,6 +34,7 @@ pub mod response;
 pub mod retention_test;
 pub mod sbg;
 pub mod scores;
+pub mod study;
 pub mod sum;
 pub mod table;
 pub mod tracking;
