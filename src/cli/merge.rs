@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::CliError;
 use super::args::{ChartArgs, OutputArgs};
 use super::publish::Entry;
-use super::simulate::{emit, warn_about_clamped_draws};
+use super::simulate::{Destination, emit, warn_about_clamped_draws};
 use crate::sim::shard::{self, ShardFile};
 use crate::stats;
 
@@ -62,12 +62,14 @@ pub fn run(args: &MergeArgs, console: super::progress::Console) -> Result<(), Cl
         entry = entry.input(path);
     }
     emit(
-        console,
+        Destination {
+            console,
+            output: &args.output,
+            charts: args.charts.charts,
+        },
         entry,
         &summary,
         &simulation,
-        &args.output,
-        args.charts.charts,
         study.periods_per_year,
         &study.currency,
     )

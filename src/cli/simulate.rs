@@ -2,14 +2,13 @@
 
 use anyhow::Context;
 use clap::Args;
-use std::path::PathBuf;
 
-use super::args::{ChartArgs, OutputArgs, RunArgs};
+use super::args::{OutputArgs, RunArgs, StudyArgs};
 use super::progress::{self, Console};
 use super::publish::{self, Entry};
 use super::{CliError, export, output, print_stdout, render_summary};
 use crate::chart;
-use crate::scenario::{self, Scenario};
+use crate::scenario::Scenario;
 use crate::sim::shard::{self, ShardFile, ShardSpec};
 use crate::sim::{self, SimError, SimOptions, Simulation};
 use crate::stats::{self, SimulationSummary};
@@ -32,10 +31,6 @@ Examples:
                                                         waterfall charts as PNG and SVG)
   ceq simulate scenario.toml --runs 100000 --shard 3/10 --out shards/   (then: ceq merge shards/)")]
 pub struct SimulateArgs {
-    /// Scenario file (TOML, or JSON when it ends in .json).
-    #[arg(value_name = "SCENARIO")]
-    pub scenario: PathBuf,
-
     /// Plan to simulate (default: the baseline, `current` or else the first plan).
     #[arg(long, value_name = "NAME")]
     pub plan: Option<String>,
@@ -44,10 +39,7 @@ pub struct SimulateArgs {
     pub run: RunArgs,
 
     #[command(flatten)]
-    pub output: OutputArgs,
-
-    #[command(flatten)]
-    pub charts: ChartArgs,
+    pub study: StudyArgs,
 
     /// Run only the I-th of N equal slices of the runs (1 ≤ I ≤ N) and save its raw results as
     /// DIR/shard-I-of-N.json (needs --out DIR); `ceq merge` combines the slices into exactly the
@@ -61,18 +53,10 @@ pub fn run(
     limits: crate::sim::size::Limits,
     console: Console,
 ) -> Result<(), CliError> {
-    args.charts.check(args.output.out.as_deref())?;
-    args.output.check()?;
-    let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
-    let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
-    let options = SimOptions {
-        plan,
-        runs: args.run.runs,
-        seed: args.run.seed,
-        engine: args.run.engine.into(),
-        limits,
-        control: crate::cancel::control(),
-    };
+    args.study.check()?;
+    let scenario = args.study.load()?;
+    let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.study.scenario)?;
+    let options = args.run.sim_options(plan, limits);
     if let Some(shard) = args.shard {
         return run_shard(console, args, &scenario, &options, shard);
     }
@@ -88,32 +72,45 @@ pub fn run(
         .map_err(sim_error)?;
     let entry = Entry::new("simulate")
         .scenario(&scenario)
-        .input(&args.scenario)
+        .input(&args.study.scenario)
         .run(options.seed, options.runs, simulation.engine.name());
     emit(
-        console,
+        Destination {
+            console,
+            output: &args.study.output,
+            charts: args.study.charts.charts,
+        },
         entry,
         &summary,
         &simulation,
-        &args.output,
-        args.charts.charts,
         scenario.time.periods_per_year,
         &scenario.currency,
     )
 }
 
+/// Where a simulation's results go: `--out` or `--json`, whether `--charts`, and the console
+/// that names the files written.
+pub(crate) struct Destination<'a> {
+    pub console: Console,
+    pub output: &'a OutputArgs,
+    pub charts: bool,
+}
+
 /// Writes the summary's files (and charts when asked) into `--out`, then prints the JSON or
 /// the text report.
 pub(crate) fn emit(
-    console: Console,
+    to: Destination,
     entry: Entry,
     summary: &SimulationSummary,
     simulation: &Simulation,
-    output_args: &OutputArgs,
-    charts: bool,
     periods_per_year: u32,
     currency: &str,
 ) -> Result<(), CliError> {
+    let Destination {
+        console,
+        output: output_args,
+        charts,
+    } = to;
     if let Some(path) = stats::first_non_finite(summary) {
         return Err(CliError::invalid(anyhow::anyhow!(
             "the simulation overflowed: {path} is not a finite number; the scenario's amounts \
@@ -205,13 +202,13 @@ fn run_shard(
     options: &SimOptions,
     shard: ShardSpec,
 ) -> Result<(), CliError> {
-    let Some(dir) = &args.output.out else {
+    let Some(dir) = &args.study.output.out else {
         return Err(CliError::invalid(anyhow::anyhow!(
             "--shard needs --out DIR: the shard's results go to DIR/{} for `ceq merge`",
             shard.file_name()
         )));
     };
-    if args.output.json {
+    if args.study.output.json {
         return Err(CliError::invalid(anyhow::anyhow!(
             "--shard writes raw results for `ceq merge`; ask `ceq merge --json` for the summary"
         )));
@@ -272,7 +269,7 @@ fn run_shard(
         .map_err(CliError::failed)?;
     let entry = Entry::new(format!("simulate --shard {}/{}", shard.index, shard.count))
         .scenario(scenario)
-        .input(&args.scenario)
+        .input(&args.study.scenario)
         .run(options.seed, options.runs, simulation_engine);
     for path in publish::publish(dir, entry, &[(shard.file_name(), bytes)])? {
         console.info(&format!(
