@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::layout::{Mark, frame, item, mesh, padded_range};
+use super::layout::{Mark, frame, item, mesh, padded_range, plot_area};
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -104,11 +104,7 @@ impl Draw for PAliveMatrix {
         ];
         let plot = frame(root, theme, &self.title, &self.subtitle, &legend)?;
         let rows = f64::from(self.max_frequency) + 1.0;
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_right(theme.px(16.0))
-            .margin_top(theme.px(6.0))
-            .x_label_area_size(theme.x_label_area())
-            .y_label_area_size(theme.y_label_area())
+        let mut chart = plot_area(&plot, theme)
             .build_cartesian_2d(0.0..self.age.max(f64::MIN_POSITIVE), -0.5..rows - 0.5)?;
         mesh!(
             chart,
@@ -188,12 +184,7 @@ impl Draw for ValueDistribution {
             counts[k] += n;
         }
         let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
-        let mut histogram = ChartBuilder::on(&left)
-            .margin_right(theme.px(16.0))
-            .margin_top(theme.px(6.0))
-            .x_label_area_size(theme.x_label_area())
-            .y_label_area_size(theme.y_label_area())
-            .build_cartesian_2d(axis, 0.0..top * 1.08)?;
+        let mut histogram = plot_area(&left, theme).build_cartesian_2d(axis, 0.0..top * 1.08)?;
         mesh!(
             histogram,
             theme,
@@ -211,12 +202,7 @@ impl Draw for ValueDistribution {
             Rectangle::new([(lo, 0.0), (lo + bin_width, n as f64)], fill.filled())
         }))?;
         // Lorenz curve.
-        let mut lorenz = ChartBuilder::on(&right)
-            .margin_right(theme.px(16.0))
-            .margin_top(theme.px(6.0))
-            .x_label_area_size(theme.x_label_area())
-            .y_label_area_size(theme.y_label_area())
-            .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+        let mut lorenz = plot_area(&right, theme).build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
         mesh!(
             lorenz,
             theme,

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::data::CalibrationChart;
 use super::layout::{
-    Mark, finite, frame, item, mesh, padded_range, range_from_zero, ticks, whole_tick,
+    Mark, finite, frame, item, mesh, padded_range, plot_area, range_from_zero, ticks, whole_tick,
 };
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
@@ -52,12 +52,7 @@ impl Draw for CalibrationChart {
         let end = self.calibration_end.map(finite);
         let x = padded_range(points.iter().map(|p| p.0).chain(end), 0.02);
         let y = range_from_zero(points.iter().flat_map(|p| [p.1, p.2]), 0.06);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_right(theme.px(16.0))
-            .margin_top(theme.px(6.0))
-            .x_label_area_size(theme.x_label_area())
-            .y_label_area_size(theme.y_label_area())
-            .build_cartesian_2d(x, y.clone())?;
+        let mut chart = plot_area(&plot, theme).build_cartesian_2d(x, y.clone())?;
         // Periods of a survival table are whole numbers: ask for at most one tick per period so
         // that none falls between two (a five-period table would otherwise get 0.5, 1.5, …).
         let whole = points

@@ -7,7 +7,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::PlanComparisonChart;
 use super::layout::{
-    Mark, draw_lines, finite, frame, item, mesh, padded_range, range_from_zero, ticks, widest,
+    Mark, draw_lines, finite, frame, item, mesh, padded_range, range_from_zero, row_label, ticks,
+    widest,
 };
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
@@ -101,13 +102,7 @@ pub(super) fn dot_panel<DB: DrawingBackend>(
             Pos::new(HPos::Center, VPos::Bottom),
         )?;
         let (left, ly) = chart.backend_coord(&(x.start, y));
-        draw_lines(
-            root,
-            std::slice::from_ref(&row.label),
-            (left - theme.ipx(10.0), ly),
-            &label_style,
-            Pos::new(HPos::Right, VPos::Center),
-        )?;
+        row_label(root, theme, &row.label, (left, ly), &label_style)?;
     }
     Ok(())
 }

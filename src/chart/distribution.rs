@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::{DistributionChart, ce_axis_title};
-use super::layout::{Mark, finite, frame, item, mesh, padded_range, ticks};
+use super::layout::{Mark, finite, frame, item, mesh, padded_range, plot_area, ticks};
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -95,12 +95,7 @@ impl Draw for DistributionChart {
 
         let x = padded_range([bins_range.start, bins_range.end], 0.02);
         let y = 0.0..f64::from(top) * 1.08;
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_right(theme.px(16.0))
-            .margin_top(theme.px(6.0))
-            .x_label_area_size(theme.x_label_area())
-            .y_label_area_size(theme.y_label_area())
-            .build_cartesian_2d(x, y.clone())?;
+        let mut chart = plot_area(&plot, theme).build_cartesian_2d(x, y.clone())?;
         let x_ticks = ticks(&chart.x_range());
         mesh!(
             chart,

@@ -8,7 +8,8 @@ use super::data::{FanChart, FanPoint};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::layout::{
-    Mark, draw_lines, frame, item, mesh, padded_range, range_from_zero, ticks, whole_tick,
+    Mark, draw_lines, frame, item, mesh, padded_range, plot_area, range_from_zero, ticks,
+    whole_tick,
 };
 use super::theme::{self, Theme, series_color};
 use super::{ChartError, Draw, Rendered, render};
@@ -49,12 +50,7 @@ impl Draw for FanChart {
         let all = || self.plans.iter().flat_map(|p| p.points.iter());
         let x = padded_range(all().map(|p| f64::from(p.period)), 0.0);
         let y = range_from_zero(all().flat_map(|p| [p.p05, p.p95]), 0.04);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_right(theme.px(16.0))
-            .margin_top(theme.px(6.0))
-            .x_label_area_size(theme.x_label_area())
-            .y_label_area_size(theme.y_label_area())
-            .build_cartesian_2d(x, y.clone())?;
+        let mut chart = plot_area(&plot, theme).build_cartesian_2d(x, y.clone())?;
         let y_ticks = ticks(&chart.y_range());
         mesh!(
             chart,

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::{FrontierChart, ce_axis_title};
-use super::layout::{Mark, finite, frame, item, mesh, padded_range, ticks};
+use super::layout::{Mark, finite, frame, item, mesh, padded_range, plot_area, ticks};
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -69,12 +69,7 @@ impl Draw for FrontierChart {
             points.iter().chain(&today).flat_map(|p| [p.1, p.2, p.3]),
             0.08,
         );
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_right(theme.px(16.0))
-            .margin_top(theme.px(6.0))
-            .x_label_area_size(theme.x_label_area())
-            .y_label_area_size(theme.y_label_area())
-            .build_cartesian_2d(x, y.clone())?;
+        let mut chart = plot_area(&plot, theme).build_cartesian_2d(x, y.clone())?;
         let budget = if self.budget_unit.is_empty() {
             "Budget".to_string()
         } else {

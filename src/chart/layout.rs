@@ -137,6 +137,40 @@ fn draw_legend<DB: DrawingBackend>(
 
 /// A range over the finite values given, padded by `pad` of its span on each side; never
 /// empty, never infinite, so the axis always has ticks to draw.
+/// The builder of a chart's plot area on `area` with the theme's margins and label areas, the
+/// set-up every single-panel chart shares; the caller adds its coordinates
+/// (`plot_area(&plot, theme).build_cartesian_2d(x, y)?`).
+pub(super) fn plot_area<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    theme: &Theme,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_right(theme.px(16.0))
+        .margin_top(theme.px(6.0))
+        .x_label_area_size(theme.x_label_area())
+        .y_label_area_size(theme.y_label_area());
+    builder
+}
+
+/// A row's label right-aligned just left of the plot area at (`left`, `y`) pixels: the
+/// category labels of the comparison and tornado charts.
+pub(super) fn row_label<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    text: &str,
+    (left, y): (i32, i32),
+    style: &TextStyle,
+) -> Result<(), ChartError> {
+    draw_lines(
+        root,
+        &[text.to_string()],
+        (left - theme.ipx(10.0), y),
+        style,
+        Pos::new(HPos::Right, VPos::Center),
+    )
+}
+
 pub(super) fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64) -> Range<f64> {
     let (lo, hi) = values
         .into_iter()

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::layout::{Mark, frame, item, mesh, padded_range, ticks, whole_tick};
+use super::layout::{Mark, frame, item, mesh, padded_range, plot_area, ticks, whole_tick};
 use super::theme::{self, Theme, series_color};
 use super::{ChartError, Draw, Rendered, render};
 use crate::plans::payback::Payback;
@@ -122,12 +122,7 @@ impl Draw for PaybackChart {
                 .chain([0.0]),
             0.04,
         );
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_right(theme.px(16.0))
-            .margin_top(theme.px(6.0))
-            .x_label_area_size(theme.x_label_area())
-            .y_label_area_size(theme.y_label_area())
-            .build_cartesian_2d(x.clone(), y.clone())?;
+        let mut chart = plot_area(&plot, theme).build_cartesian_2d(x.clone(), y.clone())?;
         let y_ticks = ticks(&chart.y_range());
         mesh!(
             chart,

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::CohortActivityChart;
-use super::layout::{Mark, finite, frame, item, mesh, ticks, whole_tick};
+use super::layout::{Mark, finite, frame, item, mesh, plot_area, ticks, whole_tick};
 use super::theme::{self, Theme, series_color};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -57,12 +57,7 @@ impl Draw for CohortActivityChart {
             _ => 0.0..1.0,
         };
         let y = 0.0..if highest > 0.0 { highest * 1.06 } else { 1.0 };
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_right(theme.px(16.0))
-            .margin_top(theme.px(6.0))
-            .x_label_area_size(theme.x_label_area())
-            .y_label_area_size(theme.y_label_area())
-            .build_cartesian_2d(x, y)?;
+        let mut chart = plot_area(&plot, theme).build_cartesian_2d(x, y)?;
         let y_ticks = ticks(&chart.y_range());
         mesh!(
             chart,

@@ -6,7 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{SensitivityEffect, TornadoChart};
-use super::layout::{Mark, draw_lines, finite, frame, item, mesh, padded_range, ticks, widest};
+use super::layout::{
+    Mark, draw_lines, finite, frame, item, mesh, padded_range, row_label, ticks, widest,
+};
 use super::theme::{self, Theme};
 use super::{ChartError, Draw, Rendered, render};
 
@@ -115,13 +117,7 @@ impl Draw for TornadoChart {
                 }
             }
             let (left, ly) = chart.backend_coord(&(x.start, y));
-            draw_lines(
-                root,
-                std::slice::from_ref(&effect.parameter),
-                (left - theme.ipx(10.0), ly),
-                &label_style,
-                Pos::new(HPos::Right, VPos::Center),
-            )?;
+            row_label(root, theme, &effect.parameter, (left, ly), &label_style)?;
         }
         Ok(())
     }

@@ -44,6 +44,54 @@ impl RunArgs {
     }
 }
 
+/// What every study (simulate, compare, optimize, frontier, sensitivity) reads and writes: the
+/// scenario, `--out`/`--json` and `--charts`, one group flattened into each command.
+#[derive(Debug, Clone, Args)]
+pub struct StudyArgs {
+    /// Scenario file (TOML, or JSON when it ends in .json).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub charts: ChartArgs,
+}
+
+impl StudyArgs {
+    /// Checks before any work that `--charts` has its `--out` and that `--out` can take the
+    /// results (SPEC §12.1).
+    pub fn check(&self) -> Result<(), super::CliError> {
+        self.charts.check(self.output.out.as_deref())?;
+        self.output.check()
+    }
+
+    /// The scenario, read and validated; every problem is the input's (exit 2).
+    pub fn load(&self) -> Result<crate::scenario::Scenario, super::CliError> {
+        crate::scenario::load_file(&self.scenario).map_err(super::CliError::invalid)
+    }
+}
+
+impl RunArgs {
+    /// The options of simulating `plan` with these runs, seed and engine within `limits`,
+    /// stopped by the process's stop signals.
+    pub fn sim_options(
+        &self,
+        plan: crate::scenario::PlanId,
+        limits: crate::sim::size::Limits,
+    ) -> crate::sim::SimOptions {
+        crate::sim::SimOptions {
+            plan,
+            runs: self.runs,
+            seed: self.seed,
+            engine: self.engine.into(),
+            limits,
+            control: crate::cancel::control(),
+        }
+    }
+}
+
 /// Where results go.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
@@ -75,13 +123,14 @@ impl OutputArgs {
     /// (built only then), then prints `json` with `--json` or else `text()`.
     pub fn emit(
         &self,
+        console: super::progress::Console,
         entry: super::publish::Entry,
         json: &[u8],
         files: impl FnOnce() -> Result<OutputFiles, super::CliError>,
         text: impl FnOnce() -> String,
     ) -> Result<(), super::CliError> {
         if let Some(dir) = &self.out {
-            super::output::publish_reported(dir, entry, &files()?)?;
+            super::output::publish_reported(console, dir, entry, &files()?)?;
         }
         if self.json {
             super::print_stdout(&String::from_utf8_lossy(json))

@@ -1,15 +1,13 @@
 //! `ceq compare`: plans on the same seeds, each plan's CE and every paired difference.
 
 use clap::Args;
-use std::path::PathBuf;
 
-use super::args::{ChartArgs, OutputArgs, RunArgs, study_files};
-use super::progress::TerminalProgress;
+use super::args::{RunArgs, StudyArgs, study_files};
+use super::progress::Console;
 use super::simulate::{resolve_plan, sim_error};
 use super::{CliError, output, render_plans, with_threads};
 use crate::chart;
 use crate::plans::compare::compare;
-use crate::scenario;
 
 /// Compare plans of a scenario, paired on the same seeds (common random numbers).
 ///
@@ -27,10 +25,6 @@ Examples:
                                                   compare_differences.csv, manifest.json)
   ceq compare scenario.toml --out results/ --charts   (also compare and compare_fan charts)")]
 pub struct CompareArgs {
-    /// Scenario file (TOML, or JSON when it ends in .json).
-    #[arg(value_name = "SCENARIO")]
-    pub scenario: PathBuf,
-
     /// A plan to compare; repeat for several (default: all plans, in file order).
     #[arg(long = "plan", value_name = "NAME")]
     pub plans: Vec<String>,
@@ -39,36 +33,30 @@ pub struct CompareArgs {
     pub run: RunArgs,
 
     #[command(flatten)]
-    pub output: OutputArgs,
-
-    #[command(flatten)]
-    pub charts: ChartArgs,
+    pub study: StudyArgs,
 }
 
-pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
-    args.charts.check(args.output.out.as_deref())?;
-    args.output.check()?;
-    let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
+pub fn run(
+    args: &CompareArgs,
+    limits: crate::sim::size::Limits,
+    console: Console,
+) -> Result<(), CliError> {
+    args.study.check()?;
+    let scenario = args.study.load()?;
     let indices: Vec<crate::scenario::PlanId> = if args.plans.is_empty() {
         scenario.plan_ids().collect()
     } else {
         args.plans
             .iter()
-            .map(|name| resolve_plan(&scenario, Some(name), &args.scenario))
+            .map(|name| resolve_plan(&scenario, Some(name), &args.study.scenario))
             .collect::<Result<_, _>>()?
     };
-    let mut progress = TerminalProgress::new();
-    let options = crate::sim::SimOptions {
-        plan: scenario.baseline_plan,
-        runs: args.run.runs,
-        seed: args.run.seed,
-        engine: args.run.engine.into(),
-        limits,
-        control: crate::cancel::control(),
-    };
+    let mut progress = console.stages();
+    let options = args.run.sim_options(scenario.baseline_plan, limits);
     let comparison = with_threads(args.run.threads, || {
         let threads = rayon::current_num_threads();
         super::estimate::announce(
+            console,
             crate::sim::estimate::compare(&scenario, &indices, &options, threads)
                 .map_err(sim_error)?,
         )?;
@@ -76,8 +64,9 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
     })??;
     drop(progress);
     let json = render_plans::json(&comparison).map_err(CliError::failed)?;
-    let entry = args.run.entry("compare", &scenario, &args.scenario);
-    args.output.emit(
+    let entry = args.run.entry("compare", &scenario, &args.study.scenario);
+    args.study.output.emit(
+        console,
         entry,
         &json,
         || {
@@ -89,7 +78,7 @@ pub fn run(args: &CompareArgs, limits: crate::sim::size::Limits) -> Result<(), C
                 ),
             ];
             let mut files = study_files("compare", &json, csv)?;
-            if args.charts.charts {
+            if args.study.charts.charts {
                 files.extend(output::chart_files(
                     chart::plans::comparison_charts(&comparison, &scenario)
                         .map_err(CliError::failed)?,

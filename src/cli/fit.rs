@@ -6,23 +6,24 @@
 use anyhow::anyhow;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::args::{ChartArgs, OutputArgs};
 use super::output::same_file;
-use super::{CliError, output, print_stdout, progress};
+use super::progress::{self, Console};
+use super::{CliError, output, print_stdout};
 use crate::chart;
 use crate::export::text::fit::{
     count, file_name, render_scores, render_survival, render_transactions,
 };
 use crate::fit::fitted_scenario::{self, FittedScenario};
 use crate::fit::formats::DateFormat;
-use crate::fit::report::{ScoresBlock, TrackedDay, holdout_check, survival_fit, transactions_fit};
-use crate::fit::scores::{self, ScoreSettings, Scores};
-use crate::fit::tracking::{self, Tracking};
+use crate::fit::scores::{ScoreSettings, Scores};
+use crate::fit::study::{
+    self, FitWarning, ScoreRequest, StudyError, SurvivalSettings, TransactionsSettings,
+};
 use crate::fit::transactions::{self, Columns, TimeUnit, format_day};
-use crate::fit::{FitError, bgnbd, gamma_gamma, sbg};
+use crate::fit::{FitError, sbg};
 use crate::scenario;
 
 /// Fit scenario parameters from your data: churn from a retention table, purchasing, dropout
@@ -253,12 +254,12 @@ impl From<UnitArg> for TimeUnit {
     }
 }
 
-pub fn run(args: &FitArgs) -> Result<(), CliError> {
+pub fn run(args: &FitArgs, console: Console) -> Result<(), CliError> {
     match &args.model {
-        FitCommand::Survival(args) => survival(args),
-        FitCommand::Transactions(args) => transactions(args),
-        FitCommand::Response(args) => super::fit_response::run(args),
-        FitCommand::RetentionTest(args) => super::fit_retention::run(args),
+        FitCommand::Survival(args) => survival(args, console),
+        FitCommand::Transactions(args) => transactions(args, console),
+        FitCommand::Response(args) => super::fit_response::run(args, console),
+        FitCommand::RetentionTest(args) => super::fit_retention::run(args, console),
     }
 }
 
@@ -291,7 +292,7 @@ pub(super) fn json_text(value: &impl Serialize) -> Result<String, CliError> {
 // ---------------------------------------------------------------------------------------------
 // ceq fit survival
 
-fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
+fn survival(args: &SurvivalArgs, console: Console) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     let file = &args.table;
     if let Some(path) = &args.write_scenario {
@@ -299,83 +300,25 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
     }
     let text = read_text(file)?;
     let table = sbg::read_survival_table(&text).map_err(|e| fit_error(file, e))?;
-    let series: Vec<&sbg::SurvivalSeries> = match &args.column {
-        Some(name) => {
-            let found = table
-                .series
-                .iter()
-                .find(|s| &s.name == name)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = table.series.iter().map(|s| s.name.as_str()).collect();
-                    CliError::invalid(anyhow!(
-                        "{}: no column named '{name}'; the cohort columns are: {}",
-                        file.display(),
-                        names.join(", ")
-                    ))
-                })?;
-            vec![found]
-        }
-        None => table.series.iter().collect(),
+    let settings = SurvivalSettings {
+        column: args.column.clone(),
+        through: args.through,
+        cohort_size: args.cohort_size,
     };
-    let mut results = Vec::new();
-    let mut survivors = Vec::new();
-    let mut stems = HashSet::new();
-    for (index, s) in series.into_iter().enumerate() {
-        let counted;
-        let s = match (s.scale_problem(), args.cohort_size) {
-            (None, Some(_)) => {
-                progress::note(&format!(
-                    "warning: {}: column '{}' already holds counts of customers; --cohort-size \
-                     is ignored for it",
-                    file.display(),
-                    s.name
-                ));
-                s
-            }
-            (None, None) => s,
-            (Some(problem), None) => {
-                return Err(CliError::invalid(anyhow!(
-                    "{}: {problem} with --cohort-size N",
-                    file.display()
-                )));
-            }
-            (Some(_), Some(size)) => {
-                counted = s.as_counts(size);
-                progress::note(&format!(
-                    "note: {}: column '{}' scaled to a cohort of {} customers \
-                     (--cohort-size)",
-                    file.display(),
-                    s.name,
-                    count(size)
-                ));
-                &counted
-            }
-        };
-        let fitted = sbg::fit(&s.alive, args.through)
-            .map_err(|e| fit_error(file, prefix_column(e, &s.name)))?;
-        results.push(survival_fit(s, &fitted));
-        survivors.push(fitted_scenario::SurvivalCohort {
-            name: column_stem(&s.name, index, &mut stems),
-            column: s.name.clone(),
-            alpha: fitted.alpha,
-            beta: fitted.beta,
-            tenure: s.alive.len().saturating_sub(1) as u32,
-            survivors: s.alive.last().copied().unwrap_or(0.0).round().max(0.0) as u64,
-            initial: s.alive.first().copied().unwrap_or(0.0),
-        });
-    }
+    let study = study::fit_survival(&table, &settings).map_err(|f| failure(file, None, f))?;
+    print_warnings(file, None, &study.warnings);
     if let Some(path) = &args.write_scenario {
         let text = fitted_scenario::SurvivalScenario {
             source: &file_name(file),
             periods: args.horizon,
             periods_per_year: args.periods_per_year,
             discount_rate: args.discount_rate,
-            cohorts: survivors,
+            cohorts: study.cohorts.clone(),
         }
         .to_toml();
-        write_scenario(path, &text)?;
+        write_scenario(console, path, &text)?;
     }
-    let json = match results.as_slice() {
+    let json = match study.fits.as_slice() {
         [one] => json_text(one)?,
         many => json_text(&many)?,
     };
@@ -383,62 +326,100 @@ fn survival(args: &SurvivalArgs) -> Result<(), CliError> {
         let mut files = vec![("fit_survival.json".to_string(), json.clone().into_bytes())];
         if args.charts.charts {
             let source = file_name(file);
-            let mut stems = HashSet::new();
-            for (index, result) in results.iter().enumerate() {
-                let stem = format!(
-                    "survival_{}",
-                    column_stem(&result.column, index, &mut stems)
-                );
-                let data = chart::fit::survival_chart(&source, &table.period_column, result);
+            for (result, cohort) in study.fits.iter().zip(&study.cohorts) {
+                let stem = format!("survival_{}", cohort.name);
+                let data = chart::fit::survival_chart(&source, &study.period_column, result);
                 let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
                 files.extend(output::chart_files(vec![(stem.as_str(), rendered)]));
             }
         }
-        output::write_reported(dir, &files)?;
+        output::write_reported(console, dir, &files)?;
     }
     if args.output.json {
         return print_stdout(&json);
     }
     let mut out = String::new();
-    for result in &results {
+    for result in &study.fits {
         render_survival(&mut out, file, result);
     }
     print_stdout(&out)
 }
 
-/// A column name as a file-name part: lower-case ASCII letters, digits and single underscores
-/// ("High End" → "high_end"); `column_N` (N counted from 1) when nothing is left, and `_2`,
-/// `_3`, … appended when two columns would get the same name.
-fn column_stem(column: &str, index: usize, used: &mut HashSet<String>) -> String {
-    let mut stem = String::new();
-    for c in column.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            stem.push(c);
-        } else if !stem.is_empty() && !stem.ends_with('_') {
-            stem.push('_');
+/// Prints a study's warnings on stderr, each naming the data file (and `--holdout-end` as the
+/// user wrote it) where it concerns them.
+fn print_warnings(file: &Path, holdout_end: Option<&str>, warnings: &[FitWarning]) {
+    let file_text = file.display();
+    for warning in warnings {
+        match warning {
+            FitWarning::CohortSizeIgnored { column } => progress::note(&format!(
+                "warning: {file_text}: column '{column}' already holds counts of customers; \
+                 --cohort-size is ignored for it"
+            )),
+            FitWarning::ScaledToCohortSize { column, size } => progress::note(&format!(
+                "note: {file_text}: column '{column}' scaled to a cohort of {} customers \
+                 (--cohort-size)",
+                count(*size)
+            )),
+            FitWarning::ReadNote(note) => progress::note(&format!("note: {file_text}: {note}")),
+            FitWarning::BadRows(rows) => warn_bad_rows(file, rows),
+            FitWarning::HoldoutAfterLog { last_day } => progress::note(&format!(
+                "warning: --holdout-end {} is after the log's last day {}; the holdout check \
+                 counts purchases that cannot be in the log yet",
+                holdout_end.unwrap_or_default(),
+                format_day(*last_day)
+            )),
+            FitWarning::LaterCustomers {
+                count,
+                calibration_end,
+            } => progress::note(&format!(
+                "warning: {count} customer(s) first bought after the calibration end {} and are \
+                 not in the fit",
+                format_day(*calibration_end)
+            )),
+            FitWarning::NonPositiveOrders(count) => progress::note(&format!(
+                "warning: {count} repeat buyer(s) with an average order value ≤ 0 (returns or \
+                 refunds larger than purchases) are left out of the Gamma-Gamma fit"
+            )),
+            FitWarning::NoScores(error) => progress::note(&format!(
+                "warning: no scores.csv: the customers cannot be scored ({error})"
+            )),
+            FitWarning::NoTracking(error) => progress::note(&format!(
+                "warning: the cumulative repeat purchases of the model cannot be computed \
+                 ({error}); the JSON has no tracking curve"
+            )),
         }
     }
-    let trimmed = stem.trim_end_matches('_');
-    let base = if trimmed.is_empty() {
-        format!("column_{}", index + 1)
-    } else {
-        trimmed.to_string()
-    };
-    let mut stem = base.clone();
-    let mut suffix = 2;
-    while !used.insert(stem.clone()) {
-        stem = format!("{base}_{suffix}");
-        suffix += 1;
-    }
-    stem
 }
 
-fn prefix_column(error: FitError, column: &str) -> FitError {
-    match error {
-        FitError::NotEnoughData(message) => {
-            FitError::NotEnoughData(format!("column '{column}': {message}"))
-        }
-        other => other,
+/// A study that stopped: the warnings of its steps before it, then the error with its exit
+/// code (the data's fault, exit 2, or a computation's, exit 1).
+fn failure(file: &Path, holdout_end: Option<&str>, failure: study::Failure) -> CliError {
+    print_warnings(file, holdout_end, &failure.warnings);
+    match failure.error {
+        StudyError::UnknownColumn { name, columns } => CliError::invalid(anyhow!(
+            "{}: no column named '{name}'; the cohort columns are: {}",
+            file.display(),
+            columns.join(", ")
+        )),
+        StudyError::Scale(problem) => CliError::invalid(anyhow!(
+            "{}: {problem} with --cohort-size N",
+            file.display()
+        )),
+        StudyError::HoldoutNotAfterCalibration { calibration_end } => CliError::invalid(anyhow!(
+            "--holdout-end {} must come after the calibration end {}",
+            holdout_end.unwrap_or_default(),
+            format_day(calibration_end)
+        )),
+        StudyError::NoCustomers { calibration_end } => CliError::invalid(anyhow!(
+            "{}: no customer bought on or before the calibration end {}",
+            file.display(),
+            format_day(calibration_end)
+        )),
+        StudyError::Fit(error) => fit_error(file, error),
+        StudyError::Holdout(error) => CliError::failed(anyhow!("holdout prediction: {error}")),
+        StudyError::Tracking(error) => CliError::failed(anyhow!(
+            "cannot draw the cumulative repeat purchases chart: {error}"
+        )),
     }
 }
 
@@ -453,7 +434,7 @@ fn parse_date_arg(flag: &str, text: &str) -> Result<i64, CliError> {
     })
 }
 
-fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
+fn transactions(args: &TransactionsArgs, console: Console) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     let file = &args.log;
     check_output_paths(args)?;
@@ -478,162 +459,109 @@ fn transactions(args: &TransactionsArgs) -> Result<(), CliError> {
         other => fit_error(file, other),
     })?;
     drop(text);
-    for note in &log.notes {
-        progress::note(&format!("note: {}: {note}", file.display()));
-    }
-    warn_bad_rows(file, &log.bad_rows);
-    let last_day = log.last_day().unwrap_or_default();
-    let calibration_end = match &args.calibration_end {
-        Some(text) => parse_date_arg("--calibration-end", text)?,
-        None => last_day,
+    let holdout_text = args.holdout_end.as_deref();
+    let settings = TransactionsSettings {
+        calibration_end: args
+            .calibration_end
+            .as_deref()
+            .map(|text| parse_date_arg("--calibration-end", text))
+            .transpose()?,
+        holdout_end: holdout_text
+            .map(|text| parse_date_arg("--holdout-end", text))
+            .transpose()?,
+        unit,
+        scores: (args.scores.is_some() || args.output.out.is_some()).then(|| ScoreRequest {
+            settings: ScoreSettings {
+                horizon: args.horizon,
+                margin: args.margin,
+                discount_rate: args.discount_rate,
+                seed: args.seed,
+                ..ScoreSettings::new(args.horizon, unit.periods_per_year())
+            },
+            file: args.scores.as_ref().map(|p| p.display().to_string()),
+        }),
+        tracking_required: args.charts.charts,
+        scenario: args
+            .write_scenario
+            .as_ref()
+            .map(|p| p.display().to_string()),
     };
-    let holdout_end = match &args.holdout_end {
-        Some(text) => {
-            let end = parse_date_arg("--holdout-end", text)?;
-            if end <= calibration_end {
-                return Err(CliError::invalid(anyhow!(
-                    "--holdout-end {text} must come after the calibration end {}",
-                    format_day(calibration_end)
-                )));
-            }
-            if end > last_day {
-                progress::note(&format!(
-                    "warning: --holdout-end {text} is after the log's last day {}; the \
-                     holdout check counts purchases that cannot be in the log yet",
-                    format_day(last_day)
-                ));
-            }
-            Some(end)
-        }
-        None => None,
-    };
-    let summaries = transactions::summarize(&log, calibration_end, unit, holdout_end);
-    if summaries.customers.is_empty() {
-        return Err(CliError::invalid(anyhow!(
-            "{}: no customer bought on or before the calibration end {}",
-            file.display(),
-            format_day(calibration_end)
-        )));
-    }
-    if summaries.later_customers > 0 {
-        progress::note(&format!(
-            "warning: {} customer(s) first bought after the calibration end {} and are not in \
-             the fit",
-            summaries.later_customers,
-            format_day(calibration_end)
-        ));
-    }
-    let customers = &summaries.customers;
-    let purchasing = bgnbd::fit(customers).map_err(|e| fit_error(file, e))?;
-    let spend = gamma_gamma::fit(customers).map_err(|e| fit_error(file, e))?;
-    if spend.non_positive > 0 {
-        progress::note(&format!(
-            "warning: {} repeat buyer(s) with an average order value ≤ 0 (returns or refunds \
-             larger than purchases) are left out of the Gamma-Gamma fit",
-            spend.non_positive
-        ));
-    }
-    let scored = score_customers(args, file, &log, &summaries, &purchasing, &spend, unit)?;
-    if let (Some(path), Some(scored)) = (&args.scores, &scored) {
+    let study =
+        study::fit_transactions(&log, &settings).map_err(|f| failure(file, holdout_text, f))?;
+    drop(log);
+    print_warnings(file, holdout_text, &study.warnings);
+    let result = &study.result;
+    let customers = &study.summaries.customers;
+    if let (Some(path), Some(scored)) = (&args.scores, &study.scores) {
         let csv = scores_csv(scored)?;
         output::write_atomic(path, &csv).map_err(CliError::failed)?;
-        progress::wrote(path);
+        console.wrote(path);
     }
-    let holdout = match holdout_end {
-        Some(end) => Some(
-            holdout_check(customers, &purchasing, calibration_end, end, unit)
-                .map_err(|e| CliError::failed(anyhow!("holdout prediction: {e}")))?,
-        ),
-        None => None,
-    };
     let source = file_name(file);
-    let tracked = track_cohort(
-        &log,
-        &purchasing,
-        calibration_end,
-        holdout_end,
-        unit,
-        args.charts.charts,
-    )?;
-    let end_text = format_day(calibration_end);
-    let history_name = args
-        .write_scenario
-        .as_deref()
-        .map(|path| file_name(&history_path(path)));
-    let scenario_text = FittedScenario {
-        source: &source,
-        calibration_end: &end_text,
-        unit,
-        horizon: args.horizon,
-        margin: args.margin,
-        discount_rate: args.discount_rate,
-        bgnbd: &purchasing,
-        gamma_gamma: &spend,
-        history: history_name.as_deref(),
-    }
-    .to_toml();
     if let Some(path) = &args.write_scenario {
         let history = history_path(path);
+        let scenario_text = FittedScenario {
+            source: &source,
+            calibration_end: &result.calibration_end,
+            unit,
+            horizon: args.horizon,
+            margin: args.margin,
+            discount_rate: args.discount_rate,
+            bgnbd: &study.purchasing,
+            gamma_gamma: &study.spend,
+            history: Some(&file_name(&history)),
+        }
+        .to_toml();
         let csv = fitted_scenario::history_csv(customers)
             .map_err(|e| CliError::failed(anyhow!("cannot write the histories as CSV: {e}")))?;
         output::write_atomic(&history, &csv).map_err(CliError::failed)?;
-        progress::wrote(&history);
-        write_scenario(path, &scenario_text)?;
+        console.wrote(&history);
+        write_scenario(console, path, &scenario_text)?;
     }
-    let mut result = transactions_fit(
-        &log,
-        &summaries,
-        &purchasing,
-        &spend,
-        end_text,
-        unit,
-        holdout,
-        args.write_scenario.as_deref(),
-    );
-    result.tracking = tracked
-        .as_ref()
-        .map(|t| t.points.iter().map(TrackedDay::from).collect());
-    result.scores = scored.as_ref().map(|s| ScoresBlock {
-        file: args.scores.as_ref().map(|p| p.display().to_string()),
-        summary: s.summary(),
-    });
-    let json = json_text(&result)?;
+    let json = json_text(result)?;
     if let Some(dir) = &args.output.out {
         let mut files = vec![(
             "fit_transactions.json".to_string(),
             json.clone().into_bytes(),
         )];
-        if let Some(scored) = &scored {
+        if let Some(scored) = &study.scores {
             files.push(("scores.csv".to_string(), scores_csv(scored)?));
         }
         if args.charts.charts
-            && let Some(tracked) = &tracked
+            && let Some(tracked) = &study.tracking
         {
             let data = chart::fit::repeat_purchases_chart(
                 &source,
-                &result,
-                &purchasing,
+                result,
+                &study.purchasing,
                 tracked,
-                holdout_end.is_some(),
+                args.holdout_end.is_some(),
                 unit,
             );
             let rendered = chart::calibration_chart(&data).map_err(CliError::failed)?;
             files.extend(output::chart_files(vec![("repeat_purchases", rendered)]));
         }
         if args.charts.charts
-            && let Some(scored) = &scored
+            && let Some(scored) = &study.scores
         {
-            let charts = chart::fit::score_charts(scored, customers, &purchasing, unit)
+            let charts = chart::fit::score_charts(scored, customers, &study.purchasing, unit)
                 .map_err(CliError::failed)?;
             files.extend(output::chart_files(charts));
         }
-        output::write_reported(dir, &files)?;
+        output::write_reported(console, dir, &files)?;
     }
     if args.output.json {
         print_stdout(&json)
     } else {
-        let mut text = render_transactions(file, &result, &purchasing, &spend, unit, args.horizon);
-        if let Some(scored) = &scored {
+        let mut text = render_transactions(
+            file,
+            result,
+            &study.purchasing,
+            &study.spend,
+            unit,
+            args.horizon,
+        );
+        if let Some(scored) = &study.scores {
             render_scores(&mut text, scored, args.scores.as_deref(), unit);
         }
         print_stdout(&text)
@@ -732,82 +660,10 @@ fn history_path(scenario: &Path) -> PathBuf {
     scenario.with_extension("history.csv")
 }
 
-/// The per-customer scores when --scores or --out asks for them. Scores that cannot be
-/// computed are an error with --scores and a warning with --out alone, since the fit stands.
-fn score_customers(
-    args: &TransactionsArgs,
-    file: &Path,
-    log: &transactions::TransactionLog,
-    summaries: &transactions::Summaries,
-    purchasing: &bgnbd::BgNbdFit,
-    spend: &gamma_gamma::GammaGammaFit,
-    unit: TimeUnit,
-) -> Result<Option<Scores>, CliError> {
-    if args.scores.is_none() && args.output.out.is_none() {
-        return Ok(None);
-    }
-    let settings = ScoreSettings {
-        horizon: args.horizon,
-        margin: args.margin,
-        discount_rate: args.discount_rate,
-        seed: args.seed,
-        ..ScoreSettings::new(args.horizon, unit.periods_per_year())
-    };
-    match scores::score(
-        &summaries.customers,
-        &log.customers,
-        purchasing.params(),
-        spend.params(),
-        &settings,
-    ) {
-        Ok(scored) => Ok(Some(scored)),
-        Err(error) if args.scores.is_some() => Err(fit_error(file, error)),
-        Err(error) => {
-            progress::note(&format!(
-                "warning: no scores.csv: the customers cannot be scored ({error})"
-            ));
-            Ok(None)
-        }
-    }
-}
-
 fn scores_csv(scored: &Scores) -> Result<Vec<u8>, CliError> {
     scored
         .to_csv()
         .map_err(|e| CliError::failed(anyhow!("cannot write the scores as CSV: {e}")))
-}
-
-/// The cohort's cumulative repeat purchases, actual against BG/NBD, to the holdout end (else the
-/// calibration end). A model curve that cannot be evaluated is an error when the chart was asked
-/// for and otherwise a warning, since the fit itself stands.
-fn track_cohort(
-    log: &transactions::TransactionLog,
-    purchasing: &bgnbd::BgNbdFit,
-    calibration_end: i64,
-    holdout_end: Option<i64>,
-    unit: TimeUnit,
-    charts: bool,
-) -> Result<Option<Tracking>, CliError> {
-    let end = holdout_end.unwrap_or(calibration_end);
-    match tracking::cumulative_repeat_purchases(
-        log,
-        purchasing.params(),
-        calibration_end,
-        end,
-        unit,
-    ) {
-        Ok(tracked) => Ok(Some(tracked)),
-        Err(error) if charts => Err(CliError::failed(anyhow!(
-            "cannot draw the cumulative repeat purchases chart: {error}"
-        ))),
-        Err(error) => {
-            progress::note(&format!(
-                "warning: the cumulative repeat purchases of the model cannot be computed \
-                 ({error}); the JSON has no tracking curve"
-            ));
-            Ok(None)
-        }
-    }
 }
 
 fn warn_bad_rows(file: &Path, bad_rows: &[transactions::BadRow]) {
@@ -832,7 +688,7 @@ fn warn_bad_rows(file: &Path, bad_rows: &[transactions::BadRow]) {
 
 /// Checks the scenario validates before it is written: a fit the simulator cannot run (say
 /// q ≤ 1, an infinite mean order value) is reported instead of written.
-fn write_scenario(path: &Path, text: &str) -> Result<(), CliError> {
+fn write_scenario(console: Console, path: &Path, text: &str) -> Result<(), CliError> {
     let display = path.display().to_string();
     scenario::parse_str(text, &display, "fitted", scenario::Format::Toml).map_err(|error| {
         CliError::failed(anyhow!(
@@ -841,25 +697,6 @@ fn write_scenario(path: &Path, text: &str) -> Result<(), CliError> {
         ))
     })?;
     output::write_atomic(path, text.as_bytes()).map_err(CliError::failed)?;
-    progress::wrote(path);
+    console.wrote(path);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn column_names_become_file_name_parts() {
-        let mut used = HashSet::new();
-        let mut stem = |column: &str, index: usize| column_stem(column, index, &mut used);
-        assert_eq!(stem("regular", 0), "regular");
-        assert_eq!(stem("High End", 1), "high_end");
-        assert_eq!(stem("high-end", 2), "high_end_2");
-        assert_eq!(stem(" Stammkunden (€) ", 3), "stammkunden");
-        assert_eq!(stem("2024/Q1..Q2", 4), "2024_q1_q2");
-        assert_eq!(stem("€€", 5), "column_6");
-        assert_eq!(stem("", 6), "column_7");
-        assert_eq!(stem("../../etc", 7), "etc");
-    }
 }

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 
 use super::args::{ChartArgs, OutputArgs};
+use super::progress::Console;
 use super::{CliError, output};
 use crate::chart;
 use crate::export::text::fit::{file_name, render_response};
@@ -131,7 +132,7 @@ fn parse_prospects(text: &str) -> Result<Prospects, String> {
     Ok(Prospects(pairs))
 }
 
-pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
+pub fn run(args: &ResponseArgs, console: Console) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     check_output_paths(args)?;
     let file = &args.history;
@@ -190,13 +191,14 @@ pub fn run(args: &ResponseArgs) -> Result<(), CliError> {
     if let Some(path) = &args.write_channels {
         output::write_atomic(path, response::channels_toml(&fit, &source).as_bytes())
             .map_err(CliError::failed)?;
-        super::progress::wrote(path);
+        console.wrote(path);
     }
     if let (Some(path), Some(draws)) = (&args.draws.file, &draws) {
-        write_draws(path, draws, args.draws.seed)?;
+        write_draws(console, path, draws, args.draws.seed)?;
     }
     let json = super::fit::json_text(&fit)?;
     args.output.emit(
+        console,
         super::publish::Entry::new("fit response").input(&args.history),
         json.as_bytes(),
         || {
@@ -262,18 +264,17 @@ fn check_output_paths(args: &ResponseArgs) -> Result<(), CliError> {
 /// their parameter's range (a ceiling above 1, a negative carryover, …). Shared by every fit
 /// that writes joint draws.
 pub(super) fn write_draws(
+    console: Console,
     path: &Path,
     draws: &response::ParameterDraws,
     seed: u64,
 ) -> Result<(), CliError> {
     output::write_atomic(path, draws.to_csv().as_bytes()).map_err(CliError::failed)?;
-    if !super::progress::is_quiet() {
-        super::progress::note(&format!(
-            "wrote {} ({} draws, seed {seed})",
-            path.display(),
-            draws.rows.len()
-        ));
-    }
+    console.info(&format!(
+        "wrote {} ({} draws, seed {seed})",
+        path.display(),
+        draws.rows.len()
+    ));
     if draws.clamped > 0 {
         super::progress::note(&format!(
             "note: {} drawn value(s) fell outside their parameter's range and were clamped into \

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use super::CliError;
 use super::args::OutputArgs;
+use super::progress::Console;
 use crate::export::text::fit::render_retention_test;
 use crate::fit::retention_test;
 
@@ -55,7 +56,7 @@ fn parse_half_spend(text: &str) -> Result<f64, String> {
     }
 }
 
-pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
+pub fn run(args: &RetentionTestArgs, console: Console) -> Result<(), CliError> {
     let file = &args.test;
     check_output_paths(args)?;
     let text = super::fit::read_text(file)?;
@@ -73,10 +74,11 @@ pub fn run(args: &RetentionTestArgs) -> Result<(), CliError> {
         };
         let draws = retention_test::sample_draws(curve, args.draws.count as usize, args.draws.seed)
             .map_err(|e| super::fit::fit_error(file, e))?;
-        super::fit_response::write_draws(path, &draws, args.draws.seed)?;
+        super::fit_response::write_draws(console, path, &draws, args.draws.seed)?;
     }
     let json = super::fit::json_text(&fit)?;
     args.output.emit(
+        console,
         super::publish::Entry::new("fit retention-test").input(&args.test),
         json.as_bytes(),
         || {

@@ -1,18 +1,15 @@
 //! `ceq frontier`: the optimal split and its CE at each budget.
 
 use clap::Args;
-use std::path::PathBuf;
 
-use super::args::{
-    ChartArgs, OutputArgs, RunArgs, parse_budget_range, parse_objective, study_files,
-};
-use super::progress::TerminalProgress;
+use super::args::{RunArgs, StudyArgs, parse_budget_range, parse_objective, study_files};
+use super::progress::Console;
 use super::simulate::resolve_plan;
 use super::{CliError, optimize_error, output, render_plans, with_threads};
 use crate::chart::{self, data::FrontierChart};
 use crate::optimize::Settings;
 use crate::plans::frontier::frontier;
-use crate::scenario::{self, Objective};
+use crate::scenario::Objective;
 
 /// The efficient frontier: the optimal split of each budget and its customer equity.
 ///
@@ -28,10 +25,6 @@ Examples:
   ceq frontier scenario.toml --budget-range 5000:30000:5000 --out results/ --charts
                                                    (also frontier.png and frontier.svg)")]
 pub struct FrontierArgs {
-    /// Scenario file (TOML, or JSON when it ends in .json).
-    #[arg(value_name = "SCENARIO")]
-    pub scenario: PathBuf,
-
     /// Budgets per period, comma-separated.
     #[arg(
         long,
@@ -62,10 +55,7 @@ pub struct FrontierArgs {
     pub run: RunArgs,
 
     #[command(flatten)]
-    pub output: OutputArgs,
-
-    #[command(flatten)]
-    pub charts: ChartArgs,
+    pub study: StudyArgs,
 }
 
 /// The budgets of `--budget-range` (one argument, many budgets).
@@ -75,9 +65,12 @@ pub struct BudgetRange(pub Vec<f64>);
 /// The most budgets of one frontier, as `--budget-range` allows.
 const MAX_BUDGETS: usize = 1000;
 
-pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
-    args.charts.check(args.output.out.as_deref())?;
-    args.output.check()?;
+pub fn run(
+    args: &FrontierArgs,
+    limits: crate::sim::size::Limits,
+    console: Console,
+) -> Result<(), CliError> {
+    args.study.check()?;
     let budgets: Vec<f64> = match &args.budget_range {
         Some(range) => range.0.clone(),
         None => args.budgets.clone(),
@@ -93,8 +86,8 @@ pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), 
             "--budgets: every budget must be a number ≥ 0, got {bad}"
         )));
     }
-    let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
-    let baseline = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
+    let scenario = args.study.load()?;
+    let baseline = resolve_plan(&scenario, args.plan.as_deref(), &args.study.scenario)?;
     let mut section = crate::scenario::Optimize::of(&scenario);
     if let Some(objective) = args.objective {
         section.objective = objective;
@@ -110,25 +103,27 @@ pub fn run(args: &FrontierArgs, limits: crate::sim::size::Limits) -> Result<(), 
     with_threads(args.run.threads, || {
         let threads = rayon::current_num_threads();
         super::estimate::announce(
+            console,
             crate::optimize::estimate::frontier_work(&scenario, &settings, budgets.len(), threads)
                 .map_err(optimize_error)?,
         )
     })??;
-    let mut progress = TerminalProgress::new();
+    let mut progress = console.stages();
     let result = with_threads(args.run.threads, || {
         frontier(&scenario, &settings, &budgets, &mut progress)
     })?
     .map_err(optimize_error)?;
     drop(progress);
     let json = render_plans::json(&result).map_err(CliError::failed)?;
-    let entry = args.run.entry("frontier", &scenario, &args.scenario);
-    args.output.emit(
+    let entry = args.run.entry("frontier", &scenario, &args.study.scenario);
+    args.study.output.emit(
+        console,
         entry,
         &json,
         || {
             let csv = [("frontier.csv", render_plans::frontier_csv(&result))];
             let mut files = study_files("frontier", &json, csv)?;
-            if args.charts.charts {
+            if args.study.charts.charts {
                 let frontier = FrontierChart::from_frontier(&result, &scenario);
                 let rendered = chart::frontier_chart(&frontier).map_err(CliError::failed)?;
                 files.extend(output::chart_files(vec![("frontier", rendered)]));

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::CliError;
 use super::args::{ChartArgs, OutputArgs};
 use super::publish::Entry;
-use super::simulate::{emit, warn_about_clamped_draws};
+use super::simulate::{Destination, emit, warn_about_clamped_draws};
 use crate::sim::shard::{self, ShardFile};
 use crate::stats;
 
@@ -33,7 +33,7 @@ pub struct MergeArgs {
     pub charts: ChartArgs,
 }
 
-pub fn run(args: &MergeArgs) -> Result<(), CliError> {
+pub fn run(args: &MergeArgs, console: super::progress::Console) -> Result<(), CliError> {
     args.charts.check(args.output.out.as_deref())?;
     args.output.check()?;
     let mut shards = Vec::new();
@@ -62,11 +62,14 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
         entry = entry.input(path);
     }
     emit(
+        Destination {
+            console,
+            output: &args.output,
+            charts: args.charts.charts,
+        },
         entry,
         &summary,
         &simulation,
-        &args.output,
-        args.charts.charts,
         study.periods_per_year,
         &study.currency,
     )

@@ -89,7 +89,7 @@ pub enum Command {
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    progress::set_quiet(cli.quiet);
+    let console = progress::Console::new(cli.quiet);
     // `--max-memory` travels with the settings of each command that simulates.
     let limits = cli
         .max_memory
@@ -97,19 +97,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             crate::sim::size::Limits::with_memory(bytes)
         });
     match cli.command {
-        Command::Simulate(args) => simulate::run(&args, limits),
-        Command::Compare(args) => compare::run(&args, limits),
-        Command::Optimize(args) => optimize::run(&args, limits),
-        Command::Frontier(args) => frontier::run(&args, limits),
-        Command::Sensitivity(args) => sensitivity::run(&args, limits),
+        Command::Simulate(args) => simulate::run(&args, limits, console),
+        Command::Compare(args) => compare::run(&args, limits, console),
+        Command::Optimize(args) => optimize::run(&args, limits, console),
+        Command::Frontier(args) => frontier::run(&args, limits, console),
+        Command::Sensitivity(args) => sensitivity::run(&args, limits, console),
         Command::Validate(args) => validate::run(&args),
         Command::Init(args) => init::run(&args),
-        Command::Merge(args) => merge::run(&args),
-        Command::Fit(args) => fit::run(&args),
+        Command::Merge(args) => merge::run(&args, console),
+        Command::Fit(args) => fit::run(&args, console),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
         Command::Schema(args) => schema::run(&args),
-        Command::Report(args) => report::run(&args, limits),
+        Command::Report(args) => report::run(&args, limits, console),
     }
 }
 

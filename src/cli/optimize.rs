@@ -1,17 +1,16 @@
 //! `ceq optimize`: the best split of a budget across levers, with its uncertainty and reasons.
 
 use clap::Args;
-use std::path::PathBuf;
 
-use super::args::{BudgetArg, ChartArgs, OutputArgs, RunArgs, parse_budget, parse_objective};
-use super::progress::TerminalProgress;
+use super::args::{BudgetArg, RunArgs, StudyArgs, parse_budget, parse_objective};
+use super::progress::Console;
 use super::publish::Entry;
 use super::simulate::{resolve_plan, warn_about_clamped_draws};
 use super::{CliError, export, optimize_error, output, render_plans, with_threads};
 use crate::chart;
 use crate::optimize::curves::response_curves;
 use crate::optimize::{Progress, Settings, optimize};
-use crate::scenario::{self, Objective, Optimize, Target};
+use crate::scenario::{Objective, Optimize, Target};
 
 /// Find the split of a budget across acquisition, retention and the equity drivers that
 /// maximizes the objective (SPEC §10).
@@ -39,10 +38,6 @@ Examples:
   ceq optimize scenario.toml --out results/ --charts   (also optimize_allocation,
                                  optimize_response_curves and optimize_fan, PNG and SVG)")]
 pub struct OptimizeArgs {
-    /// Scenario file (TOML, or JSON when it ends in .json).
-    #[arg(value_name = "SCENARIO")]
-    pub scenario: PathBuf,
-
     /// Total spend per period (overrides [optimize].budget); `none` for no cap.
     #[arg(long, value_name = "B", value_parser = parse_budget)]
     pub budget: Option<BudgetArg>,
@@ -103,10 +98,7 @@ pub struct OptimizeArgs {
     pub run: RunArgs,
 
     #[command(flatten)]
-    pub output: OutputArgs,
-
-    #[command(flatten)]
-    pub charts: ChartArgs,
+    pub study: StudyArgs,
 }
 
 /// `mean=X` or `prob_above=X,probability=P` (P in (0, 1)).
@@ -144,11 +136,14 @@ fn parse_target(text: &str) -> Result<Target, String> {
     }
 }
 
-pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
-    args.charts.check(args.output.out.as_deref())?;
-    args.output.check()?;
-    let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
-    let baseline = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
+pub fn run(
+    args: &OptimizeArgs,
+    limits: crate::sim::size::Limits,
+    console: Console,
+) -> Result<(), CliError> {
+    args.study.check()?;
+    let scenario = args.study.load()?;
+    let baseline = resolve_plan(&scenario, args.plan.as_deref(), &args.study.scenario)?;
     let mut optimize_section = Optimize::of(&scenario);
     if let Some(BudgetArg(budget)) = args.budget {
         optimize_section.budget = budget;
@@ -186,19 +181,20 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
     with_threads(args.run.threads, || {
         let threads = rayon::current_num_threads();
         super::estimate::announce(
+            console,
             crate::optimize::estimate::optimize_work(
                 &scenario,
                 &settings,
-                args.charts.charts,
+                args.study.charts.charts,
                 threads,
             )
             .map_err(optimize_error)?,
         )
     })??;
-    let mut progress = TerminalProgress::new();
+    let mut progress = console.stages();
     let (result, curves) = with_threads(args.run.threads, || {
         let result = optimize(&scenario, &settings, &mut progress)?;
-        let curves = if args.charts.charts {
+        let curves = if args.study.charts.charts {
             progress.message("response curves for the charts (Monte Carlo)");
             Some(response_curves(&scenario, &settings, &result)?)
         } else {
@@ -218,13 +214,14 @@ pub fn run(args: &OptimizeArgs, limits: crate::sim::size::Limits) -> Result<(), 
     let json = render_plans::json(&report).map_err(CliError::failed)?;
     let entry = Entry::new("optimize")
         .scenario(&scenario)
-        .input(&args.scenario)
+        .input(&args.study.scenario)
         .run(
             result.fresh_seed,
             args.run.runs,
             result.chosen.engine.name(),
         );
-    args.output.emit(
+    args.study.output.emit(
+        console,
         entry,
         &json,
         || {

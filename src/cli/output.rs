@@ -16,18 +16,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Publishes the fit commands' files into `dir` as one set (see [`super::publish`]) and names
 /// each file written on stderr, as every command does with `--out`.
-pub fn write_reported(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), super::CliError> {
-    publish_reported(dir, super::publish::Entry::new("fit"), files)
+pub fn write_reported(
+    console: super::progress::Console,
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+) -> Result<(), super::CliError> {
+    publish_reported(console, dir, super::publish::Entry::new("fit"), files)
 }
 
 /// Publishes `files` as `entry`'s run in `dir` and names each file written on stderr.
 pub fn publish_reported(
+    console: super::progress::Console,
     dir: &Path,
     entry: super::publish::Entry,
     files: &[(String, Vec<u8>)],
 ) -> Result<(), super::CliError> {
     for path in super::publish::publish(dir, entry, files)? {
-        super::progress::wrote(&path);
+        console.wrote(&path);
     }
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! Progress on stderr, one system for every command (SPEC §12). On a terminal, indicatif draws
-//! in place: a bar of the runs done while a simulation runs ([`with_runs`]), a spinner with the
+//! in place: a bar of the runs done while a simulation runs ([`Console::with_runs`]), a spinner with the
 //! current stage of a search or a report ([`TerminalProgress`]). Elsewhere (a log, a batch job)
 //! there is no bar, and each stage is one plain line, so a long report is never silent. With
-//! `--quiet`, nothing but warnings and errors ([`note`]); "wrote FILE" lines ([`wrote`]) follow
-//! `--quiet` too.
+//! `--quiet`, nothing but warnings and errors ([`note`]); "wrote FILE" lines
+//! ([`Console::wrote`]) follow `--quiet` too. The flag travels in a [`Console`] value, not in a
+//! static.
 //!
 //! The engine tells the [`crate::control::RunProgress`] sink of its call's options about each
-//! finished run; [`with_runs`] passes in a [`RunCounter`] that a thread here polls, so the
+//! finished run; [`Console::with_runs`] passes in a [`RunCounter`] that a thread here polls, so the
 //! engines know nothing about terminals.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -19,16 +20,57 @@ use std::time::{Duration, Instant};
 use crate::control::{Control, RunCounter};
 use crate::optimize::Progress;
 
-static QUIET: AtomicBool = AtomicBool::new(false);
-
-/// `--quiet`: no progress and no "wrote" lines.
-pub fn set_quiet(quiet: bool) {
-    QUIET.store(quiet, Ordering::Relaxed);
+/// What the command line tells its user on stderr, and whether `--quiet` silences it: made once
+/// from the global flag (before or after the subcommand) in [`super::run`] and handed to every
+/// command, so nothing about it is process-wide. Warnings and errors ([`note`]) always show;
+/// progress, estimates and "wrote FILE" lines follow `--quiet`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Console {
+    quiet: bool,
 }
 
-/// Whether `--quiet` was given, before or after the subcommand.
-pub fn is_quiet() -> bool {
-    QUIET.load(Ordering::Relaxed)
+impl Console {
+    /// The console of a command run with (`quiet`) or without `--quiet`.
+    pub fn new(quiet: bool) -> Self {
+        Console { quiet }
+    }
+
+    /// Whether `--quiet` was given.
+    pub fn is_quiet(self) -> bool {
+        self.quiet
+    }
+
+    /// A line `--quiet` silences (an estimate, a file written): shown only without it.
+    pub fn info(self, text: &str) {
+        if !self.quiet {
+            note(text);
+        }
+    }
+
+    /// "wrote PATH" for a file written.
+    pub fn wrote(self, path: &std::path::Path) {
+        self.info(&format!("wrote {}", path.display()));
+    }
+
+    /// The progress of a search or a report's stages ([`TerminalProgress`]).
+    pub fn stages(self) -> TerminalProgress {
+        TerminalProgress::new(self.quiet)
+    }
+
+    /// Runs `work` with `control`, showing a bar of `total` runs while it runs when that is
+    /// wanted (a terminal, no `--quiet`, more than one run): `work` then gets `control` with a
+    /// [`RunCounter`] the bar polls.
+    pub fn with_runs<T>(self, total: u64, control: &Control, work: impl FnOnce(Control) -> T) -> T {
+        let show = !self.quiet && std::io::stderr().is_terminal() && total > 1;
+        if !show {
+            return work(control.clone());
+        }
+        let counter = Arc::new(RunCounter::default());
+        let bar = RunsBar::start(total, Arc::clone(&counter));
+        let result = work(control.clone().with_progress(counter));
+        bar.finish();
+        result
+    }
 }
 
 /// The stages of a search or a report: a spinner on a terminal, one line per stage elsewhere.
@@ -41,9 +83,8 @@ pub struct TerminalProgress {
 }
 
 impl TerminalProgress {
-    /// Progress that follows the global `--quiet`.
-    pub fn new() -> Self {
-        let quiet = is_quiet();
+    /// Progress that is silent with `quiet` ([`Console::stages`]).
+    fn new(quiet: bool) -> Self {
         let terminal = std::io::stderr().is_terminal();
         TerminalProgress {
             spinner: (!quiet && terminal).then(spinner),
@@ -100,28 +141,6 @@ impl Drop for TerminalProgress {
 pub fn note(text: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "{}", super::safe_text::terminal(text));
-}
-
-/// "wrote PATH" for a file written.
-pub fn wrote(path: &std::path::Path) {
-    if !is_quiet() {
-        note(&format!("wrote {}", path.display()));
-    }
-}
-
-/// Runs `work` with `control`, showing a bar of `total` runs while it runs when that is wanted
-/// (a terminal, no `--quiet`, more than one run): `work` then gets `control` with a
-/// [`RunCounter`] the bar polls.
-pub fn with_runs<T>(total: u64, control: &Control, work: impl FnOnce(Control) -> T) -> T {
-    let show = !is_quiet() && std::io::stderr().is_terminal() && total > 1;
-    if !show {
-        return work(control.clone());
-    }
-    let counter = Arc::new(RunCounter::default());
-    let bar = RunsBar::start(total, Arc::clone(&counter));
-    let result = work(control.clone().with_progress(counter));
-    bar.finish();
-    result
 }
 
 struct RunsBar {

@@ -4,7 +4,7 @@ use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 
 use super::args::RunArgs;
-use super::progress::TerminalProgress;
+use super::progress::Console;
 use super::publish::{self, Entry};
 use super::simulate::sim_error;
 use super::{CliError, optimize_error, with_threads};
@@ -48,7 +48,11 @@ pub struct ReportArgs {
     pub no_frontier: bool,
 }
 
-pub fn run(args: &ReportArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
+pub fn run(
+    args: &ReportArgs,
+    limits: crate::sim::size::Limits,
+    console: Console,
+) -> Result<(), CliError> {
     super::publish::check_out_dir(&args.out)?;
     let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
     let options = Options {
@@ -62,10 +66,11 @@ pub fn run(args: &ReportArgs, limits: crate::sim::size::Limits) -> Result<(), Cl
         limits,
         control: crate::cancel::control(),
     };
-    let mut progress = TerminalProgress::new();
+    let mut progress = console.stages();
     let built = with_threads(args.run.threads, || {
         let threads = rayon::current_num_threads();
         super::estimate::announce(
+            console,
             crate::report::estimate::report_work(&scenario, &options, threads)
                 .map_err(super::optimize_error)?,
         )?;
@@ -94,9 +99,7 @@ pub fn run(args: &ReportArgs, limits: crate::sim::size::Limits) -> Result<(), Cl
         .input(&args.scenario)
         .run(args.run.seed, args.run.runs, &built.data.engine);
     for path in publish::publish(&args.out, entry, &files)? {
-        if !super::progress::is_quiet() {
-            super::progress::wrote(&path);
-        }
+        console.wrote(&path);
     }
     Ok(())
 }

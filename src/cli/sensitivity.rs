@@ -1,17 +1,15 @@
 //! `ceq sensitivity`: every parameter moved down and up, ranked by its effect on mean CE.
 
 use clap::Args;
-use std::path::PathBuf;
 
-use super::args::{ChartArgs, EngineArg, OutputArgs, study_files};
-use super::progress::TerminalProgress;
+use super::args::{EngineArg, StudyArgs, study_files};
+use super::progress::Console;
 use super::publish::Entry;
 use super::simulate::{resolve_plan, sim_error};
 use super::{CliError, output, render_plans, with_threads};
 use crate::chart::plans::TORNADO_PARAMETERS;
 use crate::chart::{self, data::TornadoChart};
 use crate::plans::sensitivity::{Settings, sensitivity};
-use crate::scenario;
 
 /// Move every scalar parameter of the scenario down and up (default ±10%) on paired seeds and
 /// rank the parameters by their effect on mean customer equity — the data of a tornado chart.
@@ -28,10 +26,6 @@ Examples:
   ceq sensitivity scenario.toml --out results/   (sensitivity.json, sensitivity.csv)
   ceq sensitivity scenario.toml --out results/ --charts   (also tornado.png and tornado.svg)")]
 pub struct SensitivityArgs {
-    /// Scenario file (TOML, or JSON when it ends in .json).
-    #[arg(value_name = "SCENARIO")]
-    pub scenario: PathBuf,
-
     /// Plan to simulate (default: the baseline).
     #[arg(long, value_name = "NAME")]
     pub plan: Option<String>,
@@ -62,10 +56,7 @@ pub struct SensitivityArgs {
     pub threads: Option<u16>,
 
     #[command(flatten)]
-    pub output: OutputArgs,
-
-    #[command(flatten)]
-    pub charts: ChartArgs,
+    pub study: StudyArgs,
 }
 
 fn parse_step(text: &str) -> Result<f64, String> {
@@ -77,11 +68,14 @@ fn parse_step(text: &str) -> Result<f64, String> {
     }
 }
 
-pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
-    args.charts.check(args.output.out.as_deref())?;
-    args.output.check()?;
-    let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
-    let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
+pub fn run(
+    args: &SensitivityArgs,
+    limits: crate::sim::size::Limits,
+    console: Console,
+) -> Result<(), CliError> {
+    args.study.check()?;
+    let scenario = args.study.load()?;
+    let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.study.scenario)?;
     let settings = Settings {
         plan,
         step: args.step,
@@ -94,7 +88,7 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
             .screen
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
-    let mut progress = TerminalProgress::new();
+    let mut progress = console.stages();
     let result = with_threads(args.threads, || {
         let options = crate::sim::SimOptions {
             plan,
@@ -106,6 +100,7 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
         };
         let threads = rayon::current_num_threads();
         super::estimate::announce(
+            console,
             crate::sim::estimate::sensitivity(
                 "sensitivity",
                 &scenario,
@@ -122,16 +117,17 @@ pub fn run(args: &SensitivityArgs, limits: crate::sim::size::Limits) -> Result<(
     let entry = Entry::study(
         "sensitivity",
         &scenario,
-        &args.scenario,
+        &args.study.scenario,
         (args.seed, args.runs, args.engine),
     );
-    args.output.emit(
+    args.study.output.emit(
+        console,
         entry,
         &json,
         || {
             let csv = [("sensitivity.csv", render_plans::sensitivity_csv(&result))];
             let mut files = study_files("sensitivity", &json, csv)?;
-            if args.charts.charts {
+            if args.study.charts.charts {
                 let tornado =
                     TornadoChart::from_sensitivity(&result, &scenario, TORNADO_PARAMETERS);
                 let rendered = chart::tornado_chart(&tornado).map_err(CliError::failed)?;

@@ -2,13 +2,13 @@
 
 use anyhow::Context;
 use clap::Args;
-use std::path::PathBuf;
 
-use super::args::{ChartArgs, OutputArgs, RunArgs};
+use super::args::{OutputArgs, RunArgs, StudyArgs};
+use super::progress::{self, Console};
 use super::publish::{self, Entry};
-use super::{CliError, export, output, print_stdout, progress, render_summary};
+use super::{CliError, export, output, print_stdout, render_summary};
 use crate::chart;
-use crate::scenario::{self, Scenario};
+use crate::scenario::Scenario;
 use crate::sim::shard::{self, ShardFile, ShardSpec};
 use crate::sim::{self, SimError, SimOptions, Simulation};
 use crate::stats::{self, SimulationSummary};
@@ -31,10 +31,6 @@ Examples:
                                                         waterfall charts as PNG and SVG)
   ceq simulate scenario.toml --runs 100000 --shard 3/10 --out shards/   (then: ceq merge shards/)")]
 pub struct SimulateArgs {
-    /// Scenario file (TOML, or JSON when it ends in .json).
-    #[arg(value_name = "SCENARIO")]
-    pub scenario: PathBuf,
-
     /// Plan to simulate (default: the baseline, `current` or else the first plan).
     #[arg(long, value_name = "NAME")]
     pub plan: Option<String>,
@@ -43,10 +39,7 @@ pub struct SimulateArgs {
     pub run: RunArgs,
 
     #[command(flatten)]
-    pub output: OutputArgs,
-
-    #[command(flatten)]
-    pub charts: ChartArgs,
+    pub study: StudyArgs,
 
     /// Run only the I-th of N equal slices of the runs (1 ≤ I ≤ N) and save its raw results as
     /// DIR/shard-I-of-N.json (needs --out DIR); `ceq merge` combines the slices into exactly the
@@ -55,52 +48,69 @@ pub struct SimulateArgs {
     pub shard: Option<ShardSpec>,
 }
 
-pub fn run(args: &SimulateArgs, limits: crate::sim::size::Limits) -> Result<(), CliError> {
-    args.charts.check(args.output.out.as_deref())?;
-    args.output.check()?;
-    let scenario = scenario::load_file(&args.scenario).map_err(CliError::invalid)?;
-    let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.scenario)?;
-    let options = SimOptions {
-        plan,
-        runs: args.run.runs,
-        seed: args.run.seed,
-        engine: args.run.engine.into(),
-        limits,
-        control: crate::cancel::control(),
-    };
+pub fn run(
+    args: &SimulateArgs,
+    limits: crate::sim::size::Limits,
+    console: Console,
+) -> Result<(), CliError> {
+    args.study.check()?;
+    let scenario = args.study.load()?;
+    let plan = resolve_plan(&scenario, args.plan.as_deref(), &args.study.scenario)?;
+    let options = args.run.sim_options(plan, limits);
     if let Some(shard) = args.shard {
-        return run_shard(args, &scenario, &options, shard);
+        return run_shard(console, args, &scenario, &options, shard);
     }
-    let simulation = simulate(&scenario, &options, 0..options.runs, args.run.threads)?;
+    let simulation = simulate(
+        console,
+        &scenario,
+        &options,
+        0..options.runs,
+        args.run.threads,
+    )?;
     warn_about_clamped_draws(&simulation);
     let summary = crate::plans::summary::simulation_summary(&scenario, &simulation, &options)
         .map_err(sim_error)?;
     let entry = Entry::new("simulate")
         .scenario(&scenario)
-        .input(&args.scenario)
+        .input(&args.study.scenario)
         .run(options.seed, options.runs, simulation.engine.name());
     emit(
+        Destination {
+            console,
+            output: &args.study.output,
+            charts: args.study.charts.charts,
+        },
         entry,
         &summary,
         &simulation,
-        &args.output,
-        args.charts.charts,
         scenario.time.periods_per_year,
         &scenario.currency,
     )
 }
 
+/// Where a simulation's results go: `--out` or `--json`, whether `--charts`, and the console
+/// that names the files written.
+pub(crate) struct Destination<'a> {
+    pub console: Console,
+    pub output: &'a OutputArgs,
+    pub charts: bool,
+}
+
 /// Writes the summary's files (and charts when asked) into `--out`, then prints the JSON or
 /// the text report.
 pub(crate) fn emit(
+    to: Destination,
     entry: Entry,
     summary: &SimulationSummary,
     simulation: &Simulation,
-    output_args: &OutputArgs,
-    charts: bool,
     periods_per_year: u32,
     currency: &str,
 ) -> Result<(), CliError> {
+    let Destination {
+        console,
+        output: output_args,
+        charts,
+    } = to;
     if let Some(path) = stats::first_non_finite(summary) {
         return Err(CliError::invalid(anyhow::anyhow!(
             "the simulation overflowed: {path} is not a finite number; the scenario's amounts \
@@ -144,7 +154,7 @@ pub(crate) fn emit(
                     .map_err(CliError::failed)?;
             files.extend(output::chart_files(charts));
         }
-        output::publish_reported(dir, entry, &files)?;
+        output::publish_reported(console, dir, entry, &files)?;
     }
     if output_args.json {
         print_stdout(&String::from_utf8_lossy(&json))
@@ -186,18 +196,19 @@ fn unknown_plan(scenario: &Scenario, name: &str, file: &std::path::Path) -> anyh
 
 /// `--shard I/N`: simulates the slice and writes its raw results for `ceq merge`.
 fn run_shard(
+    console: Console,
     args: &SimulateArgs,
     scenario: &Scenario,
     options: &SimOptions,
     shard: ShardSpec,
 ) -> Result<(), CliError> {
-    let Some(dir) = &args.output.out else {
+    let Some(dir) = &args.study.output.out else {
         return Err(CliError::invalid(anyhow::anyhow!(
             "--shard needs --out DIR: the shard's results go to DIR/{} for `ceq merge`",
             shard.file_name()
         )));
     };
-    if args.output.json {
+    if args.study.output.json {
         return Err(CliError::invalid(anyhow::anyhow!(
             "--shard writes raw results for `ceq merge`; ask `ceq merge --json` for the summary"
         )));
@@ -214,7 +225,7 @@ fn run_shard(
         )));
     }
     let range = shard.runs(options.runs);
-    let mut simulation = simulate(scenario, options, range.clone(), args.run.threads)?;
+    let mut simulation = simulate(console, scenario, options, range.clone(), args.run.threads)?;
     warn_about_clamped_draws(&simulation);
     let plan = &scenario.plans[options.plan];
     let channel_names = crate::plans::summary::measured_channels(scenario);
@@ -258,10 +269,10 @@ fn run_shard(
         .map_err(CliError::failed)?;
     let entry = Entry::new(format!("simulate --shard {}/{}", shard.index, shard.count))
         .scenario(scenario)
-        .input(&args.scenario)
+        .input(&args.study.scenario)
         .run(options.seed, options.runs, simulation_engine);
     for path in publish::publish(dir, entry, &[(shard.file_name(), bytes)])? {
-        progress::note(&format!(
+        console.info(&format!(
             "wrote {} (runs {}..{} of {})",
             path.display(),
             range.start + 1,
@@ -275,6 +286,7 @@ fn run_shard(
 /// Runs the engine over `runs`, inside a pool of `threads` workers when asked. Results do not
 /// depend on the pool size (SPEC §11); the flag only limits the cores used.
 fn simulate(
+    console: Console,
     scenario: &Scenario,
     options: &SimOptions,
     runs: std::ops::Range<u64>,
@@ -285,16 +297,18 @@ fn simulate(
     let go = || {
         let threads = rayon::current_num_threads();
         super::estimate::announce(
+            console,
             sim::estimate::simulate(scenario, options, total, threads).map_err(sim_error)?,
         )?;
-        super::progress::with_runs(total, &options.control, |control| {
-            let options = SimOptions {
-                control,
-                ..options.clone()
-            };
-            sim::run_plan_range(scenario, plan, &options, runs.clone())
-        })
-        .map_err(sim_error)
+        console
+            .with_runs(total, &options.control, |control| {
+                let options = SimOptions {
+                    control,
+                    ..options.clone()
+                };
+                sim::run_plan_range(scenario, plan, &options, runs.clone())
+            })
+            .map_err(sim_error)
     };
     match threads {
         None => go(),

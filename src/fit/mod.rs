@@ -13,6 +13,8 @@
 //!   with a 90% interval, from the fitted models and the customer's own history;
 //! - [`tracking`]: the cohort's cumulative repeat purchases over calendar time, actual against
 //!   BG/NBD, for the calibration chart.
+//! - [`study`]: `ceq fit survival` and `ceq fit transactions` as calls from data to the whole
+//!   result ([`report`]'s documents), with the warnings a caller shows returned as values.
 //!
 //! Likelihoods are summed with Neumaier compensation ([`sum`]) and maximized over the
 //! logarithms of the parameters (all are positive) by the Nelder–Mead minimizer in
@@ -34,6 +36,7 @@ pub mod response;
 pub mod retention_test;
 pub mod sbg;
 pub mod scores;
+pub mod study;
 pub mod sum;
 pub mod table;
 pub mod tracking;

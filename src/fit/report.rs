@@ -4,7 +4,6 @@
 //! command line; the text and JSON are exports of these values (SPEC §14).
 
 use serde::Serialize;
-use std::path::Path;
 
 use super::transactions::{self, CustomerSummary, TimeUnit, format_day};
 use super::{bgnbd, gamma_gamma, sbg, scores};
@@ -12,7 +11,7 @@ use crate::model::closed_form::ClosedFormError;
 
 /// One fitted column of `ceq fit survival`: the sBG parameters (Fader & Hardie 2007), the
 /// table of actual against fitted survivors and the implied retention rate by period.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SurvivalFit {
     pub model: &'static str,
     pub column: String,
@@ -26,7 +25,7 @@ pub struct SurvivalFit {
 }
 
 /// Standard errors of the sBG parameters (`None` where the information matrix is singular).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SbgStdErrors {
     pub alpha: Option<f64>,
     pub beta: Option<f64>,
@@ -34,7 +33,7 @@ pub struct SbgStdErrors {
 
 /// Customers alive in one period, as in the table and as fitted; `in_fit` marks the periods
 /// the likelihood used (`--through`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SurvivalRow {
     pub period: usize,
     pub actual: f64,
@@ -43,7 +42,7 @@ pub struct SurvivalRow {
 }
 
 /// The sBG retention rate from period `period - 1` to `period`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RetentionRate {
     pub period: u32,
     pub rate: f64,
@@ -88,7 +87,7 @@ pub fn survival_fit(series: &sbg::SurvivalSeries, fitted: &sbg::SbgFit) -> Survi
 
 /// The result of `ceq fit transactions`: what was read, the BG/NBD and Gamma-Gamma fits, the
 /// holdout check, the written scenario and, when computed, the scores and the tracking curve.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct TransactionsFit {
     pub customers: usize,
     pub repeat_buyers: usize,
@@ -112,7 +111,7 @@ pub struct TransactionsFit {
 }
 
 /// The `scores` block of `fit transactions --json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ScoresBlock {
     /// The --scores file, if one was written.
     pub file: Option<String>,
@@ -121,7 +120,7 @@ pub struct ScoresBlock {
 }
 
 /// One point of [`super::tracking::cumulative_repeat_purchases`], its day as a date.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct TrackedDay {
     /// The last day counted, inclusive.
     pub date: String,
@@ -143,7 +142,7 @@ impl From<&super::tracking::TrackingPoint> for TrackedDay {
 }
 
 /// Rows of the log that could not be read.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BadRows {
     pub count: usize,
     /// The first 100, with their lines.
@@ -151,14 +150,14 @@ pub struct BadRows {
 }
 
 /// One unreadable row: its line and why.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BadRowNote {
     pub line: u64,
     pub message: String,
 }
 
 /// BG/NBD purchasing and dropout (Fader, Hardie & Lee 2005a) as fitted.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BgNbdParameters {
     pub r: f64,
     pub alpha: f64,
@@ -169,7 +168,7 @@ pub struct BgNbdParameters {
 }
 
 /// Standard errors of the BG/NBD parameters.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BgNbdStdErrors {
     pub r: Option<f64>,
     pub alpha: Option<f64>,
@@ -179,7 +178,7 @@ pub struct BgNbdStdErrors {
 
 /// Gamma-Gamma order values (Fader, Hardie & Lee 2005b) as fitted, with how many repeat
 /// buyers it used and how many it left out (average order value ≤ 0).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct GammaGammaParameters {
     pub p: f64,
     pub q: f64,
@@ -191,7 +190,7 @@ pub struct GammaGammaParameters {
 }
 
 /// Standard errors of the Gamma-Gamma parameters.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct GammaGammaStdErrors {
     pub p: Option<f64>,
     pub q: Option<f64>,
@@ -199,7 +198,7 @@ pub struct GammaGammaStdErrors {
 }
 
 /// Predicted against actual repeat purchases in the holdout period, by calibration frequency.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct HoldoutCheck {
     pub end: String,
     pub length: f64,
@@ -208,7 +207,7 @@ pub struct HoldoutCheck {
 }
 
 /// One frequency group of the holdout check.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct HoldoutGroup {
     /// Repeat purchases in the calibration period: "0" … "6", "7+".
     pub repeat_purchases: String,
@@ -218,7 +217,7 @@ pub struct HoldoutGroup {
 }
 
 /// The holdout check over all customers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct HoldoutTotal {
     pub actual: f64,
     pub predicted: f64,
@@ -278,7 +277,7 @@ pub fn transactions_fit(
     calibration_end: String,
     time_unit: TimeUnit,
     holdout: Option<HoldoutCheck>,
-    scenario: Option<&Path>,
+    scenario: Option<String>,
 ) -> TransactionsFit {
     TransactionsFit {
         customers: summaries.customers.len(),
@@ -331,7 +330,7 @@ pub fn transactions_fit(
             },
         },
         holdout,
-        scenario: scenario.map(|p| p.display().to_string()),
+        scenario,
         scores: None,
         tracking: None,
     }

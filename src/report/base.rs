@@ -77,20 +77,11 @@ pub fn markdown(data: &ReportData, charts: &[ChartRef]) -> String {
             "| {} |\n|---|---|---:|---:|---:|---:|",
             HEADER.join(" | ")
         );
-        for row in segment_rows(c, cur) {
-            let cells: Vec<String> = row.iter().map(|x| escape_markdown(x)).collect();
-            let _ = writeln!(m, "| {} |", cells.join(" | "));
-        }
+        super::markdown::table_rows(&mut m, segment_rows(c, cur));
         m.push('\n');
     }
     for chart in charts {
-        let _ = writeln!(
-            m,
-            "![{}]({}.png)\n\n[SVG]({}.svg)\n",
-            escape_markdown(&chart.alt),
-            chart.stem,
-            chart.stem
-        );
+        super::markdown::image(&mut m, chart);
     }
     m
 }

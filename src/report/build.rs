@@ -13,7 +13,7 @@ use crate::optimize::{self, OptimizeError, Progress, Settings};
 use crate::plans::{compare, frontier, sensitivity};
 use crate::scenario::Scenario;
 use crate::sim::{self, EngineKind, SimError, SimOptions};
-use crate::stats::{self, SummaryContext};
+use crate::stats;
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +31,21 @@ pub struct Options {
     pub limits: crate::sim::size::Limits,
     /// Cancellation and run progress of every simulation of the report.
     pub control: crate::control::Control,
+}
+
+impl Options {
+    /// The options of simulating `plan` with the report's runs, seed, engine, limits and
+    /// control.
+    pub fn sim_options(&self, plan: crate::scenario::PlanId) -> SimOptions {
+        SimOptions {
+            plan,
+            runs: self.runs,
+            seed: self.seed,
+            engine: self.engine,
+            limits: self.limits,
+            control: self.control.clone(),
+        }
+    }
 }
 
 /// Why the report could not be built.
@@ -58,39 +73,13 @@ pub fn build(
     let mut charts: Vec<(String, chart::Rendered)> = Vec::new();
 
     progress.stage(&format!("simulating the baseline plan {baseline_name}"));
-    let sim_options = SimOptions {
-        plan: baseline,
-        runs: options.runs,
-        seed: options.seed,
-        engine: options.engine,
-        limits: options.limits,
-        control: options.control.clone(),
-    };
+    let sim_options = options.sim_options(baseline);
     let simulation = sim::run_plan(scenario, &scenario.plans[baseline], &sim_options)?;
-    let mut summary = stats::summarize(
-        &SummaryContext {
-            scenario,
-            plan: &baseline_name,
-            seed: options.seed,
-        },
-        &simulation,
-    );
-    if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
+    // The summary `simulate` prints and writes, with the off-boarding of the baseline.
+    if !crate::plans::summary::measured_channels(scenario).is_empty() {
         progress.message("valuing each acquisition channel's customers");
-        summary.channels = crate::plans::channels::channel_summaries(
-            scenario,
-            &scenario.plans[baseline],
-            &simulation,
-            &sim_options,
-        )?;
     }
-    summary.existing_base = crate::fit::base_value::value_base(scenario);
-    summary.payback = crate::plans::payback::payback(
-        scenario,
-        &scenario.plans[baseline],
-        &simulation,
-        &sim_options,
-    )?;
+    let summary = crate::plans::summary::simulation_summary(scenario, &simulation, &sim_options)?;
     let context = SimulationContext {
         currency: &cur,
         periods_per_year: ppy,
@@ -153,7 +142,7 @@ pub fn build(
         progress,
     )?;
     drop(simulation);
-    let offboarding = offboarding(scenario, options, &comparison, progress)?;
+    let offboarding = offboarding(scenario, options, &summary, &comparison, progress)?;
     let best = best_plan(&comparison, &baseline_name);
     let comparison_section = if scenario.plans.len() > 1 {
         charts.push((
@@ -240,6 +229,12 @@ pub fn build(
         )?;
         let tornado = TornadoChart::from_sensitivity(&result, scenario, TORNADO_PARAMETERS);
         charts.push(("tornado".to_string(), chart::tornado_chart(&tornado)?));
+        // The section reads the full base (SPEC §9.2); the chart scales itself.
+        let result = if scenario.sample_fraction < 1.0 {
+            result.scaled_to_full_base(scenario.sample_fraction)
+        } else {
+            result
+        };
         Some(SensitivitySection {
             runs: options.sensitivity_runs,
             step: SENSITIVITY_STEP,
@@ -295,10 +290,11 @@ pub fn build(
 
 /// Each plan that off-boards a cohort against the same plan keeping it, on the report's runs
 /// ([`crate::plans::levers_seed::offboarding_values`]); the plan's own runs come from the
-/// comparison.
+/// comparison, the baseline's values from its simulation summary.
 fn offboarding(
     scenario: &Scenario,
     options: &Options,
+    baseline: &stats::SimulationSummary,
     comparison: &compare::Comparison,
     progress: &mut dyn Progress,
 ) -> Result<Vec<(String, crate::plans::levers_seed::OffboardingValue)>, ReportError> {
@@ -307,18 +303,20 @@ fn offboarding(
         if !plan.offboard.iter().any(|s| *s > 0.0) {
             continue;
         }
+        if index == scenario.baseline_plan {
+            rows.extend(
+                baseline
+                    .offboarding
+                    .iter()
+                    .map(|value| (plan.name.clone(), value.clone())),
+            );
+            continue;
+        }
         let Some(known) = comparison.plans.iter().find(|p| p.name == plan.name) else {
             continue;
         };
         progress.message(&format!("valuing the off-boarding of plan {}", plan.name));
-        let sim_options = SimOptions {
-            plan: index,
-            runs: options.runs,
-            seed: options.seed,
-            engine: options.engine,
-            limits: options.limits,
-            control: options.control.clone(),
-        };
+        let sim_options = options.sim_options(index);
         for value in crate::plans::levers_seed::offboarding_values(
             scenario,
             plan,

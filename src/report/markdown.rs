@@ -197,7 +197,16 @@ pub fn render(data: &ReportData) -> String {
     m
 }
 
-fn image(m: &mut String, chart: &ChartRef) {
+/// Table rows, one line each, every cell escaped ([`esc`]).
+pub(super) fn table_rows<const N: usize>(m: &mut String, rows: Vec<[String; N]>) {
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|x| esc(x)).collect();
+        let _ = writeln!(m, "| {} |", cells.join(" | "));
+    }
+}
+
+/// A chart as a Markdown image of its PNG with a link to its SVG.
+pub(super) fn image(m: &mut String, chart: &ChartRef) {
     let _ = writeln!(
         m,
         "![{}]({}.png)\n\n[SVG]({}.svg)\n",

@@ -113,19 +113,10 @@ pub fn markdown(data: &ReportData, charts: &[ChartRef]) -> String {
         "| {} |\n|---|---:|---:|---:|---:|---|---:|",
         HEADER.join(" | ")
     );
-    for row in rows(paybacks, &data.currency) {
-        let cells: Vec<String> = row.iter().map(|x| escape_markdown(x)).collect();
-        let _ = writeln!(m, "| {} |", cells.join(" | "));
-    }
+    super::markdown::table_rows(&mut m, rows(paybacks, &data.currency));
     m.push('\n');
     for chart in charts {
-        let _ = writeln!(
-            m,
-            "![{}]({}.png)\n\n[SVG]({}.svg)\n",
-            escape_markdown(&chart.alt),
-            chart.stem,
-            chart.stem
-        );
+        super::markdown::image(&mut m, chart);
     }
     m
 }

@@ -20,11 +20,14 @@ pub fn note(fraction: f64) -> String {
 /// money totals (CE, its parts, gains, channel totals, offboarding gains) and customer counts
 /// times 1/`fraction`; per-unit returns, shares and probabilities unchanged. Spends and budgets
 /// of plans, the optimized split and the frontier are inputs and stay as the file states them
-/// (the sample's), as in the text outputs.
+/// (the sample's), as in the text outputs. The sensitivity section is built from
+/// [`crate::plans::sensitivity::Sensitivity::scaled_to_full_base`] in [`super::build`] and is
+/// not scaled again here.
 pub fn scale(data: &mut ReportData, fraction: f64) {
     let k = 1.0 / fraction;
     data.summary = crate::stats::scaled_summary(&data.summary, fraction);
     data.summary.sample_fraction = None;
+    data.summary.full_base = None;
     let difference = |d: &mut Difference| {
         d.mean *= k;
         d.std_error *= k;
@@ -62,16 +65,6 @@ pub fn scale(data: &mut ReportData, fraction: f64) {
         }
         f.baseline_mean *= k;
         f.baseline_ci95 = f.baseline_ci95.map(|x| x * k);
-    }
-    if let Some(s) = &mut data.sensitivity {
-        s.base_mean *= k;
-        for e in &mut s.effects {
-            e.ce_low *= k;
-            e.ce_high *= k;
-            e.low = e.low.scaled(k);
-            e.high = e.high.scaled(k);
-            e.size *= k;
-        }
     }
     for (_, o) in &mut data.offboarding {
         o.gain = o.gain.scaled(k);

@@ -2,7 +2,7 @@
 //! customers of each history-aware cohort are worth, split into likely alive and likely gone,
 //! how concentrated, and by frequency × recency segment.
 
-use super::{Align, money, percent, table, titled};
+use super::{labels_then_numbers, money, percent, table, titled};
 use crate::fit::base_value::CohortBaseValue;
 
 /// One section per history-aware cohort.
@@ -36,14 +36,7 @@ fn render_cohort(c: &CohortBaseValue, periods: usize, currency: &str) -> String 
         split_row("likely alive (P(alive) ≥ 50%)", &c.likely_alive),
         split_row("likely gone (P(alive) < 50%)", &c.likely_gone),
     ];
-    let align = [
-        Align::Left,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-    ];
+    let align = labels_then_numbers(1, 6);
     out.push_str(&table(&align, &rows, 2));
     out.push_str(&format!(
         "  The most valuable 10% of these customers hold {} of the value.\n",

@@ -61,6 +61,20 @@ pub fn table(align: &[Align], rows: &[Vec<String>], indent: usize) -> String {
     out
 }
 
+/// The alignment of a table whose first `labels` columns are text and whose other columns, up
+/// to `columns`, are numbers.
+pub fn labels_then_numbers(labels: usize, columns: usize) -> Vec<Align> {
+    (0..columns)
+        .map(|c| {
+            if c < labels {
+                Align::Left
+            } else {
+                Align::Right
+            }
+        })
+        .collect()
+}
+
 /// `cell` padded with spaces to `width` characters. By hand rather than with `{:<width$}`,
 /// whose width is limited to 65,535 and panics past it (a plan name can be longer).
 pub fn pad(cell: &str, width: usize, align: Align) -> String {
@@ -75,3 +89,35 @@ pub fn pad(cell: &str, width: usize, align: Align) -> String {
 pub use crate::format::{
     group_digits, mean_count as count, percent_one_decimal as percent, whole as money,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_columns_pad_right_and_number_columns_left() {
+        let align = labels_then_numbers(2, 4);
+        assert_eq!(
+            align,
+            vec![Align::Left, Align::Left, Align::Right, Align::Right]
+        );
+        let rows = vec![
+            vec![
+                "a".to_string(),
+                "bb".to_string(),
+                "1".to_string(),
+                "22".to_string(),
+            ],
+            vec![
+                "ccc".to_string(),
+                "d".to_string(),
+                "333".to_string(),
+                "4".to_string(),
+            ],
+        ];
+        assert_eq!(
+            table(&align, &rows, 1),
+            " a     bb     1   22\n ccc   d    333    4\n"
+        );
+    }
+}

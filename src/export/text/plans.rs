@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Align, money, percent, table, titled};
+use super::{Align, labels_then_numbers, money, percent, table, titled};
 use crate::export::{ExportError, to_csv};
 use crate::optimize::{Optimization, Settings, describe_criterion};
 use crate::plans::compare::Comparison;
@@ -184,14 +184,7 @@ pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String
             percent(d.prob_negative),
         ]);
     }
-    let align = [
-        Align::Left,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-    ];
+    let align = labels_then_numbers(1, 6);
     sections.push(titled(
         &format!("Customer equity by plan ({currency}, discounted)"),
         table(&align, &rows, 2),
@@ -211,13 +204,7 @@ pub fn render_comparison(comparison: &Comparison, scenario: &Scenario) -> String
                 format!("{} of runs", percent(d.prob_a_better)),
             ]);
         }
-        let align = [
-            Align::Left,
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-        ];
+        let align = labels_then_numbers(2, 5);
         sections.push(titled(
             &format!("Paired differences ({currency}; A − B on the same runs)"),
             table(&align, &rows, 2),

@@ -5,7 +5,7 @@
 //! Money is rounded to whole currency units with thousands separators; the currency label sits
 //! in the section and column titles rather than on every number, which keeps columns aligned.
 
-use super::{Align, count, group_digits, money, percent, table, titled};
+use super::{Align, count, group_digits, labels_then_numbers, money, percent, table, titled};
 use crate::stats::SimulationSummary;
 use crate::stats::{Components, Distribution, Origin, PeriodSummary};
 
@@ -252,7 +252,7 @@ fn cohorts(summary: &SimulationSummary, currency: &str) -> String {
             cohort.map_or(String::new(), |c| count(c.entered_mean)),
         ]);
     }
-    let align = [Align::Left, Align::Right, Align::Right, Align::Right];
+    let align = labels_then_numbers(1, 4);
     titled(
         "By cohort (means; with the spend no cohort carries, the rows add up to CE)",
         table(&align, &rows, 2),
