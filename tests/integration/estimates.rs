@@ -172,10 +172,10 @@ fn suggested_multiples(studies: &[&Measured], ridge: f64) -> Vec<f64> {
                     / study.measured
             })
             .collect();
-        for a in 0..k {
-            right[a] += row[a];
-            for b in 0..k {
-                normal[(a, b)] += row[a] * row[b];
+        for (a, &ra) in row.iter().enumerate() {
+            right[a] += ra;
+            for (b, &rb) in row.iter().enumerate() {
+                normal[(a, b)] += ra * rb;
             }
         }
     }
