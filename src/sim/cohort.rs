@@ -176,7 +176,7 @@ pub fn populated_strata(scenario: &Scenario, c: usize, customers: f64) -> f64 {
 /// Per stratum of BG/NBD cohort `c` that fresh customers enter: its entry probability and the
 /// probability that one of its customers drops out in a period at neutral multipliers
 /// (1 − e^(−λ·p) for Poisson and NBD purchases, 1 − (1 − p)^n for n fixed purchases; see
-/// [`Strata::purchase_dropout`]), for the work estimate's occupancy of the strata
+/// `Strata::purchase_dropout`), for the work estimate's occupancy of the strata
 /// ([`crate::sim::estimate`]). Empty for other retention forms.
 pub fn dropout_entry_strata(scenario: &Scenario, c: usize) -> Vec<(f64, f64)> {
     let cohort = &scenario.cohorts[c];
