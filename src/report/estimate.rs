@@ -10,7 +10,7 @@ use super::build::{
 };
 use crate::optimize::{OptimizeError, Settings, estimate};
 use crate::scenario::Scenario;
-use crate::sim::estimate::{self as sim_estimate, Work, cpu_seconds_per_run};
+use crate::sim::estimate::{self as sim_estimate, Cost, Work, cost_per_run};
 use crate::sim::{SimOptions, choose_engine};
 
 /// The settings of the report's optimization (see [`super::build::build`]).
@@ -84,10 +84,10 @@ pub fn report_work(
     // valuations (the plan again keeping each cohort it off-boards).
     let mut kept = plan.clone();
     kept.offboard.iter_mut().for_each(|s| *s = 0.0);
-    let mut seconds = runs * sim_estimate::measurement_seconds_per_run(scenario, &kept, engine);
+    let mut cost: Cost = sim_estimate::measurement_cost_per_run(scenario, &kept, engine) * runs;
     for other in &scenario.plans {
         let offboarded = other.offboard.iter().filter(|s| **s > 0.0).count() as f64;
-        seconds += runs * (1.0 + offboarded) * cpu_seconds_per_run(scenario, other, engine);
+        cost += cost_per_run(scenario, other, engine) * (runs * (1.0 + offboarded));
     }
     let mut extra_runs = report_runs(scenario, options)?;
     if let Some(settings) = optimize_settings(scenario, options) {
@@ -97,7 +97,7 @@ pub fn report_work(
         } else {
             1.0
         };
-        seconds += estimate::mean_field_seconds(scenario, &settings, searches)?;
+        cost += estimate::mean_field_cost(scenario, &settings, searches)?;
         if scenario.acquisition.as_ref().is_some_and(|a| !a.single) {
             // Each channel's value under the optimized plan on the final evaluation's runs.
             let channels = scenario
@@ -108,20 +108,18 @@ pub fn report_work(
         }
         if options.frontier {
             let at = frontier_settings(&settings);
-            let budgets = FRONTIER_MULTIPLES.len() as f64;
-            seconds += estimate::mean_field_seconds(scenario, &at, budgets)?;
+            let budgets = FRONTIER_MULTIPLES.len() as f64 * estimate::FRONTIER_MEAN_FIELD_FACTOR;
+            cost += estimate::mean_field_cost(scenario, &at, budgets)?;
         }
     }
     if options.sensitivity_runs >= 2 {
         let parameters = scenario.parameter_paths().len();
         if SENSITIVITY_SCREEN < parameters {
-            seconds += 2.0
-                * parameters as f64
-                * sim_estimate::mean_field_seconds(
-                    scenario,
-                    crate::plans::sensitivity::SCREEN_MEAN_FIELD_RUNS,
-                    1.0,
-                );
+            cost += sim_estimate::mean_field_cost(
+                scenario,
+                crate::plans::sensitivity::SCREEN_MEAN_FIELD_RUNS,
+                1.0,
+            ) * (2.0 * parameters as f64);
         }
     }
     let work = Work::new(
@@ -133,5 +131,5 @@ pub fn report_work(
         options.runs,
         threads,
     );
-    Ok(work.plus_cpu_seconds(seconds))
+    Ok(work.plus(cost))
 }

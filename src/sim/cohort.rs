@@ -173,6 +173,35 @@ pub fn populated_strata(scenario: &Scenario, c: usize, customers: f64) -> f64 {
     fresh + posterior_strata(scenario, c).0
 }
 
+/// Per stratum of BG/NBD cohort `c` that fresh customers enter: its entry probability and the
+/// probability that one of its customers drops out in a period at neutral multipliers
+/// (1 − e^(−λ·p) for Poisson and NBD purchases, 1 − (1 − p)^n for n fixed purchases; see
+/// `Strata::purchase_dropout`), for the work estimate's occupancy of the strata
+/// ([`crate::sim::estimate`]). Empty for other retention forms.
+pub fn dropout_entry_strata(scenario: &Scenario, c: usize) -> Vec<(f64, f64)> {
+    let cohort = &scenario.cohorts[c];
+    let Retention::Dropout { .. } = cohort.retention else {
+        return Vec::new();
+    };
+    let law = purchase_law(cohort);
+    let layout = Layout::cached(scenario, c);
+    layout
+        .entry_order
+        .iter()
+        .zip(&layout.entry_weights)
+        .map(|(&j, &weight)| {
+            let p = layout.propensity[j].clamp(0.0, 1.0);
+            let leave = match law {
+                PurchaseLaw::Fixed(n) => 1.0 - (1.0 - p).powf(n),
+                PurchaseLaw::Poisson(_) | PurchaseLaw::Nbd { .. } => {
+                    -(-layout.rate_node[j] * p).exp_m1()
+                }
+            };
+            (weight, leave.clamp(0.0, 1.0))
+        })
+        .collect()
+}
+
 /// The cohort engine's approximations for `scenario`, each measured (see [`approx`]). An
 /// approximation whose survival error is below [`approx::EXACT_TOLERANCE`] per customer is not
 /// listed. Every cohort form is supported; the `Result` is kept for forms to come.

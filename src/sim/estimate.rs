@@ -52,26 +52,67 @@ pub const CUSTOMER_NS_DROPOUT: f64 = 17.0;
 /// (tiers with migration, development, win-back; large counts) measured 1.35 and 1.13 times
 /// their estimate, the small examples (b2b_key_accounts, channels, customer_types, full,
 /// retail_bank) 0.45–0.6 times: the constant is set for the long studies, whose estimates are
-/// the ones announced (above [`ANNOUNCE_SECONDS`]). BG/NBD: the BG/NBD million (one origin,
-/// about 1,000 customers per populated stratum) about 62 ns, the optimizer's BG/NBD retailer
-/// (about 10 per stratum) about 25 ns. The conditioned base: existing_base, 0.44 ms a run for
-/// about 720 populated strata over 52 periods (most of its customers leave early).
+/// the ones announced (above [`ANNOUNCE_SECONDS`]). Re-measured the same way at load 10–16
+/// (December 2026, after the BG/NBD occupancy model), at 200 ns: the pyramid's simulate,
+/// compare, sensitivity and report 1.41, 1.56, 1.30 and 1.36, the large bank's simulate and
+/// compare 0.91 and 1.05, full's simulate, compare, sensitivity and optimize 0.72, 0.78, 0.83
+/// and 0.63, channels' report 0.58. No one constant puts both the pyramid and full or channels
+/// within 1.5 (the spread is 2.7): the cost per populated stratum-period grows with its
+/// customers (binomials by inversion), as BG/NBD's does ([`COHORT_NS_DROPOUT`]); a model of
+/// Beta-family occupancy is left to do. 200 ns balances the worst ratios either way. BG/NBD: see [`COHORT_NS_DROPOUT`], whose
+/// fit gives this cost per populated stratum-period besides the dropouts'. The conditioned
+/// base: existing_base, 0.44 ms a run for about 720 populated strata over 52 periods (most of
+/// its customers leave early).
 pub const COHORT_NS_POPULATED: f64 = 200.0;
-/// See [`COHORT_NS_POPULATED`].
-pub const COHORT_NS_POPULATED_DROPOUT: f64 = 40.0;
+/// See [`COHORT_NS_POPULATED`] and [`COHORT_NS_DROPOUT`].
+pub const COHORT_NS_POPULATED_DROPOUT: f64 = 18.0;
 /// See [`COHORT_NS_POPULATED`].
 pub const COHORT_NS_POSTERIOR: f64 = 12.0;
 /// See [`COHORT_NS_POPULATED`].
 pub const COHORT_NS_EMPTY: f64 = 1.5;
 
-/// CPU nanoseconds of one run of the cohort engine. Each cohort has up to two origins (the
-/// existing customers, then the arrivals: acquired, referred, migrated, won back), each with
-/// its own strata: the existing origin holds the cohort's fresh customers (none when the base
-/// is conditioned on a history or tenure, whose own strata cost [`COHORT_NS_POSTERIOR`]), the
-/// arrivals origin the customers projected to arrive (the projected peak beyond the initial
-/// base, at least a tenth of the peak). Populated strata are counted as
-/// [`crate::sim::cohort::populated_strata`] counts them for that many customers.
-fn cohort_ns_per_run(scenario: &Scenario, plan: &Plan) -> f64 {
+/// CPU nanoseconds of the cohort engine per expected dropout of a BG/NBD stratum-period,
+/// counting at most about [`DROPOUTS_COUNTED`] per stratum-period ([`dropout_occupancy`]), on
+/// top of [`COHORT_NS_POPULATED_DROPOUT`] per populated stratum-period and
+/// [`COHORT_NS_EMPTY`] per empty one. A stratum whose customers drop out draws the dropouts'
+/// extra orders (a pmf over the orders before the dropout and a multinomial over it,
+/// `dropout_extra_orders` in [`crate::sim::cohort`]), and its binomials, drawn by inversion
+/// while their means are small, cost in proportion to their outcomes until the sampler
+/// switches to a constant-time method.
+///
+/// Provenance (December 2026, this machine at load average 7–8,
+/// `cargo run --release --example estimate_cost -- S 200 cohort`, one thread's CPU per run):
+/// `benches/scenarios/bgnbd_million.toml` with 1,000,000, 100,000, 10,000, 1,000, 300 and 1
+/// customers measured 6.9, 3.2, 1.6, 1.4, 1.2 and 0.95 ms a run (two to three repeats each,
+/// averaged) for 54, 43, 30, 16, 10 and 0.1 thousand expected populated stratum-periods and
+/// 74, 22, 3.0, 0.31, 0.09 and 0 thousand counted dropouts; `scenarios/retailer_bgnbd.toml`
+/// with 2,357 and 1 customers 0.65 and 0.50 ms, `benches/scenarios/optimize_bgnbd_retailer.toml`
+/// 1.75 ms. The least-squares fit of the relative errors with the empty strata at
+/// [`COHORT_NS_EMPTY`] gives 18 ns per populated stratum-period and 66 ns per dropout, within
+/// 0.88–1.13 of every measurement; counting dropouts uncapped, or only whether any occurred,
+/// fits worse (0.83–1.13 on the million alone; the latter with a negative populated cost).
+/// A BG/NBD cohort's empty strata cost [`COHORT_NS_EMPTY`] once per stratum-period, not per
+/// origin: its strata are scanned for dropouts while purchasing, and nothing else visits
+/// them (the retailer with 1 customer: 0.50 ms for 3,882 strata over 78 periods and two
+/// origins, 1.6 ns per stratum-period; the million with 1: 1.5 ns).
+pub const COHORT_NS_DROPOUT: f64 = 66.0;
+
+/// The dropouts of one stratum-period the BG/NBD cost counts, about (a smooth cap: `c·(1 −
+/// e^(−x/c))` of the expected x), see [`COHORT_NS_DROPOUT`].
+pub const DROPOUTS_COUNTED: f64 = 3.0;
+
+/// The work of one run of the cohort engine. Each cohort has up to two origins (the existing
+/// customers, then the arrivals: acquired, referred, migrated, won back), each with its own
+/// strata: the existing origin holds the cohort's fresh customers (none when the base is
+/// conditioned on a history or tenure, whose own strata cost [`COHORT_NS_POSTERIOR`]), the
+/// arrivals origin the customers projected to arrive. Beta, sBG and `{ rate }` cohorts count
+/// the populated strata as [`crate::sim::cohort::populated_strata`] counts them for that many
+/// customers (the arrivals: the projected peak beyond the initial base, at least a tenth of
+/// the peak) in every period; BG/NBD cohorts follow each stratum's expected occupancy period
+/// by period ([`dropout_occupancy`]), since their customers thin out as they drop out and a
+/// stratum costs more in the periods its customers drop out; their empty strata cost once per
+/// stratum-period, not per origin ([`COHORT_NS_DROPOUT`]).
+fn cohort_cost_per_run(scenario: &Scenario, plan: &Plan) -> Cost {
     use crate::sim::cohort;
     let peaks = size::projected_peaks(scenario, plan);
     let periods = f64::from(scenario.time.periods);
@@ -79,37 +120,90 @@ fn cohort_ns_per_run(scenario: &Scenario, plan: &Plan) -> f64 {
         || scenario.winback.is_some()
         || scenario.cohorts.iter().any(|c| c.referrals > 0.0)
         || scenario.migration.iter().any(|row| !row.is_empty());
-    (0..scenario.cohorts.len())
-        .map(|c| {
-            let cohort = &scenario.cohorts[c];
-            let (posterior, posterior_strata) = cohort::posterior_strata(scenario, c);
-            let strata = (cohort::strata_count(scenario, c) as f64 - posterior_strata).max(0.0);
-            let fresh = |customers: f64| -> f64 {
-                if customers <= 0.0 {
-                    return 0.0;
-                }
-                (cohort::populated_strata(scenario, c, customers) - posterior).clamp(0.0, strata)
+    let mut arrivals_by_period: Option<Vec<Vec<f64>>> = None;
+    let mut cost = Cost::default();
+    for c in 0..scenario.cohorts.len() {
+        let cohort = &scenario.cohorts[c];
+        let (posterior, posterior_strata) = cohort::posterior_strata(scenario, c);
+        let strata = (cohort::strata_count(scenario, c) as f64 - posterior_strata).max(0.0);
+        let origins = if arrivals { 2.0 } else { 1.0 };
+        let initial = match cohort.existing {
+            crate::scenario::ExistingBase::Fresh => cohort.customers as f64,
+            _ => 0.0,
+        };
+        cost += Cost::of(Unit::CohortPosterior, periods * posterior);
+        if let Retention::Dropout { .. } = cohort.retention {
+            let entry = cohort::dropout_entry_strata(scenario, c);
+            let existing = dropout_occupancy(&entry, initial, &[], scenario.time.periods);
+            let arrived = if arrivals {
+                let series = arrivals_by_period
+                    .get_or_insert_with(|| size::projected_arrivals(scenario, plan));
+                let into_c: Vec<f64> = series.iter().map(|period| period[c]).collect();
+                dropout_occupancy(&entry, 0.0, &into_c, scenario.time.periods)
+            } else {
+                Occupancy::default()
             };
-            let initial = match cohort.existing {
-                crate::scenario::ExistingBase::Fresh => cohort.customers as f64,
-                _ => 0.0,
-            };
-            let mut populated = vec![fresh(initial)];
-            if arrivals {
-                let peak = peaks[c].max(1.0);
-                populated.push(fresh((peak - cohort.customers as f64).max(0.1 * peak)));
+            let populated = existing.populated + arrived.populated;
+            cost += Cost::of(Unit::CohortPopulatedDropout, populated)
+                + Cost::of(Unit::CohortDropout, existing.dropouts + arrived.dropouts)
+                + Cost::of(Unit::CohortEmpty, (strata * periods - populated).max(0.0));
+            continue;
+        }
+        let fresh = |customers: f64| -> f64 {
+            if customers <= 0.0 {
+                return 0.0;
             }
-            let per_populated = match cohort.retention {
-                Retention::Dropout { .. } => COHORT_NS_POPULATED_DROPOUT,
-                _ => COHORT_NS_POPULATED,
-            };
-            let origins: f64 = populated
-                .iter()
-                .map(|p| per_populated * p + COHORT_NS_EMPTY * (strata - p))
-                .sum();
-            periods * (origins + COHORT_NS_POSTERIOR * posterior)
-        })
-        .sum()
+            (cohort::populated_strata(scenario, c, customers) - posterior).clamp(0.0, strata)
+        };
+        let mut populated = fresh(initial);
+        if arrivals {
+            let peak = peaks[c].max(1.0);
+            populated += fresh((peak - cohort.customers as f64).max(0.1 * peak));
+        }
+        cost += Cost::of(Unit::CohortPopulated, periods * populated)
+            + Cost::of(Unit::CohortEmpty, periods * (origins * strata - populated));
+    }
+    cost
+}
+
+/// Expected stratum-periods of one origin of a BG/NBD cohort that hold someone, and its
+/// expected dropouts, at most about [`DROPOUTS_COUNTED`] a stratum-period.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Occupancy {
+    /// Σ over strata and periods of P(the stratum holds someone).
+    pub populated: f64,
+    /// Σ over strata and periods of the expected dropouts x, each as c·(1 − e^(−x/c)) with
+    /// c = [`DROPOUTS_COUNTED`].
+    pub dropouts: f64,
+}
+
+/// The [`Occupancy`] of strata `(entry probability w, per-period dropout probability δ)`
+/// ([`crate::sim::cohort::dropout_entry_strata`]) over `periods`, for `initial` customers at
+/// the start and `arrivals[t − 1]` entering in period t. Entrants spread over the strata by a
+/// multinomial and drop out independently, so a stratum's count is close to Poisson with mean
+/// m(t) = m(t − 1)·(1 − δ) + w·a(t), m(1) = w·(initial + a(1)) (Poisson thinning: Kingman,
+/// *Poisson Processes*, 1993, §5.1), so P(populated) = 1 − e^(−m) and the expected dropouts
+/// are m·δ. Below 10⁻³ the exponentials are replaced by their first-order terms (relative
+/// error below 5·10⁻⁴), so the many nearly empty strata cost a multiply-add each.
+pub fn dropout_occupancy(
+    strata: &[(f64, f64)],
+    initial: f64,
+    arrivals: &[f64],
+    periods: u32,
+) -> Occupancy {
+    let cap = DROPOUTS_COUNTED;
+    let at_least_one = |m: f64| if m < 1e-3 { m } else { -(-m).exp_m1() };
+    let mut occupancy = Occupancy::default();
+    for &(weight, leave) in strata {
+        let mut mean = weight * initial;
+        for t in 0..periods as usize {
+            mean += weight * arrivals.get(t).copied().unwrap_or(0.0);
+            occupancy.populated += at_least_one(mean);
+            occupancy.dropouts += cap * at_least_one(mean * leave / cap);
+            mean *= 1.0 - leave;
+        }
+    }
+    occupancy
 }
 
 /// Fixed CPU seconds of one run besides its customer-periods or strata: drawing the run's
@@ -117,49 +211,198 @@ fn cohort_ns_per_run(scenario: &Scenario, plan: &Plan) -> f64 {
 /// scenario, measured as the time of 1,000 runs of a 12-period cohort of 10 customers).
 pub const SECONDS_PER_RUN_OVERHEAD: f64 = 20e-6;
 
-/// CPU seconds of one run of `plan` on `engine` (Customer or Cohort) on one core.
-pub fn cpu_seconds_per_run(scenario: &Scenario, plan: &Plan, engine: EngineKind) -> f64 {
-    let nanoseconds = match engine {
-        EngineKind::Cohort => cohort_ns_per_run(scenario, plan),
+/// The kinds of work the estimates count, one per measured constant ([`Unit::nanoseconds`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Customer-periods of the per-customer engine, `{ rate }` retention.
+    CustomerRate,
+    /// Customer-periods of the per-customer engine, Beta or sBG churn.
+    CustomerBeta,
+    /// Customer-periods of the per-customer engine, BG/NBD dropout.
+    CustomerDropout,
+    /// Populated stratum-periods of the cohort engine, Beta, sBG and `{ rate }` cohorts.
+    CohortPopulated,
+    /// Populated stratum-periods of the cohort engine, BG/NBD cohorts.
+    CohortPopulatedDropout,
+    /// Dropouts of BG/NBD cohorts' strata, at most about [`DROPOUTS_COUNTED`] a
+    /// stratum-period.
+    CohortDropout,
+    /// Stratum-periods of a conditioned existing base (`history`, `tenure`).
+    CohortPosterior,
+    /// Empty stratum-periods of the cohort engine.
+    CohortEmpty,
+    /// Runs (their fixed set-up).
+    Run,
+    /// Cohort-periods of one mean-field evaluation of one run.
+    MeanFieldPeriod,
+    /// Components carried through a period by one mean-field evaluation of one run.
+    MeanFieldComponent,
+}
+
+impl Unit {
+    /// Every unit, in the order of [`Cost::units`].
+    pub const ALL: [Unit; 11] = [
+        Unit::CustomerRate,
+        Unit::CustomerBeta,
+        Unit::CustomerDropout,
+        Unit::CohortPopulated,
+        Unit::CohortPopulatedDropout,
+        Unit::CohortDropout,
+        Unit::CohortPosterior,
+        Unit::CohortEmpty,
+        Unit::Run,
+        Unit::MeanFieldPeriod,
+        Unit::MeanFieldComponent,
+    ];
+
+    /// The name of the constant that prices this unit, as the calibration prints it.
+    pub fn constant(self) -> &'static str {
+        match self {
+            Unit::CustomerRate => "CUSTOMER_NS_RATE",
+            Unit::CustomerBeta => "CUSTOMER_NS_BETA",
+            Unit::CustomerDropout => "CUSTOMER_NS_DROPOUT",
+            Unit::CohortPopulated => "COHORT_NS_POPULATED",
+            Unit::CohortPopulatedDropout => "COHORT_NS_POPULATED_DROPOUT",
+            Unit::CohortDropout => "COHORT_NS_DROPOUT",
+            Unit::CohortPosterior => "COHORT_NS_POSTERIOR",
+            Unit::CohortEmpty => "COHORT_NS_EMPTY",
+            Unit::Run => "SECONDS_PER_RUN_OVERHEAD (in ns)",
+            Unit::MeanFieldPeriod => "MEAN_FIELD_NS_PERIOD",
+            Unit::MeanFieldComponent => "MEAN_FIELD_NS_COMPONENT",
+        }
+    }
+
+    /// CPU nanoseconds of one unit on one core: the constant named by [`Unit::constant`].
+    pub fn nanoseconds(self) -> f64 {
+        match self {
+            Unit::CustomerRate => CUSTOMER_NS_RATE,
+            Unit::CustomerBeta => CUSTOMER_NS_BETA,
+            Unit::CustomerDropout => CUSTOMER_NS_DROPOUT,
+            Unit::CohortPopulated => COHORT_NS_POPULATED,
+            Unit::CohortPopulatedDropout => COHORT_NS_POPULATED_DROPOUT,
+            Unit::CohortDropout => COHORT_NS_DROPOUT,
+            Unit::CohortPosterior => COHORT_NS_POSTERIOR,
+            Unit::CohortEmpty => COHORT_NS_EMPTY,
+            Unit::Run => SECONDS_PER_RUN_OVERHEAD * 1e9,
+            Unit::MeanFieldPeriod => MEAN_FIELD_NS_PERIOD,
+            Unit::MeanFieldComponent => MEAN_FIELD_NS_COMPONENT,
+        }
+    }
+}
+
+/// An amount of work: how many of each [`Unit`]. Its CPU time is the sum of the units priced
+/// by their constants, so an estimate is linear in the constants and the calibration can fit
+/// them to measured times.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Cost {
+    /// Units of each kind, in the order of [`Unit::ALL`].
+    pub units: [f64; Unit::ALL.len()],
+}
+
+impl Cost {
+    /// `amount` units of `unit`.
+    pub fn of(unit: Unit, amount: f64) -> Self {
+        let mut cost = Cost::default();
+        cost.units[unit as usize] = amount;
+        cost
+    }
+
+    /// CPU seconds on one core at the constants' values.
+    pub fn cpu_seconds(&self) -> f64 {
+        let prices: Vec<f64> = Unit::ALL.iter().map(|u| u.nanoseconds()).collect();
+        self.cpu_seconds_at(&prices)
+    }
+
+    /// CPU seconds on one core with `nanoseconds[k]` per unit of `Unit::ALL[k]`.
+    pub fn cpu_seconds_at(&self, nanoseconds: &[f64]) -> f64 {
+        self.units
+            .iter()
+            .zip(nanoseconds)
+            .map(|(n, ns)| n * ns)
+            .sum::<f64>()
+            * 1e-9
+    }
+}
+
+impl std::ops::Add for Cost {
+    type Output = Cost;
+    fn add(mut self, other: Cost) -> Cost {
+        self += other;
+        self
+    }
+}
+
+impl std::ops::AddAssign for Cost {
+    fn add_assign(&mut self, other: Cost) {
+        for (a, b) in self.units.iter_mut().zip(other.units) {
+            *a += b;
+        }
+    }
+}
+
+impl std::ops::Mul<f64> for Cost {
+    type Output = Cost;
+    fn mul(mut self, factor: f64) -> Cost {
+        self.units.iter_mut().for_each(|a| *a *= factor);
+        self
+    }
+}
+
+impl std::iter::Sum for Cost {
+    fn sum<I: Iterator<Item = Cost>>(iter: I) -> Cost {
+        iter.fold(Cost::default(), |a, b| a + b)
+    }
+}
+
+/// The work of one run of `plan` on `engine` (Customer or Cohort).
+pub fn cost_per_run(scenario: &Scenario, plan: &Plan, engine: EngineKind) -> Cost {
+    let work = match engine {
+        EngineKind::Cohort => cohort_cost_per_run(scenario, plan),
         _ => size::projected_customer_periods(scenario, plan)
             .iter()
             .zip(&scenario.cohorts)
-            .map(|(n, cohort)| {
-                n * match cohort.retention {
-                    Retention::Rate { .. } => CUSTOMER_NS_RATE,
-                    Retention::Dropout { .. } => CUSTOMER_NS_DROPOUT,
+            .map(|(&n, cohort)| {
+                let unit = match cohort.retention {
+                    Retention::Rate { .. } => Unit::CustomerRate,
+                    Retention::Dropout { .. } => Unit::CustomerDropout,
                     Retention::MeanConcentration { .. }
-                    | Retention::ShiftedBetaGeometric { .. } => CUSTOMER_NS_BETA,
-                }
+                    | Retention::ShiftedBetaGeometric { .. } => Unit::CustomerBeta,
+                };
+                Cost::of(unit, n)
             })
             .sum(),
     };
-    nanoseconds * 1e-9 + SECONDS_PER_RUN_OVERHEAD
+    work + Cost::of(Unit::Run, 1.0)
 }
 
-/// CPU seconds per run of what `ceq simulate` and the report measure besides the run itself
+/// CPU seconds of one run of `plan` on `engine` (Customer or Cohort) on one core.
+pub fn cpu_seconds_per_run(scenario: &Scenario, plan: &Plan, engine: EngineKind) -> f64 {
+    cost_per_run(scenario, plan, engine).cpu_seconds()
+}
+
+/// The work per run of what `ceq simulate` and the report measure besides the run itself
 /// (SPEC §9, §9.1): with several acquisition channels, each channel's value (the run again
 /// without the channel's spend, [`crate::plans::channels::measure_channel_values`]); per
 /// cohort some channel feeds, a payback vintage of
 /// [`crate::plans::payback::VINTAGE_CUSTOMERS`] customers in the run's world
 /// ([`crate::plans::payback::measure_vintages`]); and per cohort the plan off-boards, the run
 /// again keeping it ([`crate::plans::levers_seed::offboarding_values`]).
-pub fn measurement_seconds_per_run(scenario: &Scenario, plan: &Plan, engine: EngineKind) -> f64 {
-    let run = cpu_seconds_per_run(scenario, plan, engine);
+pub fn measurement_cost_per_run(scenario: &Scenario, plan: &Plan, engine: EngineKind) -> Cost {
+    let run = cost_per_run(scenario, plan, engine);
     let offboarded = plan.offboard.iter().filter(|s| **s > 0.0).count() as f64;
     let Some(acquisition) = &scenario.acquisition else {
-        return offboarded * run;
+        return run * offboarded;
     };
     let channels = if acquisition.single {
         0.0
     } else {
         acquisition.channels.len() as f64
     };
-    let vintages: f64 = (0..scenario.cohorts.len())
+    let vintages: Cost = (0..scenario.cohorts.len())
         .filter(|&c| acquisition.channels.iter().any(|ch| ch.mix[c] > 0.0))
-        .map(|c| cpu_seconds_per_run(&vintage_scenario(scenario, c), &Plan::baseline(), engine))
+        .map(|c| cost_per_run(&vintage_scenario(scenario, c), &Plan::baseline(), engine))
         .sum();
-    (channels + offboarded) * run + vintages
+    run * (channels + offboarded) + vintages
 }
 
 /// The world of a payback vintage entering cohort `c`, as its cost sees it: the vintage's
@@ -193,8 +436,8 @@ pub const MEAN_FIELD_NS_PERIOD: f64 = 100.0;
 /// runs: about 110–140 µs per evaluation of one run, which these constants give (121 µs).
 pub const MEAN_FIELD_NS_COMPONENT: f64 = 10.0;
 
-/// CPU nanoseconds of one mean-field evaluation of one run of `scenario`.
-pub fn mean_field_ns_per_run(scenario: &Scenario) -> f64 {
+/// The work of one mean-field evaluation of one run of `scenario`.
+pub fn mean_field_cost_per_run(scenario: &Scenario) -> Cost {
     let periods = f64::from(scenario.time.periods);
     let arrivals = scenario.acquisition.is_some()
         || scenario.winback.is_some()
@@ -207,18 +450,19 @@ pub fn mean_field_ns_per_run(scenario: &Scenario) -> f64 {
         periods
     };
     let cohorts = scenario.cohorts.len() as f64;
-    cohorts * (MEAN_FIELD_NS_PERIOD * periods + MEAN_FIELD_NS_COMPONENT * components)
+    Cost::of(Unit::MeanFieldPeriod, cohorts * periods)
+        + Cost::of(Unit::MeanFieldComponent, cohorts * components)
 }
 
-/// CPU seconds of `evaluations` mean-field evaluations over `runs` runs' conditions, with the
+/// The work of `evaluations` mean-field evaluations over `runs` runs' conditions, with the
 /// conditions' set-up (one run set-up each, [`SECONDS_PER_RUN_OVERHEAD`]).
-pub fn mean_field_seconds(scenario: &Scenario, runs: u64, evaluations: f64) -> f64 {
+pub fn mean_field_cost(scenario: &Scenario, runs: u64, evaluations: f64) -> Cost {
     let runs = runs.max(1) as f64;
-    runs * (SECONDS_PER_RUN_OVERHEAD + evaluations * mean_field_ns_per_run(scenario) * 1e-9)
+    (Cost::of(Unit::Run, 1.0) + mean_field_cost_per_run(scenario) * evaluations) * runs
 }
 
 /// The work of `ceq simulate` over `runs` runs of `options.plan`: the runs and what the
-/// summary measures besides them ([`measurement_seconds_per_run`]).
+/// summary measures besides them ([`measurement_cost_per_run`]).
 pub fn simulate(
     scenario: &Scenario,
     options: &crate::sim::SimOptions,
@@ -227,7 +471,7 @@ pub fn simulate(
 ) -> Result<Work, SimError> {
     let plan = &scenario.plans[options.plan];
     let choice = crate::sim::choose_engine(scenario, plan, options)?;
-    let extra = runs as f64 * measurement_seconds_per_run(scenario, plan, choice.engine);
+    let extra = measurement_cost_per_run(scenario, plan, choice.engine) * runs as f64;
     Ok(Work::new(
         "simulate",
         scenario,
@@ -237,7 +481,7 @@ pub fn simulate(
         runs,
         threads,
     )
-    .plus_cpu_seconds(extra))
+    .plus(extra))
 }
 
 /// The work of `ceq compare` of the plans numbered `plans`, `options.runs` runs each, each
@@ -251,9 +495,9 @@ pub fn compare(
     let plan = &scenario.plans[options.plan];
     let choice = crate::sim::choose_engine(scenario, plan, options)?;
     let engine = choice.engine;
-    let seconds: f64 = plans
+    let cost: Cost = plans
         .iter()
-        .map(|&p| cpu_seconds_per_run(scenario, &scenario.plans[p], engine))
+        .map(|&p| cost_per_run(scenario, &scenario.plans[p], engine))
         .sum();
     Ok(Work::new(
         "compare",
@@ -264,7 +508,7 @@ pub fn compare(
         options.runs,
         threads,
     )
-    .plus_cpu_seconds(seconds * options.runs as f64))
+    .plus(cost * options.runs as f64))
 }
 
 /// The work of `ceq sensitivity` of `options.plan`: the scenario as written and each
@@ -284,20 +528,16 @@ pub fn sensitivity(
     let simulated = screen.map_or(parameters, |n| n.min(parameters));
     let screening = match screen {
         Some(n) if n < parameters => {
-            2.0 * parameters as f64
-                * mean_field_seconds(
-                    scenario,
-                    crate::plans::sensitivity::SCREEN_MEAN_FIELD_RUNS,
-                    1.0,
-                )
+            mean_field_cost(
+                scenario,
+                crate::plans::sensitivity::SCREEN_MEAN_FIELD_RUNS,
+                1.0,
+            ) * (2.0 * parameters as f64)
         }
-        _ => 0.0,
+        _ => Cost::default(),
     };
     let runs = options.runs as f64 * (2 * simulated + 1) as f64;
-    Ok(
-        Work::new(command, scenario, plan, choice, runs, options.runs, threads)
-            .plus_cpu_seconds(screening),
-    )
+    Ok(Work::new(command, scenario, plan, choice, runs, options.runs, threads).plus(screening))
 }
 
 /// The estimated work of a command before it starts.
@@ -315,6 +555,8 @@ pub struct Work {
     pub threads: usize,
     /// CPU seconds of one run on the chosen engine.
     pub seconds_per_run: f64,
+    /// The command's work in all (CPU on one core, before it is spread over the threads).
+    pub cost: Cost,
     /// Estimated wall-clock seconds.
     pub seconds: f64,
     /// CPU seconds of one run on the cohort engine, when the per-customer engine was chosen
@@ -335,7 +577,8 @@ impl Work {
         threads: usize,
     ) -> Self {
         let threads = threads.max(1);
-        let seconds_per_run = cpu_seconds_per_run(scenario, plan, choice.engine);
+        let per_run = cost_per_run(scenario, plan, choice.engine);
+        let seconds_per_run = per_run.cpu_seconds();
         let cohort_seconds_per_run = (choice.engine == EngineKind::Customer
             && choice.cohort_unsupported.is_none())
         .then(|| cpu_seconds_per_run(scenario, plan, EngineKind::Cohort));
@@ -347,15 +590,18 @@ impl Work {
             runs_per_simulation,
             threads,
             seconds_per_run,
+            cost: per_run * runs,
             cohort_seconds_per_run,
         }
     }
 
-    /// The same work and `cpu_seconds` more of other work (the payback vintages, the mean
-    /// field, another plan's runs), counted in run-equivalents of the baseline plan.
-    pub fn plus_cpu_seconds(mut self, cpu_seconds: f64) -> Self {
-        if self.seconds_per_run > 0.0 && cpu_seconds.is_finite() {
-            self.runs += cpu_seconds.max(0.0) / self.seconds_per_run;
+    /// The same work and `cost` more of other work (the payback vintages, the mean field,
+    /// another plan's runs), counted in run-equivalents of the baseline plan.
+    pub fn plus(mut self, cost: Cost) -> Self {
+        let seconds = cost.cpu_seconds();
+        if self.seconds_per_run > 0.0 && seconds.is_finite() && seconds > 0.0 {
+            self.cost += cost;
+            self.runs += seconds / self.seconds_per_run;
             self.seconds = wall_seconds(
                 self.seconds_per_run,
                 self.runs,
@@ -364,6 +610,12 @@ impl Work {
             );
         }
         self
+    }
+
+    /// The threads the work keeps busy: a simulation of fewer runs than threads keeps only
+    /// that many ([`wall_seconds`]).
+    pub fn busy_threads(&self) -> f64 {
+        (self.threads.max(1) as u64).min(self.runs_per_simulation.max(1)) as f64
     }
 
     /// The note printed before work above [`ANNOUNCE_SECONDS`], or `None`.
@@ -550,6 +802,91 @@ mod tests {
         // The runs, a run per channel for its value, and the vintages on top.
         assert!(work.runs > 1000.0 * (1.0 + channels), "{}", work.runs);
         assert!(work.seconds > 1000.0 * (1.0 + channels) * run / 2.0);
+    }
+
+    /// The occupancy's Poisson approximation against the exact law: N customers entering by
+    /// a multinomial and each leaving a stratum with probability δ a period leave stratum j
+    /// holding Binomial(N, w·(1 − δ)^(t − 1)) customers in period t, so P(populated) is
+    /// 1 − (1 − w·(1 − δ)^(t − 1))^N, and the expected dropouts (uncapped) are
+    /// N·w·(1 − δ)^(t − 1)·δ. With every w ≤ 0.05 the two agree within 3% (the Poisson
+    /// law's error is of order w·N·w); the dropouts, while far below the cap, within 2%.
+    #[test]
+    fn bgnbd_occupancy_matches_the_binomial_law_of_strata_counts() {
+        let strata: Vec<(f64, f64)> = (0..40)
+            .map(|j| (0.025 + 0.0005 * (j as f64 - 19.5), 0.001 + 0.004 * j as f64))
+            .collect();
+        let total: f64 = strata.iter().map(|s| s.0).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+        let (customers, periods) = (20.0, 30u32);
+        let occupancy = dropout_occupancy(&strata, customers, &[], periods);
+        let (mut populated, mut dropouts) = (0.0, 0.0);
+        for &(w, leave) in &strata {
+            for t in 0..periods {
+                let share = w * (1.0 - leave).powi(t as i32);
+                populated += 1.0 - (1.0 - share).powf(customers);
+                dropouts += customers * share * leave;
+            }
+        }
+        assert!(
+            (occupancy.populated / populated - 1.0).abs() < 0.03,
+            "{} against {populated}",
+            occupancy.populated
+        );
+        assert!(
+            (occupancy.dropouts / dropouts - 1.0).abs() < 0.02,
+            "{} against {dropouts}",
+            occupancy.dropouts
+        );
+        // Arrivals enter the same recursion: half at the start and half in period 11 hold
+        // fewer stratum-periods than all at the start, more than the first half alone.
+        let mut arrivals = vec![0.0; periods as usize];
+        arrivals[10] = customers / 2.0;
+        let split = dropout_occupancy(&strata, customers / 2.0, &arrivals, periods);
+        let half = dropout_occupancy(&strata, customers / 2.0, &[], periods);
+        assert!(half.populated < split.populated && split.populated < occupancy.populated);
+    }
+
+    /// A crowded stratum counts at most about [`DROPOUTS_COUNTED`] dropouts a period, however
+    /// many leave: its draws stop growing with their outcomes.
+    #[test]
+    fn crowded_strata_count_a_capped_number_of_dropouts() {
+        let occupancy = dropout_occupancy(&[(1.0, 0.01)], 1e9, &[], 10);
+        assert!((occupancy.populated - 10.0).abs() < 1e-9);
+        assert!((occupancy.dropouts - 10.0 * DROPOUTS_COUNTED).abs() < 1e-6);
+    }
+
+    /// BG/NBD estimates follow the strata's occupancy: a hundred times the customers costs
+    /// more, but far less than a hundred times (most strata are populated already), and the
+    /// per-customer engine's estimate is linear in the customers.
+    #[test]
+    fn bgnbd_cohort_cost_grows_with_occupancy_not_customers() {
+        let text = std::fs::read_to_string("benches/scenarios/bgnbd_million.toml").unwrap();
+        let at = |customers: u64| {
+            let text = text.replace("customers = 1000000", &format!("customers = {customers}"));
+            let scenario = crate::scenario::parse_str(
+                &text,
+                "bgnbd.toml",
+                "bgnbd",
+                crate::scenario::Format::Toml,
+            )
+            .unwrap();
+            let plan = &scenario.plans[scenario.baseline_plan];
+            (
+                cpu_seconds_per_run(&scenario, plan, EngineKind::Cohort),
+                cpu_seconds_per_run(&scenario, plan, EngineKind::Customer),
+            )
+        };
+        let (small, large) = (at(10_000), at(1_000_000));
+        assert!(
+            large.0 > 1.5 * small.0 && large.0 < 10.0 * small.0,
+            "{small:?} {large:?}"
+        );
+        let customer_ratio =
+            (large.1 - SECONDS_PER_RUN_OVERHEAD) / (small.1 - SECONDS_PER_RUN_OVERHEAD);
+        assert!(
+            (customer_ratio / 100.0 - 1.0).abs() < 1e-6,
+            "{customer_ratio}"
+        );
     }
 
     #[test]

@@ -41,9 +41,27 @@ pub fn projected_peaks(scenario: &Scenario, plan: &Plan) -> Vec<f64> {
     peaks
 }
 
+/// Expected customers arriving in each cohort in each period (outer index t − 1), acquired
+/// or referred, by the same projection (migration and win-back are not projected).
+pub fn projected_arrivals(scenario: &Scenario, plan: &Plan) -> Vec<Vec<f64>> {
+    let mut arrivals = Vec::new();
+    projection_with(scenario, plan, |period| arrivals.push(period.to_vec()));
+    arrivals
+}
+
 /// Expected customers active in each cohort during each period (outer index t − 1).
 fn projection(scenario: &Scenario, plan: &Plan) -> Vec<Vec<f64>> {
+    projection_with(scenario, plan, |_| {})
+}
+
+/// [`projection`], handing `arrived` each period's expected arrivals per cohort.
+fn projection_with(
+    scenario: &Scenario,
+    plan: &Plan,
+    mut arrived: impl FnMut(&[f64]),
+) -> Vec<Vec<f64>> {
     let path = PlanPath::new(scenario, plan);
+    let mut entering = vec![0.0; scenario.cohorts.len()];
     let mut active: Vec<f64> = scenario
         .cohorts
         .iter()
@@ -64,13 +82,17 @@ fn projection(scenario: &Scenario, plan: &Plan) -> Vec<Vec<f64>> {
                 let acquired = channel.prospects as f64 * channel.probability(adstock, multiplier);
                 for (c, share) in channel.mix.iter().enumerate() {
                     active[c] += acquired * share;
+                    entering[c] += acquired * share;
                 }
             }
         }
+        arrived(&entering);
         totals.push(active.clone());
         let mut next: Vec<f64> = active.iter().zip(&retention).map(|(n, r)| n * r).collect();
+        entering.iter_mut().for_each(|n| *n = 0.0);
         for (c, cohort) in scenario.cohorts.iter().enumerate() {
             next[cohort.referral_cohort] += cohort.referrals * active[c];
+            entering[cohort.referral_cohort] += cohort.referrals * active[c];
         }
         active = next;
         let headcount: f64 = active.iter().sum();
