@@ -38,9 +38,9 @@ fn main() {
         _ => EngineKind::Auto,
     };
     let scenario = load_file(Path::new(&file)).expect("scenario");
-    let plan = &scenario.plans[scenario.baseline_plan];
+    let plan = &scenario.plans()[scenario.baseline_plan()];
     let options = SimOptions {
-        plan: scenario.baseline_plan,
+        plan: scenario.baseline_plan(),
         runs,
         seed: 1,
         engine,

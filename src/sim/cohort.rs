@@ -184,7 +184,7 @@ pub fn dropout_entry_strata(scenario: &Scenario, c: usize) -> Vec<(f64, f64)> {
         return Vec::new();
     };
     let law = purchase_law(cohort);
-    let layout = Layout::cached(scenario, c);
+    let layout = Layout::cached(scenario, c, approx::EXACT_TOLERANCE);
     layout
         .entry_order
         .iter()
