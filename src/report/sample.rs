@@ -21,7 +21,7 @@ pub fn note(fraction: f64) -> String {
 /// times 1/`fraction`; per-unit returns, shares and probabilities unchanged. Spends and budgets
 /// of plans, the optimized split and the frontier are inputs and stay as the file states them
 /// (the sample's), as in the text outputs. The sensitivity section is built from
-/// [`crate::plans::sensitivity::Sensitivity::scaled_to_full_base`] in [`super::build`] and is
+/// [`crate::plans::sensitivity::Sensitivity::scaled_to_full_base`] in [`super::build()`] and is
 /// not scaled again here.
 pub fn scale(data: &mut ReportData, fraction: f64) {
     let k = 1.0 / fraction;

@@ -19,7 +19,7 @@
 //!   τ ≤ H are within [`BIN_TOLERANCE`] of the exact per-history sums.
 //! - **Spend** (Gamma-Gamma with `monetary_value`): ν ~ Gamma(q + p·x, rate R_i), R_i = γ + x·m_x,
 //!   so one order's scale is s = R/G′, G′ ~ Gamma(q + p·x, 1). The histories of one x are cut
-//!   into spend classes, contiguous in R ([`spend_classes`]), each its own bin; a class's R_i,
+//!   into spend classes, contiguous in R (`spend_classes`), each its own bin; a class's R_i,
 //!   weighted by each history's expected purchases over the horizon n_i·P(alive)_i·E[X(H) | x,
 //!   β_i], get a 4-node Gauss rule, multiplied by the [`ValueStrata`] of G′ and condensed to
 //!   the usual three value nodes by a 3-node Gauss rule of that product: the mean and variance
@@ -39,8 +39,8 @@
 //! q − 1) (Fader, Hardie & Lee 2005b) — and listed in `approximations`. So is the error of the
 //! spread: the variance of the base's revenue over the horizon as binned (alive counts by
 //! class, each alive customer an independent draw of the bin's rules) against the exact
-//! Σ_i n_i(π_i·E[V_i²] − π_i²·E[V_i]²) per history, from the closed forms of E[X(H)] and
-//! E[X(H)²] ([`horizon_moments`]) and of the order values' moments; `auto` compares it with
+//! Σ_i n_i(π_i·E\[V_i²\] − π_i²·E\[V_i\]²) per history, from the closed forms of E[X(H)] and
+//! E[X(H)²] (`horizon_moments`) and of the order values' moments; `auto` compares it with
 //! the Monte Carlo error of the study's sd ([`crate::sim::choose_engine`]). Bins of at most
 //! [`crate::sim::cohort::POINT_GROUP_LIMIT`] customers keep the exact per-history draws.
 
@@ -63,7 +63,7 @@ pub const MAX_RATE_NODES: usize = 6;
 pub const BIN_TOLERANCE: f64 = 1e-9;
 
 /// Whether histories with Gamma-Gamma spend records are binned, in spend classes
-/// ([`spend_classes`]) each with its own value strata ([`value_rule`]).
+/// (`spend_classes`) each with its own value strata (`value_rule`).
 pub const SPEND_RECORDS_BINNED: bool = true;
 
 /// The relative error of the variance of the binned histories' revenue that the spend classes
@@ -114,7 +114,7 @@ pub struct BinError {
     /// Relative excess of the variance of the alive count at the start.
     pub alive_variance: f64,
     /// Relative error of the variance of the histories' revenue over the horizon (binned
-    /// against exact per history: each history's own E[V] and E[V²], [`horizon_moments`]),
+    /// against exact per history: each history's own E\[V\] and E\[V²\], `horizon_moments`),
     /// the spread that the bins' i.i.d. draws of their mixtures change.
     pub spread: f64,
 }
@@ -246,7 +246,7 @@ struct Member {
     value: f64,
     /// R = γ + x·m_x, for spend records.
     value_rate: f64,
-    /// E[X(H)] and E[X(H)²] of an alive customer of the row ([`horizon_moments`]).
+    /// E[X(H)] and E[X(H)²] of an alive customer of the row (`horizon_moments`).
     orders: (f64, f64),
     /// One order's value of a customer of the row: (E[z], E[Var(z | scale)], E[E(z | scale)²])
     /// ([`OrderMoments`]).
