@@ -500,18 +500,26 @@ fn transactions(args: &TransactionsArgs, console: Console) -> Result<(), CliErro
     let source = file_name(file);
     if let Some(path) = &args.write_scenario {
         let history = history_path(path);
-        let scenario_text = FittedScenario {
-            source: &source,
-            calibration_end: &result.calibration_end,
-            unit,
-            horizon: args.horizon,
-            margin: args.margin,
-            discount_rate: args.discount_rate,
-            bgnbd: &study.purchasing,
-            gamma_gamma: &study.spend,
-            history: Some(&file_name(&history)),
-        }
-        .to_toml();
+        let history_name = file_name(&history);
+        let fitted = |history| {
+            FittedScenario {
+                source: &source,
+                calibration_end: &result.calibration_end,
+                unit,
+                horizon: args.horizon,
+                margin: args.margin,
+                discount_rate: args.discount_rate,
+                bgnbd: &study.purchasing,
+                gamma_gamma: &study.spend,
+                history,
+            }
+            .to_toml()
+        };
+        // The fitted parameters are checked before the history file is written, so a fit the
+        // simulator cannot run leaves nothing behind (the history-less scenario has the same
+        // parameters; the history CSV is ceq's own).
+        check_scenario(path, &fitted(None))?;
+        let scenario_text = fitted(Some(&history_name));
         let csv = fitted_scenario::history_csv(customers)
             .map_err(|e| CliError::failed(anyhow!("cannot write the histories as CSV: {e}")))?;
         output::write_atomic(&history, &csv).map_err(CliError::failed)?;
@@ -689,14 +697,22 @@ fn warn_bad_rows(file: &Path, bad_rows: &[transactions::BadRow]) {
 /// Checks the scenario validates before it is written: a fit the simulator cannot run (say
 /// q ≤ 1, an infinite mean order value) is reported instead of written.
 fn write_scenario(console: Console, path: &Path, text: &str) -> Result<(), CliError> {
-    let display = path.display().to_string();
-    scenario::parse_str(text, &display, "fitted", scenario::Format::Toml).map_err(|error| {
-        CliError::failed(anyhow!(
-            "the fitted parameters do not make a valid scenario, so {display} was not \
-             written:\n{error}"
-        ))
-    })?;
+    check_scenario(path, text)?;
     output::write_atomic(path, text.as_bytes()).map_err(CliError::failed)?;
     console.wrote(path);
     Ok(())
+}
+
+/// The scenario `text`, to be written at `path`, validates: else the error says it was not
+/// written.
+fn check_scenario(path: &Path, text: &str) -> Result<(), CliError> {
+    let display = path.display().to_string();
+    scenario::parse_str(text, &display, "fitted", scenario::Format::Toml)
+        .map(drop)
+        .map_err(|error| {
+            CliError::failed(anyhow!(
+                "the fitted parameters do not make a valid scenario, so {display} was not \
+                 written:\n{error}"
+            ))
+        })
 }
