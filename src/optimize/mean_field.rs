@@ -338,7 +338,7 @@ pub fn expected_ce(
                 * (1.0 - program.map_or(0.0, |p| p.max_churn_reduction) * develop_fraction);
             let expected_orders = rate * purchase_multiplier;
             // Off-boarding (SPEC §7) releases a share of those who did not churn.
-            let kept = 1.0 - plan.offboard_share(c).clamp(0.0, 1.0);
+            let kept = 1.0 - plan.offboard_share_at(c).clamp(0.0, 1.0);
             let moving: f64 = row.iter().map(|(_, p)| p).sum();
             let mut cohort_orders = 0.0;
             let mut staying_total = 0.0;

@@ -193,7 +193,7 @@ impl PlanSpace {
     fn template_offboard(&self) -> Vec<f64> {
         self.offboard
             .iter()
-            .map(|&(c, lo, hi)| self.template.offboard_share(c).clamp(lo, hi))
+            .map(|&(c, lo, hi)| self.template.offboard_share_at(c).clamp(lo, hi))
             .collect()
     }
 

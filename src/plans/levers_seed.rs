@@ -68,7 +68,7 @@ pub fn offboarding_values(
 ) -> Result<Vec<OffboardingValue>, SimError> {
     let mut values = Vec::new();
     for (c, cohort) in scenario.cohorts.iter().enumerate() {
-        let share = plan.offboard_share(c);
+        let share = plan.offboard_share_at(c);
         if share <= 0.0 {
             continue;
         }

@@ -614,8 +614,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The share of cohort `c` the plan releases per period (0 when it off-boards none).
-    pub fn offboard_share(&self, c: usize) -> f64 {
+    /// The share of `cohort` the plan releases per period (0 when it off-boards none).
+    pub fn offboard_share(&self, cohort: crate::scenario::CohortId) -> f64 {
+        self.offboard_share_at(cohort.index())
+    }
+
+    /// [`Plan::offboard_share`] by the engines' cohort index.
+    pub(crate) fn offboard_share_at(&self, c: usize) -> f64 {
         self.offboard.get(c).copied().unwrap_or(0.0)
     }
 

@@ -225,7 +225,7 @@ pub fn run_periods<P: Population>(
             // 5. Churn, release (off-boarding), 6. migration.
             let departure = Departure {
                 hazard,
-                release: setup.plan.offboard_share(c),
+                release: setup.plan.offboard_share_at(c),
                 migration: develop
                     .migration
                     .as_deref()

@@ -470,11 +470,20 @@ fn the_optimizer_funds_cheap_upgrades_and_offboards_loss_making_customers() {
     );
     assert!(spend > 1000.0, "development is funded: {spend}");
     assert!(
-        result.plan.offboard_share(2) > 0.9,
+        result
+            .plan
+            .offboard_share(scenario.cohort_id("lead").unwrap())
+            > 0.9,
         "lead customers are off-boarded: {:?}",
         result.plan.offboard()
     );
-    assert_eq!(result.plan.offboard_share(0), 0.0, "gold is kept");
+    assert_eq!(
+        result
+            .plan
+            .offboard_share(scenario.cohort_id("gold").unwrap()),
+        0.0,
+        "gold is kept"
+    );
 }
 
 /// Every new feature at once, with Beta churn so the cohort engine stratifies.
