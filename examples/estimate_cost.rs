@@ -57,6 +57,12 @@ fn main() {
             println!("{:>32} {amount:>16.1}", unit.constant());
         }
     }
+    let measurement = ceq::sim::estimate::measurement_cost_per_run(&scenario, plan, engine);
+    println!(
+        "{:>32} {:>16.3} ms a run (channel values, vintages, off-boarding; not measured here)",
+        "simulate's measurements",
+        measurement.cpu_seconds() * 1e3
+    );
     let cap = ceq::sim::size::population_cap(&scenario, plan, &options.limits, 1);
     let mut cpu = 0u64;
     for run in 0..runs {

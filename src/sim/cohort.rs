@@ -202,6 +202,23 @@ pub fn dropout_entry_strata(scenario: &Scenario, c: usize) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// Per stratum of Beta, sBG or `{ rate }` cohort `c` that fresh customers enter: its entry
+/// probability and its churn probability per period at neutral multipliers (the stratum's
+/// propensity θ), for the work estimate's occupancy of the strata ([`crate::sim::estimate`]).
+/// Empty for BG/NBD cohorts ([`dropout_entry_strata`]).
+pub fn churn_entry_strata(scenario: &Scenario, c: usize) -> Vec<(f64, f64)> {
+    if let Retention::Dropout { .. } = scenario.cohorts[c].retention {
+        return Vec::new();
+    }
+    let layout = Layout::cached(scenario, c, approx::EXACT_TOLERANCE);
+    layout
+        .entry_order
+        .iter()
+        .zip(&layout.entry_weights)
+        .map(|(&j, &weight)| (weight, layout.propensity[j].clamp(0.0, 1.0)))
+        .collect()
+}
+
 /// The cohort engine's approximations for `scenario`, each measured (see [`approx`]). An
 /// approximation whose survival error is below [`approx::EXACT_TOLERANCE`] per customer is not
 /// listed. Every cohort form is supported; the `Result` is kept for forms to come.

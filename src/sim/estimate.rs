@@ -57,13 +57,31 @@ pub const CUSTOMER_NS_DROPOUT: f64 = 17.0;
 /// compare, sensitivity and report 1.41, 1.56, 1.30 and 1.36, the large bank's simulate and
 /// compare 0.91 and 1.05, full's simulate, compare, sensitivity and optimize 0.72, 0.78, 0.83
 /// and 0.63, channels' report 0.58. No one constant puts both the pyramid and full or channels
-/// within 1.5 (the spread is 2.7): the cost per populated stratum-period grows with its
-/// customers (binomials by inversion), as BG/NBD's does ([`COHORT_NS_DROPOUT`]); a model of
-/// Beta-family occupancy is left to do. 200 ns balances the worst ratios either way. BG/NBD: see [`COHORT_NS_DROPOUT`], whose
+/// within 1.5 (the spread is 2.7): the cost per populated stratum-period depends on what is
+/// drawn there. The Beta family is now priced by its occupancy ([`churn_occupancy`]): this
+/// constant per expected populated stratum-origin-period, [`COHORT_NS_LEAVER`] per expected
+/// leaver, [`COHORT_NS_ENTERED`] per stratum arrivals enter, [`COHORT_NS_PROGRAM_PERIOD`] per
+/// cohort-period under a development programme or win-back, and [`COHORT_NS_EMPTY`] per empty
+/// stratum-origin-period.
+///
+/// Provenance of the Beta-family constants (December 2026, this machine at load average
+/// 3–4.6, `cargo run --release --example estimate_cost -- S 200|300 cohort`, one thread's CPU
+/// per run, three to five repeats averaged): pyramid 0.97 ms a run, full 1.21, channels 0.13,
+/// large_bank 1.57, customer_types 0.25, retail_bank 0.15, b2b_key_accounts 0.19, for
+/// (populated, leavers, entered) of (3,155, 5,524, 1,607), (5,338, 8,681, 3,316), (778, 1,590,
+/// 505), (8,285, 20,127, 4,228), (2,035, 2,531, 804), (1,480, 1,066, 479), (1,406, 508, 366),
+/// and 240 program cohort-periods on the pyramid (the only scenario with a development
+/// programme or win-back, so [`COHORT_NS_PROGRAM_PERIOD`] is fitted on it alone). The
+/// least-squares fit of the relative errors, empty strata at [`COHORT_NS_EMPTY`] and
+/// [`SECONDS_PER_RUN_OVERHEAD`] fixed, gives 50.5, 16.9, 134.5 and 1,976 ns: estimate ÷
+/// measured 0.73 (full) to 1.18 (channels) on every one (the single constant at 200 ns gave
+/// 0.78 to 1.96). Fits without the entries or the leavers were worse (full 0.57–0.65).
+/// Rejected: a per-run layout rebuild for cohorts whose parameters `[uncertainty]` draws (fits
+/// of 0–68 µs each, no better). BG/NBD: see [`COHORT_NS_DROPOUT`], whose
 /// fit gives this cost per populated stratum-period besides the dropouts'. The conditioned
 /// base: existing_base, 0.44 ms a run for about 720 populated strata over 52 periods (most of
 /// its customers leave early).
-pub const COHORT_NS_POPULATED: f64 = 200.0;
+pub const COHORT_NS_POPULATED: f64 = 50.0;
 /// See [`COHORT_NS_POPULATED`] and [`COHORT_NS_DROPOUT`].
 pub const COHORT_NS_POPULATED_DROPOUT: f64 = 18.0;
 /// See [`COHORT_NS_POPULATED`].
@@ -97,6 +115,27 @@ pub const COHORT_NS_EMPTY: f64 = 1.5;
 /// origins, 1.6 ns per stratum-period; the million with 1: 1.5 ns).
 pub const COHORT_NS_DROPOUT: f64 = 66.0;
 
+/// CPU nanoseconds of the cohort engine per expected leaver (churned or migrated) of a
+/// Beta-family stratum-period, counting at most about [`LEAVERS_COUNTED`] per stratum-period
+/// ([`churn_occupancy`]), on top of [`COHORT_NS_POPULATED`] per populated stratum-origin-period.
+/// The churn and migration binomials are drawn by inversion while their means are small, so
+/// they cost in proportion to their outcomes until the sampler switches to BTRD.
+pub const COHORT_NS_LEAVER: f64 = 17.0;
+
+/// CPU nanoseconds of the cohort engine per stratum-period of a Beta-family cohort that
+/// arrivals enter (the entry multinomial's binomial or alias draw there), see
+/// [`COHORT_NS_LEAVER`].
+pub const COHORT_NS_ENTERED: f64 = 135.0;
+
+/// CPU nanoseconds per cohort-period of a Beta-family cohort when the scenario has a
+/// development programme or win-back (the migration row rebuilt when spend raises it, the
+/// lapsed customers' win-back draws), see [`COHORT_NS_LEAVER`].
+pub const COHORT_NS_PROGRAM_PERIOD: f64 = 2_000.0;
+
+/// The leavers of one Beta-family stratum-period the cost counts, about (a smooth cap, as
+/// [`DROPOUTS_COUNTED`]), see [`COHORT_NS_LEAVER`].
+pub const LEAVERS_COUNTED: f64 = 3.0;
+
 /// The dropouts of one stratum-period the BG/NBD cost counts, about (a smooth cap: `c·(1 −
 /// e^(−x/c))` of the expected x), see [`COHORT_NS_DROPOUT`].
 pub const DROPOUTS_COUNTED: f64 = 3.0;
@@ -114,7 +153,6 @@ pub const DROPOUTS_COUNTED: f64 = 3.0;
 /// stratum-period, not per origin ([`COHORT_NS_DROPOUT`]).
 fn cohort_cost_per_run(scenario: &Scenario, plan: &Plan) -> Cost {
     use crate::sim::cohort;
-    let peaks = size::projected_peaks(scenario, plan);
     let periods = f64::from(scenario.time.periods);
     let arrivals = scenario.acquisition.is_some()
         || scenario.winback.is_some()
@@ -149,21 +187,74 @@ fn cohort_cost_per_run(scenario: &Scenario, plan: &Plan) -> Cost {
                 + Cost::of(Unit::CohortEmpty, (strata * periods - populated).max(0.0));
             continue;
         }
-        let fresh = |customers: f64| -> f64 {
-            if customers <= 0.0 {
-                return 0.0;
-            }
-            (cohort::populated_strata(scenario, c, customers) - posterior).clamp(0.0, strata)
+        let entry = churn_strata(scenario, c);
+        let existing = churn_occupancy(&entry, initial, &[], scenario.time.periods);
+        let arrived = if arrivals {
+            let series =
+                arrivals_by_period.get_or_insert_with(|| beta_family_arrivals(scenario, plan));
+            let into_c: Vec<f64> = series.iter().map(|period| period[c]).collect();
+            churn_occupancy(&entry, 0.0, &into_c, scenario.time.periods)
+        } else {
+            Occupancy::default()
         };
-        let mut populated = fresh(initial);
-        if arrivals {
-            let peak = peaks[c].max(1.0);
-            populated += fresh((peak - cohort.customers as f64).max(0.1 * peak));
+        let populated = (existing.populated + arrived.populated).min(origins * strata * periods);
+        if scenario.development_program.is_some() || scenario.winback.is_some() {
+            cost += Cost::of(Unit::CohortProgramPeriod, periods);
         }
-        cost += Cost::of(Unit::CohortPopulated, periods * populated)
-            + Cost::of(Unit::CohortEmpty, periods * (origins * strata - populated));
+        cost += Cost::of(Unit::CohortPopulated, populated)
+            + Cost::of(Unit::CohortLeaver, existing.dropouts + arrived.dropouts)
+            + Cost::of(Unit::CohortEntered, arrived.entered)
+            + Cost::of(
+                Unit::CohortEmpty,
+                (periods * origins * strata - populated).max(0.0),
+            );
     }
     cost
+}
+
+/// The strata of Beta-family cohort `c` as [`churn_occupancy`] follows them: entry
+/// probability and the probability that a customer leaves the stratum in a period, by churn
+/// θ or by migration out of the cohort (row total μ of `[migration]`): 1 − (1 − θ)(1 − μ).
+fn churn_strata(scenario: &Scenario, c: usize) -> Vec<(f64, f64)> {
+    let out: f64 = scenario.migration[c]
+        .iter()
+        .map(|&(_, p)| p)
+        .sum::<f64>()
+        .clamp(0.0, 1.0);
+    crate::sim::cohort::churn_entry_strata(scenario, c)
+        .into_iter()
+        .map(|(weight, churn)| (weight, 1.0 - (1.0 - churn) * (1.0 - out)))
+        .collect()
+}
+
+/// Expected arrivals into each Beta-family cohort per period (outer index t − 1): acquired
+/// and referred by [`size::projected_arrivals`], and migrated in, Σ_k N_k(t − 1)·M[k][c] over
+/// the projected sizes N of the source cohorts ([`size::projection`], which does not move
+/// customers between cohorts, so the inflow is that of the unmigrated sizes).
+fn beta_family_arrivals(scenario: &Scenario, plan: &Plan) -> Vec<Vec<f64>> {
+    let mut arrivals = size::projected_arrivals(scenario, plan);
+    let sizes = size::projection(scenario, plan);
+    for (arrived, before) in arrivals.iter_mut().skip(1).zip(&sizes) {
+        for (from, row) in scenario.migration.iter().enumerate() {
+            for &(to, p) in row {
+                arrived[to] += before[from] * p;
+            }
+        }
+    }
+    arrivals
+}
+
+/// The [`Occupancy`] of a Beta-family cohort's strata `(entry probability w, per-period
+/// leaving probability)` ([`churn_strata`]): the recursion of [`dropout_occupancy`] with the
+/// leavers (churned or migrated, drawn by binomials whose cost grows with their outcome while
+/// it is small) counted at most about [`LEAVERS_COUNTED`] a stratum-period.
+pub fn churn_occupancy(
+    strata: &[(f64, f64)],
+    initial: f64,
+    arrivals: &[f64],
+    periods: u32,
+) -> Occupancy {
+    occupancy_capped(strata, initial, arrivals, periods, LEAVERS_COUNTED)
 }
 
 /// Expected stratum-periods of one origin of a BG/NBD cohort that hold someone, and its
@@ -175,6 +266,9 @@ pub struct Occupancy {
     /// Σ over strata and periods of the expected dropouts x, each as c·(1 − e^(−x/c)) with
     /// c = [`DROPOUTS_COUNTED`].
     pub dropouts: f64,
+    /// Σ over strata and periods with arrivals of P(someone enters the stratum): the strata the
+    /// entry multinomial places entrants in.
+    pub entered: f64,
 }
 
 /// The [`Occupancy`] of strata `(entry probability w, per-period dropout probability δ)`
@@ -191,13 +285,26 @@ pub fn dropout_occupancy(
     arrivals: &[f64],
     periods: u32,
 ) -> Occupancy {
-    let cap = DROPOUTS_COUNTED;
+    occupancy_capped(strata, initial, arrivals, periods, DROPOUTS_COUNTED)
+}
+
+/// [`dropout_occupancy`] with the leavers of a stratum-period counted as c·(1 − e^(−x/c)),
+/// c = `cap`.
+fn occupancy_capped(
+    strata: &[(f64, f64)],
+    initial: f64,
+    arrivals: &[f64],
+    periods: u32,
+    cap: f64,
+) -> Occupancy {
     let at_least_one = |m: f64| if m < 1e-3 { m } else { -(-m).exp_m1() };
     let mut occupancy = Occupancy::default();
     for &(weight, leave) in strata {
         let mut mean = weight * initial;
         for t in 0..periods as usize {
-            mean += weight * arrivals.get(t).copied().unwrap_or(0.0);
+            let entering = weight * arrivals.get(t).copied().unwrap_or(0.0);
+            occupancy.entered += at_least_one(entering);
+            mean += entering;
             occupancy.populated += at_least_one(mean);
             occupancy.dropouts += cap * at_least_one(mean * leave / cap);
             mean *= 1.0 - leave;
@@ -237,11 +344,18 @@ pub enum Unit {
     MeanFieldPeriod,
     /// Components carried through a period by one mean-field evaluation of one run.
     MeanFieldComponent,
+    /// Leavers (churned or migrated) of Beta-family strata, at most about
+    /// [`LEAVERS_COUNTED`] a stratum-period.
+    CohortLeaver,
+    /// Strata of Beta-family cohorts that arrivals enter, per period ([`Occupancy::entered`]).
+    CohortEntered,
+    /// Cohort-periods of Beta-family cohorts under a development programme or win-back.
+    CohortProgramPeriod,
 }
 
 impl Unit {
     /// Every unit, in the order of [`Cost::units`].
-    pub const ALL: [Unit; 11] = [
+    pub const ALL: [Unit; 14] = [
         Unit::CustomerRate,
         Unit::CustomerBeta,
         Unit::CustomerDropout,
@@ -253,6 +367,9 @@ impl Unit {
         Unit::Run,
         Unit::MeanFieldPeriod,
         Unit::MeanFieldComponent,
+        Unit::CohortLeaver,
+        Unit::CohortEntered,
+        Unit::CohortProgramPeriod,
     ];
 
     /// The name of the constant that prices this unit, as the calibration prints it.
@@ -266,6 +383,9 @@ impl Unit {
             Unit::CohortDropout => "COHORT_NS_DROPOUT",
             Unit::CohortPosterior => "COHORT_NS_POSTERIOR",
             Unit::CohortEmpty => "COHORT_NS_EMPTY",
+            Unit::CohortLeaver => "COHORT_NS_LEAVER",
+            Unit::CohortEntered => "COHORT_NS_ENTERED",
+            Unit::CohortProgramPeriod => "COHORT_NS_PROGRAM_PERIOD",
             Unit::Run => "SECONDS_PER_RUN_OVERHEAD (in ns)",
             Unit::MeanFieldPeriod => "MEAN_FIELD_NS_PERIOD",
             Unit::MeanFieldComponent => "MEAN_FIELD_NS_COMPONENT",
@@ -283,6 +403,9 @@ impl Unit {
             Unit::CohortDropout => COHORT_NS_DROPOUT,
             Unit::CohortPosterior => COHORT_NS_POSTERIOR,
             Unit::CohortEmpty => COHORT_NS_EMPTY,
+            Unit::CohortLeaver => COHORT_NS_LEAVER,
+            Unit::CohortEntered => COHORT_NS_ENTERED,
+            Unit::CohortProgramPeriod => COHORT_NS_PROGRAM_PERIOD,
             Unit::Run => SECONDS_PER_RUN_OVERHEAD * 1e9,
             Unit::MeanFieldPeriod => MEAN_FIELD_NS_PERIOD,
             Unit::MeanFieldComponent => MEAN_FIELD_NS_COMPONENT,
@@ -844,6 +967,72 @@ mod tests {
         let split = dropout_occupancy(&strata, customers / 2.0, &arrivals, periods);
         let half = dropout_occupancy(&strata, customers / 2.0, &[], periods);
         assert!(half.populated < split.populated && split.populated < occupancy.populated);
+    }
+
+    /// The strata a period's arrivals enter: a arrivals placed by the multinomial over the
+    /// entry weights leave stratum j empty with probability (1 − w_j)^a (exact), which the
+    /// Poisson form 1 − e^(−w·a) follows within 3% for small weights; the Beta family's
+    /// leavers are capped at about [`LEAVERS_COUNTED`] a stratum-period.
+    #[test]
+    fn entered_strata_follow_the_multinomial_law_and_leavers_are_capped() {
+        let strata: Vec<(f64, f64)> = (0..50)
+            .map(|j| (0.02 + 0.0004 * (j as f64 - 24.5), 0.01 + 0.002 * j as f64))
+            .collect();
+        let periods = 12u32;
+        let arrivals: Vec<f64> = (0..periods).map(|t| 5.0 + 3.0 * t as f64).collect();
+        let occupancy = churn_occupancy(&strata, 0.0, &arrivals, periods);
+        let exact: f64 = strata
+            .iter()
+            .flat_map(|&(w, _)| arrivals.iter().map(move |&a| 1.0 - (1.0 - w).powf(a)))
+            .sum();
+        assert!(
+            (occupancy.entered / exact - 1.0).abs() < 0.03,
+            "{} against {exact}",
+            occupancy.entered
+        );
+        let crowded = churn_occupancy(&[(1.0, 0.2)], 1e9, &[], 10);
+        assert!((crowded.dropouts - 10.0 * LEAVERS_COUNTED).abs() < 1e-6);
+        assert_eq!(crowded.entered, 0.0);
+    }
+
+    /// A Beta-family cohort's cost follows its occupancy: more customers populate more strata
+    /// and draw more leavers, and a development programme or win-back adds its cohort-periods.
+    #[test]
+    fn beta_family_cohort_cost_grows_with_occupancy() {
+        let text = |customers: u64| {
+            format!(
+                "name = \"occupancy\"\n[time]\nperiods = 24\nperiods_per_year = 12\n\
+                 discount_rate = 0.1\n[[cohorts]]\nname = \"a\"\ncustomers = {customers}\n\
+                 retention = {{ mean = 0.9, concentration = 5 }}\npurchases = {{ mean = 1.0 }}\n\
+                 order_value = {{ mean = 10.0 }}\nmargin = 0.3\n"
+            )
+        };
+        let cost = |customers: u64| {
+            let scenario = crate::scenario::parse_str(
+                &text(customers),
+                "occupancy.toml",
+                "occupancy",
+                crate::scenario::Format::Toml,
+            )
+            .unwrap();
+            let plan = &scenario.plans()[scenario.baseline_plan()];
+            cost_per_run(&scenario, plan, EngineKind::Cohort)
+        };
+        let (few, many) = (cost(10), cost(100_000));
+        let units = |c: &Cost, u: Unit| c.units[u as usize];
+        assert!(units(&few, Unit::CohortPopulated) < units(&many, Unit::CohortPopulated));
+        assert!(units(&few, Unit::CohortLeaver) < units(&many, Unit::CohortLeaver));
+        assert!(units(&few, Unit::CohortEmpty) > units(&many, Unit::CohortEmpty));
+        assert_eq!(units(&many, Unit::CohortProgramPeriod), 0.0);
+        // Every stratum-period is either populated or empty.
+        for c in [&few, &many] {
+            let total = units(c, Unit::CohortPopulated) + units(c, Unit::CohortEmpty);
+            assert!(
+                (total - units(&few, Unit::CohortPopulated) - units(&few, Unit::CohortEmpty)).abs()
+                    < 1e-6
+            );
+        }
+        assert!(many.cpu_seconds() > few.cpu_seconds());
     }
 
     /// A crowded stratum counts at most about [`DROPOUTS_COUNTED`] dropouts a period, however

@@ -50,7 +50,7 @@ pub fn projected_arrivals(scenario: &Scenario, plan: &Plan) -> Vec<Vec<f64>> {
 }
 
 /// Expected customers active in each cohort during each period (outer index t − 1).
-fn projection(scenario: &Scenario, plan: &Plan) -> Vec<Vec<f64>> {
+pub(crate) fn projection(scenario: &Scenario, plan: &Plan) -> Vec<Vec<f64>> {
     projection_with(scenario, plan, |_| {})
 }
 
