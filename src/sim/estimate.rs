@@ -245,7 +245,7 @@ fn beta_family_arrivals(scenario: &Scenario, plan: &Plan) -> Vec<Vec<f64>> {
 }
 
 /// The [`Occupancy`] of a Beta-family cohort's strata `(entry probability w, per-period
-/// leaving probability)` ([`churn_strata`]): the recursion of [`dropout_occupancy`] with the
+/// leaving probability)` (`churn_strata`): the recursion of [`dropout_occupancy`] with the
 /// leavers (churned or migrated, drawn by binomials whose cost grows with their outcome while
 /// it is small) counted at most about [`LEAVERS_COUNTED`] a stratum-period.
 pub fn churn_occupancy(
