@@ -13,15 +13,9 @@ use ceq::scenario::load_file;
 use ceq::sim::cohort::{simulate_run, strata_count};
 use ceq::sim::setup::RunSetup;
 
-/// Nanoseconds this thread has spent on a CPU (first field of schedstat).
-fn thread_cpu_ns() -> u64 {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat")
-        .expect("/proc/thread-self/schedstat (Linux only)");
-    text.split_whitespace()
-        .next()
-        .and_then(|field| field.parse().ok())
-        .expect("schedstat's first field is a count of nanoseconds")
-}
+#[path = "support/thread_cpu.rs"]
+mod thread_cpu;
+use thread_cpu::thread_cpu_ns;
 
 fn main() {
     let mut args = std::env::args().skip(1);

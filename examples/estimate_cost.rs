@@ -14,15 +14,9 @@ use ceq::sim::estimate::{Unit, cost_per_run};
 use ceq::sim::setup::RunSetup;
 use ceq::sim::{EngineKind, SimOptions, choose_engine};
 
-/// Nanoseconds this thread has spent on a CPU (first field of schedstat).
-fn thread_cpu_ns() -> u64 {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat")
-        .expect("/proc/thread-self/schedstat (Linux only)");
-    text.split_whitespace()
-        .next()
-        .and_then(|field| field.parse().ok())
-        .expect("schedstat's first field is a count of nanoseconds")
-}
+#[path = "support/thread_cpu.rs"]
+mod thread_cpu;
+use thread_cpu::thread_cpu_ns;
 
 fn main() {
     let mut args = std::env::args().skip(1);

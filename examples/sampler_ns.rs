@@ -4,10 +4,9 @@ use ceq::model::dist::{beta_by_gammas, binomial, gamma};
 use ceq::sim::rng::{Stream, stream};
 use std::hint::black_box;
 
-fn thread_cpu_ns() -> u64 {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-    text.split_whitespace().next().unwrap().parse().unwrap()
-}
+#[path = "support/thread_cpu.rs"]
+mod thread_cpu;
+use thread_cpu::thread_cpu_ns;
 
 fn main() {
     let mut rng = stream(1, 0, Stream::Customers);

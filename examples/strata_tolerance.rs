@@ -20,15 +20,9 @@ use ceq::sim::setup::RunSetup;
 
 const TOLERANCES: [f64; 3] = [1e-9, 1e-6, 1e-4];
 
-/// Nanoseconds this thread has spent on a CPU (first field of schedstat).
-fn thread_cpu_ns() -> u64 {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat")
-        .expect("/proc/thread-self/schedstat (Linux only)");
-    text.split_whitespace()
-        .next()
-        .and_then(|field| field.parse().ok())
-        .expect("schedstat's first field is a count of nanoseconds")
-}
+#[path = "support/thread_cpu.rs"]
+mod thread_cpu;
+use thread_cpu::thread_cpu_ns;
 
 fn scenario_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
